@@ -1,0 +1,80 @@
+// Advice: what `waltune advise` answers, before it is rendered as JSON, text or config.
+#ifndef WALTUNE_ADVICE_H_
+#define WALTUNE_ADVICE_H_
+
+#include <string>
+#include <vector>
+
+#include "waltune/scenario.h"
+
+namespace waltune {
+
+// One engine parameter as it is pasted into the engine's configuration.
+struct Setting {
+  enum class Kind { kText, kNumber };
+  std::string name;   // engine's own name: "max_wal_size", "innodb_redo_log_capacity"
+  Kind kind = Kind::kText;
+  std::string text;   // for kText: "4GB", "on", "WAL"
+  double number = 0;  // for kNumber: 0.9, 1000
+  std::string why;    // one line: why this value
+
+  static Setting Text(std::string name, std::string text, std::string why) {
+    return Setting{std::move(name), Kind::kText, std::move(text), 0, std::move(why)};
+  }
+  static Setting Number(std::string name, double number, std::string why) {
+    return Setting{std::move(name), Kind::kNumber, "", number, std::move(why)};
+  }
+  // The value as it appears in a config file ("4GB", "0.9", "1000").
+  std::string ConfigText() const;
+};
+
+// One intermediate number of the model, with its unit and how it was obtained.
+struct Estimate {
+  std::string name;  // with unit suffix: "flush_latency_p50_us"
+  double value = 0;
+  std::string unit;  // "us", "bytes", "tps", "s", "bytes/s", "ratio", "pages"
+  std::string how;   // formula or source, with the inputs
+};
+
+struct Advice {
+  Engine engine = Engine::kPostgreSQL;
+  EngineVersion version;
+  Durability durability = Durability::kStandard;
+
+  std::vector<Setting> wal_config;           // durability, WAL sizing and flushing parameters
+  std::vector<Setting> checkpoint_settings;  // checkpoint spacing parameters
+  double estimated_recovery_time_s = 0;
+  std::string checkpoint_rationale;
+
+  bool group_commit_enabled = false;
+  std::vector<Setting> group_commit_settings;
+  std::string group_commit_gain;       // "1.4x at 16 clients" or "none: ..."
+  std::string group_commit_rationale;
+
+  double baseline_tps = 0;
+  double with_config_tps = 0;
+  double baseline_commit_latency_us = 0;
+  double with_config_commit_latency_us = 0;
+  std::string improvement;
+  std::string latency_impact;
+
+  // Acknowledged commits a crash may lose. Unit: ms (0 for strict). Explained in loss_window.
+  double loss_window_ms = 0;
+  std::string loss_window;
+
+  double confidence = 0;
+  std::vector<Assumption> assumptions;
+  std::vector<std::string> warnings;
+  std::vector<std::string> out_of_scope;
+  std::vector<Estimate> estimates;
+  std::string config_snippet;
+  // The file the snippet belongs in ("postgresql.conf", "my.cnf [mysqld]", "PRAGMA statements").
+  std::string config_target;
+
+  // Returns the setting with this name from any section, or nullptr.
+  const Setting* Find(const std::string& name) const;
+};
+
+}  // namespace waltune
+
+#endif  // WALTUNE_ADVICE_H_

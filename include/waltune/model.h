@@ -1,0 +1,106 @@
+// The quantitative WAL model: pure functions, no I/O, no wall clock.
+// Equations and their sources: docs/wal-model.md.
+#ifndef WALTUNE_MODEL_H_
+#define WALTUNE_MODEL_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace waltune {
+
+// ---------------------------------------------------------------------------------------------
+// Group commit: a discrete-event simulation on virtual time.
+//
+// N clients loop: spend txn_cpu_us of CPU (on cpu_cores cores), append a commit record, wait
+// until a flush covers it. One flush runs at a time; when it ends, a waiting committer becomes
+// the leader and flushes every record appended so far (leader/follower batching, as in
+// PostgreSQL's XLogFlush and InnoDB's log_write_up_to). An optional leader delay (PostgreSQL
+// commit_delay, MySQL binlog_group_commit_sync_delay) lets more followers join first.
+struct GroupCommitParams {
+  int clients = 1;
+  int cpu_cores = 8;
+  // Per-transaction CPU time (parse, execute, WAL insert, client round trips). Unit: us.
+  double txn_cpu_us = 200;
+  // Flush latency distribution (lognormal through p50 and p99). Unit: us.
+  double flush_p50_us = 100;
+  double flush_p99_us = 200;
+  // Flushes each group needs (2 for MySQL with binlog and sync_binlog=1: redo prepare + binlog).
+  int flushes_per_group = 1;
+  // Leader sleeps this long before flushing. Unit: us. Default: 0 (no delay).
+  double leader_delay_us = 0;
+  // Delay only when at least this many other clients are active (PostgreSQL commit_siblings).
+  int delay_min_siblings = 0;
+  // Stop delaying as soon as this many commits wait (MySQL ..._no_delay_count). 0 = never.
+  int delay_until_batch = 0;
+  // Commits to simulate after warm-up; more gives a steadier estimate.
+  int commits = 20000;
+  uint64_t seed = 42;
+};
+
+struct GroupCommitResult {
+  double tps = 0;
+  double mean_batch = 0;         // commits per flush
+  double mean_latency_us = 0;    // append -> acknowledged
+  double p99_latency_us = 0;
+  double flushes_per_s = 0;
+};
+
+// Deterministic for equal params (own RNG and distributions, no std:: distribution objects).
+GroupCommitResult SimulateGroupCommit(const GroupCommitParams& params);
+
+// ---------------------------------------------------------------------------------------------
+// Commit throughput with its ceilings, for one durability mode.
+struct ThroughputInputs {
+  GroupCommitParams commit;      // clients, cores, CPU, flush latency, delays
+  bool waits_for_flush = true;   // false for asynchronous commit (relaxed/standard-async)
+  double wal_bytes_per_txn = 0;  // Unit: bytes
+  double seq_write_bytes_per_s = 0;
+};
+
+struct ThroughputEstimate {
+  double tps = 0;
+  // Each ceiling on its own, so the output can show which one binds. Unit: tps.
+  double cpu_ceiling_tps = 0;        // cpu_cores * 1e6 / txn_cpu_us, or clients * 1e6 / txn_cpu_us
+  double flush_ceiling_tps = 0;      // clients / flush latency (every client waits one flush)
+  double bandwidth_ceiling_tps = 0;  // seq_write_bytes_per_s / wal_bytes_per_txn
+  double commit_latency_us = 0;      // mean, from acknowledgement point of view
+  double commit_latency_p99_us = 0;
+  double mean_batch = 1;
+  std::string limited_by;  // "cpu" | "flush" | "bandwidth"
+};
+
+ThroughputEstimate EstimateThroughput(const ThroughputInputs& in);
+
+// ---------------------------------------------------------------------------------------------
+// Full-page images. After a checkpoint the first change to each page logs the whole page, so
+// over an interval of T seconds the pages imaged are P * (1 - exp(-r*T/P)), where P is the number
+// of hot pages and r page changes per second.
+struct FpiInputs {
+  double hot_pages = 0;
+  double page_changes_per_s = 0;
+  double checkpoint_interval_s = 0;
+  double fpi_bytes = 0;  // bytes one image adds to the WAL (after hole removal / compression)
+};
+// Pages that receive an image during one interval.
+double PagesImagedPerInterval(const FpiInputs& in);
+// Average image bytes per transaction over the interval, given the commit rate (tps > 0).
+double FpiBytesPerTxn(const FpiInputs& in, double tps);
+
+// ---------------------------------------------------------------------------------------------
+// Solving helpers.
+
+// Largest x in [lo, hi] with ok(x), assuming ok is true up to some point and false after it.
+// Returns lo when even lo fails (the caller warns). `relative_tolerance` bounds the search.
+double LargestSatisfying(double lo, double hi, const std::function<bool(double)>& ok,
+                         double relative_tolerance = 1e-4);
+
+// Rounds down to a "nice" configuration value: 1, 2, 4, 8 ... times `unit` below 16 units, and
+// multiples of 16 units above that (… 48, 64, 80 …), never below `unit`.
+uint64_t FloorToNiceBytes(double bytes, uint64_t unit);
+// Rounds down to a nice duration: whole minutes from 2 min, 30 s steps below. Never below 30 s.
+double FloorToNiceSeconds(double seconds);
+
+}  // namespace waltune
+
+#endif  // WALTUNE_MODEL_H_

@@ -1,0 +1,89 @@
+// Scenario: a request after parsing and normalisation. Every field is a plain number or enum with
+// its unit in the name; where the value was defaulted or inferred, `assumptions` says so.
+#ifndef WALTUNE_SCENARIO_H_
+#define WALTUNE_SCENARIO_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "waltune/storage.h"
+
+namespace waltune {
+
+enum class Engine { kPostgreSQL, kMySQL, kMariaDB, kSQLite };
+enum class Durability { kStrict, kStandard, kRelaxed };
+enum class Replication { kNone, kPhysical, kLogical };
+
+const char* EngineName(Engine engine);          // "PostgreSQL", "MySQL/InnoDB", "MariaDB", "SQLite"
+const char* DurabilityName(Durability level);   // "strict", "standard", "relaxed"
+const char* ReplicationName(Replication repl);  // "none", "physical", "logical"
+
+struct EngineVersion {
+  int major = 0;
+  int minor = 0;
+  int patch = 0;
+  // Compares (major, minor, patch) lexicographically.
+  friend auto operator<=>(const EngineVersion&, const EngineVersion&) = default;
+  std::string ToString() const;
+};
+
+// One input that was not given explicitly: where it came from and why.
+struct Assumption {
+  std::string field;   // "constraints.write_rate"
+  std::string value;   // "1000 tps"
+  std::string source;  // "default" | "inferred" | "upstream"
+  std::string reason;
+};
+
+struct Workload {
+  // Commits per second the application needs. Unit: transactions per second.
+  double write_rate_tps = 1000;
+  // Clients committing at the same time.
+  int concurrency = 8;
+  // Rows inserted or updated per transaction, and their payload size.
+  int rows_per_txn = 4;
+  uint64_t row_bytes = 100;
+  // Bytes of row data written per transaction (rows_per_txn * row_bytes unless given).
+  uint64_t txn_write_bytes = 400;
+  // Total data, memory of the host, and the hot set of pages that writes go to.
+  uint64_t data_size_bytes = 0;
+  uint64_t memory_bytes = 0;
+  uint64_t working_set_bytes = 0;
+};
+
+// Measured numbers from `waltune verify --calibrate` for one engine on one machine.
+struct Calibration {
+  bool present = false;
+  std::string source;
+  std::optional<double> txn_cpu_us;
+  std::optional<double> wal_bytes_per_txn;
+  std::optional<double> replay_bytes_per_s;
+  std::optional<double> restart_overhead_s;
+};
+
+struct Scenario {
+  Engine engine = Engine::kPostgreSQL;
+  EngineVersion version;
+  Durability durability = Durability::kStandard;
+  Replication replication = Replication::kNone;
+  Workload workload;
+  StorageSpec storage;
+  // Worst-case crash-recovery time the user accepts. Unit: s.
+  double recovery_target_s = 60;
+  // Logical CPUs of the database host (for the CPU ceiling). Default 8.
+  int cpu_cores = 8;
+  Calibration calibration;
+
+  std::vector<Assumption> assumptions;
+  std::vector<std::string> warnings;
+  std::vector<std::string> out_of_scope;
+  // Inputs counted for confidence.
+  int defaulted_inputs = 0;
+  int inferred_inputs = 0;
+};
+
+}  // namespace waltune
+
+#endif  // WALTUNE_SCENARIO_H_

@@ -1,0 +1,51 @@
+// Storage characteristics the model needs, from a preset or from `waltune probe`.
+#ifndef WALTUNE_STORAGE_H_
+#define WALTUNE_STORAGE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace waltune {
+
+enum class StorageClass { kHdd, kSataSsd, kConsumerNvme, kEnterpriseFlash, kBatteryBackedCache };
+
+// What one flush of a small WAL write costs, and what the device can stream.
+struct StorageSpec {
+  StorageClass storage_class = StorageClass::kSataSsd;
+  // Human name shown in output ("SATA SSD (consumer, no power-loss protection)").
+  std::string name;
+  // Median and 99th percentile of write(8 KiB) + fdatasync. Unit: us.
+  double flush_p50_us = 0;
+  double flush_p99_us = 0;
+  // Sequential write bandwidth. Unit: bytes per second.
+  double seq_write_bytes_per_s = 0;
+  // Random 8 KiB writes the device sustains (page flushing at checkpoints). Unit: ops per second.
+  double random_write_iops = 0;
+  // True when acknowledged writes can sit in a cache that a power cut loses unless flushed.
+  bool volatile_write_cache = true;
+  // True when a page write can never be torn (makes full_page_writes / doublewrite optional).
+  bool atomic_page_writes = false;
+  // True when the numbers come from `waltune probe` on the user's device.
+  bool measured = false;
+  // Where the numbers come from (preset citation or the probe's path).
+  std::string source;
+  // From a probe: fastest safe sync method ("fdatasync", "open_datasync", ...). Empty otherwise.
+  std::string recommended_sync_method;
+  // From a probe: measured commits per second by number of writers (leader/follower batching).
+  struct CurvePoint {
+    int writers = 0;
+    double commits_per_s = 0;
+    double mean_batch = 0;
+  };
+  std::vector<CurvePoint> group_commit_curve;
+};
+
+// Preset numbers for a storage class; each number's source is in docs/wal-model.md and in the
+// comment next to it in storage.cc.
+StorageSpec StoragePreset(StorageClass storage_class);
+const char* StorageClassName(StorageClass storage_class);
+
+}  // namespace waltune
+
+#endif  // WALTUNE_STORAGE_H_

@@ -1,0 +1,45 @@
+// Parsing and printing of human quantities: rates, durations, sizes.
+// Only the request parser and the CLI accept human text; inside waltune every quantity is a
+// plain number with its unit in the name (_bytes, _us, _ms, _s, _tps).
+#ifndef WALTUNE_UNITS_H_
+#define WALTUNE_UNITS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "waltune/status.h"
+
+namespace waltune {
+
+inline constexpr uint64_t kKiB = 1024;
+inline constexpr uint64_t kMiB = 1024 * kKiB;
+inline constexpr uint64_t kGiB = 1024 * kMiB;
+
+// "5000", "5000 tps", "5k tps", "300 tx/s", "1.2M tps", "600 tx/min" -> transactions per second.
+// `field` is used in the error. Rejects negatives, zero-length text and foreign units.
+Result<double> ParseRateTps(std::string_view text, const std::string& field);
+
+// "45" (seconds), "45s", "500ms", "2min", "1.5 h", "1 hour" -> seconds.
+Result<double> ParseDurationS(std::string_view text, const std::string& field);
+
+// "4GB", "512 MiB", "1TB", "8192" (bytes), "16kB" -> bytes. Decimal prefixes are read the way
+// database configuration reads them (PostgreSQL and MySQL treat MB as MiB): 1GB = 2^30 bytes.
+Result<uint64_t> ParseBytes(std::string_view text, const std::string& field);
+
+// PostgreSQL-style size with the largest unit that divides it exactly: 4294967296 -> "4GB",
+// 100663296 -> "96MB", 8192 -> "8kB". Used for configuration values.
+std::string FormatPgBytes(uint64_t bytes);
+// MySQL/MariaDB option-file size: "4G", "96M", "16K", or plain bytes.
+std::string FormatMyCnfBytes(uint64_t bytes);
+// A human size with one decimal: "1.5 GiB", "512.0 MiB", "8.0 KiB", "17 B".
+std::string FormatHumanBytes(double bytes);
+// PostgreSQL duration: 600 -> "10min", 30 -> "30s", 3600 -> "1h", 0.2 -> "200ms".
+std::string FormatPgDuration(double seconds);
+
+// Lower-cases ASCII and trims spaces; used by all alias matching.
+std::string NormalizeText(std::string_view text);
+
+}  // namespace waltune
+
+#endif  // WALTUNE_UNITS_H_

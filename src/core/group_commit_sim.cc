@@ -1,0 +1,188 @@
+// Discrete-event simulation of leader/follower group commit on virtual time.
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstdint>
+#include <deque>
+#include <queue>
+#include <random>
+#include <vector>
+
+#include "waltune/model.h"
+
+namespace waltune {
+namespace {
+
+// Deterministic normal and lognormal draws: mt19937_64's output sequence is fixed by the
+// standard; the transforms are ours, so results do not depend on the standard library.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : engine_(seed) {}
+  double Uniform() {  // (0, 1)
+    return (static_cast<double>(engine_() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+  }
+  double Normal() {  // Box-Muller
+    double u1 = Uniform(), u2 = Uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+  }
+  // Lognormal with the given median and 99th percentile (p99 >= median).
+  double Lognormal(double median, double p99) {
+    if (median <= 0) return 0;
+    double sigma = p99 > median ? std::log(p99 / median) / 2.3263 : 0.0;
+    return median * std::exp(sigma * Normal());
+  }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+enum class EventKind { kCpuDone, kDelayDone, kFlushDone };
+struct Event {
+  double time_us;
+  EventKind kind;
+  int client;
+  uint64_t order;  // tie-break for determinism
+  bool operator>(const Event& o) const {
+    return time_us != o.time_us ? time_us > o.time_us : order > o.order;
+  }
+};
+
+class Simulation {
+ public:
+  explicit Simulation(const GroupCommitParams& p) : p_(p), rng_(p.seed) {
+    core_free_us_.assign(std::max(1, p.cpu_cores), 0.0);
+  }
+
+  GroupCommitResult Run() {
+    const int warmup = std::max(200, p_.commits / 10);
+    for (int c = 0; c < p_.clients; ++c) StartCpu(c, 0.0);
+    while (completed_ < warmup + p_.commits && !events_.empty()) {
+      Event e = events_.top();
+      events_.pop();
+      now_ = e.time_us;
+      switch (e.kind) {
+        case EventKind::kCpuDone: OnAppend(e.client); break;
+        case EventKind::kDelayDone:
+          // Ignore a delay that an early start (delay_until_batch) already ended.
+          if (delaying_ && e.client == static_cast<int>(delay_generation_)) StartFlush();
+          break;
+        case EventKind::kFlushDone: OnFlushDone(warmup); break;
+      }
+    }
+    GroupCommitResult r;
+    double span_us = now_ - measure_start_us_;
+    if (span_us <= 0 || measured_commits_ == 0) return r;
+    r.tps = measured_commits_ * 1e6 / span_us;
+    r.flushes_per_s = measured_flushes_ * 1e6 / span_us;
+    r.mean_batch = measured_flushes_ ? static_cast<double>(measured_commits_) / measured_flushes_
+                                     : 0;
+    double sum = 0;
+    for (double l : latencies_us_) sum += l;
+    r.mean_latency_us = sum / latencies_us_.size();
+    std::sort(latencies_us_.begin(), latencies_us_.end());
+    r.p99_latency_us = latencies_us_[static_cast<size_t>(0.99 * (latencies_us_.size() - 1))];
+    return r;
+  }
+
+ private:
+  void Push(double t, EventKind kind, int client) {
+    events_.push(Event{t, kind, client, order_++});
+  }
+
+  // CPU phase on the first free core (FIFO), jittered around txn_cpu_us.
+  void StartCpu(int client, double t) {
+    auto core = std::min_element(core_free_us_.begin(), core_free_us_.end());
+    double start = std::max(t, *core);
+    double cpu = p_.txn_cpu_us * std::exp(0.25 * rng_.Normal() - 0.03125);  // mean-preserving
+    *core = start + cpu;
+    Push(*core, EventKind::kCpuDone, client);
+  }
+
+  void OnAppend(int client) {
+    waiting_.push_back({client, now_});
+    if (delaying_ && p_.delay_until_batch > 0 &&
+        static_cast<int>(waiting_.size()) >= p_.delay_until_batch) {
+      delaying_ = false;
+      ++delay_generation_;
+      StartFlush();
+      return;
+    }
+    if (!busy_) BeginLeader();
+  }
+
+  // A leader takes the flush: optionally sleeps first so that followers can join.
+  void BeginLeader() {
+    assert(!busy_);
+    busy_ = true;
+    bool siblings_ok = p_.clients - 1 >= p_.delay_min_siblings;
+    if (p_.leader_delay_us > 0 && siblings_ok &&
+        !(p_.delay_until_batch > 0 && static_cast<int>(waiting_.size()) >= p_.delay_until_batch)) {
+      delaying_ = true;
+      Push(now_ + p_.leader_delay_us, EventKind::kDelayDone, static_cast<int>(delay_generation_));
+      return;
+    }
+    StartFlush();
+  }
+
+  void StartFlush() {
+    delaying_ = false;
+    in_flush_ = true;
+    flushing_ = static_cast<int>(waiting_.size());
+    double duration = 0;
+    for (int i = 0; i < std::max(1, p_.flushes_per_group); ++i) {
+      duration += rng_.Lognormal(p_.flush_p50_us, p_.flush_p99_us);
+    }
+    Push(now_ + duration, EventKind::kFlushDone, -1);
+  }
+
+  void OnFlushDone(int warmup) {
+    for (int i = 0; i < flushing_; ++i) {
+      Waiter w = waiting_.front();
+      waiting_.pop_front();
+      ++completed_;
+      if (completed_ == warmup) measure_start_us_ = now_;
+      if (completed_ > warmup) {
+        ++measured_commits_;
+        latencies_us_.push_back(now_ - w.append_us);
+      }
+      StartCpu(w.client, now_);
+    }
+    if (completed_ > warmup) ++measured_flushes_;
+    in_flush_ = false;
+    busy_ = false;
+    if (!waiting_.empty()) BeginLeader();
+  }
+
+  struct Waiter {
+    int client;
+    double append_us;
+  };
+
+  const GroupCommitParams p_;
+  Rng rng_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  std::vector<double> core_free_us_;
+  std::deque<Waiter> waiting_;
+  std::vector<double> latencies_us_;
+  double now_ = 0;
+  double measure_start_us_ = 0;
+  uint64_t order_ = 0;
+  uint64_t delay_generation_ = 0;
+  bool busy_ = false;      // a leader holds the flush (delaying or flushing)
+  bool delaying_ = false;  // leader is sleeping before its flush
+  bool in_flush_ = false;
+  int flushing_ = 0;       // commits covered by the flush in progress
+  int completed_ = 0;
+  int64_t measured_commits_ = 0;
+  int64_t measured_flushes_ = 0;
+};
+
+}  // namespace
+
+GroupCommitResult SimulateGroupCommit(const GroupCommitParams& params) {
+  assert(params.clients >= 1);
+  assert(params.txn_cpu_us > 0);
+  return Simulation(params).Run();
+}
+
+}  // namespace waltune

@@ -1,0 +1,90 @@
+#include "waltune/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace waltune {
+
+ThroughputEstimate EstimateThroughput(const ThroughputInputs& in) {
+  const GroupCommitParams& p = in.commit;
+  ThroughputEstimate e;
+  const double runnable = std::min(p.clients, std::max(1, p.cpu_cores));
+  e.cpu_ceiling_tps = runnable * 1e6 / p.txn_cpu_us;
+  const double flush_us = p.flush_p50_us * std::max(1, p.flushes_per_group);
+  e.flush_ceiling_tps = in.waits_for_flush && flush_us > 0
+                            ? p.clients * 1e6 / flush_us
+                            : std::numeric_limits<double>::infinity();
+  e.bandwidth_ceiling_tps = in.wal_bytes_per_txn > 0 && in.seq_write_bytes_per_s > 0
+                                ? in.seq_write_bytes_per_s / in.wal_bytes_per_txn
+                                : std::numeric_limits<double>::infinity();
+  double tps;
+  if (in.waits_for_flush) {
+    GroupCommitResult sim = SimulateGroupCommit(p);
+    tps = sim.tps;
+    e.commit_latency_us = sim.mean_latency_us;
+    e.commit_latency_p99_us = sim.p99_latency_us;
+    e.mean_batch = sim.mean_batch;
+    e.limited_by = tps < 0.8 * e.cpu_ceiling_tps ? "flush" : "cpu";
+  } else {
+    tps = e.cpu_ceiling_tps;
+    e.commit_latency_us = 0;
+    e.mean_batch = 0;
+    e.limited_by = "cpu";
+  }
+  if (e.bandwidth_ceiling_tps < tps) {
+    tps = e.bandwidth_ceiling_tps;
+    e.limited_by = "bandwidth";
+  }
+  e.tps = tps;
+  return e;
+}
+
+double PagesImagedPerInterval(const FpiInputs& in) {
+  if (in.hot_pages <= 0 || in.page_changes_per_s <= 0 || in.checkpoint_interval_s <= 0) return 0;
+  return in.hot_pages *
+         (1.0 - std::exp(-in.page_changes_per_s * in.checkpoint_interval_s / in.hot_pages));
+}
+
+double FpiBytesPerTxn(const FpiInputs& in, double tps) {
+  if (tps <= 0 || in.checkpoint_interval_s <= 0) return 0;
+  return PagesImagedPerInterval(in) * in.fpi_bytes / (tps * in.checkpoint_interval_s);
+}
+
+double LargestSatisfying(double lo, double hi, const std::function<bool(double)>& ok,
+                         double relative_tolerance) {
+  if (!ok(lo)) return lo;
+  if (ok(hi)) return hi;
+  // Bisection in log space: the quantities span orders of magnitude.
+  double a = std::log(lo), b = std::log(hi);
+  while (b - a > relative_tolerance) {
+    double mid = 0.5 * (a + b);
+    if (ok(std::exp(mid))) {
+      a = mid;
+    } else {
+      b = mid;
+    }
+  }
+  return std::exp(a);
+}
+
+uint64_t FloorToNiceBytes(double bytes, uint64_t unit) {
+  if (bytes < static_cast<double>(unit)) return unit;
+  double units = bytes / static_cast<double>(unit);
+  uint64_t n;
+  if (units < 16) {
+    n = 1;
+    while (n * 2 <= units) n *= 2;
+  } else {
+    n = static_cast<uint64_t>(units) / 16 * 16;
+  }
+  return n * unit;
+}
+
+double FloorToNiceSeconds(double seconds) {
+  if (seconds < 30) return 30;
+  if (seconds < 120) return std::floor(seconds / 30) * 30;
+  return std::floor(seconds / 60) * 60;
+}
+
+}  // namespace waltune

@@ -1,0 +1,64 @@
+#include "waltune/scenario.h"
+
+#include <cstdio>
+
+#include "waltune/advice.h"
+
+namespace waltune {
+
+const char* EngineName(Engine engine) {
+  switch (engine) {
+    case Engine::kPostgreSQL: return "PostgreSQL";
+    case Engine::kMySQL: return "MySQL/InnoDB";
+    case Engine::kMariaDB: return "MariaDB";
+    case Engine::kSQLite: return "SQLite";
+  }
+  return "unknown";
+}
+
+const char* DurabilityName(Durability level) {
+  switch (level) {
+    case Durability::kStrict: return "strict";
+    case Durability::kStandard: return "standard";
+    case Durability::kRelaxed: return "relaxed";
+  }
+  return "unknown";
+}
+
+const char* ReplicationName(Replication repl) {
+  switch (repl) {
+    case Replication::kNone: return "none";
+    case Replication::kPhysical: return "physical";
+    case Replication::kLogical: return "logical";
+  }
+  return "unknown";
+}
+
+std::string EngineVersion::ToString() const {
+  std::string s = std::to_string(major);
+  if (minor || patch) s += "." + std::to_string(minor);
+  if (patch) s += "." + std::to_string(patch);
+  return s;
+}
+
+std::string Setting::ConfigText() const {
+  if (kind == Kind::kText) return text;
+  char buf[64];
+  if (number == static_cast<double>(static_cast<long long>(number))) {
+    std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(number));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%g", number);
+  }
+  return buf;
+}
+
+const Setting* Advice::Find(const std::string& name) const {
+  for (const auto* section : {&wal_config, &checkpoint_settings, &group_commit_settings}) {
+    for (const Setting& s : *section) {
+      if (s.name == name) return &s;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace waltune
