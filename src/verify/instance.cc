@@ -1,0 +1,208 @@
+// ServerInstance: the engine-independent half (temp dir, spawn, readiness, kill, stop, logs).
+#include "waltune/instance.h"
+
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "process.h"
+
+namespace waltune {
+
+namespace {
+
+void SleepUs(long us) {
+  struct timespec ts{us / 1000000, (us % 1000000) * 1000};
+  nanosleep(&ts, nullptr);
+}
+
+}  // namespace
+
+Result<std::string> MakeTempDir(const std::string& parent, const std::string& tag,
+                                const char* owner) {
+  std::string base = parent;
+  if (base.empty()) {
+    const char* tmp = getenv("TMPDIR");
+    base = (tmp && *tmp) ? tmp : "/tmp";
+  }
+  std::string templ = base + "/waltune-" + tag + "-XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) {
+    return Status::IOError("mkdtemp " + templ, std::strerror(errno));
+  }
+  if (owner != nullptr) {
+    Result<std::optional<verify::RunAs>> cred = verify::CredentialsFor(owner);
+    if (!cred.ok()) {
+      rmdir(templ.c_str());
+      return cred.status();
+    }
+    if (cred->has_value() && chown(templ.c_str(), (*cred)->uid, (*cred)->gid) != 0) {
+      int err = errno;
+      rmdir(templ.c_str());
+      return Status::IOError("chown " + templ, std::strerror(err));
+    }
+  }
+  return templ;
+}
+
+ServerInstance::ServerInstance(InstanceOptions options) : options_(std::move(options)) {}
+
+ServerInstance::~ServerInstance() {
+  if (running()) {
+    Status s = verify::KillGroupAndReap(pid_, 30);
+    (void)s;  // nothing more can be done in a destructor; the dir goes anyway
+    pid_ = -1;
+  }
+  if (!dir_.empty() && !options_.keep_dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+}
+
+Status ServerInstance::Create() {
+  if (!dir_.empty()) return Status::Internal("instance already created in " + dir_);
+  Result<std::string> dir = MakeTempDir(options_.parent_dir, ServerUser(), ServerUser());
+  if (!dir.ok()) return dir.status();
+  dir_ = *dir;
+  log_path_ = dir_ + "/server.log";
+  {
+    std::ofstream touch(log_path_);
+  }
+  Result<std::optional<verify::RunAs>> cred = verify::CredentialsFor(ServerUser());
+  if (!cred.ok()) return cred.status();
+  if (cred->has_value() && chown(log_path_.c_str(), (*cred)->uid, (*cred)->gid) != 0) {
+    return Status::IOError("chown " + log_path_, std::strerror(errno));
+  }
+  Status s = Initialize();
+  if (!s.ok()) return Status(s.code() == Status::Code::kIOError
+                                 ? Status::IOError(s.field(), s.message() + LogTail())
+                                 : s);
+  return Status::Ok();
+}
+
+Status ServerInstance::RunTool(const std::vector<std::string>& argv, double timeout_s) const {
+  Result<std::optional<verify::RunAs>> cred = verify::CredentialsFor(ServerUser());
+  if (!cred.ok()) return cred.status();
+  verify::SpawnOptions spawn;
+  spawn.argv = argv;
+  spawn.cwd = dir_;
+  spawn.log_path = log_path_;
+  spawn.run_as = *cred;
+  return verify::RunAndWait(spawn, timeout_s);
+}
+
+Status ServerInstance::Start(const SettingList& settings) {
+  if (dir_.empty()) return Status::Internal("Start before Create");
+  if (running()) return Status::Internal("server already running");
+  for (const auto& [name, value] : settings) {
+    if (IsForbiddenSetting(name)) {
+      return Status::InvalidArgument(name, "would open TCP or move the socket; not applied");
+    }
+  }
+  Result<std::optional<verify::RunAs>> cred = verify::CredentialsFor(ServerUser());
+  if (!cred.ok()) return cred.status();
+  verify::SpawnOptions spawn;
+  spawn.argv = ServerArgv(settings);
+  spawn.cwd = dir_;
+  spawn.log_path = log_path_;
+  spawn.run_as = *cred;
+  if (options_.flush_latency_us > 0) {
+    if (options_.preload_library.empty() || access(options_.preload_library.c_str(), R_OK) != 0) {
+      return Status::Unavailable("--flush-latency-us",
+                                 "flush-delay preload library not found: '" +
+                                     options_.preload_library + "'");
+    }
+    spawn.extra_env.push_back("LD_PRELOAD=" + options_.preload_library);
+    spawn.extra_env.push_back("WALTUNE_FLUSH_DELAY_US=" +
+                              std::to_string(options_.flush_latency_us));
+  }
+  const double t0 = verify::NowSeconds();
+  Result<pid_t> pid = verify::Spawn(spawn);
+  if (!pid.ok()) return pid.status();
+  pid_ = *pid;
+  while (true) {
+    if (TryConnect().ok()) break;
+    int st = 0;
+    if (verify::ChildExited(pid_, &st)) {
+      // The group may still hold helpers; make sure none survives.
+      pid_t old = pid_;
+      pid_ = -1;
+      if (verify::GroupAlive(old)) kill(-old, SIGKILL);
+      verify::UnregisterGroup(old);
+      return Status::IOError(std::string(engine_name()) + " start",
+                             "server exited (" + verify::DescribeWaitStatus(st) + ")" + LogTail());
+    }
+    if (Interrupted()) {
+      Status k = Kill();
+      (void)k;
+      return Status::Unavailable("verify", "interrupted");
+    }
+    if (verify::NowSeconds() - t0 > options_.start_timeout_s) {
+      Status k = Kill();
+      (void)k;
+      return Status::Unavailable(std::string(engine_name()) + " start",
+                                 "no connection accepted within " +
+                                     std::to_string(static_cast<int>(options_.start_timeout_s)) +
+                                     " s" + LogTail());
+    }
+    SleepUs(2000);
+  }
+  last_start_s_ = verify::NowSeconds() - t0;
+  return Status::Ok();
+}
+
+Status ServerInstance::Kill() {
+  if (!running()) return Status::Ok();
+  Status s = verify::KillGroupAndReap(pid_, 30);
+  pid_ = -1;
+  return s;
+}
+
+Status ServerInstance::Stop() {
+  if (!running()) return Status::Ok();
+  kill(pid_, ShutdownSignal());
+  int st = 0;
+  if (!verify::WaitChild(pid_, 60, &st)) return Kill();
+  // Workers exit with the server; give them a moment, then make sure.
+  const double deadline = verify::NowSeconds() + 10;
+  while (verify::GroupAlive(pid_) && verify::NowSeconds() < deadline) SleepUs(5000);
+  if (verify::GroupAlive(pid_)) kill(-pid_, SIGKILL);
+  verify::UnregisterGroup(pid_);
+  pid_ = -1;
+  return Status::Ok();
+}
+
+Status ServerInstance::ConnectCheck() const {
+  if (!running()) return Status::Unavailable(engine_name(), "server not running");
+  return TryConnect();
+}
+
+uint64_t ServerInstance::LogSize() const {
+  struct stat st;
+  if (stat(log_path_.c_str(), &st) != 0) return 0;
+  return static_cast<uint64_t>(st.st_size);
+}
+
+std::string ServerInstance::LogSince(uint64_t offset) const {
+  std::ifstream in(log_path_, std::ios::binary);
+  if (!in) return "";
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text;
+}
+
+std::string ServerInstance::LogTail() const {
+  uint64_t size = LogSize();
+  std::string tail = LogSince(size > 1500 ? size - 1500 : 0);
+  if (tail.empty()) return "";
+  return "; server log (" + log_path_ + ") ends with:\n" + tail;
+}
+
+}  // namespace waltune

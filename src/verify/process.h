@@ -1,0 +1,74 @@
+// Child processes for verify: spawn as another user in a new process group, kill, wait.
+// The only file in src/verify that forks, execs or sends signals to servers.
+#ifndef WALTUNE_VERIFY_PROCESS_H_
+#define WALTUNE_VERIFY_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "waltune/status.h"
+
+namespace waltune::verify {
+
+// Credentials a child switches to before exec (setgroups({}), setgid, setuid).
+struct RunAs {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string name;
+  std::string home;
+};
+
+// When the current process is root, the credentials of `user` (error if unknown);
+// otherwise nullopt: children run as the current user.
+Result<std::optional<RunAs>> CredentialsFor(const char* user);
+
+struct SpawnOptions {
+  std::vector<std::string> argv;      // argv[0] is the program path
+  std::vector<std::string> extra_env; // "NAME=value" added to (or replacing in) the environment
+  std::string cwd;                    // chdir here in the child (empty: unchanged)
+  std::string log_path;               // stdout and stderr appended here ("" = /dev/null)
+  std::optional<RunAs> run_as;
+};
+
+// Forks and execs in a new process group (pgid == pid), registered for the signal handler, with
+// PR_SET_PDEATHSIG=SIGKILL so the child dies with the forking thread.
+Result<pid_t> Spawn(const SpawnOptions& options);
+
+// Runs to completion; non-zero exit status is an error. SIGKILLs the group after timeout_s.
+Status RunAndWait(const SpawnOptions& options, double timeout_s);
+
+// Registers / unregisters a process group for InstallCleanupSignalHandlers.
+void RegisterGroup(pid_t pgid);
+void UnregisterGroup(pid_t pgid);
+
+// SIGKILL to the whole group `pgid`, waitpid(pgid) (it must be our child), then waits until
+// /proc/pgid and every member of the group are gone. Unregisters the group.
+Status KillGroupAndReap(pid_t pgid, double timeout_s);
+
+// Non-blocking: true when the child `pid` has exited (and reaps it, storing its wait status).
+bool ChildExited(pid_t pid, int* wait_status);
+
+// Waits up to timeout_s for child `pid` to exit; true when it did (reaped).
+bool WaitChild(pid_t pid, double timeout_s, int* wait_status);
+
+// Whether any process of group `pgid` still exists (scans /proc).
+bool GroupAlive(pid_t pgid);
+
+// Pids of processes whose command line or cwd mentions `path` (for leak checks in tests).
+std::vector<pid_t> ProcessesMentioning(const std::string& path);
+
+// Sum of user+system CPU time of every process in group `pgid`. Unit: s.
+double GroupCpuSeconds(pid_t pgid);
+
+// Human description of a wait status ("exit 1", "signal 9").
+std::string DescribeWaitStatus(int wait_status);
+
+double NowSeconds();  // CLOCK_MONOTONIC. Unit: s.
+
+}  // namespace waltune::verify
+
+#endif  // WALTUNE_VERIFY_PROCESS_H_

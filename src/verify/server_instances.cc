@@ -1,0 +1,198 @@
+// PostgresInstance and MariadbInstance: how each engine is initialised, started and reached.
+#include <glob.h>
+#include <libpq-fe.h>
+#include <mysql.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <regex>
+
+#include "waltune/instance.h"
+
+namespace waltune {
+
+namespace {
+
+// First line printed by `binary --version` (no shell involved beyond popen's).
+std::string VersionOutput(const std::string& binary) {
+  std::string cmd = "'" + binary + "' --version 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return "";
+  char buf[512] = {0};
+  std::string out;
+  if (fgets(buf, sizeof(buf), p)) out = buf;
+  pclose(p);
+  return out;
+}
+
+std::string FirstVersionNumber(const std::string& text, const std::string& after) {
+  std::smatch m;
+  std::regex re(after + "[^0-9]*([0-9]+\\.[0-9]+(\\.[0-9]+)?)");
+  if (std::regex_search(text, m, re)) return m[1];
+  return "";
+}
+
+std::string FindExecutable(const std::vector<std::string>& candidates) {
+  for (const auto& c : candidates) {
+    if (access(c.c_str(), X_OK) == 0) return c;
+  }
+  return candidates.empty() ? "" : candidates.front();
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+PostgresInstance::PostgresInstance(InstanceOptions options) : ServerInstance(std::move(options)) {}
+
+std::string PostgresInstance::BinDir() {
+  glob_t g;
+  std::string best;
+  int best_major = -1;
+  if (glob("/usr/lib/postgresql/*/bin/postgres", 0, nullptr, &g) == 0) {
+    for (size_t i = 0; i < g.gl_pathc; ++i) {
+      std::string path = g.gl_pathv[i];
+      int major = std::atoi(path.c_str() + std::strlen("/usr/lib/postgresql/"));
+      if (major > best_major) {
+        best_major = major;
+        best = path.substr(0, path.size() - std::strlen("/postgres"));
+      }
+    }
+  }
+  globfree(&g);
+  return best.empty() ? "/usr/lib/postgresql/15/bin" : best;
+}
+
+std::string PostgresInstance::version() const {
+  return FirstVersionNumber(VersionOutput(BinDir() + "/postgres"), "PostgreSQL\\)");
+}
+
+std::string PostgresInstance::socket_path() const { return dir_ + "/.s.PGSQL.5432"; }
+
+std::string PostgresInstance::ConnInfo() const {
+  return "host=" + dir_ + " port=5432 user=postgres dbname=postgres connect_timeout=5";
+}
+
+Status PostgresInstance::Initialize() {
+  return RunTool({BinDir() + "/initdb", "-D", dir_ + "/data", "-U", "postgres", "-A", "trust",
+                  "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
+                 120);
+}
+
+std::vector<std::string> PostgresInstance::ServerArgv(const SettingList& settings) const {
+  std::vector<std::string> argv = {BinDir() + "/postgres",
+                                   "-D",
+                                   dir_ + "/data",
+                                   "-c",
+                                   "listen_addresses=",
+                                   "-c",
+                                   "unix_socket_directories=" + dir_,
+                                   "-c",
+                                   "port=5432",
+                                   "-c",
+                                   "logging_collector=off",
+                                   "-c",
+                                   "log_checkpoints=on",
+                                   "-c",
+                                   "max_connections=200"};
+  for (const auto& [name, value] : settings) {
+    argv.push_back("-c");
+    argv.push_back(name + "=" + value);
+  }
+  return argv;
+}
+
+Status PostgresInstance::TryConnect() const {
+  if (PQping(ConnInfo().c_str()) == PQPING_OK) return Status::Ok();
+  return Status::Unavailable("PostgreSQL", "not accepting connections");
+}
+
+int PostgresInstance::ShutdownSignal() const { return SIGINT; }  // fast shutdown
+
+bool PostgresInstance::IsForbiddenSetting(const std::string& name) const {
+  std::string n = Lower(name);
+  return n == "listen_addresses" || n == "port" || n == "unix_socket_directories" ||
+         n == "data_directory" || n == "logging_collector";
+}
+
+// ---------------------------------------------------------------------------------------------
+// MariaDB
+
+namespace {
+std::once_flag g_mysql_init;
+std::string MariadbServerBinary() {
+  return FindExecutable({"/usr/sbin/mariadbd", "/usr/bin/mariadbd", "/usr/sbin/mysqld"});
+}
+}  // namespace
+
+MariadbInstance::MariadbInstance(InstanceOptions options) : ServerInstance(std::move(options)) {
+  std::call_once(g_mysql_init, [] { mysql_library_init(0, nullptr, nullptr); });
+}
+
+std::string MariadbInstance::version() const {
+  return FirstVersionNumber(VersionOutput(MariadbServerBinary()), "Ver");
+}
+
+std::string MariadbInstance::socket_path() const { return dir_ + "/mysqld.sock"; }
+
+Status MariadbInstance::Initialize() {
+  std::string install = FindExecutable({"/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db",
+                                        "/usr/sbin/mariadb-install-db"});
+  // Runs as the server user already (RunTool), so no --user.
+  return RunTool({install, "--no-defaults", "--datadir=" + dir_ + "/data",
+                  "--auth-root-authentication-method=normal", "--skip-test-db",
+                  "--skip-name-resolve"},
+                 300);
+}
+
+std::vector<std::string> MariadbInstance::ServerArgv(const SettingList& settings) const {
+  std::vector<std::string> argv = {MariadbServerBinary(),
+                                   "--no-defaults",
+                                   "--datadir=" + dir_ + "/data",
+                                   "--socket=" + socket_path(),
+                                   "--pid-file=" + dir_ + "/mariadbd.pid",
+                                   "--skip-networking",
+                                   "--skip-name-resolve",
+                                   "--max-connections=300"};
+  for (const auto& [name, value] : settings) argv.push_back("--" + name + "=" + value);
+  return argv;
+}
+
+Status MariadbInstance::TryConnect() const {
+  MYSQL* m = mysql_init(nullptr);
+  if (!m) return Status::Internal("mysql_init failed");
+  unsigned int timeout_s = 5;
+  mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout_s);
+  Status s;
+  if (!mysql_real_connect(m, nullptr, kUser, "", nullptr, 0, socket_path().c_str(), 0)) {
+    s = Status::Unavailable("MariaDB", mysql_error(m));
+  } else if (mysql_query(m, "SELECT 1") != 0) {
+    s = Status::Unavailable("MariaDB", mysql_error(m));
+  } else {
+    MYSQL_RES* r = mysql_store_result(m);
+    if (r) mysql_free_result(r);
+  }
+  mysql_close(m);
+  return s;
+}
+
+int MariadbInstance::ShutdownSignal() const { return SIGTERM; }
+
+bool MariadbInstance::IsForbiddenSetting(const std::string& name) const {
+  std::string n = Lower(name);
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n == "port" || n == "bind_address" || n == "socket" || n == "skip_networking" ||
+         n == "datadir" || n == "user" || n == "pid_file";
+}
+
+}  // namespace waltune
