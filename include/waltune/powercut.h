@@ -1,0 +1,119 @@
+// Power-loss simulation for callers: mount waltune-powercut over a backing directory, cut the
+// power (everything not yet flushed is forgotten), unmount. See docs/powercut.md for which
+// operations count as durable.
+//
+// Typical use (verify --power-loss):
+//   auto mount = waltune::powercut::PowercutMount::Mount(backing, mountpoint, {});
+//   if (!mount.ok()) return mount.status();
+//   ... run the engine with its data directory under mountpoint, kill -9 it ...
+//   auto cut = (*mount)->Cut();     // synchronous: the durable state is in place on return
+//   ... restart the engine on the same directory, count what survived ...
+//   // ~PowercutMount unmounts (or call Unmount() to see errors).
+#ifndef WALTUNE_POWERCUT_H_
+#define WALTUNE_POWERCUT_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "waltune/status.h"
+
+namespace waltune::powercut {
+
+struct MountOptions {
+  // Path of the waltune-powercut binary. Default: "" = $WALTUNE_POWERCUT_BIN, else
+  // waltune-powercut next to the running executable, else the build-time location, else $PATH.
+  std::string binary_path;
+  // Let other users (postgres, mysql) use the mount. Default: true.
+  bool allow_other = true;
+  // ext4-like: fsync of any file also commits every pending namespace change (create, rename,
+  // unlink). Default: false, so only an fsync of a directory commits names (POSIX).
+  bool file_sync_commits_names = false;
+  // Kernel attribute/entry cache lifetime inside the mount. Unit: seconds. Default: 0 (a cut is
+  // visible at once; costs one GETATTR round trip per stat/lookup).
+  double cache_timeout_sec = 0;
+  // How long Mount() waits for the file system to come up. Default: 10 s.
+  std::chrono::milliseconds mount_timeout{10000};
+  // Where the file system's stderr goes. Default: "" = inherited.
+  std::string log_path;
+};
+
+// Outcome of one power cut.
+struct CutStats {
+  uint64_t cut_number = 0;       // 1 for the first cut of a mount.
+  uint64_t discarded_bytes = 0;  // Written-but-unflushed bytes rolled back or truncated away.
+  uint64_t files_restored = 0;   // Files whose data was rolled back.
+  uint64_t names_undone = 0;     // Namespace changes undone (create, rename, unlink, ...).
+  uint64_t errors = 0;           // Undo steps that failed; nonzero means a simulator problem.
+};
+
+// What is not durable right now.
+struct PendingStats {
+  uint64_t cuts = 0;
+  uint64_t dirty_files = 0;    // Files with unflushed data or size.
+  uint64_t undo_bytes = 0;     // Bytes overwritten since their last flush.
+  uint64_t pending_names = 0;  // Namespace changes not yet committed by a directory fsync.
+};
+
+// One mounted waltune-powercut file system, owned by this object: the destructor always
+// unmounts and reaps the server, lazily if the mount is busy. Not thread-safe; Cut() may be
+// called from any one thread at a time.
+class PowercutMount {
+ public:
+  // Spawns waltune-powercut serving "backing_dir" at "mountpoint" (both must exist and be
+  // directories) and returns once the mount answers. The caller keeps both directories.
+  static Result<std::unique_ptr<PowercutMount>> Mount(const std::string& backing_dir,
+                                                      const std::string& mountpoint,
+                                                      const MountOptions& options);
+  ~PowercutMount();
+  PowercutMount(const PowercutMount&) = delete;
+  PowercutMount& operator=(const PowercutMount&) = delete;
+
+  // Simulates a power loss: discards everything not durable. Returns when the mount shows the
+  // durable state. Processes using the mount should be killed first (as the power would);
+  // descriptors kept open across a cut still work and see the durable data.
+  Result<CutStats> Cut();
+  // Makes everything written so far durable, as sync(2) would on a real machine (FUSE never
+  // sees sync(2)). Useful after setting up a database, before the measured run.
+  Status Sync();
+  Result<PendingStats> Pending();
+  // Unmounts and waits for the server to exit. Idempotent; the destructor calls it.
+  Status Unmount();
+
+  const std::string& mountpoint() const { return mountpoint_; }
+  const std::string& backing_dir() const { return backing_dir_; }
+  const std::string& control_socket() const { return control_socket_; }
+  pid_t server_pid() const { return pid_; }
+
+ private:
+  PowercutMount(std::string backing_dir, std::string mountpoint, std::string control_socket,
+                pid_t pid)
+      : backing_dir_(std::move(backing_dir)),
+        mountpoint_(std::move(mountpoint)),
+        control_socket_(std::move(control_socket)),
+        pid_(pid) {}
+
+  std::string backing_dir_;
+  std::string mountpoint_;
+  std::string control_socket_;
+  pid_t pid_ = -1;  // -1 once reaped.
+};
+
+// Sends one control command ("cut", "sync", "stats", "ping") to a running waltune-powercut and
+// returns its reply line (e.g. "ok cut=1 discarded_bytes=..."). Blocks until the command ran.
+Result<std::string> SendControlCommand(const std::string& control_socket,
+                                      const std::string& command);
+
+// Parses a "cut" reply.
+Result<CutStats> ParseCutReply(const std::string& reply);
+
+// True if "path" is a mount point according to /proc/self/mountinfo.
+bool IsMounted(const std::string& path);
+
+}  // namespace waltune::powercut
+
+#endif  // WALTUNE_POWERCUT_H_

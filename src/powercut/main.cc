@@ -1,0 +1,72 @@
+// waltune-powercut: a FUSE file system that forgets unflushed writes on a "power cut".
+//   waltune-powercut BACKING_DIR MOUNTPOINT [--control=SOCKET] [--file-sync-commits-names]
+//                    [--cache-timeout=SECONDS] [libfuse options: -f -d -o allow_other,...]
+//   waltune-powercut --send=SOCKET cut|sync|stats|ping
+// See docs/powercut.md.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "powercut/powercut_fs.h"
+#include "waltune/powercut.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: waltune-powercut BACKING_DIR MOUNTPOINT [--control=SOCKET]\n"
+    "           [--file-sync-commits-names] [--cache-timeout=SECONDS] [libfuse options]\n"
+    "       waltune-powercut --send=SOCKET cut|sync|stats|ping\n";
+
+bool TakeValue(const std::string& arg, const std::string& flag, std::string* value) {
+  if (arg.rfind(flag + "=", 0) != 0) return false;
+  *value = arg.substr(flag.size() + 1);
+  return true;
+}
+
+int Send(const std::string& socket, const std::string& command) {
+  auto reply = waltune::powercut::SendControlCommand(socket, command);
+  if (!reply.ok()) {
+    std::fprintf(stderr, "waltune-powercut: %s\n", reply.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("%s\n", reply->c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  waltune::powercut::FsOptions options;
+  std::vector<std::string> positional;
+  std::string value;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (TakeValue(arg, "--send", &value)) {
+      if (i + 1 >= argc) break;
+      return Send(value, argv[i + 1]);
+    } else if (TakeValue(arg, "--control", &value)) {
+      options.control_socket = value;
+    } else if (TakeValue(arg, "--cache-timeout", &value)) {
+      options.cache_timeout_sec = std::strtod(value.c_str(), nullptr);
+    } else if (arg == "--file-sync-commits-names") {
+      options.file_sync_commits_names = true;
+    } else if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "-o" && i + 1 < argc) {
+      options.fuse_args.push_back(arg);
+      options.fuse_args.push_back(argv[++i]);
+    } else if (!arg.empty() && arg[0] == '-') {
+      options.fuse_args.push_back(arg);
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.size() != 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  options.backing_dir = positional[0];
+  options.mountpoint = positional[1];
+  return waltune::powercut::RunPowercutFs(options);
+}
