@@ -1,0 +1,179 @@
+// `waltune verify`: applies a configuration to a real engine that waltune starts itself, drives
+// a write load, SIGKILLs the engine K times under load, restarts it, and reports measured
+// throughput, recovery time and lost acknowledged commits next to what `advise` predicted.
+//
+// What a process kill can show: the OS page cache survives it, so it tests the engine's WAL and
+// recovery logic (and whether commits are acknowledged before their WAL is written), not what
+// happens on power loss or an OS crash (where unflushed page-cache data is lost too).
+#ifndef WALTUNE_VERIFY_H_
+#define WALTUNE_VERIFY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "waltune/instance.h"
+#include "waltune/status.h"
+
+namespace waltune {
+
+enum class VerifyEngine { kSQLite, kPostgreSQL, kMariaDB };
+const char* VerifyEngineName(VerifyEngine engine);  // "sqlite", "postgresql", "mariadb"
+// Accepts sqlite/sqlite3, postgresql/postgres/pg, mariadb. InvalidArgument otherwise.
+Result<VerifyEngine> ParseVerifyEngine(const std::string& text);
+
+struct VerifyOptions {
+  VerifyEngine engine = VerifyEngine::kSQLite;
+  // Client threads, each committing its own transactions. Default: 4.
+  int clients = 4;
+  // Length of the throughput measurement (no crash during it). Unit: s. Default: 10.
+  double seconds = 10;
+  // Crashes (SIGKILL under load, restart, count losses). Default: 2.
+  int crashes = 2;
+  // Load runs for a random time in [min, max] before each kill. Unit: s.
+  double crash_after_min_s = 1.0;
+  double crash_after_max_s = 3.0;
+  // Payload bytes per inserted row (one row per transaction). Unit: bytes. Default: 100.
+  uint64_t payload_bytes = 100;
+  // Emulated flush latency added to every fsync/fdatasync/O_DSYNC write. Unit: us. 0 = native.
+  uint64_t flush_latency_us = 0;
+  // Path of libwaltune_flushdelay.so (needed when flush_latency_us > 0 for the servers).
+  std::string preload_library;
+  // Where the instance's temp dir is made. Default: $TMPDIR or /tmp.
+  std::string parent_dir;
+  bool keep_dir = false;
+  uint64_t seed = 1;
+  // Prints phase, elapsed time and live tps to stderr (the CLI sets it when stderr is a tty).
+  bool progress = false;
+};
+
+// What to apply and what was predicted for these run conditions.
+struct VerifyPlan {
+  std::string durability = "strict";  // strict | standard | relaxed (as the advice says)
+  SettingList settings;               // engine settings, in the engine's own names
+  std::optional<double> predicted_tps;
+  std::optional<double> predicted_recovery_time_s;  // the advice's worst case
+  std::optional<double> predicted_loss_window_ms;   // 0 for strict
+  std::optional<double> recovery_target_s;          // the user's target, when known
+  std::string prediction_source;  // e.g. "advise for this run (4 clients, 2 cores, ...)"
+  std::vector<std::string> notes;  // e.g. settings scaled down for this machine
+};
+
+// Acceptance bands of the verdicts (docs/verify.md explains the choice).
+struct Tolerances {
+  // |measured / predicted - 1| allowed for throughput. Default: 0.25.
+  double tps_relative = 0.25;
+  // Measured recovery may exceed the predicted worst case by this fraction. Default: 0.25.
+  double recovery_relative = 0.25;
+  // A lost commit may be this much older than the loss window. Default: 0.25.
+  double loss_window_relative = 0.25;
+};
+
+struct CrashResult {
+  std::string kind = "sigkill";
+  double load_s = 0;                   // how long the load ran before the kill. Unit: s.
+  uint64_t acked_commits = 0;          // acknowledged before this kill, whole run
+  uint64_t lost_commits = 0;           // acknowledged, missing after this recovery (new)
+  uint64_t unacked_survived = 0;       // in flight at the kill, present after recovery
+  std::optional<double> oldest_lost_age_ms;  // ack-to-kill age of the oldest newly lost commit
+  double recovery_time_s = 0;          // restart until the first accepted connection
+  std::optional<uint64_t> redo_bytes;  // WAL replayed, from the engine's log / WAL file
+  std::optional<double> redo_s;        // replay time the engine logged (PostgreSQL)
+};
+
+struct Verdict {
+  std::string claim;
+  bool holds = false;
+  std::optional<double> predicted;
+  std::optional<double> measured;
+  std::string detail;
+};
+
+struct VerifyReport {
+  std::string engine;          // "sqlite"
+  std::string engine_version;  // "3.40.1"
+  std::string durability_level;
+  int clients = 0;
+  double seconds = 0;
+  std::optional<uint64_t> flush_latency_emulated_us;
+  VerifyPlan plan;
+  SettingList applied_settings;
+
+  double measured_tps = 0;
+  double commit_latency_p50_ms = 0;
+  double commit_latency_p99_ms = 0;
+  uint64_t commits_measured = 0;
+  std::optional<double> wal_bytes_per_txn;
+  std::optional<uint64_t> checkpoints;  // during the measurement
+  std::optional<double> txn_cpu_us;     // client + engine CPU per commit
+  double native_flush_p50_us = 0;       // fdatasync of 8 KiB in the instance dir
+  double native_flush_p99_us = 0;
+
+  std::vector<CrashResult> crashes;
+  std::vector<Verdict> verdicts;
+  std::string scope_note;  // what a process kill can and cannot show
+};
+
+// The whole run. Every process started is stopped and the temp dir removed before it returns,
+// on success, on error and after InstallCleanupSignalHandlers() saw SIGINT/SIGTERM.
+Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& plan);
+
+// Median and p99 of `fdatasync` after an 8 KiB write, `flushes` times, in a scratch file in
+// `dir`. Unit: us. Used for the prediction when no latency is emulated.
+Result<std::pair<double, double>> MeasureFlushLatencyUs(const std::string& dir, int flushes);
+
+nlohmann::ordered_json ReportToJson(const VerifyReport& report);
+std::string ReportToText(const VerifyReport& report);
+
+// Calibration file (docs/verify.md): `existing` (may be null) updated with this run's numbers
+// for the report's engine.
+nlohmann::ordered_json UpdateCalibration(const nlohmann::json& existing,
+                                         const VerifyReport& report);
+
+// ---------------------------------------------------------------------------------------------
+// Pure pieces, exposed for tests.
+
+// What one client sent, as the loss accounting needs it. Sequence numbers start at 1 and every
+// attempt uses a new one, so 1..attempted_through were all sent.
+struct ClientLedger {
+  uint64_t attempted_through = 0;
+  std::vector<uint64_t> in_doubt;    // sent but never acknowledged (sorted)
+  std::vector<uint64_t> known_lost;  // acknowledged and found missing by an earlier count (sorted)
+};
+
+struct LossCount {
+  uint64_t acked = 0;            // attempted_through - in_doubt
+  uint64_t lost = 0;             // acknowledged and missing now (all of them)
+  std::vector<uint64_t> newly_lost;  // missing now and not in known_lost
+  uint64_t in_doubt_present = 0; // unacknowledged but present
+  uint64_t unexpected = 0;       // present rows never sent (seq > attempted_through or 0)
+};
+
+// `present`: the client's sequence numbers found in the database, sorted, distinct.
+LossCount CountClientLoss(const ClientLedger& ledger, const std::vector<uint64_t>& present);
+
+struct ClaimInputs {
+  std::string durability;
+  std::optional<double> predicted_tps;
+  std::optional<double> predicted_recovery_time_s;
+  std::optional<double> predicted_loss_window_ms;
+  std::optional<double> recovery_target_s;
+  double measured_tps = 0;
+  std::vector<double> recovery_times_s;
+  uint64_t lost_commits = 0;
+  // Oldest ack-to-kill age among lost commits; nullopt when none lost or age unknown.
+  std::optional<double> oldest_lost_age_ms;
+  bool lost_age_unknown = false;  // some lost commit was older than the ack-time record
+};
+
+std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol = {});
+
+// Median of `values` (mean of the middle two for an even count). REQUIRES: !values.empty().
+double Median(std::vector<double> values);
+
+}  // namespace waltune
+
+#endif  // WALTUNE_VERIFY_H_

@@ -1,0 +1,98 @@
+// `waltune advise [FILE|-] [--format json|text|conf] [--storage-profile FILE]
+//                 [--calibration FILE]`
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "commands.h"
+#include "waltune/engine.h"
+#include "waltune/render.h"
+#include "waltune/request.h"
+
+namespace waltune::cli {
+namespace {
+
+struct AdviseOptions {
+  std::string input = "-";
+  std::string format = "json";
+  std::string storage_profile_path;
+  std::string calibration_path;
+};
+
+// Reads a file ("-" = stdin). IOError names the option the path came from.
+Result<std::string> ReadInput(const std::string& path, const std::string& field) {
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument(field, "cannot read '" + path + "'");
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& field) {
+  auto text = ReadInput(path, field);
+  if (!text.ok()) return text.status();
+  try {
+    return nlohmann::json::parse(*text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Status::InvalidArgument(field, "'" + path + "' is not valid JSON: " + e.what());
+  }
+}
+
+int Fail(const Status& status) {
+  std::cout << ErrorToJson(status).dump(2) << std::endl;
+  std::cerr << "waltune advise: " << status.ToString() << std::endl;
+  return 2;
+}
+
+int RunAdvise(const AdviseOptions& opt) {
+  ParseOptions parse;
+  if (!opt.storage_profile_path.empty()) {
+    auto j = ReadJsonFile(opt.storage_profile_path, "--storage-profile");
+    if (!j.ok()) return Fail(j.status());
+    parse.storage_profile = *j;
+  }
+  if (!opt.calibration_path.empty()) {
+    auto j = ReadJsonFile(opt.calibration_path, "--calibration");
+    if (!j.ok()) return Fail(j.status());
+    parse.calibration = *j;
+  }
+  auto text = ReadInput(opt.input, "request");
+  if (!text.ok()) return Fail(text.status());
+  auto scenario = ParseRequestText(*text, parse);
+  if (!scenario.ok()) return Fail(scenario.status());
+  Advice advice = Solve(*scenario);
+  if (opt.format == "text") {
+    std::cout << AdviceToText(advice);
+  } else if (opt.format == "conf") {
+    std::cout << AdviceToConf(advice);
+  } else {
+    std::cout << AdviceToJson(advice).dump(2) << std::endl;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void SetupAdvise(CLI::App& app, int* exit_code) {
+  auto opt = std::make_shared<AdviseOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "advise", "Recommend WAL, checkpoint, group-commit and durability settings for a request");
+  sub->add_option("request", opt->input, "request JSON file, or - for standard input")
+      ->capture_default_str();
+  sub->add_option("--format", opt->format, "json (default), text or conf")
+      ->check(CLI::IsMember({"json", "text", "conf"}))
+      ->capture_default_str();
+  sub->add_option("--storage-profile", opt->storage_profile_path,
+                  "storage profile JSON printed by `waltune probe` (overrides storage_type)");
+  sub->add_option("--calibration", opt->calibration_path,
+                  "calibration JSON written by `waltune verify --calibrate`");
+  sub->callback([opt, exit_code]() { *exit_code = RunAdvise(*opt); });
+}
+
+}  // namespace waltune::cli

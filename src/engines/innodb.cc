@@ -1,0 +1,481 @@
+// MySQL/InnoDB and MariaDB: every InnoDB-specific fact and parameter name lives in this file.
+//
+// Facts used:
+//  - Crash recovery applies the redo between the last checkpoint LSN and the end of the log:
+//    the checkpoint age. InnoDB keeps it below a fraction of the redo capacity C:
+//      MySQL >= 8.0.30 (innodb_redo_log_capacity, 32 files): adaptive flushing near 78%,
+//        sync flushing near 83%, aggressive checkpointing near 86% (log0chkp.cc,
+//        log0files_capacity.cc) -> worst-case age ~0.86 C.
+//      MySQL 5.7 / 8.0 < 8.0.30 (log_calc_max_ages): ~71/76/79/81% of
+//        innodb_log_file_size x innodb_log_files_in_group -> worst-case age ~0.81 C.
+//      MariaDB >= 10.5 (one ib_logfile0; log_t::set_capacity keeps 10% + 10% margins):
+//        max_checkpoint_age ~0.81 x innodb_log_file_size.
+//  - innodb_flush_log_at_trx_commit: 1 flushes at every commit; 2 writes at commit and flushes
+//    once per innodb_flush_log_at_timeout (default 1 s), so a mysqld crash loses nothing but an
+//    OS crash or power cut loses up to ~1 s; 0 can lose ~1 s even on a mysqld crash.
+//  - With the binary log and sync_binlog=1 a commit group needs two flushes (redo prepare,
+//    binlog). MySQL groups binlog flushes with binlog_group_commit_sync_delay (us) and
+//    binlog_group_commit_sync_no_delay_count; MariaDB with binlog_commit_wait_usec and
+//    binlog_commit_wait_count. innodb_flush_log_at_timeout is not a group-commit knob.
+//  - Version differences: innodb_redo_log_capacity from MySQL 8.0.30 (log file size/count
+//    deprecated); log_bin on by default from MySQL 8.0; innodb_log_buffer_size 16MB (5.7/8.0)
+//    and 64MB (8.4); innodb_flush_method default fsync (8.0) and O_DIRECT (8.4). MariaDB: single
+//    redo file from 10.5 (innodb_log_files_in_group ignored in 10.5, removed in 10.6), default
+//    innodb_log_file_size 96MB, innodb_flush_method default O_DIRECT from 10.6 and deprecated in
+//    11.0, binlog off and sync_binlog=0 by default.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "common.h"
+#include "waltune/engine.h"
+#include "waltune/units.h"
+
+namespace waltune {
+namespace {
+
+using engines::AddEstimate;
+
+constexpr double kPageBytes = 16384;
+// Redo per row change (record + undo log redo + page directory), per transaction (mtr/commit).
+// Sysbench write-only measured here: 1.6-1.8 KB per 4-statement transaction.
+constexpr double kRowRedoOverheadBytes = 200;
+constexpr double kTxnRedoBytes = 100;
+// Redo apply speed and start-up. *Measured here*: MariaDB 10.11 restarted with 44 MB of redo in
+// 1.0 s; MySQL is not runnable here and uses the same figures (lower confidence).
+constexpr double kReplayBytesPerS = 100e6;
+constexpr double kStartupS = 0.6;
+
+struct Flavour {
+  bool mariadb = false;
+  EngineVersion v;
+  bool capacity_variable() const {  // innodb_redo_log_capacity
+    return !mariadb && v >= EngineVersion{8, 0, 30};
+  }
+  bool single_file() const { return mariadb; }
+  double max_age_fraction() const { return capacity_variable() ? 0.86 : 0.81; }
+  uint64_t default_capacity_bytes() const {
+    if (mariadb) return 96 * kMiB;
+    if (capacity_variable()) return 100 * kMiB;
+    return 2 * 48 * kMiB;
+  }
+  uint64_t default_log_buffer_bytes() const {
+    return (!mariadb && v.major == 8 && v.minor >= 4) || (!mariadb && v.major >= 9) ? 64 * kMiB
+                                                                                    : 16 * kMiB;
+  }
+  bool binlog_default_on() const { return !mariadb && v.major >= 8; }
+  bool flush_method_settable() const { return !(mariadb && v.major >= 11); }
+  const char* name() const { return mariadb ? "MariaDB" : "MySQL"; }
+};
+
+class InnodbAdvisor : public EngineAdvisor {
+ public:
+  explicit InnodbAdvisor(bool mariadb) : mariadb_(mariadb) {}
+
+  EngineVersion DefaultVersion() const override {
+    return mariadb_ ? EngineVersion{11, 4, 0} : EngineVersion{8, 4, 0};
+  }
+
+  Status CheckVersion(const EngineVersion& v, std::vector<std::string>* warnings) const override {
+    if (mariadb_) {
+      if (v < EngineVersion{10, 5, 0}) {
+        return Status::InvalidArgument("", "MariaDB " + v.ToString() +
+                                               " is not modelled; waltune covers MariaDB 10.5 to "
+                                               "11.x (single redo log file)");
+      }
+      if (v.major > 11) {
+        warnings->push_back("MariaDB " + v.ToString() +
+                            " is newer than the versions waltune models (10.5-11.x); advice "
+                            "uses 11.x behaviour");
+      }
+      return Status::Ok();
+    }
+    const bool known = (v.major == 5 && v.minor == 7) || v.major == 8 || v.major == 9;
+    if (!known) {
+      return Status::InvalidArgument("", "MySQL " + v.ToString() +
+                                             " is not modelled; waltune covers MySQL 5.7, 8.0 "
+                                             "and 8.4");
+    }
+    if ((v.major == 8 && v.minor >= 1 && v.minor <= 3) || v.major == 9) {
+      warnings->push_back("MySQL " + v.ToString() +
+                          " is an innovation release; advice uses MySQL 8.4 LTS behaviour");
+    }
+    return Status::Ok();
+  }
+
+  double DefaultTxnCpuUs(const Workload& w) const override { return 100 + 35.0 * w.rows_per_txn; }
+
+  Advice Advise(const Scenario& s) const override;
+
+ private:
+  bool mariadb_;
+};
+
+double RedoBytesPerTxn(const Scenario& s) {
+  if (s.calibration.wal_bytes_per_txn) return *s.calibration.wal_bytes_per_txn;
+  return kTxnRedoBytes + s.workload.rows_per_txn * (s.workload.row_bytes + kRowRedoOverheadBytes);
+}
+
+struct RedoPlan {
+  uint64_t capacity_bytes = 0;
+  double max_age_bytes = 0;
+  double recovery_s = 0;
+  double startup_s = 0;
+  double replay_bytes_per_s = 0;
+  bool target_met = true;
+};
+
+RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_rate_bytes_per_s,
+                  std::vector<std::string>* warnings) {
+  RedoPlan p;
+  p.startup_s = s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kStartupS;
+  p.replay_bytes_per_s =
+      s.calibration.replay_bytes_per_s ? *s.calibration.replay_bytes_per_s : kReplayBytesPerS;
+  const double budget_s = s.recovery_target_s - p.startup_s;
+  const uint64_t kMin = 8 * kMiB;
+  double cap_for_target = budget_s > 0 ? budget_s * p.replay_bytes_per_s / f.max_age_fraction() : 0;
+  // More than an hour of redo does not reduce page flushing further (MySQLTuner's sizing rule);
+  // the engines' own maximum is 128 GB (MySQL 8.0.30+) / 512 GB.
+  const double hour_of_redo = std::max<double>(redo_rate_bytes_per_s * 3600, f.default_capacity_bytes());
+  const double engine_max = f.capacity_variable() ? 128.0 * kGiB : 512.0 * kGiB;
+  double cap = std::min({cap_for_target, hour_of_redo, engine_max});
+  if (cap < kMin) {
+    p.target_met = false;
+    cap = kMin;
+  }
+  p.capacity_bytes = FloorToNiceBytes(cap, kMin);
+  if (!f.capacity_variable() && !f.single_file()) {
+    // Two files of a nice size each.
+    p.capacity_bytes = 2 * FloorToNiceBytes(cap / 2, 4 * kMiB);
+  }
+  p.max_age_bytes = f.max_age_fraction() * p.capacity_bytes;
+  p.recovery_s = p.startup_s + p.max_age_bytes / p.replay_bytes_per_s;
+  if (p.recovery_s > s.recovery_target_s) p.target_met = false;
+  if (!p.target_met) {
+    warnings->push_back(fmt::format(
+        "the recovery target of {:.1f} s cannot be met: start-up alone takes ~{:.1f} s and the "
+        "smallest sensible redo log ({}) replays in {:.1f} s",
+        s.recovery_target_s, p.startup_s, FormatHumanBytes(p.capacity_bytes), p.recovery_s));
+  }
+  return p;
+}
+
+ThroughputEstimate InnodbThroughput(const Scenario& s, const GroupCommitParams& p, bool waits,
+                                    double redo_per_txn) {
+  ThroughputInputs in;
+  in.commit = p;
+  in.waits_for_flush = waits;
+  in.wal_bytes_per_txn = redo_per_txn;
+  in.seq_write_bytes_per_s = s.storage.seq_write_bytes_per_s;
+  return EstimateThroughput(in);
+}
+
+std::string FlushMethodFor(const StorageSpec& st) {
+  // A measured profile on which direct I/O was unavailable or slowest keeps plain fsync.
+  if (st.measured && st.recommended_sync_method == "fsync") return "fsync";
+  return "O_DIRECT";
+}
+
+Advice InnodbAdvisor::Advise(const Scenario& s) const {
+  Flavour f{mariadb_, s.version};
+  Advice a = engines::StartAdvice(s);
+  a.config_target = "my.cnf, [mysqld] section";
+  if (!mariadb_ && s.version.major == 8 && s.version.minor == 0 && s.version.patch == 0) {
+    f.v.patch = 30;
+    a.assumptions.push_back(Assumption{"constraints.engine_version", "8.0.30 or later", "default",
+                                       "8.0 without a patch level: assumed a current 8.0 release "
+                                       "(innodb_redo_log_capacity exists from 8.0.30)"});
+  }
+  const double cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
+  const double tps_needed = s.workload.write_rate_tps;
+  const double redo_per_txn = RedoBytesPerTxn(s);
+  const double redo_rate = redo_per_txn * tps_needed;
+  const bool binlog = f.binlog_default_on() || s.replication != Replication::kNone;
+
+  // 1. Redo capacity from the recovery target.
+  RedoPlan plan = PlanRedo(s, f, redo_rate, &a.warnings);
+  const double redo_minutes = plan.capacity_bytes / std::max(redo_rate, 1.0) / 60;
+  if (redo_minutes < 5) {
+    a.warnings.push_back(fmt::format(
+        "the redo log holds only {:.1f} minutes of writes at {}: the page cleaner will have to "
+        "flush aggressively (sync flushing stalls commits). A longer recovery target allows a "
+        "larger redo log",
+        redo_minutes, engines::Tps(tps_needed)));
+  }
+
+  // 2. Commit path and group commit.
+  GroupCommitParams p = engines::CommitParams(s, cpu_us);
+  GroupCommitParams base_p = p;
+  base_p.flushes_per_group = (f.binlog_default_on() ? 2 : 1);  // defaults: sync_binlog=1 on MySQL 8
+  if (mariadb_) base_p.flushes_per_group = 1;                  // binlog off by default
+  const ThroughputEstimate base_t = InnodbThroughput(s, base_p, true, redo_per_txn);
+
+  p.flushes_per_group = binlog ? 2 : 1;
+  ThroughputEstimate strict_t = InnodbThroughput(s, p, true, redo_per_txn);
+  GroupCommitParams delayed = p;
+  bool use_delay = false;
+  ThroughputEstimate delayed_t;
+  if (binlog && s.workload.concurrency >= 3) {
+    delayed.leader_delay_us = std::clamp(std::round(s.storage.flush_p50_us / 2), 10.0, 100000.0);
+    delayed.delay_until_batch = std::max(2, s.workload.concurrency / 2);
+    delayed_t = InnodbThroughput(s, delayed, true, redo_per_txn);
+    use_delay = delayed_t.tps >= 1.05 * strict_t.tps;
+  }
+  const ThroughputEstimate sync_t = use_delay ? delayed_t : strict_t;
+  const GroupCommitParams& sync_p = use_delay ? delayed : p;
+  bool flush_each_commit = true;
+  if (s.durability == Durability::kRelaxed) {
+    flush_each_commit = false;
+  } else if (s.durability == Durability::kStandard) {
+    flush_each_commit = sync_t.tps >= engines::kStandardHeadroom * tps_needed;
+  }
+  const ThroughputEstimate conf_t =
+      flush_each_commit ? sync_t : InnodbThroughput(s, p, false, redo_per_txn);
+
+  // 3. Parameters.
+  if (flush_each_commit) {
+    a.wal_config.push_back(Setting::Number(
+        "innodb_flush_log_at_trx_commit", 1,
+        s.durability == Durability::kStrict
+            ? "strict: the redo log is flushed before every commit returns"
+            : fmt::format("standard, but flushing every commit already sustains {} against the "
+                          "required {}, so nothing acknowledged needs to be at risk",
+                          engines::Tps(sync_t.tps), engines::Tps(tps_needed))));
+    a.loss_window_ms = 0;
+    a.loss_window = "none: every acknowledged commit is flushed before it is acknowledged";
+  } else {
+    a.wal_config.push_back(Setting::Number(
+        "innodb_flush_log_at_trx_commit", 2,
+        s.durability == Durability::kRelaxed
+            ? "relaxed: commits are written to the OS at once and flushed once per second; a "
+              "mysqld crash loses nothing, an OS crash or power cut up to ~1 s (0 would also "
+              "lose on a mysqld crash for no real gain)"
+            : fmt::format("standard: flushing every commit sustains only {} against the "
+                          "required {}; 2 bounds the loss to ~1 s on an OS crash or power cut",
+                          engines::Tps(sync_t.tps), engines::Tps(tps_needed))));
+    a.wal_config.push_back(Setting::Number(
+        "innodb_flush_log_at_timeout", 1,
+        "seconds between background redo flushes: this is the loss window, not a group-commit "
+        "setting"));
+    a.loss_window_ms = 1000;
+    a.loss_window = "about 1 s of acknowledged commits on an OS crash or power cut; none on a "
+                    "crash of the server process alone";
+  }
+  if (binlog) {
+    if (!mariadb_ && !f.binlog_default_on()) {
+      a.wal_config.push_back(Setting::Text("log_bin", "ON", "replication needs the binary log"));
+    } else if (mariadb_) {
+      a.wal_config.push_back(Setting::Text("log_bin", "mysql-bin",
+                                           "replication needs the binary log (off by default)"));
+    }
+    const int sync_binlog = flush_each_commit ? 1 : (s.durability == Durability::kRelaxed ? 0 : 1000);
+    a.wal_config.push_back(Setting::Number(
+        "sync_binlog", sync_binlog,
+        sync_binlog == 1 ? "flush the binary log at every commit group, so binlog and redo "
+                           "agree after a crash (replicas never get ahead of the primary)"
+        : sync_binlog == 0 ? "relaxed: the OS flushes the binary log; replicas may need "
+                             "rebuilding after a power cut"
+                           : "flush the binary log every 1000 commit groups: bounded loss, "
+                             "matching innodb_flush_log_at_trx_commit=2"));
+  }
+  a.wal_config.push_back(Setting::Text("innodb_doublewrite", "ON",
+                                       "never OFF: 16 kB pages can be torn on a power cut"));
+  const uint64_t log_buffer =
+      std::max<uint64_t>(f.default_log_buffer_bytes(),
+                         FloorToNiceBytes(4.0 * s.workload.txn_write_bytes *
+                                              s.workload.concurrency, kMiB));
+  a.wal_config.push_back(Setting::Text(
+      "innodb_log_buffer_size", FormatMyCnfBytes(log_buffer),
+      log_buffer == f.default_log_buffer_bytes()
+          ? "the default holds many small transactions between flushes"
+          : "large transactions: room for every client's redo without waiting for a flush"));
+  if (f.capacity_variable()) {
+    a.wal_config.push_back(Setting::Text("innodb_redo_log_capacity",
+                                         FormatMyCnfBytes(plan.capacity_bytes),
+                                         "sized from the recovery target; see checkpoint_strategy"));
+  } else if (f.single_file()) {
+    a.wal_config.push_back(Setting::Text("innodb_log_file_size",
+                                         FormatMyCnfBytes(plan.capacity_bytes),
+                                         "the single redo file (MariaDB >= 10.5), sized from the "
+                                         "recovery target"));
+  } else {
+    a.wal_config.push_back(Setting::Text("innodb_log_file_size",
+                                         FormatMyCnfBytes(plan.capacity_bytes / 2),
+                                         "two files of this size, sized from the recovery target"));
+    a.wal_config.push_back(Setting::Number("innodb_log_files_in_group", 2,
+                                           "the default; total redo = 2 x innodb_log_file_size"));
+  }
+  if (f.flush_method_settable()) {
+    a.wal_config.push_back(Setting::Text(
+        "innodb_flush_method", FlushMethodFor(s.storage),
+        "O_DIRECT avoids caching data pages twice; redo is still flushed with fsync"));
+  }
+
+  // Checkpoint pacing: the page cleaner must write the pages dirtied in one redo cycle before
+  // the log wraps.
+  const double cycle_s = plan.max_age_bytes / std::max(redo_rate, 1.0);
+  FpiInputs dirty;
+  dirty.hot_pages = engines::HotPages(s.workload, kPageBytes);
+  dirty.page_changes_per_s = tps_needed * s.workload.rows_per_txn * 2;
+  dirty.checkpoint_interval_s = cycle_s;
+  const double pages_per_s_needed = PagesImagedPerInterval(dirty) / cycle_s;
+  const double io_capacity =
+      std::clamp(std::round(std::max(200.0, 2 * pages_per_s_needed) / 100) * 100, 100.0,
+                 std::max(100.0, std::round(s.storage.random_write_iops * 0.5 / 100) * 100));
+  const double io_capacity_max =
+      std::max(io_capacity * 2, std::min(2000.0, s.storage.random_write_iops));
+  a.checkpoint_settings.push_back(Setting::Number(
+      "innodb_io_capacity", io_capacity,
+      fmt::format("background flushing rate: twice the {:.0f} pages/s dirtied per redo cycle, "
+                  "within half the device's {:.0f} random-write IOPS",
+                  pages_per_s_needed, s.storage.random_write_iops)));
+  a.checkpoint_settings.push_back(Setting::Number(
+      "innodb_io_capacity_max", io_capacity_max,
+      "ceiling for adaptive flushing when the checkpoint age grows"));
+  a.checkpoint_settings.push_back(Setting::Text(
+      "innodb_adaptive_flushing", "ON",
+      "flush faster as the checkpoint age approaches the redo capacity"));
+  if (pages_per_s_needed > s.storage.random_write_iops * 0.8) {
+    a.warnings.push_back(fmt::format(
+        "the page cleaner must write ~{:.0f} pages/s to keep up with the redo log, close to or "
+        "above the storage's {:.0f} random-write IOPS: expect sync flushing stalls",
+        pages_per_s_needed, s.storage.random_write_iops));
+  }
+  a.estimated_recovery_time_s = std::round(plan.recovery_s * 10) / 10;
+  a.checkpoint_rationale = fmt::format(
+      "InnoDB has no timed checkpoints: the checkpoint age (redo since the last checkpoint) is "
+      "what recovery replays, and {} keeps it below ~{:.0f}% of the redo capacity. Worst case "
+      "{:.0f}% x {} = {} of redo at ~{:.0f} MB/s plus {:.1f} s start-up = {:.1f} s against a "
+      "target of {:.0f} s. The redo log is the largest that meets the target (capped at about "
+      "an hour of writes); a larger log lets the page cleaner write each hot page less often. "
+      "At {} one redo cycle lasts ~{:.0f} s.",
+      f.name(), 100 * f.max_age_fraction(), 100 * f.max_age_fraction(),
+      FormatHumanBytes(plan.capacity_bytes), FormatHumanBytes(plan.max_age_bytes),
+      plan.replay_bytes_per_s / 1e6, plan.startup_s, plan.recovery_s, s.recovery_target_s,
+      engines::Tps(tps_needed), cycle_s);
+
+  // 4. Group commit section.
+  a.group_commit_enabled = flush_each_commit;
+  const double single_flush_tps =
+      std::min(conf_t.cpu_ceiling_tps, 1e6 / (p.flushes_per_group * s.storage.flush_p50_us + cpu_us));
+  if (flush_each_commit) {
+    if (use_delay) {
+      const char* delay_name = mariadb_ ? "binlog_commit_wait_usec" : "binlog_group_commit_sync_delay";
+      const char* count_name =
+          mariadb_ ? "binlog_commit_wait_count" : "binlog_group_commit_sync_no_delay_count";
+      a.group_commit_settings.push_back(Setting::Number(
+          delay_name, sync_p.leader_delay_us,
+          fmt::format("wait up to half a flush ({:.0f} us) so more commits share the binlog "
+                      "flush; simulated +{:.0f}% tps at {} clients",
+                      s.storage.flush_p50_us, 100 * (delayed_t.tps / strict_t.tps - 1),
+                      s.workload.concurrency)));
+      a.group_commit_settings.push_back(Setting::Number(
+          count_name, sync_p.delay_until_batch, "stop waiting once this many commits are queued"));
+    }
+    a.group_commit_gain = fmt::format(
+        "{} over one flush per commit ({:.1f} commits per flush at {} clients)",
+        engines::Ratio(conf_t.tps / single_flush_tps), conf_t.mean_batch, s.workload.concurrency);
+    a.group_commit_rationale =
+        binlog ? (use_delay ? "Redo and binary-log flushes are grouped; a short wait gathers "
+                              "more commits per binlog flush."
+                            : "Redo and binary-log flushes are grouped automatically; the "
+                              "simulation shows under 5% gain from an extra wait, so none is set.")
+               : "InnoDB groups redo flushes by itself (one flush covers every commit queued "
+                 "meanwhile); without the binary log there is no group-commit knob to set.";
+  } else {
+    a.group_commit_gain = "not needed: commits do not wait for a flush";
+    a.group_commit_rationale =
+        "With innodb_flush_log_at_trx_commit=2 the redo is flushed once per second in the "
+        "background; there is nothing to group.";
+  }
+
+  // 5. Throughput.
+  a.baseline_tps = std::round(base_t.tps);
+  a.with_config_tps = std::round(conf_t.tps);
+  a.baseline_commit_latency_us = base_t.commit_latency_us;
+  a.with_config_commit_latency_us = conf_t.commit_latency_us;
+  std::string why = !flush_each_commit ? "flush once per second instead of per commit"
+                    : use_delay        ? "binlog group-commit wait"
+                    : p.flushes_per_group != base_p.flushes_per_group
+                        ? "binary log enabled for replication"
+                        : "same commit path as the defaults";
+  a.improvement = fmt::format("{} ({}); limited by {}", engines::Ratio(conf_t.tps / base_t.tps),
+                              why, conf_t.limited_by);
+  a.latency_impact =
+      flush_each_commit
+          ? fmt::format("{} average per commit ({:.2f} ms vs {:.2f} ms with the defaults)",
+                        engines::LatencyDelta(base_t.commit_latency_us, conf_t.commit_latency_us),
+                        conf_t.commit_latency_us / 1000, base_t.commit_latency_us / 1000)
+          : fmt::format("commits no longer wait for a flush ({:.2f} ms saved on average)",
+                        base_t.commit_latency_us / 1000);
+  if (conf_t.tps < tps_needed) {
+    a.warnings.push_back(fmt::format("the required {} exceeds the predicted {} (limited by {})",
+                                     engines::Tps(tps_needed), engines::Tps(conf_t.tps),
+                                     conf_t.limited_by));
+  }
+
+  AddEstimate(&a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
+  AddEstimate(&a, "flush_latency_p99_us", s.storage.flush_p99_us, "us", s.storage.source);
+  AddEstimate(&a, "flushes_per_commit_group", p.flushes_per_group, "flushes",
+              binlog ? "redo prepare + binary log (sync_binlog=1)" : "redo only");
+  AddEstimate(&a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
+  AddEstimate(&a, "required_tps", tps_needed, "tps", "constraints.write_rate");
+  AddEstimate(&a, "wal_bytes_per_txn", redo_per_txn, "bytes",
+              s.calibration.wal_bytes_per_txn
+                  ? "measured by verify --calibrate"
+                  : fmt::format("{} + {} rows x ({} + {}) bytes of redo (record, undo, page "
+                                "directory)",
+                                kTxnRedoBytes, s.workload.rows_per_txn, s.workload.row_bytes,
+                                kRowRedoOverheadBytes));
+  AddEstimate(&a, "fpi_share", 0, "ratio",
+              "InnoDB logs no page images in the redo; torn pages are repaired from the "
+              "doublewrite buffer, which doubles data-page writes instead");
+  AddEstimate(&a, "wal_rate_bytes_per_s", redo_rate, "bytes/s", "wal_bytes_per_txn x required_tps");
+  AddEstimate(&a, "redo_capacity_bytes", plan.capacity_bytes, "bytes", "recommended redo size");
+  AddEstimate(&a, "checkpoint_age_limit_bytes", plan.max_age_bytes, "bytes",
+              fmt::format("{:.0f}% of the redo capacity ({})", 100 * f.max_age_fraction(),
+                          f.capacity_variable() ? "log0chkp.cc" : f.mariadb
+                                                                      ? "log_t::set_capacity"
+                                                                      : "log_calc_max_ages"));
+  AddEstimate(&a, "checkpoint_interval_s", cycle_s, "s",
+              "time to write the checkpoint-age limit at the required rate");
+  AddEstimate(&a, "wal_to_replay_bytes", plan.max_age_bytes, "bytes", "worst-case checkpoint age");
+  AddEstimate(&a, "replay_rate_bytes_per_s", plan.replay_bytes_per_s, "bytes/s",
+              s.calibration.replay_bytes_per_s ? "calibrated" : "MariaDB 10.11 measured here");
+  AddEstimate(&a, "startup_s", plan.startup_s, "s", "process start before redo apply");
+  AddEstimate(&a, "estimated_recovery_time_s", plan.recovery_s, "s", "startup + age / replay");
+  AddEstimate(&a, "page_flush_rate_needed_per_s", pages_per_s_needed, "pages/s",
+              "distinct pages dirtied per redo cycle / cycle length");
+  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
+  engines::AddThroughputEstimates(&a, conf_t, flush_each_commit ? sync_p : p, redo_per_txn,
+                                  s.storage.seq_write_bytes_per_s);
+  AddEstimate(&a, "strict_commit_tps", sync_t.tps, "tps",
+              "group-commit simulation with innodb_flush_log_at_trx_commit=1");
+  AddEstimate(&a, "data_loss_window_ms", a.loss_window_ms, "ms", a.loss_window);
+
+  // MySQL cannot be started on these machines (not in Debian): its output is checked by golden
+  // tests only, so it gets a little less confidence than MariaDB.
+  a.confidence = engines::Confidence(s, plan.target_met, mariadb_ ? 0.0 : 0.05);
+
+  std::string snippet = fmt::format("# waltune: {} {} WAL and checkpoint settings ({})\n[mysqld]\n",
+                                    f.name(), f.v.ToString(), DurabilityName(s.durability));
+  for (const auto* section : {&a.wal_config, &a.checkpoint_settings, &a.group_commit_settings}) {
+    for (const Setting& st : *section) snippet += st.name + " = " + st.ConfigText() + "\n";
+  }
+  a.config_snippet = snippet;
+  return a;
+}
+
+}  // namespace
+
+const EngineAdvisor& MysqlAdvisorInstance() {
+  static const InnodbAdvisor advisor(false);
+  return advisor;
+}
+const EngineAdvisor& MariadbAdvisorInstance() {
+  static const InnodbAdvisor advisor(true);
+  return advisor;
+}
+
+}  // namespace waltune

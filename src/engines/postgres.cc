@@ -1,0 +1,516 @@
+// PostgreSQL: every PostgreSQL-specific fact and parameter name lives in this file.
+//
+// Facts used (checked against the PostgreSQL sources and docs):
+//  - Checkpoints start when checkpoint_timeout elapses or when the WAL written since the last
+//    checkpoint's REDO point reaches max_wal_size / (1 + checkpoint_completion_target)
+//    (xlog.c CalculateCheckpointSegments / XLogCheckpointNeeded, PG >= 11).
+//  - Crash recovery replays from the REDO point of the last *completed* checkpoint, so with D
+//    bytes of WAL per cycle the worst case (crash just before a checkpoint completes) replays
+//    (1 + c) * D: one full cycle plus the c-fraction during which the next checkpoint ran.
+//  - After replay, crash recovery performs an end-of-recovery checkpoint before accepting
+//    connections (xlog.c PerformRecoveryXLogAction: CHECKPOINT_END_OF_RECOVERY | IMMEDIATE).
+//  - The first change to a page after a checkpoint writes a full-page image
+//    (full_page_writes); wal_compression compresses only those images. pglz as `on` from 9.5,
+//    lz4/zstd from 15. checkpoint_completion_target default 0.9 from 14 (0.5 before).
+//  - synchronous_commit=off can lose at most 3 x wal_writer_delay of commits and never
+//    corrupts ("Asynchronous Commit" chapter). commit_delay makes the flushing leader sleep,
+//    only when at least commit_siblings other transactions are active (xlog.c XLogFlush);
+//    the docs suggest half the single 8 kB flush time as a starting point.
+//  - wal_buffers=-1 picks shared_buffers/32, capped at one 16 MB segment.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "common.h"
+#include "waltune/engine.h"
+#include "waltune/units.h"
+
+namespace waltune {
+namespace {
+
+using engines::AddEstimate;
+
+constexpr double kPageBytes = 8192;
+// Heap insert record (XLogRecord 24 + block ref 12 + xl_heap_insert/header ~8 + tuple header 23)
+// plus one btree leaf insert (~60 bytes) per row; commit record ~40 bytes.
+constexpr double kRowOverheadBytes = 130;
+constexpr double kCommitRecordBytes = 40;
+// A full-page image with the free-space hole removed, for pages ~80% full.
+constexpr double kFpiBytes = 0.8 * kPageBytes;
+// Replay speed, *measured here* (DESIGN.md 3): FPI-heavy WAL ~200 MB/s; WAL without images
+// ~38 MB/s with a cold cache (Vondra, pgsql-hackers 2020: 38-45 MB/s on NVMe).
+constexpr double kFpiReplayBytesPerS = 200e6;
+constexpr double kRecordReplayBytesPerS = 38e6;
+constexpr double kStartupS = 0.5;
+constexpr uint64_t kMaxWalSizeUnit = 64 * kMiB;
+constexpr double kTimeoutMinS = 300, kTimeoutMaxS = 3600;
+
+double CompressionRatio(const std::string& method) {
+  if (method == "lz4") return 0.5;   // assumption: typical OLTP pages
+  if (method == "zstd") return 0.4;
+  if (method == "on" || method == "pglz") return 0.55;
+  return 1.0;
+}
+
+// The WAL arithmetic of one PostgreSQL scenario at a given commit rate.
+class PgWal {
+ public:
+  PgWal(const Scenario& s, double fpi_ratio) : s_(s), fpi_ratio_(fpi_ratio) {
+    const Workload& w = s.workload;
+    base_bytes_ = s.calibration.wal_bytes_per_txn
+                      ? *s.calibration.wal_bytes_per_txn
+                      : kCommitRecordBytes + w.rows_per_txn * (w.row_bytes + kRowOverheadBytes);
+    fpi_.hot_pages = engines::HotPages(w, kPageBytes);
+    fpi_.page_changes_per_s = w.write_rate_tps * w.rows_per_txn * 2;  // heap + index page
+    fpi_.fpi_bytes = kFpiBytes * fpi_ratio;
+    tps_ = w.write_rate_tps;
+  }
+
+  double base_bytes_per_txn() const { return base_bytes_; }
+  double tps() const { return tps_; }
+
+  double PagesImaged(double interval_s) const {
+    FpiInputs in = fpi_;
+    in.checkpoint_interval_s = interval_s;
+    return PagesImagedPerInterval(in);
+  }
+  double FpiBytesPerTxnAt(double interval_s) const {
+    FpiInputs in = fpi_;
+    in.checkpoint_interval_s = interval_s;
+    return FpiBytesPerTxn(in, tps_);
+  }
+  double BytesPerTxnAt(double interval_s) const {
+    return base_bytes_ + FpiBytesPerTxnAt(interval_s);
+  }
+  // WAL written in one checkpoint cycle of `interval_s`.
+  double CycleBytes(double interval_s) const {
+    return tps_ * interval_s * base_bytes_ + PagesImaged(interval_s) * fpi_.fpi_bytes;
+  }
+  // Interval at which one cycle writes `cycle_bytes` (inverse of CycleBytes).
+  double IntervalForCycleBytes(double cycle_bytes) const {
+    return LargestSatisfying(1e-3, 1e7, [&](double t) { return CycleBytes(t) <= cycle_bytes; });
+  }
+
+  struct Recovery {
+    double wal_bytes = 0;
+    double replay_s = 0;
+    double end_checkpoint_s = 0;
+    double startup_s = 0;
+    double total_s = 0;
+    double effective_replay_bytes_per_s = 0;
+  };
+  // Worst case for checkpoint interval T and completion target c: replay (1+c)*T of WAL.
+  Recovery RecoveryFor(double interval_s, double target_c) const {
+    Recovery r;
+    const double window_s = (1 + target_c) * interval_s;
+    const double images = PagesImaged(interval_s) + PagesImaged(target_c * interval_s);
+    const double record_bytes = tps_ * window_s * base_bytes_;
+    r.wal_bytes = record_bytes + images * fpi_.fpi_bytes;
+    const double record_rate = s_.calibration.replay_bytes_per_s
+                                   ? *s_.calibration.replay_bytes_per_s
+                                   : kRecordReplayBytesPerS;
+    // Replay cost per image is set by the uncompressed page it restores.
+    r.replay_s = record_bytes / record_rate + images * kFpiBytes / kFpiReplayBytesPerS;
+    // The end-of-recovery checkpoint writes every page the replay dirtied.
+    const double dirty_pages = PagesImaged(window_s);
+    const double write_bytes_per_s =
+        std::min(s_.storage.seq_write_bytes_per_s, s_.storage.random_write_iops * kPageBytes);
+    r.end_checkpoint_s = dirty_pages * kPageBytes / write_bytes_per_s + 2 * s_.storage.flush_p50_us / 1e6;
+    r.startup_s = s_.calibration.restart_overhead_s ? *s_.calibration.restart_overhead_s
+                                                    : kStartupS;
+    r.total_s = r.startup_s + r.replay_s + r.end_checkpoint_s;
+    r.effective_replay_bytes_per_s = r.replay_s > 0 ? r.wal_bytes / r.replay_s : record_rate;
+    return r;
+  }
+
+ private:
+  const Scenario& s_;
+  double fpi_ratio_;
+  double base_bytes_ = 0;
+  double tps_ = 0;
+  FpiInputs fpi_;
+};
+
+class PostgresAdvisor : public EngineAdvisor {
+ public:
+  EngineVersion DefaultVersion() const override { return {17, 0, 0}; }
+
+  Status CheckVersion(const EngineVersion& v, std::vector<std::string>* warnings) const override {
+    if (v.major < 12) {
+      return Status::InvalidArgument("", "PostgreSQL " + v.ToString() +
+                                             " is not modelled (end of life); waltune covers "
+                                             "PostgreSQL 12 to 17");
+    }
+    if (v.major > 17) {
+      warnings->push_back("PostgreSQL " + v.ToString() +
+                          " is newer than the versions waltune models (12-17); advice uses "
+                          "PostgreSQL 17's behaviour, check the release notes for WAL changes");
+    }
+    return Status::Ok();
+  }
+
+  double DefaultTxnCpuUs(const Workload& w) const override {
+    // Client round trips + parse/plan/execute; pgbench on this machine: ~400 us per 5-statement
+    // transaction on 2 cores. 120 us fixed (BEGIN/COMMIT, round trips) + 40 us per row.
+    return 120 + 40.0 * w.rows_per_txn;
+  }
+
+  Advice Advise(const Scenario& s) const override;
+};
+
+struct PgPlan {
+  std::string compression = "off";  // wal_compression value
+  double target_c = 0.9;
+  uint64_t max_wal_size_bytes = 0;
+  double timeout_s = 0;
+  double interval_s = 0;  // expected checkpoint spacing at the write rate
+  bool target_met = true;
+};
+
+std::string CompressionFor(const EngineVersion& v) { return v.major >= 15 ? "lz4" : "on"; }
+
+// Largest checkpoint spacing whose worst-case recovery stays within the target.
+PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
+                       std::vector<std::string>* warnings) {
+  PgPlan plan;
+  plan.compression = compression;
+  PgWal wal(s, CompressionRatio(compression));
+  auto meets = [&](double t) { return wal.RecoveryFor(t, plan.target_c).total_s <= s.recovery_target_s; };
+  double t_max = LargestSatisfying(1.0, 7 * 86400.0, meets);
+  if (!meets(t_max)) {
+    plan.target_met = false;
+    const PgWal::Recovery r = wal.RecoveryFor(1.0, plan.target_c);
+    warnings->push_back(fmt::format(
+        "the recovery target of {:.0f} s cannot be met at {} on this storage: even with "
+        "checkpoints every second, start-up ({:.1f} s) + replay ({:.1f} s) + the end-of-recovery "
+        "checkpoint ({:.1f} s) take {:.1f} s. Faster storage (random writes), a smaller "
+        "working set, or a longer target is needed",
+        s.recovery_target_s, engines::Tps(s.workload.write_rate_tps), r.startup_s, r.replay_s,
+        r.end_checkpoint_s, r.total_s));
+  }
+  const double cycle_bytes = wal.CycleBytes(t_max);
+  plan.max_wal_size_bytes =
+      FloorToNiceBytes(cycle_bytes * (1 + plan.target_c), kMaxWalSizeUnit);
+  plan.timeout_s = t_max >= kTimeoutMinS ? std::min(FloorToNiceSeconds(t_max), kTimeoutMaxS)
+                                         : kTimeoutMinS;
+  const double trigger_bytes = plan.max_wal_size_bytes / (1 + plan.target_c);
+  plan.interval_s = std::min(plan.timeout_s, wal.IntervalForCycleBytes(trigger_bytes));
+  return plan;
+}
+
+ThroughputEstimate PgThroughput(const Scenario& s, const GroupCommitParams& p, bool sync_commit,
+                                double wal_bytes_per_txn) {
+  ThroughputInputs in;
+  in.commit = p;
+  in.waits_for_flush = sync_commit;
+  in.wal_bytes_per_txn = wal_bytes_per_txn;
+  in.seq_write_bytes_per_s = s.storage.seq_write_bytes_per_s;
+  return EstimateThroughput(in);
+}
+
+std::string SyncMethodFor(const StorageSpec& st) {
+  const std::string& m = st.recommended_sync_method;
+  if (m == "open_datasync_direct") return "open_datasync";
+  if (m == "fdatasync" || m == "fsync" || m == "open_datasync" || m == "open_sync") return m;
+  return "";
+}
+
+Advice PostgresAdvisor::Advise(const Scenario& s) const {
+  Advice a = engines::StartAdvice(s);
+  a.config_target = "postgresql.conf (or ALTER SYSTEM SET ...; then SELECT pg_reload_conf())";
+  const double cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
+  const double tps_needed = s.workload.write_rate_tps;
+
+  // 1. Checkpoint spacing, first without compression; compress images when they matter.
+  std::vector<std::string> plan_warnings;
+  PgPlan plan = PlanCheckpoints(s, "off", &plan_warnings);
+  const PgWal raw_wal(s, 1.0);
+  const double raw_fpi_share =
+      raw_wal.FpiBytesPerTxnAt(plan.interval_s) / raw_wal.BytesPerTxnAt(plan.interval_s);
+  if (raw_fpi_share > 0.10) {
+    plan_warnings.clear();
+    plan = PlanCheckpoints(s, CompressionFor(s.version), &plan_warnings);
+  }
+  a.warnings.insert(a.warnings.end(), plan_warnings.begin(), plan_warnings.end());
+  PgWal wal(s, CompressionRatio(plan.compression));
+  const PgWal::Recovery rec = wal.RecoveryFor(plan.interval_s, plan.target_c);
+  const double wal_per_txn = wal.BytesPerTxnAt(plan.interval_s);
+
+  // 2. Baseline: PostgreSQL's defaults on the same storage and workload.
+  const double base_c = s.version.major >= 14 ? 0.9 : 0.5;
+  PgWal base_wal(s, 1.0);
+  const double base_interval =
+      std::min(300.0, base_wal.IntervalForCycleBytes(1.0 * kGiB / (1 + base_c)));
+  const double base_wal_per_txn = base_wal.BytesPerTxnAt(base_interval);
+  const PgWal::Recovery base_rec = base_wal.RecoveryFor(base_interval, base_c);
+  GroupCommitParams p = engines::CommitParams(s, cpu_us);
+  const ThroughputEstimate base_t = PgThroughput(s, p, true, base_wal_per_txn);
+
+  // 3. Commit mode per durability level.
+  ThroughputEstimate strict_t = PgThroughput(s, p, true, wal_per_txn);
+  // commit_delay only where the simulation shows it helps (>= 5%).
+  GroupCommitParams delayed = p;
+  delayed.leader_delay_us = std::clamp(std::round(s.storage.flush_p50_us / 2), 10.0, 100000.0);
+  delayed.delay_min_siblings = 5;
+  bool use_delay = false;
+  ThroughputEstimate delayed_t;
+  if (s.workload.concurrency > delayed.delay_min_siblings) {
+    delayed_t = PgThroughput(s, delayed, true, wal_per_txn);
+    use_delay = delayed_t.tps >= 1.05 * strict_t.tps;
+  }
+  const ThroughputEstimate sync_t = use_delay ? delayed_t : strict_t;
+  const GroupCommitParams& sync_p = use_delay ? delayed : p;
+
+  bool sync_commit = true;
+  if (s.durability == Durability::kRelaxed) {
+    sync_commit = false;
+  } else if (s.durability == Durability::kStandard) {
+    sync_commit = sync_t.tps >= engines::kStandardHeadroom * tps_needed;
+  }
+  const ThroughputEstimate conf_t = sync_commit ? sync_t : PgThroughput(s, p, false, wal_per_txn);
+  const double wal_writer_delay_ms = 200;
+
+  // 4. Parameters.
+  a.wal_config.push_back(Setting::Text(
+      "wal_level", s.replication == Replication::kLogical ? "logical" : "replica",
+      s.replication == Replication::kLogical
+          ? "logical decoding needs wal_level=logical"
+          : "the default; keeps base backups and physical replicas possible (minimal saves little "
+            "WAL for small transactions)"));
+  a.wal_config.push_back(Setting::Text("fsync", "on", "never off: a crash could corrupt the cluster"));
+  a.wal_config.push_back(Setting::Text(
+      "full_page_writes", "on",
+      s.storage.atomic_page_writes
+          ? "kept on: the storage claims atomic 8 kB writes, but turning this off is only safe "
+            "when that is proven for the whole I/O stack"
+          : "required: 8 kB pages can be torn on this storage"));
+  if (sync_commit) {
+    a.wal_config.push_back(Setting::Text(
+        "synchronous_commit", "on",
+        s.durability == Durability::kStrict
+            ? "strict: a commit returns only after its WAL is flushed"
+            : fmt::format("standard, but the flushed commit already sustains {} ({} of the "
+                          "required {}), so no acknowledged commit needs to be at risk",
+                          engines::Tps(sync_t.tps), engines::Ratio(sync_t.tps / tps_needed),
+                          engines::Tps(tps_needed))));
+    a.loss_window_ms = 0;
+    a.loss_window = "none: every acknowledged commit is flushed before it is acknowledged";
+  } else {
+    a.wal_config.push_back(Setting::Text(
+        "synchronous_commit", "off",
+        s.durability == Durability::kRelaxed
+            ? "relaxed: commits return before the flush; a crash loses at most the last "
+              "3 x wal_writer_delay of commits and never corrupts data"
+            : fmt::format("standard: flushing every commit sustains only {} against the required "
+                          "{}; asynchronous commit bounds the loss to 3 x wal_writer_delay",
+                          engines::Tps(sync_t.tps), engines::Tps(tps_needed))));
+    a.wal_config.push_back(Setting::Text("wal_writer_delay", "200ms",
+                                         "WAL writer flushes every 200 ms: the loss window is "
+                                         "at most 3 x 200 ms"));
+    a.loss_window_ms = 3 * wal_writer_delay_ms;
+    a.loss_window = "at most 600 ms of acknowledged commits (3 x wal_writer_delay) on a crash "
+                    "of the server, OS or power; the database stays consistent";
+  }
+  a.wal_config.push_back(Setting::Text(
+      "wal_buffers", "16MB",
+      "what -1 picks for shared_buffers >= 512MB; with the 128MB default shared_buffers -1 "
+      "gives only 4MB. Raise further only if pg_stat_wal.wal_buffers_full keeps climbing"));
+  if (plan.compression != "off") {
+    a.wal_config.push_back(Setting::Text(
+        "wal_compression", plan.compression,
+        fmt::format("full-page images are {:.0f}% of the WAL at this checkpoint spacing; "
+                    "compressing them ({}) costs a little CPU per image and cuts WAL volume",
+                    100 * raw_wal.FpiBytesPerTxnAt(plan.interval_s) /
+                        raw_wal.BytesPerTxnAt(plan.interval_s),
+                    s.version.major >= 15 ? "lz4, available from PostgreSQL 15" : "pglz")));
+  } else {
+    a.wal_config.push_back(Setting::Text(
+        "wal_compression", "off",
+        "full-page images are under 10% of the WAL at this checkpoint spacing; compression "
+        "would cost CPU for little gain"));
+  }
+  a.wal_config.push_back(Setting::Text("max_wal_size", FormatPgBytes(plan.max_wal_size_bytes),
+                                       "sized from the recovery target; see checkpoint_strategy"));
+  const uint64_t min_wal =
+      std::max<uint64_t>(80 * kMiB, FloorToNiceBytes(plan.max_wal_size_bytes / 4.0, 16 * kMiB));
+  a.wal_config.push_back(Setting::Text(
+      "min_wal_size", FormatPgBytes(std::min(min_wal, plan.max_wal_size_bytes)),
+      "keeps a quarter of max_wal_size of segments for recycling instead of creating new files"));
+  const std::string sync_method = SyncMethodFor(s.storage);
+  if (!sync_method.empty()) {
+    a.wal_config.push_back(Setting::Text(
+        "wal_sync_method", sync_method,
+        "fastest safe method measured by `waltune probe` on " + s.storage.source));
+  }
+
+  a.checkpoint_settings.push_back(Setting::Text(
+      "checkpoint_timeout", FormatPgDuration(plan.timeout_s),
+      fmt::format("at {} a checkpoint every {:.0f} s keeps worst-case recovery within the target",
+                  engines::Tps(tps_needed), plan.interval_s)));
+  a.checkpoint_settings.push_back(Setting::Number(
+      "checkpoint_completion_target", plan.target_c,
+      "spread checkpoint writes over 90% of the interval (default from PostgreSQL 14)"));
+  a.checkpoint_settings.push_back(
+      Setting::Text("max_wal_size_trigger", FormatPgBytes(plan.max_wal_size_bytes),
+                    fmt::format("a checkpoint starts after max_wal_size / (1 + {:.1f}) = {} of WAL",
+                                plan.target_c,
+                                FormatHumanBytes(plan.max_wal_size_bytes / (1 + plan.target_c)))));
+  a.estimated_recovery_time_s = std::round(rec.total_s * 10) / 10;
+  a.checkpoint_rationale = fmt::format(
+      "Worst case is a crash just before a checkpoint completes: replay starts at the previous "
+      "checkpoint's REDO point, so (1 + {:.1f}) x {:.0f} s = {} of WAL is replayed "
+      "({:.1f} s at ~{:.0f} MB/s), plus {:.1f} s start-up and {:.1f} s for the end-of-recovery "
+      "checkpoint: {:.1f} s against a target of {:.0f} s. This is the largest spacing that meets "
+      "the target; longer spacing means fewer full-page images ({:.0f} bytes/txn now vs "
+      "{:.0f} with the defaults) and smoother I/O.",
+      plan.target_c, plan.interval_s, FormatHumanBytes(rec.wal_bytes), rec.replay_s,
+      rec.effective_replay_bytes_per_s / 1e6, rec.startup_s, rec.end_checkpoint_s, rec.total_s,
+      s.recovery_target_s, wal_per_txn, base_wal_per_txn);
+  if (plan.interval_s < 30) {
+    a.warnings.push_back(fmt::format(
+        "checkpoints every {:.0f} s: the recovery target is tight for {}; PostgreSQL will log "
+        "'checkpoints are occurring too frequently' and full-page images inflate the WAL",
+        plan.interval_s, engines::Tps(tps_needed)));
+  }
+
+  // 5. Group commit.
+  a.group_commit_enabled = sync_commit;
+  const double single_flush_tps =
+      std::min(conf_t.cpu_ceiling_tps, 1e6 / (s.storage.flush_p50_us + cpu_us));
+  if (sync_commit) {
+    if (use_delay) {
+      a.group_commit_settings.push_back(Setting::Number(
+          "commit_delay", sync_p.leader_delay_us,
+          fmt::format("half a flush ({:.0f} us): the leader waits so more commits share its "
+                      "flush; simulated +{:.0f}% tps at {} clients",
+                      s.storage.flush_p50_us, 100 * (delayed_t.tps / strict_t.tps - 1),
+                      s.workload.concurrency)));
+      a.group_commit_settings.push_back(Setting::Number(
+          "commit_siblings", 5, "delay only when at least 5 other transactions are active"));
+    } else {
+      a.group_commit_settings.push_back(Setting::Number(
+          "commit_delay", 0,
+          s.workload.concurrency > 5
+              ? "PostgreSQL already groups commits behind WALWriteLock; the simulation shows "
+                "under 5% gain from a delay, so it would only add latency"
+              : "too few concurrent committers for a delay to gather followers"));
+    }
+    a.group_commit_gain = fmt::format(
+        "{} over one flush per commit ({:.1f} commits per flush at {} clients)",
+        engines::Ratio(conf_t.tps / single_flush_tps), conf_t.mean_batch, s.workload.concurrency);
+    a.group_commit_rationale =
+        "Flushes are shared: a commit waits for the flush in progress, then rides the next one "
+        "together with every commit that queued meanwhile. The gain grows with concurrency and "
+        "flush latency.";
+  } else {
+    a.group_commit_gain = "not needed: asynchronous commit does not wait for a flush";
+    a.group_commit_rationale =
+        "With synchronous_commit=off the WAL writer flushes in the background; commits never "
+        "wait for a flush, so there is nothing to group.";
+  }
+
+  // 6. Throughput and estimates.
+  a.baseline_tps = std::round(base_t.tps);
+  a.with_config_tps = std::round(conf_t.tps);
+  a.baseline_commit_latency_us = base_t.commit_latency_us;
+  a.with_config_commit_latency_us = conf_t.commit_latency_us;
+  std::vector<std::string> reasons;
+  if (!sync_commit) reasons.push_back("asynchronous commit");
+  if (use_delay) reasons.push_back("commit_delay");
+  if (plan.compression != "off") reasons.push_back("wal_compression");
+  if (wal_per_txn < 0.95 * base_wal_per_txn) reasons.push_back("fewer full-page images");
+  std::string why;
+  for (size_t i = 0; i < reasons.size(); ++i) why += (i ? " + " : "") + reasons[i];
+  a.improvement = fmt::format("{} ({}); limited by {}", engines::Ratio(conf_t.tps / base_t.tps),
+                              why.empty() ? "same commit path as the defaults" : why,
+                              conf_t.limited_by);
+  a.latency_impact = sync_commit
+                         ? fmt::format("{} average per commit ({:.2f} ms vs {:.2f} ms with the "
+                                       "defaults)",
+                                       engines::LatencyDelta(base_t.commit_latency_us,
+                                                             conf_t.commit_latency_us),
+                                       conf_t.commit_latency_us / 1000,
+                                       base_t.commit_latency_us / 1000)
+                         : fmt::format("commits no longer wait for the flush ({:.2f} ms saved per "
+                                       "commit on average)",
+                                       base_t.commit_latency_us / 1000);
+  if (conf_t.tps < tps_needed) {
+    a.warnings.push_back(fmt::format(
+        "the required {} exceeds the predicted {} (limited by {}){}", engines::Tps(tps_needed),
+        engines::Tps(conf_t.tps), conf_t.limited_by,
+        conf_t.limited_by == "flush" ? ": more concurrent clients, storage with power-loss "
+                                       "protection, or a relaxed durability level would help"
+                                     : ""));
+  }
+
+  AddEstimate(&a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
+  AddEstimate(&a, "flush_latency_p99_us", s.storage.flush_p99_us, "us", s.storage.source);
+  AddEstimate(&a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
+  AddEstimate(&a, "required_tps", tps_needed, "tps", "constraints.write_rate");
+  AddEstimate(&a, "wal_base_bytes_per_txn", wal.base_bytes_per_txn(), "bytes",
+              s.calibration.wal_bytes_per_txn
+                  ? "measured by verify --calibrate"
+                  : fmt::format("{} + {} rows x ({} + {}) bytes (heap + btree records, commit)",
+                                kCommitRecordBytes, s.workload.rows_per_txn, s.workload.row_bytes,
+                                kRowOverheadBytes));
+  AddEstimate(&a, "fpi_bytes_per_txn", wal.FpiBytesPerTxnAt(plan.interval_s), "bytes",
+              fmt::format("hot pages {:.0f} x (1 - exp(-r T / P)) images per {:.0f} s interval, "
+                          "{:.0f} bytes each (compression {})",
+                          engines::HotPages(s.workload, kPageBytes), plan.interval_s,
+                          kFpiBytes * CompressionRatio(plan.compression), plan.compression));
+  AddEstimate(&a, "wal_bytes_per_txn", wal_per_txn, "bytes", "base + full-page images");
+  AddEstimate(&a, "fpi_share", wal.FpiBytesPerTxnAt(plan.interval_s) / wal_per_txn, "ratio",
+              "full-page image bytes / all WAL bytes at the recommended spacing");
+  AddEstimate(&a, "baseline_wal_bytes_per_txn", base_wal_per_txn, "bytes",
+              fmt::format("defaults: checkpoint every {:.0f} s, no compression", base_interval));
+  AddEstimate(&a, "wal_rate_bytes_per_s", wal_per_txn * tps_needed, "bytes/s",
+              "wal_bytes_per_txn x required_tps");
+  AddEstimate(&a, "checkpoint_interval_s", plan.interval_s, "s",
+              "min(checkpoint_timeout, time to write max_wal_size / (1 + target))");
+  AddEstimate(&a, "baseline_checkpoint_interval_s", base_interval, "s",
+              "PostgreSQL defaults: 5min, max_wal_size 1GB");
+  AddEstimate(&a, "wal_to_replay_bytes", rec.wal_bytes, "bytes",
+              "(1 + checkpoint_completion_target) x WAL per checkpoint cycle");
+  AddEstimate(&a, "replay_rate_bytes_per_s", rec.effective_replay_bytes_per_s, "bytes/s",
+              s.calibration.replay_bytes_per_s
+                  ? "records at the calibrated rate, images at 200 MB/s"
+                  : "records ~38 MB/s, full-page images ~200 MB/s (measured, DESIGN.md)");
+  AddEstimate(&a, "startup_s", rec.startup_s, "s", "process start and control-file read");
+  AddEstimate(&a, "end_of_recovery_checkpoint_s", rec.end_checkpoint_s, "s",
+              "pages dirtied by replay x 8 kB / min(sequential bandwidth, random IOPS x 8 kB)");
+  AddEstimate(&a, "estimated_recovery_time_s", rec.total_s, "s",
+              "startup + replay + end-of-recovery checkpoint");
+  AddEstimate(&a, "baseline_recovery_time_s", base_rec.total_s, "s", "with PostgreSQL defaults");
+  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
+  engines::AddThroughputEstimates(&a, conf_t, sync_commit ? sync_p : p, wal_per_txn,
+                                  s.storage.seq_write_bytes_per_s);
+  AddEstimate(&a, "strict_commit_tps", sync_t.tps, "tps",
+              "group-commit simulation with synchronous_commit=on");
+  AddEstimate(&a, "data_loss_window_ms", a.loss_window_ms, "ms", a.loss_window);
+
+  a.confidence = engines::Confidence(s, plan.target_met, 0.0);
+
+  // 7. Snippet.
+  std::string snippet = fmt::format("# waltune: PostgreSQL {} WAL and checkpoint settings ({})\n",
+                                    s.version.ToString(), DurabilityName(s.durability));
+  for (const auto* section : {&a.wal_config, &a.checkpoint_settings, &a.group_commit_settings}) {
+    for (const Setting& st : *section) {
+      if (st.name == "max_wal_size_trigger") continue;
+      std::string value = st.ConfigText();
+      bool quote = st.kind == Setting::Kind::kText;
+      snippet += st.name + " = " + (quote ? "'" + value + "'" : value) + "\n";
+    }
+  }
+  a.config_snippet = snippet;
+  return a;
+}
+
+}  // namespace
+
+const EngineAdvisor& PostgresAdvisorInstance() {
+  static const PostgresAdvisor advisor;
+  return advisor;
+}
+
+}  // namespace waltune
