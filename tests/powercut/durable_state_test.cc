@@ -1,0 +1,184 @@
+// DurableState without FUSE: the undo bookkeeping applied to a plain temp directory.
+#include "powercut/durable_state.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/falloc.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace waltune::powercut {
+namespace {
+
+class DurableStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "powercut-state-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    root_fd_ = open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
+    ASSERT_GE(root_fd_, 0);
+    state_ = std::make_unique<DurableState>(root_fd_, DurableStateOptions());
+  }
+  void TearDown() override {
+    state_.reset();
+    if (root_fd_ >= 0) close(root_fd_);
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // Creates "name" with durable contents "data" and returns an open read-write fd.
+  int Durable(const std::string& name, const std::string& data) {
+    int fd = state_->Create(name, 0, 0644, getuid(), getgid());
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(Write(fd, data, 0), static_cast<ssize_t>(data.size()));
+    EXPECT_EQ(state_->SyncFile(fd), 0);
+    EXPECT_EQ(state_->SyncDirectory(), 0);
+    return fd;
+  }
+  ssize_t Write(int fd, const std::string& data, off_t offset, bool synced = false) {
+    return state_->Write(fd, "", data.data(), data.size(), offset, false, synced);
+  }
+  std::optional<std::string> Contents(const std::string& name) {
+    int fd = openat(root_fd_, name.c_str(), O_RDONLY);
+    if (fd < 0) return std::nullopt;
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+    close(fd);
+    return out;
+  }
+
+  std::string dir_;
+  int root_fd_ = -1;
+  std::unique_ptr<DurableState> state_;
+};
+
+TEST_F(DurableStateTest, OverlappingOverwritesRestoreOriginalBytes) {
+  int fd = Durable("f", "abcdefghijklmnop");
+  Write(fd, "1111", 2);
+  Write(fd, "22222222", 4);  // Overlaps the first write and extends past it.
+  Write(fd, "3", 0);
+  EXPECT_EQ(Contents("f"), "3b1122222222mnop");
+  CutResult r = state_->Cut();
+  EXPECT_EQ(Contents("f"), "abcdefghijklmnop");
+  EXPECT_EQ(r.discarded_bytes, 11u);  // Bytes 0 and 2..11.
+  close(fd);
+}
+
+TEST_F(DurableStateTest, SyncedWriteInsideUnsyncedRangeKeepsOnlyItsBytes) {
+  int fd = Durable("f", std::string(100, 'a'));
+  Write(fd, std::string(100, 'b'), 0);
+  Write(fd, std::string(20, 'c'), 40, /*synced=*/true);
+  state_->Cut();
+  EXPECT_EQ(Contents("f"), std::string(40, 'a') + std::string(20, 'c') + std::string(40, 'a'));
+  close(fd);
+}
+
+TEST_F(DurableStateTest, SyncedWritePastHoleZeroesTheUnsyncedGap) {
+  int fd = Durable("f", "base");
+  Write(fd, "gap!", 4);                   // Not durable...
+  Write(fd, "end", 8, /*synced=*/true);   // ...but the size grows past it.
+  state_->Cut();
+  EXPECT_EQ(Contents("f"), std::string("base") + std::string(4, '\0') + "end");
+  close(fd);
+}
+
+TEST_F(DurableStateTest, AppendUsesCurrentEndOfFile) {
+  int fd = Durable("f", "0123");
+  ASSERT_EQ(state_->Truncate(fd, "", 2), 0);
+  ASSERT_EQ(state_->Write(fd, "", "XY", 2, 999, /*append=*/true, false), 2);
+  EXPECT_EQ(Contents("f"), "01XY");
+  state_->Cut();
+  EXPECT_EQ(Contents("f"), "0123");
+  close(fd);
+}
+
+TEST_F(DurableStateTest, ZeroRangeIsUndone) {
+  int fd = Durable("f", std::string(64, 'z'));
+  ASSERT_EQ(state_->Fallocate(fd, "", FALLOC_FL_ZERO_RANGE, 8, 8), 0);
+  EXPECT_EQ(Contents("f"), std::string(8, 'z') + std::string(8, '\0') + std::string(48, 'z'));
+  state_->Cut();
+  EXPECT_EQ(Contents("f"), std::string(64, 'z'));
+  EXPECT_EQ(state_->Fallocate(fd, "", FALLOC_FL_COLLAPSE_RANGE, 0, 4096), -EOPNOTSUPP);
+  close(fd);
+}
+
+TEST_F(DurableStateTest, SyncFileForgetsUndoState) {
+  int fd = Durable("f", "one");
+  Write(fd, "two", 0);
+  EXPECT_EQ(state_->Stats().dirty_files, 1u);
+  ASSERT_EQ(state_->SyncFile(fd), 0);
+  EXPECT_EQ(state_->Stats().dirty_files, 0u);
+  CutResult r = state_->Cut();
+  EXPECT_EQ(Contents("f"), "two");
+  EXPECT_EQ(r.files_restored, 0u);
+  close(fd);
+}
+
+TEST_F(DurableStateTest, JournalUndoesInReverseOrder) {
+  close(Durable("a", "A"));
+  ASSERT_EQ(state_->Mkdir("d", 0755, getuid(), getgid()), 0);
+  ASSERT_EQ(state_->Rename("a", "d/a", 0), 0);
+  ASSERT_EQ(state_->Link("d/a", "b"), 0);
+  ASSERT_EQ(state_->Unlink("d/a"), 0);
+  ASSERT_EQ(state_->Rename("b", "c", RENAME_NOREPLACE), 0);
+  EXPECT_EQ(state_->Stats().pending_names, 5u);
+  CutResult r = state_->Cut();
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_EQ(Contents("a"), "A");
+  EXPECT_FALSE(Contents("b").has_value());
+  EXPECT_FALSE(Contents("c").has_value());
+  struct stat sb;
+  EXPECT_NE(fstatat(root_fd_, "d", &sb, 0), 0);
+}
+
+TEST_F(DurableStateTest, ExchangeIsUndone) {
+  close(Durable("a", "A"));
+  close(Durable("b", "B"));
+  ASSERT_EQ(state_->Rename("a", "b", RENAME_EXCHANGE), 0);
+  EXPECT_EQ(Contents("a"), "B");
+  state_->Cut();
+  EXPECT_EQ(Contents("a"), "A");
+  EXPECT_EQ(Contents("b"), "B");
+}
+
+TEST_F(DurableStateTest, RenameErrorsLeaveNoTrace) {
+  close(Durable("f", "F"));
+  ASSERT_EQ(state_->Mkdir("d", 0755, getuid(), getgid()), 0);
+  close(Durable("d/x", "X"));
+  EXPECT_EQ(state_->Rename("f", "d", 0), -EISDIR);
+  ASSERT_EQ(state_->Mkdir("e", 0755, getuid(), getgid()), 0);
+  EXPECT_EQ(state_->Rename("e", "d", 0), -ENOTEMPTY);
+  EXPECT_EQ(state_->Rename("f", "d/x", RENAME_NOREPLACE), -EEXIST);
+  EXPECT_EQ(state_->Stats().pending_names, 1u);  // Only mkdir e.
+  EXPECT_EQ(Contents("d/x"), "X");
+}
+
+TEST_F(DurableStateTest, CommittedUnlinkFreesTheTrash) {
+  close(Durable("f", "F"));
+  ASSERT_EQ(state_->Unlink("f"), 0);
+  ASSERT_EQ(state_->SyncDirectory(), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/" + kTrashDirName));
+  state_->Cut();
+  EXPECT_FALSE(Contents("f").has_value());
+}
+
+TEST_F(DurableStateTest, CreateExclusiveOnExistingFails) {
+  close(Durable("f", "F"));
+  EXPECT_EQ(state_->Create("f", O_CREAT | O_EXCL, 0644, getuid(), getgid()), -EEXIST);
+  int fd = state_->Create("f", O_CREAT, 0644, getuid(), getgid());
+  ASSERT_GE(fd, 0);
+  close(fd);
+  EXPECT_EQ(state_->Stats().pending_names, 0u);  // Opening an existing file creates nothing.
+}
+
+}  // namespace
+}  // namespace waltune::powercut
