@@ -87,6 +87,12 @@ double PagesImagedPerInterval(const FpiInputs& in);
 // Average image bytes per transaction over the interval, given the commit rate (tps > 0).
 double FpiBytesPerTxn(const FpiInputs& in, double tps);
 
+// Time to write `dirty_pages` out of `hot_pages` in sorted order (checkpoints sort their
+// writes): dense dirty sets stream at sequential bandwidth, sparse ones pay a random write per
+// page. With density d = dirty/hot, each page costs d * page/seq + (1 - d) / iops. Unit: s.
+double SortedPageWriteSeconds(double dirty_pages, double hot_pages, double page_bytes,
+                              double seq_write_bytes_per_s, double random_write_iops);
+
 // ---------------------------------------------------------------------------------------------
 // Solving helpers.
 
@@ -95,8 +101,9 @@ double FpiBytesPerTxn(const FpiInputs& in, double tps);
 double LargestSatisfying(double lo, double hi, const std::function<bool(double)>& ok,
                          double relative_tolerance = 1e-4);
 
-// Rounds down to a "nice" configuration value: 1, 2, 4, 8 ... times `unit` below 16 units, and
-// multiples of 16 units above that (… 48, 64, 80 …), never below `unit`.
+// Rounds down to a "nice" configuration value: a multiple of the largest power-of-two multiple
+// of `unit` that is at most bytes/8 (so at most 12.5% is lost), never below `unit`.
+// Monotone: more bytes never give a smaller result.
 uint64_t FloorToNiceBytes(double bytes, uint64_t unit);
 // Rounds down to a nice duration: whole minutes from 2 min, 30 s steps below. Never below 30 s.
 double FloorToNiceSeconds(double seconds);

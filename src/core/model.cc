@@ -51,6 +51,14 @@ double FpiBytesPerTxn(const FpiInputs& in, double tps) {
   return PagesImagedPerInterval(in) * in.fpi_bytes / (tps * in.checkpoint_interval_s);
 }
 
+double SortedPageWriteSeconds(double dirty_pages, double hot_pages, double page_bytes,
+                              double seq_write_bytes_per_s, double random_write_iops) {
+  if (dirty_pages <= 0) return 0;
+  const double d = hot_pages > 0 ? std::min(1.0, dirty_pages / hot_pages) : 1.0;
+  const double per_page_s = d * page_bytes / seq_write_bytes_per_s + (1 - d) / random_write_iops;
+  return dirty_pages * per_page_s;
+}
+
 double LargestSatisfying(double lo, double hi, const std::function<bool(double)>& ok,
                          double relative_tolerance) {
   if (!ok(lo)) return lo;
@@ -70,15 +78,11 @@ double LargestSatisfying(double lo, double hi, const std::function<bool(double)>
 
 uint64_t FloorToNiceBytes(double bytes, uint64_t unit) {
   if (bytes < static_cast<double>(unit)) return unit;
-  double units = bytes / static_cast<double>(unit);
-  uint64_t n;
-  if (units < 16) {
-    n = 1;
-    while (n * 2 <= units) n *= 2;
-  } else {
-    n = static_cast<uint64_t>(units) / 16 * 16;
-  }
-  return n * unit;
+  // Step: the largest power-of-two multiple of `unit` not above bytes/8, so rounding down
+  // loses at most 12.5%; the step only grows with `bytes`, which keeps the result monotone.
+  uint64_t step = unit;
+  while (static_cast<double>(step) * 2 <= bytes / 8) step *= 2;
+  return static_cast<uint64_t>(bytes / static_cast<double>(step)) * step;
 }
 
 double FloorToNiceSeconds(double seconds) {

@@ -117,26 +117,29 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
   dirty.page_changes_per_s = tps_needed * frames;
   dirty.checkpoint_interval_s = checkpoint_interval_s;
   const double pages_per_checkpoint = PagesImagedPerInterval(dirty);
-  const double page_write_bytes_per_s =
-      std::min(s.storage.seq_write_bytes_per_s, s.storage.random_write_iops * kPageBytes);
+  const double checkpoint_write_s = SortedPageWriteSeconds(
+      pages_per_checkpoint, dirty.hot_pages, kPageBytes, s.storage.seq_write_bytes_per_s,
+      s.storage.random_write_iops);
   const double txns_per_checkpoint = std::max(1.0, checkpoint_interval_s * tps_needed);
-  auto per_txn_us = [&](double commit_flushes, bool sync_checkpoint, double ckpt_pages_per_txn) {
+  auto per_txn_us = [&](double commit_flushes, bool sync_checkpoint) {
     double us = cpu_us + commit_flushes * s.storage.flush_p50_us +
                 wal_per_txn / s.storage.seq_write_bytes_per_s * 1e6;
-    us += ckpt_pages_per_txn * kPageBytes / page_write_bytes_per_s * 1e6;
+    us += checkpoint_write_s * 1e6 / txns_per_checkpoint;
     if (sync_checkpoint) us += 2 * s.storage.flush_p50_us / txns_per_checkpoint;
     return us;
   };
-  const double ckpt_pages_per_txn = pages_per_checkpoint / txns_per_checkpoint;
   const char* synchronous = s.durability == Durability::kStrict     ? "FULL"
                             : s.durability == Durability::kStandard ? "NORMAL"
                                                                     : "OFF";
   const double commit_flushes = s.durability == Durability::kStrict ? 1 : 0;
-  const double conf_us =
-      per_txn_us(commit_flushes, s.durability != Durability::kRelaxed, ckpt_pages_per_txn);
-  // Defaults: rollback journal, synchronous=FULL, every commit writes its pages in place.
-  const double base_us = cpu_us + kRollbackJournalFlushesPerCommit * s.storage.flush_p50_us +
-                         2 * frames * kPageBytes / page_write_bytes_per_s * 1e6;
+  const double conf_us = per_txn_us(commit_flushes, s.durability != Durability::kRelaxed);
+  // Defaults: rollback journal, synchronous=FULL; every commit writes its pages to the journal
+  // and in place (random writes of `frames` pages each).
+  const double base_us =
+      cpu_us + kRollbackJournalFlushesPerCommit * s.storage.flush_p50_us +
+      2 * SortedPageWriteSeconds(frames, dirty.hot_pages, kPageBytes,
+                                 s.storage.seq_write_bytes_per_s, s.storage.random_write_iops) *
+          1e6;
   const double conf_tps = 1e6 / conf_us;
   const double base_tps = 1e6 / base_us;
 

@@ -103,6 +103,14 @@ TEST(FullPageImages, ExponentialSaturation) {
   EXPECT_NEAR(PagesImagedPerInterval(longer), 1000 * (1 - std::exp(-10.0)), 1e-6);
 }
 
+// Hand-checked: all 1000 hot pages dirty -> pure streaming: 1000 x 8192 / 100e6 = 0.08192 s.
+// 10 of 1000 dirty -> d = 0.01: 10 x (0.01 x 8192 / 100e6 + 0.99 / 200) = 0.049508192 s.
+TEST(SortedWrites, DenseStreamsSparseSeeks) {
+  EXPECT_NEAR(SortedPageWriteSeconds(1000, 1000, 8192, 100e6, 200), 0.08192, 1e-12);
+  EXPECT_NEAR(SortedPageWriteSeconds(10, 1000, 8192, 100e6, 200), 0.049508192, 1e-12);
+  EXPECT_EQ(SortedPageWriteSeconds(0, 1000, 8192, 100e6, 200), 0);
+}
+
 TEST(Solve, LargestSatisfyingFindsTheBoundary) {
   double x = LargestSatisfying(1, 1e6, [](double v) { return v * v <= 2500; });
   EXPECT_NEAR(x, 50, 50 * 1e-3);
@@ -113,8 +121,17 @@ TEST(Solve, LargestSatisfyingFindsTheBoundary) {
 TEST(Solve, NiceRounding) {
   const uint64_t mb64 = 64ull << 20;
   EXPECT_EQ(FloorToNiceBytes(100.0 * (1 << 20), mb64), mb64);          // 100MB -> 64MB
-  EXPECT_EQ(FloorToNiceBytes(700.0 * (1 << 20), mb64), 512ull << 20);  // -> 512MB
-  EXPECT_EQ(FloorToNiceBytes(5.5 * (1ull << 30), mb64), 5ull << 30);   // -> 5GB (80 x 64MB)
+  EXPECT_EQ(FloorToNiceBytes(700.0 * (1 << 20), mb64), 640ull << 20);  // step 64MB
+  EXPECT_EQ(FloorToNiceBytes(5.1 * (1ull << 30), mb64), 5ull << 30);   // step 512MB
+  EXPECT_EQ(FloorToNiceBytes(9.69 * (1ull << 30), mb64), 9ull << 30);  // step 1GB
+  // Monotone across step changes.
+  uint64_t previous = 0;
+  for (double b = 1e6; b < 1e12; b *= 1.01) {
+    uint64_t v = FloorToNiceBytes(b, mb64);
+    EXPECT_GE(v, previous) << b;
+    EXPECT_GE(static_cast<double>(v), std::min(b, static_cast<double>(mb64)) * 0.875 - 1);
+    previous = v;
+  }
   EXPECT_EQ(FloorToNiceBytes(10, mb64), mb64);                         // never below the unit
   EXPECT_EQ(FloorToNiceSeconds(20), 30);
   EXPECT_EQ(FloorToNiceSeconds(100), 90);

@@ -1,0 +1,349 @@
+// Advice for every engine: completeness, safety rules, version facts and model properties.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+#include "waltune/units.h"
+
+namespace waltune {
+namespace {
+
+using testing::AdviseOk;
+using testing::Estimate;
+using testing::Request;
+using testing::Value;
+using json = nlohmann::json;
+
+const char* kEngines[] = {"PostgreSQL", "MySQL", "MariaDB", "SQLite"};
+const char* kLevels[] = {"strict", "standard", "relaxed"};
+
+std::vector<std::filesystem::path> Examples() {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::directory_iterator(WALTUNE_EXAMPLES_DIR)) {
+    if (e.path().extension() == ".json") out.push_back(e.path());
+  }
+  return out;
+}
+
+void ExpectComplete(const json& j, const std::string& label) {
+  for (const char* field : {"wal_config", "checkpoint_strategy", "group_commit",
+                            "durability_level", "throughput_impact", "confidence"}) {
+    EXPECT_TRUE(j.contains(field)) << label << " lacks " << field;
+  }
+  EXPECT_TRUE(j["checkpoint_strategy"]["estimated_recovery_time_s"].is_number()) << label;
+  EXPECT_TRUE(j["checkpoint_strategy"]["rationale"].is_string()) << label;
+  EXPECT_TRUE(j["group_commit"]["enabled"].is_boolean()) << label;
+  EXPECT_TRUE(j["throughput_impact"]["baseline_tps"].is_number()) << label;
+  EXPECT_TRUE(j["throughput_impact"]["with_config_tps"].is_number()) << label;
+  EXPECT_GT(j["throughput_impact"]["with_config_tps"].get<double>(), 0) << label;
+  double c = j["confidence"].get<double>();
+  EXPECT_GE(c, 0.0);
+  EXPECT_LE(c, 1.0);
+  for (const char* field : {"assumptions", "warnings", "out_of_scope"}) {
+    EXPECT_TRUE(j[field].is_array()) << label << " " << field;
+  }
+  EXPECT_TRUE(j["estimates"].is_object());
+  EXPECT_FALSE(j["config_snippet"].get<std::string>().empty()) << label;
+}
+
+TEST(Examples, EveryShippedExampleGivesACompleteAnswer) {
+  auto examples = Examples();
+  ASSERT_GE(examples.size(), 12u);  // one per engine x durability level at least
+  for (const auto& path : examples) {
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto s = ParseRequestText(text);
+    ASSERT_TRUE(s.ok()) << path << ": " << s.status().ToString();
+    ExpectComplete(AdviceToJson(Solve(*s)), path.filename().string());
+  }
+}
+
+TEST(Examples, CoverEveryEngineAndDurabilityLevel) {
+  std::set<std::pair<Engine, Durability>> seen;
+  for (const auto& path : Examples()) {
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto s = ParseRequestText(text);
+    ASSERT_TRUE(s.ok());
+    seen.insert({s->engine, s->durability});
+  }
+  EXPECT_EQ(seen.size(), 12u);
+}
+
+// Strict never emits an unsafe or asynchronous setting, on any storage or engine.
+TEST(Safety, StrictNeverRelaxesDurability) {
+  for (const char* engine : kEngines) {
+    for (const char* storage : {"HDD", "SSD", "NVMe", "battery-backed cache"}) {
+      for (const char* rate : {"50 tps", "5000 tps", "200k tps"}) {
+        Advice a = AdviseOk(Request({{"db_engine", engine},
+                                     {"durability_requirement", "strict"},
+                                     {"storage_type", storage},
+                                     {"write_rate", rate}}));
+        std::string label = std::string(engine) + "/" + storage + "/" + rate;
+        EXPECT_NE(Value(a, "synchronous_commit"), "off") << label;
+        EXPECT_NE(Value(a, "fsync"), "off") << label;
+        EXPECT_NE(Value(a, "full_page_writes"), "off") << label;
+        EXPECT_NE(Value(a, "innodb_doublewrite"), "OFF") << label;
+        if (a.Find("innodb_flush_log_at_trx_commit")) {
+          EXPECT_EQ(Value(a, "innodb_flush_log_at_trx_commit"), "1") << label;
+        }
+        if (a.Find("sync_binlog")) EXPECT_EQ(Value(a, "sync_binlog"), "1") << label;
+        if (a.Find("synchronous")) EXPECT_EQ(Value(a, "synchronous"), "FULL") << label;
+        EXPECT_EQ(a.loss_window_ms, 0) << label;
+        EXPECT_EQ(a.config_snippet.find("fsync = 'off'"), std::string::npos);
+      }
+    }
+  }
+}
+
+TEST(Safety, RelaxedUsesAsyncCommitNeverFsyncOff) {
+  Advice pg = AdviseOk(Request({{"db_engine", "pg"}, {"durability_requirement", "relaxed"}}));
+  EXPECT_EQ(Value(pg, "synchronous_commit"), "off");
+  EXPECT_EQ(Value(pg, "fsync"), "on");
+  EXPECT_EQ(Value(pg, "full_page_writes"), "on");
+  EXPECT_EQ(pg.loss_window_ms, 600);
+  Advice my = AdviseOk(Request({{"db_engine", "mysql"}, {"durability_requirement", "relaxed"}}));
+  EXPECT_EQ(Value(my, "innodb_flush_log_at_trx_commit"), "2");
+  EXPECT_EQ(Value(my, "innodb_doublewrite"), "ON");
+  Advice lite = AdviseOk(Request({{"db_engine", "sqlite"}, {"durability_requirement", "relaxed"}}));
+  EXPECT_EQ(Value(lite, "synchronous"), "OFF");
+  bool warned = false;
+  for (const auto& w : lite.warnings) warned |= w.find("corrupt") != std::string::npos;
+  EXPECT_TRUE(warned) << "synchronous=OFF must come with a corruption warning";
+}
+
+// Standard keeps flushing every commit when that has headroom, and says which it chose.
+TEST(Durability, StandardChoosesByHeadroom) {
+  Advice fast = AdviseOk(Request({{"db_engine", "pg"}, {"durability_requirement", "standard"},
+                                  {"write_rate", "100 tps"},
+                                  {"storage_type", "NVMe with power-loss protection"}}));
+  EXPECT_EQ(Value(fast, "synchronous_commit"), "on");
+  Advice slow = AdviseOk(Request({{"db_engine", "pg"}, {"durability_requirement", "standard"},
+                                  {"write_rate", "5000 tps"}, {"storage_type", "HDD"},
+                                  {"concurrency", 4}}));
+  EXPECT_EQ(Value(slow, "synchronous_commit"), "off");
+  EXPECT_EQ(Value(slow, "wal_writer_delay"), "200ms");
+  Advice lite = AdviseOk(Request({{"db_engine", "sqlite"}, {"durability_requirement", "standard"}}));
+  EXPECT_EQ(Value(lite, "synchronous"), "NORMAL");
+}
+
+TEST(Versions, PostgresWalCompressionByMajor) {
+  auto advise = [](const char* version) {
+    // A high rate on a large hot set makes full-page images a large share of the WAL.
+    return AdviseOk(Request({{"db_engine", "pg"}, {"engine_version", version},
+                             {"write_rate", "20000 tps"}, {"working_set", "200GB"},
+                             {"data_size", "1TB"}, {"recovery_time_target", "30s"}}));
+  };
+  EXPECT_EQ(Value(advise("14"), "wal_compression"), "on");
+  EXPECT_EQ(Value(advise("13"), "wal_compression"), "on");
+  EXPECT_EQ(Value(advise("15"), "wal_compression"), "lz4");
+  EXPECT_EQ(Value(advise("17"), "wal_compression"), "lz4");
+}
+
+TEST(Versions, InnodbRedoParameterNames) {
+  auto names = [](const char* engine, const char* version) {
+    return AdviseOk(Request({{"db_engine", engine}, {"engine_version", version}}));
+  };
+  Advice my5729 = names("mysql", "8.0.29");
+  EXPECT_NE(Value(my5729, "innodb_log_file_size"), "<absent>");
+  EXPECT_EQ(Value(my5729, "innodb_log_files_in_group"), "2");
+  EXPECT_EQ(Value(my5729, "innodb_redo_log_capacity"), "<absent>");
+  for (const char* v : {"8.0.30", "8.0.36", "8.4"}) {
+    Advice a = names("mysql", v);
+    EXPECT_NE(Value(a, "innodb_redo_log_capacity"), "<absent>") << v;
+    EXPECT_EQ(Value(a, "innodb_log_files_in_group"), "<absent>") << v;
+    EXPECT_EQ(Value(a, "innodb_log_file_size"), "<absent>") << v;
+  }
+  EXPECT_EQ(Value(names("mysql", "5.7"), "innodb_log_files_in_group"), "2");
+  for (const char* v : {"10.5", "10.6", "10.11", "11.4"}) {
+    Advice a = names("mariadb", v);
+    EXPECT_NE(Value(a, "innodb_log_file_size"), "<absent>") << v;
+    EXPECT_EQ(Value(a, "innodb_log_files_in_group"), "<absent>") << v;
+    EXPECT_EQ(Value(a, "innodb_redo_log_capacity"), "<absent>") << v;
+  }
+  EXPECT_EQ(Value(names("mariadb", "11.4"), "innodb_flush_method"), "<absent>");
+  EXPECT_EQ(Value(names("mariadb", "10.11"), "innodb_flush_method"), "O_DIRECT");
+  // Golden my.cnf section for a fixed request.
+  Advice golden = AdviseOk(Request({{"db_engine", "mysql"}, {"engine_version", "8.0.36"},
+                                    {"durability_requirement", "strict"},
+                                    {"write_rate", "3000 tps"}, {"recovery_time_target", "90s"},
+                                    {"storage_type", "SSD"}, {"concurrency", 24},
+                                    {"replication", "physical"}, {"cpu_cores", 16},
+                                    {"working_set", "16GB"}}));
+  EXPECT_NE(golden.config_snippet.find("[mysqld]\n"), std::string::npos);
+  EXPECT_NE(golden.config_snippet.find("innodb_flush_log_at_trx_commit = 1\n"), std::string::npos);
+  EXPECT_NE(golden.config_snippet.find("sync_binlog = 1\n"), std::string::npos);
+  EXPECT_NE(golden.config_snippet.find("innodb_doublewrite = ON\n"), std::string::npos);
+  EXPECT_NE(golden.config_snippet.find("innodb_redo_log_capacity = 9G\n"), std::string::npos)
+      << golden.config_snippet;
+}
+
+// Property: a larger recovery target never gives less WAL between checkpoints.
+TEST(Properties, LargerRecoveryTargetNeverShrinksCheckpointSpacing) {
+  struct Probe {
+    const char* engine;
+    const char* setting;
+  };
+  for (const Probe& p : {Probe{"pg", "max_wal_size"}, Probe{"mysql", "innodb_redo_log_capacity"},
+                         Probe{"mariadb", "innodb_log_file_size"},
+                         Probe{"sqlite", "wal_autocheckpoint"}}) {
+    for (const char* level : kLevels) {
+      for (const char* storage : {"HDD", "SSD", "NVMe"}) {
+        double previous = 0;
+        for (double target : {2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0}) {
+          Advice a = AdviseOk(Request({{"db_engine", p.engine}, {"durability_requirement", level},
+                                       {"storage_type", storage}, {"write_rate", "4000 tps"},
+                                       {"recovery_time_target", target}}));
+          const Setting* s = a.Find(p.setting);
+          ASSERT_NE(s, nullptr) << p.engine;
+          double value = s->kind == Setting::Kind::kNumber
+                             ? s->number
+                             : static_cast<double>(*ParseBytes(s->text, "x"));
+          EXPECT_GE(value, previous) << p.engine << " " << level << " " << storage << " target "
+                                     << target;
+          previous = value;
+        }
+      }
+    }
+  }
+}
+
+// Property: slower storage never predicts more strict throughput.
+TEST(Properties, SlowerStorageNeverPredictsMoreStrictTps) {
+  const char* fastest_to_slowest[] = {"NVMe with power-loss protection", "battery-backed cache",
+                                      "SSD", "NVMe", "HDD"};
+  for (const char* engine : kEngines) {
+    for (int clients : {1, 8, 64}) {
+      double previous = 1e18;
+      for (const char* storage : fastest_to_slowest) {
+        Advice a = AdviseOk(Request({{"db_engine", engine}, {"durability_requirement", "strict"},
+                                     {"storage_type", storage}, {"concurrency", clients}}));
+        EXPECT_LE(a.with_config_tps, previous * 1.001) << engine << " " << storage << " "
+                                                       << clients;
+        previous = a.with_config_tps;
+      }
+    }
+  }
+}
+
+// Property: the estimate stays within the target whenever no warning is given.
+TEST(Properties, EstimateWithinTargetUnlessWarned) {
+  for (const char* engine : kEngines) {
+    for (const char* storage : {"HDD", "SSD", "NVMe", "BBU"}) {
+      for (double target : {1.0, 5.0, 30.0, 120.0, 600.0}) {
+        for (const char* rate : {"100 tps", "5000 tps", "50000 tps"}) {
+          Advice a = AdviseOk(Request({{"db_engine", engine}, {"storage_type", storage},
+                                       {"recovery_time_target", target}, {"write_rate", rate},
+                                       {"durability_requirement", "strict"}}));
+          bool target_warning = false;
+          for (const auto& w : a.warnings) {
+            target_warning |= w.find("recovery target") != std::string::npos;
+          }
+          if (!target_warning) {
+            EXPECT_LE(a.estimated_recovery_time_s, target * 1.0001)
+                << engine << " " << storage << " " << target << " " << rate;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Hand-checked SQLite arithmetic: 4 rows x 100 bytes -> ceil(1.2 x 400 / 4096) + 1 = 2 frames
+// of 4120 bytes = 8240 bytes per transaction. Strict on HDD at 50 tps: ~10 s of writes is
+// 50 x 2 x 10 = 1000 frames -> the default floor of 1000 pages. Recovery = 0.02 s + (1000 x
+// 4120 + 8240) / 1e9 = 0.02 + 0.00412824 = 0.02412824 s.
+// Throughput, one writer: cpu 20 + 8 x 4 = 52 us, flush 8300 us, WAL 8240 B / 150 MB/s =
+// 54.93 us, and the checkpoint every 10 s (500 txns): 999.05 distinct pages out of
+// P = 2 GiB / 4 kB = 524288 hot pages (r = 100 changes/s), density d = 0.0019055, each page
+// d x 4096 / 150e6 + (1 - d) / 150 = 6.6540 ms -> 6.6477 s per checkpoint = 13295 us per
+// txn, plus 2 x 8300 / 500 = 33.2 us of syncs. Total ~21735 us -> 46.0 tps.
+// Baseline (rollback journal): 52 + 3 x 8300 + 2 x 2 pages x ~6.6667 ms = 51619 us -> 19.4 tps.
+TEST(HandChecked, SqliteWalArithmetic) {
+  Advice a = AdviseOk(Request({{"db_engine", "sqlite"}, {"durability_requirement", "strict"},
+                               {"storage_type", "HDD"}, {"write_rate", 50},
+                               {"recovery_time_target", 10}, {"concurrency", 1}}));
+  EXPECT_DOUBLE_EQ(Estimate(a, "wal_frames_per_txn"), 2);
+  EXPECT_DOUBLE_EQ(Estimate(a, "wal_bytes_per_txn"), 8240);
+  EXPECT_EQ(Value(a, "wal_autocheckpoint"), "1000");
+  EXPECT_NEAR(Estimate(a, "estimated_recovery_time_s"), 0.02412824, 1e-9);
+  EXPECT_NEAR(a.with_config_commit_latency_us, 21735, 5);
+  EXPECT_EQ(a.with_config_tps, 46);
+  EXPECT_EQ(a.baseline_tps, 19);
+}
+
+// Hand-checked InnoDB redo sizing: MariaDB, target 45 s, startup 0.6 s, replay 100 MB/s,
+// age limit 81%: capacity <= 44.4 x 100e6 / 0.81 = 5.48e9 bytes; an hour of redo at
+// 1500 tps x (100 + 4 x 300) = 1.95 MB/s is 7.02e9 bytes, so the target binds; the nice floor
+// of 5.48e9 bytes (5.1 GiB) in 8 MiB units is 5 GiB (multiples of 128 MiB: 5.0 GiB).
+TEST(HandChecked, MariadbRedoFromRecoveryTarget) {
+  Advice a = AdviseOk(Request({{"db_engine", "mariadb"}, {"engine_version", "10.11"},
+                               {"durability_requirement", "strict"}, {"write_rate", 1500},
+                               {"recovery_time_target", 45}, {"storage_type", "BBU"}}));
+  EXPECT_EQ(Value(a, "innodb_log_file_size"), "5G");
+  EXPECT_DOUBLE_EQ(Estimate(a, "wal_bytes_per_txn"), 1300);
+  EXPECT_NEAR(a.estimated_recovery_time_s, 0.6 + 0.81 * 5 * 1073741824.0 / 100e6, 0.05);
+}
+
+// PostgreSQL: worst-case replay is (1 + c) x WAL per cycle, with c = 0.9.
+TEST(HandChecked, PostgresReplayIsOnePointNineCycles) {
+  Advice a = AdviseOk(Request({{"db_engine", "pg"}, {"durability_requirement", "strict"},
+                               {"write_rate", 2000}, {"recovery_time_target", 60},
+                               {"storage_type", "NVMe with power-loss protection"},
+                               {"working_set", "1GB"}}));
+  const double interval = Estimate(a, "checkpoint_interval_s");
+  const double wal_rate = Estimate(a, "wal_rate_bytes_per_s");
+  // With a saturated hot set, per-cycle WAL is interval x rate within a few percent.
+  EXPECT_NEAR(Estimate(a, "wal_to_replay_bytes"), 1.9 * interval * wal_rate,
+              0.15 * 1.9 * interval * wal_rate);
+  EXPECT_EQ(Value(a, "checkpoint_completion_target"), "0.9");
+  EXPECT_LE(a.estimated_recovery_time_s, 60);
+  // The trigger is max_wal_size / 1.9.
+  EXPECT_EQ(Value(a, "max_wal_size"), Value(a, "max_wal_size_trigger"));
+}
+
+TEST(GroupCommit, PresentForEveryEngineAndOffForSqlite) {
+  for (const char* engine : kEngines) {
+    Advice a = AdviseOk(Request({{"db_engine", engine}, {"durability_requirement", "strict"},
+                                 {"concurrency", 32}, {"storage_type", "HDD"}}));
+    json j = AdviceToJson(a);
+    ASSERT_TRUE(j["group_commit"]["enabled"].is_boolean()) << engine;
+    if (std::string(engine) == "SQLite") {
+      EXPECT_FALSE(j["group_commit"]["enabled"].get<bool>());
+      EXPECT_NE(j["group_commit"]["rationale"].get<std::string>().find("batch"), std::string::npos);
+    } else {
+      EXPECT_TRUE(j["group_commit"]["enabled"].get<bool>()) << engine;
+      EXPECT_GT(Estimate(a, "mean_commits_per_flush"), 2) << engine;
+    }
+  }
+}
+
+// commit_delay only when it helps: many committers on slow flushes, not one client.
+TEST(GroupCommit, PostgresCommitDelayOnlyWhereItHelps) {
+  Advice one = AdviseOk(Request({{"db_engine", "pg"}, {"durability_requirement", "strict"},
+                                 {"concurrency", 1}, {"storage_type", "HDD"}}));
+  EXPECT_EQ(Value(one, "commit_delay"), "0");
+  EXPECT_EQ(Value(one, "commit_siblings"), "<absent>");
+}
+
+TEST(Confidence, DropsWithDefaultsRisesWithDetail) {
+  Advice bare = AdviseOk(Request({{"db_engine", "pg"}}));
+  Advice full = AdviseOk(Request({{"db_engine", "pg"}, {"engine_version", "16"},
+                                  {"durability_requirement", "strict"}, {"write_rate", 1000},
+                                  {"recovery_time_target", 60},
+                                  {"storage_type", "NVMe with power-loss protection"},
+                                  {"concurrency", 8}, {"cpu_cores", 8}, {"working_set", "1GB"},
+                                  {"rows_per_txn", 4}}));
+  EXPECT_LT(bare.confidence, full.confidence);
+  EXPECT_GT(full.confidence, 0.8);
+}
+
+}  // namespace
+}  // namespace waltune
