@@ -1,0 +1,391 @@
+// RunProbe: the measuring phases of `waltune probe`, on an Env.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "aligned_buffer.h"
+#include "group_commit_log.h"
+#include "waltune/probe.h"
+#include "waltune/units.h"
+
+namespace waltune {
+namespace {
+
+constexpr uint64_t kNanosPerSecond = 1000000000ull;
+
+// Share of the budget each phase gets, in budget units.
+constexpr double kWeightOverwrite = 1.0;    // per sync method
+constexpr double kWeightAppend = 0.5;       // per sync method
+constexpr double kWeightWriteSize = 0.4;    // per flush pattern
+constexpr double kWeightSeqWrite = 1.5;
+constexpr double kWeightGroupCommit = 0.8;  // per writer count
+
+struct WritePattern {
+  int writes_per_flush;
+  uint64_t write_bytes;
+};
+
+FileOptions OptionsFor(const std::string& method) {
+  FileOptions o;
+  o.dsync = method == kOpenDatasync || method == kOpenDatasyncDirect;
+  o.direct = method == kOpenDatasyncDirect;
+  return o;
+}
+
+FlushCall FlushCallFor(const std::string& method) {
+  if (method == kFdatasync) return FlushCall::kFdatasync;
+  if (method == kFsync) return FlushCall::kFsync;
+  return FlushCall::kNone;
+}
+
+// REQUIRES: flush is one of the FlushCall values.
+Status Flush(ProbeFile* file, FlushCall flush) {
+  switch (flush) {
+    case FlushCall::kFdatasync: return file->Fdatasync();
+    case FlushCall::kFsync: return file->Fsync();
+    case FlushCall::kNone: return Status::Ok();
+  }
+  return Status::Internal("unknown flush call");
+}
+
+// One run of the probe. Owns the files it creates and removes them when destroyed.
+class ProbeRun {
+ public:
+  ProbeRun(Env* env, const ProbeOptions& options, double total_weight)
+      : env_(env),
+        options_(options),
+        nanos_per_weight_(options.budget_s * kNanosPerSecond / total_weight),
+        start_ns_(env->NowNanos()) {}
+  ProbeRun(const ProbeRun&) = delete;
+  ProbeRun& operator=(const ProbeRun&) = delete;
+  ~ProbeRun() {
+    for (const std::string& path : created_) {
+      env_->RemoveFile(path).ok();  // best effort: nothing left to report to
+    }
+  }
+
+  Status Run(StorageProfile* profile);
+
+ private:
+  struct Phase {
+    uint64_t deadline_ns;
+  };
+  Phase BeginPhase(double weight, const std::string& label);
+  Result<std::unique_ptr<ProbeFile>> CreateFile(std::string* path);
+  void RemoveCreated(const std::string& path);
+
+  Status PrepareSegment();
+  // Overwrites (append == false) or appends 8 KiB blocks with `method` until the phase ends.
+  Result<SyncMethodResult> MeasureMethod(const std::string& method, bool append, double weight,
+                                         const WritePattern& pattern, const std::string& label);
+  Status MeasureFlushLoop(ProbeFile* file, FlushCall flush, bool append,
+                          const WritePattern& pattern, const Phase& phase, LatencyStats* stats);
+  Status MeasureSequentialWrite(StorageProfile* profile);
+  Status MeasureGroupCommit(const std::string& method, int writers, GroupCommitPoint* point);
+
+  Env* const env_;
+  const ProbeOptions& options_;
+  const double nanos_per_weight_;
+  const uint64_t start_ns_;
+  std::string segment_path_;
+  std::vector<std::string> created_;
+  int next_file_ = 0;
+  int phase_ = 0;
+  int phase_count_ = 0;
+};
+
+std::vector<WritePattern> WritePatterns(uint64_t block_bytes) {
+  return {{1, block_bytes}, {2, block_bytes}, {1, 2 * block_bytes}};
+}
+
+const std::vector<std::string>& WriteSizeMethods() {
+  static const std::vector<std::string> methods = {kFdatasync, kOpenDatasync};
+  return methods;
+}
+
+int PhaseCount(const ProbeOptions& o) {
+  const int methods = static_cast<int>(SyncMethodNames().size());
+  return 1 + 2 * methods + static_cast<int>(WriteSizeMethods().size() * 3) + 1 +
+         static_cast<int>(o.group_commit_writers.size());
+}
+
+double TotalWeight(const ProbeOptions& o) {
+  const double methods = static_cast<double>(SyncMethodNames().size());
+  return methods * (kWeightOverwrite + kWeightAppend) +
+         static_cast<double>(WriteSizeMethods().size() * 3) * kWeightWriteSize + kWeightSeqWrite +
+         static_cast<double>(o.group_commit_writers.size()) * kWeightGroupCommit;
+}
+
+ProbeRun::Phase ProbeRun::BeginPhase(double weight, const std::string& label) {
+  const uint64_t now = env_->NowNanos();
+  ++phase_;
+  if (options_.progress) {
+    options_.progress(ProbeProgress{phase_, phase_count_, label,
+                                    static_cast<double>(now - start_ns_) / kNanosPerSecond});
+  }
+  return Phase{now + static_cast<uint64_t>(weight * nanos_per_weight_)};
+}
+
+Result<std::unique_ptr<ProbeFile>> ProbeRun::CreateFile(std::string* path) {
+  *path = fmt::format("{}/.waltune-probe-{}-{}", options_.path, env_->ProcessId(), next_file_++);
+  FileOptions o;
+  o.create_exclusive = true;
+  auto file = env_->OpenFile(*path, o);
+  if (file.ok()) created_.push_back(*path);
+  return file;
+}
+
+void ProbeRun::RemoveCreated(const std::string& path) {
+  env_->RemoveFile(path).ok();  // the destructor tries again for anything left
+  created_.erase(std::remove(created_.begin(), created_.end(), path), created_.end());
+}
+
+// The segment every overwrite phase cycles through: preallocated and zero-filled, then flushed,
+// as PostgreSQL prepares a WAL segment before use.
+Status ProbeRun::PrepareSegment() {
+  BeginPhase(0, "preparing a zero-filled segment file");
+  auto file = CreateFile(&segment_path_);
+  if (!file.ok()) {
+    return Status::InvalidArgument(
+        "--path", "cannot create a file in " + options_.path + ": " + file.status().ToString());
+  }
+  WALTUNE_RETURN_IF_ERROR((*file)->Allocate(options_.segment_bytes));
+  AlignedBuffer zeros(std::min<uint64_t>(options_.segment_bytes, kMiB));
+  for (uint64_t offset = 0; offset < options_.segment_bytes; offset += zeros.size()) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), options_.segment_bytes - offset));
+    WALTUNE_RETURN_IF_ERROR((*file)->WriteAt(offset, zeros.data(), n));
+  }
+  return (*file)->Fsync();
+}
+
+Status ProbeRun::MeasureFlushLoop(ProbeFile* file, FlushCall flush, bool append,
+                                  const WritePattern& pattern, const Phase& phase,
+                                  LatencyStats* stats) {
+  AlignedBuffer block(pattern.write_bytes);
+  std::memset(block.data(), 'w', block.size());
+  const uint64_t op_bytes = pattern.write_bytes * static_cast<uint64_t>(pattern.writes_per_flush);
+  std::vector<uint64_t> samples_ns;
+  uint64_t offset = 0;
+  const uint64_t begin_ns = env_->NowNanos();
+  uint64_t now_ns = begin_ns;
+  while (samples_ns.size() < options_.max_ops_per_phase && (samples_ns.empty() || now_ns < phase.deadline_ns)) {
+    if (!append && offset + op_bytes > options_.segment_bytes) offset = 0;
+    const uint64_t t0 = env_->NowNanos();
+    for (int w = 0; w < pattern.writes_per_flush; ++w) {
+      WALTUNE_RETURN_IF_ERROR(file->WriteAt(offset, block.data(), pattern.write_bytes));
+      offset += pattern.write_bytes;
+    }
+    WALTUNE_RETURN_IF_ERROR(Flush(file, flush));
+    now_ns = env_->NowNanos();
+    samples_ns.push_back(now_ns - t0);
+  }
+  *stats = ComputeLatencyStats(std::move(samples_ns), std::max<uint64_t>(now_ns - begin_ns, 1));
+  return Status::Ok();
+}
+
+Result<SyncMethodResult> ProbeRun::MeasureMethod(const std::string& method, bool append,
+                                                 double weight, const WritePattern& pattern,
+                                                 const std::string& label) {
+  Phase phase = BeginPhase(weight, label);
+  SyncMethodResult result;
+  result.method = method;
+  std::string path = segment_path_;
+  if (append) {
+    auto created = CreateFile(&path);  // a new, empty file that every write extends
+    if (!created.ok()) return created.status();
+  }
+  auto file = env_->OpenFile(path, OptionsFor(method));
+  Status s = file.ok() ? MeasureFlushLoop(file->get(), FlushCallFor(method), append, pattern,
+                                          phase, &result.stats)
+                       : file.status();
+  if (append) {
+    file = Status::Internal("closed");  // close before removing
+    RemoveCreated(path);
+  }
+  if (s.code() == Status::Code::kUnavailable) {  // O_DIRECT refused: report, do not fail
+    result.supported = false;
+    result.note = s.message();
+    result.stats = LatencyStats{};
+    return result;
+  }
+  if (!s.ok()) return s;
+  return result;
+}
+
+Status ProbeRun::MeasureSequentialWrite(StorageProfile* profile) {
+  Phase phase = BeginPhase(kWeightSeqWrite, "sequential write bandwidth");
+  uint64_t cap_bytes = options_.seq_max_bytes;
+  auto free_bytes = env_->FreeBytes(options_.path);
+  if (free_bytes.ok()) cap_bytes = std::min(cap_bytes, *free_bytes / 10);
+  std::string path;
+  auto file = CreateFile(&path);
+  if (!file.ok()) return file.status();
+  AlignedBuffer block(options_.seq_block_bytes);
+  std::memset(block.data(), 's', block.size());
+  const uint64_t begin_ns = env_->NowNanos();
+  // Stop writing at half the phase, leaving the other half for the final flush.
+  const uint64_t stop_writing_ns = begin_ns + (phase.deadline_ns - begin_ns) / 2;
+  uint64_t written = 0;
+  while (written + block.size() <= cap_bytes && (written == 0 || env_->NowNanos() < stop_writing_ns)) {
+    WALTUNE_RETURN_IF_ERROR((*file)->WriteAt(written, block.data(), block.size()));
+    written += block.size();
+  }
+  if (written > 0) WALTUNE_RETURN_IF_ERROR((*file)->Fdatasync());
+  const uint64_t elapsed_ns = std::max<uint64_t>(env_->NowNanos() - begin_ns, 1);
+  profile->seq_write_bytes = written;
+  profile->seq_write_bytes_per_s = static_cast<double>(written) * kNanosPerSecond / elapsed_ns;
+  file = Status::Internal("closed");
+  RemoveCreated(path);
+  return Status::Ok();
+}
+
+Status ProbeRun::MeasureGroupCommit(const std::string& method, int writers,
+                                    GroupCommitPoint* point) {
+  Phase phase = BeginPhase(kWeightGroupCommit,
+                           fmt::format("group commit, {} writer{}", writers, writers == 1 ? "" : "s"));
+  auto file = env_->OpenFile(segment_path_, OptionsFor(method));
+  if (!file.ok()) return file.status();
+  GroupCommitLog log(file->get(), options_.segment_bytes, options_.block_bytes,
+                     FlushCallFor(method));
+  std::vector<std::vector<uint64_t>> latencies(static_cast<size_t>(writers));
+  std::vector<Status> errors(static_cast<size_t>(writers));
+  const uint64_t begin_ns = env_->NowNanos();
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      std::string record(options_.record_bytes, static_cast<char>('a' + w % 26));
+      auto& mine = latencies[static_cast<size_t>(w)];
+      uint64_t now = env_->NowNanos();
+      while (now < phase.deadline_ns || mine.empty()) {
+        Status s = log.Commit(record.data(), record.size());
+        uint64_t done = env_->NowNanos();
+        if (!s.ok()) {
+          errors[static_cast<size_t>(w)] = s;
+          return;
+        }
+        mine.push_back(done - now);
+        now = done;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const uint64_t elapsed_ns = std::max<uint64_t>(env_->NowNanos() - begin_ns, 1);
+  for (const Status& s : errors) WALTUNE_RETURN_IF_ERROR(s);
+  std::vector<uint64_t> all;
+  for (const auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
+  LatencyStats stats = ComputeLatencyStats(std::move(all), elapsed_ns);
+  point->writers = writers;
+  point->commits = log.commits();
+  point->flushes = log.flushes();
+  point->commits_per_s = static_cast<double>(point->commits) * kNanosPerSecond / elapsed_ns;
+  point->mean_batch =
+      point->flushes == 0 ? 0 : static_cast<double>(point->commits) / point->flushes;
+  point->commit_p50_us = stats.p50_us;
+  point->commit_p99_us = stats.p99_us;
+  return Status::Ok();
+}
+
+Status ProbeRun::Run(StorageProfile* profile) {
+  phase_count_ = PhaseCount(options_);
+  WALTUNE_RETURN_IF_ERROR(PrepareSegment());
+  const WritePattern one_block{1, options_.block_bytes};
+  for (const std::string& method : SyncMethodNames()) {
+    auto r = MeasureMethod(method, false, kWeightOverwrite, one_block,
+                           method + ", 8 KiB overwrites");
+    if (!r.ok()) return r.status();
+    profile->sync_methods.push_back(*r);
+  }
+  for (const std::string& method : SyncMethodNames()) {
+    auto r = MeasureMethod(method, true, kWeightAppend, one_block, method + ", 8 KiB appends");
+    if (!r.ok()) return r.status();
+    profile->append_sync_methods.push_back(*r);
+  }
+  for (const std::string& method : WriteSizeMethods()) {
+    for (const WritePattern& pattern : WritePatterns(options_.block_bytes)) {
+      auto r = MeasureMethod(method, false, kWeightWriteSize, pattern,
+                             fmt::format("{}, {} x {} KiB per flush", method,
+                                         pattern.writes_per_flush, pattern.write_bytes / 1024));
+      if (!r.ok()) return r.status();
+      profile->write_sizes.push_back(WriteSizeResult{method, pattern.writes_per_flush,
+                                                     pattern.write_bytes, r->note, r->stats});
+    }
+  }
+  WALTUNE_RETURN_IF_ERROR(MeasureSequentialWrite(profile));
+
+  profile->recommended_sync_method =
+      RecommendSyncMethod(&profile->sync_methods, profile->device, &profile->recommendation_reason);
+  // The curve uses the recommended method: it is what the database will be told to use.
+  profile->group_commit_method =
+      profile->recommended_sync_method.empty() ? kFdatasync : profile->recommended_sync_method;
+  profile->group_commit_record_bytes = options_.record_bytes;
+  for (int writers : options_.group_commit_writers) {
+    GroupCommitPoint point;
+    WALTUNE_RETURN_IF_ERROR(MeasureGroupCommit(profile->group_commit_method, writers, &point));
+    profile->group_commit_curve.push_back(point);
+  }
+  profile->elapsed_s = static_cast<double>(env_->NowNanos() - start_ns_) / kNanosPerSecond;
+  return Status::Ok();
+}
+
+Status ValidateOptions(const ProbeOptions& o) {
+  if (!(o.budget_s > 0) || o.budget_s > 3600) {
+    return Status::InvalidArgument("--seconds", "must be more than 0 and at most 3600");
+  }
+  if (o.block_bytes == 0 || o.block_bytes % kDirectIoAlignmentBytes != 0) {
+    return Status::InvalidArgument("block_bytes", "must be a multiple of 4096");
+  }
+  if (o.segment_bytes < 2 * o.block_bytes || o.segment_bytes % o.block_bytes != 0) {
+    return Status::InvalidArgument("segment_bytes", "must be a multiple of 2 blocks");
+  }
+  if (o.seq_block_bytes % kDirectIoAlignmentBytes != 0 || o.seq_block_bytes == 0 ||
+      o.record_bytes == 0 || o.max_ops_per_phase == 0) {
+    return Status::InvalidArgument("options", "sizes and counts must be positive");
+  }
+  for (int w : o.group_commit_writers) {
+    if (w < 1 || w > 256) return Status::InvalidArgument("group_commit_writers", "1 to 256");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+ProbeOptions ProbeOptions::Quick(std::string path) {
+  ProbeOptions o;
+  o.path = std::move(path);
+  o.quick = true;
+  o.budget_s = 7;
+  o.seq_max_bytes = 128ull * 1024 * 1024;
+  return o;
+}
+
+Result<StorageProfile> RunProbe(Env* env, const ProbeOptions& options) {
+  WALTUNE_RETURN_IF_ERROR(ValidateOptions(options));
+  WALTUNE_RETURN_IF_ERROR(env->CheckDirectory(options.path));
+  auto device = ReadDeviceInfo(env, options.path);
+  if (!device.ok()) return device.status();
+  StorageProfile profile;
+  profile.device = *device;
+  profile.quick = options.quick;
+  profile.budget_s = options.budget_s;
+  {
+    ProbeOptions resolved = options;
+    resolved.path = device->path;  // files go into the canonical directory
+    ProbeRun run(env, resolved, TotalWeight(resolved));
+    WALTUNE_RETURN_IF_ERROR(run.Run(&profile));
+  }
+  double fdatasync_p50_us = 0;
+  for (const SyncMethodResult& m : profile.sync_methods) {
+    if (m.method == kFdatasync) fdatasync_p50_us = m.stats.p50_us;
+  }
+  profile.classification = ClassifyStorage(profile.device, fdatasync_p50_us);
+  profile.warnings = profile.classification.warnings;
+  for (const SyncMethodResult& m : profile.sync_methods) {
+    if (m.supported && !m.safe) profile.warnings.push_back(m.method + ": " + m.note);
+  }
+  return profile;
+}
+
+}  // namespace waltune

@@ -1,0 +1,318 @@
+// RunProbe end to end on a FakeEnv whose clock advances by scripted costs, so every number the
+// probe reports can be predicted exactly.
+#include <gtest/gtest.h>
+
+#include "fake_env.h"
+#include "waltune/probe.h"
+
+namespace waltune {
+namespace {
+
+using testing::FakeEnv;
+using testing::FakeOp;
+
+constexpr uint64_t kUs = 1000;
+constexpr uint64_t kMiB64 = 64ull * 1024 * 1024;
+
+// A SATA SSD with a volatile cache, with these costs:
+//   fdatasync 100 us, fsync 150 us, +50 us when the file grew since the last flush,
+//   +2 ns per dirty byte beyond 1 MiB (the sequential phase's final flush);
+//   O_DSYNC write 70 us + 20 us per 8 KiB, O_DIRECT|O_DSYNC write 80 us, +50 us when growing;
+//   buffered writes of 1 MiB 100 us, smaller ones free.
+uint64_t SsdCost(const FakeOp& op) {
+  const uint64_t grow = op.grew_file ? 50 * kUs : 0;
+  switch (op.kind) {
+    case FakeOp::Kind::kFdatasync:
+      return 100 * kUs + grow + (op.bytes > (1u << 20) ? op.bytes * 2 : 0);
+    case FakeOp::Kind::kFsync:
+      return 150 * kUs + grow;
+    case FakeOp::Kind::kAllocate:
+      return 0;
+    case FakeOp::Kind::kWrite:
+      if (op.direct) return 80 * kUs + grow;
+      if (op.dsync) return 70 * kUs + op.bytes / 8192 * 20 * kUs + grow;
+      return op.bytes >= (1u << 20) ? 100 * kUs : 0;
+  }
+  return 0;
+}
+
+class FsyncProbeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_.cost_ns = SsdCost;
+    env_.AddDirectory("/data/pg");
+    env_.SetText("/proc/mounts", "/dev/sda1 /data ext4 rw,relatime 0 0\n");
+    env_.SetDevice("/data/pg", {8, 1});
+    const std::string sda = "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda";
+    env_.SetRealPath("/sys/dev/block/8:1", sda + "/sda1");
+    env_.SetText(sda + "/sda1/partition", "1\n");
+    env_.SetText("/sys/block/sda/queue/rotational", "0\n");
+    env_.SetText("/sys/block/sda/queue/write_cache", "write back\n");
+    // 0.1 s per budget unit: the weights add up to 10.7 with one group-commit point
+    // (4 x (1 + 0.5) sync methods, 6 x 0.4 write sizes, 1.5 sequential, 0.8 group commit).
+    options_.path = "/data/pg";
+    options_.budget_s = 1.07;
+    options_.max_ops_per_phase = 50;
+    options_.seq_max_bytes = kMiB64;
+    options_.group_commit_writers = {1};
+  }
+
+  const SyncMethodResult& Method(const std::vector<SyncMethodResult>& all, const std::string& name) {
+    for (const SyncMethodResult& m : all) {
+      if (m.method == name) return m;
+    }
+    ADD_FAILURE() << "no method " << name;
+    return all.front();
+  }
+
+  FakeEnv env_;
+  ProbeOptions options_;
+};
+
+TEST_F(FsyncProbeTest, OverwriteLatenciesPerMethodAreExact) {
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->sync_methods.size(), 4u);
+  const struct {
+    const char* method;
+    double us;
+  } expected[] = {{kFdatasync, 100}, {kFsync, 150}, {kOpenDatasync, 90}, {kOpenDatasyncDirect, 80}};
+  for (const auto& e : expected) {
+    const SyncMethodResult& m = Method(p->sync_methods, e.method);
+    SCOPED_TRACE(e.method);
+    EXPECT_TRUE(m.supported);
+    EXPECT_EQ(m.stats.ops, 50u);  // max_ops_per_phase reached before the 0.1 s phase ends
+    EXPECT_DOUBLE_EQ(m.stats.p50_us, e.us);
+    EXPECT_DOUBLE_EQ(m.stats.p99_us, e.us);
+    EXPECT_DOUBLE_EQ(m.stats.max_us, e.us);
+    EXPECT_DOUBLE_EQ(m.stats.ops_per_s, 1e6 / e.us);
+  }
+}
+
+TEST_F(FsyncProbeTest, AppendsPayForGrowingTheFile) {
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_DOUBLE_EQ(Method(p->append_sync_methods, kFdatasync).stats.p50_us, 150);
+  EXPECT_DOUBLE_EQ(Method(p->append_sync_methods, kFsync).stats.p50_us, 200);
+  EXPECT_DOUBLE_EQ(Method(p->append_sync_methods, kOpenDatasync).stats.p50_us, 140);
+  EXPECT_DOUBLE_EQ(Method(p->append_sync_methods, kOpenDatasyncDirect).stats.p50_us, 130);
+  // Appends go to fresh files, each growing by 8 KiB per op, never into the segment.
+  int appends_growing = 0;
+  for (const FakeOp& op : env_.ops()) {
+    if (op.kind == FakeOp::Kind::kWrite && op.grew_file && op.bytes == 8192) ++appends_growing;
+  }
+  EXPECT_EQ(appends_growing, 4 * 50);
+}
+
+TEST_F(FsyncProbeTest, WriteSizesCompareOneAndTwoBlocksPerFlush) {
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->write_sizes.size(), 6u);
+  const struct {
+    const char* method;
+    int writes;
+    uint64_t bytes;
+    double us;
+  } expected[] = {{kFdatasync, 1, 8192, 100},    {kFdatasync, 2, 8192, 100},
+                  {kFdatasync, 1, 16384, 100},   {kOpenDatasync, 1, 8192, 90},
+                  {kOpenDatasync, 2, 8192, 180}, {kOpenDatasync, 1, 16384, 110}};
+  for (size_t i = 0; i < 6; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(p->write_sizes[i].method, expected[i].method);
+    EXPECT_EQ(p->write_sizes[i].writes_per_flush, expected[i].writes);
+    EXPECT_EQ(p->write_sizes[i].write_bytes, expected[i].bytes);
+    EXPECT_DOUBLE_EQ(p->write_sizes[i].stats.p50_us, expected[i].us);
+  }
+}
+
+TEST_F(FsyncProbeTest, SequentialBandwidthIncludesTheFinalFlush) {
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->seq_write_bytes, kMiB64);
+  // 64 writes of 1 MiB at 100 us, then fdatasync: 100 us, +50 us as the file grew, + 2 ns per
+  // dirty byte.
+  const double elapsed_ns = 64 * 100e3 + 100e3 + 50e3 + 2.0 * kMiB64;
+  EXPECT_DOUBLE_EQ(p->seq_write_bytes_per_s, kMiB64 * 1e9 / elapsed_ns);
+}
+
+TEST_F(FsyncProbeTest, SequentialWriteNeverTakesMoreThanATenthOfFreeSpace) {
+  env_.SetFreeBytes(100ull * 1024 * 1024);  // 100 MiB free -> at most 10 MiB
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->seq_write_bytes, 10ull * 1024 * 1024);
+}
+
+TEST_F(FsyncProbeTest, RecommendsFastestSafeMethodAndUsesItForGroupCommit) {
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->recommended_sync_method, kOpenDatasyncDirect);
+  EXPECT_EQ(p->group_commit_method, kOpenDatasyncDirect);
+  ASSERT_EQ(p->group_commit_curve.size(), 1u);
+  const GroupCommitPoint& g = p->group_commit_curve[0];
+  // 0.08 s phase, one O_DIRECT|O_DSYNC page write of 80 us per commit -> 1000 commits.
+  EXPECT_EQ(g.writers, 1);
+  EXPECT_EQ(g.commits, 1000u);
+  EXPECT_EQ(g.flushes, 1000u);
+  EXPECT_DOUBLE_EQ(g.mean_batch, 1.0);
+  EXPECT_DOUBLE_EQ(g.commits_per_s, 12500);
+  EXPECT_DOUBLE_EQ(g.commit_p50_us, 80);
+}
+
+TEST_F(FsyncProbeTest, PhasesEndAtTheirShareOfTheBudget) {
+  options_.max_ops_per_phase = 1000000;
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  // 1 budget unit = 0.1 s; an overwrite phase runs until its op crosses 0.1 s.
+  EXPECT_EQ(Method(p->sync_methods, kFdatasync).stats.ops, 1000u);
+  EXPECT_EQ(Method(p->sync_methods, kFsync).stats.ops, 667u);         // ceil(100 ms / 150 us)
+  EXPECT_EQ(Method(p->sync_methods, kOpenDatasync).stats.ops, 1112u);  // ceil(100 ms / 90 us)
+  EXPECT_EQ(Method(p->sync_methods, kOpenDatasyncDirect).stats.ops, 1250u);
+  EXPECT_EQ(Method(p->append_sync_methods, kFdatasync).stats.ops, 334u);  // 50 ms / 150 us
+  EXPECT_DOUBLE_EQ(Method(p->sync_methods, kFdatasync).stats.ops_per_s, 10000);
+  // The whole run: the 1.07 s budget less the unused half of the sequential phase, plus the
+  // setup and the last op of each phase.
+  EXPECT_LT(p->elapsed_s, 1.07 + 0.2);
+  EXPECT_GT(p->elapsed_s, 1.07 - 0.15);
+}
+
+TEST_F(FsyncProbeTest, ElapsedIsTheVirtualTimeTheRunTook) {
+  const uint64_t before = env_.now_ns();
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_DOUBLE_EQ(p->elapsed_s, static_cast<double>(env_.now_ns() - before) / 1e9);
+}
+
+TEST_F(FsyncProbeTest, DirectIoRefusedIsReportedNotFatal) {
+  env_.refuse_direct = true;
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const SyncMethodResult& direct = Method(p->sync_methods, kOpenDatasyncDirect);
+  EXPECT_FALSE(direct.supported);
+  EXPECT_FALSE(direct.safe);
+  EXPECT_NE(direct.note.find("O_DIRECT refused"), std::string::npos);
+  EXPECT_FALSE(Method(p->append_sync_methods, kOpenDatasyncDirect).supported);
+  // open_datasync (90 us) is now the fastest; fdatasync (100 us) is more than 10% slower.
+  EXPECT_EQ(p->recommended_sync_method, kOpenDatasync);
+  ASSERT_EQ(p->group_commit_curve.size(), 1u);
+  EXPECT_EQ(p->group_commit_curve[0].commits, 889u);  // ceil(80 ms / 90 us)
+  EXPECT_NEAR(p->group_commit_curve[0].commits_per_s, 1e6 / 90, 1e-6);
+  nlohmann::json j = ProfileToJson(*p);
+  EXPECT_TRUE(j["sync_methods"]["open_datasync_direct"]["p50_us"].is_null());
+  EXPECT_EQ(j["sync_methods"]["open_datasync_direct"]["supported"], false);
+}
+
+TEST_F(FsyncProbeTest, WritesOnlyItsOwnFilesInTheDirectoryAndRemovesThem) {
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  std::set<std::string> created = env_.CreatedFiles();
+  EXPECT_EQ(created.size(), 6u);  // the segment, 4 append files, the sequential file
+  for (const std::string& path : created) {
+    EXPECT_EQ(path.rfind("/data/pg/.waltune-probe-4242-", 0), 0u) << path;
+  }
+  for (const FakeOp& op : env_.ops()) EXPECT_TRUE(created.count(op.path)) << op.path;
+  EXPECT_TRUE(env_.ExistingFiles().empty());
+}
+
+TEST_F(FsyncProbeTest, WriteErrorMidwayFailsAndStillRemovesFiles) {
+  env_.fail_write_number = 100;
+  auto p = RunProbe(&env_, options_);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), Status::Code::kIOError);
+  EXPECT_NE(p.status().message().find("No space left"), std::string::npos);
+  EXPECT_TRUE(env_.ExistingFiles().empty());
+}
+
+TEST_F(FsyncProbeTest, MissingDirectoryIsBadInputNamingPath) {
+  options_.path = "/data/missing";
+  auto p = RunProbe(&env_, options_);
+  ASSERT_FALSE(p.ok());
+  EXPECT_TRUE(p.status().IsInvalidArgument());
+  EXPECT_EQ(p.status().field(), "--path");
+  EXPECT_TRUE(env_.CreatedFiles().empty());
+}
+
+TEST_F(FsyncProbeTest, UnwritableDirectoryIsBadInputNamingPath) {
+  env_.refuse_create = true;
+  auto p = RunProbe(&env_, options_);
+  ASSERT_FALSE(p.ok());
+  EXPECT_TRUE(p.status().IsInvalidArgument());
+  EXPECT_EQ(p.status().field(), "--path");
+  EXPECT_NE(p.status().message().find("Permission denied"), std::string::npos);
+}
+
+TEST_F(FsyncProbeTest, BadBudgetIsRejected) {
+  options_.budget_s = 0;
+  auto p = RunProbe(&env_, options_);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().field(), "--seconds");
+}
+
+TEST_F(FsyncProbeTest, ProgressReportsEveryPhaseInOrder) {
+  options_.group_commit_writers = {1, 2};
+  std::vector<ProbeProgress> seen;
+  options_.progress = [&seen](const ProbeProgress& p) { seen.push_back(p); };
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  // setup + 4 overwrite + 4 append + 6 write sizes + sequential + 2 group-commit points
+  ASSERT_EQ(seen.size(), 18u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].phase, static_cast<int>(i) + 1);
+    EXPECT_EQ(seen[i].phase_count, 18);
+  }
+  EXPECT_EQ(seen[1].label, "fdatasync, 8 KiB overwrites");
+  EXPECT_EQ(seen[17].label, "group commit, 2 writers");
+}
+
+TEST_F(FsyncProbeTest, ClassifiesAndWarnsFromDeviceAndMeasurement) {
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->classification.storage_class, "ssd");
+  EXPECT_EQ(p->device.device_chain, std::vector<std::string>({"sda1", "sda"}));
+  // fdatasync at 100 us is at the plausibility limit: only the volatile-cache warning.
+  ASSERT_EQ(p->warnings.size(), 1u);
+  EXPECT_NE(p->warnings[0].find("write back"), std::string::npos);
+}
+
+TEST_F(FsyncProbeTest, ConcurrentWritersBatch) {
+  options_.group_commit_writers = {4};
+  env_.on_flush = [] {};
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const GroupCommitPoint& g = p->group_commit_curve[0];
+  EXPECT_EQ(g.writers, 4);
+  EXPECT_GE(g.mean_batch, 1.0);
+  EXPECT_LE(g.mean_batch, 4.0);
+  EXPECT_DOUBLE_EQ(g.mean_batch, static_cast<double>(g.commits) / g.flushes);
+}
+
+TEST_F(FsyncProbeTest, JsonCarriesTheContractFields) {
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  nlohmann::json j = ProfileToJson(*p);
+  EXPECT_EQ(j["path"], "/data/pg");
+  EXPECT_EQ(j["filesystem"], "ext4");
+  EXPECT_EQ(j["device"], "sda");
+  EXPECT_EQ(j["rotational"], false);
+  EXPECT_EQ(j["write_cache"], "write back");
+  EXPECT_EQ(j["class"], "ssd");
+  for (const char* m : {"fdatasync", "fsync", "open_datasync", "open_datasync_direct"}) {
+    for (const char* f : {"p50_us", "p99_us", "ops_per_s"}) {
+      EXPECT_TRUE(j["sync_methods"][m][f].is_number()) << m << "." << f;
+    }
+  }
+  EXPECT_EQ(j["sync_methods"]["fdatasync"]["p50_us"], 100.0);
+  EXPECT_EQ(j["sync_methods"]["fsync"]["ops_per_s"], 6666.7);
+  EXPECT_EQ(j["recommended_sync_method"], "open_datasync_direct");
+  EXPECT_TRUE(j["seq_write_bytes_per_s"].is_number());
+  ASSERT_EQ(j["group_commit_curve"].size(), 1u);
+  EXPECT_EQ(j["group_commit_curve"][0]["writers"], 1);
+  EXPECT_EQ(j["group_commit_curve"][0]["commits_per_s"], 12500.0);
+  EXPECT_EQ(j["group_commit_curve"][0]["mean_batch"], 1.0);
+  EXPECT_TRUE(j["warnings"].is_array());
+  std::string text = ProfileToText(*p);
+  EXPECT_NE(text.find("open_datasync_direct"), std::string::npos);
+  EXPECT_NE(text.find("class        ssd"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace waltune
