@@ -33,6 +33,10 @@ struct MountOptions {
   // ext4-like: fsync of any file also commits every pending namespace change (create, rename,
   // unlink). Default: false, so only an fsync of a directory commits names (POSIX).
   bool file_sync_commits_names = false;
+  // Pass every fsync/fdatasync through to the backing disk too, so that commit latency and
+  // group-commit behaviour resemble the real storage. Default: false (flushes cost nothing,
+  // which makes a run through the simulator faster than native for flush-bound workloads).
+  bool sync_backing = false;
   // Kernel attribute/entry cache lifetime inside the mount. Unit: seconds. Default: 0 (a cut is
   // visible at once; costs one GETATTR round trip per stat/lookup).
   double cache_timeout_sec = 0;

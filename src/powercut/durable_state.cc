@@ -258,7 +258,8 @@ int DurableState::Fallocate(int fd, const std::string& path, int mode, off_t off
   return 0;
 }
 
-int DurableState::SyncFile(int fd) {
+int DurableState::SyncFile(int fd, bool datasync) {
+  if (options_.sync_backing && (datasync ? fdatasync(fd) : fsync(fd)) != 0) return -errno;
   if (options_.file_sync_commits_names) SyncDirectory();
   struct stat sb;
   if (fstat(fd, &sb) != 0) return -errno;
@@ -462,7 +463,8 @@ void DurableState::DropDeadInodes() {
   }
 }
 
-int DurableState::SyncDirectory() {
+int DurableState::SyncDirectory(int dir_fd) {
+  if (options_.sync_backing && dir_fd >= 0 && fsync(dir_fd) != 0) return -errno;
   {
     std::lock_guard<std::mutex> g(names_mu_);
     if (journal_.empty()) return 0;

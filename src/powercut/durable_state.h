@@ -37,6 +37,9 @@ struct DurableStateOptions {
   // before it (the journal is shared). Default: false (only a directory fsync commits names,
   // which is what POSIX promises).
   bool file_sync_commits_names = false;
+  // Pass every fsync/fdatasync on to the backing file system as well, so that flushes cost
+  // what they cost on the real disk underneath. Default: false (flushes are free).
+  bool sync_backing = false;
 };
 
 // Outcome of one power cut.
@@ -81,7 +84,7 @@ class DurableState {
   int Truncate(int fd, const std::string& path, off_t size);
   int Fallocate(int fd, const std::string& path, int mode, off_t offset, off_t len);
   // fsync/fdatasync: the inode's data and size become durable.
-  int SyncFile(int fd);
+  int SyncFile(int fd, bool datasync = false);
 
   // ---- Names. Paths are relative to the backing root ("a/b", never starting with '/').
   // Each performs the operation on the backing directory and journals it; returns 0 or -errno.
@@ -97,8 +100,8 @@ class DurableState {
   int Rmdir(const std::string& path);
   int Rename(const std::string& from, const std::string& to, unsigned int flags);
   // fsync of a directory: every namespace change so far becomes durable (one shared journal,
-  // as in ext4/XFS).
-  int SyncDirectory();
+  // as in ext4/XFS). "dir_fd" (optional) is flushed too when sync_backing is set.
+  int SyncDirectory(int dir_fd = -1);
 
   // ---- Power.
   // Discards everything not durable. Takes the op lock exclusively: waits for running

@@ -1,6 +1,6 @@
 // waltune-powercut: a FUSE file system that forgets unflushed writes on a "power cut".
 //   waltune-powercut BACKING_DIR MOUNTPOINT [--control=SOCKET] [--file-sync-commits-names]
-//                    [--cache-timeout=SECONDS] [libfuse options: -f -d -o allow_other,...]
+//                    [--sync-backing] [--cache-timeout=SECONDS] [libfuse options: -f -d -o ...]
 //   waltune-powercut --send=SOCKET cut|sync|stats|ping
 // See docs/powercut.md.
 #include <cstdio>
@@ -14,7 +14,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: waltune-powercut BACKING_DIR MOUNTPOINT [--control=SOCKET]\n"
-    "           [--file-sync-commits-names] [--cache-timeout=SECONDS] [libfuse options]\n"
+    "           [--file-sync-commits-names] [--sync-backing] [--cache-timeout=SECONDS]\n"
+    "           [libfuse options, e.g. -f -d -o allow_other,default_permissions,auto_unmount]\n"
     "       waltune-powercut --send=SOCKET cut|sync|stats|ping\n";
 
 bool TakeValue(const std::string& arg, const std::string& flag, std::string* value) {
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
       options.control_socket = value;
     } else if (TakeValue(arg, "--cache-timeout", &value)) {
       options.cache_timeout_sec = std::strtod(value.c_str(), nullptr);
+    } else if (arg == "--sync-backing") {
+      options.sync_backing = true;
     } else if (arg == "--file-sync-commits-names") {
       options.file_sync_commits_names = true;
     } else if (arg == "-h" || arg == "--help") {

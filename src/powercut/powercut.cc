@@ -228,6 +228,7 @@ Result<std::unique_ptr<PowercutMount>> PowercutMount::Mount(const std::string& b
     args.push_back("allow_other,default_permissions");
   }
   if (options.file_sync_commits_names) args.push_back("--file-sync-commits-names");
+  if (options.sync_backing) args.push_back("--sync-backing");
   args.push_back("--cache-timeout=" + std::to_string(options.cache_timeout_sec));
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

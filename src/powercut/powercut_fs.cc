@@ -262,10 +262,10 @@ int OpRelease(const char*, fuse_file_info* fi) {
   return 0;
 }
 
-int OpFsync(const char*, int, fuse_file_info* fi) {
+int OpFsync(const char*, int datasync, fuse_file_info* fi) {
   Context* c = Ctx();
   auto guard = c->state->OpGuard();
-  return c->state->SyncFile(H(fi)->fd);
+  return c->state->SyncFile(H(fi)->fd, datasync != 0);
 }
 
 int OpOpendir(const char* path, fuse_file_info* fi) {
@@ -314,10 +314,10 @@ int OpReleasedir(const char*, fuse_file_info* fi) {
   return 0;
 }
 
-int OpFsyncdir(const char*, int, fuse_file_info*) {
+int OpFsyncdir(const char*, int, fuse_file_info* fi) {
   Context* c = Ctx();
   auto guard = c->state->OpGuard();
-  return c->state->SyncDirectory();
+  return c->state->SyncDirectory(fi != nullptr && fi->fh != 0 ? H(fi)->fd : -1);
 }
 
 int OpUtimens(const char* path, const timespec tv[2], fuse_file_info* fi) {
@@ -481,6 +481,7 @@ int RunPowercutFs(const FsOptions& options) {
   umask(0);  // Modes arrive with the caller's umask already applied.
   DurableStateOptions state_options;
   state_options.file_sync_commits_names = options.file_sync_commits_names;
+  state_options.sync_backing = options.sync_backing;
   ctx->state = std::make_unique<DurableState>(ctx->root_fd, state_options);
 
   std::vector<std::string> args = {"waltune-powercut", options.mountpoint, "-o",

@@ -15,6 +15,8 @@ struct FsOptions {
   std::string control_socket;
   // fsync of a file also commits all namespace changes (ext4-like). Default: false.
   bool file_sync_commits_names = false;
+  // Also flush the backing file system on every fsync (real flush latency). Default: false.
+  bool sync_backing = false;
   // Kernel attribute/entry cache lifetime. Unit: seconds. Default: 0, so that the kernel sees
   // a cut at once; larger values are faster but may show pre-cut sizes for that long.
   double cache_timeout_sec = 0;
