@@ -3,6 +3,7 @@
 #define WALTUNE_ADVICE_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "waltune/scenario.h"
@@ -17,6 +18,9 @@ struct Setting {
   std::string text;   // for kText: "4GB", "on", "WAL"
   double number = 0;  // for kNumber: 0.9, 1000
   std::string why;    // one line: why this value
+  // True for entries that explain rather than configure (PostgreSQL's "max_wal_size_trigger"
+  // in checkpoint_strategy): shown in JSON, never written to a configuration.
+  bool informational = false;
 
   static Setting Text(std::string name, std::string text, std::string why) {
     return Setting{std::move(name), Kind::kText, std::move(text), 0, std::move(why)};
@@ -73,6 +77,9 @@ struct Advice {
 
   // Returns the setting with this name from any section, or nullptr.
   const Setting* Find(const std::string& name) const;
+  // Every real engine parameter of all sections, in order, as (name, config text):
+  // what `verify` applies and what config_snippet contains. Informational entries excluded.
+  std::vector<std::pair<std::string, std::string>> ConfigParameters() const;
 };
 
 }  // namespace waltune

@@ -61,4 +61,14 @@ const Setting* Advice::Find(const std::string& name) const {
   return nullptr;
 }
 
+std::vector<std::pair<std::string, std::string>> Advice::ConfigParameters() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto* section : {&wal_config, &checkpoint_settings, &group_commit_settings}) {
+    for (const Setting& s : *section) {
+      if (!s.informational) out.emplace_back(s.name, s.ConfigText());
+    }
+  }
+  return out;
+}
+
 }  // namespace waltune

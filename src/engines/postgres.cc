@@ -351,11 +351,13 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   a.checkpoint_settings.push_back(Setting::Number(
       "checkpoint_completion_target", plan.target_c,
       "spread checkpoint writes over 90% of the interval (default from PostgreSQL 14)"));
-  a.checkpoint_settings.push_back(
+  Setting trigger =
       Setting::Text("max_wal_size_trigger", FormatPgBytes(plan.max_wal_size_bytes),
                     fmt::format("a checkpoint starts after max_wal_size / (1 + {:.1f}) = {} of WAL",
                                 plan.target_c,
-                                FormatHumanBytes(plan.max_wal_size_bytes / (1 + plan.target_c)))));
+                                FormatHumanBytes(plan.max_wal_size_bytes / (1 + plan.target_c))));
+  trigger.informational = true;
+  a.checkpoint_settings.push_back(trigger);
   a.estimated_recovery_time_s = std::round(rec.total_s * 10) / 10;
   a.checkpoint_rationale = fmt::format(
       "Worst case is a crash just before a checkpoint completes: replay starts at the previous "
@@ -496,7 +498,7 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
                                     s.version.ToString(), DurabilityName(s.durability));
   for (const auto* section : {&a.wal_config, &a.checkpoint_settings, &a.group_commit_settings}) {
     for (const Setting& st : *section) {
-      if (st.name == "max_wal_size_trigger") continue;
+      if (st.informational) continue;
       std::string value = st.ConfigText();
       bool quote = st.kind == Setting::Kind::kText;
       snippet += st.name + " = " + (quote ? "'" + value + "'" : value) + "\n";
