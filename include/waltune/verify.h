@@ -15,7 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "waltune/advice.h"
 #include "waltune/instance.h"
+#include "waltune/scenario.h"
 #include "waltune/status.h"
 
 namespace waltune {
@@ -132,6 +134,46 @@ std::string ReportToText(const VerifyReport& report);
 // for the report's engine.
 nlohmann::ordered_json UpdateCalibration(const nlohmann::json& existing,
                                          const VerifyReport& report);
+
+// ---------------------------------------------------------------------------------------------
+// From advice to plan (src/verify/plan.cc).
+
+// The conditions of this run that the prediction must use.
+struct RunConditions {
+  VerifyEngine engine = VerifyEngine::kSQLite;
+  int clients = 4;
+  int cpu_cores = 2;
+  uint64_t memory_bytes = 0;
+  uint64_t payload_bytes = 100;
+  // Native write+fdatasync latency measured on the file system of the run. Unit: us.
+  double native_flush_p50_us = 0;
+  double native_flush_p99_us = 0;
+  uint64_t flush_latency_emulated_us = 0;
+};
+
+// CPU cores and memory of this machine, with the other fields of `base` kept.
+RunConditions WithThisMachine(RunConditions base);
+
+// The storage the run really has: the native flush latency plus the emulated delay.
+StorageSpec RunStorage(const RunConditions& run);
+
+// Rewrites a parsed request to the run's conditions: clients, cores, memory, storage, one row
+// of payload_bytes per transaction. Each change is listed in `assumptions` (source "verify").
+void AdaptScenarioToRun(const RunConditions& run, Scenario* scenario);
+
+// Settings and predictions of an advice. Memory sizes above a quarter of this machine's memory
+// are scaled down (and listed in notes). InvalidArgument when the advice's engine is not the
+// run's engine (MySQL advice cannot run here: there is no MySQL server on these machines).
+Result<VerifyPlan> PlanFromAdvice(const Advice& advice, const RunConditions& run);
+// Same from the advice JSON (CONTRACT.md response): wal_config, checkpoint_strategy and
+// group_commit keys that are engine parameters, and throughput_impact.with_config_tps,
+// checkpoint_strategy.estimated_recovery_time_s, estimates' data_loss_window_ms.
+Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& advice, const RunConditions& run);
+
+// Scales one memory-size setting to this machine: returns the value to apply and, when it
+// changed, a note. Values without a unit are kept (their unit is engine-specific).
+std::string ScaleMemorySetting(const std::string& name, const std::string& value,
+                               uint64_t memory_bytes, std::vector<std::string>* notes);
 
 // ---------------------------------------------------------------------------------------------
 // Pure pieces, exposed for tests.

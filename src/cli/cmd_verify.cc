@@ -1,0 +1,269 @@
+// `waltune verify --engine sqlite|postgresql|mariadb [--request REQ.json | --advice ADVICE.json]
+//                [--durability strict|standard|relaxed] [--clients N] [--seconds S]
+//                [--crashes K] [--flush-latency-us X] [--calibrate FILE] [--format json|text]`
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include "commands.h"
+#include "waltune/engine.h"
+#include "waltune/render.h"
+#include "waltune/request.h"
+#include "waltune/verify.h"
+
+namespace waltune::cli {
+namespace {
+
+struct VerifyCliOptions {
+  std::string engine;  // empty: from the request, else sqlite
+  std::string request_path;
+  std::string advice_path;
+  std::string durability;
+  std::string calibrate_path;
+  std::string format = "json";
+  std::string preload;
+  std::string workdir;
+  int clients = 4;
+  double seconds = 10;
+  int crashes = 2;
+  double crash_after_min_s = 1.0;
+  double crash_after_max_s = 3.0;
+  uint64_t flush_latency_us = 0;
+  uint64_t payload_bytes = 100;
+  uint64_t seed = 1;
+  bool keep = false;
+};
+
+Result<nlohmann::json> ReadJson(const std::string& path, const std::string& field) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument(field, "cannot read '" + path + "'");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Status::InvalidArgument(field, "'" + path + "' is not valid JSON: " + e.what());
+  }
+}
+
+int Fail(const Status& status) {
+  std::cout << ErrorToJson(status).dump(2) << std::endl;
+  std::cerr << "waltune verify: " << status.ToString() << std::endl;
+  if (Interrupted()) return 130;
+  return status.IsInvalidArgument() ? 2 : 1;
+}
+
+// libwaltune_flushdelay.so is built next to the waltune binary.
+std::string DefaultPreload() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  for (auto dir : {exe.parent_path(), exe.parent_path().parent_path()}) {
+    auto p = dir / "libwaltune_flushdelay.so";
+    if (std::filesystem::exists(p)) return p.string();
+  }
+  return (exe.parent_path() / "libwaltune_flushdelay.so").string();
+}
+
+Result<VerifyEngine> EngineFromScenario(Engine e) {
+  switch (e) {
+    case Engine::kPostgreSQL: return VerifyEngine::kPostgreSQL;
+    case Engine::kMariaDB: return VerifyEngine::kMariaDB;
+    case Engine::kSQLite: return VerifyEngine::kSQLite;
+    case Engine::kMySQL: break;
+  }
+  return Status::InvalidArgument("constraints.db_engine",
+                                 "MySQL is not installed here (Debian ships MariaDB); ask for "
+                                 "MariaDB to verify InnoDB advice");
+}
+
+// The request to advise on: the file, or one built from --engine/--durability.
+Result<nlohmann::json> BuildRequest(const VerifyCliOptions& opt) {
+  nlohmann::json req;
+  if (!opt.request_path.empty()) {
+    auto j = ReadJson(opt.request_path, "--request");
+    if (!j.ok()) return j.status();
+    req = *j;
+    if (!req.is_object()) return Status::InvalidArgument("--request", "must be a JSON object");
+  } else {
+    req["query"] = "verify run";
+  }
+  if (!req.contains("constraints") || !req["constraints"].is_object()) {
+    req["constraints"] = nlohmann::json::object();
+  }
+  if (!opt.engine.empty()) {
+    auto e = ParseVerifyEngine(opt.engine);
+    if (!e.ok()) return e.status();
+    if (!req["constraints"].contains("db_engine")) {
+      req["constraints"]["db_engine"] = VerifyEngineName(*e);
+    }
+  } else if (!req["constraints"].contains("db_engine") && !req.contains("upstream_results")) {
+    req["constraints"]["db_engine"] = "sqlite";
+  }
+  if (!opt.durability.empty()) req["constraints"]["durability_requirement"] = opt.durability;
+  return req;
+}
+
+Result<VerifyPlan> PlanFromRequest(const VerifyCliOptions& opt, RunConditions* run) {
+  auto req = BuildRequest(opt);
+  if (!req.ok()) return req.status();
+  auto scenario = ParseRequest(*req);
+  if (!scenario.ok()) return scenario.status();
+  auto engine = EngineFromScenario(scenario->engine);
+  if (!engine.ok()) return engine.status();
+  if (!opt.engine.empty() && *engine != run->engine) {
+    return Status::InvalidArgument("--engine", "the request is for " +
+                                                   std::string(EngineName(scenario->engine)) +
+                                                   " but --engine says " + opt.engine);
+  }
+  run->engine = *engine;
+  Scenario s = *scenario;
+  AdaptScenarioToRun(*run, &s);
+  Advice advice = Solve(s);
+  auto plan = PlanFromAdvice(advice, *run);
+  if (!plan.ok()) return plan.status();
+  VerifyPlan p = *plan;
+  p.recovery_target_s = s.recovery_target_s;
+  char src[320];
+  std::snprintf(src, sizeof(src),
+                "waltune advise for this run: %d clients, %d cores, %s, one %llu-byte row per "
+                "transaction",
+                run->clients, run->cpu_cores, s.storage.name.c_str(),
+                static_cast<unsigned long long>(run->payload_bytes));
+  p.prediction_source = src;
+  for (const std::string& w : advice.warnings) p.notes.push_back("advice warning: " + w);
+  return p;
+}
+
+Status WriteCalibration(const std::string& path, const VerifyReport& report) {
+  nlohmann::json existing;
+  if (std::filesystem::exists(path)) {
+    auto j = ReadJson(path, "--calibrate");
+    if (!j.ok()) return j.status();
+    existing = *j;
+  }
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) return Status::IOError("--calibrate", "cannot write '" + path + "'");
+  out << UpdateCalibration(existing, report).dump(2) << "\n";
+  return out ? Status::Ok() : Status::IOError("--calibrate", "write failed: " + path);
+}
+
+int RunVerifyCommand(const VerifyCliOptions& opt) {
+  if (!opt.request_path.empty() && !opt.advice_path.empty()) {
+    return Fail(Status::InvalidArgument("--advice", "give either --request or --advice"));
+  }
+  RunConditions run;
+  run.engine = VerifyEngine::kSQLite;
+  if (!opt.engine.empty()) {
+    auto e = ParseVerifyEngine(opt.engine);
+    if (!e.ok()) return Fail(e.status());
+    run.engine = *e;
+  }
+  run.clients = opt.clients;
+  run.payload_bytes = opt.payload_bytes;
+  run.flush_latency_emulated_us = opt.flush_latency_us;
+  run = WithThisMachine(run);
+
+  // The prediction needs this file system's flush latency: measure it in a scratch dir first.
+  auto probe_dir = MakeTempDir(opt.workdir, "probe", nullptr);
+  if (!probe_dir.ok()) return Fail(probe_dir.status());
+  auto flush = MeasureFlushLatencyUs(*probe_dir, 50);
+  std::error_code ec;
+  std::filesystem::remove_all(*probe_dir, ec);
+  if (!flush.ok()) return Fail(flush.status());
+  run.native_flush_p50_us = flush->first;
+  run.native_flush_p99_us = flush->second;
+
+  Result<VerifyPlan> plan = Status::Internal("no plan");
+  if (!opt.advice_path.empty()) {
+    auto j = ReadJson(opt.advice_path, "--advice");
+    if (!j.ok()) return Fail(j.status());
+    plan = PlanFromAdviceJson(*j, run);
+  } else {
+    plan = PlanFromRequest(opt, &run);
+  }
+  if (!plan.ok()) return Fail(plan.status());
+
+  VerifyOptions vo;
+  vo.engine = run.engine;
+  vo.clients = opt.clients;
+  vo.seconds = opt.seconds;
+  vo.crashes = opt.crashes;
+  vo.crash_after_min_s = opt.crash_after_min_s;
+  vo.crash_after_max_s = opt.crash_after_max_s;
+  vo.payload_bytes = opt.payload_bytes;
+  vo.flush_latency_us = opt.flush_latency_us;
+  vo.preload_library = opt.preload.empty() ? DefaultPreload() : opt.preload;
+  vo.parent_dir = opt.workdir;
+  vo.keep_dir = opt.keep;
+  vo.seed = opt.seed;
+  vo.progress = isatty(STDERR_FILENO) == 1;
+
+  InstallCleanupSignalHandlers();
+  auto report = RunVerify(vo, *plan);
+  if (!report.ok()) return Fail(report.status());
+  if (!opt.calibrate_path.empty()) {
+    Status s = WriteCalibration(opt.calibrate_path, *report);
+    if (!s.ok()) return Fail(s);
+  }
+  if (opt.format == "text") {
+    std::cout << ReportToText(*report);
+  } else {
+    std::cout << ReportToJson(*report).dump(2) << std::endl;
+  }
+  // A lost acknowledged commit outside the promised window is a durability failure.
+  for (const Verdict& v : report->verdicts) {
+    if (!v.holds && (v.claim == "no acknowledged commit lost" ||
+                     v.claim == "lost commits within the loss window")) {
+      return 3;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void SetupVerify(CLI::App& app, int* exit_code) {
+  auto opt = std::make_shared<VerifyCliOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "verify",
+      "Apply the advice to a real engine, drive a write load, SIGKILL it K times and report "
+      "measured tps, recovery time and lost commits next to the predictions");
+  sub->add_option("--engine", opt->engine, "sqlite (default), postgresql or mariadb");
+  sub->add_option("--request", opt->request_path,
+                  "request JSON: advise on it for this run's conditions, then verify");
+  sub->add_option("--advice", opt->advice_path, "advise output JSON to apply as it is");
+  sub->add_option("--durability", opt->durability,
+                  "strict, standard or relaxed (overrides the request's)")
+      ->check(CLI::IsMember({"strict", "standard", "relaxed"}));
+  sub->add_option("--clients", opt->clients, "client threads")->capture_default_str();
+  sub->add_option("--seconds", opt->seconds, "throughput measurement length (s)")
+      ->capture_default_str();
+  sub->add_option("--crashes", opt->crashes, "SIGKILL/restart cycles")->capture_default_str();
+  sub->add_option("--crash-after-min", opt->crash_after_min_s,
+                  "shortest load before a kill (s)")
+      ->capture_default_str();
+  sub->add_option("--crash-after-max", opt->crash_after_max_s, "longest load before a kill (s)")
+      ->capture_default_str();
+  sub->add_option("--flush-latency-us", opt->flush_latency_us,
+                  "emulate slower storage: delay every fsync/fdatasync/O_DSYNC write by X us");
+  sub->add_option("--payload-bytes", opt->payload_bytes, "payload bytes per row")
+      ->capture_default_str();
+  sub->add_option("--calibrate", opt->calibrate_path,
+                  "write/update this calibration JSON with the measured numbers");
+  sub->add_option("--format", opt->format, "json (default) or text")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  sub->add_option("--preload", opt->preload,
+                  "path of libwaltune_flushdelay.so (default: next to the waltune binary)");
+  sub->add_option("--workdir", opt->workdir, "parent of the temp dirs (default: $TMPDIR or /tmp)");
+  sub->add_option("--seed", opt->seed, "seed for the crash moments")->capture_default_str();
+  sub->add_flag("--keep", opt->keep, "keep the temp dir (debugging)");
+  sub->callback([opt, exit_code]() { *exit_code = RunVerifyCommand(*opt); });
+}
+
+}  // namespace waltune::cli

@@ -1,0 +1,122 @@
+/* libwaltune_flushdelay.so: emulates slower storage for `waltune verify --flush-latency-us`.
+ *
+ * Loaded with LD_PRELOAD into a database server. When WALTUNE_FLUSH_DELAY_US=X (> 0) is set, it
+ * sleeps X microseconds before each call that waits for durable storage, then makes the real
+ * call, so a flush costs X + the device's own latency:
+ *   - fsync, fdatasync (how PostgreSQL, InnoDB and SQLite flush by default);
+ *   - write, pwrite, writev, pwritev, pwritev2 on a file descriptor opened with O_SYNC or O_DSYNC
+ *     (PostgreSQL wal_sync_method=open_datasync/open_sync, InnoDB innodb_flush_method=O_DSYNC).
+ *     The flag is read with fcntl(F_GETFL) at each write, so descriptors opened before the
+ *     library was loaded, duplicated ones and ones inherited across fork are all covered.
+ * Not delayed: sync_file_range (PostgreSQL's writeback hint; it guarantees no durability),
+ * syncfs/sync, msync, and asynchronous I/O submitted through libaio/io_uring (data-file writes
+ * in InnoDB; the redo log is still flushed with fsync/fdatasync or written to an O_DSYNC fd).
+ *
+ * Written in C so that nothing else (no C++ runtime) is injected into the server.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+static long g_delay_us = 0;
+
+__attribute__((constructor)) static void waltune_flushdelay_init(void) {
+  const char* v = getenv("WALTUNE_FLUSH_DELAY_US");
+  if (v != NULL) {
+    long us = strtol(v, NULL, 10);
+    if (us > 0 && us < 10L * 1000 * 1000) g_delay_us = us;
+  }
+}
+
+static void delay(void) {
+  if (g_delay_us <= 0) return;
+  int saved = errno;
+  struct timespec ts;
+  ts.tv_sec = g_delay_us / 1000000;
+  ts.tv_nsec = (g_delay_us % 1000000) * 1000;
+  while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR) {
+  }
+  errno = saved;
+}
+
+static int is_sync_fd(int fd) {
+  if (g_delay_us <= 0) return 0;
+  int saved = errno;
+  int flags = fcntl(fd, F_GETFL);
+  errno = saved;
+  return flags >= 0 && (flags & O_DSYNC) != 0; /* O_SYNC includes the O_DSYNC bit */
+}
+
+#define REAL(name, type) \
+  static type real_fn = NULL; \
+  if (real_fn == NULL) real_fn = (type)dlsym(RTLD_NEXT, name)
+
+int fsync(int fd) {
+  typedef int (*fn_t)(int);
+  REAL("fsync", fn_t);
+  delay();
+  return real_fn(fd);
+}
+
+int fdatasync(int fd) {
+  typedef int (*fn_t)(int);
+  REAL("fdatasync", fn_t);
+  delay();
+  return real_fn(fd);
+}
+
+ssize_t write(int fd, const void* buf, size_t n) {
+  typedef ssize_t (*fn_t)(int, const void*, size_t);
+  REAL("write", fn_t);
+  if (is_sync_fd(fd)) delay();
+  return real_fn(fd, buf, n);
+}
+
+ssize_t pwrite(int fd, const void* buf, size_t n, off_t off) {
+  typedef ssize_t (*fn_t)(int, const void*, size_t, off_t);
+  REAL("pwrite", fn_t);
+  if (is_sync_fd(fd)) delay();
+  return real_fn(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void* buf, size_t n, off_t off) {
+  typedef ssize_t (*fn_t)(int, const void*, size_t, off_t);
+  REAL("pwrite64", fn_t);
+  if (is_sync_fd(fd)) delay();
+  return real_fn(fd, buf, n, off);
+}
+
+ssize_t writev(int fd, const struct iovec* iov, int cnt) {
+  typedef ssize_t (*fn_t)(int, const struct iovec*, int);
+  REAL("writev", fn_t);
+  if (is_sync_fd(fd)) delay();
+  return real_fn(fd, iov, cnt);
+}
+
+ssize_t pwritev(int fd, const struct iovec* iov, int cnt, off_t off) {
+  typedef ssize_t (*fn_t)(int, const struct iovec*, int, off_t);
+  REAL("pwritev", fn_t);
+  if (is_sync_fd(fd)) delay();
+  return real_fn(fd, iov, cnt, off);
+}
+
+ssize_t pwritev64(int fd, const struct iovec* iov, int cnt, off_t off) {
+  typedef ssize_t (*fn_t)(int, const struct iovec*, int, off_t);
+  REAL("pwritev64", fn_t);
+  if (is_sync_fd(fd)) delay();
+  return real_fn(fd, iov, cnt, off);
+}
+
+ssize_t pwritev2(int fd, const struct iovec* iov, int cnt, off_t off, int flags) {
+  typedef ssize_t (*fn_t)(int, const struct iovec*, int, off_t, int);
+  REAL("pwritev2", fn_t);
+  /* RWF_DSYNC/RWF_SYNC make a single write durable, like an O_DSYNC fd. */
+  if (is_sync_fd(fd) || (g_delay_us > 0 && (flags & (0x2 | 0x4)) != 0)) delay();
+  return real_fn(fd, iov, cnt, off, flags);
+}

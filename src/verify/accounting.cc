@@ -1,0 +1,142 @@
+// Loss accounting and verdicts: pure functions over what the clients sent and what survived.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "waltune/verify.h"
+
+namespace waltune {
+
+namespace {
+
+std::string Fmt(const char* format, double a, double b = 0, double c = 0) {
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), format, a, b, c);
+  return buf;
+}
+
+bool Contains(const std::vector<uint64_t>& sorted, uint64_t v) {
+  return std::binary_search(sorted.begin(), sorted.end(), v);
+}
+
+}  // namespace
+
+LossCount CountClientLoss(const ClientLedger& ledger, const std::vector<uint64_t>& present) {
+  LossCount c;
+  const uint64_t a = ledger.attempted_through;
+  uint64_t in_doubt_sent = 0;
+  for (uint64_t s : ledger.in_doubt) {
+    if (s >= 1 && s <= a) ++in_doubt_sent;
+  }
+  c.acked = a - in_doubt_sent;
+  // Walk 1..a against the sorted present list.
+  size_t p = 0;
+  while (p < present.size() && present[p] == 0) {
+    ++c.unexpected;
+    ++p;
+  }
+  for (uint64_t s = 1; s <= a; ++s) {
+    bool here = p < present.size() && present[p] == s;
+    if (here) ++p;
+    bool doubt = Contains(ledger.in_doubt, s);
+    if (here && doubt) {
+      ++c.in_doubt_present;
+    } else if (!here && !doubt) {
+      ++c.lost;
+      if (!Contains(ledger.known_lost, s)) c.newly_lost.push_back(s);
+    }
+  }
+  c.unexpected += present.size() - p;
+  return c;
+}
+
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol) {
+  std::vector<Verdict> out;
+
+  // Throughput: within ±tps_relative of the prediction.
+  if (in.predicted_tps && *in.predicted_tps > 0) {
+    Verdict v;
+    v.claim = "throughput as predicted";
+    v.predicted = *in.predicted_tps;
+    v.measured = in.measured_tps;
+    double ratio = in.measured_tps / *in.predicted_tps;
+    v.holds = std::fabs(ratio - 1) <= tol.tps_relative;
+    v.detail = Fmt("measured %.0f tps = %.2fx the predicted %.0f tps (band: +/-", in.measured_tps,
+                   ratio, *in.predicted_tps) +
+               Fmt("%.0f%%)", tol.tps_relative * 100);
+    out.push_back(v);
+  }
+
+  // Recovery: the prediction is a worst case, so every measured recovery must stay below it.
+  if (!in.recovery_times_s.empty()) {
+    double worst = *std::max_element(in.recovery_times_s.begin(), in.recovery_times_s.end());
+    double median = Median(in.recovery_times_s);
+    if (in.predicted_recovery_time_s) {
+      Verdict v;
+      v.claim = "recovery time within the predicted worst case";
+      v.predicted = *in.predicted_recovery_time_s;
+      v.measured = worst;
+      v.holds = worst <= *in.predicted_recovery_time_s * (1 + tol.recovery_relative);
+      v.detail = Fmt("recovery median %.3f s, max %.3f s over ", median, worst) +
+                 std::to_string(in.recovery_times_s.size()) +
+                 Fmt(" crashes; predicted worst case %.3f s (allowed up to +%.0f%%). A short run "
+                     "replays little WAL, so this checks the fixed restart cost more than the "
+                     "worst case.",
+                     *in.predicted_recovery_time_s, tol.recovery_relative * 100);
+      out.push_back(v);
+    }
+    if (in.recovery_target_s) {
+      Verdict v;
+      v.claim = "recovery within the target";
+      v.predicted = *in.recovery_target_s;
+      v.measured = worst;
+      v.holds = worst <= *in.recovery_target_s;
+      v.detail = Fmt("max measured recovery %.3f s vs target %.3f s", worst, *in.recovery_target_s);
+      out.push_back(v);
+    }
+  }
+
+  // Loss: strict promises none; otherwise lost commits must be younger than the loss window.
+  const double window_ms = in.predicted_loss_window_ms.value_or(in.durability == "strict" ? 0 : -1);
+  if (window_ms == 0) {
+    Verdict v;
+    v.claim = "no acknowledged commit lost";
+    v.predicted = 0;
+    v.measured = static_cast<double>(in.lost_commits);
+    v.holds = in.lost_commits == 0;
+    v.detail = std::to_string(in.lost_commits) +
+               " acknowledged commits missing after recovery (strict promises 0)";
+    out.push_back(v);
+  } else if (window_ms > 0) {
+    Verdict v;
+    v.claim = "lost commits within the loss window";
+    v.predicted = window_ms;
+    if (in.lost_commits == 0) {
+      v.holds = true;
+      v.measured = 0;
+      v.detail = "no acknowledged commit lost: a process kill keeps the OS page cache, so only "
+                 "what the engine had not yet handed to the OS can be lost here";
+    } else if (in.lost_age_unknown || !in.oldest_lost_age_ms) {
+      v.holds = false;
+      v.detail = std::to_string(in.lost_commits) +
+                 " acknowledged commits lost, some older than the acknowledgement-time record";
+    } else {
+      v.measured = *in.oldest_lost_age_ms;
+      v.holds = *in.oldest_lost_age_ms <= window_ms * (1 + tol.loss_window_relative);
+      v.detail = std::to_string(in.lost_commits) +
+                 Fmt(" acknowledged commits lost; the oldest was acknowledged %.1f ms before the "
+                     "kill; window %.0f ms (allowed up to +%.0f%%)",
+                     *in.oldest_lost_age_ms, window_ms, tol.loss_window_relative * 100);
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace waltune

@@ -1,0 +1,222 @@
+// From an Advice (or its JSON) to what verify applies and what it compares against.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <thread>
+
+#include "waltune/units.h"
+#include "waltune/verify.h"
+
+namespace waltune {
+
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+const char* EngineKeyOf(VerifyEngine e) {
+  switch (e) {
+    case VerifyEngine::kSQLite: return "SQLite";
+    case VerifyEngine::kPostgreSQL: return "PostgreSQL";
+    case VerifyEngine::kMariaDB: return "MariaDB";
+  }
+  return "?";
+}
+
+Status CheckEngine(const std::string& advice_engine, const RunConditions& run) {
+  std::string a = Lower(advice_engine);
+  const char* want = EngineKeyOf(run.engine);
+  if (a == Lower(want)) return Status::Ok();
+  if (a.find("mysql") != std::string::npos) {
+    return Status::InvalidArgument(
+        "engine", "the advice is for MySQL, which is not installed here (Debian ships MariaDB); "
+                  "ask for MariaDB advice to verify it");
+  }
+  return Status::InvalidArgument("engine", "the advice is for " + advice_engine +
+                                               " but verify runs " + want);
+}
+
+std::string NumberText(double v) {
+  char buf[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(v));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%g", v);
+  }
+  return buf;
+}
+
+// Memory settings that reserve or allow that much RAM (not disk sizes).
+bool IsMemorySetting(const std::string& name) {
+  static const std::set<std::string> kNames = {
+      "shared_buffers",          "wal_buffers",           "maintenance_work_mem",
+      "work_mem",                "effective_cache_size",  "innodb_buffer_pool_size",
+      "innodb_log_buffer_size",  "key_buffer_size",       "mmap_size",
+      "cache_size",              "temp_buffers",          "autovacuum_work_mem"};
+  return kNames.count(Lower(name)) > 0;
+}
+
+void FillPrediction(VerifyPlan* plan, double tps, double recovery_s, double loss_window_ms) {
+  if (tps > 0) plan->predicted_tps = tps;
+  if (recovery_s > 0) plan->predicted_recovery_time_s = recovery_s;
+  if (loss_window_ms >= 0) plan->predicted_loss_window_ms = loss_window_ms;
+}
+
+}  // namespace
+
+RunConditions WithThisMachine(RunConditions base) {
+  unsigned cores = std::thread::hardware_concurrency();
+  base.cpu_cores = cores > 0 ? static_cast<int>(cores) : 1;
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) base.memory_bytes = static_cast<uint64_t>(pages) * page;
+  return base;
+}
+
+StorageSpec RunStorage(const RunConditions& run) {
+  const double extra = static_cast<double>(run.flush_latency_emulated_us);
+  const double p50 = run.native_flush_p50_us + extra;
+  const double p99 = std::max(run.native_flush_p99_us + extra, p50);
+  StorageClass cls = p50 >= 4000   ? StorageClass::kHdd
+                     : p50 >= 500  ? StorageClass::kConsumerNvme
+                     : p50 >= 60   ? StorageClass::kSataSsd
+                                   : StorageClass::kEnterpriseFlash;
+  StorageSpec s = StoragePreset(cls);
+  char name[160];
+  if (run.flush_latency_emulated_us > 0) {
+    std::snprintf(name, sizeof(name),
+                  "this machine's disk with +%llu us emulated per flush (p50 %.0f us)",
+                  static_cast<unsigned long long>(run.flush_latency_emulated_us), p50);
+  } else {
+    std::snprintf(name, sizeof(name), "this machine's disk (fdatasync p50 %.0f us, p99 %.0f us)",
+                  p50, p99);
+  }
+  s.name = name;
+  s.flush_p50_us = p50;
+  s.flush_p99_us = p99;
+  s.measured = true;
+  s.source = "waltune verify: 50 x (8 KiB write + fdatasync) in the run's temp dir";
+  return s;
+}
+
+void AdaptScenarioToRun(const RunConditions& run, Scenario* s) {
+  auto note = [s](const std::string& field, const std::string& value, const std::string& why) {
+    s->assumptions.push_back(Assumption{field, value, "verify", why});
+  };
+  s->workload.concurrency = run.clients;
+  note("constraints.concurrency", std::to_string(run.clients), "clients of this verify run");
+  s->workload.rows_per_txn = 1;
+  s->workload.row_bytes = run.payload_bytes;
+  s->workload.txn_write_bytes = run.payload_bytes;
+  note("constraints.txn_write_bytes", std::to_string(run.payload_bytes),
+       "verify commits one (client_id, seq, payload) row per transaction");
+  s->cpu_cores = run.cpu_cores;
+  note("cpu_cores", std::to_string(run.cpu_cores), "cores of the machine verify runs on");
+  if (run.memory_bytes > 0) {
+    s->workload.memory_bytes = run.memory_bytes;
+    note("constraints.memory", FormatHumanBytes(static_cast<double>(run.memory_bytes)),
+         "memory of the machine verify runs on");
+  }
+  s->storage = RunStorage(run);
+  note("constraints.storage_profile", s->storage.name, "storage of this verify run");
+}
+
+std::string ScaleMemorySetting(const std::string& name, const std::string& value,
+                               uint64_t memory_bytes, std::vector<std::string>* notes) {
+  if (!IsMemorySetting(name) || memory_bytes == 0) return value;
+  const uint64_t cap = memory_bytes / 4;
+  std::string n = Lower(name);
+  if (n == "cache_size") {  // SQLite: negative = KiB, positive = pages
+    long long v = std::atoll(value.c_str());
+    if (v < 0 && static_cast<uint64_t>(-v) * 1024 > cap) {
+      std::string scaled = std::to_string(-static_cast<long long>(cap / 1024));
+      notes->push_back(name + " = " + value + " is more than a quarter of this machine's memory; "
+                       "applied " + scaled);
+      return scaled;
+    }
+    return value;
+  }
+  Result<uint64_t> bytes = ParseBytes(value, name);
+  bool has_unit = value.find_first_not_of("0123456789 ") != std::string::npos;
+  // PostgreSQL reads bare numbers in pages; only bytes-with-unit and MySQL/SQLite bytes count.
+  if (!bytes.ok() || (!has_unit && n.rfind("innodb_", 0) != 0 && n != "mmap_size" &&
+                      n != "key_buffer_size")) {
+    return value;
+  }
+  if (*bytes <= cap) return value;
+  uint64_t mib = std::max<uint64_t>(cap / kMiB, 1);
+  std::string scaled = has_unit ? std::to_string(mib) + (n.rfind("innodb_", 0) == 0 ? "M" : "MB")
+                                : std::to_string(mib * kMiB);
+  notes->push_back(name + " = " + value + " is more than a quarter of this machine's memory (" +
+                   FormatHumanBytes(static_cast<double>(memory_bytes)) + "); applied " + scaled);
+  return scaled;
+}
+
+Result<VerifyPlan> PlanFromAdvice(const Advice& advice, const RunConditions& run) {
+  WALTUNE_RETURN_IF_ERROR(CheckEngine(EngineName(advice.engine), run));
+  VerifyPlan plan;
+  plan.durability = DurabilityName(advice.durability);
+  for (const auto* section :
+       {&advice.wal_config, &advice.checkpoint_settings, &advice.group_commit_settings}) {
+    for (const Setting& s : *section) {
+      plan.settings.emplace_back(
+          s.name, ScaleMemorySetting(s.name, s.ConfigText(), run.memory_bytes, &plan.notes));
+    }
+  }
+  FillPrediction(&plan, advice.with_config_tps, advice.estimated_recovery_time_s,
+                 advice.loss_window_ms);
+  return plan;
+}
+
+Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditions& run) {
+  if (!j.is_object() || !j.contains("wal_config") || !j["wal_config"].is_object()) {
+    return Status::InvalidArgument("--advice", "not an advise response (no wal_config object)");
+  }
+  WALTUNE_RETURN_IF_ERROR(CheckEngine(j["wal_config"].value("engine", ""), run));
+  // Contract fields that are not engine parameters.
+  static const std::set<std::string> kNotSettings = {
+      "engine", "engine_version", "max_wal_size_trigger", "estimated_recovery_time_s",
+      "rationale", "enabled", "expected_throughput_gain", "delay_us", "commit_delay_us"};
+  VerifyPlan plan;
+  plan.durability = j.value("durability_level", "standard");
+  for (const char* section : {"wal_config", "checkpoint_strategy", "group_commit"}) {
+    if (!j.contains(section) || !j[section].is_object()) continue;
+    for (const auto& [key, v] : j[section].items()) {
+      if (kNotSettings.count(key)) continue;
+      std::string value;
+      if (v.is_string()) {
+        value = v.get<std::string>();
+      } else if (v.is_number()) {
+        value = NumberText(v.get<double>());
+      } else if (v.is_boolean()) {
+        value = v.get<bool>() ? "ON" : "OFF";
+      } else {
+        continue;
+      }
+      plan.settings.emplace_back(key, ScaleMemorySetting(key, value, run.memory_bytes, &plan.notes));
+    }
+  }
+  double tps = 0, recovery = 0, loss = -1;
+  if (j.contains("throughput_impact") && j["throughput_impact"].is_object()) {
+    tps = j["throughput_impact"].value("with_config_tps", 0.0);
+  }
+  recovery = j["checkpoint_strategy"].is_object()
+                 ? j["checkpoint_strategy"].value("estimated_recovery_time_s", 0.0)
+                 : 0.0;
+  if (j.contains("estimates") && j["estimates"].is_object() &&
+      j["estimates"].contains("data_loss_window_ms")) {
+    loss = j["estimates"]["data_loss_window_ms"].value("value", -1.0);
+  } else if (plan.durability == "strict") {
+    loss = 0;
+  }
+  FillPrediction(&plan, tps, recovery, loss);
+  plan.prediction_source =
+      "the advice file as given (computed for its own request's conditions, not this run's)";
+  return plan;
+}
+
+}  // namespace waltune

@@ -1,0 +1,254 @@
+// The verify report as JSON (CONTRACT.md "Verify report") and as a readable table, and the
+// calibration file written by --calibrate (format: docs/verify.md).
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <thread>
+
+#include "waltune/verify.h"
+
+namespace waltune {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+template <typename T>
+Json OrNull(const std::optional<T>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+
+double Round(double v, int digits) {
+  double f = std::pow(10.0, digits);
+  return std::round(v * f) / f;
+}
+
+std::vector<double> RecoveryTimes(const VerifyReport& r) {
+  std::vector<double> t;
+  for (const auto& c : r.crashes) t.push_back(c.recovery_time_s);
+  return t;
+}
+
+
+std::string UtcNow() {
+  time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  char buf[32];
+  strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string Num(const std::optional<double>& v, const char* format) {
+  if (!v) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), format, *v);
+  return buf;
+}
+
+}  // namespace
+
+Json ReportToJson(const VerifyReport& r) {
+  Json j;
+  j["engine"] = r.engine;
+  j["engine_version"] = r.engine_version;
+  j["durability_level"] = r.durability_level;
+  j["clients"] = r.clients;
+  j["seconds"] = r.seconds;
+  j["flush_latency_emulated_us"] = OrNull(r.flush_latency_emulated_us);
+  j["predicted"] = {{"tps", OrNull(r.plan.predicted_tps)},
+                    {"recovery_time_s", OrNull(r.plan.predicted_recovery_time_s)},
+                    {"loss_window_ms", OrNull(r.plan.predicted_loss_window_ms)},
+                    {"recovery_target_s", OrNull(r.plan.recovery_target_s)},
+                    {"source", r.plan.prediction_source}};
+  Json rec = nullptr;
+  std::vector<double> times = RecoveryTimes(r);
+  if (!times.empty()) {
+    rec = {{"median", Round(Median(times), 4)},
+           {"min", Round(*std::min_element(times.begin(), times.end()), 4)},
+           {"max", Round(*std::max_element(times.begin(), times.end()), 4)}};
+  }
+  j["measured"] = {
+      {"tps", Round(r.measured_tps, 1)},
+      {"commits", r.commits_measured},
+      {"commit_latency_p50_ms", Round(r.commit_latency_p50_ms, 4)},
+      {"commit_latency_p99_ms", Round(r.commit_latency_p99_ms, 4)},
+      {"wal_bytes_per_txn", r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json()},
+      {"checkpoints", OrNull(r.checkpoints)},
+      {"txn_cpu_us", r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json()},
+      {"recovery_time_s", rec},
+      {"lost_commits", std::accumulate(r.crashes.begin(), r.crashes.end(), uint64_t{0},
+                                       [](uint64_t a, const CrashResult& c) {
+                                         return a + c.lost_commits;
+                                       })},
+      {"native_flush_p50_us", Round(r.native_flush_p50_us, 1)},
+      {"native_flush_p99_us", Round(r.native_flush_p99_us, 1)}};
+  Json crashes = Json::array();
+  for (const CrashResult& c : r.crashes) {
+    Json cj = {{"kind", c.kind},
+               {"load_s", Round(c.load_s, 3)},
+               {"acked_commits", c.acked_commits},
+               {"lost_commits", c.lost_commits},
+               {"unacked_survived", c.unacked_survived},
+               {"recovery_time_s", Round(c.recovery_time_s, 4)},
+               {"redo_bytes", OrNull(c.redo_bytes)},
+               {"redo_s", OrNull(c.redo_s)}};
+    if (c.oldest_lost_age_ms && *c.oldest_lost_age_ms >= 0) {
+      cj["oldest_lost_age_ms"] = Round(*c.oldest_lost_age_ms, 2);
+    } else if (c.oldest_lost_age_ms) {
+      cj["oldest_lost_age_ms"] = "older than the acknowledgement record";
+    }
+    crashes.push_back(cj);
+  }
+  j["crashes"] = crashes;
+  Json verdicts = Json::array();
+  for (const Verdict& v : r.verdicts) {
+    verdicts.push_back({{"claim", v.claim},
+                        {"holds", v.holds},
+                        {"predicted", OrNull(v.predicted)},
+                        {"measured", OrNull(v.measured)},
+                        {"detail", v.detail}});
+  }
+  j["verdicts"] = verdicts;
+  Json settings = Json::object();
+  for (const auto& [name, value] : r.applied_settings) settings[name] = value;
+  j["applied_settings"] = settings;
+  j["notes"] = r.plan.notes;
+  j["scope"] = r.scope_note;
+  return j;
+}
+
+std::string ReportToText(const VerifyReport& r) {
+  std::string out;
+  char line[512];
+  auto add = [&out](const std::string& s) { out += s + "\n"; };
+  std::snprintf(line, sizeof(line), "waltune verify: %s %s, %s, %d clients, %.0f s load, %zu crashes",
+                r.engine.c_str(), r.engine_version.c_str(), r.durability_level.c_str(), r.clients,
+                r.seconds, r.crashes.size());
+  add(line);
+  std::snprintf(line, sizeof(line), "storage: %s (native fdatasync p50 %.0f us, p99 %.0f us)",
+                r.flush_latency_emulated_us
+                    ? ("emulated +" + std::to_string(*r.flush_latency_emulated_us) + " us per flush")
+                          .c_str()
+                    : "native",
+                r.native_flush_p50_us, r.native_flush_p99_us);
+  add(line);
+  if (!r.plan.prediction_source.empty()) add("predictions: " + r.plan.prediction_source);
+  add("");
+  std::vector<double> times = RecoveryTimes(r);
+  std::optional<double> rec_med, rec_max;
+  if (!times.empty()) {
+    rec_med = Median(times);
+    rec_max = *std::max_element(times.begin(), times.end());
+  }
+  add("                         predicted     measured");
+  std::snprintf(line, sizeof(line), "throughput (tps)      %12s %12.0f", Num(r.plan.predicted_tps, "%.0f").c_str(),
+                r.measured_tps);
+  add(line);
+  std::snprintf(line, sizeof(line), "commit latency p50/p99 (ms)        %8.3f / %.3f", r.commit_latency_p50_ms,
+                r.commit_latency_p99_ms);
+  add(line);
+  std::snprintf(line, sizeof(line), "recovery (s)          %12s %12s median, %s max",
+                Num(r.plan.predicted_recovery_time_s, "%.2f").c_str(), Num(rec_med, "%.3f").c_str(),
+                Num(rec_max, "%.3f").c_str());
+  add(line);
+  uint64_t lost = 0;
+  for (const auto& c : r.crashes) lost += c.lost_commits;
+  std::snprintf(line, sizeof(line), "loss window (ms)      %12s %12llu acknowledged commits lost",
+                Num(r.plan.predicted_loss_window_ms, "%.0f").c_str(),
+                static_cast<unsigned long long>(lost));
+  add(line);
+  std::optional<double> ckpt;
+  if (r.checkpoints) ckpt = static_cast<double>(*r.checkpoints);
+  std::snprintf(line, sizeof(line), "WAL bytes/txn %s, checkpoints %s, CPU per txn %s us",
+                Num(r.wal_bytes_per_txn, "%.0f").c_str(), Num(ckpt, "%.0f").c_str(),
+                Num(r.txn_cpu_us, "%.0f").c_str());
+  add(line);
+  add("");
+  add(" crash  load s   acked   lost  unacked-survived  recovery s  redo bytes");
+  int i = 0;
+  for (const auto& c : r.crashes) {
+    std::optional<double> redo;
+    if (c.redo_bytes) redo = static_cast<double>(*c.redo_bytes);
+    std::snprintf(line, sizeof(line), " %5d %7.2f %7llu %6llu %17llu %11.3f %11s", ++i, c.load_s,
+                  static_cast<unsigned long long>(c.acked_commits),
+                  static_cast<unsigned long long>(c.lost_commits),
+                  static_cast<unsigned long long>(c.unacked_survived), c.recovery_time_s,
+                  Num(redo, "%.0f").c_str());
+    add(line);
+  }
+  add("");
+  add("verdicts:");
+  for (const auto& v : r.verdicts) add(std::string(v.holds ? "  HOLDS  " : "  FAILS  ") + v.claim + ": " + v.detail);
+  if (!r.plan.notes.empty()) {
+    add("");
+    add("notes:");
+    for (const auto& n : r.plan.notes) add("  - " + n);
+  }
+  add("");
+  add("scope: " + r.scope_note);
+  return out;
+}
+
+Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
+  Json out;
+  out["waltune_calibration"] = 1;
+  char host[256] = "this machine";
+  gethostname(host, sizeof(host) - 1);
+  char machine[512];
+  std::snprintf(machine, sizeof(machine),
+                "verify on %s: %u cores, native fdatasync p50 %.0f us", host,
+                std::thread::hardware_concurrency(), r.native_flush_p50_us);
+  out["machine"] = machine;
+  Json engines = Json::object();
+  if (existing.is_object() && existing.contains("engines") && existing["engines"].is_object()) {
+    for (const auto& [k, v] : existing["engines"].items()) engines[k] = v;
+  }
+  Json e;
+  e["txn_cpu_us"] = r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json();
+  e["wal_bytes_per_txn"] = r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json();
+  // Replay rate: PostgreSQL logs the replay time itself; for the others the whole restart time
+  // is used, which makes the rate a lower bound.
+  double redo_bytes = 0, redo_s = 0, restart_s = 0;
+  std::vector<double> overheads;
+  bool logged = true;
+  for (const auto& c : r.crashes) {
+    if (!c.redo_bytes) continue;
+    redo_bytes += static_cast<double>(*c.redo_bytes);
+    if (c.redo_s) {
+      redo_s += *c.redo_s;
+      overheads.push_back(std::max(0.0, c.recovery_time_s - *c.redo_s));
+    } else {
+      logged = false;
+      overheads.push_back(c.recovery_time_s);
+    }
+    restart_s += c.recovery_time_s;
+  }
+  double rate_time = logged ? redo_s : restart_s;
+  e["replay_bytes_per_s"] = (redo_bytes > 0 && rate_time > 0) ? Json(Round(redo_bytes / rate_time, 0)) : Json();
+  e["replay_rate_is_lower_bound"] = !logged;
+  e["restart_overhead_s"] = overheads.empty()
+                                ? Json()
+                                : Json(Round(logged ? Median(overheads)
+                                                    : *std::min_element(overheads.begin(), overheads.end()),
+                                             4));
+  e["measured_tps"] = Round(r.measured_tps, 1);
+  e["clients"] = r.clients;
+  e["durability_level"] = r.durability_level;
+  e["flush_latency_emulated_us"] = OrNull(r.flush_latency_emulated_us);
+  e["native_flush_p50_us"] = Round(r.native_flush_p50_us, 1);
+  e["engine_version"] = r.engine_version;
+  e["measured_at"] = UtcNow();
+  e["source"] = "waltune verify --engine " + r.engine + " (" + std::to_string(r.clients) +
+                " clients, " + std::to_string(static_cast<int>(r.seconds)) + " s, " +
+                std::to_string(r.crashes.size()) + " crashes)";
+  engines[r.engine] = e;  // "postgresql", "mariadb", "sqlite"
+  out["engines"] = engines;
+  return out;
+}
+
+}  // namespace waltune

@@ -1,0 +1,350 @@
+// RunVerify: measurement phase, then the crash loop, then verdicts.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "load.h"
+#include "process.h"
+#include "targets.h"
+#include "waltune/verify.h"
+
+namespace waltune {
+
+namespace {
+
+using verify::ClientSlot;
+using verify::SharedLoad;
+using verify::Target;
+
+constexpr const char* kScopeNote =
+    "A SIGKILL of the engine process keeps the OS page cache: data the engine had written but "
+    "not flushed still reaches the disk. This run therefore tests the engine's WAL and recovery "
+    "logic and whether commits are acknowledged before their WAL is handed to the OS; it does "
+    "not show what a power loss or OS crash loses (flush-per-second and no-flush settings lose "
+    "more there).";
+
+void SleepS(double s) {
+  std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(s * 1e6)));
+}
+
+class Progress {
+ public:
+  explicit Progress(bool on) : on_(on) {}
+  ~Progress() { Done(); }
+  void Show(const std::string& phase, double elapsed_s, double tps) {
+    if (!on_) return;
+    std::fprintf(stderr, "\r\033[K[verify] %-26s %6.1f s %9.0f tps", phase.c_str(), elapsed_s,
+                 tps);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void Done() {
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+    shown_ = false;
+  }
+
+ private:
+  bool on_;
+  bool shown_ = false;
+};
+
+Status ClientFailure(const SharedLoad& shared) {
+  for (int i = 0; i < shared.clients(); ++i) {
+    const ClientSlot& slot = *shared.slot(i);
+    if (slot.state.load() == ClientSlot::kFailed) {
+      return Status::IOError("client " + std::to_string(i + 1), slot.error);
+    }
+  }
+  return Status::Ok();
+}
+
+// Waits until every client has connected. Fails with the first client's error.
+Status WaitClientsReady(const SharedLoad& shared) {
+  const double deadline = verify::NowSeconds() + 60;
+  while (shared.header()->ready_clients.load() < shared.clients()) {
+    if (Interrupted()) return Status::Unavailable("verify", "interrupted");
+    if (verify::NowSeconds() > deadline) return Status::Unavailable("verify", "clients not ready");
+    SleepS(0.005);
+  }
+  return ClientFailure(shared);
+}
+
+// Runs the load for `seconds`, showing progress; fails early on a client error or Ctrl-C.
+Status RunFor(const SharedLoad& shared, double seconds, const std::string& phase,
+              Progress* progress) {
+  const double t0 = verify::NowSeconds();
+  uint64_t last_commits = shared.TotalCommits();
+  double last_t = t0;
+  while (true) {
+    double now = verify::NowSeconds();
+    if (now - t0 >= seconds) return Status::Ok();
+    if (Interrupted()) return Status::Unavailable("verify", "interrupted");
+    WALTUNE_RETURN_IF_ERROR(ClientFailure(shared));
+    SleepS(std::min(0.2, seconds - (now - t0)));
+    uint64_t c = shared.TotalCommits();
+    double t = verify::NowSeconds();
+    const double tps = static_cast<double>(c - last_commits) / std::max(t - last_t, 1e-6);
+    progress->Show(phase, t - t0, tps);
+    last_commits = c;
+    last_t = t;
+  }
+}
+
+// After the clients ended (stop or crash): each client's unacknowledged in-flight seq is in
+// doubt from now on.
+void CloseEpoch(const SharedLoad& shared, std::vector<ClientLedger>* ledgers) {
+  for (int i = 0; i < shared.clients(); ++i) {
+    const ClientSlot& slot = *shared.slot(i);
+    ClientLedger& l = (*ledgers)[i];
+    uint64_t attempted = slot.attempted.load(), acked = slot.acked.load();
+    if (attempted > acked && attempted > l.attempted_through) l.in_doubt.push_back(attempted);
+    l.attempted_through = attempted;
+  }
+}
+
+struct MeasureResult {
+  double tps = 0;
+  uint64_t commits = 0;
+  double p50_ms = 0, p99_ms = 0;
+  std::optional<double> wal_bytes_per_txn;
+  std::optional<uint64_t> checkpoints;
+  std::optional<double> txn_cpu_us;
+};
+
+Result<MeasureResult> MeasurePhase(Target* target, SharedLoad* shared, const VerifyOptions& opt,
+                                   std::vector<ClientLedger>* ledgers, Progress* progress) {
+  WALTUNE_RETURN_IF_ERROR(target->StartLoad(shared));
+  Status s = WaitClientsReady(*shared);
+  if (s.ok()) s = RunFor(*shared, std::min(1.0, opt.seconds * 0.1), "warm-up", progress);
+  if (!s.ok()) {
+    Status stop = target->StopLoad();
+    (void)stop;
+    return s;
+  }
+  Result<verify::EngineSample> a = target->Sample();
+  const uint64_t c0 = shared->TotalCommits();
+  const std::vector<uint64_t> h0 = shared->MergedHistogram();
+  const double t0 = verify::NowSeconds();
+  s = RunFor(*shared, opt.seconds, "measuring throughput", progress);
+  Result<verify::EngineSample> b = target->Sample();
+  const uint64_t c1 = shared->TotalCommits();
+  const std::vector<uint64_t> h1 = shared->MergedHistogram();
+  const double t1 = verify::NowSeconds();
+  Status stop = target->StopLoad();
+  CloseEpoch(*shared, ledgers);
+  WALTUNE_RETURN_IF_ERROR(s);
+  WALTUNE_RETURN_IF_ERROR(stop);
+
+  MeasureResult m;
+  m.commits = c1 - c0;
+  m.tps = static_cast<double>(m.commits) / (t1 - t0);
+  std::vector<uint64_t> h(h1.size());
+  for (size_t i = 0; i < h.size(); ++i) h[i] = h1[i] - h0[i];
+  m.p50_ms = verify::HistogramQuantileUs(h, 0.50) / 1000;
+  m.p99_ms = verify::HistogramQuantileUs(h, 0.99) / 1000;
+  if (a.ok() && b.ok() && m.commits > 0) {
+    if (a->wal_bytes && b->wal_bytes) {
+      m.wal_bytes_per_txn =
+          static_cast<double>(*b->wal_bytes - *a->wal_bytes) / static_cast<double>(m.commits);
+    }
+    if (a->checkpoints && b->checkpoints) m.checkpoints = *b->checkpoints - *a->checkpoints;
+    if (b->cpu_s > a->cpu_s) {
+      m.txn_cpu_us = (b->cpu_s - a->cpu_s) * 1e6 / static_cast<double>(m.commits);
+    }
+  }
+  return m;
+}
+
+// One crash: load for a random time, SIGKILL, restart, count what survived.
+Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
+                              std::vector<ClientLedger>* ledgers, Progress* progress,
+                              int index) {
+  CrashResult crash;
+  crash.load_s = load_s;
+  WALTUNE_RETURN_IF_ERROR(target->StartLoad(shared));
+  Status s = WaitClientsReady(*shared);
+  const std::string phase = "crash " + std::to_string(index) + ": load";
+  if (s.ok()) s = RunFor(*shared, load_s, phase, progress);
+  if (!s.ok()) {
+    Status k = target->Crash();
+    (void)k;
+    return s;
+  }
+  const int64_t kill_us = verify::MonotonicMicros();
+  WALTUNE_RETURN_IF_ERROR(target->Crash());
+  CloseEpoch(*shared, ledgers);
+  progress->Show("crash " + std::to_string(index) + ": recovering", 0, 0);
+  Result<verify::RecoveryInfo> info = target->Restart();
+  if (!info.ok()) return info.status();
+  crash.recovery_time_s = info->recovery_s;
+  crash.redo_bytes = info->redo_bytes;
+  crash.redo_s = info->redo_s;
+  Result<verify::PresentRows> present = target->ReadPresent();
+  if (!present.ok()) return present.status();
+  for (int i = 0; i < shared->clients(); ++i) {
+    ClientLedger& l = (*ledgers)[i];
+    const ClientSlot& slot = *shared->slot(i);
+    auto it = present->find(i + 1);
+    static const std::vector<uint64_t> kNone;
+    const std::vector<uint64_t>& rows = it == present->end() ? kNone : it->second;
+    // The in-doubt seq of this crash is the last one; survived if present.
+    if (!l.in_doubt.empty() && l.in_doubt.back() == l.attempted_through &&
+        std::binary_search(rows.begin(), rows.end(), l.attempted_through)) {
+      ++crash.unacked_survived;
+    }
+    LossCount c = CountClientLoss(l, rows);
+    crash.acked_commits += c.acked;
+    crash.lost_commits += c.newly_lost.size();
+    for (uint64_t seq : c.newly_lost) {
+      if (seq + verify::kAckRing <= l.attempted_through) {
+        crash.oldest_lost_age_ms = -1;  // -1: older than the acknowledgement-time record
+        break;
+      }
+      const int64_t acked_us = slot.ack_time_us[seq % verify::kAckRing].load();
+      const double age_ms = static_cast<double>(kill_us - acked_us) / 1000;
+      if (!crash.oldest_lost_age_ms || age_ms > *crash.oldest_lost_age_ms) {
+        crash.oldest_lost_age_ms = age_ms;
+      }
+    }
+    l.known_lost.insert(l.known_lost.end(), c.newly_lost.begin(), c.newly_lost.end());
+    std::sort(l.known_lost.begin(), l.known_lost.end());
+  }
+  return crash;
+}
+
+}  // namespace
+
+const char* VerifyEngineName(VerifyEngine engine) {
+  switch (engine) {
+    case VerifyEngine::kSQLite: return "sqlite";
+    case VerifyEngine::kPostgreSQL: return "postgresql";
+    case VerifyEngine::kMariaDB: return "mariadb";
+  }
+  return "unknown";
+}
+
+Result<VerifyEngine> ParseVerifyEngine(const std::string& text) {
+  std::string t;
+  for (char c : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t == "sqlite" || t == "sqlite3") return VerifyEngine::kSQLite;
+  if (t == "postgresql" || t == "postgres" || t == "pg") return VerifyEngine::kPostgreSQL;
+  if (t == "mariadb") return VerifyEngine::kMariaDB;
+  if (t == "mysql" || t == "mysql/innodb" || t == "innodb") {
+    return Status::InvalidArgument(
+        "--engine", "MySQL is not installed on this machine (Debian ships MariaDB); use mariadb");
+  }
+  return Status::InvalidArgument("--engine", "unknown engine '" + text +
+                                                 "' (sqlite, postgresql or mariadb)");
+}
+
+Result<std::pair<double, double>> MeasureFlushLatencyUs(const std::string& dir, int flushes) {
+  std::string path = dir + "/flush-probe.tmp";
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("open " + path, std::strerror(errno));
+  std::vector<char> block(8192, 'w');
+  std::vector<double> us;
+  Status s;
+  for (int i = 0; i < flushes && s.ok(); ++i) {
+    const double t0 = verify::NowSeconds();
+    if (pwrite(fd, block.data(), block.size(), static_cast<off_t>(i % 16) * 8192) !=
+            static_cast<ssize_t>(block.size()) ||
+        fdatasync(fd) != 0) {
+      s = Status::IOError("flush probe " + path, std::strerror(errno));
+    }
+    us.push_back((verify::NowSeconds() - t0) * 1e6);
+  }
+  close(fd);
+  unlink(path.c_str());
+  if (!s.ok()) return s;
+  std::sort(us.begin(), us.end());
+  double p99 = us[std::min(us.size() - 1, static_cast<size_t>(std::ceil(0.99 * us.size())) - 1)];
+  return std::make_pair(Median(us), p99);
+}
+
+Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& plan) {
+  if (options.clients < 1 || options.clients > 256) {
+    return Status::InvalidArgument("--clients", "must be between 1 and 256");
+  }
+  if (!(options.seconds > 0)) return Status::InvalidArgument("--seconds", "must be positive");
+  if (options.crashes < 0) return Status::InvalidArgument("--crashes", "must be >= 0");
+  if (options.crash_after_min_s <= 0 || options.crash_after_max_s < options.crash_after_min_s) {
+    return Status::InvalidArgument("--crash-after", "needs 0 < min <= max");
+  }
+  Progress progress(options.progress);
+  VerifyReport report;
+  report.engine = VerifyEngineName(options.engine);
+  report.durability_level = plan.durability;
+  report.clients = options.clients;
+  report.seconds = options.seconds;
+  if (options.flush_latency_us > 0) report.flush_latency_emulated_us = options.flush_latency_us;
+  report.plan = plan;
+  report.applied_settings = plan.settings;
+  report.scope_note = kScopeNote;
+
+  std::unique_ptr<Target> target = verify::MakeTarget(options);
+  progress.Show("setting up " + report.engine, 0, 0);
+  WALTUNE_RETURN_IF_ERROR(target->Setup(plan.settings));
+  report.engine_version = target->version();
+  Result<std::pair<double, double>> flush = MeasureFlushLatencyUs(target->dir(), 50);
+  if (flush.ok()) {
+    report.native_flush_p50_us = flush->first;
+    report.native_flush_p99_us = flush->second;
+  }
+  Result<std::unique_ptr<SharedLoad>> shared = SharedLoad::Create(options.clients);
+  if (!shared.ok()) return shared.status();
+  std::vector<ClientLedger> ledgers(options.clients);
+
+  Result<MeasureResult> m = MeasurePhase(target.get(), shared->get(), options, &ledgers, &progress);
+  if (!m.ok()) return m.status();
+  report.measured_tps = m->tps;
+  report.commits_measured = m->commits;
+  report.commit_latency_p50_ms = m->p50_ms;
+  report.commit_latency_p99_ms = m->p99_ms;
+  report.wal_bytes_per_txn = m->wal_bytes_per_txn;
+  report.checkpoints = m->checkpoints;
+  report.txn_cpu_us = m->txn_cpu_us;
+
+  std::mt19937_64 rng(options.seed);
+  std::uniform_real_distribution<double> pick(options.crash_after_min_s, options.crash_after_max_s);
+  for (int k = 1; k <= options.crashes; ++k) {
+    Result<CrashResult> c =
+        CrashOnce(target.get(), shared->get(), pick(rng), &ledgers, &progress, k);
+    if (!c.ok()) return c.status();
+    report.crashes.push_back(*c);
+  }
+  progress.Show("shutting down", 0, 0);
+  WALTUNE_RETURN_IF_ERROR(target->Shutdown());
+  target.reset();  // removes the temp dir
+  progress.Done();
+
+  ClaimInputs in;
+  in.durability = plan.durability;
+  in.predicted_tps = plan.predicted_tps;
+  in.predicted_recovery_time_s = plan.predicted_recovery_time_s;
+  in.predicted_loss_window_ms = plan.predicted_loss_window_ms;
+  in.recovery_target_s = plan.recovery_target_s;
+  in.measured_tps = report.measured_tps;
+  for (const CrashResult& c : report.crashes) {
+    in.recovery_times_s.push_back(c.recovery_time_s);
+    in.lost_commits += c.lost_commits;
+    if (c.oldest_lost_age_ms) {
+      if (*c.oldest_lost_age_ms < 0) {
+        in.lost_age_unknown = true;
+      } else if (!in.oldest_lost_age_ms || *c.oldest_lost_age_ms > *in.oldest_lost_age_ms) {
+        in.oldest_lost_age_ms = c.oldest_lost_age_ms;
+      }
+    }
+  }
+  report.verdicts = JudgeClaims(in);
+  return report;
+}
+
+}  // namespace waltune

@@ -1,0 +1,352 @@
+#include "sessions.h"
+
+#include <libpq-fe.h>
+#include <mysql.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+namespace waltune::verify {
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: one prepared INSERT in autocommit mode; the result is the commit acknowledgement.
+
+class PostgresSession : public Session {
+ public:
+  explicit PostgresSession(PGconn* conn) : conn_(conn) {}
+  ~PostgresSession() override { PQfinish(conn_); }
+
+  Status Commit(int client, uint64_t seq, const std::string& payload, bool* retry) override {
+    *retry = false;
+    std::string c = std::to_string(client), s = std::to_string(seq);
+    const char* values[3] = {c.c_str(), s.c_str(), payload.c_str()};
+    PGresult* r = PQexecPrepared(conn_, "ins", 3, values, nullptr, nullptr, 0);
+    ExecStatusType st = PQresultStatus(r);
+    std::string err = st == PGRES_COMMAND_OK ? "" : PQerrorMessage(conn_);
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    // 40001 serialization failure / 40P01 deadlock: not committed, safe to retry.
+    if (state && (std::strcmp(state, "40001") == 0 || std::strcmp(state, "40P01") == 0)) {
+      *retry = true;
+    }
+    PQclear(r);
+    if (st == PGRES_COMMAND_OK) return Status::Ok();
+    return Status::IOError("PostgreSQL commit", err);
+  }
+
+ private:
+  PGconn* conn_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// MariaDB: autocommit INSERT over the unix socket.
+
+class MariadbSession : public Session {
+ public:
+  explicit MariadbSession(MYSQL* m) : m_(m) {}
+  ~MariadbSession() override {
+    mysql_close(m_);
+    mysql_thread_end();
+  }
+
+  Status Commit(int client, uint64_t seq, const std::string& payload, bool* retry) override {
+    *retry = false;
+    std::string sql = "INSERT INTO waltune.waltune_load VALUES (" + std::to_string(client) + "," +
+                      std::to_string(seq) + ",'" + payload + "')";
+    if (mysql_real_query(m_, sql.data(), sql.size()) == 0) return Status::Ok();
+    unsigned int err = mysql_errno(m_);
+    if (err == 1213 || err == 1205) *retry = true;  // deadlock, lock wait timeout: rolled back
+    return Status::IOError("MariaDB commit", mysql_error(m_));
+  }
+
+ private:
+  MYSQL* m_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// SQLite: autocommit INSERT through a prepared statement; busy means not committed.
+
+int WalHook(void* arg, sqlite3* db, const char* name, int frames);
+
+class SqliteSession : public Session {
+ public:
+  SqliteSession(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteSession() override {
+    sqlite3_finalize(stmt_);
+    sqlite3_close_v2(db_);
+  }
+
+  Status Commit(int client, uint64_t seq, const std::string& payload, bool* retry) override {
+    *retry = false;
+    sqlite3_bind_int(stmt_, 1, client);
+    sqlite3_bind_int64(stmt_, 2, static_cast<sqlite3_int64>(seq));
+    sqlite3_bind_text(stmt_, 3, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(stmt_);
+    sqlite3_reset(stmt_);
+    if (rc == SQLITE_DONE) return Status::Ok();
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) *retry = true;
+    return Status::IOError("SQLite commit", sqlite3_errmsg(db_));
+  }
+
+  // WAL hook state: replaces SQLite's auto-checkpoint hook, so it checkpoints the same way.
+  LoadHeader* header = nullptr;
+  int autocheckpoint_frames = 1000;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+int WalHook(void* arg, sqlite3* db, const char* name, int frames) {
+  auto* session = static_cast<SqliteSession*>(arg);
+  LoadHeader* h = session->header;
+  if (h) {
+    uint64_t now = static_cast<uint64_t>(frames);
+    uint64_t before = h->wal_frames_now.exchange(now);
+    h->wal_frames.fetch_add(now >= before ? now - before : now);
+  }
+  if (session->autocheckpoint_frames > 0 && frames >= session->autocheckpoint_frames) {
+    if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
+            SQLITE_OK &&
+        h) {
+      h->checkpoints.fetch_add(1);
+    }
+  }
+  return SQLITE_OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delaying VFS: a wrapper file whose xSync sleeps, everything else forwarded.
+
+uint64_t g_vfs_delay_us = 0;
+sqlite3_vfs* g_real_vfs = nullptr;
+sqlite3_vfs g_delay_vfs;
+
+struct DelayFile {
+  sqlite3_file base;
+  sqlite3_file* real;  // allocated right after this struct
+};
+
+#define REAL_FILE(f) (reinterpret_cast<DelayFile*>(f)->real)
+
+int DClose(sqlite3_file* f) {
+  int rc = REAL_FILE(f)->pMethods ? REAL_FILE(f)->pMethods->xClose(REAL_FILE(f)) : SQLITE_OK;
+  return rc;
+}
+int DRead(sqlite3_file* f, void* b, int n, sqlite3_int64 o) {
+  return REAL_FILE(f)->pMethods->xRead(REAL_FILE(f), b, n, o);
+}
+int DWrite(sqlite3_file* f, const void* b, int n, sqlite3_int64 o) {
+  return REAL_FILE(f)->pMethods->xWrite(REAL_FILE(f), b, n, o);
+}
+int DTruncate(sqlite3_file* f, sqlite3_int64 size) {
+  return REAL_FILE(f)->pMethods->xTruncate(REAL_FILE(f), size);
+}
+int DSync(sqlite3_file* f, int flags) {
+  struct timespec ts{static_cast<time_t>(g_vfs_delay_us / 1000000),
+                     static_cast<long>((g_vfs_delay_us % 1000000) * 1000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) != 0) {
+  }
+  return REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags);
+}
+int DFileSize(sqlite3_file* f, sqlite3_int64* size) {
+  return REAL_FILE(f)->pMethods->xFileSize(REAL_FILE(f), size);
+}
+int DLock(sqlite3_file* f, int l) { return REAL_FILE(f)->pMethods->xLock(REAL_FILE(f), l); }
+int DUnlock(sqlite3_file* f, int l) { return REAL_FILE(f)->pMethods->xUnlock(REAL_FILE(f), l); }
+int DCheckReserved(sqlite3_file* f, int* out) {
+  return REAL_FILE(f)->pMethods->xCheckReservedLock(REAL_FILE(f), out);
+}
+int DFileControl(sqlite3_file* f, int op, void* arg) {
+  return REAL_FILE(f)->pMethods->xFileControl(REAL_FILE(f), op, arg);
+}
+int DSectorSize(sqlite3_file* f) { return REAL_FILE(f)->pMethods->xSectorSize(REAL_FILE(f)); }
+int DDeviceChar(sqlite3_file* f) {
+  return REAL_FILE(f)->pMethods->xDeviceCharacteristics(REAL_FILE(f));
+}
+int DShmMap(sqlite3_file* f, int pg, int sz, int extend, void volatile** p) {
+  return REAL_FILE(f)->pMethods->xShmMap(REAL_FILE(f), pg, sz, extend, p);
+}
+int DShmLock(sqlite3_file* f, int off, int n, int flags) {
+  return REAL_FILE(f)->pMethods->xShmLock(REAL_FILE(f), off, n, flags);
+}
+void DShmBarrier(sqlite3_file* f) { REAL_FILE(f)->pMethods->xShmBarrier(REAL_FILE(f)); }
+int DShmUnmap(sqlite3_file* f, int del) {
+  return REAL_FILE(f)->pMethods->xShmUnmap(REAL_FILE(f), del);
+}
+int DFetch(sqlite3_file* f, sqlite3_int64 o, int n, void** p) {
+  return REAL_FILE(f)->pMethods->xFetch(REAL_FILE(f), o, n, p);
+}
+int DUnfetch(sqlite3_file* f, sqlite3_int64 o, void* p) {
+  return REAL_FILE(f)->pMethods->xUnfetch(REAL_FILE(f), o, p);
+}
+
+const sqlite3_io_methods kDelayIo = {3,          DClose,         DRead,        DWrite,
+                                     DTruncate,  DSync,          DFileSize,    DLock,
+                                     DUnlock,    DCheckReserved, DFileControl, DSectorSize,
+                                     DDeviceChar, DShmMap,       DShmLock,     DShmBarrier,
+                                     DShmUnmap,  DFetch,         DUnfetch};
+
+int DOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
+  auto* df = reinterpret_cast<DelayFile*>(f);
+  df->real = reinterpret_cast<sqlite3_file*>(df + 1);
+  int rc = g_real_vfs->xOpen(g_real_vfs, name, df->real, flags, out_flags);
+  df->base.pMethods = (rc == SQLITE_OK && df->real->pMethods) ? &kDelayIo : nullptr;
+  return rc;
+}
+int DDelete(sqlite3_vfs*, const char* n, int s) { return g_real_vfs->xDelete(g_real_vfs, n, s); }
+int DAccess(sqlite3_vfs*, const char* n, int fl, int* o) {
+  return g_real_vfs->xAccess(g_real_vfs, n, fl, o);
+}
+int DFullPath(sqlite3_vfs*, const char* n, int sz, char* o) {
+  return g_real_vfs->xFullPathname(g_real_vfs, n, sz, o);
+}
+void* DDlOpen(sqlite3_vfs*, const char* n) { return g_real_vfs->xDlOpen(g_real_vfs, n); }
+void DDlError(sqlite3_vfs*, int n, char* m) { g_real_vfs->xDlError(g_real_vfs, n, m); }
+void (*DDlSym(sqlite3_vfs*, void* h, const char* s))(void) {
+  return g_real_vfs->xDlSym(g_real_vfs, h, s);
+}
+void DDlClose(sqlite3_vfs*, void* h) { g_real_vfs->xDlClose(g_real_vfs, h); }
+int DRandomness(sqlite3_vfs*, int n, char* o) { return g_real_vfs->xRandomness(g_real_vfs, n, o); }
+int DSleep(sqlite3_vfs*, int us) { return g_real_vfs->xSleep(g_real_vfs, us); }
+int DCurrentTime(sqlite3_vfs*, double* t) { return g_real_vfs->xCurrentTime(g_real_vfs, t); }
+int DGetLastError(sqlite3_vfs*, int n, char* m) {
+  return g_real_vfs->xGetLastError ? g_real_vfs->xGetLastError(g_real_vfs, n, m) : 0;
+}
+int DCurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* t) {
+  return g_real_vfs->xCurrentTimeInt64(g_real_vfs, t);
+}
+
+Status SqliteError(sqlite3* db, const std::string& what) {
+  return Status::IOError("SQLite " + what, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+}  // namespace
+
+const char* RegisterDelayVfs(uint64_t delay_us) {
+  g_vfs_delay_us = delay_us;
+  if (g_real_vfs == nullptr) {
+    g_real_vfs = sqlite3_vfs_find(nullptr);
+    std::memset(&g_delay_vfs, 0, sizeof(g_delay_vfs));
+    g_delay_vfs.iVersion = 2;
+    g_delay_vfs.szOsFile = static_cast<int>(sizeof(DelayFile)) + g_real_vfs->szOsFile;
+    g_delay_vfs.mxPathname = g_real_vfs->mxPathname;
+    g_delay_vfs.zName = "waltune-delay";
+    g_delay_vfs.xOpen = DOpen;
+    g_delay_vfs.xDelete = DDelete;
+    g_delay_vfs.xAccess = DAccess;
+    g_delay_vfs.xFullPathname = DFullPath;
+    g_delay_vfs.xDlOpen = DDlOpen;
+    g_delay_vfs.xDlError = DDlError;
+    g_delay_vfs.xDlSym = DDlSym;
+    g_delay_vfs.xDlClose = DDlClose;
+    g_delay_vfs.xRandomness = DRandomness;
+    g_delay_vfs.xSleep = DSleep;
+    g_delay_vfs.xCurrentTime = DCurrentTime;
+    g_delay_vfs.xGetLastError = DGetLastError;
+    g_delay_vfs.xCurrentTimeInt64 = DCurrentTimeInt64;
+    sqlite3_vfs_register(&g_delay_vfs, 0);
+  }
+  return g_delay_vfs.zName;
+}
+
+Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string err = PQerrorMessage(conn);
+    PQfinish(conn);
+    return Status::Unavailable("PostgreSQL connect", err);
+  }
+  PGresult* r = PQprepare(conn, "ins",
+                          "INSERT INTO waltune_load (client_id, seq, payload) VALUES ($1, $2, $3)",
+                          3, nullptr);
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  if (!ok) {
+    std::string err = PQerrorMessage(conn);
+    PQfinish(conn);
+    return Status::IOError("PostgreSQL prepare", err);
+  }
+  return std::unique_ptr<Session>(new PostgresSession(conn));
+}
+
+Result<std::unique_ptr<Session>> OpenMariadbSession(const std::string& socket_path) {
+  mysql_thread_init();
+  MYSQL* m = mysql_init(nullptr);
+  if (!m) return Status::Internal("mysql_init failed");
+  if (!mysql_real_connect(m, nullptr, MariadbInstance::kUser, "", nullptr, 0, socket_path.c_str(),
+                          0)) {
+    std::string err = mysql_error(m);
+    mysql_close(m);
+    mysql_thread_end();
+    return Status::Unavailable("MariaDB connect", err);
+  }
+  return std::unique_ptr<Session>(new MariadbSession(m));
+}
+
+Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& options) {
+  const char* vfs = options.flush_delay_us > 0 ? RegisterDelayVfs(options.flush_delay_us) : nullptr;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(options.db_path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs);
+  if (rc != SQLITE_OK) {
+    Status s = SqliteError(db, "open " + options.db_path);
+    sqlite3_close_v2(db);
+    return s;
+  }
+  sqlite3_busy_timeout(db, 30000);
+  int autocheckpoint = 1000;
+  for (const auto& [name, value] : options.pragmas) {
+    std::string sql = "PRAGMA " + name + "=" + value;
+    rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      Status s = SqliteError(db, sql);
+      sqlite3_close_v2(db);
+      return s;
+    }
+    if (name == "wal_autocheckpoint") autocheckpoint = std::atoi(value.c_str());
+  }
+  sqlite3_stmt* stmt = nullptr;
+  rc = sqlite3_prepare_v2(db,
+                          "INSERT INTO waltune_load (client_id, seq, payload) VALUES (?1, ?2, ?3)",
+                          -1, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = SqliteError(db, "prepare");
+    sqlite3_close_v2(db);
+    return s;
+  }
+  auto session = std::make_unique<SqliteSession>(db, stmt);
+  session->header = options.header;
+  session->autocheckpoint_frames = autocheckpoint;
+  sqlite3_wal_hook(db, WalHook, session.get());
+  return std::unique_ptr<Session>(std::move(session));
+}
+
+uint64_t SqliteValidWalBytes(const std::string& wal_path) {
+  std::ifstream in(wal_path, std::ios::binary);
+  unsigned char hdr[32];
+  if (!in.read(reinterpret_cast<char*>(hdr), sizeof(hdr))) return 0;
+  auto be32 = [](const unsigned char* p) {
+    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+  };
+  uint32_t magic = be32(hdr);
+  if (magic != 0x377f0682 && magic != 0x377f0683) return 0;
+  uint32_t page_size = be32(hdr + 8);
+  if (page_size == 1) page_size = 65536;
+  if (page_size < 512) return 0;
+  const uint32_t salt1 = be32(hdr + 16), salt2 = be32(hdr + 20);
+  std::vector<char> page(page_size);
+  uint64_t frames = 0;
+  unsigned char fh[24];
+  while (in.read(reinterpret_cast<char*>(fh), sizeof(fh)) && in.read(page.data(), page_size)) {
+    if (be32(fh + 8) != salt1 || be32(fh + 12) != salt2) break;
+    ++frames;
+  }
+  return frames * (page_size + 24);
+}
+
+}  // namespace waltune::verify

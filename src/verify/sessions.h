@@ -1,0 +1,39 @@
+// Client sessions of the write load, one per engine, talking to the engine's own client library.
+#ifndef WALTUNE_VERIFY_SESSIONS_H_
+#define WALTUNE_VERIFY_SESSIONS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "load.h"
+#include "waltune/instance.h"
+
+namespace waltune::verify {
+
+// Table every engine gets: (client_id, seq) is the primary key, so a row can exist only once.
+constexpr const char* kLoadTable = "waltune_load";
+
+Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo);
+Result<std::unique_ptr<Session>> OpenMariadbSession(const std::string& socket_path);
+
+struct SqliteSessionOptions {
+  std::string db_path;
+  SettingList pragmas;      // applied with PRAGMA name=value on every connection
+  uint64_t flush_delay_us;  // > 0: open through the delaying VFS
+  LoadHeader* header;       // WAL hook counters (may be null)
+};
+Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& options);
+
+// Registers (once per process) the "waltune-delay" VFS that sleeps `delay_us` before each
+// xSync of the default VFS, then calls it: flush-latency emulation for the forked SQLite writer
+// (a fork without exec cannot use LD_PRELOAD). Returns its name.
+const char* RegisterDelayVfs(uint64_t delay_us);
+
+// Bytes of WAL frames that a recovery would read: frames after the 32-byte header whose salts
+// match the header's, each page_size + 24 bytes. 0 when there is no WAL.
+uint64_t SqliteValidWalBytes(const std::string& wal_path);
+
+}  // namespace waltune::verify
+
+#endif  // WALTUNE_VERIFY_SESSIONS_H_

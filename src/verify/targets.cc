@@ -1,0 +1,534 @@
+#include "targets.h"
+
+#include <libpq-fe.h>
+#include <mysql.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <regex>
+
+#include "process.h"
+#include "sessions.h"
+
+namespace waltune::verify {
+
+namespace {
+
+double SelfCpuSeconds() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+uint64_t ParseLsn(const std::string& text) {
+  size_t slash = text.find('/');
+  if (slash == std::string::npos) return 0;
+  uint64_t hi = std::stoull(text.substr(0, slash), nullptr, 16);
+  uint64_t lo = std::stoull(text.substr(slash + 1), nullptr, 16);
+  return (hi << 32) | lo;
+}
+
+// Waits for the clients of a server load after the server was killed or told to stop.
+void ResetStop(SharedLoad* shared) {
+  shared->header()->stop.store(false);
+  shared->header()->ready_clients.store(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server targets: clients are threads of this process.
+
+class ServerTarget : public Target {
+ public:
+  explicit ServerTarget(const VerifyOptions& options) : options_(options) {}
+  ~ServerTarget() override {
+    if (shared_) shared_->header()->stop.store(true);
+    if (instance_) {
+      Status s = instance_->Kill();  // clients then fail fast and are joined below
+      (void)s;
+    }
+    load_.reset();
+  }
+
+  std::string dir() const override { return instance_ ? instance_->dir() : ""; }
+  std::string version() const override { return instance_ ? instance_->version() : ""; }
+
+  Status Setup(const SettingList& settings) override {
+    settings_ = settings;
+    InstanceOptions io;
+    io.parent_dir = options_.parent_dir;
+    io.preload_library = options_.preload_library;
+    io.flush_latency_us = options_.flush_latency_us;
+    io.keep_dir = options_.keep_dir;
+    instance_ = NewInstance(io);
+    WALTUNE_RETURN_IF_ERROR(instance_->Create());
+    WALTUNE_RETURN_IF_ERROR(instance_->Start(settings_));
+    WALTUNE_RETURN_IF_ERROR(ConnectAdmin());
+    return CreateSchema();
+  }
+
+  Status StartLoad(SharedLoad* shared) override {
+    shared_ = shared;
+    ResetStop(shared);
+    load_ = std::make_unique<ThreadLoad>(
+        shared, [this](int) { return OpenSession(); }, options_.payload_bytes);
+    load_->Start();
+    return Status::Ok();
+  }
+
+  Status StopLoad() override {
+    shared_->header()->stop.store(true);
+    load_.reset();
+    return Status::Ok();
+  }
+
+  Status Crash() override {
+    CloseAdmin();
+    Status s = instance_->Kill();
+    shared_->header()->stop.store(true);
+    load_.reset();
+    return s;
+  }
+
+  Result<RecoveryInfo> Restart() override {
+    uint64_t offset = instance_->LogSize();
+    WALTUNE_RETURN_IF_ERROR(instance_->Start(settings_));
+    RecoveryInfo info;
+    info.recovery_s = instance_->last_start_s();
+    ParseRedo(instance_->LogSince(offset), &info);
+    WALTUNE_RETURN_IF_ERROR(ConnectAdmin());
+    return info;
+  }
+
+  Status Shutdown() override {
+    CloseAdmin();
+    if (shared_) shared_->header()->stop.store(true);
+    load_.reset();
+    return instance_ ? instance_->Stop() : Status::Ok();
+  }
+
+ protected:
+  virtual std::unique_ptr<ServerInstance> NewInstance(const InstanceOptions& io) = 0;
+  virtual Status ConnectAdmin() = 0;
+  virtual void CloseAdmin() = 0;
+  virtual Status CreateSchema() = 0;
+  virtual Result<std::unique_ptr<Session>> OpenSession() = 0;
+  virtual void ParseRedo(const std::string& log, RecoveryInfo* info) = 0;
+
+  double CpuSeconds() const {
+    return GroupCpuSeconds(instance_->pid()) + SelfCpuSeconds();
+  }
+
+  VerifyOptions options_;
+  SettingList settings_;
+  std::unique_ptr<ServerInstance> instance_;
+  SharedLoad* shared_ = nullptr;
+  std::unique_ptr<ThreadLoad> load_;
+};
+
+class PostgresTarget : public ServerTarget {
+ public:
+  using ServerTarget::ServerTarget;
+  ~PostgresTarget() override { CloseAdmin(); }
+
+  Result<EngineSample> Sample() override {
+    EngineSample s;
+    s.cpu_s = CpuSeconds();
+    std::string lsn;
+    WALTUNE_RETURN_IF_ERROR(QueryOne("SELECT pg_current_wal_insert_lsn()", &lsn));
+    s.wal_bytes = ParseLsn(lsn);
+    std::string ckpt;
+    if (QueryOne("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter", &ckpt).ok() ||
+        QueryOne("SELECT num_timed + num_requested FROM pg_stat_checkpointer", &ckpt).ok()) {
+      s.checkpoints = std::stoull(ckpt);
+    }
+    return s;
+  }
+
+  Result<PresentRows> ReadPresent() override {
+    PGresult* r = PQexec(admin_, "SELECT client_id, seq FROM waltune_load ORDER BY 1, 2");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      std::string err = PQerrorMessage(admin_);
+      PQclear(r);
+      return Status::IOError("PostgreSQL read rows", err);
+    }
+    PresentRows rows;
+    for (int i = 0, n = PQntuples(r); i < n; ++i) {
+      rows[std::atoi(PQgetvalue(r, i, 0))].push_back(std::stoull(PQgetvalue(r, i, 1)));
+    }
+    PQclear(r);
+    return rows;
+  }
+
+ protected:
+  std::unique_ptr<ServerInstance> NewInstance(const InstanceOptions& io) override {
+    return std::make_unique<PostgresInstance>(io);
+  }
+  Status ConnectAdmin() override {
+    CloseAdmin();
+    admin_ = PQconnectdb(static_cast<PostgresInstance*>(instance_.get())->ConnInfo().c_str());
+    if (PQstatus(admin_) != CONNECTION_OK) {
+      std::string err = PQerrorMessage(admin_);
+      CloseAdmin();
+      return Status::Unavailable("PostgreSQL connect", err);
+    }
+    return Status::Ok();
+  }
+  void CloseAdmin() override {
+    if (admin_) PQfinish(admin_);
+    admin_ = nullptr;
+  }
+  Status CreateSchema() override {
+    std::string ignored;
+    return QueryOne(
+        "CREATE TABLE waltune_load (client_id int NOT NULL, seq bigint NOT NULL, "
+        "payload text, PRIMARY KEY (client_id, seq))",
+        &ignored);
+  }
+  Result<std::unique_ptr<Session>> OpenSession() override {
+    return OpenPostgresSession(static_cast<PostgresInstance*>(instance_.get())->ConnInfo());
+  }
+  void ParseRedo(const std::string& log, RecoveryInfo* info) override {
+    ParsePostgresRedo(log, info);
+  }
+
+ private:
+  // Runs `sql`; *out gets the first column of the first row ("" for commands).
+  Status QueryOne(const char* sql, std::string* out) {
+    if (!admin_) return Status::Unavailable("PostgreSQL", "no admin connection");
+    PGresult* r = PQexec(admin_, sql);
+    ExecStatusType st = PQresultStatus(r);
+    Status s;
+    if (st == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+      *out = PQgetvalue(r, 0, 0);
+    } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      s = Status::IOError("PostgreSQL", PQerrorMessage(admin_));
+    }
+    PQclear(r);
+    return s;
+  }
+  PGconn* admin_ = nullptr;
+};
+
+class MariadbTarget : public ServerTarget {
+ public:
+  using ServerTarget::ServerTarget;
+  ~MariadbTarget() override { CloseAdmin(); }
+
+  Result<EngineSample> Sample() override {
+    EngineSample s;
+    s.cpu_s = CpuSeconds();
+    std::map<std::string, std::string> status;
+    WALTUNE_RETURN_IF_ERROR(Query(
+        "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', "
+        "'Innodb_os_log_written', 'Innodb_lsn_last_checkpoint')",
+        &status));
+    if (status.count("Innodb_lsn_current")) {
+      s.wal_bytes = std::stoull(status["Innodb_lsn_current"]);
+    } else if (status.count("Innodb_os_log_written")) {
+      s.wal_bytes = std::stoull(status["Innodb_os_log_written"]);
+    }
+    if (status.count("Innodb_lsn_last_checkpoint")) {
+      uint64_t ckpt_lsn = std::stoull(status["Innodb_lsn_last_checkpoint"]);
+      if (last_checkpoint_lsn_ != 0 && ckpt_lsn != last_checkpoint_lsn_) ++checkpoint_moves_;
+      last_checkpoint_lsn_ = ckpt_lsn;
+      s.checkpoints = checkpoint_moves_;
+    }
+    return s;
+  }
+
+  Result<PresentRows> ReadPresent() override {
+    if (!admin_) return Status::Unavailable("MariaDB", "no admin connection");
+    const char* sql = "SELECT client_id, seq FROM waltune.waltune_load ORDER BY 1, 2";
+    if (mysql_query(admin_, sql) != 0) return Status::IOError("MariaDB", mysql_error(admin_));
+    MYSQL_RES* res = mysql_use_result(admin_);
+    if (!res) return Status::IOError("MariaDB", mysql_error(admin_));
+    PresentRows rows;
+    while (MYSQL_ROW row = mysql_fetch_row(res)) {
+      rows[std::atoi(row[0])].push_back(std::stoull(row[1]));
+    }
+    mysql_free_result(res);
+    return rows;
+  }
+
+ protected:
+  std::unique_ptr<ServerInstance> NewInstance(const InstanceOptions& io) override {
+    return std::make_unique<MariadbInstance>(io);
+  }
+  Status ConnectAdmin() override {
+    CloseAdmin();
+    admin_ = mysql_init(nullptr);
+    if (!mysql_real_connect(admin_, nullptr, MariadbInstance::kUser, "", nullptr, 0,
+                            instance_->socket_path().c_str(), 0)) {
+      std::string err = mysql_error(admin_);
+      CloseAdmin();
+      return Status::Unavailable("MariaDB connect", err);
+    }
+    return Status::Ok();
+  }
+  void CloseAdmin() override {
+    if (admin_) mysql_close(admin_);
+    admin_ = nullptr;
+  }
+  Status CreateSchema() override {
+    std::map<std::string, std::string> ignored;
+    WALTUNE_RETURN_IF_ERROR(Query("CREATE DATABASE waltune", &ignored));
+    return Query(
+        "CREATE TABLE waltune.waltune_load (client_id int NOT NULL, seq bigint NOT NULL, "
+        "payload varchar(4000), PRIMARY KEY (client_id, seq)) ENGINE=InnoDB",
+        &ignored);
+  }
+  Result<std::unique_ptr<Session>> OpenSession() override {
+    return OpenMariadbSession(instance_->socket_path());
+  }
+  void ParseRedo(const std::string& log, RecoveryInfo* info) override {
+    ParseMariadbRedo(log, info);
+  }
+
+ private:
+  // Runs `sql`; two-column results go into *out as name -> value.
+  Status Query(const char* sql, std::map<std::string, std::string>* out) {
+    if (!admin_) return Status::Unavailable("MariaDB", "no admin connection");
+    if (mysql_query(admin_, sql) != 0) return Status::IOError("MariaDB", mysql_error(admin_));
+    MYSQL_RES* res = mysql_store_result(admin_);
+    if (res) {
+      while (MYSQL_ROW row = mysql_fetch_row(res)) {
+        if (mysql_num_fields(res) >= 2 && row[0] && row[1]) (*out)[row[0]] = row[1];
+      }
+      mysql_free_result(res);
+    }
+    return Status::Ok();
+  }
+  MYSQL* admin_ = nullptr;
+  uint64_t last_checkpoint_lsn_ = 0;
+  uint64_t checkpoint_moves_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// SQLite: the clients run in a forked writer process, so the "engine" can be SIGKILLed.
+
+class SqliteTarget : public Target {
+ public:
+  explicit SqliteTarget(const VerifyOptions& options) : options_(options) {}
+  ~SqliteTarget() override {
+    if (writer_ > 0) {
+      Status s = KillGroupAndReap(writer_, 30);
+      (void)s;
+    }
+    if (!dir_.empty() && !options_.keep_dir) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir_, ec);
+    }
+  }
+
+  std::string dir() const override { return dir_; }
+  std::string version() const override { return sqlite3_libversion(); }
+
+  Status Setup(const SettingList& settings) override {
+    pragmas_ = settings;
+    Result<std::string> dir = MakeTempDir(options_.parent_dir, "sqlite", nullptr);
+    if (!dir.ok()) return dir.status();
+    dir_ = *dir;
+    db_path_ = dir_ + "/verify.db";
+    sqlite3* db = nullptr;
+    Status s = Exec(&db, nullptr);
+    if (s.ok()) {
+      // page_size only takes effect before the first table; apply every pragma first.
+      for (const auto& [name, value] : pragmas_) {
+        std::string sql = "PRAGMA " + name + "=" + value;
+        s = Exec(&db, sql.c_str());
+        if (!s.ok()) break;
+      }
+    }
+    if (s.ok()) {
+      s = Exec(&db,
+               "CREATE TABLE waltune_load (client_id INTEGER NOT NULL, seq INTEGER NOT NULL, "
+               "payload TEXT, PRIMARY KEY (client_id, seq))");
+    }
+    if (s.ok()) {
+      sqlite3_stmt* st = nullptr;
+      if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW) {
+        page_size_ = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+      }
+      sqlite3_finalize(st);
+    }
+    sqlite3_close_v2(db);
+    return s;
+  }
+
+  Status StartLoad(SharedLoad* shared) override {
+    shared_ = shared;
+    ResetStop(shared);
+    SqliteSessionOptions so{db_path_, pragmas_, options_.flush_latency_us, shared->header()};
+    const uint64_t payload = options_.payload_bytes;
+    const pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) return Status::IOError("fork", std::strerror(errno));
+    if (pid == 0) {
+      setpgid(0, 0);
+      signal(SIGINT, SIG_DFL);
+      signal(SIGTERM, SIG_DFL);
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(3);
+      {
+        ThreadLoad load(shared, [so](int) { return OpenSqliteSession(so); }, payload);
+        load.Start();
+        load.Join();
+      }
+      _exit(0);
+    }
+    setpgid(pid, pid);
+    RegisterGroup(pid);
+    writer_ = pid;
+    return Status::Ok();
+  }
+
+  Status StopLoad() override {
+    shared_->header()->stop.store(true);
+    int st = 0;
+    if (!WaitChild(writer_, 60, &st)) return Crash();
+    UnregisterGroup(writer_);
+    writer_ = -1;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      return Status::IOError("SQLite writer", "ended with " + DescribeWaitStatus(st));
+    }
+    return Status::Ok();
+  }
+
+  Status Crash() override {
+    if (writer_ <= 0) return Status::Ok();
+    Status s = KillGroupAndReap(writer_, 30);
+    writer_ = -1;
+    return s;
+  }
+
+  Result<RecoveryInfo> Restart() override {
+    RecoveryInfo info;
+    info.redo_bytes = SqliteValidWalBytes(db_path_ + "-wal");
+    const double t0 = NowSeconds();
+    sqlite3* db = nullptr;
+    // The first reader after a crash rebuilds the WAL index from the WAL: that is recovery.
+    WALTUNE_RETURN_IF_ERROR(Exec(&db, "SELECT count(*) FROM waltune_load"));
+    info.recovery_s = NowSeconds() - t0;
+    sqlite3_close_v2(db);
+    return info;
+  }
+
+  Result<EngineSample> Sample() override {
+    EngineSample s;
+    s.wal_bytes = shared_ ? shared_->header()->wal_frames.load() * (page_size_ + 24) : 0;
+    s.checkpoints = shared_ ? shared_->header()->checkpoints.load() : 0;
+    s.cpu_s = writer_ > 0 ? GroupCpuSeconds(writer_) : 0;
+    return s;
+  }
+
+  Result<PresentRows> ReadPresent() override {
+    sqlite3* db = nullptr;
+    WALTUNE_RETURN_IF_ERROR(Exec(&db, nullptr));
+    sqlite3_stmt* st = nullptr;
+    PresentRows rows;
+    Status s;
+    if (sqlite3_prepare_v2(db, "SELECT client_id, seq FROM waltune_load ORDER BY 1, 2", -1, &st,
+                           nullptr) != SQLITE_OK) {
+      s = Status::IOError("SQLite read rows", sqlite3_errmsg(db));
+    } else {
+      int rc;
+      while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rows[sqlite3_column_int(st, 0)].push_back(
+            static_cast<uint64_t>(sqlite3_column_int64(st, 1)));
+      }
+      if (rc != SQLITE_DONE) s = Status::IOError("SQLite read rows", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close_v2(db);
+    if (!s.ok()) return s;
+    return rows;
+  }
+
+  Status Shutdown() override {
+    if (writer_ > 0) return StopLoad();
+    return Status::Ok();
+  }
+
+ private:
+  // Opens *db when null (creating the file), then runs `sql` when given.
+  Status Exec(sqlite3** db, const char* sql) {
+    if (*db == nullptr) {
+      int rc = sqlite3_open_v2(db_path_.c_str(), db,
+                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+      if (rc != SQLITE_OK) {
+        Status s = Status::IOError("SQLite open " + db_path_, sqlite3_errmsg(*db));
+        sqlite3_close_v2(*db);
+        *db = nullptr;
+        return s;
+      }
+      sqlite3_busy_timeout(*db, 30000);
+    }
+    if (sql == nullptr) return Status::Ok();
+    char* err = nullptr;
+    if (sqlite3_exec(*db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      Status s = Status::IOError(std::string("SQLite ") + sql, err ? err : "?");
+      sqlite3_free(err);
+      sqlite3_close_v2(*db);
+      *db = nullptr;
+      return s;
+    }
+    return Status::Ok();
+  }
+
+  VerifyOptions options_;
+  SettingList pragmas_;
+  std::string dir_;
+  std::string db_path_;
+  uint64_t page_size_ = 4096;
+  SharedLoad* shared_ = nullptr;
+  pid_t writer_ = -1;
+};
+
+}  // namespace
+
+void ParsePostgresRedo(const std::string& log, RecoveryInfo* info) {
+  std::smatch start, done, elapsed;
+  static const std::regex kStart("redo starts at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
+  static const std::regex kDone("redo done at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
+  static const std::regex kElapsed("redo done at [^\n]*elapsed: ([0-9.]+) s");
+  if (std::regex_search(log, start, kStart) && std::regex_search(log, done, kDone)) {
+    uint64_t a = ParseLsn(start[1]), b = ParseLsn(done[1]);
+    info->redo_bytes = b >= a ? b - a : 0;
+    if (std::regex_search(log, elapsed, kElapsed)) info->redo_s = std::stod(elapsed[1]);
+  } else if (log.find("redo is not required") != std::string::npos) {
+    info->redo_bytes = 0;
+    info->redo_s = 0;
+  }
+}
+
+void ParseMariadbRedo(const std::string& log, RecoveryInfo* info) {
+  std::smatch start, end;
+  static const std::regex kStart("Starting crash recovery from checkpoint LSN=([0-9]+)");
+  static const std::regex kEnd("log sequence number ([0-9]+)");
+  if (std::regex_search(log, start, kStart)) {
+    uint64_t a = std::stoull(start[1]);
+    std::string rest = start.suffix();
+    if (std::regex_search(rest, end, kEnd)) {
+      uint64_t b = std::stoull(end[1]);
+      info->redo_bytes = b >= a ? b - a : 0;
+    }
+  }
+}
+
+std::unique_ptr<Target> MakeTarget(const VerifyOptions& options) {
+  switch (options.engine) {
+    case VerifyEngine::kPostgreSQL: return std::make_unique<PostgresTarget>(options);
+    case VerifyEngine::kMariaDB: return std::make_unique<MariadbTarget>(options);
+    case VerifyEngine::kSQLite: return std::make_unique<SqliteTarget>(options);
+  }
+  return nullptr;
+}
+
+}  // namespace waltune::verify

@@ -1,0 +1,63 @@
+// A Target is one engine instance under test: set up, load, crash, restart, inspect.
+#ifndef WALTUNE_VERIFY_TARGETS_H_
+#define WALTUNE_VERIFY_TARGETS_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "load.h"
+#include "waltune/verify.h"
+
+namespace waltune::verify {
+
+struct EngineSample {
+  std::optional<uint64_t> wal_bytes;    // cumulative WAL/redo written
+  std::optional<uint64_t> checkpoints;  // cumulative checkpoints (or checkpoint-LSN moves seen)
+  double cpu_s = 0;                     // engine + client CPU so far. Unit: s.
+};
+
+struct RecoveryInfo {
+  double recovery_s = 0;
+  std::optional<uint64_t> redo_bytes;
+  std::optional<double> redo_s;
+};
+
+// Client id (1-based) -> sorted sequence numbers present.
+using PresentRows = std::map<int, std::vector<uint64_t>>;
+
+class Target {
+ public:
+  virtual ~Target() = default;
+  // Creates the instance (fresh temp dir), starts it with `settings`, creates the table.
+  virtual Status Setup(const SettingList& settings) = 0;
+  virtual std::string dir() const = 0;
+  virtual std::string version() const = 0;
+  // Starts the clients (REQUIRES: engine running). They write until StopLoad or Crash.
+  virtual Status StartLoad(SharedLoad* shared) = 0;
+  // Graceful: sets the stop flag and waits for the clients.
+  virtual Status StopLoad() = 0;
+  // SIGKILL of the engine (server process group or SQLite writer) under load; waits until it
+  // is really gone and the clients have ended.
+  virtual Status Crash() = 0;
+  // Restarts after a crash and waits until it accepts connections (timed).
+  virtual Result<RecoveryInfo> Restart() = 0;
+  virtual Result<EngineSample> Sample() = 0;
+  virtual Result<PresentRows> ReadPresent() = 0;
+  // Stops everything; the destructor also does (and removes the dir).
+  virtual Status Shutdown() = 0;
+};
+
+std::unique_ptr<Target> MakeTarget(const VerifyOptions& options);
+
+// Parsers of engine logs for the redo replayed, exposed for tests.
+// PostgreSQL: "redo starts at 0/1A2B3C8" ... "redo done at 0/1C00000 ... elapsed: 0.03 s".
+void ParsePostgresRedo(const std::string& log, RecoveryInfo* info);
+// MariaDB: "Starting crash recovery from checkpoint LSN=N" and the end LSN it reports.
+void ParseMariadbRedo(const std::string& log, RecoveryInfo* info);
+
+}  // namespace waltune::verify
+
+#endif  // WALTUNE_VERIFY_TARGETS_H_
