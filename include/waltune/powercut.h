@@ -118,6 +118,40 @@ Result<CutStats> ParseCutReply(const std::string& reply);
 // True if "path" is a mount point according to /proc/self/mountinfo.
 bool IsMounted(const std::string& path);
 
+// In-process alternative for SQLite where FUSE is unavailable: a shim VFS over SQLite's
+// default (unix) VFS that writes through at once and forgets, on Cut(), every write and
+// truncate not followed by xSync, and every delete not made with a directory sync.
+// Names: a file created through the VFS becomes durable at its first xSync (the unix VFS
+// fsyncs the directory there for journals and WAL files; for a new main database file this is
+// more lenient than POSIX); that event, and a delete with dirSync, also commit every earlier
+// create/delete (one directory journal). Files SQLite opens without a name (temp files) and
+// the -shm file (never durable by design) are not tracked. See docs/powercut.md.
+//
+// Crash procedure: Cut(), then sqlite3_close_v2() every connection opened before the cut (all
+// their I/O fails from the cut on, so closing writes nothing), then open new connections:
+// SQLite's own recovery runs as after a real power loss.
+// Thread-safety: Cut() and the VFS methods may run concurrently from several threads.
+class SqlitePowercutVfs {
+ public:
+  // Registers a VFS called "vfs_name" (use it with sqlite3_open_v2(..., vfs_name) or a
+  // "file:...?vfs=NAME" URI), wrapping the current default VFS. Not made the default.
+  static Result<std::unique_ptr<SqlitePowercutVfs>> Register(const std::string& vfs_name);
+  // Unregisters. REQUIRES: no connection uses the VFS any more.
+  ~SqlitePowercutVfs();
+  SqlitePowercutVfs(const SqlitePowercutVfs&) = delete;
+  SqlitePowercutVfs& operator=(const SqlitePowercutVfs&) = delete;
+
+  // Simulates a power loss of the files written through this VFS. Synchronous.
+  Result<CutStats> Cut();
+  const std::string& name() const;
+
+  struct Impl;  // Internal; public only so that the VFS callbacks can reach it.
+
+ private:
+  explicit SqlitePowercutVfs(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace waltune::powercut
 
 #endif  // WALTUNE_POWERCUT_H_
