@@ -8,6 +8,8 @@
 
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "mount_fixture.h"
 
@@ -364,6 +366,81 @@ TEST_F(PowercutFsTest, OtherUsersKeepOwnershipAndModes) {
   EXPECT_EQ(sb.st_mode & 0777, 0600u);
   ASSERT_EQ(stat((backing_ + "/pg/owned").c_str(), &sb), 0);
   EXPECT_EQ(sb.st_uid, pw->pw_uid);
+}
+
+TEST_F(PowercutFsTest, ConcurrentWritersKeepExactlyWhatTheyFlushed) {
+  constexpr int kThreads = 4;
+  constexpr int kRecords = 600;
+  constexpr size_t kRecordBytes = 1000;
+  std::vector<size_t> synced_bytes(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) MakeDurableFile("f" + std::to_string(t), "");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      int fd = open(P("f" + std::to_string(t)).c_str(), O_WRONLY | O_APPEND);
+      for (int i = 0; i < kRecords; ++i) {
+        std::string record(kRecordBytes, static_cast<char>('a' + (i + t) % 26));
+        if (write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size())) {
+          break;
+        }
+        if (i % 7 == 3 && fdatasync(fd) == 0) synced_bytes[t] = (i + 1) * kRecordBytes;
+      }
+      close(fd);
+    });
+  }
+  std::thread dir_syncer([&] {  // Directory fsyncs and stats in between.
+    for (int i = 0; i < 50; ++i) {
+      SyncPath(mnt_);
+      (void)mount_->Pending();
+    }
+  });
+  for (auto& th : threads) th.join();
+  dir_syncer.join();
+  Cut();
+  for (int t = 0; t < kThreads; ++t) {
+    auto data = ReadAll(P("f" + std::to_string(t)));
+    ASSERT_TRUE(data.has_value());
+    ASSERT_EQ(data->size(), synced_bytes[t]) << "file " << t;
+    for (size_t r = 0; r < data->size() / kRecordBytes; ++r) {
+      ASSERT_EQ((*data)[r * kRecordBytes], static_cast<char>('a' + (r + t) % 26));
+    }
+  }
+}
+
+TEST_F(PowercutFsTest, ConcurrentBlockWritersOnOneFile) {
+  constexpr int kThreads = 4;
+  constexpr size_t kBlock = 4096;
+  MakeDurableFile("shared", std::string(kThreads * kBlock, '.'));
+  auto run_writers = [&](bool sync, int rounds) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        int fd = open(P("shared").c_str(), O_WRONLY);
+        for (int i = 0; i < rounds; ++i) {
+          std::string block(kBlock, sync ? static_cast<char>('A' + t) : 'Z');
+          block[0] = static_cast<char>('0' + i % 10);
+          if (pwrite(fd, block.data(), kBlock, t * kBlock) != static_cast<ssize_t>(kBlock) ||
+              (sync && fsync(fd) != 0)) {
+            break;
+          }
+        }
+        close(fd);
+      });
+    }
+    for (auto& th : threads) th.join();
+  };
+  run_writers(/*sync=*/true, 200);   // Each fsync also covers the others' earlier writes.
+  run_writers(/*sync=*/false, 50);   // Nobody flushes these.
+  Cut();
+  auto data = ReadAll(P("shared"));
+  ASSERT_TRUE(data.has_value());
+  ASSERT_EQ(data->size(), kThreads * kBlock);
+  for (int t = 0; t < kThreads; ++t) {
+    std::string expected(kBlock, static_cast<char>('A' + t));
+    expected[0] = '9';
+    EXPECT_TRUE(data->substr(t * kBlock, kBlock) == expected) << "block " << t << " starts "
+                                                               << data->substr(t * kBlock, 8);
+  }
 }
 
 }  // namespace
