@@ -17,64 +17,12 @@
 #include <vector>
 
 #include "mount_fixture.h"
+#include "process_util.h"
 
 namespace waltune::powercut::testing {
 namespace {
 
 constexpr char kPgBin[] = "/usr/lib/postgresql/15/bin";
-
-// Runs "args" (argv[0] is a path) in a new process group as user "pw" (if given);
-// returns the pid. stdout/stderr go to "log".
-pid_t Spawn(const std::vector<std::string>& args, const passwd* pw, const std::string& log) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    FILE* f = std::fopen(log.c_str(), "a");
-    if (f != nullptr) {
-      dup2(fileno(f), 1);
-      dup2(fileno(f), 2);
-    }
-    if (pw != nullptr && (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 ||
-                          setuid(pw->pw_uid) != 0)) {
-      _exit(126);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  if (pid > 0) setpgid(pid, pid);
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// SIGKILL to a whole process group, then wait until no member is left (re-parented
-// backends included) so that nothing writes to the mount during the cut.
-void KillGroup(pid_t pgid) {
-  kill(-pgid, SIGKILL);
-  waitpid(pgid, nullptr, 0);
-  for (int i = 0; i < 6000 && kill(-pgid, 0) == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-std::string Capture(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[256];
-  while (fgets(buf, sizeof(buf), p) != nullptr) out += buf;
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
 
 class PowercutPostgresTest : public MountTest {
  protected:
