@@ -61,6 +61,14 @@ bool IsMemorySetting(const std::string& name) {
   return kNames.count(Lower(name)) > 0;
 }
 
+// Contract fields that appear next to the settings but are not engine parameters.
+const std::set<std::string>& NotSettings() {
+  static const std::set<std::string> kNames = {
+      "engine", "engine_version", "max_wal_size_trigger", "estimated_recovery_time_s",
+      "rationale", "enabled", "expected_throughput_gain", "delay_us", "commit_delay_us"};
+  return kNames;
+}
+
 void FillPrediction(VerifyPlan* plan, double tps, double recovery_s, double loss_window_ms) {
   if (tps > 0) plan->predicted_tps = tps;
   if (recovery_s > 0) plan->predicted_recovery_time_s = recovery_s;
@@ -163,6 +171,11 @@ Result<VerifyPlan> PlanFromAdvice(const Advice& advice, const RunConditions& run
   for (const auto* section :
        {&advice.wal_config, &advice.checkpoint_settings, &advice.group_commit_settings}) {
     for (const Setting& s : *section) {
+      if (NotSettings().count(s.name)) {
+        plan.notes.push_back("'" + s.name + "' is a report field, not an engine parameter: not "
+                             "applied");
+        continue;
+      }
       plan.settings.emplace_back(
           s.name, ScaleMemorySetting(s.name, s.ConfigText(), run.memory_bytes, &plan.notes));
     }
@@ -177,16 +190,12 @@ Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditio
     return Status::InvalidArgument("--advice", "not an advise response (no wal_config object)");
   }
   WALTUNE_RETURN_IF_ERROR(CheckEngine(j["wal_config"].value("engine", ""), run));
-  // Contract fields that are not engine parameters.
-  static const std::set<std::string> kNotSettings = {
-      "engine", "engine_version", "max_wal_size_trigger", "estimated_recovery_time_s",
-      "rationale", "enabled", "expected_throughput_gain", "delay_us", "commit_delay_us"};
   VerifyPlan plan;
   plan.durability = j.value("durability_level", "standard");
   for (const char* section : {"wal_config", "checkpoint_strategy", "group_commit"}) {
     if (!j.contains(section) || !j[section].is_object()) continue;
     for (const auto& [key, v] : j[section].items()) {
-      if (kNotSettings.count(key)) continue;
+      if (NotSettings().count(key)) continue;
       std::string value;
       if (v.is_string()) {
         value = v.get<std::string>();

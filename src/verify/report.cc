@@ -145,23 +145,23 @@ std::string ReportToText(const VerifyReport& r) {
     rec_med = Median(times);
     rec_max = *std::max_element(times.begin(), times.end());
   }
-  add("                         predicted     measured");
-  std::snprintf(line, sizeof(line), "throughput (tps)      %12s %12.0f", Num(r.plan.predicted_tps, "%.0f").c_str(),
-                r.measured_tps);
-  add(line);
-  std::snprintf(line, sizeof(line), "commit latency p50/p99 (ms)        %8.3f / %.3f", r.commit_latency_p50_ms,
-                r.commit_latency_p99_ms);
-  add(line);
-  std::snprintf(line, sizeof(line), "recovery (s)          %12s %12s median, %s max",
-                Num(r.plan.predicted_recovery_time_s, "%.2f").c_str(), Num(rec_med, "%.3f").c_str(),
-                Num(rec_max, "%.3f").c_str());
-  add(line);
+  auto row = [&add](const std::string& label, const std::string& predicted,
+                    const std::string& measured) {
+    char buf[256];
+    std::snprintf(buf, sizeof(buf), "%-28s %12s %12s", label.c_str(), predicted.c_str(),
+                  measured.c_str());
+    add(buf);
+  };
   uint64_t lost = 0;
   for (const auto& c : r.crashes) lost += c.lost_commits;
-  std::snprintf(line, sizeof(line), "loss window (ms)      %12s %12llu acknowledged commits lost",
-                Num(r.plan.predicted_loss_window_ms, "%.0f").c_str(),
-                static_cast<unsigned long long>(lost));
-  add(line);
+  row("", "predicted", "measured");
+  row("throughput (tps)", Num(r.plan.predicted_tps, "%.0f"), Num(r.measured_tps, "%.0f"));
+  row("recovery, worst (s)", Num(r.plan.predicted_recovery_time_s, "%.2f"), Num(rec_max, "%.3f"));
+  row("recovery, median (s)", "", Num(rec_med, "%.3f"));
+  row("lost acknowledged commits", "", std::to_string(lost));
+  row("loss window (ms)", Num(r.plan.predicted_loss_window_ms, "%.0f"), "");
+  row("commit latency p50 (ms)", "", Num(r.commit_latency_p50_ms, "%.3f"));
+  row("commit latency p99 (ms)", "", Num(r.commit_latency_p99_ms, "%.3f"));
   std::optional<double> ckpt;
   if (r.checkpoints) ckpt = static_cast<double>(*r.checkpoints);
   std::snprintf(line, sizeof(line), "WAL bytes/txn %s, checkpoints %s, CPU per txn %s us",

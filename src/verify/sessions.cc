@@ -221,6 +221,10 @@ int DCurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* t) {
   return g_real_vfs->xCurrentTimeInt64(g_real_vfs, t);
 }
 
+// Server messages such as "terminating connection due to unexpected postmaster exit" are
+// expected when verify kills the server; the failed call reports the error itself.
+void IgnoreNotice(void*, const char*) {}
+
 Status SqliteError(sqlite3* db, const std::string& what) {
   return Status::IOError("SQLite " + what, db ? sqlite3_errmsg(db) : "out of memory");
 }
@@ -261,6 +265,7 @@ Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo
     PQfinish(conn);
     return Status::Unavailable("PostgreSQL connect", err);
   }
+  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
   PGresult* r = PQprepare(conn, "ins",
                           "INSERT INTO waltune_load (client_id, seq, payload) VALUES ($1, $2, $3)",
                           3, nullptr);

@@ -172,6 +172,7 @@ class PostgresTarget : public ServerTarget {
   Status ConnectAdmin() override {
     CloseAdmin();
     admin_ = PQconnectdb(static_cast<PostgresInstance*>(instance_.get())->ConnInfo().c_str());
+    PQsetNoticeProcessor(admin_, [](void*, const char*) {}, nullptr);
     if (PQstatus(admin_) != CONNECTION_OK) {
       std::string err = PQerrorMessage(admin_);
       CloseAdmin();
@@ -511,12 +512,13 @@ void ParsePostgresRedo(const std::string& log, RecoveryInfo* info) {
 void ParseMariadbRedo(const std::string& log, RecoveryInfo* info) {
   std::smatch start, end;
   static const std::regex kStart("Starting crash recovery from checkpoint LSN=([0-9]+)");
-  static const std::regex kEnd("log sequence number ([0-9]+)");
+  // "End of log at LSN=N" (10.8+) else the first "log sequence number N" after the start.
+  static const std::regex kEnd("End of log at LSN=([0-9]+)|log sequence number ([0-9]+)");
   if (std::regex_search(log, start, kStart)) {
     uint64_t a = std::stoull(start[1]);
     std::string rest = start.suffix();
     if (std::regex_search(rest, end, kEnd)) {
-      uint64_t b = std::stoull(end[1]);
+      uint64_t b = std::stoull(end[1].matched ? end[1].str() : end[2].str());
       info->redo_bytes = b >= a ? b - a : 0;
     }
   }

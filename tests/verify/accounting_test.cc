@@ -1,0 +1,200 @@
+// Loss accounting (acknowledged vs recovered) and the verdicts, with exact numbers.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "load.h"
+#include "waltune/verify.h"
+
+namespace waltune {
+namespace {
+
+TEST(CountClientLoss, EverythingPresentLosesNothing) {
+  ClientLedger l;
+  l.attempted_through = 5;
+  LossCount c = CountClientLoss(l, {1, 2, 3, 4, 5});
+  EXPECT_EQ(c.acked, 5u);
+  EXPECT_EQ(c.lost, 0u);
+  EXPECT_TRUE(c.newly_lost.empty());
+  EXPECT_EQ(c.in_doubt_present, 0u);
+  EXPECT_EQ(c.unexpected, 0u);
+}
+
+TEST(CountClientLoss, MissingInDoubtSeqIsNotALoss) {
+  ClientLedger l;
+  l.attempted_through = 6;
+  l.in_doubt = {6};  // killed while its commit was in flight
+  LossCount c = CountClientLoss(l, {1, 2, 3, 4, 5});
+  EXPECT_EQ(c.acked, 5u);
+  EXPECT_EQ(c.lost, 0u);
+  EXPECT_EQ(c.in_doubt_present, 0u);
+}
+
+TEST(CountClientLoss, InDoubtSeqThatSurvivedIsCounted) {
+  ClientLedger l;
+  l.attempted_through = 6;
+  l.in_doubt = {6};
+  LossCount c = CountClientLoss(l, {1, 2, 3, 4, 5, 6});
+  EXPECT_EQ(c.acked, 5u);
+  EXPECT_EQ(c.lost, 0u);
+  EXPECT_EQ(c.in_doubt_present, 1u);
+}
+
+TEST(CountClientLoss, AcknowledgedTailMissingIsLost) {
+  ClientLedger l;
+  l.attempted_through = 10;
+  l.in_doubt = {10};
+  LossCount c = CountClientLoss(l, {1, 2, 3, 4, 5, 6});
+  EXPECT_EQ(c.acked, 9u);
+  EXPECT_EQ(c.lost, 3u);
+  EXPECT_EQ(c.newly_lost, (std::vector<uint64_t>{7, 8, 9}));
+}
+
+TEST(CountClientLoss, KnownLossesAreNotNewAgain) {
+  ClientLedger l;
+  l.attempted_through = 20;
+  l.in_doubt = {10, 20};   // two crashes
+  l.known_lost = {8, 9};   // found by the first count
+  // After the second crash 19 is missing too; 10 (in doubt) survived.
+  std::vector<uint64_t> present;
+  for (uint64_t s = 1; s <= 18; ++s) {
+    if (s != 8 && s != 9) present.push_back(s);
+  }
+  LossCount c = CountClientLoss(l, present);
+  EXPECT_EQ(c.acked, 18u);
+  EXPECT_EQ(c.lost, 3u);
+  EXPECT_EQ(c.newly_lost, (std::vector<uint64_t>{19}));
+  EXPECT_EQ(c.in_doubt_present, 1u);
+}
+
+TEST(CountClientLoss, RowsNeverSentAreUnexpected) {
+  ClientLedger l;
+  l.attempted_through = 3;
+  LossCount c = CountClientLoss(l, {0, 1, 2, 3, 4, 7});
+  EXPECT_EQ(c.lost, 0u);
+  EXPECT_EQ(c.unexpected, 3u);
+}
+
+TEST(CountClientLoss, NothingSentNothingLost) {
+  ClientLedger l;
+  LossCount c = CountClientLoss(l, {});
+  EXPECT_EQ(c.acked, 0u);
+  EXPECT_EQ(c.lost, 0u);
+}
+
+const Verdict* Find(const std::vector<Verdict>& v, const std::string& claim) {
+  for (const auto& x : v) {
+    if (x.claim == claim) return &x;
+  }
+  return nullptr;
+}
+
+TEST(JudgeClaims, ThroughputBandIsTwentyFivePercentBothWays) {
+  ClaimInputs in;
+  in.durability = "strict";
+  in.predicted_tps = 1000;
+  in.measured_tps = 1250;
+  EXPECT_TRUE(Find(JudgeClaims(in), "throughput as predicted")->holds);
+  in.measured_tps = 750;
+  EXPECT_TRUE(Find(JudgeClaims(in), "throughput as predicted")->holds);
+  in.measured_tps = 1251;
+  EXPECT_FALSE(Find(JudgeClaims(in), "throughput as predicted")->holds);
+  in.measured_tps = 749;
+  const Verdict* v = Find(JudgeClaims(in), "throughput as predicted");
+  EXPECT_FALSE(v->holds);
+  EXPECT_EQ(*v->predicted, 1000);
+  EXPECT_EQ(*v->measured, 749);
+}
+
+TEST(JudgeClaims, NoThroughputVerdictWithoutPrediction) {
+  ClaimInputs in;
+  in.durability = "strict";
+  in.measured_tps = 500;
+  EXPECT_EQ(Find(JudgeClaims(in), "throughput as predicted"), nullptr);
+}
+
+TEST(JudgeClaims, RecoveryIsJudgedByTheWorstRunAgainstTheWorstCase) {
+  ClaimInputs in;
+  in.predicted_recovery_time_s = 2.0;
+  in.recovery_target_s = 2.4;
+  in.recovery_times_s = {0.5, 2.5, 1.0};
+  auto v = JudgeClaims(in);
+  const Verdict* rec = Find(v, "recovery time within the predicted worst case");
+  ASSERT_NE(rec, nullptr);
+  EXPECT_TRUE(rec->holds);  // 2.5 <= 2.0 * 1.25
+  EXPECT_EQ(*rec->measured, 2.5);
+  const Verdict* target = Find(v, "recovery within the target");
+  ASSERT_NE(target, nullptr);
+  EXPECT_FALSE(target->holds);  // 2.5 > 2.4
+  in.recovery_times_s = {2.51};
+  EXPECT_FALSE(Find(JudgeClaims(in), "recovery time within the predicted worst case")->holds);
+}
+
+TEST(JudgeClaims, StrictFailsOnOneLostCommit) {
+  ClaimInputs in;
+  in.durability = "strict";
+  in.predicted_loss_window_ms = 0;
+  in.lost_commits = 0;
+  EXPECT_TRUE(Find(JudgeClaims(in), "no acknowledged commit lost")->holds);
+  in.lost_commits = 1;
+  const Verdict* v = Find(JudgeClaims(in), "no acknowledged commit lost");
+  EXPECT_FALSE(v->holds);
+  EXPECT_EQ(*v->measured, 1);
+}
+
+TEST(JudgeClaims, StrictWithoutExplicitWindowStillPromisesZero) {
+  ClaimInputs in;
+  in.durability = "strict";
+  in.lost_commits = 2;
+  EXPECT_FALSE(Find(JudgeClaims(in), "no acknowledged commit lost")->holds);
+}
+
+TEST(JudgeClaims, RelaxedLossesMustBeYoungerThanTheWindow) {
+  ClaimInputs in;
+  in.durability = "relaxed";
+  in.predicted_loss_window_ms = 600;
+  in.lost_commits = 6;
+  in.oldest_lost_age_ms = 700;  // within 600 * 1.25 = 750
+  EXPECT_TRUE(Find(JudgeClaims(in), "lost commits within the loss window")->holds);
+  in.oldest_lost_age_ms = 751;
+  EXPECT_FALSE(Find(JudgeClaims(in), "lost commits within the loss window")->holds);
+  in.oldest_lost_age_ms.reset();
+  in.lost_age_unknown = true;
+  EXPECT_FALSE(Find(JudgeClaims(in), "lost commits within the loss window")->holds);
+}
+
+TEST(JudgeClaims, RelaxedWithoutLossHolds) {
+  ClaimInputs in;
+  in.durability = "relaxed";
+  in.predicted_loss_window_ms = 600;
+  const Verdict* v = Find(JudgeClaims(in), "lost commits within the loss window");
+  ASSERT_NE(v, nullptr);
+  EXPECT_TRUE(v->holds);
+  EXPECT_EQ(*v->measured, 0);
+}
+
+TEST(Median, OddAndEvenCounts) {
+  EXPECT_EQ(Median({3, 1, 2}), 2);
+  EXPECT_EQ(Median({4, 1, 3, 2}), 2.5);
+}
+
+TEST(LatencyHistogram, BucketsAreEighthsOfADoubling) {
+  EXPECT_EQ(verify::LatencyBucket(0.5), 0);
+  EXPECT_EQ(verify::LatencyBucket(1), 0);
+  EXPECT_EQ(verify::LatencyBucket(2), 8);
+  EXPECT_EQ(verify::LatencyBucket(1024), 80);
+  EXPECT_EQ(verify::LatencyBucket(1e12), verify::kLatencyBuckets - 1);
+}
+
+TEST(LatencyHistogram, QuantilesPickTheBucketMiddle) {
+  std::vector<uint64_t> h(verify::kLatencyBuckets, 0);
+  h[80] = 99;  // ~1 ms
+  h[120] = 1;  // ~32 ms
+  EXPECT_NEAR(verify::HistogramQuantileUs(h, 0.5), std::exp2(80.5 / 8), 1e-9);
+  EXPECT_NEAR(verify::HistogramQuantileUs(h, 0.99), std::exp2(80.5 / 8), 1e-9);
+  EXPECT_NEAR(verify::HistogramQuantileUs(h, 1.0), std::exp2(120.5 / 8), 1e-9);
+  EXPECT_EQ(verify::HistogramQuantileUs(std::vector<uint64_t>(10, 0), 0.5), 0);
+}
+
+}  // namespace
+}  // namespace waltune

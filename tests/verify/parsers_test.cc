@@ -1,0 +1,103 @@
+// Redo amounts from engine logs and from a SQLite WAL file.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "sessions.h"
+#include "targets.h"
+
+namespace waltune::verify {
+namespace {
+
+TEST(ParsePostgresRedo, ReadsStartAndDoneLsnAndElapsed) {
+  const std::string log =
+      "LOG:  database system was interrupted; last known up at 2026-11-26 02:21:45 GMT\n"
+      "LOG:  database system was not properly shut down; automatic recovery in progress\n"
+      "LOG:  redo starts at 0/1A2B3C8\n"
+      "LOG:  invalid record length at 0/1C00000: wanted 24, got 0\n"
+      "LOG:  redo done at 1/00000010 system usage: CPU: user: 0.01 s, system: 0.00 s, "
+      "elapsed: 0.25 s\n";
+  RecoveryInfo info;
+  ParsePostgresRedo(log, &info);
+  ASSERT_TRUE(info.redo_bytes.has_value());
+  EXPECT_EQ(*info.redo_bytes, (uint64_t{1} << 32) + 0x10 - 0x1A2B3C8);
+  ASSERT_TRUE(info.redo_s.has_value());
+  EXPECT_EQ(*info.redo_s, 0.25);
+}
+
+TEST(ParsePostgresRedo, NoRedoNeeded) {
+  RecoveryInfo info;
+  ParsePostgresRedo("LOG:  redo is not required\n", &info);
+  EXPECT_EQ(*info.redo_bytes, 0u);
+}
+
+TEST(ParsePostgresRedo, CleanStartLeavesItUnknown) {
+  RecoveryInfo info;
+  ParsePostgresRedo("LOG:  database system is ready to accept connections\n", &info);
+  EXPECT_FALSE(info.redo_bytes.has_value());
+  EXPECT_FALSE(info.redo_s.has_value());
+}
+
+TEST(ParseMariadbRedo, CheckpointToEndOfLog) {
+  const std::string log =
+      "2026-11-26  2:24:36 0 [Note] InnoDB: log sequence number 44894; transaction id 14\n"
+      "2026-11-26  2:24:39 0 [Note] InnoDB: Starting crash recovery from checkpoint LSN=44910\n"
+      "2026-11-26  2:24:39 0 [Note] InnoDB: End of log at LSN=6850104\n"
+      "2026-11-26  2:24:40 0 [Note] InnoDB: To recover: 354 pages\n"
+      "2026-11-26  2:24:40 0 [Note] InnoDB: log sequence number 6850104; transaction id 48548\n";
+  RecoveryInfo info;
+  ParseMariadbRedo(log, &info);
+  EXPECT_EQ(*info.redo_bytes, 6850104u - 44910u);
+}
+
+TEST(ParseMariadbRedo, OlderVersionsReportOnlyTheFinalLsn) {
+  const std::string log =
+      "InnoDB: Starting crash recovery from checkpoint LSN=1000\n"
+      "InnoDB: log sequence number 5000; transaction id 9\n";
+  RecoveryInfo info;
+  ParseMariadbRedo(log, &info);
+  EXPECT_EQ(*info.redo_bytes, 4000u);
+}
+
+void Put32(std::string* s, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) s->push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+TEST(SqliteValidWalBytes, CountsFramesWithTheHeadersSalts) {
+  char dir[] = "/tmp/waltune-waltest-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/db-wal";
+  const uint32_t page = 1024;
+  std::string wal;
+  Put32(&wal, 0x377f0682);
+  Put32(&wal, 3007000);
+  Put32(&wal, page);
+  Put32(&wal, 0);
+  Put32(&wal, 0x11111111);  // salt-1
+  Put32(&wal, 0x22222222);  // salt-2
+  Put32(&wal, 0);
+  Put32(&wal, 0);
+  auto frame = [&](uint32_t s1, uint32_t s2) {
+    Put32(&wal, 1);
+    Put32(&wal, 0);
+    Put32(&wal, s1);
+    Put32(&wal, s2);
+    Put32(&wal, 0);
+    Put32(&wal, 0);
+    wal.append(page, 'x');
+  };
+  frame(0x11111111, 0x22222222);
+  frame(0x11111111, 0x22222222);
+  frame(0x11111111, 0x22222222);
+  frame(0x99999999, 0x22222222);  // left over from before the last checkpoint reset
+  std::ofstream(path, std::ios::binary) << wal;
+  EXPECT_EQ(SqliteValidWalBytes(path), 3u * (page + 24));
+  EXPECT_EQ(SqliteValidWalBytes(std::string(dir) + "/missing-wal"), 0u);
+  unlink(path.c_str());
+  rmdir(dir);
+}
+
+}  // namespace
+}  // namespace waltune::verify

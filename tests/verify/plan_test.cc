@@ -1,0 +1,148 @@
+// From advice to the settings verify applies and the numbers it compares against.
+#include <gtest/gtest.h>
+
+#include "waltune/units.h"
+#include "waltune/verify.h"
+
+namespace waltune {
+namespace {
+
+RunConditions Conditions(VerifyEngine e) {
+  RunConditions r;
+  r.engine = e;
+  r.clients = 4;
+  r.cpu_cores = 2;
+  r.memory_bytes = 8 * kGiB;
+  r.native_flush_p50_us = 150;
+  r.native_flush_p99_us = 400;
+  return r;
+}
+
+TEST(ScaleMemorySetting, KeepsSizesThatFit) {
+  std::vector<std::string> notes;
+  EXPECT_EQ(ScaleMemorySetting("shared_buffers", "2GB", 8 * kGiB, &notes), "2GB");
+  EXPECT_TRUE(notes.empty());
+}
+
+TEST(ScaleMemorySetting, ScalesToAQuarterOfMemoryAndSaysSo) {
+  std::vector<std::string> notes;
+  EXPECT_EQ(ScaleMemorySetting("shared_buffers", "64GB", 8 * kGiB, &notes), "2048MB");
+  EXPECT_EQ(ScaleMemorySetting("innodb_buffer_pool_size", "48G", 8 * kGiB, &notes), "2048M");
+  EXPECT_EQ(ScaleMemorySetting("innodb_buffer_pool_size", "51539607552", 8 * kGiB, &notes),
+            "2147483648");
+  EXPECT_EQ(ScaleMemorySetting("cache_size", "-4000000", 8 * kGiB, &notes), "-2097152");
+  EXPECT_EQ(notes.size(), 4u);
+}
+
+TEST(ScaleMemorySetting, LeavesDiskSizesAndPgPageCountsAlone) {
+  std::vector<std::string> notes;
+  EXPECT_EQ(ScaleMemorySetting("max_wal_size", "64GB", 8 * kGiB, &notes), "64GB");
+  EXPECT_EQ(ScaleMemorySetting("innodb_log_file_size", "64G", 8 * kGiB, &notes), "64G");
+  // PostgreSQL reads a bare shared_buffers in 8 kB pages; not rescaled.
+  EXPECT_EQ(ScaleMemorySetting("shared_buffers", "100000000", 8 * kGiB, &notes), "100000000");
+  EXPECT_TRUE(notes.empty());
+}
+
+TEST(RunStorage, EmulatedLatencyAddsToTheNativeFlush) {
+  RunConditions r = Conditions(VerifyEngine::kPostgreSQL);
+  r.flush_latency_emulated_us = 8000;
+  StorageSpec s = RunStorage(r);
+  EXPECT_EQ(s.flush_p50_us, 8150);
+  EXPECT_EQ(s.flush_p99_us, 8400);
+  EXPECT_EQ(s.storage_class, StorageClass::kHdd);
+  EXPECT_TRUE(s.measured);
+  r.flush_latency_emulated_us = 0;
+  EXPECT_EQ(RunStorage(r).flush_p50_us, 150);
+  EXPECT_EQ(RunStorage(r).storage_class, StorageClass::kSataSsd);
+}
+
+TEST(AdaptScenarioToRun, UsesTheRunsClientsCoresAndStorage) {
+  Scenario s;
+  s.workload.concurrency = 64;
+  s.cpu_cores = 32;
+  AdaptScenarioToRun(Conditions(VerifyEngine::kPostgreSQL), &s);
+  EXPECT_EQ(s.workload.concurrency, 4);
+  EXPECT_EQ(s.cpu_cores, 2);
+  EXPECT_EQ(s.workload.rows_per_txn, 1);
+  EXPECT_EQ(s.workload.txn_write_bytes, 100u);
+  EXPECT_EQ(s.storage.flush_p50_us, 150);
+  EXPECT_EQ(s.workload.memory_bytes, 8 * kGiB);
+  ASSERT_FALSE(s.assumptions.empty());
+  EXPECT_EQ(s.assumptions.front().source, "verify");
+}
+
+Advice PgAdvice() {
+  Advice a;
+  a.engine = Engine::kPostgreSQL;
+  a.durability = Durability::kStrict;
+  a.wal_config = {Setting::Text("synchronous_commit", "on", ""),
+                  Setting::Text("shared_buffers", "32GB", "")};
+  a.checkpoint_settings = {Setting::Text("checkpoint_timeout", "10min", ""),
+                           Setting::Number("checkpoint_completion_target", 0.9, ""),
+                           Setting::Text("max_wal_size_trigger", "4GB", "")};
+  a.group_commit_settings = {Setting::Number("commit_delay", 100, "")};
+  a.with_config_tps = 2500;
+  a.estimated_recovery_time_s = 12.5;
+  a.loss_window_ms = 0;
+  return a;
+}
+
+TEST(PlanFromAdvice, AppliesEverySectionScaledAndSkipsReportFields) {
+  Result<VerifyPlan> p = PlanFromAdvice(PgAdvice(), Conditions(VerifyEngine::kPostgreSQL));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  SettingList want = {{"synchronous_commit", "on"},
+                      {"shared_buffers", "2048MB"},
+                      {"checkpoint_timeout", "10min"},
+                      {"checkpoint_completion_target", "0.9"},
+                      {"commit_delay", "100"}};
+  EXPECT_EQ(p->settings, want);
+  EXPECT_EQ(p->durability, "strict");
+  EXPECT_EQ(*p->predicted_tps, 2500);
+  EXPECT_EQ(*p->predicted_recovery_time_s, 12.5);
+  EXPECT_EQ(*p->predicted_loss_window_ms, 0);
+  EXPECT_EQ(p->notes.size(), 2u);  // shared_buffers scaled, max_wal_size_trigger skipped
+}
+
+TEST(PlanFromAdvice, RefusesAnotherEngine) {
+  Advice a = PgAdvice();
+  a.engine = Engine::kMySQL;
+  Result<VerifyPlan> p = PlanFromAdvice(a, Conditions(VerifyEngine::kMariaDB));
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("MySQL"), std::string::npos);
+  EXPECT_FALSE(PlanFromAdvice(PgAdvice(), Conditions(VerifyEngine::kSQLite)).ok());
+}
+
+TEST(PlanFromAdviceJson, ReadsTheContractResponse) {
+  auto j = nlohmann::json::parse(R"({
+    "wal_config": {"engine": "MariaDB", "engine_version": "10.11",
+                   "innodb_flush_log_at_trx_commit": 1.0, "innodb_log_file_size": "1G"},
+    "checkpoint_strategy": {"innodb_io_capacity": 900, "estimated_recovery_time_s": 44.1,
+                            "rationale": "..."},
+    "group_commit": {"enabled": true, "delay_us": 0, "expected_throughput_gain": "x",
+                     "rationale": "..."},
+    "durability_level": "strict",
+    "throughput_impact": {"baseline_tps": 100, "with_config_tps": 3300},
+    "estimates": {"data_loss_window_ms": {"value": 0, "unit": "ms", "how": ""}},
+    "confidence": 0.5})");
+  Result<VerifyPlan> p = PlanFromAdviceJson(j, Conditions(VerifyEngine::kMariaDB));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  SettingList want = {{"innodb_flush_log_at_trx_commit", "1"},
+                      {"innodb_log_file_size", "1G"},
+                      {"innodb_io_capacity", "900"}};
+  EXPECT_EQ(p->settings, want);
+  EXPECT_EQ(*p->predicted_tps, 3300);
+  EXPECT_EQ(*p->predicted_recovery_time_s, 44.1);
+  EXPECT_EQ(*p->predicted_loss_window_ms, 0);
+  EXPECT_FALSE(PlanFromAdviceJson(nlohmann::json::object(), Conditions(VerifyEngine::kMariaDB)).ok());
+}
+
+TEST(ParseVerifyEngine, AcceptsAliasesAndRefusesMysql) {
+  EXPECT_EQ(*ParseVerifyEngine("PG"), VerifyEngine::kPostgreSQL);
+  EXPECT_EQ(*ParseVerifyEngine("sqlite3"), VerifyEngine::kSQLite);
+  EXPECT_EQ(*ParseVerifyEngine("MariaDB"), VerifyEngine::kMariaDB);
+  EXPECT_TRUE(ParseVerifyEngine("mysql").status().IsInvalidArgument());
+  EXPECT_TRUE(ParseVerifyEngine("oracle").status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace waltune

@@ -1,0 +1,97 @@
+// The report's JSON (CONTRACT.md fields) and text, and the calibration file.
+#include <gtest/gtest.h>
+
+#include "waltune/verify.h"
+
+namespace waltune {
+namespace {
+
+VerifyReport Sample() {
+  VerifyReport r;
+  r.engine = "postgresql";
+  r.engine_version = "15.20";
+  r.durability_level = "strict";
+  r.clients = 4;
+  r.seconds = 10;
+  r.plan.predicted_tps = 2000;
+  r.plan.predicted_recovery_time_s = 5;
+  r.plan.predicted_loss_window_ms = 0;
+  r.measured_tps = 2400;
+  r.commit_latency_p50_ms = 1.5;
+  r.commit_latency_p99_ms = 4;
+  r.wal_bytes_per_txn = 300;
+  r.txn_cpu_us = 80;
+  CrashResult a;
+  a.acked_commits = 5000;
+  a.recovery_time_s = 0.4;
+  a.redo_bytes = 4000000;
+  a.redo_s = 0.1;
+  CrashResult b = a;
+  b.acked_commits = 9000;
+  b.recovery_time_s = 0.8;
+  b.redo_bytes = 6000000;
+  b.redo_s = 0.3;
+  r.crashes = {a, b};
+  r.applied_settings = {{"synchronous_commit", "on"}};
+  r.scope_note = "page cache survives";
+  return r;
+}
+
+TEST(ReportToJson, HasTheContractFields) {
+  auto j = ReportToJson(Sample());
+  for (const char* k : {"engine", "engine_version", "durability_level", "clients", "seconds",
+                        "flush_latency_emulated_us", "predicted", "measured", "crashes",
+                        "verdicts"}) {
+    EXPECT_TRUE(j.contains(k)) << k;
+  }
+  EXPECT_TRUE(j["flush_latency_emulated_us"].is_null());
+  EXPECT_EQ(j["predicted"]["tps"], 2000.0);
+  EXPECT_EQ(j["predicted"]["loss_window_ms"], 0.0);
+  EXPECT_EQ(j["measured"]["tps"], 2400.0);
+  EXPECT_EQ(j["measured"]["commit_latency_p99_ms"], 4.0);
+  EXPECT_EQ(j["measured"]["recovery_time_s"]["median"], 0.6);
+  EXPECT_EQ(j["measured"]["recovery_time_s"]["max"], 0.8);
+  EXPECT_EQ(j["crashes"][1]["acked_commits"], 9000u);
+  EXPECT_EQ(j["crashes"][0]["kind"], "sigkill");
+  EXPECT_EQ(j["applied_settings"]["synchronous_commit"], "on");
+  EXPECT_EQ(j["scope"], "page cache survives");
+}
+
+TEST(ReportToText, ShowsPredictedNextToMeasured) {
+  std::string t = ReportToText(Sample());
+  EXPECT_NE(t.find("throughput (tps)                     2000         2400\n"), std::string::npos)
+      << t;
+  EXPECT_NE(t.find("recovery, worst (s)                  5.00        0.800\n"), std::string::npos)
+      << t;
+  EXPECT_NE(t.find("scope: page cache survives"), std::string::npos);
+}
+
+TEST(UpdateCalibration, WritesThisEngineAndKeepsOthers) {
+  auto existing = nlohmann::json::parse(
+      R"({"waltune_calibration": 1, "engines": {"sqlite": {"txn_cpu_us": 30}}})");
+  auto j = UpdateCalibration(existing, Sample());
+  EXPECT_EQ(j["engines"]["sqlite"]["txn_cpu_us"], 30);
+  const auto& pg = j["engines"]["postgresql"];
+  EXPECT_EQ(pg["txn_cpu_us"], 80.0);
+  EXPECT_EQ(pg["wal_bytes_per_txn"], 300.0);
+  // PostgreSQL logs its replay time: 10 MB in 0.4 s.
+  EXPECT_EQ(pg["replay_bytes_per_s"], 25000000.0);
+  EXPECT_EQ(pg["replay_rate_is_lower_bound"], false);
+  // Restart overhead: median of (0.4 - 0.1, 0.8 - 0.3).
+  EXPECT_NEAR(pg["restart_overhead_s"].get<double>(), 0.4, 1e-9);
+  EXPECT_TRUE(j["machine"].is_string());
+}
+
+TEST(UpdateCalibration, WithoutLoggedReplayTheRateIsALowerBound) {
+  VerifyReport r = Sample();
+  r.engine = "mariadb";
+  for (auto& c : r.crashes) c.redo_s.reset();
+  auto j = UpdateCalibration(nullptr, r);
+  const auto& m = j["engines"]["mariadb"];
+  EXPECT_EQ(m["replay_bytes_per_s"], std::round(10e6 / 1.2));
+  EXPECT_EQ(m["replay_rate_is_lower_bound"], true);
+  EXPECT_EQ(m["restart_overhead_s"], 0.4);
+}
+
+}  // namespace
+}  // namespace waltune

@@ -1,0 +1,210 @@
+// `verify` end to end on the three engines: advice for the run's conditions, a short load,
+// two SIGKILLs, and the report. Short on purpose (a few seconds of load per engine).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "process.h"
+#include "waltune/engine.h"
+#include "waltune/request.h"
+#include "waltune/verify.h"
+
+namespace waltune {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Children of this process that are still alive (or unreaped).
+std::vector<pid_t> OurChildren() {
+  std::vector<pid_t> kids;
+  const std::string me = std::to_string(getpid());
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string state, ppid;
+    rest >> state >> ppid;
+    if (ppid == me) kids.push_back(std::stoi(name));
+  }
+  return kids;
+}
+
+class VerifyRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/waltune-vtest-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    parent_ = tmpl;
+    chmod(parent_.c_str(), 0755);  // the servers' own users must reach their dirs
+    InstallCleanupSignalHandlers();
+  }
+  void TearDown() override {
+    // Nothing left behind: no process mentions our dir, no child survives, no dir remains.
+    EXPECT_TRUE(verify::ProcessesMentioning(parent_).empty());
+    EXPECT_TRUE(OurChildren().empty());
+    EXPECT_TRUE(fs::is_empty(parent_)) << "left in " << parent_;
+    std::error_code ec;
+    fs::remove_all(parent_, ec);
+  }
+
+  // Advice for this run, as `waltune verify --request` computes it.
+  VerifyPlan PlanFor(VerifyEngine engine, const std::string& durability, int clients,
+                     uint64_t flush_latency_us) {
+    RunConditions run;
+    run.engine = engine;
+    run.clients = clients;
+    run.flush_latency_emulated_us = flush_latency_us;
+    run = WithThisMachine(run);
+    auto flush = MeasureFlushLatencyUs(parent_, 20);
+    EXPECT_TRUE(flush.ok());
+    run.native_flush_p50_us = flush->first;
+    run.native_flush_p99_us = flush->second;
+    nlohmann::json req = {{"constraints",
+                           {{"db_engine", VerifyEngineName(engine)},
+                            {"durability_requirement", durability}}}};
+    auto scenario = ParseRequest(req);
+    EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
+    Scenario s = *scenario;
+    AdaptScenarioToRun(run, &s);
+    auto plan = PlanFromAdvice(Solve(s), run);
+    EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+    VerifyPlan p = *plan;
+    p.recovery_target_s = s.recovery_target_s;
+    return p;
+  }
+
+  VerifyOptions Options(VerifyEngine engine) {
+    VerifyOptions o;
+    o.engine = engine;
+    o.clients = 4;
+    o.seconds = 2;
+    o.crashes = 2;
+    o.crash_after_min_s = 0.5;
+    o.crash_after_max_s = 1.0;
+    o.parent_dir = parent_;
+    o.preload_library = WALTUNE_PRELOAD_PATH;
+    return o;
+  }
+
+  // Strict: nothing acknowledged is lost, and every number is measured and reported next to
+  // its prediction.
+  void ExpectStrictReport(const VerifyReport& r) {
+    ASSERT_EQ(r.crashes.size(), 2u);
+    for (const CrashResult& c : r.crashes) {
+      EXPECT_GT(c.acked_commits, 0u);
+      EXPECT_EQ(c.lost_commits, 0u);
+      EXPECT_GT(c.recovery_time_s, 0);
+      EXPECT_TRUE(c.redo_bytes.has_value());
+    }
+    EXPECT_GT(r.measured_tps, 0);
+    EXPECT_GT(r.commits_measured, 0u);
+    EXPECT_GT(r.commit_latency_p99_ms, 0);
+    EXPECT_GE(r.commit_latency_p99_ms, r.commit_latency_p50_ms);
+    ASSERT_TRUE(r.wal_bytes_per_txn.has_value());
+    EXPECT_GT(*r.wal_bytes_per_txn, 0);
+    auto j = ReportToJson(r);
+    EXPECT_TRUE(j["predicted"]["tps"].is_number());
+    EXPECT_TRUE(j["predicted"]["recovery_time_s"].is_number());
+    EXPECT_EQ(j["predicted"]["loss_window_ms"], 0.0);
+    EXPECT_TRUE(j["measured"]["tps"].is_number());
+    EXPECT_TRUE(j["measured"]["recovery_time_s"]["median"].is_number());
+    bool have_loss = false, have_tps = false, have_recovery = false;
+    for (const Verdict& v : r.verdicts) {
+      if (v.claim == "no acknowledged commit lost") {
+        have_loss = true;
+        EXPECT_TRUE(v.holds) << v.detail;
+      }
+      if (v.claim == "throughput as predicted") have_tps = v.predicted && v.measured;
+      if (v.claim == "recovery time within the predicted worst case") {
+        have_recovery = v.predicted && v.measured;
+      }
+    }
+    EXPECT_TRUE(have_loss);
+    EXPECT_TRUE(have_tps);
+    EXPECT_TRUE(have_recovery);
+  }
+
+  std::string parent_;
+};
+
+TEST_F(VerifyRun, SqliteStrictLosesNothing) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kSQLite, "strict", 4, 0);
+  auto r = RunVerify(Options(VerifyEngine::kSQLite), plan);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ExpectStrictReport(*r);
+  EXPECT_EQ(r->engine, "sqlite");
+}
+
+TEST_F(VerifyRun, PostgresStrictLosesNothing) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kPostgreSQL, "strict", 4, 0);
+  auto r = RunVerify(Options(VerifyEngine::kPostgreSQL), plan);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ExpectStrictReport(*r);
+  EXPECT_TRUE(r->checkpoints.has_value());
+}
+
+TEST_F(VerifyRun, MariadbStrictLosesNothing) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kMariaDB, "strict", 4, 0);
+  auto r = RunVerify(Options(VerifyEngine::kMariaDB), plan);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ExpectStrictReport(*r);
+}
+
+// With one client every commit waits for at least one delayed flush, so the emulated latency
+// bounds throughput from above: no more than 1 / 20 ms = 50 commits per second.
+TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
+  for (VerifyEngine e : {VerifyEngine::kPostgreSQL, VerifyEngine::kSQLite}) {
+    VerifyPlan plan = PlanFor(e, "strict", 1, 20000);
+    VerifyOptions o = Options(e);
+    o.clients = 1;
+    o.crashes = 0;
+    o.flush_latency_us = 20000;
+    auto r = RunVerify(o, plan);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_GT(r->measured_tps, 0);
+    EXPECT_LE(r->measured_tps, 50.0) << VerifyEngineName(e);
+    EXPECT_GE(r->commit_latency_p50_ms, 20.0 / 1.1);  // bucket middle may sit below 20 ms
+    EXPECT_EQ(*r->flush_latency_emulated_us, 20000u);
+  }
+}
+
+#ifdef WALTUNE_BINARY
+// Ctrl-C in the middle of a run: the CLI kills the server, removes its dir and exits 130.
+TEST_F(VerifyRun, InterruptStopsEverything) {
+  verify::SpawnOptions so;
+  so.argv = {WALTUNE_BINARY, "verify", "--engine", "postgresql", "--seconds", "60",
+             "--workdir", parent_};
+  so.log_path = parent_ + "/../" + fs::path(parent_).filename().string() + ".cli.log";
+  Result<pid_t> pid = verify::Spawn(so);
+  ASSERT_TRUE(pid.ok());
+  // Wait until the server runs (a process mentions our dir), then interrupt.
+  const double deadline = verify::NowSeconds() + 60;
+  bool seen = false;
+  while (verify::NowSeconds() < deadline) {
+    for (pid_t p : verify::ProcessesMentioning(parent_)) seen = seen || p != *pid;
+    if (seen) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(seen);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  kill(*pid, SIGINT);
+  int st = 0;
+  ASSERT_TRUE(verify::WaitChild(*pid, 60, &st));
+  verify::UnregisterGroup(*pid);
+  EXPECT_TRUE(WIFEXITED(st));
+  EXPECT_EQ(WEXITSTATUS(st), 130);
+  unlink(so.log_path.c_str());
+}
+#endif
+
+}  // namespace
+}  // namespace waltune
