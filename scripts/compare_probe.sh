@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compares `waltune probe` with pg_test_fsync and fio on one directory, several rounds; each
-# round runs the three tools back to back (well within one minute). Prints a Markdown table of
+# round runs the three tools back to back (about 35 s, well within one minute), in an order
+# that rotates from round to round. Prints a Markdown table of
 # the medians over the rounds and keeps every raw output in OUT.
 #
 #   scripts/compare_probe.sh [-n ROUNDS] [-b WALTUNE_BINARY] [-o OUT] DIR
@@ -58,19 +59,36 @@ pg_value() {  # file method column(1: ops/sec, 2: usecs/op)
       s && $1 == m && $3 == "ops/sec" { print (c == 1 ? $2 : $4); exit }' "$1"
 }
 
-for r in $(seq 1 "$rounds"); do
-  echo "round $r/$rounds: $(date -u +%H:%M:%S) waltune probe --quick" >&2
-  "$binary" probe --path "$dir" --quick > "$out/probe-$r.json"
-  echo "round $r/$rounds: $(date -u +%H:%M:%S) pg_test_fsync -s 2" >&2
-  timeout -s INT 11 "$pg_test_fsync" -s 2 -f "$dir/pg_test_fsync.tmp" > "$out/pg_test_fsync-$r.txt" || true
-  echo "round $r/$rounds: $(date -u +%H:%M:%S) fio" >&2
-  fio_8k fdatasync --fdatasync=1 > "$out/fio-fdatasync-$r.json"
-  fio_8k fsync --fsync=1 > "$out/fio-fsync-$r.json"
-  fio_8k dsync --sync=dsync > "$out/fio-dsync-$r.json"
-  fio_8k direct-dsync --sync=dsync --direct=1 > "$out/fio-direct-dsync-$r.json"
+run_probe() {
+  echo "round $1/$rounds: $(date -u +%H:%M:%S) waltune probe --quick" >&2
+  "$binary" probe --path "$dir" --quick > "$out/probe-$1.json"
+}
+run_pg() {
+  echo "round $1/$rounds: $(date -u +%H:%M:%S) pg_test_fsync -s 2" >&2
+  timeout -s INT 11 "$pg_test_fsync" -s 2 -f "$dir/pg_test_fsync.tmp" > "$out/pg_test_fsync-$1.txt" || true
+}
+run_fio() {
+  echo "round $1/$rounds: $(date -u +%H:%M:%S) fio" >&2
+  fio_8k fdatasync --fdatasync=1 > "$out/fio-fdatasync-$1.json"
+  fio_8k fsync --fsync=1 > "$out/fio-fsync-$1.json"
+  fio_8k dsync --sync=dsync > "$out/fio-dsync-$1.json"
+  fio_8k direct-dsync --sync=dsync --direct=1 > "$out/fio-direct-dsync-$1.json"
   fio --name=seq --filename="$dir/fio-seq.tmp" --size=128m --bs=1m --rw=write --ioengine=psync \
-      --end_fsync=1 --output-format=json 2>/dev/null > "$out/fio-seq-$r.json"
+      --end_fsync=1 --output-format=json 2>/dev/null > "$out/fio-seq-$1.json"
   rm -f "$dir/fio-seq.tmp"
+}
+
+# The tool that runs first in a round meets the device after a pause; rotate the order so each
+# tool goes first equally often.
+tools=(run_probe run_pg run_fio)
+for r in $(seq 1 "$rounds"); do
+  order=""
+  for i in 0 1 2; do
+    tool="${tools[$(( (i + r - 1) % 3 ))]}"
+    order="$order ${tool#run_}"
+    "$tool" "$r"
+  done
+  echo "$order" > "$out/order-$r.txt"
   echo "round $r/$rounds: $(date -u +%H:%M:%S) done" >&2
 
   p="$out/probe-$r.json"; g="$out/pg_test_fsync-$r.txt"
@@ -97,4 +115,11 @@ for metric in fdatasync_p50_us fdatasync_ops_per_s fsync_p50_us open_datasync_p5
   echo "$row |"
 done
 echo
+echo "| round | order | probe fdatasync p50 (us) | pg_test_fsync fdatasync (us/op, mean) | fio fdatasync p50 (us) |"
+echo "|---|---|---|---|---|"
+for r in $(seq 1 "$rounds"); do
+  awk -v r="$r" -v o="$(cat "$out/order-$r.txt")" \
+    '$1 == "fdatasync_p50_us" {printf "| %d |%s | %.0f | %s | %.0f |\n", r, o, $2, $3, $4}' \
+    "$out/round-$r.txt"
+done
 echo "raw outputs: $out" >&2
