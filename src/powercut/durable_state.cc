@@ -58,6 +58,31 @@ int WriteZeros(int fd, uint64_t len, uint64_t offset) {
   return 0;
 }
 
+// Copies [src_off, src_off+len) of "src" to "dst" at "dst_off" inside the kernel when it can;
+// bytes past the end of "src" are left as they are in "dst" (the caller extends "dst").
+int CopyRange(int src, uint64_t src_off, int dst, uint64_t dst_off, uint64_t len) {
+  while (len > 0) {
+    loff_t in = static_cast<loff_t>(src_off);
+    loff_t out = static_cast<loff_t>(dst_off);
+    ssize_t n = copy_file_range(src, &in, dst, &out, len, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {  // No in-kernel copy here: go through a buffer.
+      std::string buf;
+      uint64_t chunk = std::min<uint64_t>(len, 1 << 20);
+      int err = ReadFully(src, src_off, chunk, &buf);
+      if (err < 0) return err;
+      err = WriteFully(dst, buf.data(), chunk, dst_off);
+      if (err < 0) return err;
+      n = static_cast<ssize_t>(chunk);
+    }
+    if (n == 0) return 0;  // End of "src".
+    src_off += static_cast<uint64_t>(n);
+    dst_off += static_cast<uint64_t>(n);
+    len -= static_cast<uint64_t>(n);
+  }
+  return 0;
+}
+
 void LogError(const char* what, const std::string& path, int err) {
   std::fprintf(stderr, "waltune-powercut: %s %s: %s\n", what, path.c_str(), std::strerror(err));
 }
@@ -101,7 +126,7 @@ DurableState::DurableState(int root_fd, DurableStateOptions options)
 }
 
 DurableState::~DurableState() {
-  for (auto& [key, st] : inodes_) close(st->fd);
+  for (auto& [key, st] : inodes_) ReleaseState(st.get());
 }
 
 std::shared_ptr<DurableState::InodeState> DurableState::LockedState(
@@ -150,8 +175,7 @@ int DurableState::SaveRange(InodeState* st, uint64_t offset, uint64_t len) {
     uint64_t gap_end = (it == undo.end()) ? end : std::min(end, it->first);
     if (gap_end > pos) {
       UndoRange r;
-      r.len_bytes = gap_end - pos;
-      int err = ReadFully(st->fd, pos, r.len_bytes, &r.bytes);
+      int err = StoreUndo(st, pos, gap_end - pos, &r);
       if (err < 0) return err;
       undo.emplace(pos, std::move(r));
     }
@@ -159,6 +183,40 @@ int DurableState::SaveRange(InodeState* st, uint64_t offset, uint64_t len) {
     pos = it->first + it->second.len_bytes;
   }
   return 0;
+}
+
+int DurableState::StoreUndo(InodeState* st, uint64_t offset, uint64_t len, UndoRange* out) {
+  constexpr uint64_t kSpillMinBytes = 64 << 10;
+  constexpr uint64_t kMemoryBudgetBytes = 256ull << 20;
+  out->len_bytes = len;
+  bool spill = len >= kSpillMinBytes || memory_undo_bytes_.load() + len > kMemoryBudgetBytes;
+  if (spill && st->spill_fd < 0) {
+    st->spill_fd = openat(root_fd_, kTrashDirName, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  }
+  if (spill && st->spill_fd >= 0) {
+    int err = CopyRange(st->fd, offset, st->spill_fd, st->spill_end, len);
+    if (err < 0) return err;
+    out->spill_offset = static_cast<int64_t>(st->spill_end);
+    st->spill_end += len;
+    // Bytes past the end of the source stay zero: make the spill file long enough.
+    if (ftruncate(st->spill_fd, static_cast<off_t>(st->spill_end)) != 0) return -errno;
+    return 0;
+  }
+  int err = ReadFully(st->fd, offset, len, &out->bytes);
+  if (err < 0) return err;
+  st->memory_bytes += len;
+  memory_undo_bytes_ += len;
+  return 0;
+}
+
+void DurableState::ReleaseState(InodeState* st) {
+  st->dead = true;
+  if (st->fd >= 0) close(st->fd);
+  if (st->spill_fd >= 0) close(st->spill_fd);
+  st->fd = st->spill_fd = -1;
+  memory_undo_bytes_ -= st->memory_bytes;
+  st->memory_bytes = 0;
+  st->undo.clear();
 }
 
 void DurableState::MarkDurable(InodeState* st, uint64_t offset, uint64_t len, uint64_t size) {
@@ -175,19 +233,19 @@ void DurableState::MarkDurable(InodeState* st, uint64_t offset, uint64_t len, ui
     }
     UndoRange r = std::move(it->second);
     it = undo.erase(it);
-    if (r_start < offset) {  // Keep the part before the durable range.
-      UndoRange left;
-      left.len_bytes = offset - r_start;
-      if (!r.bytes.empty()) left.bytes = r.bytes.substr(0, left.len_bytes);
-      undo.emplace(r_start, std::move(left));
-    }
-    if (r_end > end) {  // Keep the part after it.
-      UndoRange right;
-      right.len_bytes = r_end - end;
-      if (!r.bytes.empty()) right.bytes = r.bytes.substr(end - r_start);
-      it = undo.emplace(end, std::move(right)).first;
-      ++it;
-    }
+    st->memory_bytes -= r.bytes.size();
+    memory_undo_bytes_ -= r.bytes.size();
+    auto keep = [&](uint64_t start, uint64_t len) {  // The part of "r" at [start, start+len).
+      UndoRange part;
+      part.len_bytes = len;
+      if (!r.bytes.empty()) part.bytes = r.bytes.substr(start - r_start, len);
+      if (r.spill_offset >= 0) part.spill_offset = r.spill_offset + (start - r_start);
+      st->memory_bytes += part.bytes.size();
+      memory_undo_bytes_ += part.bytes.size();
+      return undo.emplace(start, std::move(part)).first;
+    };
+    if (r_start < offset) keep(r_start, offset - r_start);  // Before the durable range.
+    if (r_end > end) it = std::next(keep(end, r_end - end));  // After it.
   }
   if (end > st->durable_size) {
     // The size grows to "end"; a hole before "offset" holds no durable data: zeros.
@@ -274,13 +332,11 @@ int DurableState::SyncFile(int fd, bool datasync) {
     }
     std::lock_guard<std::mutex> l(st->mu);
     if (st->dead) continue;
-    st->dead = true;
+    ReleaseState(st.get());
     {
       std::lock_guard<std::mutex> g(inodes_mu_);
       inodes_.erase(key);
     }
-    close(st->fd);
-    st->fd = -1;
     return 0;
   }
 }
@@ -453,9 +509,7 @@ void DurableState::DropDeadInodes() {
     std::shared_ptr<InodeState> st = it->second;
     std::unique_lock<std::mutex> l(st->mu, std::try_to_lock);
     if (l.owns_lock() && fstat(st->fd, &sb) == 0 && sb.st_nlink == 0) {
-      st->dead = true;
-      close(st->fd);
-      st->fd = -1;
+      ReleaseState(st.get());
       it = inodes_.erase(it);
     } else {
       ++it;
@@ -506,9 +560,15 @@ bool DurableState::RestoreInode(InodeState* st, CutResult* result) {
   uint64_t size = static_cast<uint64_t>(sb.st_size);
   bool changed = !st->undo.empty() || size != st->durable_size;
   for (const auto& [offset, range] : st->undo) {
-    int err = range.bytes.empty() ? WriteZeros(st->fd, range.len_bytes, offset)
-                                  : WriteFully(st->fd, range.bytes.data(), range.len_bytes,
-                                               offset);
+    int err = 0;
+    if (!range.bytes.empty()) {
+      err = WriteFully(st->fd, range.bytes.data(), range.len_bytes, offset);
+    } else if (range.spill_offset >= 0) {
+      err = CopyRange(st->spill_fd, static_cast<uint64_t>(range.spill_offset), st->fd, offset,
+                      range.len_bytes);
+    } else {
+      err = WriteZeros(st->fd, range.len_bytes, offset);
+    }
     if (err < 0) {
       LogError("cannot restore data of", st->path, -err);
       return false;
@@ -547,9 +607,7 @@ CutResult DurableState::Cut() {
     for (auto& [key, st] : inodes_) {
       std::lock_guard<std::mutex> l(st->mu);
       if (!RestoreInode(st.get(), &result)) result.errors++;
-      st->dead = true;
-      close(st->fd);
-      st->fd = -1;
+      ReleaseState(st.get());
     }
     inodes_.clear();
   }
@@ -566,9 +624,7 @@ void DurableState::SyncAll() {
   std::lock_guard<std::mutex> g(inodes_mu_);
   for (auto& [key, st] : inodes_) {
     std::lock_guard<std::mutex> l(st->mu);
-    st->dead = true;
-    close(st->fd);
-    st->fd = -1;
+    ReleaseState(st.get());
   }
   inodes_.clear();
 }

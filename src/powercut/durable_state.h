@@ -17,6 +17,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -122,10 +123,12 @@ class DurableState {
       return std::hash<uint64_t>()(static_cast<uint64_t>(k.ino) * 1000003u ^ k.dev);
     }
   };
-  // Durable bytes of one range; "bytes" empty means the durable content is zeros.
+  // Durable bytes of one range: in "bytes", or at "spill_offset" of the inode's spill file,
+  // or zeros when neither.
   struct UndoRange {
     uint64_t len_bytes = 0;
     std::string bytes;
+    int64_t spill_offset = -1;
   };
   struct InodeState {
     std::mutex mu;
@@ -134,6 +137,9 @@ class DurableState {
     uint64_t durable_size = 0;       // GUARDED_BY(mu)
     std::map<uint64_t, UndoRange> undo;  // GUARDED_BY(mu): offset -> durable bytes.
     std::string path;                // GUARDED_BY(mu): last path seen, for invalidation.
+    int spill_fd = -1;               // GUARDED_BY(mu): unnamed file in the trash dir, or -1.
+    uint64_t spill_end = 0;          // GUARDED_BY(mu): bytes used in the spill file.
+    uint64_t memory_bytes = 0;       // GUARDED_BY(mu): undo bytes held in memory.
   };
   enum class NameOpKind { kCreated, kTrashed, kRenamed, kExchanged };
   struct NameOp {
@@ -154,6 +160,10 @@ class DurableState {
   // REQUIRES: names_mu_ held.
   void CommitNamesLocked();
   void DropDeadInodes();
+  // REQUIRES: st->mu held. Closes the inode's descriptors and releases its undo memory.
+  void ReleaseState(InodeState* st);
+  // REQUIRES: st->mu held. Stores the durable bytes [offset, offset+len) of the inode.
+  int StoreUndo(InodeState* st, uint64_t offset, uint64_t len, UndoRange* out);
   bool UndoNameOp(const NameOp& op);
   bool RestoreInode(InodeState* st, CutResult* result);
 
@@ -168,6 +178,9 @@ class DurableState {
   std::vector<NameOp> journal_;   // GUARDED_BY(names_mu_)
   uint64_t next_trash_id_ = 0;    // GUARDED_BY(names_mu_)
   uint64_t cuts_ = 0;             // GUARDED_BY(op_mu_ exclusive)
+  // Undo bytes kept in memory, all inodes. Ranges of 64 KiB and more, and everything once this
+  // passes 256 MiB, go to per-inode spill files on the backing file system instead.
+  std::atomic<uint64_t> memory_undo_bytes_{0};
 };
 
 }  // namespace waltune::powercut

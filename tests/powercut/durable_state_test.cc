@@ -111,6 +111,21 @@ TEST_F(DurableStateTest, ZeroRangeIsUndone) {
   close(fd);
 }
 
+TEST_F(DurableStateTest, LargeRangesSpillToDiskAndRestore) {
+  std::string original;
+  for (int i = 0; i < 300000; ++i) original.push_back(static_cast<char>('a' + i % 26));
+  int fd = Durable("big", original);
+  Write(fd, std::string(200000, 'X'), 50000);          // Spilled: 64 KiB and more.
+  Write(fd, std::string(1000, 'Y'), 100000, /*synced=*/true);  // Splits the spilled range.
+  ASSERT_EQ(state_->Truncate(fd, "", 10), 0);           // The rest of the file spills too.
+  CutResult r = state_->Cut();
+  std::string expected = original;
+  expected.replace(100000, 1000, std::string(1000, 'Y'));
+  EXPECT_TRUE(Contents("big") == expected);
+  EXPECT_EQ(r.discarded_bytes, 300000u - 10u);  // Everything the truncate cut off.
+  close(fd);
+}
+
 TEST_F(DurableStateTest, SyncFileForgetsUndoState) {
   int fd = Durable("f", "one");
   Write(fd, "two", 0);

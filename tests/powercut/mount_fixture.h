@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -98,6 +99,7 @@ class MountTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (HasFailure() && !root_.empty()) DumpLogs();
     if (mount_ != nullptr) {
       Status s = mount_->Unmount();
       EXPECT_TRUE(s.ok()) << s.ToString();
@@ -109,6 +111,17 @@ class MountTest : public ::testing::Test {
         std::error_code ec;
         std::filesystem::remove_all(root_, ec);
       }
+    }
+  }
+
+  // On failure: the last lines of every log in the test's temp dir, before it is removed.
+  void DumpLogs() {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(root_, ec)) {
+      if (entry.path().extension() != ".log") continue;
+      std::string text = ReadAll(entry.path().string()).value_or("");
+      size_t start = text.size() > 6000 ? text.size() - 6000 : 0;
+      std::fprintf(stderr, "---- %s (tail)\n%s\n", entry.path().c_str(), text.c_str() + start);
     }
   }
 
