@@ -9,11 +9,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "waltune/env.h"
 #include "waltune/status.h"
@@ -159,13 +158,13 @@ struct StorageProfile {
 // the disk has a volatile write-back cache and its p50 is below a quarter of fdatasync's:
 // on Linux every method flushes the device cache, so such a gap means one of them did not.
 // Sets `safe` on the methods and returns the name ("" when nothing is usable) and a reason.
-std::string RecommendSyncMethod(std::vector<SyncMethodResult>* methods,
-                                const DeviceInfo& device, std::string* reason);
+std::string RecommendSyncMethod(std::vector<SyncMethodResult>* methods, const DeviceInfo& device,
+                                std::string* reason);
 
 struct ProbeProgress {
-  int phase = 0;        // 1-based
+  int phase = 0;  // 1-based
   int phase_count = 0;
-  std::string label;    // "fdatasync, 8 KiB overwrite"
+  std::string label;  // "fdatasync, 8 KiB overwrite"
   double elapsed_s = 0;
 };
 

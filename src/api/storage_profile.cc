@@ -18,8 +18,7 @@ constexpr double kUnknownHddFlushUs = 3000;
 
 class ProfileReader {
  public:
-  ProfileReader(const json& profile, std::string field)
-      : p_(profile), field_(std::move(field)) {}
+  ProfileReader(const json& profile, std::string field) : p_(profile), field_(std::move(field)) {}
 
   Result<StorageSpec> Read() {
     if (!p_.is_object()) return Bad("", "must be the JSON object printed by `waltune probe`");
@@ -34,14 +33,16 @@ class ProfileReader {
   }
 
  private:
-  std::string Sub(const std::string& sub) const { return sub.empty() ? field_ : field_ + "." + sub; }
+  std::string Sub(const std::string& sub) const {
+    return sub.empty() ? field_ : field_ + "." + sub;
+  }
   Status Bad(const std::string& sub, const std::string& message) const {
     return Status::InvalidArgument(Sub(sub), message);
   }
 
   // A required number >= `min` (strictly greater when `strict`).
-  Result<double> Number(const json& obj, const std::string& key, const std::string& sub,
-                        double min, bool strict) const {
+  Result<double> Number(const json& obj, const std::string& key, const std::string& sub, double min,
+                        bool strict) const {
     if (!obj.contains(key)) return Bad(sub, "missing");
     const json& v = obj[key];
     if (!v.is_number()) return Bad(sub, "must be a number");
@@ -93,7 +94,8 @@ class ProfileReader {
       return Bad("recommended_sync_method", "missing; expected the name of a sync method");
     }
     const std::string rec = p_["recommended_sync_method"].get<std::string>();
-    if (rec.empty()) return Bad("recommended_sync_method", "empty: the probe found no usable method");
+    if (rec.empty())
+      return Bad("recommended_sync_method", "empty: the probe found no usable method");
     if (!methods.contains(rec)) {
       return Bad("recommended_sync_method", "'" + rec + "' is not one of sync_methods");
     }
@@ -176,9 +178,9 @@ class ProfileReader {
     spec_.volatile_write_cache = class_ == "memory" || !write_through;
     spec_.atomic_page_writes = false;
     std::string where = device_.empty() ? filesystem_ : device_ + ", " + filesystem_;
-    spec_.name = fmt::format("measured {} storage{}{}", class_,
-                             where.empty() ? "" : " (" + where + ")",
-                             path_.empty() ? "" : " at " + path_);
+    spec_.name =
+        fmt::format("measured {} storage{}{}", class_, where.empty() ? "" : " (" + where + ")",
+                    path_.empty() ? "" : " at " + path_);
     spec_.source = path_.empty() ? "waltune probe" : path_;
   }
 

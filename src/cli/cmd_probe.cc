@@ -1,9 +1,9 @@
 // `waltune probe --path DIR [--seconds S] [--quick] [--format json|text]`
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"

@@ -1,8 +1,8 @@
 // Storage class, warnings and the recommended sync method: pure functions of what the OS said
 // and what was measured.
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "waltune/probe.h"
 
@@ -102,8 +102,8 @@ Classification ClassifyStorage(const DeviceInfo& device, double fdatasync_p50_us
   c.evidence = device.evidence;
   c.storage_class = ClassFromDevice(device, &c.evidence);
   if (fdatasync_p50_us > 0) {
-    c.evidence.push_back(fmt::format("measured: fdatasync of 8 KiB, median {:.1f} us",
-                                     fdatasync_p50_us));
+    c.evidence.push_back(
+        fmt::format("measured: fdatasync of 8 KiB, median {:.1f} us", fdatasync_p50_us));
   }
   AddWarnings(device, fdatasync_p50_us, &c);
   return c;
@@ -115,8 +115,8 @@ const std::vector<std::string>& SyncMethodNames() {
   return names;
 }
 
-std::string RecommendSyncMethod(std::vector<SyncMethodResult>* methods,
-                                const DeviceInfo& device, std::string* reason) {
+std::string RecommendSyncMethod(std::vector<SyncMethodResult>* methods, const DeviceInfo& device,
+                                std::string* reason) {
   double fdatasync_p50_us = 0;
   for (const SyncMethodResult& m : *methods) {
     if (m.method == kFdatasync && m.supported && m.stats.ops > 0) fdatasync_p50_us = m.stats.p50_us;

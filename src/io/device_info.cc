@@ -19,8 +19,8 @@ std::string UnescapeMountField(const std::string& field) {
   for (size_t i = 0; i < field.size(); ++i) {
     if (field[i] == '\\' && i + 3 < field.size()) {
       const std::string octal = field.substr(i + 1, 3);
-      if (octal.size() == 3 && std::all_of(octal.begin(), octal.end(),
-                                           [](char c) { return c >= '0' && c <= '7'; })) {
+      if (octal.size() == 3 &&
+          std::all_of(octal.begin(), octal.end(), [](char c) { return c >= '0' && c <= '7'; })) {
         out.push_back(static_cast<char>(std::stoi(octal, nullptr, 8)));
         i += 3;
         continue;
@@ -90,7 +90,8 @@ std::string TransportFromSysPath(const std::string& sys_path) {
   if (sys_path.find("/mmc") != std::string::npos) return "mmc";
   if (sys_path.find("/ata") != std::string::npos) return "ata";
   if (sys_path.find("/devices/virtual/") != std::string::npos) return "virtual";
-  if (sys_path.find("/host") != std::string::npos || sys_path.find("/target") != std::string::npos) {
+  if (sys_path.find("/host") != std::string::npos ||
+      sys_path.find("/target") != std::string::npos) {
     return "scsi";
   }
   return "";
@@ -135,8 +136,8 @@ class DeviceWalker {
     std::string transport = TransportFromSysPath(sys_dir);
     if (name.rfind("nvme", 0) == 0) transport = "nvme";
     if (!transport.empty() && info_->transport.empty()) info_->transport = transport;
-    info_->evidence.push_back("/sys/dev/block -> " + sys_dir + " (transport: " +
-                              (transport.empty() ? "unknown" : transport) + ")");
+    info_->evidence.push_back("/sys/dev/block -> " + sys_dir +
+                              " (transport: " + (transport.empty() ? "unknown" : transport) + ")");
     const std::string queue = "/sys/block/" + name + "/queue/";
     auto rotational = env_->ReadTextFile(queue + "rotational");
     if (rotational.ok()) {
@@ -215,8 +216,8 @@ Result<DeviceInfo> ReadDeviceInfo(Env* env, const std::string& path) {
     info.mount_point = mount->mount_point;
     info.filesystem = mount->fs_type;
     info.mount_source = mount->source;
-    info.evidence.push_back("/proc/mounts: " + info.path + " is on " + mount->mount_point +
-                            " (" + mount->fs_type + " from " + mount->source + ")");
+    info.evidence.push_back("/proc/mounts: " + info.path + " is on " + mount->mount_point + " (" +
+                            mount->fs_type + " from " + mount->source + ")");
   } else {
     info.evidence.push_back("/proc/mounts: no entry for " + info.path);
   }

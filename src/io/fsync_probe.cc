@@ -1,10 +1,10 @@
 // RunProbe: the measuring phases of `waltune probe`, on an Env.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "aligned_buffer.h"
 #include "group_commit_log.h"
@@ -17,9 +17,9 @@ namespace {
 constexpr uint64_t kNanosPerSecond = 1000000000ull;
 
 // Share of the budget each phase gets, in budget units.
-constexpr double kWeightOverwrite = 1.0;    // per sync method
-constexpr double kWeightAppend = 0.5;       // per sync method
-constexpr double kWeightWriteSize = 0.4;    // per flush pattern
+constexpr double kWeightOverwrite = 1.0;  // per sync method
+constexpr double kWeightAppend = 0.5;     // per sync method
+constexpr double kWeightWriteSize = 0.4;  // per flush pattern
 constexpr double kWeightSeqWrite = 1.5;
 constexpr double kWeightGroupCommit = 0.8;  // per writer count
 
@@ -44,9 +44,12 @@ FlushCall FlushCallFor(const std::string& method) {
 // REQUIRES: flush is one of the FlushCall values.
 Status Flush(ProbeFile* file, FlushCall flush) {
   switch (flush) {
-    case FlushCall::kFdatasync: return file->Fdatasync();
-    case FlushCall::kFsync: return file->Fsync();
-    case FlushCall::kNone: return Status::Ok();
+    case FlushCall::kFdatasync:
+      return file->Fdatasync();
+    case FlushCall::kFsync:
+      return file->Fsync();
+    case FlushCall::kNone:
+      return Status::Ok();
   }
   return Status::Internal("unknown flush call");
 }
@@ -155,7 +158,8 @@ Status ProbeRun::PrepareSegment() {
   WALTUNE_RETURN_IF_ERROR((*file)->Allocate(options_.segment_bytes));
   AlignedBuffer zeros(std::min<uint64_t>(options_.segment_bytes, kMiB));
   for (uint64_t offset = 0; offset < options_.segment_bytes; offset += zeros.size()) {
-    size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), options_.segment_bytes - offset));
+    size_t n =
+        static_cast<size_t>(std::min<uint64_t>(zeros.size(), options_.segment_bytes - offset));
     WALTUNE_RETURN_IF_ERROR((*file)->WriteAt(offset, zeros.data(), n));
   }
   return (*file)->Fsync();
@@ -171,7 +175,8 @@ Status ProbeRun::MeasureFlushLoop(ProbeFile* file, FlushCall flush, bool append,
   uint64_t offset = 0;
   const uint64_t begin_ns = env_->NowNanos();
   uint64_t now_ns = begin_ns;
-  while (samples_ns.size() < options_.max_ops_per_phase && (samples_ns.empty() || now_ns < phase.deadline_ns)) {
+  while (samples_ns.size() < options_.max_ops_per_phase &&
+         (samples_ns.empty() || now_ns < phase.deadline_ns)) {
     if (!append && offset + op_bytes > options_.segment_bytes) offset = 0;
     const uint64_t t0 = env_->NowNanos();
     for (int w = 0; w < pattern.writes_per_flush; ++w) {
@@ -198,8 +203,8 @@ Result<SyncMethodResult> ProbeRun::MeasureMethod(const std::string& method, bool
     if (!created.ok()) return created.status();
   }
   auto file = env_->OpenFile(path, OptionsFor(method));
-  Status s = file.ok() ? MeasureFlushLoop(file->get(), FlushCallFor(method), append, pattern,
-                                          phase, &result.stats)
+  Status s = file.ok() ? MeasureFlushLoop(file->get(), FlushCallFor(method), append, pattern, phase,
+                                          &result.stats)
                        : file.status();
   if (append) {
     file = Status::Internal("closed");  // close before removing
@@ -229,7 +234,8 @@ Status ProbeRun::MeasureSequentialWrite(StorageProfile* profile) {
   // Stop writing at half the phase, leaving the other half for the final flush.
   const uint64_t stop_writing_ns = begin_ns + (phase.deadline_ns - begin_ns) / 2;
   uint64_t written = 0;
-  while (written + block.size() <= cap_bytes && (written == 0 || env_->NowNanos() < stop_writing_ns)) {
+  while (written + block.size() <= cap_bytes &&
+         (written == 0 || env_->NowNanos() < stop_writing_ns)) {
     WALTUNE_RETURN_IF_ERROR((*file)->WriteAt(written, block.data(), block.size()));
     written += block.size();
   }
@@ -244,8 +250,8 @@ Status ProbeRun::MeasureSequentialWrite(StorageProfile* profile) {
 
 Status ProbeRun::MeasureGroupCommit(const std::string& method, int writers,
                                     GroupCommitPoint* point) {
-  Phase phase = BeginPhase(kWeightGroupCommit,
-                           fmt::format("group commit, {} writer{}", writers, writers == 1 ? "" : "s"));
+  Phase phase = BeginPhase(kWeightGroupCommit, fmt::format("group commit, {} writer{}", writers,
+                                                           writers == 1 ? "" : "s"));
   auto file = env_->OpenFile(segment_path_, OptionsFor(method));
   if (!file.ok()) return file.status();
   GroupCommitLog log(file->get(), options_.segment_bytes, options_.block_bytes,
@@ -293,8 +299,8 @@ Status ProbeRun::Run(StorageProfile* profile) {
   WALTUNE_RETURN_IF_ERROR(PrepareSegment());
   const WritePattern one_block{1, options_.block_bytes};
   for (const std::string& method : SyncMethodNames()) {
-    auto r = MeasureMethod(method, false, kWeightOverwrite, one_block,
-                           method + ", 8 KiB overwrites");
+    auto r =
+        MeasureMethod(method, false, kWeightOverwrite, one_block, method + ", 8 KiB overwrites");
     if (!r.ok()) return r.status();
     profile->sync_methods.push_back(*r);
   }

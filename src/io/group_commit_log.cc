@@ -41,8 +41,8 @@ void GroupCommitLog::LeadFlush(std::unique_lock<std::mutex>* lock) {
   const uint64_t write_offset = tail_offset_;
   const uint64_t end_offset = tail_offset_ + tail_.size();
   AlignedBuffer pages((tail_.size() + page_bytes_ - 1) / page_bytes_ * page_bytes_);
-  const size_t write_bytes =
-      static_cast<size_t>((end_offset - write_offset + page_bytes_ - 1) / page_bytes_ * page_bytes_);
+  const size_t write_bytes = static_cast<size_t>((end_offset - write_offset + page_bytes_ - 1) /
+                                                 page_bytes_ * page_bytes_);
   std::memcpy(pages.data(), tail_.data(), tail_.size());
   // Keep only the last, partial page: the next flush writes it again with more records.
   const uint64_t keep_from = end_offset / page_bytes_ * page_bytes_;

@@ -1,7 +1,7 @@
 // The storage-profile JSON (schema in docs/probe.md) and the --format text table.
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "waltune/probe.h"
 #include "waltune/units.h"
@@ -12,8 +12,11 @@ namespace {
 double Round1(double x) { return std::round(x * 10.0) / 10.0; }
 
 nlohmann::json StatsJson(const LatencyStats& s) {
-  return {{"ops", s.ops},         {"p50_us", Round1(s.p50_us)},   {"p99_us", Round1(s.p99_us)},
-          {"max_us", Round1(s.max_us)}, {"mean_us", Round1(s.mean_us)},
+  return {{"ops", s.ops},
+          {"p50_us", Round1(s.p50_us)},
+          {"p99_us", Round1(s.p99_us)},
+          {"max_us", Round1(s.max_us)},
+          {"mean_us", Round1(s.mean_us)},
           {"ops_per_s", Round1(s.ops_per_s)}};
 }
 
@@ -22,8 +25,8 @@ nlohmann::json MethodJson(const SyncMethodResult& m) {
   if (m.supported) {
     j = StatsJson(m.stats);
   } else {
-    j = {{"ops", 0}, {"p50_us", nullptr}, {"p99_us", nullptr}, {"max_us", nullptr},
-         {"mean_us", nullptr}, {"ops_per_s", nullptr}};
+    j = {{"ops", 0},          {"p50_us", nullptr},  {"p99_us", nullptr},
+         {"max_us", nullptr}, {"mean_us", nullptr}, {"ops_per_s", nullptr}};
   }
   j["supported"] = m.supported;
   j["safe"] = m.safe;
@@ -123,42 +126,43 @@ std::string ProfileToText(const StorageProfile& p) {
 
   auto method_table = [&out](const std::string& title,
                              const std::vector<SyncMethodResult>& methods) {
-    out += fmt::format("{}\n  {:<22}{:>12}{:>12}{:>12}{:>12}{:>8}\n", title, "method", "p50",
-                       "p99", "max", "ops/s", "ops");
+    out += fmt::format("{}\n  {:<22}{:>12}{:>12}{:>12}{:>12}{:>8}\n", title, "method", "p50", "p99",
+                       "max", "ops/s", "ops");
     for (const SyncMethodResult& m : methods) {
       if (!m.supported) {
         out += fmt::format("  {:<22}  unsupported: {}\n", m.method, m.note);
         continue;
       }
-      out += fmt::format("  {:<22}{:>12}{:>12}{:>12}{:>12.0f}{:>8}{}\n", m.method,
-                         FormatUs(m.stats.p50_us), FormatUs(m.stats.p99_us),
-                         FormatUs(m.stats.max_us), m.stats.ops_per_s, m.stats.ops,
-                         m.safe ? "" : "  UNSAFE?");
+      out +=
+          fmt::format("  {:<22}{:>12}{:>12}{:>12}{:>12.0f}{:>8}{}\n", m.method,
+                      FormatUs(m.stats.p50_us), FormatUs(m.stats.p99_us), FormatUs(m.stats.max_us),
+                      m.stats.ops_per_s, m.stats.ops, m.safe ? "" : "  UNSAFE?");
     }
     out += "\n";
   };
   method_table("Sync methods, 8 KiB overwrites of a preallocated segment:", p.sync_methods);
   method_table("Sync methods, 8 KiB appends to a growing file:", p.append_sync_methods);
 
-  out += fmt::format("Write sizes per flush:\n  {:<22}{:>12}{:>12}{:>12}{:>12}\n", "pattern",
-                     "p50", "p99", "max", "ops/s");
+  out += fmt::format("Write sizes per flush:\n  {:<26}{:>12}{:>12}{:>12}{:>12}\n", "pattern", "p50",
+                     "p99", "max", "ops/s");
   for (const WriteSizeResult& w : p.write_sizes) {
     std::string pattern =
         fmt::format("{} {} x {} KiB", w.method, w.writes_per_flush, w.write_bytes / 1024);
     if (w.stats.ops == 0) {
-      out += fmt::format("  {:<22}  not measured {}\n", pattern, w.note);
+      out += fmt::format("  {:<26}  not measured {}\n", pattern, w.note);
       continue;
     }
-    out += fmt::format("  {:<22}{:>12}{:>12}{:>12}{:>12.0f}\n", pattern, FormatUs(w.stats.p50_us),
+    out += fmt::format("  {:<26}{:>12}{:>12}{:>12}{:>12.0f}\n", pattern, FormatUs(w.stats.p50_us),
                        FormatUs(w.stats.p99_us), FormatUs(w.stats.max_us), w.stats.ops_per_s);
   }
   out += fmt::format("\nSequential write: {}/s ({} written, then one fdatasync)\n\n",
                      FormatHumanBytes(p.seq_write_bytes_per_s),
                      FormatHumanBytes(static_cast<double>(p.seq_write_bytes)));
 
-  out += fmt::format("Group commit ({}, {} B records, leader/follower):\n  {:>8}{:>14}{:>12}{:>12}{:>12}\n",
-                     p.group_commit_method, p.group_commit_record_bytes, "writers", "commits/s",
-                     "mean batch", "commit p50", "commit p99");
+  out += fmt::format(
+      "Group commit ({}, {} B records, leader/follower):\n  {:>8}{:>14}{:>12}{:>12}{:>12}\n",
+      p.group_commit_method, p.group_commit_record_bytes, "writers", "commits/s", "mean batch",
+      "commit p50", "commit p99");
   for (const GroupCommitPoint& g : p.group_commit_curve) {
     out += fmt::format("  {:>8}{:>14.0f}{:>12.2f}{:>12}{:>12}\n", g.writers, g.commits_per_s,
                        g.mean_batch, FormatUs(g.commit_p50_us), FormatUs(g.commit_p99_us));

@@ -81,7 +81,8 @@ TEST_F(DeviceInfoTest, DeviceMapperOverPartitionReachesTheSataDisk) {
   env_.SetDevice("/srv/db", {253, 0});
   env_.SetRealPath("/sys/dev/block/253:0", "/sys/devices/virtual/block/dm-0");
   env_.SetListing("/sys/devices/virtual/block/dm-0/slaves", {"sda2"});
-  const std::string sda = "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda";
+  const std::string sda =
+      "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda";
   AddPartition("sda2", sda + "/sda2");
   AddDisk("sda", sda, "0", "write back");
 
@@ -104,8 +105,7 @@ TEST_F(DeviceInfoTest, RaidOverMixedDisksIsRotationalAndWriteBack) {
   env_.SetListing("/sys/devices/virtual/block/md0/slaves", {"sdc", "sdb"});
   AddDisk("sdb", "/sys/devices/pci0000:00/host1/target1:0:0/1:0:0:0/block/sdb", "0",
           "write through");
-  AddDisk("sdc", "/sys/devices/pci0000:00/host2/target2:0:0/2:0:0:0/block/sdc", "1",
-          "write back");
+  AddDisk("sdc", "/sys/devices/pci0000:00/host2/target2:0:0/2:0:0:0/block/sdc", "1", "write back");
 
   auto info = ReadDeviceInfo(&env_, "/data");
   ASSERT_TRUE(info.ok()) << info.status().ToString();
@@ -191,7 +191,8 @@ TEST_F(DeviceInfoTest, UnreadableSysfsLeavesFieldsEmpty) {
   env_.AddDirectory("/d");
   env_.SetText("/proc/mounts", "/dev/sdq / ext4 rw 0 0\n");
   env_.SetDevice("/d", {8, 0});
-  env_.SetRealPath("/sys/dev/block/8:0", "/sys/devices/pci0000:00/host0/target0:0:0/0:0:0:0/block/sdq");
+  env_.SetRealPath("/sys/dev/block/8:0",
+                   "/sys/devices/pci0000:00/host0/target0:0:0/0:0:0:0/block/sdq");
   auto info = ReadDeviceInfo(&env_, "/d");
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->disks, std::vector<std::string>({"sdq"}));

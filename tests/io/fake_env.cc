@@ -160,8 +160,8 @@ std::vector<FakeOp> FakeEnv::ops() const {
 
 int FakeEnv::CountOps(FakeOp::Kind kind) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int>(
-      std::count_if(ops_.begin(), ops_.end(), [kind](const FakeOp& op) { return op.kind == kind; }));
+  return static_cast<int>(std::count_if(ops_.begin(), ops_.end(),
+                                        [kind](const FakeOp& op) { return op.kind == kind; }));
 }
 
 std::set<std::string> FakeEnv::ExistingFiles() const {

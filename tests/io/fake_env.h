@@ -20,10 +20,10 @@ struct FakeOp {
   Kind kind = Kind::kWrite;
   std::string path;
   uint64_t offset_bytes = 0;
-  uint64_t bytes = 0;        // write length; for flushes, bytes written since the last flush
-  bool dsync = false;        // the file was opened with O_DSYNC
-  bool direct = false;       // ... with O_DIRECT
-  bool grew_file = false;    // a write past the end, or a flush after one
+  uint64_t bytes = 0;      // write length; for flushes, bytes written since the last flush
+  bool dsync = false;      // the file was opened with O_DSYNC
+  bool direct = false;     // ... with O_DIRECT
+  bool grew_file = false;  // a write past the end, or a flush after one
 };
 
 class FakeEnv : public Env {

@@ -43,7 +43,8 @@ class FsyncProbeTest : public ::testing::Test {
     env_.AddDirectory("/data/pg");
     env_.SetText("/proc/mounts", "/dev/sda1 /data ext4 rw,relatime 0 0\n");
     env_.SetDevice("/data/pg", {8, 1});
-    const std::string sda = "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda";
+    const std::string sda =
+        "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda";
     env_.SetRealPath("/sys/dev/block/8:1", sda + "/sda1");
     env_.SetText(sda + "/sda1/partition", "1\n");
     env_.SetText("/sys/block/sda/queue/rotational", "0\n");
@@ -57,7 +58,8 @@ class FsyncProbeTest : public ::testing::Test {
     options_.group_commit_writers = {1};
   }
 
-  const SyncMethodResult& Method(const std::vector<SyncMethodResult>& all, const std::string& name) {
+  const SyncMethodResult& Method(const std::vector<SyncMethodResult>& all,
+                                 const std::string& name) {
     for (const SyncMethodResult& m : all) {
       if (m.method == name) return m;
     }
@@ -164,7 +166,7 @@ TEST_F(FsyncProbeTest, PhasesEndAtTheirShareOfTheBudget) {
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   // 1 budget unit = 0.1 s; an overwrite phase runs until its op crosses 0.1 s.
   EXPECT_EQ(Method(p->sync_methods, kFdatasync).stats.ops, 1000u);
-  EXPECT_EQ(Method(p->sync_methods, kFsync).stats.ops, 667u);         // ceil(100 ms / 150 us)
+  EXPECT_EQ(Method(p->sync_methods, kFsync).stats.ops, 667u);          // ceil(100 ms / 150 us)
   EXPECT_EQ(Method(p->sync_methods, kOpenDatasync).stats.ops, 1112u);  // ceil(100 ms / 90 us)
   EXPECT_EQ(Method(p->sync_methods, kOpenDatasyncDirect).stats.ops, 1250u);
   EXPECT_EQ(Method(p->append_sync_methods, kFdatasync).stats.ops, 334u);  // 50 ms / 150 us

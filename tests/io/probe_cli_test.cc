@@ -1,19 +1,17 @@
 // Integration tests of the `waltune probe` command line (the built binary).
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "waltune/request.h"
 
@@ -23,8 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct CliRun {
-  int exit_code = -1;    // when it exited
-  int term_signal = 0;   // when a signal killed it
+  int exit_code = -1;   // when it exited
+  int term_signal = 0;  // when a signal killed it
   std::string out;
   std::string err;
 };
@@ -121,9 +119,9 @@ TEST_F(ProbeCliTest, DiskProfileJsonIsAcceptedByAdvise) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");  // no progress line when stderr is not a terminal
   auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"path", "filesystem", "device", "rotational", "write_cache", "class",
-                          "sync_methods", "recommended_sync_method", "seq_write_bytes_per_s",
-                          "group_commit_curve", "warnings"}) {
+  for (const char* key :
+       {"path", "filesystem", "device", "rotational", "write_cache", "class", "sync_methods",
+        "recommended_sync_method", "seq_write_bytes_per_s", "group_commit_curve", "warnings"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["group_commit_curve"].size(), 5u);

@@ -5,13 +5,12 @@
 //  - SIGTERM / SIGINT in the middle of a run leaves no probe file behind.
 #include <fcntl.h>
 #include <glob.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>

@@ -36,7 +36,7 @@ TEST(StorageProfileTest, ContractExampleMapsToMeasuredSpec) {
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_TRUE(spec->measured);
   EXPECT_EQ(spec->storage_class, StorageClass::kConsumerNvme);  // NVMe with a volatile cache
-  EXPECT_DOUBLE_EQ(spec->flush_p50_us, 95.0);  // the recommended method's numbers
+  EXPECT_DOUBLE_EQ(spec->flush_p50_us, 95.0);                   // the recommended method's numbers
   EXPECT_DOUBLE_EQ(spec->flush_p99_us, 180.0);
   EXPECT_DOUBLE_EQ(spec->seq_write_bytes_per_s, 380000000);
   EXPECT_EQ(spec->recommended_sync_method, "fdatasync");
@@ -47,7 +47,8 @@ TEST(StorageProfileTest, ContractExampleMapsToMeasuredSpec) {
   EXPECT_EQ(spec->group_commit_curve[1].writers, 8);
   EXPECT_DOUBLE_EQ(spec->group_commit_curve[1].commits_per_s, 41000);
   EXPECT_DOUBLE_EQ(spec->group_commit_curve[1].mean_batch, 4.5);
-  EXPECT_DOUBLE_EQ(spec->random_write_iops, StoragePreset(StorageClass::kConsumerNvme).random_write_iops);
+  EXPECT_DOUBLE_EQ(spec->random_write_iops,
+                   StoragePreset(StorageClass::kConsumerNvme).random_write_iops);
 }
 
 TEST(StorageProfileTest, RecommendedMethodChoosesTheFlushNumbers) {
@@ -133,7 +134,8 @@ TEST(StorageProfileTest, MalformedProfilesNameTheSubField) {
   {
     json p = ContractProfile();
     p["sync_methods"]["fdatasync"]["supported"] = "yes";
-    ExpectRejected(p, "constraints.storage_profile.sync_methods.fdatasync.supported", "true or false");
+    ExpectRejected(p, "constraints.storage_profile.sync_methods.fdatasync.supported",
+                   "true or false");
   }
   {
     json p = ContractProfile();
@@ -148,7 +150,8 @@ TEST(StorageProfileTest, MalformedProfilesNameTheSubField) {
   {
     json p = ContractProfile();
     p["recommended_sync_method"] = "fsync_writethrough";
-    ExpectRejected(p, "constraints.storage_profile.recommended_sync_method", "not one of sync_methods");
+    ExpectRejected(p, "constraints.storage_profile.recommended_sync_method",
+                   "not one of sync_methods");
   }
   {
     json p = ContractProfile();
@@ -190,10 +193,14 @@ TEST(StorageProfileTest, ProbeOutputRoundTrips) {
   testing::FakeEnv env;
   env.cost_ns = [](const testing::FakeOp& op) -> uint64_t {
     switch (op.kind) {
-      case testing::FakeOp::Kind::kFdatasync: return 1'500'000;
-      case testing::FakeOp::Kind::kFsync: return 1'600'000;
-      case testing::FakeOp::Kind::kWrite: return op.dsync ? 1'700'000 : 1000;
-      default: return 0;
+      case testing::FakeOp::Kind::kFdatasync:
+        return 1'500'000;
+      case testing::FakeOp::Kind::kFsync:
+        return 1'600'000;
+      case testing::FakeOp::Kind::kWrite:
+        return op.dsync ? 1'700'000 : 1000;
+      default:
+        return 0;
     }
   };
   env.AddDirectory("/wal");
