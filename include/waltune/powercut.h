@@ -118,6 +118,13 @@ Result<CutStats> ParseCutReply(const std::string& reply);
 // True if "path" is a mount point according to /proc/self/mountinfo.
 bool IsMounted(const std::string& path);
 
+// What the power does to processes, done before a Cut(): SIGSTOP "root" (no new children),
+// SIGKILL it, its process group and every descendant, reap "root" if it is our child, and
+// wait until none of them is left (zombies count as gone: they hold no memory or files).
+// Killing the process group alone is not enough: PostgreSQL backends call setsid() and would
+// keep writing to the mount during and after the cut. Unavailable if some survive "timeout".
+Status KillProcessTree(pid_t root, std::chrono::milliseconds timeout);
+
 // In-process alternative for SQLite where FUSE is unavailable: a shim VFS over SQLite's
 // default (unix) VFS that writes through at once and forgets, on Cut(), every write and
 // truncate not followed by xSync, and every delete not made with a directory sync.

@@ -16,6 +16,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -121,7 +122,57 @@ std::string Unescape(const std::string& s) {  // mountinfo escapes space, tab, \
   return out;
 }
 
+// Parent pid and state letter of "pid" from /proc; {0, 0} when it is gone.
+std::pair<pid_t, char> ParentAndState(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return {0, 0};
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return {0, 0};
+  std::istringstream rest(line.substr(close + 1));
+  char state = 0;
+  pid_t ppid = 0;
+  if (!(rest >> state >> ppid)) return {0, 0};
+  return {ppid, state};
+}
+
+std::vector<pid_t> Descendants(pid_t root) {
+  std::vector<pid_t> found = {root};
+  for (size_t i = 0; i < found.size(); ++i) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+      pid_t pid = static_cast<pid_t>(std::atoi(e.path().filename().c_str()));
+      if (pid > 0 && ParentAndState(pid).first == found[i]) found.push_back(pid);
+    }
+  }
+  return found;
+}
+
 }  // namespace
+
+Status KillProcessTree(pid_t root, std::chrono::milliseconds timeout) {
+  if (root <= 0) return Status::InvalidArgument("pid", "not a process id");
+  kill(root, SIGSTOP);
+  std::vector<pid_t> all = Descendants(root);
+  kill(-root, SIGKILL);
+  for (pid_t pid : all) kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(root, &status, 0);  // Fails with ECHILD when "root" is not our child: fine.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (pid_t pid : all) {
+    for (;;) {
+      char state = ParentAndState(pid).second;
+      if (state == 0 || state == 'Z' || state == 'X') break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return Status::Unavailable("kill", "process " + std::to_string(pid) +
+                                               " survived SIGKILL");
+      }
+      kill(pid, SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  return Status::Ok();
+}
 
 bool IsMounted(const std::string& path) {
   std::ifstream in("/proc/self/mountinfo");

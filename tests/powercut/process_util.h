@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "waltune/powercut.h"
+
 namespace waltune::powercut::testing {
 
 // Runs "args" (argv[0] is a path) in a new process group as user "pw" (if given);
@@ -54,49 +56,10 @@ inline int Wait(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// Parent pid and state letter of "pid" from /proc; {0, 0} when it is gone.
-inline std::pair<pid_t, char> ParentAndState(pid_t pid) {
-  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-  if (f == nullptr) return {0, 0};
-  char buf[1024];
-  size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
-  std::fclose(f);
-  buf[n] = '\0';
-  const char* close = std::strrchr(buf, ')');
-  char state = 0;
-  int ppid = 0;
-  if (close == nullptr || std::sscanf(close + 1, " %c %d", &state, &ppid) != 2) return {0, 0};
-  return {static_cast<pid_t>(ppid), state};
-}
-
-inline std::vector<pid_t> Descendants(pid_t root) {
-  std::vector<pid_t> found = {root};
-  for (size_t i = 0; i < found.size(); ++i) {
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-      pid_t pid = static_cast<pid_t>(std::atoi(e.path().filename().c_str()));
-      if (pid > 0 && ParentAndState(pid).first == found[i]) found.push_back(pid);
-    }
-  }
-  return found;
-}
-
-// SIGKILL to "root" and every descendant, then wait until all are gone (zombies hold no
-// memory or files). A process group is not enough: PostgreSQL backends call setsid(), and
-// survivors would keep writing to the mount during and after the cut.
+// SIGKILL to "root" and its whole process tree, waiting until all are gone.
 inline void KillGroup(pid_t root) {
-  kill(root, SIGSTOP);  // No new children from here on.
-  std::vector<pid_t> all = Descendants(root);
-  kill(-root, SIGKILL);
-  for (pid_t pid : all) kill(pid, SIGKILL);
-  waitpid(root, nullptr, 0);
-  for (pid_t pid : all) {
-    for (int i = 0; i < 6000; ++i) {
-      char state = ParentAndState(pid).second;
-      if (state == 0 || state == 'Z' || state == 'X') break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
+  Status s = KillProcessTree(root, std::chrono::seconds(60));
+  if (!s.ok()) std::fprintf(stderr, "KillGroup: %s\n", s.ToString().c_str());
 }
 
 inline std::string Capture(const std::string& command) {
