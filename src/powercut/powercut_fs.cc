@@ -485,7 +485,7 @@ int RunPowercutFs(const FsOptions& options) {
   ctx->state = std::make_unique<DurableState>(ctx->root_fd, state_options);
 
   std::vector<std::string> args = {"waltune-powercut", options.mountpoint, "-o",
-                                   "fsname=waltune-powercut,subtype=powercut"};
+                                   "fsname=waltune-powercut"};
   args.insert(args.end(), options.fuse_args.begin(), options.fuse_args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
