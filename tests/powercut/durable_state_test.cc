@@ -7,10 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 
 namespace waltune::powercut {
@@ -124,6 +126,67 @@ TEST_F(DurableStateTest, LargeRangesSpillToDiskAndRestore) {
   EXPECT_TRUE(Contents("big") == expected);
   EXPECT_EQ(r.discarded_bytes, 300000u - 10u);  // Everything the truncate cut off.
   close(fd);
+}
+
+// Random operations against a model that knows what must survive: after every cut the file
+// must equal the model's durable contents byte for byte.
+TEST_F(DurableStateTest, RandomOperationsMatchModel) {
+  for (uint32_t seed = 1; seed <= 8; ++seed) {
+    std::mt19937 rng(seed);
+    auto rnd = [&](uint64_t n) { return static_cast<uint64_t>(rng() % n); };
+    std::string name = "m" + std::to_string(seed);
+    std::string durable(rnd(200000), 'd');
+    int fd = Durable(name, durable);
+    std::string current = durable;
+    for (int op = 0; op < 400; ++op) {
+      uint64_t kind = rnd(100);
+      uint64_t off = rnd(current.size() + 100000);
+      uint64_t len = 1 + (rnd(4) == 0 ? rnd(150000) : rnd(9000));
+      char c = static_cast<char>('a' + rnd(26));
+      std::string data(len, c);
+      if (kind < 45) {  // Plain write.
+        ASSERT_EQ(Write(fd, data, static_cast<off_t>(off)), static_cast<ssize_t>(len));
+        if (current.size() < off + len) current.resize(off + len, '\0');
+        current.replace(off, len, data);
+      } else if (kind < 55) {  // O_DSYNC write.
+        ASSERT_EQ(Write(fd, data, static_cast<off_t>(off), /*synced=*/true),
+                  static_cast<ssize_t>(len));
+        if (current.size() < off + len) current.resize(off + len, '\0');
+        current.replace(off, len, data);
+        if (durable.size() < off + len) durable.resize(off + len, '\0');
+        durable.replace(off, len, data);
+      } else if (kind < 65) {  // Truncate (shrink or grow).
+        uint64_t size = rnd(current.size() + 50000);
+        ASSERT_EQ(state_->Truncate(fd, "", static_cast<off_t>(size)), 0);
+        current.resize(size, '\0');
+      } else if (kind < 72) {  // Punch a hole.
+        ASSERT_EQ(state_->Fallocate(fd, "", FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                                    static_cast<off_t>(off), static_cast<off_t>(len)),
+                  0);
+        if (off < current.size()) {
+          uint64_t n = std::min<uint64_t>(len, current.size() - off);
+          current.replace(off, n, std::string(n, '\0'));
+        }
+      } else if (kind < 77) {  // Append.
+        ASSERT_EQ(state_->Write(fd, "", data.data(), len, 0, /*append=*/true, false),
+                  static_cast<ssize_t>(len));
+        current += data;
+      } else if (kind < 87) {  // fsync.
+        ASSERT_EQ(state_->SyncFile(fd), 0);
+        durable = current;
+      } else if (kind < 92) {  // Cut.
+        CutResult r = state_->Cut();
+        ASSERT_EQ(r.errors, 0u);
+        current = durable;
+        ASSERT_TRUE(Contents(name) == current) << "seed " << seed << " op " << op;
+      } else {  // Reads see the latest data.
+        ASSERT_TRUE(Contents(name) == current) << "seed " << seed << " op " << op;
+      }
+    }
+    state_->Cut();
+    EXPECT_TRUE(Contents(name) == durable) << "seed " << seed;
+    close(fd);
+  }
 }
 
 TEST_F(DurableStateTest, SyncFileForgetsUndoState) {
