@@ -93,7 +93,8 @@ for r in $(seq 1 "$rounds"); do
 
   p="$out/probe-$r.json"; g="$out/pg_test_fsync-$r.txt"
   {
-    echo "fdatasync_p50_us $(jq '.sync_methods.fdatasync.p50_us' "$p") $(pg_value "$g" fdatasync 2) $(fio_p50_us < "$out/fio-fdatasync-$r.json")"
+    echo "fdatasync_p50_us $(jq '.sync_methods.fdatasync.p50_us' "$p") - $(fio_p50_us < "$out/fio-fdatasync-$r.json")"
+    echo "fdatasync_mean_us $(jq '.sync_methods.fdatasync.mean_us' "$p") $(pg_value "$g" fdatasync 2) $(jq '1e6 / .jobs[0].write.iops' "$out/fio-fdatasync-$r.json")"
     echo "fdatasync_ops_per_s $(jq '.sync_methods.fdatasync.ops_per_s' "$p") $(pg_value "$g" fdatasync 1) $(fio_iops < "$out/fio-fdatasync-$r.json")"
     echo "fsync_p50_us $(jq '.sync_methods.fsync.p50_us' "$p") $(pg_value "$g" fsync 2) $(fio_p50_us < "$out/fio-fsync-$r.json")"
     echo "open_datasync_p50_us $(jq '.sync_methods.open_datasync.p50_us' "$p") - $(fio_p50_us < "$out/fio-dsync-$r.json")"
@@ -104,9 +105,9 @@ done
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0 || v[1] == "-") {print "-"; exit}
   printf "%.0f", (NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2)}'; }
-echo "| measure ($rounds rounds, median) | waltune probe --quick | pg_test_fsync -s 2 | fio |"
+echo "| measure ($rounds rounds, median) | waltune probe --quick | pg_test_fsync -s 2 (its only statistic is the mean: usecs/op) | fio |"
 echo "|---|---|---|---|"
-for metric in fdatasync_p50_us fdatasync_ops_per_s fsync_p50_us open_datasync_p50_us \
+for metric in fdatasync_p50_us fdatasync_mean_us fdatasync_ops_per_s fsync_p50_us open_datasync_p50_us \
               open_datasync_direct_p50_us seq_write_MB_per_s; do
   row="| $metric"
   for col in 2 3 4; do
@@ -115,11 +116,12 @@ for metric in fdatasync_p50_us fdatasync_ops_per_s fsync_p50_us open_datasync_p5
   echo "$row |"
 done
 echo
-echo "| round | order | probe fdatasync p50 (us) | pg_test_fsync fdatasync (us/op, mean) | fio fdatasync p50 (us) |"
+echo "| round | order | probe fdatasync p50 / mean (us) | pg_test_fsync fdatasync mean (us) | fio fdatasync p50 / mean (us) |"
 echo "|---|---|---|---|---|"
 for r in $(seq 1 "$rounds"); do
   awk -v r="$r" -v o="$(cat "$out/order-$r.txt")" \
-    '$1 == "fdatasync_p50_us" {printf "| %d |%s | %.0f | %s | %.0f |\n", r, o, $2, $3, $4}' \
+    '$1 == "fdatasync_p50_us" {p50 = $2; f50 = $4}
+     $1 == "fdatasync_mean_us" {printf "| %d |%s | %.0f / %.0f | %s | %.0f / %.0f |\n", r, o, p50, $2, $3, f50, $4}' \
     "$out/round-$r.txt"
 done
 echo "raw outputs: $out" >&2
