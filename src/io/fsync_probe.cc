@@ -78,7 +78,6 @@ class ProbeRun {
   };
   Phase BeginPhase(double weight, const std::string& label);
   Result<std::unique_ptr<ProbeFile>> CreateFile(std::string* path);
-  void RemoveCreated(const std::string& path);
 
   Status PrepareSegment();
   // Overwrites (append == false) or appends 8 KiB blocks with `method` until the phase ends.
@@ -141,11 +140,6 @@ Result<std::unique_ptr<ProbeFile>> ProbeRun::CreateFile(std::string* path) {
   return file;
 }
 
-void ProbeRun::RemoveCreated(const std::string& path) {
-  env_->RemoveFile(path).ok();  // the destructor tries again for anything left
-  created_.erase(std::remove(created_.begin(), created_.end(), path), created_.end());
-}
-
 // The segment every overwrite phase cycles through: preallocated and zero-filled, then flushed,
 // as PostgreSQL prepares a WAL segment before use.
 Status ProbeRun::PrepareSegment() {
@@ -206,10 +200,8 @@ Result<SyncMethodResult> ProbeRun::MeasureMethod(const std::string& method, bool
   Status s = file.ok() ? MeasureFlushLoop(file->get(), FlushCallFor(method), append, pattern, phase,
                                           &result.stats)
                        : file.status();
-  if (append) {
-    file = Status::Internal("closed");  // close before removing
-    RemoveCreated(path);
-  }
+  // An append file stays until the end of the run: deleting it now (a TRIM of its blocks on
+  // a file system mounted with `discard`) would slow down the phases after it.
   if (s.code() == Status::Code::kUnavailable) {  // O_DIRECT refused: report, do not fail
     result.supported = false;
     result.note = s.message();
@@ -243,8 +235,6 @@ Status ProbeRun::MeasureSequentialWrite(StorageProfile* profile) {
   const uint64_t elapsed_ns = std::max<uint64_t>(env_->NowNanos() - begin_ns, 1);
   profile->seq_write_bytes = written;
   profile->seq_write_bytes_per_s = static_cast<double>(written) * kNanosPerSecond / elapsed_ns;
-  file = Status::Internal("closed");
-  RemoveCreated(path);
   return Status::Ok();
 }
 
@@ -319,8 +309,6 @@ Status ProbeRun::Run(StorageProfile* profile) {
                                                      pattern.write_bytes, r->note, r->stats});
     }
   }
-  WALTUNE_RETURN_IF_ERROR(MeasureSequentialWrite(profile));
-
   profile->recommended_sync_method =
       RecommendSyncMethod(&profile->sync_methods, profile->device, &profile->recommendation_reason);
   // The curve uses the recommended method: it is what the database will be told to use.
@@ -332,6 +320,8 @@ Status ProbeRun::Run(StorageProfile* profile) {
     WALTUNE_RETURN_IF_ERROR(MeasureGroupCommit(profile->group_commit_method, writers, &point));
     profile->group_commit_curve.push_back(point);
   }
+  // Last: its hundreds of MiB of write-back must not overlap the latency phases.
+  WALTUNE_RETURN_IF_ERROR(MeasureSequentialWrite(profile));
   profile->elapsed_s = static_cast<double>(env_->NowNanos() - start_ns_) / kNanosPerSecond;
   return Status::Ok();
 }
