@@ -42,7 +42,8 @@ struct MountOptions {
   double cache_timeout_sec = 0;
   // How long Mount() waits for the file system to come up. Default: 10 s.
   std::chrono::milliseconds mount_timeout{10000};
-  // Where the file system's stderr goes. Default: "" = inherited.
+  // Where the file system's stderr goes. Default: "" = a temporary file next to the control
+  // socket, quoted in Mount() errors and removed by a clean Unmount() (kept if a cut failed).
   std::string log_path;
 };
 
@@ -91,19 +92,25 @@ class PowercutMount {
   const std::string& mountpoint() const { return mountpoint_; }
   const std::string& backing_dir() const { return backing_dir_; }
   const std::string& control_socket() const { return control_socket_; }
+  const std::string& log_path() const { return log_path_; }
   pid_t server_pid() const { return pid_; }
 
  private:
   PowercutMount(std::string backing_dir, std::string mountpoint, std::string control_socket,
-                pid_t pid)
+                std::string log_path, bool own_log, pid_t pid)
       : backing_dir_(std::move(backing_dir)),
         mountpoint_(std::move(mountpoint)),
         control_socket_(std::move(control_socket)),
+        log_path_(std::move(log_path)),
+        own_log_(own_log),
         pid_(pid) {}
 
   std::string backing_dir_;
   std::string mountpoint_;
   std::string control_socket_;
+  std::string log_path_;
+  bool own_log_ = false;    // Remove log_path_ at a clean Unmount().
+  bool cut_failed_ = false;
   pid_t pid_ = -1;  // -1 once reaped.
 };
 

@@ -109,6 +109,15 @@ bool WaitUntilUnmounted(const std::string& path, std::chrono::milliseconds timeo
   return true;
 }
 
+// The last "max_bytes" of a log file, for error messages.
+std::string LogTail(const std::string& path, size_t max_bytes = 1500) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > max_bytes) text = "..." + text.substr(text.size() - max_bytes);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text.empty() ? "" : " [log: " + text + "]";
+}
+
 std::string Unescape(const std::string& s) {  // mountinfo escapes space, tab, \n, backslash.
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -272,6 +281,8 @@ Result<std::unique_ptr<PowercutMount>> PowercutMount::Mount(const std::string& b
   if (IsMounted(*mnt)) return Status::InvalidArgument(*mnt, "already a mount point");
 
   std::string socket_path = NewSocketPath();
+  const bool own_log = options.log_path.empty();
+  const std::string log_path = own_log ? socket_path + ".log" : options.log_path;
   std::vector<std::string> args = {FindBinary(options), *backing, *mnt, "-f",
                                    "--control=" + socket_path, "-o", "auto_unmount"};
   if (options.allow_other) {
@@ -290,8 +301,8 @@ Result<std::unique_ptr<PowercutMount>> PowercutMount::Mount(const std::string& b
   if (pid < 0) return PosixError("fork", errno);
   if (pid == 0) {
     // Only async-signal-safe calls from here on.
-    if (!options.log_path.empty()) {
-      int log = open(options.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    {
+      int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
       if (log >= 0) {
         dup2(log, 1);
         dup2(log, 2);
@@ -303,21 +314,26 @@ Result<std::unique_ptr<PowercutMount>> PowercutMount::Mount(const std::string& b
     _exit(127);
   }
 
-  std::unique_ptr<PowercutMount> m(new PowercutMount(*backing, *mnt, socket_path, pid));
+  std::unique_ptr<PowercutMount> m(
+      new PowercutMount(*backing, *mnt, socket_path, log_path, own_log, pid));
   auto deadline = std::chrono::steady_clock::now() + options.mount_timeout;
   for (;;) {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       m->pid_ = -1;
+      std::string tail = LogTail(log_path);
+      if (own_log) unlink(log_path.c_str());
       return Status::Unavailable(
           args[0], "exited before mounting (status " +
-                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128) + ")");
+                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128) + ")" +
+                       tail);
     }
     if (SendControlCommand(socket_path, "ping").ok() && IsMounted(*mnt)) return m;
     if (std::chrono::steady_clock::now() >= deadline) {
+      std::string tail = LogTail(log_path);
       Status s = m->Unmount();
       return Status::Unavailable(*mnt, "waltune-powercut did not mount in time" +
-                                           (s.ok() ? "" : "; " + s.ToString()));
+                                           (s.ok() ? "" : "; " + s.ToString()) + tail);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -332,7 +348,9 @@ Result<CutStats> PowercutMount::Cut() {
   if (pid_ < 0) return Status::Unavailable(mountpoint_, "not mounted");
   auto reply = SendControlCommand(control_socket_, "cut");
   if (!reply.ok()) return reply.status();
-  return ParseCutReply(*reply);
+  auto stats = ParseCutReply(*reply);
+  if (!stats.ok() || stats->errors != 0) cut_failed_ = true;  // Keep the log for the details.
+  return stats;
 }
 
 Status PowercutMount::Sync() {
@@ -365,6 +383,7 @@ Status PowercutMount::Unmount() {
   }
   pid_ = -1;
   unlink(control_socket_.c_str());
+  if (own_log_ && !cut_failed_) unlink(log_path_.c_str());
   // auto_unmount's helper may take a moment after the server exits.
   if (!WaitUntilUnmounted(mountpoint_, std::chrono::seconds(2))) {
     RunQuiet({"fusermount3", "-u", "-z", mountpoint_});

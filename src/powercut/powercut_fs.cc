@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fuse3/fuse.h>
+#include <fuse3/fuse_lowlevel.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -11,6 +12,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <set>
@@ -467,6 +469,44 @@ fuse_operations MakeOperations() {
   return ops;
 }
 
+// fuse_main() without its 3.14 max_threads bug: parse the command line, mount, serve with a
+// multithreaded loop until unmounted or signalled, unmount. Returns the exit code.
+int ServeFuse(std::vector<std::string> args, const fuse_operations& ops, Context* ctx) {
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  fuse_args fargs = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  fuse_cmdline_opts opts{};
+  if (fuse_parse_cmdline(&fargs, &opts) != 0 || opts.mountpoint == nullptr) {
+    fuse_opt_free_args(&fargs);
+    return 2;
+  }
+  int rc = 1;
+  struct fuse* fuse = fuse_new(&fargs, &ops, sizeof(ops), ctx);
+  if (fuse != nullptr) {
+    if (fuse_mount(fuse, opts.mountpoint) == 0) {
+      if (fuse_daemonize(opts.foreground) == 0 &&
+          fuse_set_signal_handlers(fuse_get_session(fuse)) == 0) {
+        if (opts.singlethread) {
+          rc = fuse_loop(fuse) == 0 ? 0 : 1;
+        } else {
+          fuse_loop_config* config = fuse_loop_cfg_create();
+          fuse_loop_cfg_set_clone_fd(config, static_cast<unsigned>(opts.clone_fd));
+          fuse_loop_cfg_set_idle_threads(config, 16);
+          fuse_loop_cfg_set_max_threads(config, 64);
+          rc = fuse_loop_mt(fuse, config) == 0 ? 0 : 1;
+          fuse_loop_cfg_destroy(config);
+        }
+        fuse_remove_signal_handlers(fuse_get_session(fuse));
+      }
+      fuse_unmount(fuse);
+    }
+    fuse_destroy(fuse);
+  }
+  free(opts.mountpoint);
+  fuse_opt_free_args(&fargs);
+  return rc;
+}
+
 }  // namespace
 
 int RunPowercutFs(const FsOptions& options) {
@@ -487,11 +527,8 @@ int RunPowercutFs(const FsOptions& options) {
   std::vector<std::string> args = {"waltune-powercut", options.mountpoint, "-o",
                                    "fsname=waltune-powercut"};
   args.insert(args.end(), options.fuse_args.begin(), options.fuse_args.end());
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   fuse_operations ops = MakeOperations();
-  int rc = fuse_main(static_cast<int>(args.size()), argv.data(), &ops, ctx.get());
+  int rc = ServeFuse(args, ops, ctx.get());
   ctx->state.reset();
   close(ctx->root_fd);
   return rc;
