@@ -51,6 +51,10 @@ struct Workload {
   uint64_t data_size_bytes = 0;
   uint64_t memory_bytes = 0;
   uint64_t working_set_bytes = 0;
+  // Share of row writes that land on a random page of the working set: 1 for random updates
+  // (every first touch after a checkpoint is a full-page image), near 0 for appends that fill
+  // the tail of a table and index. Set by constraints.write_pattern. Unit: ratio.
+  double random_page_fraction = 1.0;
 };
 
 // Measured numbers from `waltune verify --calibrate` for one engine on one machine.

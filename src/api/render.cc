@@ -15,13 +15,18 @@ using ojson = nlohmann::ordered_json;
 // Numbers in JSON keep 4 significant digits: the model is not more precise than that.
 double Round4(double v) {
   if (v == 0 || !std::isfinite(v)) return std::isfinite(v) ? v : 0;
+  if (std::fabs(v) >= 1e4) return std::round(v);
   double mag = std::pow(10.0, 3 - std::floor(std::log10(std::fabs(v))));
   return std::round(v * mag) / mag;
 }
 
+// Settings are printed exactly as configured: whole numbers as integers.
 ojson SettingValue(const Setting& s) {
-  if (s.kind == Setting::Kind::kNumber) return Round4(s.number);
-  return s.text;
+  if (s.kind == Setting::Kind::kText) return s.text;
+  if (s.number == std::floor(s.number) && std::fabs(s.number) < 9e15) {
+    return static_cast<int64_t>(s.number);
+  }
+  return s.number;
 }
 
 void PutSettings(ojson* obj, const std::vector<Setting>& settings) {
@@ -146,7 +151,9 @@ std::string AdviceToText(const Advice& a) {
   }
   o << "Model estimates\n";
   for (const Estimate& e : a.estimates) {
-    o << fmt::format("  {:<34} {:>14.4g} {:<8} {}\n", e.name, e.value, e.unit, e.how);
+    std::string value = std::fabs(e.value) >= 100 ? fmt::format("{:.0f}", e.value)
+                                                  : fmt::format("{:.4g}", e.value);
+    o << fmt::format("  {:<34} {:>14} {:<8} {}\n", e.name, value, e.unit, e.how);
   }
   o << "\nPaste into " << a.config_target << ":\n\n" << a.config_snippet;
   return o.str();

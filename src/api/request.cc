@@ -164,6 +164,8 @@ struct Hints {
   std::optional<int> concurrency;
   std::string concurrency_evidence;
   std::optional<Replication> replication;
+  std::optional<std::string> write_pattern;
+  std::string pattern_evidence;
   std::vector<std::string> out_of_scope;
 };
 
@@ -237,6 +239,13 @@ Hints ReadHints(const std::string& query) {
   if (std::regex_search(query, m, kClients)) {
     h.concurrency = std::stoi(m[1].str());
     h.concurrency_evidence = m[0].str();
+  }
+  static const std::regex kAppend(
+      R"(\b(append[- ]only|insert[- ]only|inserts?\s+only|only\s+inserts?|time[- ]series|event\s+(log|store|stream)|audit\s+log)\b)",
+      icase);
+  if (std::regex_search(query, m, kAppend)) {
+    h.write_pattern = "append";
+    h.pattern_evidence = m[0].str();
   }
   static const std::regex kLogical(R"(\blogical\s+(replication|decoding)|\bcdc\b|debezium)",
                                    icase);
@@ -389,7 +398,7 @@ class RequestParser {
         "db_engine", "engine_version", "durability_requirement", "write_rate",
         "recovery_time_target", "storage_type", "concurrency", "txn_write_bytes", "rows_per_txn",
         "row_bytes", "data_size", "memory", "working_set", "replication", "storage_profile",
-        "cpu_cores"};
+        "cpu_cores", "write_pattern"};
     for (const auto& [key, value] : c_.items()) {
       if (!kKnown.count(key)) {
         s_.warnings.push_back("unknown constraint 'constraints." + key + "' ignored");
@@ -710,6 +719,7 @@ class RequestParser {
              w.memory_bytes ? "not given; assumed a quarter of memory is written to"
                             : "not given; assumed 2 GiB of pages receive the writes");
     }
+    WALTUNE_RETURN_IF_ERROR(ParseWritePattern());
     if (Has("cpu_cores")) {
       auto n = PositiveNumber("cpu_cores", 4096, true);
       if (!n.ok()) return n.status();
@@ -717,6 +727,41 @@ class RequestParser {
     } else {
       s_.cpu_cores = 8;
       Assume(F("cpu_cores"), "8", "default", "not given; sets the CPU ceiling of commit rate");
+    }
+    return Status::Ok();
+  }
+
+  // "random" (updates spread over the working set), "mixed", or "append" (inserts at the tail).
+  Status ParseWritePattern() {
+    std::string pattern = "random";
+    if (Has("write_pattern")) {
+      if (!c_["write_pattern"].is_string()) {
+        return Status::InvalidArgument(F("write_pattern"),
+                                       "must be \"random\", \"mixed\" or \"append\"");
+      }
+      pattern = NormalizeText(c_["write_pattern"].get<std::string>());
+    } else if (hints_.write_pattern) {
+      pattern = *hints_.write_pattern;
+      Assume(F("write_pattern"), pattern, "inferred",
+             "the query says \"" + hints_.pattern_evidence + "\"");
+    } else {
+      Assume(F("write_pattern"), "random", "default",
+             "not given; assumed row writes land on random pages of the working set, the worst "
+             "case for full-page images and checkpoint writes (say \"append\" for insert-only "
+             "tables)");
+    }
+    if (pattern == "random" || pattern == "random updates" || pattern == "updates" ||
+        pattern == "oltp") {
+      s_.workload.random_page_fraction = 1.0;
+    } else if (pattern == "mixed") {
+      s_.workload.random_page_fraction = 0.5;
+    } else if (pattern == "append" || pattern == "append-only" || pattern == "insert-only" ||
+               pattern == "inserts" || pattern == "sequential") {
+      s_.workload.random_page_fraction = 0.0;
+    } else {
+      return Status::InvalidArgument(F("write_pattern"), "'" + pattern +
+                                                             "' is not one of random, mixed, "
+                                                             "append");
     }
     return Status::Ok();
   }

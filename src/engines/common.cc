@@ -104,4 +104,11 @@ void AddThroughputEstimates(Advice* a, const ThroughputEstimate& t, const GroupC
   }
 }
 
+void ApplyPageWriteCeiling(ThroughputEstimate* t, double page_write_ceiling_tps) {
+  if (page_write_ceiling_tps < t->tps) {
+    t->tps = page_write_ceiling_tps;
+    t->limited_by = "page writes";
+  }
+}
+
 }  // namespace waltune::engines

@@ -39,6 +39,10 @@ std::string LatencyDelta(double from_us, double to_us);
 void AddThroughputEstimates(Advice* a, const ThroughputEstimate& t, const GroupCommitParams& p,
                             double wal_bytes_per_txn, double seq_write_bytes_per_s);
 
+// Caps a throughput estimate at the rate the storage can write back dirty pages
+// (checkpoints / page cleaning); marks it as the binding limit when it binds.
+void ApplyPageWriteCeiling(ThroughputEstimate* t, double page_write_ceiling_tps);
+
 // The standard durability level keeps commit-time flushes when the flushed configuration has
 // this much headroom over the required write rate; otherwise it uses the bounded-loss mode.
 inline constexpr double kStandardHeadroom = 1.5;

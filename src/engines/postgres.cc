@@ -45,6 +45,8 @@ constexpr double kRecordReplayBytesPerS = 38e6;
 constexpr double kStartupS = 0.5;
 constexpr uint64_t kMaxWalSizeUnit = 64 * kMiB;
 constexpr double kTimeoutMinS = 300, kTimeoutMaxS = 3600;
+// Closest checkpoint spacing waltune recommends (checkpoint_warning's default).
+constexpr double kMinIntervalS = 30;
 
 double CompressionRatio(const std::string& method) {
   if (method == "lz4") return 0.5;   // assumption: typical OLTP pages
@@ -56,15 +58,17 @@ double CompressionRatio(const std::string& method) {
 // The WAL arithmetic of one PostgreSQL scenario at a given commit rate.
 class PgWal {
  public:
-  PgWal(const Scenario& s, double fpi_ratio) : s_(s), fpi_ratio_(fpi_ratio) {
+  // `tps` 0 means the scenario's required write rate.
+  PgWal(const Scenario& s, double fpi_ratio, double tps = 0) : s_(s), fpi_ratio_(fpi_ratio) {
     const Workload& w = s.workload;
     base_bytes_ = s.calibration.wal_bytes_per_txn
                       ? *s.calibration.wal_bytes_per_txn
                       : kCommitRecordBytes + w.rows_per_txn * (w.row_bytes + kRowOverheadBytes);
     fpi_.hot_pages = engines::HotPages(w, kPageBytes);
-    fpi_.page_changes_per_s = w.write_rate_tps * w.rows_per_txn * 2;  // heap + index page
+    tps_ = tps > 0 ? tps : w.write_rate_tps;
+    // A heap page and an index page per row, on random pages for the random share of writes.
+    fpi_.page_changes_per_s = tps_ * w.rows_per_txn * 2 * w.random_page_fraction;
     fpi_.fpi_bytes = kFpiBytes * fpi_ratio;
-    tps_ = w.write_rate_tps;
   }
 
   double base_bytes_per_txn() const { return base_bytes_; }
@@ -177,13 +181,14 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
   plan.compression = compression;
   PgWal wal(s, CompressionRatio(compression));
   auto meets = [&](double t) { return wal.RecoveryFor(t, plan.target_c).total_s <= s.recovery_target_s; };
-  double t_max = LargestSatisfying(1.0, 7 * 86400.0, meets);
+  double t_max = LargestSatisfying(kMinIntervalS, 7 * 86400.0, meets);
   if (!meets(t_max)) {
     plan.target_met = false;
-    const PgWal::Recovery r = wal.RecoveryFor(1.0, plan.target_c);
+    const PgWal::Recovery r = wal.RecoveryFor(kMinIntervalS, plan.target_c);
     warnings->push_back(fmt::format(
         "the recovery target of {:.0f} s cannot be met at {} on this storage: even with "
-        "checkpoints every second, start-up ({:.1f} s) + replay ({:.1f} s) + the end-of-recovery "
+        "checkpoints every 30 s (waltune spaces them no closer: PostgreSQL's checkpoint_warning "
+        "threshold, and full-page images explode below it), start-up ({:.1f} s) + replay ({:.1f} s) + the end-of-recovery "
         "checkpoint ({:.1f} s) take {:.1f} s. Faster storage (random writes), a smaller "
         "working set, or a longer target is needed",
         s.recovery_target_s, engines::Tps(s.workload.write_rate_tps), r.startup_s, r.replay_s,
@@ -197,6 +202,23 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
   const double trigger_bytes = plan.max_wal_size_bytes / (1 + plan.target_c);
   plan.interval_s = std::min(plan.timeout_s, wal.IntervalForCycleBytes(trigger_bytes));
   return plan;
+}
+
+// Highest commit rate at which the checkpointer can write each interval's dirty pages within
+// c x interval, for a given max_wal_size and checkpoint_timeout.
+double PgPageWriteCeilingTps(const Scenario& s, double fpi_ratio, double max_wal_size_bytes,
+                             double timeout_s, double target_c) {
+  const double hot = engines::HotPages(s.workload, kPageBytes);
+  auto keeps_up = [&](double tps) {
+    PgWal w(s, fpi_ratio, tps);
+    const double interval = std::min(timeout_s, w.IntervalForCycleBytes(max_wal_size_bytes /
+                                                                        (1 + target_c)));
+    const double write_s =
+        SortedPageWriteSeconds(w.PagesImaged(interval), hot, kPageBytes,
+                               s.storage.seq_write_bytes_per_s, s.storage.random_write_iops);
+    return write_s <= target_c * interval;
+  };
+  return LargestSatisfying(1, 1e7, keeps_up, 1e-3);
 }
 
 ThroughputEstimate PgThroughput(const Scenario& s, const GroupCommitParams& p, bool sync_commit,
@@ -245,7 +267,13 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   const double base_wal_per_txn = base_wal.BytesPerTxnAt(base_interval);
   const PgWal::Recovery base_rec = base_wal.RecoveryFor(base_interval, base_c);
   GroupCommitParams p = engines::CommitParams(s, cpu_us);
-  const ThroughputEstimate base_t = PgThroughput(s, p, true, base_wal_per_txn);
+  ThroughputEstimate base_t = PgThroughput(s, p, true, base_wal_per_txn);
+  engines::ApplyPageWriteCeiling(
+      &base_t, PgPageWriteCeilingTps(s, 1.0, 1.0 * kGiB, 300, base_c));
+  const double page_write_ceiling_tps =
+      PgPageWriteCeilingTps(s, CompressionRatio(plan.compression),
+                            static_cast<double>(plan.max_wal_size_bytes), plan.timeout_s,
+                            plan.target_c);
 
   // 3. Commit mode per durability level.
   ThroughputEstimate strict_t = PgThroughput(s, p, true, wal_per_txn);
@@ -253,12 +281,14 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   GroupCommitParams delayed = p;
   delayed.leader_delay_us = std::clamp(std::round(s.storage.flush_p50_us / 2), 10.0, 100000.0);
   delayed.delay_min_siblings = 5;
-  bool use_delay = false;
+  const bool try_delay = s.workload.concurrency > delayed.delay_min_siblings;
   ThroughputEstimate delayed_t;
-  if (s.workload.concurrency > delayed.delay_min_siblings) {
+  if (try_delay) {
     delayed_t = PgThroughput(s, delayed, true, wal_per_txn);
-    use_delay = delayed_t.tps >= 1.05 * strict_t.tps;
+    engines::ApplyPageWriteCeiling(&delayed_t, page_write_ceiling_tps);
   }
+  engines::ApplyPageWriteCeiling(&strict_t, page_write_ceiling_tps);
+  const bool use_delay = try_delay && delayed_t.tps >= 1.05 * strict_t.tps;
   const ThroughputEstimate sync_t = use_delay ? delayed_t : strict_t;
   const GroupCommitParams& sync_p = use_delay ? delayed : p;
 
@@ -268,7 +298,8 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   } else if (s.durability == Durability::kStandard) {
     sync_commit = sync_t.tps >= engines::kStandardHeadroom * tps_needed;
   }
-  const ThroughputEstimate conf_t = sync_commit ? sync_t : PgThroughput(s, p, false, wal_per_txn);
+  ThroughputEstimate conf_t = sync_commit ? sync_t : PgThroughput(s, p, false, wal_per_txn);
+  engines::ApplyPageWriteCeiling(&conf_t, page_write_ceiling_tps);
   const double wal_writer_delay_ms = 200;
 
   // 4. Parameters.
@@ -346,8 +377,13 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
 
   a.checkpoint_settings.push_back(Setting::Text(
       "checkpoint_timeout", FormatPgDuration(plan.timeout_s),
-      fmt::format("at {} a checkpoint every {:.0f} s keeps worst-case recovery within the target",
-                  engines::Tps(tps_needed), plan.interval_s)));
+      plan.target_met
+          ? fmt::format("at {} a checkpoint every {:.0f} s keeps worst-case recovery within the "
+                        "target",
+                        engines::Tps(tps_needed), plan.interval_s)
+          : fmt::format("at {} checkpoints come every {:.0f} s (triggered by max_wal_size); the "
+                        "target cannot be met, see warnings",
+                        engines::Tps(tps_needed), plan.interval_s)));
   a.checkpoint_settings.push_back(Setting::Number(
       "checkpoint_completion_target", plan.target_c,
       "spread checkpoint writes over 90% of the interval (default from PostgreSQL 14)"));
@@ -363,23 +399,42 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
       "Worst case is a crash just before a checkpoint completes: replay starts at the previous "
       "checkpoint's REDO point, so (1 + {:.1f}) x {:.0f} s = {} of WAL is replayed "
       "({:.1f} s at ~{:.0f} MB/s), plus {:.1f} s start-up and {:.1f} s for the end-of-recovery "
-      "checkpoint: {:.1f} s against a target of {:.0f} s. This is the largest spacing that meets "
-      "the target; longer spacing means fewer full-page images ({:.0f} bytes/txn now vs "
-      "{:.0f} with the defaults) and smoother I/O.",
+      "checkpoint: {:.1f} s against a target of {:.0f} s. {}; longer spacing means fewer "
+      "full-page images ({:.0f} bytes/txn now vs {:.0f} with the defaults) and smoother I/O.",
       plan.target_c, plan.interval_s, FormatHumanBytes(rec.wal_bytes), rec.replay_s,
       rec.effective_replay_bytes_per_s / 1e6, rec.startup_s, rec.end_checkpoint_s, rec.total_s,
-      s.recovery_target_s, wal_per_txn, base_wal_per_txn);
-  if (plan.interval_s < 30) {
+      s.recovery_target_s,
+      plan.target_met ? "This is the largest spacing that meets the target"
+                      : "The target cannot be met (see warnings); this is the closest spacing "
+                        "waltune recommends",
+      wal_per_txn, base_wal_per_txn);
+  if (plan.interval_s < 60) {
     a.warnings.push_back(fmt::format(
-        "checkpoints every {:.0f} s: the recovery target is tight for {}; PostgreSQL will log "
-        "'checkpoints are occurring too frequently' and full-page images inflate the WAL",
-        plan.interval_s, engines::Tps(tps_needed)));
+        "checkpoints about every {:.0f} s: the recovery target is tight for {}; full-page "
+        "images inflate the WAL{}",
+        plan.interval_s, engines::Tps(tps_needed),
+        plan.interval_s < 30 ? " and PostgreSQL will log 'checkpoints are occurring too "
+                               "frequently'"
+                             : ""));
+  }
+  // The checkpointer must write the pages dirtied in one interval within c x interval.
+  const double ckpt_write_s = SortedPageWriteSeconds(
+      wal.PagesImaged(plan.interval_s), engines::HotPages(s.workload, kPageBytes), kPageBytes,
+      s.storage.seq_write_bytes_per_s, s.storage.random_write_iops);
+  AddEstimate(&a, "checkpoint_write_s", ckpt_write_s, "s",
+              "time to write one interval's dirty pages, sorted (must fit in c x interval)");
+  if (ckpt_write_s > plan.target_c * plan.interval_s) {
+    a.warnings.push_back(fmt::format(
+        "each checkpoint must write ~{:.0f} pages, which takes ~{:.0f} s on this storage but "
+        "must finish within {:.0f} s: checkpoints will fall behind and the WAL will exceed "
+        "max_wal_size. The write rate is beyond what this storage can checkpoint",
+        wal.PagesImaged(plan.interval_s), ckpt_write_s, plan.target_c * plan.interval_s));
   }
 
   // 5. Group commit.
   a.group_commit_enabled = sync_commit;
-  const double single_flush_tps =
-      std::min(conf_t.cpu_ceiling_tps, 1e6 / (s.storage.flush_p50_us + cpu_us));
+  // Without grouping, flushes are serialised and each carries one commit.
+  const double single_flush_tps = std::min(conf_t.cpu_ceiling_tps, 1e6 / s.storage.flush_p50_us);
   if (sync_commit) {
     if (use_delay) {
       a.group_commit_settings.push_back(Setting::Number(
@@ -419,9 +474,12 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   a.with_config_commit_latency_us = conf_t.commit_latency_us;
   std::vector<std::string> reasons;
   if (!sync_commit) reasons.push_back("asynchronous commit");
-  if (use_delay) reasons.push_back("commit_delay");
+  if (sync_commit && use_delay) reasons.push_back("commit_delay");
   if (plan.compression != "off") reasons.push_back("wal_compression");
   if (wal_per_txn < 0.95 * base_wal_per_txn) reasons.push_back("fewer full-page images");
+  if (base_t.limited_by == "page writes" && conf_t.tps > 1.05 * base_t.tps) {
+    reasons.push_back("checkpoints that write each hot page less often");
+  }
   std::string why;
   for (size_t i = 0; i < reasons.size(); ++i) why += (i ? " + " : "") + reasons[i];
   a.improvement = fmt::format("{} ({}); limited by {}", engines::Ratio(conf_t.tps / base_t.tps),
@@ -489,6 +547,9 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
                                   s.storage.seq_write_bytes_per_s);
   AddEstimate(&a, "strict_commit_tps", sync_t.tps, "tps",
               "group-commit simulation with synchronous_commit=on");
+  AddEstimate(&a, "page_write_ceiling_tps", page_write_ceiling_tps, "tps",
+              "highest rate at which each checkpoint can write its dirty pages (sorted) within "
+              "checkpoint_completion_target x interval");
   AddEstimate(&a, "data_loss_window_ms", a.loss_window_ms, "ms", a.loss_window);
 
   a.confidence = engines::Confidence(s, plan.target_met, 0.0);

@@ -114,7 +114,8 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
   //    and syncs twice (WAL, database) unless synchronous=OFF.
   FpiInputs dirty;
   dirty.hot_pages = engines::HotPages(s.workload, kPageBytes);
-  dirty.page_changes_per_s = tps_needed * frames;
+  // Appends keep rewriting the same tail pages; random writes spread over the working set.
+  dirty.page_changes_per_s = tps_needed * frames * s.workload.random_page_fraction;
   dirty.checkpoint_interval_s = checkpoint_interval_s;
   const double pages_per_checkpoint = PagesImagedPerInterval(dirty);
   const double checkpoint_write_s = SortedPageWriteSeconds(

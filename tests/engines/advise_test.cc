@@ -94,8 +94,12 @@ TEST(Safety, StrictNeverRelaxesDurability) {
         if (a.Find("innodb_flush_log_at_trx_commit")) {
           EXPECT_EQ(Value(a, "innodb_flush_log_at_trx_commit"), "1") << label;
         }
-        if (a.Find("sync_binlog")) EXPECT_EQ(Value(a, "sync_binlog"), "1") << label;
-        if (a.Find("synchronous")) EXPECT_EQ(Value(a, "synchronous"), "FULL") << label;
+        if (a.Find("sync_binlog")) {
+          EXPECT_EQ(Value(a, "sync_binlog"), "1") << label;
+        }
+        if (a.Find("synchronous")) {
+          EXPECT_EQ(Value(a, "synchronous"), "FULL") << label;
+        }
         EXPECT_EQ(a.loss_window_ms, 0) << label;
         EXPECT_EQ(a.config_snippet.find("fsync = 'off'"), std::string::npos);
       }
