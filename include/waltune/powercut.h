@@ -53,6 +53,8 @@ struct CutStats {
   uint64_t discarded_bytes = 0;  // Written-but-unflushed bytes rolled back or truncated away.
   uint64_t files_restored = 0;   // Files whose data was rolled back.
   uint64_t names_undone = 0;     // Namespace changes undone (create, rename, unlink, ...).
+  uint64_t kept_bytes = 0;       // Random cuts only: unflushed bytes that survived by chance.
+  uint64_t names_kept = 0;       // Random cuts only: pending namespace changes that survived.
   uint64_t errors = 0;           // Undo steps that failed; nonzero means a simulator problem.
 };
 
@@ -81,7 +83,11 @@ class PowercutMount {
   // Simulates a power loss: discards everything not durable. Returns when the mount shows the
   // durable state. Processes using the mount should be killed first (as the power would);
   // descriptors kept open across a cut still work and see the durable data.
-  Result<CutStats> Cut();
+  // "random_seed" 0 (default): strict, everything not durable is lost. Otherwise a "lucky"
+  // cut, closer to a real disk: each unflushed 4 KiB block that overwrote durable data is kept
+  // with probability 1/2 (pages larger than 4 KiB may come back torn), and a random prefix of
+  // the pending namespace changes is kept. Either way nothing durable is ever lost.
+  Result<CutStats> Cut(uint32_t random_seed = 0);
   // Makes everything written so far durable, as sync(2) would on a real machine (FUSE never
   // sees sync(2)). Useful after setting up a database, before the measured run.
   Status Sync();

@@ -553,27 +553,41 @@ bool DurableState::UndoNameOp(const NameOp& op) {
   return true;
 }
 
-bool DurableState::RestoreInode(InodeState* st, CutResult* result) {
+int DurableState::RestorePart(InodeState* st, uint64_t offset, const UndoRange& range,
+                              uint64_t at, uint64_t len) {
+  uint64_t skip = at - offset;
+  if (!range.bytes.empty()) return WriteFully(st->fd, range.bytes.data() + skip, len, at);
+  if (range.spill_offset >= 0) {
+    return CopyRange(st->spill_fd, static_cast<uint64_t>(range.spill_offset) + skip, st->fd, at,
+                     len);
+  }
+  return WriteZeros(st->fd, len, at);
+}
+
+bool DurableState::RestoreInode(InodeState* st, std::mt19937* rng, CutResult* result) {
+  constexpr uint64_t kBlockBytes = 4096;
   struct stat sb;
   if (fstat(st->fd, &sb) != 0) return false;
   if (sb.st_nlink == 0) return true;  // Its name was undone: the file is gone anyway.
   uint64_t size = static_cast<uint64_t>(sb.st_size);
   bool changed = !st->undo.empty() || size != st->durable_size;
   for (const auto& [offset, range] : st->undo) {
-    int err = 0;
-    if (!range.bytes.empty()) {
-      err = WriteFully(st->fd, range.bytes.data(), range.len_bytes, offset);
-    } else if (range.spill_offset >= 0) {
-      err = CopyRange(st->spill_fd, static_cast<uint64_t>(range.spill_offset), st->fd, offset,
-                      range.len_bytes);
-    } else {
-      err = WriteZeros(st->fd, range.len_bytes, offset);
+    const uint64_t end = offset + range.len_bytes;
+    for (uint64_t at = offset; at < end;) {
+      uint64_t len = end - at;
+      if (rng != nullptr) len = std::min(end, (at / kBlockBytes + 1) * kBlockBytes) - at;
+      if (rng != nullptr && ((*rng)() & 1) != 0) {
+        result->kept_bytes += len;  // The disk happened to write this block.
+      } else {
+        int err = RestorePart(st, offset, range, at, len);
+        if (err < 0) {
+          LogError("cannot restore data of", st->path, -err);
+          return false;
+        }
+        result->discarded_bytes += len;
+      }
+      at += len;
     }
-    if (err < 0) {
-      LogError("cannot restore data of", st->path, -err);
-      return false;
-    }
-    result->discarded_bytes += range.len_bytes;
   }
   if (size > st->durable_size) result->discarded_bytes += size - st->durable_size;
   if (ftruncate(st->fd, static_cast<off_t>(st->durable_size)) != 0) {
@@ -587,26 +601,33 @@ bool DurableState::RestoreInode(InodeState* st, CutResult* result) {
   return true;
 }
 
-CutResult DurableState::Cut() {
+CutResult DurableState::Cut(const CutPolicy& policy) {
   std::unique_lock<std::shared_mutex> exclusive(op_mu_);
   CutResult result;
+  std::mt19937 rng(policy.random_seed);
+  std::mt19937* random = policy.random_seed != 0 ? &rng : nullptr;
   {
     std::lock_guard<std::mutex> g(names_mu_);
-    for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
-      if (!UndoNameOp(*it)) result.errors++;
+    // A random cut keeps a prefix of the journal, as if it had been committed that far.
+    size_t keep = random != nullptr ? rng() % (journal_.size() + 1) : 0;
+    for (size_t i = journal_.size(); i > keep; --i) {
+      const NameOp& op = journal_[i - 1];
+      if (!UndoNameOp(op)) result.errors++;
       result.names_undone++;
-      result.touched_paths.push_back(it->path);
-      if (it->kind == NameOpKind::kRenamed || it->kind == NameOpKind::kExchanged) {
-        result.touched_paths.push_back(it->other);
+      result.touched_paths.push_back(op.path);
+      if (op.kind == NameOpKind::kRenamed || op.kind == NameOpKind::kExchanged) {
+        result.touched_paths.push_back(op.other);
       }
     }
-    journal_.clear();
+    journal_.erase(journal_.begin() + static_cast<std::ptrdiff_t>(keep), journal_.end());
+    result.names_kept = keep;
+    CommitNamesLocked();
   }
   {
     std::lock_guard<std::mutex> g(inodes_mu_);
     for (auto& [key, st] : inodes_) {
       std::lock_guard<std::mutex> l(st->mu);
-      if (!RestoreInode(st.get(), &result)) result.errors++;
+      if (!RestoreInode(st.get(), random, &result)) result.errors++;
       ReleaseState(st.get());
     }
     inodes_.clear();

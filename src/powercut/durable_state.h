@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -43,12 +44,25 @@ struct DurableStateOptions {
   bool sync_backing = false;
 };
 
+// How a cut treats what is not durable.
+struct CutPolicy {
+  // 0 (default): strict, everything not durable is discarded. Otherwise the seed of a "lucky"
+  // cut, closer to a real disk: each unflushed 4 KiB block (aligned to the file offset) of data
+  // that overwrote durable data is kept with probability 1/2, as if the disk had written it
+  // (so pages larger than 4 KiB can come back torn), and a random prefix of the pending name
+  // journal is kept, as if the file system journal had committed that far. File sizes still go
+  // back to their durable values.
+  uint32_t random_seed = 0;
+};
+
 // Outcome of one power cut.
 struct CutResult {
   uint64_t cut_number = 0;          // 1 for the first cut of this mount.
   uint64_t discarded_bytes = 0;     // Unsynced bytes overwritten back or truncated away.
   uint64_t files_restored = 0;      // Inodes whose data was rolled back.
   uint64_t names_undone = 0;        // Namespace changes undone.
+  uint64_t kept_bytes = 0;          // Unflushed bytes a random cut kept (0 for strict cuts).
+  uint64_t names_kept = 0;          // Pending namespace changes a random cut kept.
   uint64_t errors = 0;              // Undo steps that failed (see stderr); 0 when all is well.
   std::vector<std::string> touched_paths;  // Mount-relative paths to invalidate in the kernel.
 };
@@ -107,7 +121,7 @@ class DurableState {
   // ---- Power.
   // Discards everything not durable. Takes the op lock exclusively: waits for running
   // operations, and operations arriving meanwhile wait for the cut.
-  CutResult Cut();
+  CutResult Cut(const CutPolicy& policy = CutPolicy());
   // Makes everything durable (like sync(2), which FUSE never sees). Used at clean unmount.
   void SyncAll();
   PendingStats Stats();
@@ -165,7 +179,11 @@ class DurableState {
   // REQUIRES: st->mu held. Stores the durable bytes [offset, offset+len) of the inode.
   int StoreUndo(InodeState* st, uint64_t offset, uint64_t len, UndoRange* out);
   bool UndoNameOp(const NameOp& op);
-  bool RestoreInode(InodeState* st, CutResult* result);
+  // "rng" null: restore everything; else keep a random half of the 4 KiB blocks.
+  bool RestoreInode(InodeState* st, std::mt19937* rng, CutResult* result);
+  // REQUIRES: st->mu held. Writes back the durable bytes of [at, at+len) within "range".
+  int RestorePart(InodeState* st, uint64_t offset, const UndoRange& range, uint64_t at,
+                  uint64_t len);
 
   const int root_fd_;
   const DurableStateOptions options_;

@@ -16,7 +16,7 @@ constexpr char kUsage[] =
     "usage: waltune-powercut BACKING_DIR MOUNTPOINT [--control=SOCKET]\n"
     "           [--file-sync-commits-names] [--sync-backing] [--cache-timeout=SECONDS]\n"
     "           [libfuse options, e.g. -f -d -o allow_other,default_permissions,auto_unmount]\n"
-    "       waltune-powercut --send=SOCKET cut|sync|stats|ping\n";
+    "       waltune-powercut --send=SOCKET 'cut'|'cut random SEED'|sync|stats|ping\n";
 
 bool TakeValue(const std::string& arg, const std::string& flag, std::string* value) {
   if (arg.rfind(flag + "=", 0) != 0) return false;
@@ -43,8 +43,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (TakeValue(arg, "--send", &value)) {
-      if (i + 1 >= argc) break;
-      return Send(value, argv[i + 1]);
+      std::string command;
+      for (int j = i + 1; j < argc; ++j) command += (j > i + 1 ? " " : "") + std::string(argv[j]);
+      if (command.empty()) break;
+      return Send(value, command);
     } else if (TakeValue(arg, "--control", &value)) {
       options.control_socket = value;
     } else if (TakeValue(arg, "--cache-timeout", &value)) {

@@ -266,6 +266,8 @@ Result<CutStats> ParseCutReply(const std::string& reply) {
   stats.discarded_bytes = f["discarded_bytes"];
   stats.files_restored = f["files_restored"];
   stats.names_undone = f["names_undone"];
+  stats.kept_bytes = f["kept_bytes"];
+  stats.names_kept = f["names_kept"];
   stats.errors = f["errors"];
   return stats;
 }
@@ -344,9 +346,10 @@ PowercutMount::~PowercutMount() {
   if (!s.ok()) std::fprintf(stderr, "waltune: powercut unmount: %s\n", s.ToString().c_str());
 }
 
-Result<CutStats> PowercutMount::Cut() {
+Result<CutStats> PowercutMount::Cut(uint32_t random_seed) {
   if (pid_ < 0) return Status::Unavailable(mountpoint_, "not mounted");
-  auto reply = SendControlCommand(control_socket_, "cut");
+  auto reply = SendControlCommand(
+      control_socket_, random_seed == 0 ? "cut" : "cut random " + std::to_string(random_seed));
   if (!reply.ok()) return reply.status();
   auto stats = ParseCutReply(*reply);
   if (!stats.ok() || stats->errors != 0) cut_failed_ = true;  // Keep the log for the details.

@@ -345,14 +345,16 @@ off_t OpLseek(const char*, off_t off, int whence, fuse_file_info* fi) {
 }
 
 std::string FormatCut(const CutResult& r) {
-  char buf[256];
+  char buf[320];
   std::snprintf(buf, sizeof(buf),
                 "ok cut=%llu discarded_bytes=%llu files_restored=%llu names_undone=%llu "
-                "errors=%llu",
+                "kept_bytes=%llu names_kept=%llu errors=%llu",
                 static_cast<unsigned long long>(r.cut_number),
                 static_cast<unsigned long long>(r.discarded_bytes),
                 static_cast<unsigned long long>(r.files_restored),
                 static_cast<unsigned long long>(r.names_undone),
+                static_cast<unsigned long long>(r.kept_bytes),
+                static_cast<unsigned long long>(r.names_kept),
                 static_cast<unsigned long long>(r.errors));
   return buf;
 }
@@ -386,8 +388,17 @@ void InvalidateKernelCaches(Context* c, const CutResult& r) {
 
 std::string HandleCommand(Context* c, const std::string& command) {
   if (command == "ping") return "ok";
-  if (command == "cut") {
-    CutResult r = c->state->Cut();
+  CutPolicy policy;
+  if (command.rfind("cut random ", 0) == 0) {
+    char* end = nullptr;
+    unsigned long seed = std::strtoul(command.c_str() + 11, &end, 10);
+    if (end == command.c_str() + 11 || *end != '\0' || seed == 0 || seed > 0xffffffffUL) {
+      return "error cut random needs a seed in 1..4294967295";
+    }
+    policy.random_seed = static_cast<uint32_t>(seed);
+  }
+  if (command == "cut" || policy.random_seed != 0) {
+    CutResult r = c->state->Cut(policy);
     InvalidateKernelCaches(c, r);
     return FormatCut(r);
   }
@@ -396,7 +407,8 @@ std::string HandleCommand(Context* c, const std::string& command) {
     return "ok";
   }
   if (command == "stats") return FormatStats(c->state->Stats());
-  return "error unknown command '" + command + "' (expected cut, sync, stats or ping)";
+  return "error unknown command '" + command +
+         "' (expected cut, cut random SEED, sync, stats or ping)";
 }
 
 void* OpInit(fuse_conn_info* conn, fuse_config* cfg) {

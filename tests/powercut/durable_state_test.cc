@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 
 namespace waltune::powercut {
@@ -187,6 +188,57 @@ TEST_F(DurableStateTest, RandomOperationsMatchModel) {
     EXPECT_TRUE(Contents(name) == durable) << "seed " << seed;
     close(fd);
   }
+}
+
+TEST_F(DurableStateTest, RandomCutKeepsWholeOldOrNewBlocksOnly) {
+  uint64_t kept_blocks = 0, restored_blocks = 0;
+  for (uint32_t seed = 1; seed <= 10; ++seed) {
+    std::string name = "r" + std::to_string(seed);
+    int fd = Durable(name, std::string(65536, 'a'));
+    Write(fd, std::string(65536, 'b'), 0);
+    Write(fd, std::string(10000, 'c'), 65536);  // Appended: never kept (sizes go back).
+    CutPolicy policy;
+    policy.random_seed = seed;
+    CutResult r = state_->Cut(policy);
+    std::string data = Contents(name).value_or("");
+    ASSERT_EQ(data.size(), 65536u);
+    uint64_t kept = 0;
+    for (size_t b = 0; b < 16; ++b) {
+      std::string block = data.substr(b * 4096, 4096);
+      bool old_block = block == std::string(4096, 'a');
+      bool new_block = block == std::string(4096, 'b');
+      ASSERT_TRUE(old_block || new_block) << "seed " << seed << " block " << b << " is torn";
+      kept += new_block ? 1 : 0;
+    }
+    EXPECT_EQ(r.kept_bytes, kept * 4096);
+    EXPECT_EQ(r.discarded_bytes, (16 - kept) * 4096 + 10000);
+    kept_blocks += kept;
+    restored_blocks += 16 - kept;
+    close(fd);
+  }
+  EXPECT_GT(kept_blocks, 0u);
+  EXPECT_GT(restored_blocks, 0u);
+}
+
+TEST_F(DurableStateTest, RandomCutKeepsAPrefixOfPendingNames) {
+  std::set<uint64_t> kept_counts;
+  for (uint32_t seed = 1; seed <= 10; ++seed) {
+    for (int i = 0; i < 8; ++i) {
+      int fd = state_->Create("n" + std::to_string(i), 0, 0644, getuid(), getgid());
+      ASSERT_GE(fd, 0);
+      close(fd);
+    }
+    CutPolicy policy;
+    policy.random_seed = seed;
+    CutResult r = state_->Cut(policy);
+    for (uint64_t i = 0; i < 8; ++i) {
+      EXPECT_EQ(Contents("n" + std::to_string(i)).has_value(), i < r.names_kept)
+          << "seed " << seed << " file " << i;
+    }
+    kept_counts.insert(r.names_kept);
+    for (int i = 0; i < 8; ++i) unlinkat(root_fd_, ("n" + std::to_string(i)).c_str(), 0);
+  }
+  EXPECT_GT(kept_counts.size(), 1u);
 }
 
 TEST_F(DurableStateTest, SyncFileForgetsUndoState) {
