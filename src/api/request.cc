@@ -574,6 +574,11 @@ class RequestParser {
       auto spec = StorageSpecFromProfile(profile, profile_field);
       if (!spec.ok()) return spec.status();
       s_.storage = *spec;
+      if (profile.contains("warnings") && profile["warnings"].is_array()) {
+        for (const json& w : profile["warnings"]) {
+          if (w.is_string()) s_.warnings.push_back("storage profile: " + w.get<std::string>());
+        }
+      }
       if (Has("storage_type")) {
         s_.warnings.push_back("constraints.storage_type is overridden by the measured storage "
                               "profile");

@@ -337,6 +337,52 @@ TEST(GroupCommit, PostgresCommitDelayOnlyWhereItHelps) {
   EXPECT_EQ(Value(one, "commit_siblings"), "<absent>");
 }
 
+// A measured profile (as `waltune probe` prints it) replaces the preset's numbers.
+json MeasuredProfile(double fdatasync_p50_us) {
+  return json{{"path", "/data/pg_wal"}, {"filesystem", "ext4"}, {"device", "nvme0n1"},
+              {"rotational", false}, {"write_cache", "write back"}, {"class", "nvme"},
+              {"sync_methods",
+               {{"fdatasync", {{"p50_us", fdatasync_p50_us}, {"p99_us", 2 * fdatasync_p50_us},
+                               {"ops_per_s", 1e6 / fdatasync_p50_us}}},
+                {"fsync", {{"p50_us", fdatasync_p50_us * 1.1}, {"p99_us", 3 * fdatasync_p50_us},
+                           {"ops_per_s", 1e6 / fdatasync_p50_us / 1.1}}}}},
+              {"recommended_sync_method", "fdatasync"},
+              {"seq_write_bytes_per_s", 900e6},
+              {"group_commit_curve", json::array({{{"writers", 1}, {"commits_per_s", 4000},
+                                                   {"mean_batch", 1.0}}})},
+              {"warnings", json::array({"volatile write-back cache"})}};
+}
+
+TEST(StorageProfile, MeasuredNumbersDriveTheEstimates) {
+  json constraints = {{"db_engine", "pg"}, {"engine_version", "16"},
+                      {"durability_requirement", "strict"}, {"write_rate", 2000},
+                      {"concurrency", 4}, {"storage_type", "NVMe"}};
+  Advice preset = AdviseOk(Request(constraints));
+  constraints["storage_profile"] = MeasuredProfile(230);
+  Advice measured = AdviseOk(Request(constraints));
+  EXPECT_DOUBLE_EQ(Estimate(preset, "flush_latency_p50_us"), 1650);
+  EXPECT_DOUBLE_EQ(Estimate(measured, "flush_latency_p50_us"), 230);
+  EXPECT_DOUBLE_EQ(Estimate(measured, "flush_latency_p99_us"), 460);
+  EXPECT_GT(measured.with_config_tps, 2 * preset.with_config_tps);  // 230 us vs 1650 us flushes
+  EXPECT_EQ(Value(measured, "wal_sync_method"), "fdatasync");
+  EXPECT_EQ(Value(preset, "wal_sync_method"), "<absent>");
+  EXPECT_GT(measured.confidence, preset.confidence);
+  bool forwarded = false;
+  for (const auto& w : measured.warnings) forwarded |= w.find("storage profile:") == 0;
+  EXPECT_TRUE(forwarded);
+  // A slower measured device predicts less.
+  constraints["storage_profile"] = MeasuredProfile(2300);
+  EXPECT_LT(AdviseOk(Request(constraints)).with_config_tps, measured.with_config_tps);
+}
+
+TEST(StorageProfile, MalformedProfileNamesTheSubField) {
+  json profile = MeasuredProfile(230);
+  profile["sync_methods"]["fdatasync"]["p50_us"] = -1;
+  auto s = ParseRequest(Request({{"db_engine", "pg"}, {"storage_profile", profile}}));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().field(), "constraints.storage_profile.sync_methods.fdatasync.p50_us");
+}
+
 TEST(Confidence, DropsWithDefaultsRisesWithDetail) {
   Advice bare = AdviseOk(Request({{"db_engine", "pg"}}));
   Advice full = AdviseOk(Request({{"db_engine", "pg"}, {"engine_version", "16"},
