@@ -5,7 +5,8 @@
 // Typical use (verify --power-loss):
 //   auto mount = waltune::powercut::PowercutMount::Mount(backing, mountpoint, {});
 //   if (!mount.ok()) return mount.status();
-//   ... run the engine with its data directory under mountpoint, kill -9 it ...
+//   ... run the engine with its data directory (and WAL) under mountpoint ...
+//   KillProcessTree(engine_pid, std::chrono::seconds(30));  // the power goes: no survivors
 //   auto cut = (*mount)->Cut();     // synchronous: the durable state is in place on return
 //   ... restart the engine on the same directory, count what survived ...
 //   // ~PowercutMount unmounts (or call Unmount() to see errors).
@@ -68,7 +69,8 @@ struct PendingStats {
 
 // One mounted waltune-powercut file system, owned by this object: the destructor always
 // unmounts and reaps the server, lazily if the mount is busy. Not thread-safe; Cut() may be
-// called from any one thread at a time.
+// called from any one thread at a time. The server gets SIGTERM (and unmounts) if the thread
+// that called Mount() exits, so mount from a thread that outlives the mount.
 class PowercutMount {
  public:
   // Spawns waltune-powercut serving "backing_dir" at "mountpoint" (both must exist and be
