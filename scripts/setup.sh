@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev sqlite3 libpq-dev libmariadb-dev
   postgresql postgresql-contrib mariadb-server mariadb-client
-  fio util-linux procps
+  fio util-linux procps jq
   libfuse3-dev fuse3
 )
 

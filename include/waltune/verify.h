@@ -81,6 +81,7 @@ struct CrashResult {
   uint64_t lost_commits = 0;           // acknowledged, missing after this recovery (new)
   uint64_t unacked_survived = 0;       // in flight at the kill, present after recovery
   std::optional<double> oldest_lost_age_ms;  // ack-to-kill age of the oldest newly lost commit
+  bool lost_age_unknown = false;  // a lost commit was older than the acknowledgement-time record
   double recovery_time_s = 0;          // restart until the first accepted connection
   std::optional<uint64_t> redo_bytes;  // WAL replayed, from the engine's log / WAL file
   std::optional<double> redo_s;        // replay time the engine logged (PostgreSQL)

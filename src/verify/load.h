@@ -37,7 +37,7 @@ struct ClientSlot {
 
 struct LoadHeader {
   std::atomic<bool> stop{false};
-  // Filled by the SQLite writer's WAL hook: frames appended and checkpoints run.
+  // Filled by the SQLite writer's WAL hook: frames appended and WAL restarts (checkpoints).
   std::atomic<uint64_t> wal_frames{0};
   std::atomic<uint64_t> checkpoints{0};
   std::atomic<uint64_t> wal_frames_now{0};

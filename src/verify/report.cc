@@ -97,11 +97,8 @@ Json ReportToJson(const VerifyReport& r) {
                {"recovery_time_s", Round(c.recovery_time_s, 4)},
                {"redo_bytes", OrNull(c.redo_bytes)},
                {"redo_s", OrNull(c.redo_s)}};
-    if (c.oldest_lost_age_ms && *c.oldest_lost_age_ms >= 0) {
-      cj["oldest_lost_age_ms"] = Round(*c.oldest_lost_age_ms, 2);
-    } else if (c.oldest_lost_age_ms) {
-      cj["oldest_lost_age_ms"] = "older than the acknowledgement record";
-    }
+    if (c.oldest_lost_age_ms) cj["oldest_lost_age_ms"] = Round(*c.oldest_lost_age_ms, 2);
+    if (c.lost_age_unknown) cj["lost_age_unknown"] = true;
     crashes.push_back(cj);
   }
   j["crashes"] = crashes;

@@ -201,15 +201,23 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
       ++crash.unacked_survived;
     }
     LossCount c = CountClientLoss(l, rows);
+    if (getenv("WALTUNE_VERIFY_DEBUG")) {
+      for (uint64_t seq : c.newly_lost) {
+        std::fprintf(stderr, "client %d lost seq %llu (attempted %llu, acked %llu, rows %zu)\n",
+                     i + 1, (unsigned long long)seq, (unsigned long long)l.attempted_through,
+                     (unsigned long long)slot.acked.load(), rows.size());
+      }
+    }
     crash.acked_commits += c.acked;
     crash.lost_commits += c.newly_lost.size();
     for (uint64_t seq : c.newly_lost) {
       if (seq + verify::kAckRing <= l.attempted_through) {
-        crash.oldest_lost_age_ms = -1;  // -1: older than the acknowledgement-time record
-        break;
+        crash.lost_age_unknown = true;  // its slot in the ring was reused
+        continue;
       }
+      // Acks racing the SIGKILL by microseconds count as age 0.
       const int64_t acked_us = slot.ack_time_us[seq % verify::kAckRing].load();
-      const double age_ms = static_cast<double>(kill_us - acked_us) / 1000;
+      const double age_ms = static_cast<double>(std::max<int64_t>(0, kill_us - acked_us)) / 1000;
       if (!crash.oldest_lost_age_ms || age_ms > *crash.oldest_lost_age_ms) {
         crash.oldest_lost_age_ms = age_ms;
       }
@@ -343,12 +351,10 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   for (const CrashResult& c : report.crashes) {
     in.recovery_times_s.push_back(c.recovery_time_s);
     in.lost_commits += c.lost_commits;
-    if (c.oldest_lost_age_ms) {
-      if (*c.oldest_lost_age_ms < 0) {
-        in.lost_age_unknown = true;
-      } else if (!in.oldest_lost_age_ms || *c.oldest_lost_age_ms > *in.oldest_lost_age_ms) {
-        in.oldest_lost_age_ms = c.oldest_lost_age_ms;
-      }
+    in.lost_age_unknown = in.lost_age_unknown || c.lost_age_unknown;
+    if (c.oldest_lost_age_ms &&
+        (!in.oldest_lost_age_ms || *c.oldest_lost_age_ms > *in.oldest_lost_age_ms)) {
+      in.oldest_lost_age_ms = c.oldest_lost_age_ms;
     }
   }
   report.verdicts = JudgeClaims(in);

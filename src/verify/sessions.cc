@@ -105,16 +105,31 @@ int WalHook(void* arg, sqlite3* db, const char* name, int frames) {
   auto* session = static_cast<SqliteSession*>(arg);
   LoadHeader* h = session->header;
   if (h) {
-    uint64_t now = static_cast<uint64_t>(frames);
-    uint64_t before = h->wal_frames_now.exchange(now);
-    h->wal_frames.fetch_add(now >= before ? now - before : now);
+    // Hooks of different connections run after their locks are released, so reports can
+    // arrive out of order: count growth, treat a drop to under half as a WAL restart (after a
+    // checkpoint), and ignore smaller drops as stale reports.
+    const uint64_t now = static_cast<uint64_t>(frames);
+    uint64_t before = h->wal_frames_now.load();
+    while (true) {
+      uint64_t added;
+      if (now >= before) {
+        added = now - before;
+      } else if (now * 2 <= before) {
+        added = now;
+      } else {
+        break;
+      }
+      if (h->wal_frames_now.compare_exchange_weak(before, now)) {
+        h->wal_frames.fetch_add(added);
+        // A restarted WAL means a checkpoint copied all of it back: one checkpoint cycle.
+        if (now < before) h->checkpoints.fetch_add(1);
+        break;
+      }
+    }
   }
   if (session->autocheckpoint_frames > 0 && frames >= session->autocheckpoint_frames) {
-    if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
-            SQLITE_OK &&
-        h) {
-      h->checkpoints.fetch_add(1);
-    }
+    // SQLite's own auto-checkpoint does exactly this (sqlite3WalDefaultHook).
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   }
   return SQLITE_OK;
 }

@@ -8,6 +8,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "process.h"
@@ -186,16 +188,19 @@ TEST_F(VerifyRun, InterruptStopsEverything) {
   so.log_path = parent_ + "/../" + fs::path(parent_).filename().string() + ".cli.log";
   Result<pid_t> pid = verify::Spawn(so);
   ASSERT_TRUE(pid.ok());
-  // Wait until the server runs (a process mentions our dir), then interrupt.
+  // Wait until the server itself runs under load (postgres -D <our dir>/...), then interrupt.
   const double deadline = verify::NowSeconds() + 60;
   bool seen = false;
-  while (verify::NowSeconds() < deadline) {
-    for (pid_t p : verify::ProcessesMentioning(parent_)) seen = seen || p != *pid;
-    if (seen) break;
+  while (!seen && verify::NowSeconds() < deadline) {
+    for (pid_t p : verify::ProcessesMentioning(parent_)) {
+      std::ifstream in("/proc/" + std::to_string(p) + "/cmdline", std::ios::binary);
+      std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      seen = seen || cmd.find(std::string("bin/postgres\0-D", 15)) != std::string::npos;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(seen);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   kill(*pid, SIGINT);
   int st = 0;
   ASSERT_TRUE(verify::WaitChild(*pid, 60, &st));
