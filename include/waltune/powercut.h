@@ -39,7 +39,8 @@ struct MountOptions {
   // which makes a run through the simulator faster than native for flush-bound workloads).
   bool sync_backing = false;
   // Kernel attribute/entry cache lifetime inside the mount. Unit: seconds. Default: 0 (a cut is
-  // visible at once; costs one GETATTR round trip per stat/lookup).
+  // visible at once; costs one GETATTR round trip per stat/lookup). With larger values, names
+  // and sizes from before a cut may still be seen for that long.
   double cache_timeout_sec = 0;
   // How long Mount() waits for the file system to come up. Default: 10 s.
   std::chrono::milliseconds mount_timeout{10000};
