@@ -832,7 +832,21 @@ class RequestParser {
     WALTUNE_RETURN_IF_ERROR(read("replay_bytes_per_s", &c.replay_bytes_per_s));
     WALTUNE_RETURN_IF_ERROR(read("restart_overhead_s", &c.restart_overhead_s));
     c.present = true;
-    c.source = cal.value("machine", std::string("calibration file"));
+    c.source = cal.contains("machine") && cal["machine"].is_string()
+                   ? cal["machine"].get<std::string>()
+                   : std::string("calibration file");
+    std::string used;
+    for (const auto& [name, value] : {std::pair<const char*, const std::optional<double>&>{
+                                          "txn_cpu_us", c.txn_cpu_us},
+                                      {"wal_bytes_per_txn", c.wal_bytes_per_txn},
+                                      {"replay_bytes_per_s", c.replay_bytes_per_s},
+                                      {"restart_overhead_s", c.restart_overhead_s}}) {
+      if (value) used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
+    }
+    s_.assumptions.push_back(Assumption{
+        "--calibration", used.empty() ? "no usable numbers" : used, "calibration",
+        "measured by `waltune verify --calibrate` (" + c.source +
+            "); these replace the model's defaults for this engine"});
     return Status::Ok();
   }
 

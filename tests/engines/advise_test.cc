@@ -383,6 +383,34 @@ TEST(StorageProfile, MalformedProfileNamesTheSubField) {
   EXPECT_EQ(s.status().field(), "constraints.storage_profile.sync_methods.fdatasync.p50_us");
 }
 
+// `verify --calibrate` output (docs/verify.md) replaces model defaults and says so.
+TEST(Calibration, MeasuredNumbersReplaceDefaultsAndAreListed) {
+  json request = Request({{"db_engine", "sqlite"}, {"durability_requirement", "strict"},
+                          {"write_rate", 100}, {"storage_type", "SSD"}});
+  ParseOptions with;
+  with.calibration = {{"waltune_calibration", 1},
+                      {"machine", "test box"},
+                      {"engines",
+                       {{"sqlite", {{"txn_cpu_us", 500.0}, {"wal_bytes_per_txn", 12000.0},
+                                    {"replay_bytes_per_s", nullptr},
+                                    {"restart_overhead_s", 0.05}}}}}};
+  auto plain = ParseRequest(request);
+  auto calibrated = ParseRequest(request, with);
+  ASSERT_TRUE(plain.ok() && calibrated.ok());
+  Advice a = Solve(*plain), b = Solve(*calibrated);
+  EXPECT_DOUBLE_EQ(Estimate(b, "txn_cpu_us"), 500);
+  EXPECT_DOUBLE_EQ(Estimate(b, "wal_bytes_per_txn"), 12000);
+  EXPECT_NE(Estimate(a, "txn_cpu_us"), 500);
+  EXPECT_GT(b.confidence, a.confidence);
+  bool listed = false;
+  for (const auto& as : b.assumptions) listed |= as.source == "calibration";
+  EXPECT_TRUE(listed);
+  with.calibration["engines"]["sqlite"]["txn_cpu_us"] = -3;
+  auto bad = ParseRequest(request, with);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "--calibration.engines.sqlite.txn_cpu_us");
+}
+
 TEST(Confidence, DropsWithDefaultsRisesWithDetail) {
   Advice bare = AdviseOk(Request({{"db_engine", "pg"}}));
   Advice full = AdviseOk(Request({{"db_engine", "pg"}, {"engine_version", "16"},
