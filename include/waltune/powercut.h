@@ -118,7 +118,7 @@ class PowercutMount {
   std::string mountpoint_;
   std::string control_socket_;
   std::string log_path_;
-  bool own_log_ = false;    // Remove log_path_ at a clean Unmount().
+  bool own_log_ = false;  // Remove log_path_ at a clean Unmount().
   bool cut_failed_ = false;
   pid_t pid_ = -1;  // -1 once reaped.
 };
@@ -126,7 +126,7 @@ class PowercutMount {
 // Sends one control command ("cut", "sync", "stats", "ping") to a running waltune-powercut and
 // returns its reply line (e.g. "ok cut=1 discarded_bytes=..."). Blocks until the command ran.
 Result<std::string> SendControlCommand(const std::string& control_socket,
-                                      const std::string& command);
+                                       const std::string& command);
 
 // Parses a "cut" reply.
 Result<CutStats> ParseCutReply(const std::string& reply);

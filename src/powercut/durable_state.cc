@@ -118,8 +118,8 @@ int DirectoryHasEntries(int root_fd, const std::string& path) {
 DurableState::DurableState(int root_fd, DurableStateOptions options)
     : root_fd_(root_fd), options_(options) {
   std::error_code ec;
-  std::filesystem::remove_all(
-      "/proc/self/fd/" + std::to_string(root_fd_) + "/" + kTrashDirName, ec);
+  std::filesystem::remove_all("/proc/self/fd/" + std::to_string(root_fd_) + "/" + kTrashDirName,
+                              ec);
   if (mkdirat(root_fd_, kTrashDirName, 0700) != 0 && errno != EEXIST) {
     LogError("cannot create", kTrashDirName, errno);
   }
@@ -244,7 +244,7 @@ void DurableState::MarkDurable(InodeState* st, uint64_t offset, uint64_t len, ui
       memory_undo_bytes_ += part.bytes.size();
       return undo.emplace(start, std::move(part)).first;
     };
-    if (r_start < offset) keep(r_start, offset - r_start);  // Before the durable range.
+    if (r_start < offset) keep(r_start, offset - r_start);    // Before the durable range.
     if (r_end > end) it = std::next(keep(end, r_end - end));  // After it.
   }
   if (end > st->durable_size) {
@@ -298,8 +298,7 @@ int DurableState::Truncate(int fd, const std::string& path, off_t size) {
   return 0;
 }
 
-int DurableState::Fallocate(int fd, const std::string& path, int mode, off_t offset,
-                            off_t len) {
+int DurableState::Fallocate(int fd, const std::string& path, int mode, off_t offset, off_t len) {
   const int supported = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE;
   if ((mode & ~supported) != 0) return -EOPNOTSUPP;
   std::unique_lock<std::mutex> lock;
@@ -366,8 +365,7 @@ int DurableState::Mkdir(const std::string& path, mode_t mode, uid_t uid, gid_t g
   return 0;
 }
 
-int DurableState::Mknod(const std::string& path, mode_t mode, dev_t rdev, uid_t uid,
-                        gid_t gid) {
+int DurableState::Mknod(const std::string& path, mode_t mode, dev_t rdev, uid_t uid, gid_t gid) {
   std::lock_guard<std::mutex> g(names_mu_);
   if (mknodat(root_fd_, path.c_str(), mode, rdev) != 0) return -errno;
   if (fchownat(root_fd_, path.c_str(), uid, GroupFor(root_fd_, path, gid), AT_SYMLINK_NOFOLLOW)) {
@@ -553,8 +551,8 @@ bool DurableState::UndoNameOp(const NameOp& op) {
   return true;
 }
 
-int DurableState::RestorePart(InodeState* st, uint64_t offset, const UndoRange& range,
-                              uint64_t at, uint64_t len) {
+int DurableState::RestorePart(InodeState* st, uint64_t offset, const UndoRange& range, uint64_t at,
+                              uint64_t len) {
   uint64_t skip = at - offset;
   if (!range.bytes.empty()) return WriteFully(st->fd, range.bytes.data() + skip, len, at);
   if (range.spill_offset >= 0) {

@@ -57,22 +57,22 @@ struct CutPolicy {
 
 // Outcome of one power cut.
 struct CutResult {
-  uint64_t cut_number = 0;          // 1 for the first cut of this mount.
-  uint64_t discarded_bytes = 0;     // Unsynced bytes overwritten back or truncated away.
-  uint64_t files_restored = 0;      // Inodes whose data was rolled back.
-  uint64_t names_undone = 0;        // Namespace changes undone.
-  uint64_t kept_bytes = 0;          // Unflushed bytes a random cut kept (0 for strict cuts).
-  uint64_t names_kept = 0;          // Pending namespace changes a random cut kept.
-  uint64_t errors = 0;              // Undo steps that failed (see stderr); 0 when all is well.
+  uint64_t cut_number = 0;       // 1 for the first cut of this mount.
+  uint64_t discarded_bytes = 0;  // Unsynced bytes overwritten back or truncated away.
+  uint64_t files_restored = 0;   // Inodes whose data was rolled back.
+  uint64_t names_undone = 0;     // Namespace changes undone.
+  uint64_t kept_bytes = 0;       // Unflushed bytes a random cut kept (0 for strict cuts).
+  uint64_t names_kept = 0;       // Pending namespace changes a random cut kept.
+  uint64_t errors = 0;           // Undo steps that failed (see stderr); 0 when all is well.
   std::vector<std::string> touched_paths;  // Mount-relative paths to invalidate in the kernel.
 };
 
 // What is pending right now (not yet durable).
 struct PendingStats {
   uint64_t cuts = 0;
-  uint64_t dirty_files = 0;      // Inodes with unsynced data or size.
-  uint64_t undo_bytes = 0;       // Durable bytes held to undo overwrites.
-  uint64_t pending_names = 0;    // Namespace changes not yet committed.
+  uint64_t dirty_files = 0;    // Inodes with unsynced data or size.
+  uint64_t undo_bytes = 0;     // Durable bytes held to undo overwrites.
+  uint64_t pending_names = 0;  // Namespace changes not yet committed.
 };
 
 class DurableState {
@@ -146,20 +146,20 @@ class DurableState {
   };
   struct InodeState {
     std::mutex mu;
-    bool dead = false;               // GUARDED_BY(mu): removed from inodes_, look up again.
-    int fd = -1;                     // Own read-write descriptor; keeps the inode alive.
-    uint64_t durable_size = 0;       // GUARDED_BY(mu)
+    bool dead = false;                   // GUARDED_BY(mu): removed from inodes_, look up again.
+    int fd = -1;                         // Own read-write descriptor; keeps the inode alive.
+    uint64_t durable_size = 0;           // GUARDED_BY(mu)
     std::map<uint64_t, UndoRange> undo;  // GUARDED_BY(mu): offset -> durable bytes.
-    std::string path;                // GUARDED_BY(mu): last path seen, for invalidation.
-    int spill_fd = -1;               // GUARDED_BY(mu): unnamed file in the trash dir, or -1.
-    uint64_t spill_end = 0;          // GUARDED_BY(mu): bytes used in the spill file.
-    uint64_t memory_bytes = 0;       // GUARDED_BY(mu): undo bytes held in memory.
+    std::string path;                    // GUARDED_BY(mu): last path seen, for invalidation.
+    int spill_fd = -1;                   // GUARDED_BY(mu): unnamed file in the trash dir, or -1.
+    uint64_t spill_end = 0;              // GUARDED_BY(mu): bytes used in the spill file.
+    uint64_t memory_bytes = 0;           // GUARDED_BY(mu): undo bytes held in memory.
   };
   enum class NameOpKind { kCreated, kTrashed, kRenamed, kExchanged };
   struct NameOp {
     NameOpKind kind;
-    std::string path;      // kCreated/kTrashed: the entry; kRenamed/kExchanged: source.
-    std::string other;     // kTrashed: trash name; kRenamed/kExchanged: destination.
+    std::string path;   // kCreated/kTrashed: the entry; kRenamed/kExchanged: source.
+    std::string other;  // kTrashed: trash name; kRenamed/kExchanged: destination.
     bool is_dir = false;
   };
 
@@ -193,9 +193,9 @@ class DurableState {
   std::unordered_map<InodeKey, std::shared_ptr<InodeState>, InodeKeyHash> inodes_;
 
   std::mutex names_mu_;
-  std::vector<NameOp> journal_;   // GUARDED_BY(names_mu_)
-  uint64_t next_trash_id_ = 0;    // GUARDED_BY(names_mu_)
-  uint64_t cuts_ = 0;             // GUARDED_BY(op_mu_ exclusive)
+  std::vector<NameOp> journal_;  // GUARDED_BY(names_mu_)
+  uint64_t next_trash_id_ = 0;   // GUARDED_BY(names_mu_)
+  uint64_t cuts_ = 0;            // GUARDED_BY(op_mu_ exclusive)
   // Undo bytes kept in memory, all inodes. Ranges of 64 KiB and more, and everything once this
   // passes 256 MiB, go to per-inode spill files on the backing file system instead.
   std::atomic<uint64_t> memory_undo_bytes_{0};

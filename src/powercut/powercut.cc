@@ -63,8 +63,8 @@ std::string NewSocketPath() {
   static std::atomic<int> counter{0};
   const char* tmp = std::getenv("TMPDIR");
   std::string dir = (tmp != nullptr && *tmp != '\0' && std::strlen(tmp) < 60) ? tmp : "/tmp";
-  return dir + "/waltune-powercut-" + std::to_string(getpid()) + "-" +
-         std::to_string(counter++) + ".sock";
+  return dir + "/waltune-powercut-" + std::to_string(getpid()) + "-" + std::to_string(counter++) +
+         ".sock";
 }
 
 // Runs a helper program and waits for it; returns its exit status or -1.
@@ -173,8 +173,7 @@ Status KillProcessTree(pid_t root, std::chrono::milliseconds timeout) {
       char state = ParentAndState(pid).second;
       if (state == 0 || state == 'Z' || state == 'X') break;
       if (std::chrono::steady_clock::now() >= deadline) {
-        return Status::Unavailable("kill", "process " + std::to_string(pid) +
-                                               " survived SIGKILL");
+        return Status::Unavailable("kill", "process " + std::to_string(pid) + " survived SIGKILL");
       }
       kill(pid, SIGKILL);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -196,7 +195,7 @@ bool IsMounted(const std::string& path) {
 }
 
 Result<std::string> SendControlCommand(const std::string& control_socket,
-                                      const std::string& command) {
+                                       const std::string& command) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (control_socket.size() >= sizeof(addr.sun_path)) {
@@ -285,8 +284,8 @@ Result<std::unique_ptr<PowercutMount>> PowercutMount::Mount(const std::string& b
   std::string socket_path = NewSocketPath();
   const bool own_log = options.log_path.empty();
   const std::string log_path = own_log ? socket_path + ".log" : options.log_path;
-  std::vector<std::string> args = {FindBinary(options), *backing, *mnt, "-f",
-                                   "--control=" + socket_path, "-o", "auto_unmount"};
+  std::vector<std::string> args = {FindBinary(options),        *backing, *mnt,          "-f",
+                                   "--control=" + socket_path, "-o",     "auto_unmount"};
   if (options.allow_other) {
     args.push_back("-o");
     args.push_back("allow_other,default_permissions");
@@ -327,8 +326,7 @@ Result<std::unique_ptr<PowercutMount>> PowercutMount::Mount(const std::string& b
       if (own_log) unlink(log_path.c_str());
       return Status::Unavailable(
           args[0], "exited before mounting (status " +
-                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128) + ")" +
-                       tail);
+                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128) + ")" + tail);
     }
     if (SendControlCommand(socket_path, "ping").ok() && IsMounted(*mnt)) return m;
     if (std::chrono::steady_clock::now() >= deadline) {

@@ -39,7 +39,7 @@ struct Handle {
   DIR* dir = nullptr;
   bool synced = false;  // Opened O_SYNC or O_DSYNC: each write is durable on return.
   bool append = false;
-  std::string path;     // Backing-relative path at open time (for cache invalidation).
+  std::string path;  // Backing-relative path at open time (for cache invalidation).
 };
 
 Context* Ctx() { return static_cast<Context*>(fuse_get_context()->private_data); }
@@ -246,8 +246,7 @@ int OpWrite(const char*, const char* buf, size_t size, off_t offset, fuse_file_i
   Context* c = Ctx();
   auto guard = c->state->OpGuard();
   Handle* h = H(fi);
-  return static_cast<int>(
-      c->state->Write(h->fd, h->path, buf, size, offset, h->append, h->synced));
+  return static_cast<int>(c->state->Write(h->fd, h->path, buf, size, offset, h->append, h->synced));
 }
 
 int OpStatfs(const char*, struct statvfs* st) {
@@ -361,11 +360,11 @@ std::string FormatCut(const CutResult& r) {
 
 std::string FormatStats(const PendingStats& s) {
   char buf[256];
-  std::snprintf(buf, sizeof(buf), "ok cuts=%llu dirty_files=%llu undo_bytes=%llu pending_names=%llu",
-                static_cast<unsigned long long>(s.cuts),
-                static_cast<unsigned long long>(s.dirty_files),
-                static_cast<unsigned long long>(s.undo_bytes),
-                static_cast<unsigned long long>(s.pending_names));
+  std::snprintf(
+      buf, sizeof(buf), "ok cuts=%llu dirty_files=%llu undo_bytes=%llu pending_names=%llu",
+      static_cast<unsigned long long>(s.cuts), static_cast<unsigned long long>(s.dirty_files),
+      static_cast<unsigned long long>(s.undo_bytes),
+      static_cast<unsigned long long>(s.pending_names));
   return buf;
 }
 

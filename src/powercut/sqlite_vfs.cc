@@ -93,7 +93,8 @@ int Save(PcFile* f, FileUndo* u, uint64_t offset, uint64_t len) {
   uint64_t end = std::min(offset + len, u->durable_size);
   uint64_t pos = offset;
   auto it = u->undo.upper_bound(pos);
-  if (it != u->undo.begin()) pos = std::max(pos, std::prev(it)->first + std::prev(it)->second.size());
+  if (it != u->undo.begin())
+    pos = std::max(pos, std::prev(it)->first + std::prev(it)->second.size());
   while (pos < end) {
     it = u->undo.lower_bound(pos);
     uint64_t gap_end = it == u->undo.end() ? end : std::min(end, it->first);
@@ -226,9 +227,24 @@ int XShmUnmap(sqlite3_file* file, int delete_flag) {
 
 const sqlite3_io_methods kIoMethods = {
     2,  // No xFetch/xUnfetch: every write must come through xWrite.
-    XClose, XRead, XWrite, XTruncate, XSync, XFileSize, XLock, XUnlock, XCheckReservedLock,
-    XFileControl, XSectorSize, XDeviceCharacteristics, XShmMap, XShmLock, XShmBarrier,
-    XShmUnmap, nullptr, nullptr};
+    XClose,
+    XRead,
+    XWrite,
+    XTruncate,
+    XSync,
+    XFileSize,
+    XLock,
+    XUnlock,
+    XCheckReservedLock,
+    XFileControl,
+    XSectorSize,
+    XDeviceCharacteristics,
+    XShmMap,
+    XShmLock,
+    XShmBarrier,
+    XShmUnmap,
+    nullptr,
+    nullptr};
 
 Impl* Owner(sqlite3_vfs* vfs) { return static_cast<Impl*>(vfs->pAppData); }
 
@@ -236,10 +252,10 @@ int VOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags
   Impl* impl = Owner(vfs);
   PcFile* f = F(file);
   std::memset(f, 0, sizeof(PcFile));
-  const int kTrackedTypes = SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_WAL |
-                            SQLITE_OPEN_SUPER_JOURNAL;
-  bool tracked = name != nullptr && (flags & kTrackedTypes) != 0 &&
-                 (flags & SQLITE_OPEN_DELETEONCLOSE) == 0;
+  const int kTrackedTypes =
+      SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_WAL | SQLITE_OPEN_SUPER_JOURNAL;
+  bool tracked =
+      name != nullptr && (flags & kTrackedTypes) != 0 && (flags & SQLITE_OPEN_DELETEONCLOSE) == 0;
   struct stat sb;
   bool existed = name != nullptr && stat(name, &sb) == 0;
   int rc = impl->real->xOpen(impl->real, name, f->real(), flags, out);

@@ -87,8 +87,8 @@ TEST_F(DurableStateTest, SyncedWriteInsideUnsyncedRangeKeepsOnlyItsBytes) {
 
 TEST_F(DurableStateTest, SyncedWritePastHoleZeroesTheUnsyncedGap) {
   int fd = Durable("f", "base");
-  Write(fd, "gap!", 4);                   // Not durable...
-  Write(fd, "end", 8, /*synced=*/true);   // ...but the size grows past it.
+  Write(fd, "gap!", 4);                  // Not durable...
+  Write(fd, "end", 8, /*synced=*/true);  // ...but the size grows past it.
   state_->Cut();
   EXPECT_EQ(Contents("f"), std::string("base") + std::string(4, '\0') + "end");
   close(fd);
@@ -118,9 +118,9 @@ TEST_F(DurableStateTest, LargeRangesSpillToDiskAndRestore) {
   std::string original;
   for (int i = 0; i < 300000; ++i) original.push_back(static_cast<char>('a' + i % 26));
   int fd = Durable("big", original);
-  Write(fd, std::string(200000, 'X'), 50000);          // Spilled: 64 KiB and more.
+  Write(fd, std::string(200000, 'X'), 50000);                  // Spilled: 64 KiB and more.
   Write(fd, std::string(1000, 'Y'), 100000, /*synced=*/true);  // Splits the spilled range.
-  ASSERT_EQ(state_->Truncate(fd, "", 10), 0);           // The rest of the file spills too.
+  ASSERT_EQ(state_->Truncate(fd, "", 10), 0);                  // The rest of the file spills too.
   CutResult r = state_->Cut();
   std::string expected = original;
   expected.replace(100000, 1000, std::string(1000, 'Y'));

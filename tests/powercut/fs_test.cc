@@ -429,8 +429,8 @@ TEST_F(PowercutFsTest, ConcurrentBlockWritersOnOneFile) {
     }
     for (auto& th : threads) th.join();
   };
-  run_writers(/*sync=*/true, 200);   // Each fsync also covers the others' earlier writes.
-  run_writers(/*sync=*/false, 50);   // Nobody flushes these.
+  run_writers(/*sync=*/true, 200);  // Each fsync also covers the others' earlier writes.
+  run_writers(/*sync=*/false, 50);  // Nobody flushes these.
   Cut();
   auto data = ReadAll(P("shared"));
   ASSERT_TRUE(data.has_value());
@@ -438,8 +438,8 @@ TEST_F(PowercutFsTest, ConcurrentBlockWritersOnOneFile) {
   for (int t = 0; t < kThreads; ++t) {
     std::string expected(kBlock, static_cast<char>('A' + t));
     expected[0] = '9';
-    EXPECT_TRUE(data->substr(t * kBlock, kBlock) == expected) << "block " << t << " starts "
-                                                               << data->substr(t * kBlock, 8);
+    EXPECT_TRUE(data->substr(t * kBlock, kBlock) == expected)
+        << "block " << t << " starts " << data->substr(t * kBlock, 8);
   }
 }
 

@@ -14,8 +14,8 @@ namespace waltune::powercut {
 namespace {
 
 TEST(PowercutLibraryTest, ParsesCutReply) {
-  auto stats = ParseCutReply(
-      "ok cut=3 discarded_bytes=4096 files_restored=2 names_undone=5 errors=0");
+  auto stats =
+      ParseCutReply("ok cut=3 discarded_bytes=4096 files_restored=2 names_undone=5 errors=0");
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->cut_number, 3u);
   EXPECT_EQ(stats->discarded_bytes, 4096u);
@@ -68,7 +68,8 @@ TEST(PowercutLibraryTest, KillProcessTreeReachesChildrenInOtherSessions) {
     _exit(0);
   }
   pid_t grandchild = 0;
-  ASSERT_EQ(read(fds[0], &grandchild, sizeof(grandchild)), static_cast<ssize_t>(sizeof(grandchild)));
+  ASSERT_EQ(read(fds[0], &grandchild, sizeof(grandchild)),
+            static_cast<ssize_t>(sizeof(grandchild)));
   close(fds[0]);
   close(fds[1]);
   for (int i = 0; i < 1000 && getsid(grandchild) != grandchild; ++i) usleep(1000);

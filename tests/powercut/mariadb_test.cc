@@ -106,7 +106,8 @@ std::vector<int64_t> PowercutMariadbTest::RunCuts(int trx_commit, int cuts) {
     // Autocommit inserts; "SELECT id" is printed only after its INSERT was acknowledged.
     std::string script = "seq " + std::to_string(first) + " " + std::to_string(first + 1000000) +
                          " | awk '{print \"INSERT INTO w.t VALUES(\" $1 \", 1); SELECT \" $1 "
-                         "\";\"}' | mariadb --socket=" + sock_ + " -N -B --unbuffered > " + acks;
+                         "\";\"}' | mariadb --socket=" +
+                         sock_ + " -N -B --unbuffered > " + acks;
     loader_ = Spawn({"/bin/sh", "-c", script}, nullptr, log_);
     for (int i = 0; i < 1200 && LastAcked(acks) < first + 300; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -123,11 +124,12 @@ std::vector<int64_t> PowercutMariadbTest::RunCuts(int trx_commit, int cuts) {
     int64_t present = std::stoll(Sql("SELECT count(*) FROM w.t WHERE id BETWEEN " +
                                      std::to_string(first) + " AND " + std::to_string(acked)));
     int64_t lost = acked - first + 1 - present;
-    std::printf("[mariadb trx_commit=%d] cut %d: acked=%lld lost=%lld discarded_bytes=%llu "
-                "names_undone=%llu\n",
-                trx_commit, cut, static_cast<long long>(acked - first + 1), static_cast<long long>(lost),
-                static_cast<unsigned long long>(stats.discarded_bytes),
-                static_cast<unsigned long long>(stats.names_undone));
+    std::printf(
+        "[mariadb trx_commit=%d] cut %d: acked=%lld lost=%lld discarded_bytes=%llu "
+        "names_undone=%llu\n",
+        trx_commit, cut, static_cast<long long>(acked - first + 1), static_cast<long long>(lost),
+        static_cast<unsigned long long>(stats.discarded_bytes),
+        static_cast<unsigned long long>(stats.names_undone));
     result.push_back(lost);
     EXPECT_EQ(Sql("CHECK TABLE w.t").substr(Sql("CHECK TABLE w.t").rfind('\t') + 1), "OK");
     first = std::stoll(Sql("SELECT coalesce(max(id), 0) + 1 FROM w.t"));

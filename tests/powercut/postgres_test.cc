@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <sstream>
 #include <string>
@@ -52,8 +52,8 @@ class PowercutPostgresTest : public MountTest {
   std::string Bin(const std::string& name) const { return std::string(kPgBin) + "/" + name; }
 
   void StartServer() {
-    server_ = Spawn({Bin("postgres"), "-D", data_, "-k", sock_, "-c", "listen_addresses=",
-                     "-c", "synchronous_commit=" + synchronous_commit_, "-c", "fsync=on"},
+    server_ = Spawn({Bin("postgres"), "-D", data_, "-k", sock_, "-c", "listen_addresses=", "-c",
+                     "synchronous_commit=" + synchronous_commit_, "-c", "fsync=on"},
                     pw_, log_);
     ASSERT_GT(server_, 0);
     for (int i = 0; i < 1200; ++i) {  // Up to 2 min: recovery replays through FUSE.
@@ -61,8 +61,7 @@ class PowercutPostgresTest : public MountTest {
         return;
       }
       int status = 0;
-      ASSERT_NE(waitpid(server_, &status, WNOHANG), server_)
-          << "postgres exited; see " << log_;
+      ASSERT_NE(waitpid(server_, &status, WNOHANG), server_) << "postgres exited; see " << log_;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     FAIL() << "postgres did not become ready; see " << log_;
@@ -74,8 +73,8 @@ class PowercutPostgresTest : public MountTest {
   }
 
   void InitDb() {
-    ASSERT_EQ(
-        Wait(Spawn({Bin("initdb"), "-D", data_, "-A", "trust", "-U", "postgres"}, pw_, log_)), 0)
+    ASSERT_EQ(Wait(Spawn({Bin("initdb"), "-D", data_, "-A", "trust", "-U", "postgres"}, pw_, log_)),
+              0)
         << "initdb failed; see " << log_;
   }
 
@@ -113,8 +112,9 @@ std::vector<int64_t> PowercutPostgresTest::RunLossCuts(const std::string& synchr
     std::string acks = root_ + "/acks" + std::to_string(cut);
     std::string script = "seq " + std::to_string(first) + " " + std::to_string(first + 1000000) +
                          " | awk '{print \"INSERT INTO w VALUES(\" $1 \"); SELECT \" $1 "
-                         "\";\"}' | stdbuf -oL " + Bin("psql") + " -X -q -At -h " + sock_ +
-                         " -U postgres -d postgres > " + acks;
+                         "\";\"}' | stdbuf -oL " +
+                         Bin("psql") + " -X -q -At -h " + sock_ + " -U postgres -d postgres > " +
+                         acks;
     bench_ = Spawn({"/bin/sh", "-c", script}, nullptr, log_);
     for (int i = 0; i < 1200 && LastAcked(acks) < first + 500; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -130,11 +130,11 @@ std::vector<int64_t> PowercutPostgresTest::RunLossCuts(const std::string& synchr
     int64_t present = std::stoll(Sql("SELECT count(*) FROM w WHERE id BETWEEN " +
                                      std::to_string(first) + " AND " + std::to_string(acked)));
     int64_t lost = acked - first + 1 - present;
-    std::printf("[postgres synchronous_commit=%s] cut %d: acked=%lld lost=%lld "
-                "discarded_bytes=%llu\n",
-                synchronous_commit.c_str(), cut, static_cast<long long>(acked - first + 1),
-                static_cast<long long>(lost),
-                static_cast<unsigned long long>(stats.discarded_bytes));
+    std::printf(
+        "[postgres synchronous_commit=%s] cut %d: acked=%lld lost=%lld "
+        "discarded_bytes=%llu\n",
+        synchronous_commit.c_str(), cut, static_cast<long long>(acked - first + 1),
+        static_cast<long long>(lost), static_cast<unsigned long long>(stats.discarded_bytes));
     result.push_back(lost);
     first = std::stoll(Sql("SELECT coalesce(max(id), 0) + 1 FROM w"));
   }
@@ -144,8 +144,7 @@ std::vector<int64_t> PowercutPostgresTest::RunLossCuts(const std::string& synchr
 TEST_F(PowercutPostgresTest, RecoversConsistentlyAfterEveryCut) {
   InitDb();
   StartServer();
-  ASSERT_EQ(Wait(Spawn({Bin("pgbench"), "-i", "-s", "1", "-h", sock_, "-U", "postgres",
-                        "postgres"},
+  ASSERT_EQ(Wait(Spawn({Bin("pgbench"), "-i", "-s", "1", "-h", sock_, "-U", "postgres", "postgres"},
                        nullptr, log_)),
             0);
   const char* kBalances =
@@ -156,9 +155,9 @@ TEST_F(PowercutPostgresTest, RecoversConsistentlyAfterEveryCut) {
   for (int cut = 1; cut <= 3; ++cut) {
     int64_t before = std::stoll(Sql("SELECT count(*) FROM pgbench_history"));
     // -n: no vacuum/truncate at start, so history keeps every transaction.
-    bench_ = Spawn({Bin("pgbench"), "-n", "-c", "4", "-T", "600", "-h", sock_, "-U",
-                    "postgres", "postgres"},
-                   nullptr, log_);
+    bench_ = Spawn(
+        {Bin("pgbench"), "-n", "-c", "4", "-T", "600", "-h", sock_, "-U", "postgres", "postgres"},
+        nullptr, log_);
     for (int i = 0; i < 600; ++i) {  // Let at least 300 transactions commit under load.
       std::string n = Sql("SELECT count(*) FROM pgbench_history");
       if (!n.empty() && std::isdigit(n[0]) && std::stoll(n) >= before + 300) break;
@@ -173,17 +172,18 @@ TEST_F(PowercutPostgresTest, RecoversConsistentlyAfterEveryCut) {
     ASSERT_TRUE(cut_result.ok()) << cut_result.status().ToString();
     CutStats stats = *cut_result;
     EXPECT_EQ(stats.errors, 0u);
-    std::printf("[postgres] cut %d: discarded_bytes=%llu kept_bytes=%llu files_restored=%llu "
-                "names_undone=%llu\n",
-                cut, static_cast<unsigned long long>(stats.discarded_bytes),
-                static_cast<unsigned long long>(stats.kept_bytes),
-                static_cast<unsigned long long>(stats.files_restored),
-                static_cast<unsigned long long>(stats.names_undone));
+    std::printf(
+        "[postgres] cut %d: discarded_bytes=%llu kept_bytes=%llu files_restored=%llu "
+        "names_undone=%llu\n",
+        cut, static_cast<unsigned long long>(stats.discarded_bytes),
+        static_cast<unsigned long long>(stats.kept_bytes),
+        static_cast<unsigned long long>(stats.files_restored),
+        static_cast<unsigned long long>(stats.names_undone));
     EXPECT_GT(stats.discarded_bytes, 0u);  // There was unflushed data to lose.
     StartServer();
     std::string balances = Sql(kBalances);
-    std::printf("[postgres] after cut %d: balances %s, history rows %s\n", cut,
-                balances.c_str(), Sql("SELECT count(*) FROM pgbench_history").c_str());
+    std::printf("[postgres] after cut %d: balances %s, history rows %s\n", cut, balances.c_str(),
+                Sql("SELECT count(*) FROM pgbench_history").c_str());
     std::istringstream in(balances);
     std::string a, t, b, h;
     in >> a >> t >> b >> h;

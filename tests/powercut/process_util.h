@@ -10,14 +10,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <utility>
-#include <chrono>
-#include <cstdio>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "waltune/powercut.h"
@@ -38,8 +38,8 @@ inline pid_t Spawn(const std::vector<std::string>& args, const passwd* pw, const
       dup2(fileno(f), 1);
       dup2(fileno(f), 2);
     }
-    if (pw != nullptr && (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 ||
-                          setuid(pw->pw_uid) != 0)) {
+    if (pw != nullptr &&
+        (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)) {
       _exit(126);
     }
     execv(argv[0], argv.data());

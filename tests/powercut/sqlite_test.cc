@@ -21,8 +21,8 @@ namespace {
 struct Round {
   int64_t first_acked = 0;  // Acknowledged ids are first_acked .. first_acked + acked - 1.
   int64_t acked = 0;
-  int64_t lost = 0;         // Acknowledged but missing after the cut.
-  std::string integrity;    // PRAGMA integrity_check after recovery ("ok").
+  int64_t lost = 0;       // Acknowledged but missing after the cut.
+  std::string integrity;  // PRAGMA integrity_check after recovery ("ok").
   CutStats cut;
 };
 
@@ -107,8 +107,7 @@ class PowercutSqliteTest : public MountTest {
     close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFSIGNALED(status)) << "writer exited early with status "
-                                     << WEXITSTATUS(status);
+    EXPECT_TRUE(WIFSIGNALED(status)) << "writer exited early with status " << WEXITSTATUS(status);
     auto cut = mount_->Cut(cut_seed);
     EXPECT_TRUE(cut.ok()) << cut.status().ToString();
     if (cut.ok()) round.cut = *cut;
@@ -121,10 +120,9 @@ class PowercutSqliteTest : public MountTest {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(Db().c_str(), &db), SQLITE_OK);
     round->integrity = QueryText(db, "PRAGMA integrity_check");
-    std::string present =
-        QueryText(db, "SELECT count(*) FROM t WHERE id BETWEEN " +
-                          std::to_string(round->first_acked) + " AND " +
-                          std::to_string(round->first_acked + round->acked - 1));
+    std::string present = QueryText(db, "SELECT count(*) FROM t WHERE id BETWEEN " +
+                                            std::to_string(round->first_acked) + " AND " +
+                                            std::to_string(round->first_acked + round->acked - 1));
     round->lost = round->acked - std::stoll(present.empty() ? "0" : present);
     sqlite3_close(db);
     ASSERT_TRUE(mount_->Sync().ok());  // Next round starts from a clean, durable state.
@@ -149,13 +147,13 @@ class PowercutSqliteTest : public MountTest {
     std::vector<Round> result;
     for (int i = 0; i < rounds; ++i) {
       Round r = RunRound(pragmas, commits, random_cuts ? static_cast<uint32_t>(i + 1) : 0);
-      std::printf("[%s] cut %d: acked=%lld lost=%lld discarded_bytes=%llu kept_bytes=%llu "
-                  "names_undone=%llu integrity=%s\n",
-                  label.c_str(), i + 1, static_cast<long long>(r.acked),
-                  static_cast<long long>(r.lost),
-                  static_cast<unsigned long long>(r.cut.discarded_bytes),
-                  static_cast<unsigned long long>(r.cut.kept_bytes),
-                  static_cast<unsigned long long>(r.cut.names_undone), r.integrity.c_str());
+      std::printf(
+          "[%s] cut %d: acked=%lld lost=%lld discarded_bytes=%llu kept_bytes=%llu "
+          "names_undone=%llu integrity=%s\n",
+          label.c_str(), i + 1, static_cast<long long>(r.acked), static_cast<long long>(r.lost),
+          static_cast<unsigned long long>(r.cut.discarded_bytes),
+          static_cast<unsigned long long>(r.cut.kept_bytes),
+          static_cast<unsigned long long>(r.cut.names_undone), r.integrity.c_str());
       result.push_back(r);
     }
     return result;

@@ -58,11 +58,11 @@ class SqliteVfsTest : public ::testing::Test {
 
   // Creates the table durably, then for each of "cuts" rounds commits "commits" rows, cuts,
   // closes the dead connection and counts lost acknowledged rows. Returns lost per round.
-  std::vector<int> Rounds(const std::string& mode, const std::string& sync, int cuts,
-                          int commits) {
+  std::vector<int> Rounds(const std::string& mode, const std::string& sync, int cuts, int commits) {
     db_ = Open();
-    EXPECT_TRUE(Exec(db_, "PRAGMA journal_mode=" + mode + "; PRAGMA synchronous=FULL; "
-                          "CREATE TABLE t(id INTEGER PRIMARY KEY, pad BLOB)"));
+    EXPECT_TRUE(Exec(db_, "PRAGMA journal_mode=" + mode +
+                              "; PRAGMA synchronous=FULL; "
+                              "CREATE TABLE t(id INTEGER PRIMARY KEY, pad BLOB)"));
     sqlite3_close_v2(db_);
     std::vector<int> lost;
     int next = 1;
@@ -71,8 +71,8 @@ class SqliteVfsTest : public ::testing::Test {
       EXPECT_TRUE(Exec(db_, "PRAGMA journal_mode=" + mode + "; PRAGMA synchronous=" + sync));
       int first = next;
       for (int i = 0; i < commits; ++i, ++next) {
-        EXPECT_TRUE(Exec(db_, "INSERT INTO t VALUES(" + std::to_string(next) +
-                                  ", randomblob(200))"));
+        EXPECT_TRUE(
+            Exec(db_, "INSERT INTO t VALUES(" + std::to_string(next) + ", randomblob(200))"));
       }
       auto cut = vfs_->Cut();
       EXPECT_TRUE(cut.ok()) << cut.status().ToString();
@@ -80,9 +80,9 @@ class SqliteVfsTest : public ::testing::Test {
       sqlite3_close_v2(db_);
       db_ = Open();
       EXPECT_EQ(Query(db_, "PRAGMA integrity_check"), "ok");
-      int present = std::stoi(Query(db_, "SELECT count(*) FROM t WHERE id BETWEEN " +
-                                             std::to_string(first) + " AND " +
-                                             std::to_string(next - 1)));
+      int present =
+          std::stoi(Query(db_, "SELECT count(*) FROM t WHERE id BETWEEN " + std::to_string(first) +
+                                   " AND " + std::to_string(next - 1)));
       lost.push_back(commits - present);
       next = std::stoi(Query(db_, "SELECT coalesce(max(id), 0) + 1 FROM t"));
       std::printf("[vfs %s/%s] cut %d: acked=%d lost=%d discarded_bytes=%llu\n", mode.c_str(),
@@ -120,12 +120,14 @@ TEST_F(SqliteVfsTest, WalOffLosesAcknowledgedCommits) {
 
 TEST_F(SqliteVfsTest, OpenTransactionAtCutIsRolledBack) {
   db_ = Open();
-  ASSERT_TRUE(Exec(db_, "PRAGMA journal_mode=DELETE; PRAGMA cache_size=1; "
-                        "CREATE TABLE t(id INTEGER PRIMARY KEY, pad BLOB); "
-                        "INSERT INTO t VALUES(1, 'kept')"));
+  ASSERT_TRUE(Exec(db_,
+                   "PRAGMA journal_mode=DELETE; PRAGMA cache_size=1; "
+                   "CREATE TABLE t(id INTEGER PRIMARY KEY, pad BLOB); "
+                   "INSERT INTO t VALUES(1, 'kept')"));
   // A big transaction spills pages into the database file before it commits.
-  ASSERT_TRUE(Exec(db_, "BEGIN; WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i+1 FROM n "
-                        "WHERE i < 3000) INSERT INTO t SELECT i, randomblob(500) FROM n"));
+  ASSERT_TRUE(Exec(db_,
+                   "BEGIN; WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i+1 FROM n "
+                   "WHERE i < 3000) INSERT INTO t SELECT i, randomblob(500) FROM n"));
   auto cut = vfs_->Cut();
   ASSERT_TRUE(cut.ok());
   sqlite3_close_v2(db_);
