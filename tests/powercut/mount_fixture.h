@@ -71,6 +71,7 @@ class MountTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!FuseAvailable()) GTEST_SKIP() << "/dev/fuse is not usable here";
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (allow_other mounts, chown to server users)";
     std::string tmpl = (std::filesystem::temp_directory_path() / "powercut-test-XXXXXX").string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     root_ = tmpl;
