@@ -29,9 +29,9 @@ for lat in $latencies; do
       label="+${lat} us"
     fi
     out="$("$waltune" "${args[@]}")" || { echo "| $label | $c | run failed | | | | | | |"; continue; }
-    jq -r --arg label "$label" '
+    jq -r --arg lbl "$label" '
       def r(n): if . == null then "-" else (. * pow(10; n) | round / pow(10; n) | tostring) end;
-      [ $label, (.clients|tostring), (.predicted.tps|r(0)), (.measured.tps|r(0)),
+      [ $lbl, (.clients|tostring), (.predicted.tps|r(0)), (.measured.tps|r(0)),
         (if .predicted.tps then (.measured.tps / .predicted.tps | r(2)) else "-" end),
         (.measured.commit_latency_p50_ms|r(3)), (.measured.commit_latency_p99_ms|r(3)),
         (.measured.native_flush_p50_us|r(0)),

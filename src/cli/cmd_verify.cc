@@ -136,6 +136,14 @@ Result<VerifyPlan> PlanFromRequest(const VerifyCliOptions& opt, RunConditions* r
                 static_cast<unsigned long long>(run->payload_bytes));
   p.prediction_source = src;
   for (const std::string& w : advice.warnings) p.notes.push_back("advice warning: " + w);
+  p.notes.push_back("advice: " + advice.improvement);
+  for (const Estimate& e : advice.estimates) {
+    if (e.name.find("flush") != std::string::npos || e.name.find("ceiling") != std::string::npos) {
+      char buf[96];
+      std::snprintf(buf, sizeof(buf), "%s = %.6g %s", e.name.c_str(), e.value, e.unit.c_str());
+      p.notes.push_back(std::string("advice estimate: ") + buf);
+    }
+  }
   return p;
 }
 

@@ -78,6 +78,23 @@ std::vector<pid_t> AllPids() {
   return pids;
 }
 
+// `root` and every live process below it (by parent pid), found by repeated /proc scans.
+std::vector<pid_t> TreeOf(pid_t root) {
+  std::vector<std::pair<pid_t, pid_t>> parent_of;  // (pid, ppid)
+  for (pid_t pid : AllPids()) {
+    std::vector<std::string> f = StatFields(pid);
+    if (f.size() < 2 || f[0] == "Z" || f[0] == "X") continue;
+    parent_of.emplace_back(pid, static_cast<pid_t>(std::atoi(f[1].c_str())));
+  }
+  std::vector<pid_t> tree = {root};
+  for (size_t i = 0; i < tree.size(); ++i) {
+    for (const auto& [pid, ppid] : parent_of) {
+      if (ppid == tree[i]) tree.push_back(pid);
+    }
+  }
+  return tree;
+}
+
 }  // namespace
 
 double NowSeconds() {
@@ -263,14 +280,26 @@ bool GroupAlive(pid_t pgid) {
 }
 
 Status KillGroupAndReap(pid_t pgid, double timeout_s) {
+  // PostgreSQL backends call setsid(), so they leave the postmaster's group: stop the leader
+  // (no more forks), collect its descendants, then SIGKILL the group and every descendant.
+  kill(pgid, SIGSTOP);
+  std::vector<pid_t> tree = TreeOf(pgid);
   kill(-pgid, SIGKILL);
-  kill(pgid, SIGKILL);
+  for (pid_t pid : tree) kill(pid, SIGKILL);
   int st = 0;
   bool reaped = WaitChild(pgid, timeout_s, &st);
   const double deadline = NowSeconds() + timeout_s;
   // The old PID must be gone from /proc, and so must the group's other members (PostgreSQL
   // backends refuse to let a new postmaster attach while they hold the old shared memory).
-  while (access(("/proc/" + std::to_string(pgid)).c_str(), F_OK) == 0 || GroupAlive(pgid)) {
+  auto any_alive = [&tree]() {
+    for (pid_t pid : tree) {
+      std::vector<std::string> f = StatFields(pid);
+      if (!f.empty() && f[0] != "Z" && f[0] != "X") return true;
+    }
+    return false;
+  };
+  while (access(("/proc/" + std::to_string(pgid)).c_str(), F_OK) == 0 || GroupAlive(pgid) ||
+         any_alive()) {
     if (NowSeconds() > deadline) {
       return Status::Unavailable("kill", "process group " + std::to_string(pgid) +
                                              " still alive after SIGKILL");
@@ -305,11 +334,14 @@ std::vector<pid_t> ProcessesMentioning(const std::string& path) {
 
 double GroupCpuSeconds(pid_t pgid) {
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::vector<pid_t> tree = TreeOf(pgid);
   double total = 0;
   for (pid_t pid : AllPids()) {
     std::vector<std::string> f = StatFields(pid);
-    if (f.size() < 13 || std::atoi(f[2].c_str()) != pgid) continue;
-    total += (std::atof(f[11].c_str()) + std::atof(f[12].c_str())) / ticks;
+    if (f.size() < 13) continue;
+    bool member = std::atoi(f[2].c_str()) == pgid ||
+                  std::find(tree.begin(), tree.end(), pid) != tree.end();
+    if (member) total += (std::atof(f[11].c_str()) + std::atof(f[12].c_str())) / ticks;
   }
   return total;
 }

@@ -45,8 +45,9 @@ Status RunAndWait(const SpawnOptions& options, double timeout_s);
 void RegisterGroup(pid_t pgid);
 void UnregisterGroup(pid_t pgid);
 
-// SIGKILL to the whole group `pgid`, waitpid(pgid) (it must be our child), then waits until
-// /proc/pgid and every member of the group are gone. Unregisters the group.
+// SIGKILL to the whole group `pgid` and every descendant of its leader (PostgreSQL backends
+// leave the group with setsid), waitpid(pgid) (it must be our child), then waits until
+// /proc/pgid, every member of the group and every descendant are gone. Unregisters the group.
 Status KillGroupAndReap(pid_t pgid, double timeout_s);
 
 // Non-blocking: true when the child `pid` has exited (and reaps it, storing its wait status).
@@ -61,7 +62,7 @@ bool GroupAlive(pid_t pgid);
 // Pids of processes whose command line or cwd mentions `path` (for leak checks in tests).
 std::vector<pid_t> ProcessesMentioning(const std::string& path);
 
-// Sum of user+system CPU time of every process in group `pgid`. Unit: s.
+// Sum of user+system CPU time of every process in group `pgid` or below its leader. Unit: s.
 double GroupCpuSeconds(pid_t pgid);
 
 // Human description of a wait status ("exit 1", "signal 9").

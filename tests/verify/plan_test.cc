@@ -49,7 +49,7 @@ TEST(RunStorage, EmulatedLatencyAddsToTheNativeFlush) {
   StorageSpec s = RunStorage(r);
   EXPECT_EQ(s.flush_p50_us, 8150);
   EXPECT_EQ(s.flush_p99_us, 8400);
-  EXPECT_EQ(s.storage_class, StorageClass::kHdd);
+  EXPECT_EQ(s.storage_class, StorageClass::kSataSsd);  // the device's IOPS stay an SSD's
   EXPECT_TRUE(s.measured);
   r.flush_latency_emulated_us = 0;
   EXPECT_EQ(RunStorage(r).flush_p50_us, 150);
