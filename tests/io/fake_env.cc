@@ -54,6 +54,9 @@ Status FakeEnv::DoWrite(const std::string& path, const FileOptions& o, uint64_t 
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (++writes_ == fail_write_number) return Status::IOError(path, "No space left on device");
+    if (o.direct && refuse_direct_writes) {
+      return Status::Unavailable(path, "O_DIRECT write refused by the file system (EINVAL)");
+    }
     FileState& f = files_.at(path);
     FakeOp op{FakeOp::Kind::kWrite, path, offset, n, o.dsync, o.direct, offset + n > f.size_bytes};
     if (op.grew_file) {

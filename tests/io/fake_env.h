@@ -36,6 +36,8 @@ class FakeEnv : public Env {
   int fail_write_number = 0;
   // O_DIRECT opens fail with Unavailable, as tmpfs did before Linux 6.6.
   bool refuse_direct = false;
+  // O_DIRECT opens succeed but writes fail with Unavailable (file systems that check late).
+  bool refuse_direct_writes = false;
   // Creating files fails with "Permission denied" (a directory the user cannot write).
   bool refuse_create = false;
   // Store file contents (for checking what the group-commit log wrote).

@@ -203,6 +203,18 @@ TEST_F(FsyncProbeTest, DirectIoRefusedIsReportedNotFatal) {
   EXPECT_EQ(j["sync_methods"]["open_datasync_direct"]["supported"], false);
 }
 
+TEST_F(FsyncProbeTest, DirectWriteRefusedAfterOpenIsReportedNotFatal) {
+  env_.refuse_direct_writes = true;
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const SyncMethodResult& direct = Method(p->sync_methods, kOpenDatasyncDirect);
+  EXPECT_FALSE(direct.supported);
+  EXPECT_EQ(direct.stats.ops, 0u);
+  EXPECT_NE(direct.note.find("O_DIRECT write refused"), std::string::npos);
+  EXPECT_EQ(p->recommended_sync_method, kOpenDatasync);
+  EXPECT_TRUE(env_.ExistingFiles().empty());
+}
+
 TEST_F(FsyncProbeTest, WritesOnlyItsOwnFilesInTheDirectoryAndRemovesThem) {
   auto p = RunProbe(&env_, options_);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
