@@ -1,6 +1,7 @@
 // `waltune verify --engine sqlite|postgresql|mariadb [--request REQ.json | --advice ADVICE.json]
 //                [--durability strict|standard|relaxed] [--clients N] [--seconds S]
-//                [--crashes K] [--flush-latency-us X] [--calibrate FILE] [--format json|text]`
+//                [--crashes K] [--flush-latency-us X] [--calibrate FILE] [--calibration FILE]
+//                [--format json|text]`
 #include <unistd.h>
 
 #include <filesystem>
@@ -25,6 +26,7 @@ struct VerifyCliOptions {
   std::string advice_path;
   std::string durability;
   std::string calibrate_path;
+  std::string calibration_path;
   std::string format = "json";
   std::string preload;
   std::string workdir;
@@ -111,7 +113,13 @@ Result<nlohmann::json> BuildRequest(const VerifyCliOptions& opt) {
 Result<VerifyPlan> PlanFromRequest(const VerifyCliOptions& opt, RunConditions* run) {
   auto req = BuildRequest(opt);
   if (!req.ok()) return req.status();
-  auto scenario = ParseRequest(*req);
+  ParseOptions parse;
+  if (!opt.calibration_path.empty()) {
+    auto cal = ReadJson(opt.calibration_path, "--calibration");
+    if (!cal.ok()) return cal.status();
+    parse.calibration = *cal;
+  }
+  auto scenario = ParseRequest(*req, parse);
   if (!scenario.ok()) return scenario.status();
   auto engine = EngineFromScenario(scenario->engine);
   if (!engine.ok()) return engine.status();
@@ -135,6 +143,7 @@ Result<VerifyPlan> PlanFromRequest(const VerifyCliOptions& opt, RunConditions* r
                 run->clients, run->cpu_cores, s.storage.name.c_str(),
                 static_cast<unsigned long long>(run->payload_bytes));
   p.prediction_source = src;
+  if (s.calibration.present) p.prediction_source += ", calibrated by " + opt.calibration_path;
   for (const std::string& w : advice.warnings) p.notes.push_back("advice warning: " + w);
   p.notes.push_back("advice: " + advice.improvement);
   for (const Estimate& e : advice.estimates) {
@@ -263,6 +272,8 @@ void SetupVerify(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   sub->add_option("--calibrate", opt->calibrate_path,
                   "write/update this calibration JSON with the measured numbers");
+  sub->add_option("--calibration", opt->calibration_path,
+                  "calibration JSON for the prediction (as `advise --calibration`)");
   sub->add_option("--format", opt->format, "json (default) or text")
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();

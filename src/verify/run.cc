@@ -305,6 +305,9 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   report.applied_settings = plan.settings;
   report.scope_note = kScopeNote;
 
+  // The shared counters must outlive the target: its destructor stops the clients through them.
+  Result<std::unique_ptr<SharedLoad>> shared = SharedLoad::Create(options.clients);
+  if (!shared.ok()) return shared.status();
   std::unique_ptr<Target> target = verify::MakeTarget(options);
   progress.Show("setting up " + report.engine, 0, 0);
   WALTUNE_RETURN_IF_ERROR(target->Setup(plan.settings));
@@ -314,8 +317,6 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
     report.native_flush_p50_us = flush->first;
     report.native_flush_p99_us = flush->second;
   }
-  Result<std::unique_ptr<SharedLoad>> shared = SharedLoad::Create(options.clients);
-  if (!shared.ok()) return shared.status();
   std::vector<ClientLedger> ledgers(options.clients);
 
   Result<MeasureResult> m = MeasurePhase(target.get(), shared->get(), options, &ledgers, &progress);
