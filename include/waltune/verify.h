@@ -9,6 +9,7 @@
 #define WALTUNE_VERIFY_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ enum class VerifyEngine { kSQLite, kPostgreSQL, kMariaDB };
 const char* VerifyEngineName(VerifyEngine engine);  // "sqlite", "postgresql", "mariadb"
 // Accepts sqlite/sqlite3, postgresql/postgres/pg, mariadb. InvalidArgument otherwise.
 Result<VerifyEngine> ParseVerifyEngine(const std::string& text);
+
+struct VerifyPlan;
 
 struct VerifyOptions {
   VerifyEngine engine = VerifyEngine::kSQLite;
@@ -50,6 +53,10 @@ struct VerifyOptions {
   uint64_t seed = 1;
   // Prints phase, elapsed time and live tps to stderr (the CLI sets it when stderr is a tty).
   bool progress = false;
+  // Optional: recomputes the predictions for the native flush latency measured in the
+  // instance's dir just before and just after the throughput phase (p50, p99; Unit: us). The settings already applied stay; only the
+  // predicted numbers of the returned plan are used. Null: the plan's predictions stand.
+  std::function<Result<VerifyPlan>(double flush_p50_us, double flush_p99_us)> repredict;
 };
 
 // What to apply and what was predicted for these run conditions.
@@ -112,8 +119,11 @@ struct VerifyReport {
   std::optional<double> wal_bytes_per_txn;
   std::optional<uint64_t> checkpoints;  // during the measurement
   std::optional<double> txn_cpu_us;     // client + engine CPU per commit
-  double native_flush_p50_us = 0;       // fdatasync of 8 KiB in the instance dir
+  // fdatasync of 8 KiB in the instance dir: 50 flushes just before and 50 just after the
+  // throughput phase (co-tenant noise around the run, not the engine's own flushes).
+  double native_flush_p50_us = 0;
   double native_flush_p99_us = 0;
+  int native_flush_samples = 0;
 
   std::vector<CrashResult> crashes;
   std::vector<Verdict> verdicts;

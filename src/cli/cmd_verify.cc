@@ -219,6 +219,15 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   vo.keep_dir = opt.keep;
   vo.seed = opt.seed;
   vo.progress = isatty(STDERR_FILENO) == 1;
+  if (opt.advice_path.empty()) {
+    // Predict again for the flush latency the engine really saw during the load.
+    vo.repredict = [opt, run](double p50_us, double p99_us) {
+      RunConditions during = run;
+      during.native_flush_p50_us = p50_us;
+      during.native_flush_p99_us = p99_us;
+      return PlanFromRequest(opt, &during);
+    };
+  }
 
   InstallCleanupSignalHandlers();
   auto report = RunVerify(vo, *plan);

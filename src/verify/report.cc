@@ -86,7 +86,8 @@ Json ReportToJson(const VerifyReport& r) {
                                          return a + c.lost_commits;
                                        })},
       {"native_flush_p50_us", Round(r.native_flush_p50_us, 1)},
-      {"native_flush_p99_us", Round(r.native_flush_p99_us, 1)}};
+      {"native_flush_p99_us", Round(r.native_flush_p99_us, 1)},
+      {"native_flush_samples", r.native_flush_samples}};
   Json crashes = Json::array();
   for (const CrashResult& c : r.crashes) {
     Json cj = {{"kind", c.kind},

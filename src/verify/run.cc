@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <tuple>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -108,6 +110,12 @@ void CloseEpoch(const SharedLoad& shared, std::vector<ClientLedger>* ledgers) {
     if (attempted > acked && attempted > l.attempted_through) l.in_doubt.push_back(attempted);
     l.attempted_through = attempted;
   }
+}
+
+std::pair<double, double> P50P99(std::vector<double> us) {
+  std::sort(us.begin(), us.end());
+  size_t i99 = std::min(us.size() - 1, static_cast<size_t>(std::ceil(0.99 * us.size())) - 1);
+  return {Median(us), us[i99]};
 }
 
 struct MeasureResult {
@@ -253,7 +261,9 @@ Result<VerifyEngine> ParseVerifyEngine(const std::string& text) {
                                                  "' (sqlite, postgresql or mariadb)");
 }
 
-Result<std::pair<double, double>> MeasureFlushLatencyUs(const std::string& dir, int flushes) {
+namespace {
+// 8 KiB overwrite + fdatasync of a preallocated file in `dir`, `flushes` times. Unit: us.
+Result<std::vector<double>> FlushSamplesUs(const std::string& dir, int flushes) {
   std::string path = dir + "/flush-probe.tmp";
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status::IOError("open " + path, std::strerror(errno));
@@ -280,9 +290,14 @@ Result<std::pair<double, double>> MeasureFlushLatencyUs(const std::string& dir, 
   close(fd);
   unlink(path.c_str());
   if (!s.ok()) return s;
-  std::sort(us.begin(), us.end());
-  double p99 = us[std::min(us.size() - 1, static_cast<size_t>(std::ceil(0.99 * us.size())) - 1)];
-  return std::make_pair(Median(us), p99);
+  return us;
+}
+}  // namespace
+
+Result<std::pair<double, double>> MeasureFlushLatencyUs(const std::string& dir, int flushes) {
+  Result<std::vector<double>> us = FlushSamplesUs(dir, flushes);
+  if (!us.ok()) return us.status();
+  return P50P99(*us);
 }
 
 Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& plan) {
@@ -312,11 +327,11 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   progress.Show("setting up " + report.engine, 0, 0);
   WALTUNE_RETURN_IF_ERROR(target->Setup(plan.settings));
   report.engine_version = target->version();
-  Result<std::pair<double, double>> flush = MeasureFlushLatencyUs(target->dir(), 50);
-  if (flush.ok()) {
-    report.native_flush_p50_us = flush->first;
-    report.native_flush_p99_us = flush->second;
-  }
+  // Flush latency around the throughput phase (before and after, not during it: during the
+  // load the probe would queue behind the engine's own flushes, which the model accounts for).
+  Result<std::vector<double>> flush_before = FlushSamplesUs(target->dir(), 50);
+  std::vector<double> flush_us;
+  if (flush_before.ok()) flush_us = *flush_before;
   std::vector<ClientLedger> ledgers(options.clients);
 
   Result<MeasureResult> m = MeasurePhase(target.get(), shared->get(), options, &ledgers, &progress);
@@ -328,6 +343,35 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   report.wal_bytes_per_txn = m->wal_bytes_per_txn;
   report.checkpoints = m->checkpoints;
   report.txn_cpu_us = m->txn_cpu_us;
+  Result<std::vector<double>> flush_after = FlushSamplesUs(target->dir(), 50);
+  if (flush_after.ok()) flush_us.insert(flush_us.end(), flush_after->begin(), flush_after->end());
+  if (!flush_us.empty()) {
+    std::tie(report.native_flush_p50_us, report.native_flush_p99_us) = P50P99(flush_us);
+    report.native_flush_samples = static_cast<int>(flush_us.size());
+  }
+  if (options.repredict && !flush_us.empty()) {
+    Result<VerifyPlan> again =
+        options.repredict(report.native_flush_p50_us, report.native_flush_p99_us);
+    if (again.ok()) {
+      char note[200];
+      std::snprintf(note, sizeof(note),
+                    "predictions recomputed for the flush latency measured around the load "
+                    "(p50 %.0f us over %d samples); before the run they were tps %.0f, recovery "
+                    "%.2f s",
+                    report.native_flush_p50_us, report.native_flush_samples,
+                    report.plan.predicted_tps.value_or(0),
+                    report.plan.predicted_recovery_time_s.value_or(0));
+      report.plan.notes.push_back(note);
+      report.plan.predicted_tps = again->predicted_tps;
+      report.plan.predicted_recovery_time_s = again->predicted_recovery_time_s;
+      report.plan.predicted_loss_window_ms = again->predicted_loss_window_ms;
+      if (!again->prediction_source.empty()) {
+        report.plan.prediction_source = again->prediction_source;
+      }
+    } else {
+      report.plan.notes.push_back("re-prediction failed: " + again.status().ToString());
+    }
+  }
 
   std::mt19937_64 rng(options.seed);
   std::uniform_real_distribution<double> pick(options.crash_after_min_s, options.crash_after_max_s);
@@ -343,11 +387,11 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   progress.Done();
 
   ClaimInputs in;
-  in.durability = plan.durability;
-  in.predicted_tps = plan.predicted_tps;
-  in.predicted_recovery_time_s = plan.predicted_recovery_time_s;
-  in.predicted_loss_window_ms = plan.predicted_loss_window_ms;
-  in.recovery_target_s = plan.recovery_target_s;
+  in.durability = report.plan.durability;
+  in.predicted_tps = report.plan.predicted_tps;
+  in.predicted_recovery_time_s = report.plan.predicted_recovery_time_s;
+  in.predicted_loss_window_ms = report.plan.predicted_loss_window_ms;
+  in.recovery_target_s = report.plan.recovery_target_s;
   in.measured_tps = report.measured_tps;
   for (const CrashResult& c : report.crashes) {
     in.recovery_times_s.push_back(c.recovery_time_s);
