@@ -22,6 +22,9 @@ struct GroupCommitParams {
   int cpu_cores = 8;
   // Per-transaction CPU time (parse, execute, WAL insert, client round trips). Unit: us.
   double txn_cpu_us = 200;
+  // Extra CPU of a commit that waits for a flush: the flush syscall, the wake-up and lock
+  // hand-off of the followers. Spent only when commits wait. Unit: us. Default: 0.
+  double flush_wait_cpu_us = 0;
   // Flush latency distribution (lognormal through p50 and p99). Unit: us.
   double flush_p50_us = 100;
   double flush_p99_us = 200;

@@ -65,6 +65,9 @@ struct Calibration {
   std::optional<double> wal_bytes_per_txn;
   std::optional<double> replay_bytes_per_s;
   std::optional<double> restart_overhead_s;
+  // True when txn_cpu_us was measured with commits waiting for flushes (strict), so it already
+  // includes the flush-wait CPU.
+  bool cpu_includes_flush_wait = false;
 };
 
 struct Scenario {

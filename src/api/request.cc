@@ -831,6 +831,7 @@ class RequestParser {
     WALTUNE_RETURN_IF_ERROR(read("wal_bytes_per_txn", &c.wal_bytes_per_txn));
     WALTUNE_RETURN_IF_ERROR(read("replay_bytes_per_s", &c.replay_bytes_per_s));
     WALTUNE_RETURN_IF_ERROR(read("restart_overhead_s", &c.restart_overhead_s));
+    c.cpu_includes_flush_wait = e.contains("durability_level") && e["durability_level"] == "strict";
     c.present = true;
     c.source = cal.contains("machine") && cal["machine"].is_string()
                    ? cal["machine"].get<std::string>()

@@ -96,7 +96,8 @@ class Simulation {
   void StartCpu(int client, double t) {
     auto core = std::min_element(core_free_us_.begin(), core_free_us_.end());
     double start = std::max(t, *core);
-    double cpu = p_.txn_cpu_us * std::exp(0.25 * cpu_rng_.Normal() - 0.03125);  // mean-preserving
+    double cpu = (p_.txn_cpu_us + p_.flush_wait_cpu_us) *
+                 std::exp(0.25 * cpu_rng_.Normal() - 0.03125);  // mean-preserving
     *core = start + cpu;
     Push(*core, EventKind::kCpuDone, client);
   }

@@ -38,6 +38,7 @@ GroupCommitParams CommitParams(const Scenario& s, double txn_cpu_us) {
   p.clients = s.workload.concurrency;
   p.cpu_cores = s.cpu_cores;
   p.txn_cpu_us = txn_cpu_us;
+  p.flush_wait_cpu_us = s.calibration.cpu_includes_flush_wait ? 0 : kFlushWaitCpuUs;
   p.flush_p50_us = s.storage.flush_p50_us;
   p.flush_p99_us = std::max(s.storage.flush_p99_us, s.storage.flush_p50_us);
   // Enough commits for a steady estimate, bounded so that advise stays fast at any concurrency.

@@ -123,7 +123,9 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
       s.storage.random_write_iops);
   const double txns_per_checkpoint = std::max(1.0, checkpoint_interval_s * tps_needed);
   auto per_txn_us = [&](double commit_flushes, bool sync_checkpoint) {
-    double us = cpu_us + commit_flushes * s.storage.flush_p50_us +
+    const double flush_cpu_us =
+        s.calibration.cpu_includes_flush_wait ? 0 : engines::kFlushWaitCpuUs;
+    double us = cpu_us + commit_flushes * (s.storage.flush_p50_us + flush_cpu_us) +
                 wal_per_txn / s.storage.seq_write_bytes_per_s * 1e6;
     us += checkpoint_write_s * 1e6 / txns_per_checkpoint;
     if (sync_checkpoint) us += 2 * s.storage.flush_p50_us / txns_per_checkpoint;
