@@ -161,6 +161,32 @@ TEST_F(VerifyRun, MariadbStrictLosesNothing) {
   ExpectStrictReport(*r);
 }
 
+// synchronous_commit=off may lose acknowledged commits on a kill, but only ones younger than
+// its loss window (3 x wal_writer_delay): the verdict is present and holds.
+TEST_F(VerifyRun, PostgresRelaxedLosesOnlyRecentCommits) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kPostgreSQL, "relaxed", 4, 0);
+  ASSERT_TRUE(plan.predicted_loss_window_ms.has_value());
+  ASSERT_GT(*plan.predicted_loss_window_ms, 0);
+  auto r = RunVerify(Options(VerifyEngine::kPostgreSQL), plan);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->crashes.size(), 2u);
+  bool judged = false;
+  for (const Verdict& v : r->verdicts) {
+    if (v.claim == "lost commits within the loss window") {
+      judged = true;
+      EXPECT_TRUE(v.holds) << v.detail;
+    }
+  }
+  EXPECT_TRUE(judged);
+  for (const CrashResult& c : r->crashes) {
+    EXPECT_FALSE(c.lost_age_unknown);
+    if (c.lost_commits > 0) {
+      ASSERT_TRUE(c.oldest_lost_age_ms.has_value());
+      EXPECT_LE(*c.oldest_lost_age_ms, *plan.predicted_loss_window_ms * 1.25);
+    }
+  }
+}
+
 // With one client every commit waits for at least one delayed flush, so the emulated latency
 // bounds throughput from above: no more than 1 / 20 ms = 50 commits per second.
 TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
