@@ -10,11 +10,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "waltune/advice.h"
 #include "waltune/instance.h"
@@ -54,8 +53,9 @@ struct VerifyOptions {
   // Prints phase, elapsed time and live tps to stderr (the CLI sets it when stderr is a tty).
   bool progress = false;
   // Optional: recomputes the predictions for the native flush latency measured in the
-  // instance's dir just before and just after the throughput phase (p50, p99; Unit: us). The settings already applied stay; only the
-  // predicted numbers of the returned plan are used. Null: the plan's predictions stand.
+  // instance's dir just before and just after the throughput phase (p50, p99; Unit: us). The
+  // settings already applied stay; only the predicted numbers of the returned plan are used.
+  // Null: the plan's predictions stand.
   std::function<Result<VerifyPlan>(double flush_p50_us, double flush_p99_us)> repredict;
 };
 
@@ -67,7 +67,7 @@ struct VerifyPlan {
   std::optional<double> predicted_recovery_time_s;  // the advice's worst case
   std::optional<double> predicted_loss_window_ms;   // 0 for strict
   std::optional<double> recovery_target_s;          // the user's target, when known
-  std::string prediction_source;  // e.g. "advise for this run (4 clients, 2 cores, ...)"
+  std::string prediction_source;   // e.g. "advise for this run (4 clients, 2 cores, ...)"
   std::vector<std::string> notes;  // e.g. settings scaled down for this machine
 };
 
@@ -83,13 +83,13 @@ struct Tolerances {
 
 struct CrashResult {
   std::string kind = "sigkill";
-  double load_s = 0;                   // how long the load ran before the kill. Unit: s.
-  uint64_t acked_commits = 0;          // acknowledged before this kill, whole run
-  uint64_t lost_commits = 0;           // acknowledged, missing after this recovery (new)
-  uint64_t unacked_survived = 0;       // in flight at the kill, present after recovery
+  double load_s = 0;                         // how long the load ran before the kill. Unit: s.
+  uint64_t acked_commits = 0;                // acknowledged before this kill, whole run
+  uint64_t lost_commits = 0;                 // acknowledged, missing after this recovery (new)
+  uint64_t unacked_survived = 0;             // in flight at the kill, present after recovery
   std::optional<double> oldest_lost_age_ms;  // ack-to-kill age of the oldest newly lost commit
   bool lost_age_unknown = false;  // a lost commit was older than the acknowledgement-time record
-  double recovery_time_s = 0;          // restart until the first accepted connection
+  double recovery_time_s = 0;     // restart until the first accepted connection
   std::optional<uint64_t> redo_bytes;  // WAL replayed, from the engine's log / WAL file
   std::optional<double> redo_s;        // replay time the engine logged (PostgreSQL)
 };
@@ -198,11 +198,11 @@ struct ClientLedger {
 };
 
 struct LossCount {
-  uint64_t acked = 0;            // attempted_through - in_doubt
-  uint64_t lost = 0;             // acknowledged and missing now (all of them)
+  uint64_t acked = 0;                // attempted_through - in_doubt
+  uint64_t lost = 0;                 // acknowledged and missing now (all of them)
   std::vector<uint64_t> newly_lost;  // missing now and not in known_lost
-  uint64_t in_doubt_present = 0; // unacknowledged but present
-  uint64_t unexpected = 0;       // present rows never sent (seq > attempted_through or 0)
+  uint64_t in_doubt_present = 0;     // unacknowledged but present
+  uint64_t unexpected = 0;           // present rows never sent (seq > attempted_through or 0)
 };
 
 // `present`: the client's sequence numbers found in the database, sorted, distinct.

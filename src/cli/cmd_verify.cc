@@ -73,10 +73,14 @@ std::string DefaultPreload() {
 
 Result<VerifyEngine> EngineFromScenario(Engine e) {
   switch (e) {
-    case Engine::kPostgreSQL: return VerifyEngine::kPostgreSQL;
-    case Engine::kMariaDB: return VerifyEngine::kMariaDB;
-    case Engine::kSQLite: return VerifyEngine::kSQLite;
-    case Engine::kMySQL: break;
+    case Engine::kPostgreSQL:
+      return VerifyEngine::kPostgreSQL;
+    case Engine::kMariaDB:
+      return VerifyEngine::kMariaDB;
+    case Engine::kSQLite:
+      return VerifyEngine::kSQLite;
+    case Engine::kMySQL:
+      break;
   }
   return Status::InvalidArgument("constraints.db_engine",
                                  "MySQL is not installed here (Debian ships MariaDB); ask for "
@@ -270,8 +274,7 @@ void SetupVerify(CLI::App& app, int* exit_code) {
   sub->add_option("--seconds", opt->seconds, "throughput measurement length (s)")
       ->capture_default_str();
   sub->add_option("--crashes", opt->crashes, "SIGKILL/restart cycles")->capture_default_str();
-  sub->add_option("--crash-after-min", opt->crash_after_min_s,
-                  "shortest load before a kill (s)")
+  sub->add_option("--crash-after-min", opt->crash_after_min_s, "shortest load before a kill (s)")
       ->capture_default_str();
   sub->add_option("--crash-after-max", opt->crash_after_max_s, "longest load before a kill (s)")
       ->capture_default_str();

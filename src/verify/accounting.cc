@@ -120,8 +120,9 @@ std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol) {
     if (in.lost_commits == 0) {
       v.holds = true;
       v.measured = 0;
-      v.detail = "no acknowledged commit lost: a process kill keeps the OS page cache, so only "
-                 "what the engine had not yet handed to the OS can be lost here";
+      v.detail =
+          "no acknowledged commit lost: a process kill keeps the OS page cache, so only "
+          "what the engine had not yet handed to the OS can be lost here";
     } else if (in.lost_age_unknown || !in.oldest_lost_age_ms) {
       v.holds = false;
       v.detail = std::to_string(in.lost_commits) +

@@ -20,7 +20,9 @@ namespace waltune {
 namespace {
 
 void SleepUs(long us) {
-  struct timespec ts{us / 1000000, (us % 1000000) * 1000};
+  struct timespec ts {
+    us / 1000000, (us % 1000000) * 1000
+  };
   nanosleep(&ts, nullptr);
 }
 
@@ -72,18 +74,17 @@ Status ServerInstance::Create() {
   if (!dir.ok()) return dir.status();
   dir_ = *dir;
   log_path_ = dir_ + "/server.log";
-  {
-    std::ofstream touch(log_path_);
-  }
+  { std::ofstream touch(log_path_); }
   Result<std::optional<verify::RunAs>> cred = verify::CredentialsFor(ServerUser());
   if (!cred.ok()) return cred.status();
   if (cred->has_value() && chown(log_path_.c_str(), (*cred)->uid, (*cred)->gid) != 0) {
     return Status::IOError("chown " + log_path_, std::strerror(errno));
   }
   Status s = Initialize();
-  if (!s.ok()) return Status(s.code() == Status::Code::kIOError
-                                 ? Status::IOError(s.field(), s.message() + LogTail())
-                                 : s);
+  if (!s.ok())
+    return Status(s.code() == Status::Code::kIOError
+                      ? Status::IOError(s.field(), s.message() + LogTail())
+                      : s);
   return Status::Ok();
 }
 
@@ -115,9 +116,8 @@ Status ServerInstance::Start(const SettingList& settings) {
   spawn.run_as = *cred;
   if (options_.flush_latency_us > 0) {
     if (options_.preload_library.empty() || access(options_.preload_library.c_str(), R_OK) != 0) {
-      return Status::Unavailable("--flush-latency-us",
-                                 "flush-delay preload library not found: '" +
-                                     options_.preload_library + "'");
+      return Status::Unavailable("--flush-latency-us", "flush-delay preload library not found: '" +
+                                                           options_.preload_library + "'");
     }
     spawn.extra_env.push_back("LD_PRELOAD=" + options_.preload_library);
     spawn.extra_env.push_back("WALTUNE_FLUSH_DELAY_US=" +

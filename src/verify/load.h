@@ -27,7 +27,7 @@ struct ClientSlot {
   std::atomic<uint64_t> attempted{0};  // highest seq sent (set before the commit is sent)
   std::atomic<uint64_t> acked{0};      // highest seq whose commit returned success
   std::atomic<uint64_t> commits{0};
-  std::atomic<int> state{0};           // kIdle .. kFailed
+  std::atomic<int> state{0};  // kIdle .. kFailed
   std::atomic<uint64_t> latency_hist[kLatencyBuckets];
   std::atomic<int64_t> ack_time_us[kAckRing];  // CLOCK_MONOTONIC
   char error[256];

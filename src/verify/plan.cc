@@ -21,9 +21,12 @@ std::string Lower(std::string s) {
 
 const char* EngineKeyOf(VerifyEngine e) {
   switch (e) {
-    case VerifyEngine::kSQLite: return "SQLite";
-    case VerifyEngine::kPostgreSQL: return "PostgreSQL";
-    case VerifyEngine::kMariaDB: return "MariaDB";
+    case VerifyEngine::kSQLite:
+      return "SQLite";
+    case VerifyEngine::kPostgreSQL:
+      return "PostgreSQL";
+    case VerifyEngine::kMariaDB:
+      return "MariaDB";
   }
   return "?";
 }
@@ -34,11 +37,12 @@ Status CheckEngine(const std::string& advice_engine, const RunConditions& run) {
   if (a == Lower(want)) return Status::Ok();
   if (a.find("mysql") != std::string::npos) {
     return Status::InvalidArgument(
-        "engine", "the advice is for MySQL, which is not installed here (Debian ships MariaDB); "
-                  "ask for MariaDB advice to verify it");
+        "engine",
+        "the advice is for MySQL, which is not installed here (Debian ships MariaDB); "
+        "ask for MariaDB advice to verify it");
   }
-  return Status::InvalidArgument("engine", "the advice is for " + advice_engine +
-                                               " but verify runs " + want);
+  return Status::InvalidArgument("engine",
+                                 "the advice is for " + advice_engine + " but verify runs " + want);
 }
 
 std::string NumberText(double v) {
@@ -53,19 +57,27 @@ std::string NumberText(double v) {
 
 // Memory settings that reserve or allow that much RAM (not disk sizes).
 bool IsMemorySetting(const std::string& name) {
-  static const std::set<std::string> kNames = {
-      "shared_buffers",          "wal_buffers",           "maintenance_work_mem",
-      "work_mem",                "effective_cache_size",  "innodb_buffer_pool_size",
-      "innodb_log_buffer_size",  "key_buffer_size",       "mmap_size",
-      "cache_size",              "temp_buffers",          "autovacuum_work_mem"};
+  static const std::set<std::string> kNames = {"shared_buffers",
+                                               "wal_buffers",
+                                               "maintenance_work_mem",
+                                               "work_mem",
+                                               "effective_cache_size",
+                                               "innodb_buffer_pool_size",
+                                               "innodb_log_buffer_size",
+                                               "key_buffer_size",
+                                               "mmap_size",
+                                               "cache_size",
+                                               "temp_buffers",
+                                               "autovacuum_work_mem"};
   return kNames.count(Lower(name)) > 0;
 }
 
 // Contract fields that appear next to the settings but are not engine parameters.
 const std::set<std::string>& NotSettings() {
   static const std::set<std::string> kNames = {
-      "engine", "engine_version", "max_wal_size_trigger", "estimated_recovery_time_s",
-      "rationale", "enabled", "expected_throughput_gain", "delay_us", "commit_delay_us"};
+      "engine",         "engine_version", "max_wal_size_trigger",     "estimated_recovery_time_s",
+      "rationale",      "enabled",        "expected_throughput_gain", "delay_us",
+      "commit_delay_us"};
   return kNames;
 }
 
@@ -142,8 +154,10 @@ std::string ScaleMemorySetting(const std::string& name, const std::string& value
     long long v = std::atoll(value.c_str());
     if (v < 0 && static_cast<uint64_t>(-v) * 1024 > cap) {
       std::string scaled = std::to_string(-static_cast<long long>(cap / 1024));
-      notes->push_back(name + " = " + value + " is more than a quarter of this machine's memory; "
-                       "applied " + scaled);
+      notes->push_back(name + " = " + value +
+                       " is more than a quarter of this machine's memory; "
+                       "applied " +
+                       scaled);
       return scaled;
     }
     return value;
@@ -151,8 +165,8 @@ std::string ScaleMemorySetting(const std::string& name, const std::string& value
   Result<uint64_t> bytes = ParseBytes(value, name);
   bool has_unit = value.find_first_not_of("0123456789 ") != std::string::npos;
   // PostgreSQL reads bare numbers in pages; only bytes-with-unit and MySQL/SQLite bytes count.
-  if (!bytes.ok() || (!has_unit && n.rfind("innodb_", 0) != 0 && n != "mmap_size" &&
-                      n != "key_buffer_size")) {
+  if (!bytes.ok() ||
+      (!has_unit && n.rfind("innodb_", 0) != 0 && n != "mmap_size" && n != "key_buffer_size")) {
     return value;
   }
   if (*bytes <= cap) return value;
@@ -172,7 +186,8 @@ Result<VerifyPlan> PlanFromAdvice(const Advice& advice, const RunConditions& run
        {&advice.wal_config, &advice.checkpoint_settings, &advice.group_commit_settings}) {
     for (const Setting& s : *section) {
       if (NotSettings().count(s.name)) {
-        plan.notes.push_back("'" + s.name + "' is a report field, not an engine parameter: not "
+        plan.notes.push_back("'" + s.name +
+                             "' is a report field, not an engine parameter: not "
                              "applied");
         continue;
       }
@@ -206,7 +221,8 @@ Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditio
       } else {
         continue;
       }
-      plan.settings.emplace_back(key, ScaleMemorySetting(key, value, run.memory_bytes, &plan.notes));
+      plan.settings.emplace_back(key,
+                                 ScaleMemorySetting(key, value, run.memory_bytes, &plan.notes));
     }
   }
   double tps = 0, recovery = 0, loss = -1;

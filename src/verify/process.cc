@@ -14,9 +14,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <iterator>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "waltune/instance.h"
@@ -256,9 +256,8 @@ Status RunAndWait(const SpawnOptions& options, double timeout_s) {
   if (!WaitChild(*pid, timeout_s, &st)) {
     Status s = KillGroupAndReap(*pid, 10);
     (void)s;
-    return Status::Unavailable(options.argv[0], "timed out after " +
-                                                    std::to_string(static_cast<int>(timeout_s)) +
-                                                    " s");
+    return Status::Unavailable(
+        options.argv[0], "timed out after " + std::to_string(static_cast<int>(timeout_s)) + " s");
   }
   // Helpers such as mariadb-install-db's bootstrap server may leave group members behind.
   if (GroupAlive(*pid)) kill(-*pid, SIGKILL);
@@ -301,8 +300,8 @@ Status KillGroupAndReap(pid_t pgid, double timeout_s) {
   while (access(("/proc/" + std::to_string(pgid)).c_str(), F_OK) == 0 || GroupAlive(pgid) ||
          any_alive()) {
     if (NowSeconds() > deadline) {
-      return Status::Unavailable("kill", "process group " + std::to_string(pgid) +
-                                             " still alive after SIGKILL");
+      return Status::Unavailable(
+          "kill", "process group " + std::to_string(pgid) + " still alive after SIGKILL");
     }
     kill(-pgid, SIGKILL);
     SleepSeconds(0.002);
@@ -339,8 +338,8 @@ double GroupCpuSeconds(pid_t pgid) {
   for (pid_t pid : AllPids()) {
     std::vector<std::string> f = StatFields(pid);
     if (f.size() < 13) continue;
-    bool member = std::atoi(f[2].c_str()) == pgid ||
-                  std::find(tree.begin(), tree.end(), pid) != tree.end();
+    bool member =
+        std::atoi(f[2].c_str()) == pgid || std::find(tree.begin(), tree.end(), pid) != tree.end();
     if (member) total += (std::atof(f[11].c_str()) + std::atof(f[12].c_str())) / ticks;
   }
   return total;

@@ -27,10 +27,10 @@ struct RunAs {
 Result<std::optional<RunAs>> CredentialsFor(const char* user);
 
 struct SpawnOptions {
-  std::vector<std::string> argv;      // argv[0] is the program path
-  std::vector<std::string> extra_env; // "NAME=value" added to (or replacing in) the environment
-  std::string cwd;                    // chdir here in the child (empty: unchanged)
-  std::string log_path;               // stdout and stderr appended here ("" = /dev/null)
+  std::vector<std::string> argv;       // argv[0] is the program path
+  std::vector<std::string> extra_env;  // "NAME=value" added to (or replacing in) the environment
+  std::string cwd;                     // chdir here in the child (empty: unchanged)
+  std::string log_path;                // stdout and stderr appended here ("" = /dev/null)
   std::optional<RunAs> run_as;
 };
 

@@ -33,7 +33,6 @@ std::vector<double> RecoveryTimes(const VerifyReport& r) {
   return t;
 }
 
-
 std::string UtcNow() {
   time_t now = time(nullptr);
   struct tm tm;
@@ -81,10 +80,9 @@ Json ReportToJson(const VerifyReport& r) {
       {"checkpoints", OrNull(r.checkpoints)},
       {"txn_cpu_us", r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json()},
       {"recovery_time_s", rec},
-      {"lost_commits", std::accumulate(r.crashes.begin(), r.crashes.end(), uint64_t{0},
-                                       [](uint64_t a, const CrashResult& c) {
-                                         return a + c.lost_commits;
-                                       })},
+      {"lost_commits",
+       std::accumulate(r.crashes.begin(), r.crashes.end(), uint64_t{0},
+                       [](uint64_t a, const CrashResult& c) { return a + c.lost_commits; })},
       {"native_flush_p50_us", Round(r.native_flush_p50_us, 1)},
       {"native_flush_p99_us", Round(r.native_flush_p99_us, 1)},
       {"native_flush_samples", r.native_flush_samples}};
@@ -124,16 +122,17 @@ std::string ReportToText(const VerifyReport& r) {
   std::string out;
   char line[512];
   auto add = [&out](const std::string& s) { out += s + "\n"; };
-  std::snprintf(line, sizeof(line), "waltune verify: %s %s, %s, %d clients, %.0f s load, %zu crashes",
-                r.engine.c_str(), r.engine_version.c_str(), r.durability_level.c_str(), r.clients,
-                r.seconds, r.crashes.size());
+  std::snprintf(line, sizeof(line),
+                "waltune verify: %s %s, %s, %d clients, %.0f s load, %zu crashes", r.engine.c_str(),
+                r.engine_version.c_str(), r.durability_level.c_str(), r.clients, r.seconds,
+                r.crashes.size());
   add(line);
-  std::snprintf(line, sizeof(line), "storage: %s (native fdatasync p50 %.0f us, p99 %.0f us)",
-                r.flush_latency_emulated_us
-                    ? ("emulated +" + std::to_string(*r.flush_latency_emulated_us) + " us per flush")
-                          .c_str()
-                    : "native",
-                r.native_flush_p50_us, r.native_flush_p99_us);
+  std::snprintf(
+      line, sizeof(line), "storage: %s (native fdatasync p50 %.0f us, p99 %.0f us)",
+      r.flush_latency_emulated_us
+          ? ("emulated +" + std::to_string(*r.flush_latency_emulated_us) + " us per flush").c_str()
+          : "native",
+      r.native_flush_p50_us, r.native_flush_p99_us);
   add(line);
   if (!r.plan.prediction_source.empty()) add("predictions: " + r.plan.prediction_source);
   add("");
@@ -181,7 +180,8 @@ std::string ReportToText(const VerifyReport& r) {
   }
   add("");
   add("verdicts:");
-  for (const auto& v : r.verdicts) add(std::string(v.holds ? "  HOLDS  " : "  FAILS  ") + v.claim + ": " + v.detail);
+  for (const auto& v : r.verdicts)
+    add(std::string(v.holds ? "  HOLDS  " : "  FAILS  ") + v.claim + ": " + v.detail);
   if (!r.plan.notes.empty()) {
     add("");
     add("notes:");
@@ -198,9 +198,8 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
   char host[256] = "this machine";
   gethostname(host, sizeof(host) - 1);
   char machine[512];
-  std::snprintf(machine, sizeof(machine),
-                "verify on %s: %u cores, native fdatasync p50 %.0f us", host,
-                std::thread::hardware_concurrency(), r.native_flush_p50_us);
+  std::snprintf(machine, sizeof(machine), "verify on %s: %u cores, native fdatasync p50 %.0f us",
+                host, std::thread::hardware_concurrency(), r.native_flush_p50_us);
   out["machine"] = machine;
   Json engines = Json::object();
   if (existing.is_object() && existing.contains("engines") && existing["engines"].is_object()) {
@@ -227,13 +226,14 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
     restart_s += c.recovery_time_s;
   }
   double rate_time = logged ? redo_s : restart_s;
-  e["replay_bytes_per_s"] = (redo_bytes > 0 && rate_time > 0) ? Json(Round(redo_bytes / rate_time, 0)) : Json();
+  e["replay_bytes_per_s"] =
+      (redo_bytes > 0 && rate_time > 0) ? Json(Round(redo_bytes / rate_time, 0)) : Json();
   e["replay_rate_is_lower_bound"] = !logged;
-  e["restart_overhead_s"] = overheads.empty()
-                                ? Json()
-                                : Json(Round(logged ? Median(overheads)
-                                                    : *std::min_element(overheads.begin(), overheads.end()),
-                                             4));
+  e["restart_overhead_s"] =
+      overheads.empty() ? Json()
+                        : Json(Round(logged ? Median(overheads)
+                                            : *std::min_element(overheads.begin(), overheads.end()),
+                                     4));
   e["measured_tps"] = Round(r.measured_tps, 1);
   e["clients"] = r.clients;
   e["durability_level"] = r.durability_level;

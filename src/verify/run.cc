@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <tuple>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -12,6 +11,7 @@
 #include <cstring>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "load.h"
 #include "process.h"
@@ -43,8 +43,7 @@ class Progress {
   ~Progress() { Done(); }
   void Show(const std::string& phase, double elapsed_s, double tps) {
     if (!on_) return;
-    std::fprintf(stderr, "\r\033[K[verify] %-26s %6.1f s %9.0f tps", phase.c_str(), elapsed_s,
-                 tps);
+    std::fprintf(stderr, "\r\033[K[verify] %-26s %6.1f s %9.0f tps", phase.c_str(), elapsed_s, tps);
     std::fflush(stderr);
     shown_ = true;
   }
@@ -173,8 +172,7 @@ Result<MeasureResult> MeasurePhase(Target* target, SharedLoad* shared, const Ver
 
 // One crash: load for a random time, SIGKILL, restart, count what survived.
 Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
-                              std::vector<ClientLedger>* ledgers, Progress* progress,
-                              int index) {
+                              std::vector<ClientLedger>* ledgers, Progress* progress, int index) {
   CrashResult crash;
   crash.load_s = load_s;
   WALTUNE_RETURN_IF_ERROR(target->StartLoad(shared));
@@ -240,9 +238,12 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
 
 const char* VerifyEngineName(VerifyEngine engine) {
   switch (engine) {
-    case VerifyEngine::kSQLite: return "sqlite";
-    case VerifyEngine::kPostgreSQL: return "postgresql";
-    case VerifyEngine::kMariaDB: return "mariadb";
+    case VerifyEngine::kSQLite:
+      return "sqlite";
+    case VerifyEngine::kPostgreSQL:
+      return "postgresql";
+    case VerifyEngine::kMariaDB:
+      return "mariadb";
   }
   return "unknown";
 }
@@ -257,8 +258,8 @@ Result<VerifyEngine> ParseVerifyEngine(const std::string& text) {
     return Status::InvalidArgument(
         "--engine", "MySQL is not installed on this machine (Debian ships MariaDB); use mariadb");
   }
-  return Status::InvalidArgument("--engine", "unknown engine '" + text +
-                                                 "' (sqlite, postgresql or mariadb)");
+  return Status::InvalidArgument("--engine",
+                                 "unknown engine '" + text + "' (sqlite, postgresql or mariadb)");
 }
 
 namespace {

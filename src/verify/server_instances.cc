@@ -84,8 +84,8 @@ std::string PostgresInstance::ConnInfo() const {
 }
 
 Status PostgresInstance::Initialize() {
-  return RunTool({BinDir() + "/initdb", "-D", dir_ + "/data", "-U", "postgres", "-A", "trust",
-                  "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
+  return RunTool({BinDir() + "/initdb", "-D", dir_ + "/data", "-U", "postgres", "-A", "trust", "-E",
+                  "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
                  120);
 }
 
@@ -146,13 +146,13 @@ std::string MariadbInstance::version() const {
 std::string MariadbInstance::socket_path() const { return dir_ + "/mysqld.sock"; }
 
 Status MariadbInstance::Initialize() {
-  std::string install = FindExecutable({"/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db",
-                                        "/usr/sbin/mariadb-install-db"});
+  std::string install = FindExecutable(
+      {"/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db", "/usr/sbin/mariadb-install-db"});
   // Runs as the server user already (RunTool), so no --user.
-  return RunTool({install, "--no-defaults", "--datadir=" + dir_ + "/data",
-                  "--auth-root-authentication-method=normal", "--skip-test-db",
-                  "--skip-name-resolve"},
-                 300);
+  return RunTool(
+      {install, "--no-defaults", "--datadir=" + dir_ + "/data",
+       "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"},
+      300);
 }
 
 std::vector<std::string> MariadbInstance::ServerArgv(const SettingList& settings) const {

@@ -162,8 +162,10 @@ int DTruncate(sqlite3_file* f, sqlite3_int64 size) {
   return REAL_FILE(f)->pMethods->xTruncate(REAL_FILE(f), size);
 }
 int DSync(sqlite3_file* f, int flags) {
-  struct timespec ts{static_cast<time_t>(g_vfs_delay_us / 1000000),
-                     static_cast<long>((g_vfs_delay_us % 1000000) * 1000)};
+  struct timespec ts {
+    static_cast<time_t>(g_vfs_delay_us / 1000000),
+        static_cast<long>((g_vfs_delay_us % 1000000) * 1000)
+  };
   while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) != 0) {
   }
   return REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags);
@@ -200,11 +202,10 @@ int DUnfetch(sqlite3_file* f, sqlite3_int64 o, void* p) {
   return REAL_FILE(f)->pMethods->xUnfetch(REAL_FILE(f), o, p);
 }
 
-const sqlite3_io_methods kDelayIo = {3,          DClose,         DRead,        DWrite,
-                                     DTruncate,  DSync,          DFileSize,    DLock,
-                                     DUnlock,    DCheckReserved, DFileControl, DSectorSize,
-                                     DDeviceChar, DShmMap,       DShmLock,     DShmBarrier,
-                                     DShmUnmap,  DFetch,         DUnfetch};
+const sqlite3_io_methods kDelayIo = {
+    3,        DClose,      DRead,          DWrite,       DTruncate,   DSync,       DFileSize,
+    DLock,    DUnlock,     DCheckReserved, DFileControl, DSectorSize, DDeviceChar, DShmMap,
+    DShmLock, DShmBarrier, DShmUnmap,      DFetch,       DUnfetch};
 
 int DOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
   auto* df = reinterpret_cast<DelayFile*>(f);

@@ -120,9 +120,7 @@ class ServerTarget : public Target {
   virtual Result<std::unique_ptr<Session>> OpenSession() = 0;
   virtual void ParseRedo(const std::string& log, RecoveryInfo* info) = 0;
 
-  double CpuSeconds() const {
-    return GroupCpuSeconds(instance_->pid()) + SelfCpuSeconds();
-  }
+  double CpuSeconds() const { return GroupCpuSeconds(instance_->pid()) + SelfCpuSeconds(); }
 
   VerifyOptions options_;
   SettingList settings_;
@@ -172,7 +170,8 @@ class PostgresTarget : public ServerTarget {
   Status ConnectAdmin() override {
     CloseAdmin();
     admin_ = PQconnectdb(static_cast<PostgresInstance*>(instance_.get())->ConnInfo().c_str());
-    PQsetNoticeProcessor(admin_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        admin_, [](void*, const char*) {}, nullptr);
     if (PQstatus(admin_) != CONNECTION_OK) {
       std::string err = PQerrorMessage(admin_);
       CloseAdmin();
@@ -225,10 +224,10 @@ class MariadbTarget : public ServerTarget {
     EngineSample s;
     s.cpu_s = CpuSeconds();
     std::map<std::string, std::string> status;
-    WALTUNE_RETURN_IF_ERROR(Query(
-        "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', "
-        "'Innodb_os_log_written', 'Innodb_lsn_last_checkpoint')",
-        &status));
+    WALTUNE_RETURN_IF_ERROR(
+        Query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', "
+              "'Innodb_os_log_written', 'Innodb_lsn_last_checkpoint')",
+              &status));
     if (status.count("Innodb_lsn_current")) {
       s.wal_bytes = std::stoull(status["Innodb_lsn_current"]);
     } else if (status.count("Innodb_os_log_written")) {
@@ -378,7 +377,8 @@ class SqliteTarget : public Target {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(3);
       {
-        ThreadLoad load(shared, [so](int) { return OpenSqliteSession(so); }, payload);
+        ThreadLoad load(
+            shared, [so](int) { return OpenSqliteSession(so); }, payload);
         load.Start();
         load.Join();
       }
@@ -461,8 +461,8 @@ class SqliteTarget : public Target {
   // Opens *db when null (creating the file), then runs `sql` when given.
   Status Exec(sqlite3** db, const char* sql) {
     if (*db == nullptr) {
-      int rc = sqlite3_open_v2(db_path_.c_str(), db,
-                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+      int rc = sqlite3_open_v2(db_path_.c_str(), db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                               nullptr);
       if (rc != SQLITE_OK) {
         Status s = Status::IOError("SQLite open " + db_path_, sqlite3_errmsg(*db));
         sqlite3_close_v2(*db);
@@ -526,9 +526,12 @@ void ParseMariadbRedo(const std::string& log, RecoveryInfo* info) {
 
 std::unique_ptr<Target> MakeTarget(const VerifyOptions& options) {
   switch (options.engine) {
-    case VerifyEngine::kPostgreSQL: return std::make_unique<PostgresTarget>(options);
-    case VerifyEngine::kMariaDB: return std::make_unique<MariadbTarget>(options);
-    case VerifyEngine::kSQLite: return std::make_unique<SqliteTarget>(options);
+    case VerifyEngine::kPostgreSQL:
+      return std::make_unique<PostgresTarget>(options);
+    case VerifyEngine::kMariaDB:
+      return std::make_unique<MariadbTarget>(options);
+    case VerifyEngine::kSQLite:
+      return std::make_unique<SqliteTarget>(options);
   }
   return nullptr;
 }

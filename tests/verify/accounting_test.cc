@@ -53,8 +53,8 @@ TEST(CountClientLoss, AcknowledgedTailMissingIsLost) {
 TEST(CountClientLoss, KnownLossesAreNotNewAgain) {
   ClientLedger l;
   l.attempted_through = 20;
-  l.in_doubt = {10, 20};   // two crashes
-  l.known_lost = {8, 9};   // found by the first count
+  l.in_doubt = {10, 20};  // two crashes
+  l.known_lost = {8, 9};  // found by the first count
   // After the second crash 19 is missing too; 10 (in doubt) survived.
   std::vector<uint64_t> present;
   for (uint64_t s = 1; s <= 18; ++s) {

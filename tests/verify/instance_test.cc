@@ -1,4 +1,6 @@
 // The public instance API against real PostgreSQL and MariaDB servers.
+#include "waltune/instance.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -6,7 +8,6 @@
 #include <filesystem>
 
 #include "process.h"
-#include "waltune/instance.h"
 
 namespace waltune {
 namespace {

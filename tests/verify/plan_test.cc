@@ -133,7 +133,8 @@ TEST(PlanFromAdviceJson, ReadsTheContractResponse) {
   EXPECT_EQ(*p->predicted_tps, 3300);
   EXPECT_EQ(*p->predicted_recovery_time_s, 44.1);
   EXPECT_EQ(*p->predicted_loss_window_ms, 0);
-  EXPECT_FALSE(PlanFromAdviceJson(nlohmann::json::object(), Conditions(VerifyEngine::kMariaDB)).ok());
+  EXPECT_FALSE(
+      PlanFromAdviceJson(nlohmann::json::object(), Conditions(VerifyEngine::kMariaDB)).ok());
 }
 
 TEST(ParseVerifyEngine, AcceptsAliasesAndRefusesMysql) {

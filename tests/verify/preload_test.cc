@@ -12,8 +12,8 @@ double RunWithPreload(const std::string& flag, uint64_t delay_us) {
   char dir[] = "/tmp/waltune-preloadtest-XXXXXX";
   EXPECT_NE(mkdtemp(dir), nullptr);
   SpawnOptions so;
-  so.argv = {"/bin/dd", "if=/dev/zero", std::string("of=") + dir + "/f", "bs=4096", "count=10",
-             flag};
+  so.argv = {"/bin/dd", "if=/dev/zero", std::string("of=") + dir + "/f",
+             "bs=4096", "count=10",     flag};
   so.extra_env = {std::string("LD_PRELOAD=") + WALTUNE_PRELOAD_PATH,
                   "WALTUNE_FLUSH_DELAY_US=" + std::to_string(delay_us)};
   const double t0 = NowSeconds();

@@ -39,9 +39,9 @@ VerifyReport Sample() {
 
 TEST(ReportToJson, HasTheContractFields) {
   auto j = ReportToJson(Sample());
-  for (const char* k : {"engine", "engine_version", "durability_level", "clients", "seconds",
-                        "flush_latency_emulated_us", "predicted", "measured", "crashes",
-                        "verdicts"}) {
+  for (const char* k :
+       {"engine", "engine_version", "durability_level", "clients", "seconds",
+        "flush_latency_emulated_us", "predicted", "measured", "crashes", "verdicts"}) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
   EXPECT_TRUE(j["flush_latency_emulated_us"].is_null());

@@ -70,9 +70,9 @@ class VerifyRun : public ::testing::Test {
     EXPECT_TRUE(flush.ok());
     run.native_flush_p50_us = flush->first;
     run.native_flush_p99_us = flush->second;
-    nlohmann::json req = {{"constraints",
-                           {{"db_engine", VerifyEngineName(engine)},
-                            {"durability_requirement", durability}}}};
+    nlohmann::json req = {
+        {"constraints",
+         {{"db_engine", VerifyEngineName(engine)}, {"durability_requirement", durability}}}};
     auto scenario = ParseRequest(req);
     EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
     Scenario s = *scenario;
@@ -209,8 +209,8 @@ TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
 // Ctrl-C in the middle of a run: the CLI kills the server, removes its dir and exits 130.
 TEST_F(VerifyRun, InterruptStopsEverything) {
   verify::SpawnOptions so;
-  so.argv = {WALTUNE_BINARY, "verify", "--engine", "postgresql", "--seconds", "60",
-             "--workdir", parent_};
+  so.argv = {WALTUNE_BINARY, "verify", "--engine",  "postgresql",
+             "--seconds",    "60",     "--workdir", parent_};
   so.log_path = parent_ + "/../" + fs::path(parent_).filename().string() + ".cli.log";
   Result<pid_t> pid = verify::Spawn(so);
   ASSERT_TRUE(pid.ok());
