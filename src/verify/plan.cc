@@ -134,6 +134,10 @@ void AdaptScenarioToRun(const RunConditions& run, Scenario* s) {
   s->workload.txn_write_bytes = run.payload_bytes;
   note("constraints.txn_write_bytes", std::to_string(run.payload_bytes),
        "verify commits one (client_id, seq, payload) row per transaction");
+  // Keys (client_id, seq) grow per client: every insert lands on a table or index tail page.
+  s->workload.random_page_fraction = 0.0;
+  note("constraints.write_pattern", "append",
+       "verify inserts rows with increasing (client_id, seq) keys: no random page writes");
   s->cpu_cores = run.cpu_cores;
   note("cpu_cores", std::to_string(run.cpu_cores), "cores of the machine verify runs on");
   if (run.memory_bytes > 0) {
