@@ -1,7 +1,10 @@
 // waltune: WAL and checkpoint advice for PostgreSQL, MySQL/InnoDB, MariaDB and SQLite.
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "waltune/render.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"waltune: WAL and checkpoint advice, measured storage, verified on real engines"};
@@ -17,8 +20,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;  // usage errors are bad input
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // Usage errors are bad input: the JSON error for programs, CLI11's message for people.
+    std::cout << waltune::ErrorToJson(waltune::Status::InvalidArgument("command line", e.what()))
+                     .dump(2)
+              << std::endl;
+    app.exit(e);
+    return 2;
   }
   return exit_code;
 }

@@ -56,7 +56,10 @@ expect_error constraints.concurrency '{"constraints": {"db_engine": "pg", "concu
 
 # Unreadable files and unknown options are bad input too.
 "$bin" advise /nonexistent/request.json > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "missing file"
-"$bin" advise --format xml "$f" > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "bad --format"
+out=$("$bin" advise --format xml "$f" 2>/dev/null); rc=$?
+[ $rc -eq 2 ] && ok || bad "bad --format exited $rc"
+echo "$out" | python3 -c 'import json,sys; e=json.load(sys.stdin)["error"]; assert e["field"]=="command line" and "--format" in e["message"], e' \
+  && ok || bad "bad --format: no JSON error naming the option: $out"
 "$bin" advise --storage-profile /nonexistent "$f" > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "missing profile"
 
 echo "$pass passed, $fail failed"
