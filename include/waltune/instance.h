@@ -45,6 +45,10 @@ struct InstanceOptions {
   double start_timeout_s = 120;
   // Keep the temp dir after the instance is destroyed (for debugging).
   bool keep_dir = false;
+  // Where the data directory (with its WAL) is made: "<data_parent_dir>/<user>-data", e.g. on a
+  // power-loss simulating mount, while the log and the socket stay in the temp dir. Default: ""
+  // = "<temp dir>/data". The directory is removed with the instance (unless keep_dir).
+  std::string data_parent_dir;
 };
 
 class ServerInstance {
@@ -73,6 +77,8 @@ class ServerInstance {
   pid_t pid() const { return pid_; }
   // The temp dir this instance created (empty before Create()).
   const std::string& dir() const { return dir_; }
+  // The data directory (PGDATA / datadir), inside dir() unless data_parent_dir was set.
+  const std::string& data_dir() const { return data_dir_; }
   // Where the server's stdout/stderr (its log) goes.
   const std::string& log_path() const { return log_path_; }
   // Seconds from spawning the server to its first accepted connection, for the last Start().
@@ -102,6 +108,7 @@ class ServerInstance {
 
   InstanceOptions options_;
   std::string dir_;
+  std::string data_dir_;
   std::string log_path_;
   pid_t pid_ = -1;
   double last_start_s_ = 0;

@@ -52,6 +52,19 @@ struct VerifyOptions {
   uint64_t seed = 1;
   // Prints phase, elapsed time and live tps to stderr (the CLI sets it when stderr is a tty).
   bool progress = false;
+  // Power loss (docs/powercut.md): every crash kills the engine and then cuts the power, so
+  // writes it had not flushed are forgotten, not just its process. The data directory (and
+  // WAL) lives on a waltune-powercut FUSE mount, or, for SQLite, the writes go through an
+  // in-process VFS that forgets the same way.
+  bool power_loss = false;
+  // "auto" (FUSE when usable, else the SQLite VFS for sqlite), "fuse" or "sqlite-vfs".
+  std::string power_loss_mechanism = "auto";
+  // FUSE only: also pass every flush to the real disk, so that commit latency resembles the
+  // storage's (by default flushes through the simulator cost nothing).
+  bool powercut_sync_backing = false;
+  // FUSE only: "lucky" cuts that keep each unflushed 4 KiB block with probability 1/2 (pages
+  // may come back torn), closer to a real disk than the strict cut that loses all of them.
+  bool random_cuts = false;
   // Optional: recomputes the predictions for the native flush latency measured in the
   // instance's dir just before and just after the throughput phase (p50, p99; Unit: us). The
   // settings already applied stay; only the predicted numbers of the returned plan are used.
@@ -92,6 +105,22 @@ struct CrashResult {
   double recovery_time_s = 0;     // restart until the first accepted connection
   std::optional<uint64_t> redo_bytes;  // WAL replayed, from the engine's log / WAL file
   std::optional<double> redo_s;        // replay time the engine logged (PostgreSQL)
+  // The oldest_lost_age_ms is a lower bound (from the periodic ack samples, not the exact
+  // acknowledgement time).
+  bool lost_age_is_lower_bound = false;
+  // Power cuts: what the simulator forgot.
+  std::optional<uint64_t> discarded_bytes;
+  std::optional<uint64_t> files_restored;
+  std::optional<uint64_t> names_undone;
+  std::optional<uint64_t> kept_bytes;  // random cuts: unflushed bytes that survived by chance
+  // Recovery outcome: empty when the engine started again; otherwise why it did not (with the
+  // tail of its log). No further crash is attempted after a failed recovery.
+  std::string recovery_error;
+  // Problems found by the engine's own consistency check after recovery (PostgreSQL amcheck,
+  // MariaDB CHECK TABLE, SQLite PRAGMA integrity_check) and rows that were never written.
+  // Empty when the check passed.
+  std::vector<std::string> integrity_problems;
+  std::string integrity_check;  // which check ran ("" when none could run)
 };
 
 struct Verdict {
@@ -128,6 +157,11 @@ struct VerifyReport {
   std::vector<CrashResult> crashes;
   std::vector<Verdict> verdicts;
   std::string scope_note;  // what a process kill can and cannot show
+  // "sigkill", or the power-loss mechanism used (FUSE file system or SQLite VFS).
+  std::string crash_mechanism = "sigkill";
+  // The throughput phase ran through the power-loss simulator: its numbers are not comparable
+  // with a native run and are not judged against the prediction.
+  bool throughput_through_simulator = false;
 };
 
 // The whole run. Every process started is stopped and the temp dir removed before it returns,
@@ -220,6 +254,15 @@ struct ClaimInputs {
   // Oldest ack-to-kill age among lost commits; nullopt when none lost or age unknown.
   std::optional<double> oldest_lost_age_ms;
   bool lost_age_unknown = false;  // some lost commit was older than the ack-time record
+  // False when throughput was measured through the power-loss simulator (not comparable).
+  bool judge_tps = true;
+  // False when the restarts read through the power-loss simulator (slower than the disk).
+  bool judge_recovery_time = true;
+  // Crashes were power cuts (the wording of the loss verdict changes).
+  bool power_loss = false;
+  int crashes = 0;
+  int failed_recoveries = 0;                    // restarts that did not come up
+  std::vector<std::string> integrity_problems;  // over all crashes, "crash N: ..."
 };
 
 std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol = {});

@@ -1,7 +1,8 @@
 // `waltune verify --engine sqlite|postgresql|mariadb [--request REQ.json | --advice ADVICE.json]
 //                [--durability strict|standard|relaxed] [--clients N] [--seconds S]
 //                [--crashes K] [--flush-latency-us X] [--calibrate FILE] [--calibration FILE]
-//                [--format json|text]`
+//                [--format json|text] [--power-loss [--power-loss-mechanism auto|fuse|sqlite-vfs]
+//                [--sync-backing] [--random-cuts]]`
 #include <unistd.h>
 
 #include <filesystem>
@@ -39,6 +40,10 @@ struct VerifyCliOptions {
   uint64_t payload_bytes = 100;
   uint64_t seed = 1;
   bool keep = false;
+  bool power_loss = false;
+  std::string power_loss_mechanism = "auto";
+  bool sync_backing = false;
+  bool random_cuts = false;
 };
 
 Result<nlohmann::json> ReadJson(const std::string& path, const std::string& field) {
@@ -177,6 +182,11 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   if (!opt.request_path.empty() && !opt.advice_path.empty()) {
     return Fail(Status::InvalidArgument("--advice", "give either --request or --advice"));
   }
+  if (opt.power_loss && !opt.calibrate_path.empty()) {
+    return Fail(Status::InvalidArgument(
+        "--calibrate", "not with --power-loss: throughput through the simulator is not this "
+                       "storage's"));
+  }
   RunConditions run;
   run.engine = VerifyEngine::kSQLite;
   if (!opt.engine.empty()) {
@@ -223,6 +233,10 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   vo.keep_dir = opt.keep;
   vo.seed = opt.seed;
   vo.progress = isatty(STDERR_FILENO) == 1;
+  vo.power_loss = opt.power_loss;
+  vo.power_loss_mechanism = opt.power_loss_mechanism;
+  vo.powercut_sync_backing = opt.sync_backing;
+  vo.random_cuts = opt.random_cuts;
   if (opt.advice_path.empty()) {
     // Predict again for the flush latency the engine really saw during the load.
     vo.repredict = [opt, run](double p50_us, double p99_us) {
@@ -245,10 +259,13 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   } else {
     std::cout << ReportToJson(*report).dump(2) << std::endl;
   }
-  // A lost acknowledged commit outside the promised window is a durability failure.
+  // A lost acknowledged commit outside the promised window, a failed recovery or a damaged
+  // database is a durability failure.
   for (const Verdict& v : report->verdicts) {
     if (!v.holds && (v.claim == "no acknowledged commit lost" ||
-                     v.claim == "lost commits within the loss window")) {
+                     v.claim == "lost commits within the loss window" ||
+                     v.claim == "engine recovers after every crash" ||
+                     v.claim == "database intact after every crash")) {
       return 3;
     }
   }
@@ -261,8 +278,8 @@ void SetupVerify(CLI::App& app, int* exit_code) {
   auto opt = std::make_shared<VerifyCliOptions>();
   CLI::App* sub = app.add_subcommand(
       "verify",
-      "Apply the advice to a real engine, drive a write load, SIGKILL it K times and report "
-      "measured tps, recovery time and lost commits next to the predictions");
+      "Apply the advice to a real engine, drive a write load, SIGKILL it (or cut the power) K "
+      "times and report measured tps, recovery time and lost commits next to the predictions");
   sub->add_option("--engine", opt->engine, "sqlite (default), postgresql or mariadb");
   sub->add_option("--request", opt->request_path,
                   "request JSON: advise on it for this run's conditions, then verify");
@@ -294,6 +311,17 @@ void SetupVerify(CLI::App& app, int* exit_code) {
   sub->add_option("--workdir", opt->workdir, "parent of the temp dirs (default: $TMPDIR or /tmp)");
   sub->add_option("--seed", opt->seed, "seed for the crash moments")->capture_default_str();
   sub->add_flag("--keep", opt->keep, "keep the temp dir (debugging)");
+  sub->add_flag("--power-loss", opt->power_loss,
+                "crashes cut the power: unflushed writes are lost too (docs/powercut.md)");
+  sub->add_option("--power-loss-mechanism", opt->power_loss_mechanism,
+                  "auto (FUSE when usable, else the SQLite VFS), fuse or sqlite-vfs")
+      ->check(CLI::IsMember({"auto", "fuse", "sqlite-vfs"}))
+      ->capture_default_str();
+  sub->add_flag("--sync-backing", opt->sync_backing,
+                "power loss on FUSE: flushes also reach the real disk (realistic commit latency)");
+  sub->add_flag("--random-cuts", opt->random_cuts,
+                "power loss on FUSE: each unflushed 4 KiB block survives with probability 1/2 "
+                "(torn pages) instead of none");
   sub->callback([opt, exit_code]() { *exit_code = RunVerifyCommand(*opt); });
 }
 

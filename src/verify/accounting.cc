@@ -60,7 +60,7 @@ std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol) {
   std::vector<Verdict> out;
 
   // Throughput: within ±tps_relative of the prediction.
-  if (in.predicted_tps && *in.predicted_tps > 0) {
+  if (in.judge_tps && in.predicted_tps && *in.predicted_tps > 0) {
     Verdict v;
     v.claim = "throughput as predicted";
     v.predicted = *in.predicted_tps;
@@ -77,7 +77,7 @@ std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol) {
   if (!in.recovery_times_s.empty()) {
     double worst = *std::max_element(in.recovery_times_s.begin(), in.recovery_times_s.end());
     double median = Median(in.recovery_times_s);
-    if (in.predicted_recovery_time_s) {
+    if (in.judge_recovery_time && in.predicted_recovery_time_s) {
       Verdict v;
       v.claim = "recovery time within the predicted worst case";
       v.predicted = *in.predicted_recovery_time_s;
@@ -120,9 +120,10 @@ std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol) {
     if (in.lost_commits == 0) {
       v.holds = true;
       v.measured = 0;
-      v.detail =
-          "no acknowledged commit lost: a process kill keeps the OS page cache, so only "
-          "what the engine had not yet handed to the OS can be lost here";
+      v.detail = in.power_loss
+                     ? "no acknowledged commit lost in these power cuts"
+                     : "no acknowledged commit lost: a process kill keeps the OS page cache, so "
+                       "only what the engine had not yet handed to the OS can be lost here";
     } else if (in.lost_age_unknown || !in.oldest_lost_age_ms) {
       v.holds = false;
       v.detail = std::to_string(in.lost_commits) +
@@ -130,12 +131,42 @@ std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol) {
     } else {
       v.measured = *in.oldest_lost_age_ms;
       v.holds = *in.oldest_lost_age_ms <= window_ms * (1 + tol.loss_window_relative);
-      v.detail = std::to_string(in.lost_commits) +
-                 Fmt(" acknowledged commits lost; the oldest was acknowledged %.1f ms before the "
-                     "kill; window %.0f ms (allowed up to +%.0f%%)",
-                     *in.oldest_lost_age_ms, window_ms, tol.loss_window_relative * 100);
+      v.detail = std::to_string(in.lost_commits) + " acknowledged commits lost; the oldest was " +
+                 Fmt("acknowledged %.1f ms before the ", *in.oldest_lost_age_ms) +
+                 (in.power_loss ? "power cut" : "kill") +
+                 Fmt("; window %.0f ms (allowed up to +%.0f%%)", window_ms,
+                     tol.loss_window_relative * 100);
     }
     out.push_back(v);
+  }
+
+  // Recovery must succeed after every crash, and the database must pass the engine's own check.
+  if (in.crashes > 0) {
+    Verdict v;
+    v.claim = "engine recovers after every crash";
+    v.predicted = 0;
+    v.measured = in.failed_recoveries;
+    v.holds = in.failed_recoveries == 0;
+    v.detail = in.failed_recoveries == 0
+                   ? "the engine started on its own after all " + std::to_string(in.crashes) +
+                         (in.power_loss ? " power cuts" : " kills")
+                   : std::to_string(in.failed_recoveries) +
+                         " restart(s) failed; see crashes[].recovery_error";
+    out.push_back(v);
+    Verdict i;
+    i.claim = "database intact after every crash";
+    i.predicted = 0;
+    i.measured = static_cast<double>(in.integrity_problems.size());
+    i.holds = in.integrity_problems.empty();
+    if (i.holds) {
+      i.detail = "the engine's consistency check passed and no row appeared that was never written";
+    } else {
+      i.detail = in.integrity_problems.front();
+      for (size_t k = 1; k < in.integrity_problems.size() && k < 4; ++k) {
+        i.detail += "; " + in.integrity_problems[k];
+      }
+    }
+    out.push_back(i);
   }
   return out;
 }

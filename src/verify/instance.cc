@@ -64,6 +64,9 @@ ServerInstance::~ServerInstance() {
   }
   if (!dir_.empty() && !options_.keep_dir) {
     std::error_code ec;
+    if (!options_.data_parent_dir.empty() && !data_dir_.empty()) {
+      std::filesystem::remove_all(data_dir_, ec);
+    }
     std::filesystem::remove_all(dir_, ec);
   }
 }
@@ -79,6 +82,20 @@ Status ServerInstance::Create() {
   if (!cred.ok()) return cred.status();
   if (cred->has_value() && chown(log_path_.c_str(), (*cred)->uid, (*cred)->gid) != 0) {
     return Status::IOError("chown " + log_path_, std::strerror(errno));
+  }
+  if (options_.data_parent_dir.empty()) {
+    data_dir_ = dir_ + "/data";
+  } else {
+    data_dir_ = options_.data_parent_dir + "/" + ServerUser() + "-data";
+    if (mkdir(data_dir_.c_str(), 0700) != 0) {
+      std::string err = std::strerror(errno);
+      data_dir_.clear();  // not ours: never remove it
+      return Status::IOError("mkdir " + options_.data_parent_dir + "/" + ServerUser() + "-data",
+                             err);
+    }
+    if (cred->has_value() && chown(data_dir_.c_str(), (*cred)->uid, (*cred)->gid) != 0) {
+      return Status::IOError("chown " + data_dir_, std::strerror(errno));
+    }
   }
   Status s = Initialize();
   if (!s.ok())

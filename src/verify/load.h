@@ -42,6 +42,15 @@ struct LoadHeader {
   std::atomic<uint64_t> checkpoints{0};
   std::atomic<uint64_t> wal_frames_now{0};
   std::atomic<int> ready_clients{0};
+  // Power cut of the SQLite VFS mechanism, done inside the forked writer: the parent sets
+  // cut_request, the writer cuts, fills the cut_* counters, sets cut_done and exits at once.
+  std::atomic<int> cut_request{0};
+  std::atomic<int> cut_done{0};  // 1 = cut done, 2 = the cut failed (see cut_error)
+  std::atomic<uint64_t> cut_discarded_bytes{0};
+  std::atomic<uint64_t> cut_files_restored{0};
+  std::atomic<uint64_t> cut_names_undone{0};
+  std::atomic<uint64_t> cut_errors{0};
+  char cut_error[256];
 };
 
 // One shared mapping: a header and `clients` slots. Survives fork (MAP_SHARED).

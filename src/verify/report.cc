@@ -27,9 +27,12 @@ double Round(double v, int digits) {
   return std::round(v * f) / f;
 }
 
+// Recovery times of the crashes the engine recovered from.
 std::vector<double> RecoveryTimes(const VerifyReport& r) {
   std::vector<double> t;
-  for (const auto& c : r.crashes) t.push_back(c.recovery_time_s);
+  for (const auto& c : r.crashes) {
+    if (c.recovery_error.empty()) t.push_back(c.recovery_time_s);
+  }
   return t;
 }
 
@@ -71,11 +74,16 @@ Json ReportToJson(const VerifyReport& r) {
            {"min", Round(*std::min_element(times.begin(), times.end()), 4)},
            {"max", Round(*std::max_element(times.begin(), times.end()), 4)}};
   }
+  // Through the power-loss simulator the throughput is not a measurement of this storage: it
+  // goes to its own object and measured.tps stays null.
+  Json tps = Round(r.measured_tps, 1), p50 = Round(r.commit_latency_p50_ms, 4),
+       p99 = Round(r.commit_latency_p99_ms, 4);
+  if (r.throughput_through_simulator) tps = p50 = p99 = nullptr;
   j["measured"] = {
-      {"tps", Round(r.measured_tps, 1)},
+      {"tps", tps},
       {"commits", r.commits_measured},
-      {"commit_latency_p50_ms", Round(r.commit_latency_p50_ms, 4)},
-      {"commit_latency_p99_ms", Round(r.commit_latency_p99_ms, 4)},
+      {"commit_latency_p50_ms", p50},
+      {"commit_latency_p99_ms", p99},
       {"wal_bytes_per_txn", r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json()},
       {"checkpoints", OrNull(r.checkpoints)},
       {"txn_cpu_us", r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json()},
@@ -86,6 +94,16 @@ Json ReportToJson(const VerifyReport& r) {
       {"native_flush_p50_us", Round(r.native_flush_p50_us, 1)},
       {"native_flush_p99_us", Round(r.native_flush_p99_us, 1)},
       {"native_flush_samples", r.native_flush_samples}};
+  if (r.throughput_through_simulator) {
+    j["measured_through_simulator"] = {
+        {"tps", Round(r.measured_tps, 1)},
+        {"commit_latency_p50_ms", Round(r.commit_latency_p50_ms, 4)},
+        {"commit_latency_p99_ms", Round(r.commit_latency_p99_ms, 4)},
+        {"note",
+         "measured through the power-loss simulator: not comparable with a native run or with "
+         "the prediction"}};
+  }
+  j["crash_mechanism"] = r.crash_mechanism;
   Json crashes = Json::array();
   for (const CrashResult& c : r.crashes) {
     Json cj = {{"kind", c.kind},
@@ -97,7 +115,19 @@ Json ReportToJson(const VerifyReport& r) {
                {"redo_bytes", OrNull(c.redo_bytes)},
                {"redo_s", OrNull(c.redo_s)}};
     if (c.oldest_lost_age_ms) cj["oldest_lost_age_ms"] = Round(*c.oldest_lost_age_ms, 2);
+    if (c.lost_age_is_lower_bound) cj["oldest_lost_age_is_lower_bound"] = true;
     if (c.lost_age_unknown) cj["lost_age_unknown"] = true;
+    if (c.discarded_bytes) {
+      cj["power_cut"] = {{"discarded_bytes", *c.discarded_bytes},
+                         {"files_restored", OrNull(c.files_restored)},
+                         {"names_undone", OrNull(c.names_undone)},
+                         {"kept_bytes", OrNull(c.kept_bytes)}};
+    }
+    cj["recovered"] = c.recovery_error.empty();
+    if (!c.recovery_error.empty()) cj["recovery_error"] = c.recovery_error;
+    cj["integrity"] = {{"check", c.integrity_check},
+                       {"ok", c.integrity_problems.empty()},
+                       {"problems", c.integrity_problems}};
     crashes.push_back(cj);
   }
   j["crashes"] = crashes;
@@ -152,30 +182,55 @@ std::string ReportToText(const VerifyReport& r) {
   uint64_t lost = 0;
   for (const auto& c : r.crashes) lost += c.lost_commits;
   row("", "predicted", "measured");
-  row("throughput (tps)", Num(r.plan.predicted_tps, "%.0f"), Num(r.measured_tps, "%.0f"));
+  std::optional<double> native_tps, p50_ms, p99_ms;
+  if (!r.throughput_through_simulator) {
+    native_tps = r.measured_tps;
+    p50_ms = r.commit_latency_p50_ms;
+    p99_ms = r.commit_latency_p99_ms;
+  }
+  row("throughput (tps)", Num(r.plan.predicted_tps, "%.0f"), Num(native_tps, "%.0f"));
   row("recovery, worst (s)", Num(r.plan.predicted_recovery_time_s, "%.2f"), Num(rec_max, "%.3f"));
   row("recovery, median (s)", "", Num(rec_med, "%.3f"));
   row("lost acknowledged commits", "", std::to_string(lost));
   row("loss window (ms)", Num(r.plan.predicted_loss_window_ms, "%.0f"), "");
-  row("commit latency p50 (ms)", "", Num(r.commit_latency_p50_ms, "%.3f"));
-  row("commit latency p99 (ms)", "", Num(r.commit_latency_p99_ms, "%.3f"));
+  row("commit latency p50 (ms)", "", Num(p50_ms, "%.3f"));
+  row("commit latency p99 (ms)", "", Num(p99_ms, "%.3f"));
   std::optional<double> ckpt;
   if (r.checkpoints) ckpt = static_cast<double>(*r.checkpoints);
   std::snprintf(line, sizeof(line), "WAL bytes/txn %s, checkpoints %s, CPU per txn %s us",
                 Num(r.wal_bytes_per_txn, "%.0f").c_str(), Num(ckpt, "%.0f").c_str(),
                 Num(r.txn_cpu_us, "%.0f").c_str());
   add(line);
+  if (r.throughput_through_simulator) {
+    std::snprintf(line, sizeof(line),
+                  "through the power-loss simulator (not comparable, not judged): %.0f tps, commit "
+                  "p50 %.3f ms, p99 %.3f ms",
+                  r.measured_tps, r.commit_latency_p50_ms, r.commit_latency_p99_ms);
+    add(line);
+  }
+  add("crashes: " + r.crash_mechanism);
   add("");
-  add(" crash  load s   acked   lost  unacked-survived  recovery s  redo bytes");
+  add(" crash  load s   acked   lost  oldest lost ms  unacked-survived  recovery s  redo bytes  "
+      "discarded bytes  integrity");
   int i = 0;
   for (const auto& c : r.crashes) {
-    std::optional<double> redo;
+    std::optional<double> redo, discarded;
     if (c.redo_bytes) redo = static_cast<double>(*c.redo_bytes);
-    std::snprintf(line, sizeof(line), " %5d %7.2f %7llu %6llu %17llu %11.3f %11s", ++i, c.load_s,
-                  static_cast<unsigned long long>(c.acked_commits),
+    if (c.discarded_bytes) discarded = static_cast<double>(*c.discarded_bytes);
+    std::string integrity = c.integrity_problems.empty() ? "ok" : c.integrity_problems.front();
+    if (c.integrity_check.empty() && c.integrity_problems.empty()) integrity = "-";
+    std::string recovery = Num(c.recovery_time_s, "%.3f");
+    if (!c.recovery_error.empty()) {
+      recovery = "FAILED";
+      integrity = c.recovery_error.substr(0, 200);
+    }
+    std::snprintf(line, sizeof(line), " %5d %7.2f %7llu %6llu %14s%s %17llu %11s %11s %16s  %s",
+                  ++i, c.load_s, static_cast<unsigned long long>(c.acked_commits),
                   static_cast<unsigned long long>(c.lost_commits),
-                  static_cast<unsigned long long>(c.unacked_survived), c.recovery_time_s,
-                  Num(redo, "%.0f").c_str());
+                  Num(c.oldest_lost_age_ms, "%.1f").c_str(),
+                  c.lost_age_is_lower_bound ? "+" : " ",
+                  static_cast<unsigned long long>(c.unacked_survived), recovery.c_str(),
+                  Num(redo, "%.0f").c_str(), Num(discarded, "%.0f").c_str(), integrity.c_str());
     add(line);
   }
   add("");

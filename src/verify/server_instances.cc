@@ -84,7 +84,7 @@ std::string PostgresInstance::ConnInfo() const {
 }
 
 Status PostgresInstance::Initialize() {
-  return RunTool({BinDir() + "/initdb", "-D", dir_ + "/data", "-U", "postgres", "-A", "trust", "-E",
+  return RunTool({BinDir() + "/initdb", "-D", data_dir_, "-U", "postgres", "-A", "trust", "-E",
                   "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
                  120);
 }
@@ -92,7 +92,7 @@ Status PostgresInstance::Initialize() {
 std::vector<std::string> PostgresInstance::ServerArgv(const SettingList& settings) const {
   std::vector<std::string> argv = {BinDir() + "/postgres",
                                    "-D",
-                                   dir_ + "/data",
+                                   data_dir_,
                                    "-c",
                                    "listen_addresses=",
                                    "-c",
@@ -150,7 +150,7 @@ Status MariadbInstance::Initialize() {
       {"/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db", "/usr/sbin/mariadb-install-db"});
   // Runs as the server user already (RunTool), so no --user.
   return RunTool(
-      {install, "--no-defaults", "--datadir=" + dir_ + "/data",
+      {install, "--no-defaults", "--datadir=" + data_dir_,
        "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"},
       300);
 }
@@ -158,7 +158,7 @@ Status MariadbInstance::Initialize() {
 std::vector<std::string> MariadbInstance::ServerArgv(const SettingList& settings) const {
   std::vector<std::string> argv = {MariadbServerBinary(),
                                    "--no-defaults",
-                                   "--datadir=" + dir_ + "/data",
+                                   "--datadir=" + data_dir_,
                                    "--socket=" + socket_path(),
                                    "--pid-file=" + dir_ + "/mariadbd.pid",
                                    "--skip-networking",

@@ -310,7 +310,9 @@ Result<std::unique_ptr<Session>> OpenMariadbSession(const std::string& socket_pa
 }
 
 Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& options) {
-  const char* vfs = options.flush_delay_us > 0 ? RegisterDelayVfs(options.flush_delay_us) : nullptr;
+  const char* vfs = !options.vfs_name.empty()      ? options.vfs_name.c_str()
+                    : options.flush_delay_us > 0 ? RegisterDelayVfs(options.flush_delay_us)
+                                                 : nullptr;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(options.db_path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs);

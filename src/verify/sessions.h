@@ -22,6 +22,7 @@ struct SqliteSessionOptions {
   SettingList pragmas;      // applied with PRAGMA name=value on every connection
   uint64_t flush_delay_us;  // > 0: open through the delaying VFS
   LoadHeader* header;       // WAL hook counters (may be null)
+  std::string vfs_name;     // non-empty: open through this registered VFS (flush_delay_us = 0)
 };
 Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& options);
 

@@ -6,12 +6,14 @@
 #include <sqlite3.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
 #include <regex>
 
+#include "powerloss.h"
 #include "process.h"
 #include "sessions.h"
 
@@ -65,12 +67,32 @@ class ServerTarget : public Target {
     io.preload_library = options_.preload_library;
     io.flush_latency_us = options_.flush_latency_us;
     io.keep_dir = options_.keep_dir;
+    if (options_.power_loss) {
+      if (options_.power_loss_mechanism == "sqlite-vfs") {
+        return Status::InvalidArgument("--power-loss-mechanism",
+                                       "sqlite-vfs simulates power loss for SQLite only; servers "
+                                       "need the FUSE file system (fuse or auto)");
+      }
+      Result<std::unique_ptr<PowerLossRig>> rig = PowerLossRig::Create(options_);
+      if (!rig.ok()) return rig.status();
+      rig_ = std::move(rig).value();
+      io.data_parent_dir = rig_->mountpoint();
+    }
     instance_ = NewInstance(io);
     WALTUNE_RETURN_IF_ERROR(instance_->Create());
     WALTUNE_RETURN_IF_ERROR(instance_->Start(settings_));
     WALTUNE_RETURN_IF_ERROR(ConnectAdmin());
-    return CreateSchema();
+    WALTUNE_RETURN_IF_ERROR(CreateSchema());
+    // initdb --no-sync and the bootstrap left unflushed files: a machine that ran for a while
+    // would have written them back, so the power-loss runs start from a durable cluster.
+    return rig_ ? rig_->Sync() : Status::Ok();
   }
+
+  std::string CrashMechanism() const override {
+    return rig_ ? rig_->Describe() : std::string("sigkill");
+  }
+
+  Status BeforeCrashLoad() override { return rig_ ? rig_->Sync() : Status::Ok(); }
 
   Status StartLoad(SharedLoad* shared) override {
     shared_ = shared;
@@ -88,11 +110,19 @@ class ServerTarget : public Target {
   }
 
   Status Crash() override {
+    last_cut_.reset();
     CloseAdmin();
     Status s = instance_->Kill();
     shared_->header()->stop.store(true);
     load_.reset();
-    return s;
+    WALTUNE_RETURN_IF_ERROR(s);
+    if (rig_) {
+      // Every server process is gone (Kill waits for them): now the power goes.
+      Result<powercut::CutStats> cut = rig_->Cut();
+      if (!cut.ok()) return cut.status();
+      last_cut_ = *cut;
+    }
+    return Status::Ok();
   }
 
   Result<RecoveryInfo> Restart() override {
@@ -124,6 +154,8 @@ class ServerTarget : public Target {
 
   VerifyOptions options_;
   SettingList settings_;
+  // Declared before instance_: the instance (and its data dir on the mount) goes first.
+  std::unique_ptr<PowerLossRig> rig_;
   std::unique_ptr<ServerInstance> instance_;
   SharedLoad* shared_ = nullptr;
   std::unique_ptr<ThreadLoad> load_;
@@ -163,6 +195,38 @@ class PostgresTarget : public ServerTarget {
     return rows;
   }
 
+  Result<std::vector<std::string>> CheckIntegrity(std::string* check) override {
+    std::vector<std::string> problems;
+    std::string out;
+    if (have_amcheck_) {
+      *check = "amcheck bt_index_check(waltune_load_pkey, heapallindexed)";
+      Status s = QueryOne("SELECT bt_index_check('waltune_load_pkey'::regclass, true)", &out);
+      if (!s.ok()) problems.push_back("amcheck: " + s.message());
+    } else {
+      *check = "row count by sequential scan = by index scan";
+      std::string seq, idx;
+      Status s = QueryOne(
+          "SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = "
+          "off; SELECT count(*) FROM waltune_load",
+          &seq);
+      if (s.ok()) {
+        s = QueryOne(
+            "SET enable_seqscan = off; SET enable_indexscan = on; SET enable_bitmapscan = on; "
+            "SET enable_indexonlyscan = on; SELECT count(*) FROM waltune_load WHERE client_id > "
+            "0",
+            &idx);
+      }
+      std::string ignored;
+      (void)QueryOne("RESET ALL", &ignored);
+      if (!s.ok()) {
+        problems.push_back("count check: " + s.message());
+      } else if (seq != idx) {
+        problems.push_back("sequential scan sees " + seq + " rows, the index " + idx);
+      }
+    }
+    return problems;
+  }
+
  protected:
   std::unique_ptr<ServerInstance> NewInstance(const InstanceOptions& io) override {
     return std::make_unique<PostgresInstance>(io);
@@ -185,10 +249,14 @@ class PostgresTarget : public ServerTarget {
   }
   Status CreateSchema() override {
     std::string ignored;
-    return QueryOne(
+    // amcheck (contrib, shipped with Debian's server package) checks the index after a crash.
+    have_amcheck_ = QueryOne("CREATE EXTENSION IF NOT EXISTS amcheck", &ignored).ok();
+    WALTUNE_RETURN_IF_ERROR(QueryOne(
         "CREATE TABLE waltune_load (client_id int NOT NULL, seq bigint NOT NULL, "
         "payload text, PRIMARY KEY (client_id, seq))",
-        &ignored);
+        &ignored));
+    // Make the schema durable whatever synchronous_commit says.
+    return QueryOne("CHECKPOINT", &ignored);
   }
   Result<std::unique_ptr<Session>> OpenSession() override {
     return OpenPostgresSession(static_cast<PostgresInstance*>(instance_.get())->ConnInfo());
@@ -213,6 +281,7 @@ class PostgresTarget : public ServerTarget {
     return s;
   }
   PGconn* admin_ = nullptr;
+  bool have_amcheck_ = false;
 };
 
 class MariadbTarget : public ServerTarget {
@@ -254,6 +323,31 @@ class MariadbTarget : public ServerTarget {
     }
     mysql_free_result(res);
     return rows;
+  }
+
+  Result<std::vector<std::string>> CheckIntegrity(std::string* check) override {
+    *check = "CHECK TABLE waltune.waltune_load EXTENDED";
+    if (!admin_) return Status::Unavailable("MariaDB", "no admin connection");
+    if (mysql_query(admin_, "CHECK TABLE waltune.waltune_load EXTENDED") != 0) {
+      return std::vector<std::string>{std::string("CHECK TABLE failed: ") + mysql_error(admin_)};
+    }
+    MYSQL_RES* res = mysql_store_result(admin_);
+    if (!res) return Status::IOError("MariaDB CHECK TABLE", mysql_error(admin_));
+    // Rows: Table, Op, Msg_type (status|error|info|note|warning), Msg_text; "status OK" ends it.
+    std::vector<std::string> problems;
+    bool status_ok = false;
+    while (MYSQL_ROW row = mysql_fetch_row(res)) {
+      if (mysql_num_fields(res) < 4 || !row[2] || !row[3]) continue;
+      std::string type = row[2], text = row[3];
+      if (type == "status" && text == "OK") {
+        status_ok = true;
+      } else if (type == "error" || type == "warning" || type == "status") {
+        problems.push_back("CHECK TABLE " + type + ": " + text);
+      }
+    }
+    mysql_free_result(res);
+    if (!status_ok && problems.empty()) problems.push_back("CHECK TABLE did not report OK");
+    return problems;
   }
 
  protected:
@@ -335,6 +429,7 @@ class SqliteTarget : public Target {
     if (!dir.ok()) return dir.status();
     dir_ = *dir;
     db_path_ = dir_ + "/verify.db";
+    if (options_.power_loss) WALTUNE_RETURN_IF_ERROR(SetupPowerLoss());
     sqlite3* db = nullptr;
     Status s = Exec(&db, nullptr);
     if (s.ok()) {
@@ -359,14 +454,34 @@ class SqliteTarget : public Target {
       sqlite3_finalize(st);
     }
     sqlite3_close_v2(db);
+    if (s.ok() && rig_) s = rig_->Sync();  // the empty database is durable before the load
     return s;
+  }
+
+  std::string CrashMechanism() const override {
+    if (rig_) return rig_->Describe();
+    if (use_vfs_) {
+      return "SQLite VFS 'waltune-powercut' in the writer process (strict cut: every write and "
+             "truncate not followed by xSync is undone; see docs/powercut.md)" +
+             vfs_reason_;
+    }
+    return "sigkill";
+  }
+
+  Status BeforeCrashLoad() override {
+    // The VFS tracks the writes of one writer process only, so each load starts from what is
+    // on disk; the FUSE mount is synced to match.
+    return rig_ ? rig_->Sync() : Status::Ok();
   }
 
   Status StartLoad(SharedLoad* shared) override {
     shared_ = shared;
     ResetStop(shared);
-    SqliteSessionOptions so{db_path_, pragmas_, options_.flush_latency_us, shared->header()};
+    shared->header()->cut_request.store(0);
+    shared->header()->cut_done.store(0);
+    SqliteSessionOptions so{db_path_, pragmas_, options_.flush_latency_us, shared->header(), ""};
     const uint64_t payload = options_.payload_bytes;
+    const bool use_vfs = use_vfs_;
     const pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return Status::IOError("fork", std::strerror(errno));
@@ -376,6 +491,7 @@ class SqliteTarget : public Target {
       signal(SIGTERM, SIG_DFL);
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(3);
+      if (use_vfs) RunVfsWriter(shared, so, payload);  // does not return
       {
         ThreadLoad load(
             shared, [so](int) { return OpenSqliteSession(so); }, payload);
@@ -403,10 +519,18 @@ class SqliteTarget : public Target {
   }
 
   Status Crash() override {
+    last_cut_.reset();
     if (writer_ <= 0) return Status::Ok();
+    if (use_vfs_) return CutInWriter();
     Status s = KillGroupAndReap(writer_, 30);
     writer_ = -1;
-    return s;
+    WALTUNE_RETURN_IF_ERROR(s);
+    if (rig_) {
+      Result<powercut::CutStats> cut = rig_->Cut();
+      if (!cut.ok()) return cut.status();
+      last_cut_ = *cut;
+    }
+    return Status::Ok();
   }
 
   Result<RecoveryInfo> Restart() override {
@@ -457,7 +581,129 @@ class SqliteTarget : public Target {
     return Status::Ok();
   }
 
+  Result<std::vector<std::string>> CheckIntegrity(std::string* check) override {
+    *check = "PRAGMA integrity_check";
+    sqlite3* db = nullptr;
+    WALTUNE_RETURN_IF_ERROR(Exec(&db, nullptr));
+    std::vector<std::string> problems;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check(20)", -1, &st, nullptr) != SQLITE_OK) {
+      problems.push_back(std::string("integrity_check failed: ") + sqlite3_errmsg(db));
+    } else {
+      int rc;
+      while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        std::string line = text ? text : "";
+        if (line != "ok") problems.push_back("integrity_check: " + line);
+      }
+      if (rc != SQLITE_DONE) {
+        problems.push_back(std::string("integrity_check failed: ") + sqlite3_errmsg(db));
+      }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close_v2(db);
+    return problems;
+  }
+
  private:
+  // Power loss: the database on the FUSE mount, or writes through the in-process VFS.
+  Status SetupPowerLoss() {
+    const std::string& mech = options_.power_loss_mechanism;
+    std::string why;
+    bool fuse = mech == "fuse" || (mech == "auto" && FuseUsable(&why));
+    if (mech == "auto" && !fuse) vfs_reason_ = " (chosen because FUSE is not usable: " + why + ")";
+    if (!fuse) {
+      use_vfs_ = true;
+      return Status::Ok();
+    }
+    Result<std::unique_ptr<PowerLossRig>> rig = PowerLossRig::Create(options_);
+    if (!rig.ok()) return rig.status();
+    rig_ = std::move(rig).value();
+    const std::string db_dir = rig_->mountpoint() + "/sqlite";
+    if (mkdir(db_dir.c_str(), 0700) != 0) {
+      return Status::IOError("mkdir " + db_dir, std::strerror(errno));
+    }
+    db_path_ = db_dir + "/verify.db";
+    return Status::Ok();
+  }
+
+  // The forked writer with the power-loss VFS: runs the load and, when the parent asks for a
+  // cut, cuts and exits at once (no close, no checkpoint: the power is gone).
+  [[noreturn]] static void RunVfsWriter(SharedLoad* shared, SqliteSessionOptions so,
+                                        uint64_t payload) {
+    LoadHeader* h = shared->header();
+    auto fail = [h](const std::string& why) {
+      std::snprintf(h->cut_error, sizeof(h->cut_error), "%s", why.c_str());
+      h->cut_done.store(2);
+      _exit(4);
+    };
+    if (so.flush_delay_us > 0) {
+      // The power-loss VFS wraps the default VFS: make the delaying one the default first.
+      sqlite3_vfs_register(sqlite3_vfs_find(RegisterDelayVfs(so.flush_delay_us)), 1);
+      so.flush_delay_us = 0;
+    }
+    Result<std::unique_ptr<powercut::SqlitePowercutVfs>> vfs =
+        powercut::SqlitePowercutVfs::Register("waltune-powercut");
+    if (!vfs.ok()) fail(vfs.status().ToString());
+    so.vfs_name = (*vfs)->name();
+    std::atomic<bool> finished{false};
+    std::thread watcher([&] {
+      while (!finished.load()) {
+        if (h->cut_request.load() != 0) {
+          Result<powercut::CutStats> cut = (*vfs)->Cut();
+          if (!cut.ok()) fail(cut.status().ToString());
+          h->cut_discarded_bytes.store(cut->discarded_bytes);
+          h->cut_files_restored.store(cut->files_restored);
+          h->cut_names_undone.store(cut->names_undone);
+          h->cut_errors.store(cut->errors);
+          h->cut_done.store(1);
+          _exit(0);
+        }
+        usleep(200);
+      }
+    });
+    {
+      ThreadLoad load(
+          shared, [so](int) { return OpenSqliteSession(so); }, payload);
+      load.Start();
+      load.Join();
+    }
+    finished.store(true);
+    watcher.join();
+    _exit(0);
+  }
+
+  // VFS power cut: the writer cuts and exits; the parent waits for it.
+  Status CutInWriter() {
+    shared_->header()->cut_request.store(1);
+    int st = 0;
+    const bool exited = WaitChild(writer_, 60, &st);
+    Status s;
+    if (!exited) {
+      s = KillGroupAndReap(writer_, 30);
+      if (s.ok()) s = Status::Unavailable("SQLite writer", "did not cut within 60 s");
+    } else {
+      UnregisterGroup(writer_);
+    }
+    writer_ = -1;
+    WALTUNE_RETURN_IF_ERROR(s);
+    LoadHeader* h = shared_->header();
+    if (h->cut_done.load() != 1) {
+      return Status::IOError("SQLite power-loss VFS",
+                             h->cut_done.load() == 2 ? std::string(h->cut_error)
+                                                     : "writer ended with " +
+                                                           DescribeWaitStatus(st) + " before cut");
+    }
+    powercut::CutStats cut;
+    cut.cut_number = ++vfs_cuts_;
+    cut.discarded_bytes = h->cut_discarded_bytes.load();
+    cut.files_restored = h->cut_files_restored.load();
+    cut.names_undone = h->cut_names_undone.load();
+    cut.errors = h->cut_errors.load();
+    last_cut_ = cut;
+    return Status::Ok();
+  }
+
   // Opens *db when null (creating the file), then runs `sql` when given.
   Status Exec(sqlite3** db, const char* sql) {
     if (*db == nullptr) {
@@ -490,6 +736,11 @@ class SqliteTarget : public Target {
   uint64_t page_size_ = 4096;
   SharedLoad* shared_ = nullptr;
   pid_t writer_ = -1;
+  // Power loss: the FUSE rig, or the VFS in the writer (with why it was chosen).
+  std::unique_ptr<PowerLossRig> rig_;
+  bool use_vfs_ = false;
+  std::string vfs_reason_;
+  uint64_t vfs_cuts_ = 0;
 };
 
 }  // namespace

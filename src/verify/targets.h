@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "load.h"
+#include "waltune/powercut.h"
 #include "waltune/verify.h"
 
 namespace waltune::verify {
@@ -46,6 +47,23 @@ class Target {
   virtual Result<RecoveryInfo> Restart() = 0;
   virtual Result<EngineSample> Sample() = 0;
   virtual Result<PresentRows> ReadPresent() = 0;
+  // The engine's own consistency check of the load table after a recovery: the problems it
+  // reports (empty: passed). *check names the check that ran.
+  virtual Result<std::vector<std::string>> CheckIntegrity(std::string* check) = 0;
+
+  // Power loss (options.power_loss): Crash() also cuts the power after the kill.
+  // How crashes happen: "sigkill" or a description of the power-loss mechanism.
+  virtual std::string CrashMechanism() const = 0;
+  // Called before each crash's load: makes everything so far durable (as sync(2) would), so a
+  // cut loses only what that load left unflushed. No-op without power loss.
+  virtual Status BeforeCrashLoad() = 0;
+  // What the last power cut forgot (nullopt for a SIGKILL).
+  std::optional<powercut::CutStats> last_cut() const { return last_cut_; }
+
+ protected:
+  std::optional<powercut::CutStats> last_cut_;
+
+ public:
   // Stops everything; the destructor also does (and removes the dir).
   virtual Status Shutdown() = 0;
 };
