@@ -205,6 +205,136 @@ TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Power loss (--power-loss): the engine's files on the waltune-powercut FUSE mount (or, for
+// SQLite, behind the power-loss VFS); each crash kills the engine and cuts the power.
+
+class VerifyPowerLoss : public VerifyRun {
+ protected:
+  void SetUp() override {
+    VerifyRun::SetUp();
+    if (mechanism_ != "sqlite-vfs" &&
+        (access("/dev/fuse", R_OK | W_OK) != 0 || geteuid() != 0)) {
+      GTEST_SKIP() << "FUSE power-loss needs /dev/fuse and root";
+    }
+  }
+
+  VerifyOptions PowerLossOptions(VerifyEngine engine) {
+    VerifyOptions o = Options(engine);
+    o.power_loss = true;
+    o.power_loss_mechanism = mechanism_;
+    o.crashes = 3;
+    o.crash_after_min_s = 0.7;
+    o.crash_after_max_s = 1.2;
+    return o;
+  }
+
+  // What every power-loss report must show, whatever the durability level.
+  void ExpectPowerLossReport(const VerifyReport& r) {
+    ASSERT_EQ(r.crashes.size(), 3u);
+    EXPECT_TRUE(r.throughput_through_simulator);
+    if (mechanism_ == "sqlite-vfs") {
+      EXPECT_EQ(r.crash_mechanism.rfind("SQLite VFS", 0), 0u) << r.crash_mechanism;
+    } else {
+      EXPECT_EQ(r.crash_mechanism.rfind("waltune-powercut FUSE", 0), 0u) << r.crash_mechanism;
+    }
+    for (const CrashResult& c : r.crashes) {
+      EXPECT_EQ(c.kind, "power_cut");
+      EXPECT_GT(c.acked_commits, 0u);
+      EXPECT_TRUE(c.discarded_bytes.has_value());
+      EXPECT_EQ(c.recovery_error, "") << "the engine did not recover from a cut";
+      EXPECT_FALSE(c.integrity_check.empty());
+      EXPECT_TRUE(c.integrity_problems.empty()) << c.integrity_problems.front();
+      EXPECT_FALSE(c.lost_age_unknown);
+    }
+    // Throughput through the simulator is reported apart and not judged.
+    auto j = ReportToJson(r);
+    EXPECT_TRUE(j["measured"]["tps"].is_null());
+    EXPECT_GT(j["measured_through_simulator"]["tps"].get<double>(), 0);
+    bool recovers = false, intact = false;
+    for (const Verdict& v : r.verdicts) {
+      EXPECT_NE(v.claim, "throughput as predicted");
+      if (v.claim == "engine recovers after every crash") recovers = v.holds;
+      if (v.claim == "database intact after every crash") intact = v.holds;
+    }
+    EXPECT_TRUE(recovers);
+    EXPECT_TRUE(intact);
+  }
+
+  void ExpectStrictLosesNothing(VerifyEngine engine) {
+    VerifyPlan plan = PlanFor(engine, "strict", 4, 0);
+    auto r = RunVerify(PowerLossOptions(engine), plan);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ExpectPowerLossReport(*r);
+    bool judged = false;
+    for (const CrashResult& c : r->crashes) EXPECT_EQ(c.lost_commits, 0u);
+    for (const Verdict& v : r->verdicts) {
+      if (v.claim == "no acknowledged commit lost") judged = v.holds;
+    }
+    EXPECT_TRUE(judged);
+  }
+
+  // A relaxed setting must lose acknowledged commits in at least one cut (the simulator sees
+  // the difference a SIGKILL cannot), and only commits younger than the advice's window.
+  void ExpectRelaxedLosesWithinWindow(VerifyEngine engine) {
+    VerifyPlan plan = PlanFor(engine, "relaxed", 4, 0);
+    ASSERT_TRUE(plan.predicted_loss_window_ms.has_value());
+    const double window_ms = *plan.predicted_loss_window_ms;
+    ASSERT_GT(window_ms, 0);
+    auto r = RunVerify(PowerLossOptions(engine), plan);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ExpectPowerLossReport(*r);
+    uint64_t lost = 0;
+    for (const CrashResult& c : r->crashes) {
+      lost += c.lost_commits;
+      std::printf("[%s relaxed power cut] acked %llu lost %llu oldest lost %.1f ms (window %.0f)\n",
+                  VerifyEngineName(engine), static_cast<unsigned long long>(c.acked_commits),
+                  static_cast<unsigned long long>(c.lost_commits),
+                  c.oldest_lost_age_ms.value_or(0), window_ms);
+      if (c.lost_commits > 0) {
+        ASSERT_TRUE(c.oldest_lost_age_ms.has_value());
+        EXPECT_LE(*c.oldest_lost_age_ms, window_ms * 1.25);
+      }
+    }
+    EXPECT_GT(lost, 0u) << "no cut lost an acknowledged commit with a relaxed setting";
+    bool judged = false;
+    for (const Verdict& v : r->verdicts) {
+      if (v.claim == "lost commits within the loss window") judged = v.holds;
+    }
+    EXPECT_TRUE(judged);
+  }
+
+  std::string mechanism_ = "fuse";
+};
+
+class VerifyPowerLossVfs : public VerifyPowerLoss {
+ protected:
+  VerifyPowerLossVfs() { mechanism_ = "sqlite-vfs"; }
+};
+
+TEST_F(VerifyPowerLoss, SqliteStrictLosesNothing) { ExpectStrictLosesNothing(VerifyEngine::kSQLite); }
+TEST_F(VerifyPowerLoss, SqliteRelaxedLosesWithinWindow) {
+  ExpectRelaxedLosesWithinWindow(VerifyEngine::kSQLite);
+}
+TEST_F(VerifyPowerLoss, PostgresStrictLosesNothing) {
+  ExpectStrictLosesNothing(VerifyEngine::kPostgreSQL);
+}
+TEST_F(VerifyPowerLoss, PostgresRelaxedLosesWithinWindow) {
+  ExpectRelaxedLosesWithinWindow(VerifyEngine::kPostgreSQL);
+}
+TEST_F(VerifyPowerLoss, MariadbStrictLosesNothing) {
+  ExpectStrictLosesNothing(VerifyEngine::kMariaDB);
+}
+TEST_F(VerifyPowerLoss, MariadbRelaxedLosesWithinWindow) {
+  ExpectRelaxedLosesWithinWindow(VerifyEngine::kMariaDB);
+}
+TEST_F(VerifyPowerLossVfs, SqliteStrictLosesNothing) {
+  ExpectStrictLosesNothing(VerifyEngine::kSQLite);
+}
+TEST_F(VerifyPowerLossVfs, SqliteRelaxedLosesWithinWindow) {
+  ExpectRelaxedLosesWithinWindow(VerifyEngine::kSQLite);
+}
+
 #ifdef WALTUNE_BINARY
 // Ctrl-C in the middle of a run: the CLI kills the server, removes its dir and exits 130.
 TEST_F(VerifyRun, InterruptStopsEverything) {
