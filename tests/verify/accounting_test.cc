@@ -173,6 +173,55 @@ TEST(JudgeClaims, RelaxedWithoutLossHolds) {
   EXPECT_EQ(*v->measured, 0);
 }
 
+TEST(JudgeClaims, ThroughSimulatorNeitherTpsNorRecoveryTimeIsJudged) {
+  ClaimInputs in;
+  in.durability = "strict";
+  in.predicted_tps = 1000;
+  in.measured_tps = 5000;
+  in.predicted_recovery_time_s = 0.1;
+  in.recovery_target_s = 60;
+  in.recovery_times_s = {0.4};
+  in.judge_tps = false;
+  in.judge_recovery_time = false;
+  auto v = JudgeClaims(in);
+  EXPECT_EQ(Find(v, "throughput as predicted"), nullptr);
+  EXPECT_EQ(Find(v, "recovery time within the predicted worst case"), nullptr);
+  ASSERT_NE(Find(v, "recovery within the target"), nullptr);  // the user's target still holds
+  EXPECT_TRUE(Find(v, "recovery within the target")->holds);
+}
+
+TEST(JudgeClaims, FailedRecoveryAndCorruptionFail) {
+  ClaimInputs in;
+  in.durability = "strict";
+  EXPECT_EQ(Find(JudgeClaims(in), "engine recovers after every crash"), nullptr);  // no crash
+  in.crashes = 3;
+  in.power_loss = true;
+  auto v = JudgeClaims(in);
+  EXPECT_TRUE(Find(v, "engine recovers after every crash")->holds);
+  EXPECT_TRUE(Find(v, "database intact after every crash")->holds);
+  in.failed_recoveries = 1;
+  in.integrity_problems = {"crash 2: integrity_check: row 7 missing from index"};
+  v = JudgeClaims(in);
+  const Verdict* rec = Find(v, "engine recovers after every crash");
+  EXPECT_FALSE(rec->holds);
+  EXPECT_EQ(*rec->measured, 1);
+  const Verdict* intact = Find(v, "database intact after every crash");
+  EXPECT_FALSE(intact->holds);
+  EXPECT_NE(intact->detail.find("row 7 missing"), std::string::npos) << intact->detail;
+}
+
+TEST(JudgeClaims, PowerCutWording) {
+  ClaimInputs in;
+  in.durability = "relaxed";
+  in.predicted_loss_window_ms = 1000;
+  in.lost_commits = 3;
+  in.oldest_lost_age_ms = 980;
+  in.power_loss = true;
+  const Verdict* v = Find(JudgeClaims(in), "lost commits within the loss window");
+  EXPECT_TRUE(v->holds);
+  EXPECT_NE(v->detail.find("980.0 ms before the power cut"), std::string::npos) << v->detail;
+}
+
 TEST(Median, OddAndEvenCounts) {
   EXPECT_EQ(Median({3, 1, 2}), 2);
   EXPECT_EQ(Median({4, 1, 3, 2}), 2.5);

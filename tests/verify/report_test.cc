@@ -57,6 +57,36 @@ TEST(ReportToJson, HasTheContractFields) {
   EXPECT_EQ(j["scope"], "page cache survives");
 }
 
+TEST(ReportToJson, PowerLossKeepsSimulatorThroughputApart) {
+  VerifyReport r = Sample();
+  r.throughput_through_simulator = true;
+  r.crash_mechanism = "waltune-powercut FUSE file system";
+  r.crashes[0].kind = "power_cut";
+  r.crashes[0].discarded_bytes = 8192;
+  r.crashes[0].files_restored = 1;
+  r.crashes[0].names_undone = 0;
+  r.crashes[0].integrity_check = "PRAGMA integrity_check";
+  r.crashes[1].recovery_error = "server did not start";
+  auto j = ReportToJson(r);
+  EXPECT_TRUE(j["measured"]["tps"].is_null());
+  EXPECT_TRUE(j["measured"]["commit_latency_p50_ms"].is_null());
+  EXPECT_EQ(j["measured_through_simulator"]["tps"], 2400.0);
+  EXPECT_EQ(j["crash_mechanism"], "waltune-powercut FUSE file system");
+  EXPECT_EQ(j["crashes"][0]["power_cut"]["discarded_bytes"], 8192u);
+  EXPECT_EQ(j["crashes"][0]["integrity"]["ok"], true);
+  EXPECT_EQ(j["crashes"][1]["recovered"], false);
+  EXPECT_EQ(j["crashes"][1]["recovery_error"], "server did not start");
+  // The failed restart has no recovery time: only the first counts.
+  EXPECT_EQ(j["measured"]["recovery_time_s"]["max"], 0.4);
+  std::string t = ReportToText(r);
+  EXPECT_NE(t.find("throughput (tps)                     2000            -\n"), std::string::npos)
+      << t;
+  EXPECT_NE(t.find("through the power-loss simulator (not comparable, not judged): 2400 tps"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("FAILED"), std::string::npos) << t;
+}
+
 TEST(ReportToText, ShowsPredictedNextToMeasured) {
   std::string t = ReportToText(Sample());
   EXPECT_NE(t.find("throughput (tps)                     2000         2400\n"), std::string::npos)
