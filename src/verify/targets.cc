@@ -36,6 +36,16 @@ uint64_t ParseLsn(const std::string& text) {
   return (hi << 32) | lo;
 }
 
+// After the engine's processes are gone: cuts the power of `rig` (no-op when null, i.e. a
+// plain SIGKILL run) and records what it forgot.
+Status CutPower(PowerLossRig* rig, std::optional<powercut::CutStats>* last_cut) {
+  if (rig == nullptr) return Status::Ok();
+  Result<powercut::CutStats> cut = rig->Cut();
+  if (!cut.ok()) return cut.status();
+  *last_cut = *cut;
+  return Status::Ok();
+}
+
 // Waits for the clients of a server load after the server was killed or told to stop.
 void ResetStop(SharedLoad* shared) {
   shared->header()->stop.store(false);
@@ -116,13 +126,8 @@ class ServerTarget : public Target {
     shared_->header()->stop.store(true);
     load_.reset();
     WALTUNE_RETURN_IF_ERROR(s);
-    if (rig_) {
-      // Every server process is gone (Kill waits for them): now the power goes.
-      Result<powercut::CutStats> cut = rig_->Cut();
-      if (!cut.ok()) return cut.status();
-      last_cut_ = *cut;
-    }
-    return Status::Ok();
+    // Every server process is gone (Kill waits for them): now the power goes.
+    return CutPower(rig_.get(), &last_cut_);
   }
 
   Result<RecoveryInfo> Restart() override {
@@ -525,12 +530,7 @@ class SqliteTarget : public Target {
     Status s = KillGroupAndReap(writer_, 30);
     writer_ = -1;
     WALTUNE_RETURN_IF_ERROR(s);
-    if (rig_) {
-      Result<powercut::CutStats> cut = rig_->Cut();
-      if (!cut.ok()) return cut.status();
-      last_cut_ = *cut;
-    }
-    return Status::Ok();
+    return CutPower(rig_.get(), &last_cut_);
   }
 
   Result<RecoveryInfo> Restart() override {
