@@ -144,10 +144,10 @@ Status KillProcessTree(pid_t root, std::chrono::milliseconds timeout);
 // In-process alternative for SQLite where FUSE is unavailable: a shim VFS over SQLite's
 // default (unix) VFS that writes through at once and forgets, on Cut(), every write and
 // truncate not followed by xSync, and every delete not made with a directory sync.
-// Names: a file created through the VFS becomes durable at its first xSync (the unix VFS
-// fsyncs the directory there for journals and WAL files; for a new main database file this is
-// more lenient than POSIX); that event, and a delete with dirSync, also commit every earlier
-// create/delete (one directory journal). Files SQLite opens without a name (temp files) and
+// Names: the first xSync of a handle that created its file, or of any journal/WAL handle opened
+// with SQLITE_OPEN_CREATE, commits every earlier create/delete (one directory journal), as the
+// unix VFS fsyncs the directory there (for a new main database file this is more lenient than
+// POSIX); so does a delete with dirSync. Files SQLite opens without a name (temp files) and
 // the -shm file (never durable by design) are not tracked. See docs/powercut.md.
 //
 // Crash procedure: Cut(), then sqlite3_close_v2() every connection opened before the cut (all

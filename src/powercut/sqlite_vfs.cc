@@ -39,7 +39,7 @@ struct PcFile {
   SqlitePowercutVfs::Impl* owner;
   uint64_t epoch;
   bool tracked;
-  bool name_pending;  // Created through us and not yet synced.
+  bool name_pending;  // Its first xSync also syncs the directory (commits pending names).
   std::string* path;  // Owned; null for untracked files.
   sqlite3_file* real() { return reinterpret_cast<sqlite3_file*>(this + 1); }
 };
@@ -134,6 +134,9 @@ int XWrite(sqlite3_file* file, const void* buf, int amt, sqlite3_int64 offset) {
   if (Stale(f)) return SQLITE_IOERR_WRITE;
   if (!f->tracked) return f->real()->pMethods->xWrite(f->real(), buf, amt, offset);
   std::lock_guard<std::mutex> l(f->owner->mu);
+  // Again under the lock: a cut between the check above and here must not let this write land
+  // after the cut (nothing would undo it).
+  if (Stale(f)) return SQLITE_IOERR_WRITE;
   FileUndo* u = UndoFor(f);
   if (u == nullptr) return SQLITE_IOERR_WRITE;
   int rc = Save(f, u, static_cast<uint64_t>(offset), static_cast<uint64_t>(amt));
@@ -146,6 +149,7 @@ int XTruncate(sqlite3_file* file, sqlite3_int64 size) {
   if (Stale(f)) return SQLITE_IOERR_TRUNCATE;
   if (!f->tracked) return f->real()->pMethods->xTruncate(f->real(), size);
   std::lock_guard<std::mutex> l(f->owner->mu);
+  if (Stale(f)) return SQLITE_IOERR_TRUNCATE;
   FileUndo* u = UndoFor(f);
   if (u == nullptr) return SQLITE_IOERR_TRUNCATE;
   uint64_t s = static_cast<uint64_t>(size);
@@ -162,8 +166,11 @@ int XSync(sqlite3_file* file, int flags) {
   int rc = f->real()->pMethods->xSync(f->real(), flags);
   if (rc != SQLITE_OK || !f->tracked) return rc;
   std::lock_guard<std::mutex> l(f->owner->mu);
+  // The power went while this sync ran: the cut already undid what it was flushing, so it must
+  // not report success (the commit would be acknowledged and then missing).
+  if (Stale(f)) return SQLITE_IOERR_FSYNC;
   f->owner->files.erase(*f->path);
-  if (f->name_pending) {  // First sync of a new file: the unix VFS fsyncs the directory.
+  if (f->name_pending) {  // First sync of this handle: the unix VFS fsyncs the directory.
     f->name_pending = false;
     f->owner->CommitNamesLocked();
   }
@@ -271,10 +278,16 @@ int VOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags
     f->path = new std::string(name);
     std::lock_guard<std::mutex> l(impl->mu);
     impl->open_tracked.insert(f);
-    if (!existed) {
-      f->name_pending = true;
-      impl->journal.push_back({NameOpKind::kCreated, name, ""});
-    }
+    if (!existed) impl->journal.push_back({NameOpKind::kCreated, name, ""});
+    // The unix VFS fsyncs the directory at the first xSync of every journal or WAL handle it
+    // opened with SQLITE_OPEN_CREATE, whether or not that open created the file (os_unix.c,
+    // unixOpen: syncDir = isCreate && eType is a journal or WAL; unixSync: UNIXFILE_DIRSYNC).
+    // Every connection opens the WAL that way, so any connection's first sync commits the
+    // names; for a new main database file, its first sync does (more lenient than POSIX).
+    const int kDirSyncTypes =
+        SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_WAL | SQLITE_OPEN_SUPER_JOURNAL;
+    f->name_pending = !existed || ((flags & SQLITE_OPEN_CREATE) != 0 &&
+                                   (flags & kDirSyncTypes) != 0);
   }
   f->base.pMethods = &kIoMethods;
   return SQLITE_OK;
