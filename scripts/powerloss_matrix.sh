@@ -48,8 +48,10 @@ for e in $engines; do
                                .claim == "lost commits within the loss window")
           | if .holds then "holds" else "FAILS" end) // "-"),
         ([.crashes[] | select(.recovered)] | length | tostring) + "/" + (.crashes | length | tostring),
-        (if all(.crashes[]; .integrity.ok) then "ok"
-         else ([.crashes[].integrity.problems[]] | .[0] | tostring | .[0:80]) end),
+        (if all(.crashes[]; .integrity == null or .integrity.ok) then "ok"
+         else ([.crashes[].integrity.problems[]?] | .[0] | tostring | .[0:80]) end)
+          + ([.crashes[].recovery_error // empty] | if length > 0 then "; restart failed: "
+             + (.[0] | .[0:80]) else "" end),
         (.crash_mechanism | split(" (")[0])
       ] | "| " + join(" | ") + " |"' <<<"$out"
   done

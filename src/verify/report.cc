@@ -125,9 +125,13 @@ Json ReportToJson(const VerifyReport& r) {
     }
     cj["recovered"] = c.recovery_error.empty();
     if (!c.recovery_error.empty()) cj["recovery_error"] = c.recovery_error;
-    cj["integrity"] = {{"check", c.integrity_check},
-                       {"ok", c.integrity_problems.empty()},
-                       {"problems", c.integrity_problems}};
+    if (c.recovery_error.empty()) {
+      cj["integrity"] = {{"check", c.integrity_check},
+                         {"ok", c.integrity_problems.empty()},
+                         {"problems", c.integrity_problems}};
+    } else {
+      cj["integrity"] = nullptr;  // nothing to check: the engine did not come up
+    }
     crashes.push_back(cj);
   }
   j["crashes"] = crashes;

@@ -76,6 +76,7 @@ TEST(ReportToJson, PowerLossKeepsSimulatorThroughputApart) {
   EXPECT_EQ(j["crashes"][0]["integrity"]["ok"], true);
   EXPECT_EQ(j["crashes"][1]["recovered"], false);
   EXPECT_EQ(j["crashes"][1]["recovery_error"], "server did not start");
+  EXPECT_TRUE(j["crashes"][1]["integrity"].is_null());
   // The failed restart has no recovery time: only the first counts.
   EXPECT_EQ(j["measured"]["recovery_time_s"]["max"], 0.4);
   std::string t = ReportToText(r);
