@@ -229,6 +229,14 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
   if (!s.ok()) {
     Status k = target->Crash();
     (void)k;
+    if (index > 1 && !Interrupted()) {
+      // The engine came back from the previous crash but cannot take writes: that recovery was
+      // not clean (e.g. a damaged database). A finding for the report, not a run error.
+      crash.recovery_error = "writes failed after the recovery from crash " +
+                             std::to_string(index - 1) + ": " + s.ToString();
+      CloseEpoch(*shared, ledgers);
+      return crash;
+    }
     return s;
   }
   const int64_t kill_us = verify::MonotonicMicros();
