@@ -445,13 +445,14 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   WALTUNE_RETURN_IF_ERROR(target->Setup(plan.settings));
   report.engine_version = target->version();
   report.crash_mechanism = target->CrashMechanism();
-  if (report.crash_mechanism.rfind("waltune-powercut FUSE", 0) == 0) {
+  const bool through_fuse = target->ThroughFuse();
+  if (through_fuse) {
     report.plan.notes.push_back(
         "recovery times were measured through the FUSE simulator (every read and write of the "
         "restart crosses it), so they are reported but not judged against the predicted worst "
         "case; the recovery target is still checked");
   }
-  if (options.power_loss && report.crash_mechanism.rfind("waltune-powercut FUSE", 0) != 0) {
+  if (options.power_loss && !through_fuse) {
     // The SQLite VFS writes through at once: the throughput is the native disk's (plus the
     // VFS's undo copies), but still not a clean native measurement.
     report.scope_note += " With the SQLite VFS the writes reach the real disk at once, but each "
@@ -529,7 +530,7 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   in.recovery_target_s = report.plan.recovery_target_s;
   in.measured_tps = report.measured_tps;
   in.judge_tps = !report.throughput_through_simulator;
-  in.judge_recovery_time = report.crash_mechanism.rfind("waltune-powercut FUSE", 0) != 0;
+  in.judge_recovery_time = !through_fuse;
   in.power_loss = options.power_loss;
   in.crashes = static_cast<int>(report.crashes.size());
   for (size_t k = 0; k < report.crashes.size(); ++k) {

@@ -98,6 +98,8 @@ class ServerTarget : public Target {
     return rig_ ? rig_->Sync() : Status::Ok();
   }
 
+  bool ThroughFuse() const override { return rig_ != nullptr; }
+
   std::string CrashMechanism() const override {
     return rig_ ? rig_->Describe() : std::string("sigkill");
   }
@@ -462,6 +464,8 @@ class SqliteTarget : public Target {
     if (s.ok() && rig_) s = rig_->Sync();  // the empty database is durable before the load
     return s;
   }
+
+  bool ThroughFuse() const override { return rig_ != nullptr; }
 
   std::string CrashMechanism() const override {
     if (rig_) return rig_->Describe();

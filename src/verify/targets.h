@@ -54,6 +54,8 @@ class Target {
   // Power loss (options.power_loss): Crash() also cuts the power after the kill.
   // How crashes happen: "sigkill" or a description of the power-loss mechanism.
   virtual std::string CrashMechanism() const = 0;
+  // The engine's files are on the FUSE simulator (every I/O crosses it, timings included).
+  virtual bool ThroughFuse() const = 0;
   // Called before each crash's load: makes everything so far durable (as sync(2) would), so a
   // cut loses only what that load left unflushed. No-op without power loss.
   virtual Status BeforeCrashLoad() = 0;
