@@ -55,6 +55,9 @@ struct Workload {
   // (every first touch after a checkpoint is a full-page image), near 0 for appends that fill
   // the tail of a table and index. Set by constraints.write_pattern. Unit: ratio.
   double random_page_fraction = 1.0;
+  // SQL statements (client round trips) per transaction, BEGIN and COMMIT included. 0 = derive
+  // from the workload shape. Unit: count.
+  int statements_per_txn = 0;
 };
 
 // Measured numbers from `waltune verify --calibrate` for one engine on one machine.
@@ -82,6 +85,9 @@ struct Scenario {
   // Logical CPUs of the database host (for the CPU ceiling). Default 8.
   int cpu_cores = 8;
   Calibration calibration;
+  // The user said they accept a risk of database corruption on power loss for speed (e.g.
+  // SQLite synchronous=OFF). Never inferred from a default.
+  bool accepts_corruption_risk = false;
 
   std::vector<Assumption> assumptions;
   std::vector<std::string> warnings;
