@@ -1,8 +1,16 @@
-// Request parsing: JSON -> Scenario, per shared/CONTRACT.md.
-// Order of precedence for every input: explicit constraint > upstream_results > hint in the
-// free-text query > default. Everything not explicit is listed in Scenario::assumptions.
+// Request parsing: JSON -> Scenario, per docs/contract.md. Free text (query, reference_excerpt,
+// upstream_results) is read by the query reader (waltune/query_reader.h, docs/query-reading.md).
+//
+// Precedence for every input: explicit constraint > upstream_results > the free-text query >
+// default, and a disagreement between two of them is a warning, never a silent choice.
+// One exception, for safety: durability. Reading strict as standard loses data, the reverse only
+// costs speed, so an explicit statement of loss aversion anywhere in the text ("no acknowledged
+// transaction may ever be lost") makes the answer strict even when the constraint asks for less,
+// and the warning says so. Everything not explicit is listed in Scenario::assumptions with the
+// words it was read from.
 #include "waltune/request.h"
 
+#include <charconv>
 #include <cmath>
 #include <optional>
 #include <regex>
@@ -11,6 +19,7 @@
 #include <vector>
 
 #include "waltune/engine.h"
+#include "waltune/query_reader.h"
 #include "waltune/units.h"
 
 namespace waltune {
@@ -18,7 +27,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr double kMaxWriteRateTps = 5e6;        // beyond any single-node engine
+constexpr double kMaxWriteRateTps = 5e6;  // beyond any single-node engine
 constexpr double kMaxRecoveryTargetS = 7 * 86400;
 constexpr int kMaxConcurrency = 100000;
 
@@ -36,9 +45,12 @@ std::string FormatNumber(double v) {
 Result<std::string> ScalarText(const json& v, const std::string& field, const char* expected) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number()) return FormatNumber(v.get<double>());
-  return Status::InvalidArgument(field, std::string("must be ") + expected + ", got " +
-                                            std::string(v.type_name()));
+  return Status::InvalidArgument(
+      field, std::string("must be ") + expected + ", got " + std::string(v.type_name()));
 }
+
+// Quotes text for a reason: "the query says \"...\"".
+std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
 // ----- engine ------------------------------------------------------------------------------
 
@@ -51,7 +63,7 @@ struct EngineMatch {
 // "sqlite3" as the whole text.
 std::optional<EngineMatch> MatchEngine(const std::string& raw) {
   static const std::regex kPattern(
-      R"(^\s*(postgresql|postgres|pgsql|pg|mysql\s*/\s*innodb|mysql\s+innodb|mysql|innodb|percona(?:\s+server)?|mariadb|maria\s*db|sqlite\s*3|sqlite)\s*(?:v(?:ersion)?\s*)?([0-9][0-9.]*)?\s*$)",
+      R"(^\s*(postgresql|postgres|pgsql|pg|mysql\s*/\s*innodb|mysql\s+innodb|mysql|innodb|percona(?:\s+server)?|mariadb|maria\s*db|sqlite\s*3|sqlite)\s*[-]?\s*(?:v(?:ersion)?\s*)?([0-9][0-9.]*)?\s*$)",
       std::regex::icase);
   std::smatch m;
   if (!std::regex_match(raw, m, kPattern)) return std::nullopt;
@@ -71,67 +83,32 @@ std::optional<EngineMatch> MatchEngine(const std::string& raw) {
   return match;
 }
 
-// Finds an engine named anywhere in free text (word match).
-std::optional<Engine> FindEngineInText(const std::string& text) {
-  static const std::vector<std::pair<std::regex, Engine>> kPatterns = {
-      {std::regex(R"(\b(postgresql|postgres|pgsql)\b)", std::regex::icase), Engine::kPostgreSQL},
-      {std::regex(R"(\bmariadb\b)", std::regex::icase), Engine::kMariaDB},
-      {std::regex(R"(\b(mysql|innodb|percona)\b)", std::regex::icase), Engine::kMySQL},
-      {std::regex(R"(\bsqlite3?\b)", std::regex::icase), Engine::kSQLite},
-  };
-  std::optional<Engine> found;
-  size_t best = std::string::npos;
-  for (const auto& [re, engine] : kPatterns) {
-    std::smatch m;
-    if (std::regex_search(text, m, re) && static_cast<size_t>(m.position(0)) < best) {
-      best = m.position(0);
-      found = engine;
-    }
-  }
-  return found;
-}
-
+// Checked: std::from_chars, never an exception; every part at most 4 digits.
 Result<EngineVersion> ParseVersion(const std::string& text, const std::string& field) {
-  static const std::regex kVersion(R"(^\s*v?(\d{1,3})(?:\.(\d{1,3}))?(?:\.(\d{1,4}))?\s*$)");
+  static const std::regex kVersion(R"(^\s*v?(\d{1,4})(?:\.(\d{1,4}))?(?:\.(\d{1,4}))?\s*$)");
   std::smatch m;
   if (!std::regex_match(text, m, kVersion)) {
-    return Status::InvalidArgument(field, "'" + text + "' is not a version such as \"16\", "
-                                          "\"8.0.36\" or \"10.11\"");
+    return Status::InvalidArgument(field, "'" + text +
+                                              "' is not a version such as \"16\", "
+                                              "\"8.0.36\" or \"10.11\"");
   }
   EngineVersion v;
-  v.major = std::stoi(m[1].str());
-  if (m[2].matched) v.minor = std::stoi(m[2].str());
-  if (m[3].matched) v.patch = std::stoi(m[3].str());
+  int* parts[] = {&v.major, &v.minor, &v.patch};
+  for (int k = 0; k < 3; ++k) {
+    if (!m[k + 1].matched) continue;
+    const std::string digits = m[k + 1].str();
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *parts[k]);
+    if (ec != std::errc() || ptr != digits.data() + digits.size()) {
+      return Status::InvalidArgument(field, "'" + text + "' is not a version");
+    }
+  }
   return v;
 }
 
-// ----- durability and storage ---------------------------------------------------------------
-
-Result<Durability> ParseDurability(const std::string& raw, const std::string& field) {
-  std::string s = NormalizeText(raw);
-  static const std::vector<std::pair<std::vector<std::string>, Durability>> kAliases = {
-      {{"strict", "fsync every commit", "fsync on every commit", "fsync each commit",
-        "every commit", "sync every commit", "full", "durable", "synchronous", "no data loss",
-        "zero data loss"},
-       Durability::kStrict},
-      {{"standard", "group commit", "normal", "balanced", "bounded", "default"},
-       Durability::kStandard},
-      {{"relaxed", "async", "asynchronous", "none", "fast", "max throughput", "best effort",
-        "off"},
-       Durability::kRelaxed},
-  };
-  for (const auto& [names, level] : kAliases) {
-    for (const auto& n : names) {
-      if (s == n) return level;
-    }
-  }
-  return Status::InvalidArgument(
-      field, "'" + raw + "' is not a durability requirement; expected \"fsync every commit\" "
-                         "(strict), \"group commit\" (standard) or \"relaxed\"");
-}
+// ----- storage ------------------------------------------------------------------------------
 
 std::optional<StorageClass> MatchStorage(const std::string& raw) {
-  std::string s = NormalizeText(raw);
+  std::string s = NormalizeQueryText(raw);
   auto has = [&](const char* w) { return s.find(w) != std::string::npos; };
   bool plp = has("power-loss") || has("power loss") || has("plp") || has("enterprise") ||
              has("datacenter") || has("data center") || has("capacitor");
@@ -150,196 +127,128 @@ std::optional<StorageClass> MatchStorage(const std::string& raw) {
   return std::nullopt;
 }
 
-// ----- hints in the free-text query -----------------------------------------------------------
-
-struct Hints {
-  std::optional<Durability> durability;
-  std::string durability_evidence;
-  std::optional<double> write_rate_tps;
-  std::string rate_evidence;
-  std::optional<double> recovery_target_s;
-  std::string recovery_evidence;
-  std::optional<StorageClass> storage;
-  std::string storage_evidence;
-  std::optional<int> concurrency;
-  std::string concurrency_evidence;
-  std::optional<Replication> replication;
-  std::optional<std::string> write_pattern;
-  std::string pattern_evidence;
-  std::vector<std::string> out_of_scope;
-};
-
-std::optional<std::string> FirstMatch(const std::string& text, const std::regex& re) {
-  std::smatch m;
-  if (std::regex_search(text, m, re)) return m[0].str();
-  return std::nullopt;
-}
-
-Hints ReadHints(const std::string& query) {
-  Hints h;
-  if (query.empty()) return h;
-  const auto icase = std::regex::icase;
-  // Durability. A stated tolerance for loss wins over the domain words.
-  static const std::regex kStandardPhrase(
-      R"(\b(can|could|may|ok to|okay to|fine to|acceptable to)\s+(afford to\s+)?lose\s+(about\s+|up to\s+|at most\s+)?(a|one|1)\s+(second|sec|s)\b|lose\s+(at most|up to)\s+(a|one|1)\s+second|bounded\s+loss)",
-      icase);
-  static const std::regex kRelaxedPhrase(
-      R"(\b(analytics|staging|test(ing)?\s+(env|environment|database|db)|dev(elopment)?\s+(env|environment|database|db)|scratch|ephemeral|throwaway|cache|can\s+(afford to\s+)?lose\s+(some|recent|a few|the last|minutes|several)|data\s+loss\s+is\s+(ok|okay|acceptable|fine)|don'?t\s+care\s+about\s+(durability|losing)|re-?loadable|reproducible data)\b)",
-      icase);
-  static const std::regex kStrictPhrase(
-      R"(\b(payments?|financial|finance|banking|bank|ledger|billing|medical|health(care)?|patient|orders?|money|no\s+data\s+loss|zero\s+data\s+loss|(can'?t|cannot|can\s+not|must\s+not|never)\s+lose|every\s+commit\s+(must\s+be\s+)?durable|fully\s+durable)\b)",
-      icase);
-  if (auto m = FirstMatch(query, kStandardPhrase)) {
-    h.durability = Durability::kStandard;
-    h.durability_evidence = *m;
-  } else if (auto m2 = FirstMatch(query, kStrictPhrase)) {
-    h.durability = Durability::kStrict;
-    h.durability_evidence = *m2;
-  } else if (auto m3 = FirstMatch(query, kRelaxedPhrase)) {
-    h.durability = Durability::kRelaxed;
-    h.durability_evidence = *m3;
+const char* StorageClassWord(StorageClass c) {
+  switch (c) {
+    case StorageClass::kHdd:
+      return "HDD";
+    case StorageClass::kSataSsd:
+      return "SATA SSD";
+    case StorageClass::kConsumerNvme:
+      return "NVMe";
+    case StorageClass::kEnterpriseFlash:
+      return "flash with power-loss protection";
+    case StorageClass::kBatteryBackedCache:
+      return "battery-backed write cache";
   }
-  // Write rate: "20k tps", "5000 transactions per second", "300 tx/s", "2,000 writes/s".
-  static const std::regex kRate(
-      R"(([0-9][0-9,._]*\s*[km]?)\s*(tps|tx/s|txn/s|transactions?\s*(per|/)\s*s(ec(ond)?)?|writes?\s*(per|/)\s*s(ec(ond)?)?|commits?\s*(per|/)\s*s(ec(ond)?)?|inserts?\s*(per|/)\s*s(ec(ond)?)?))",
-      icase);
-  std::smatch m;
-  if (std::regex_search(query, m, kRate)) {
-    std::string num = m[1].str();
-    auto rate = ParseRateTps(num + " tps", "query");
-    if (rate.ok() && *rate > 0) {
-      h.write_rate_tps = *rate;
-      h.rate_evidence = m[0].str();
-    }
-  }
-  // Recovery target: "recover within 30 seconds", "recovery time under 2 minutes", "RTO 60s".
-  static const std::regex kRecovery(
-      R"((recover(y|ed|s)?|restart|rto|back\s+up|downtime)[^.;0-9]{0,40}?([0-9]+(\.[0-9]+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)\b)",
-      icase);
-  if (std::regex_search(query, m, kRecovery)) {
-    auto d = ParseDurationS(m[3].str() + m[5].str(), "query");
-    if (d.ok() && *d > 0) {
-      h.recovery_target_s = *d;
-      h.recovery_evidence = m[0].str();
-    }
-  }
-  // Storage.
-  static const std::regex kStorage(
-      R"(\b(nvme(\s+(with|w/)\s+power[- ]loss\s+protection)?|enterprise\s+(ssd|nvme)|sata\s+ssd|ssds?|hdds?|spinning\s+(disks?|rust)|hard\s+(disk|drive)s?|battery[- ]backed(\s+(write\s+)?cache)?|bbu|bbwc|7200\s*rpm|15k\s*rpm)\b)",
-      icase);
-  if (std::regex_search(query, m, kStorage)) {
-    if (auto cls = MatchStorage(m[0].str())) {
-      h.storage = cls;
-      h.storage_evidence = m[0].str();
-    }
-  }
-  static const std::regex kClients(
-      R"(\b([0-9]{1,6})\s+(concurrent\s+)?(clients|connections|writers|sessions|threads|backends)\b)",
-      icase);
-  if (std::regex_search(query, m, kClients)) {
-    h.concurrency = std::stoi(m[1].str());
-    h.concurrency_evidence = m[0].str();
-  }
-  static const std::regex kAppend(
-      R"(\b(append[- ]only|insert[- ]only|inserts?\s+only|only\s+inserts?|time[- ]series|event\s+(log|store|stream)|audit\s+log)\b)",
-      icase);
-  if (std::regex_search(query, m, kAppend)) {
-    h.write_pattern = "append";
-    h.pattern_evidence = m[0].str();
-  }
-  static const std::regex kLogical(R"(\blogical\s+(replication|decoding)|\bcdc\b|debezium)",
-                                   icase);
-  static const std::regex kPhysical(
-      R"(\b(replica|replicas|replication|standby|standbys|streaming|failover|binlog)\b)", icase);
-  if (std::regex_search(query, kLogical)) {
-    h.replication = Replication::kLogical;
-  } else if (std::regex_search(query, kPhysical)) {
-    h.replication = Replication::kPhysical;
-  }
-  // Parts of the question that belong to other specialists.
-  struct Topic {
-    std::regex re;
-    const char* note;
-  };
-  static const std::vector<Topic> kTopics = {
-      {std::regex(R"(\b(which|what)\s+(database|engine|db)\b|\bshould\s+(i|we)\s+(use|choose|pick|switch)|\bchoose\s+between\b|\b(postgres(ql)?|mysql|mariadb|sqlite)\s+(vs\.?|versus|or)\s+(postgres(ql)?|mysql|mariadb|sqlite)\b|\bmigrat(e|ion)\s+(to|from)\b)",
-                  icase),
-       "engine choice: waltune configures the engine you run; choosing one is for an "
-       "engine-selection step"},
-      {std::regex(R"(\b(index(es|ing)?|indices|slow\s+quer(y|ies)|query\s+plans?|explain|join)\b)",
-                  icase),
-       "indexes and query tuning are out of scope; waltune only configures WAL, checkpoints, "
-       "group commit and durability"},
-      {std::regex(R"(\b(isolation\s+levels?|serializable|repeatable\s+read|read\s+committed|deadlocks?|locking)\b)",
-                  icase),
-       "isolation levels and locking are out of scope"},
-      {std::regex(R"(\b(schema|normali[sz](e|ation)|table\s+design|data\s+model(l)?ing|partition(ing)?|sharding)\b)",
-                  icase),
-       "schema design, partitioning and sharding are out of scope"},
-      {std::regex(R"(\b(set\s*up|setup|configure|configuring)\s+(a\s+)?(replica(s|tion)?|standby|failover)|\bfailover\b|\bpatroni\b|\bgalera\b|\bgroup\s+replication\b)",
-                  icase),
-       "replication setup (replicas, failover) is out of scope; waltune only sets the WAL level "
-       "or binary log that replication needs"},
-  };
-  for (const auto& t : kTopics) {
-    if (std::regex_search(query, t.re)) h.out_of_scope.push_back(t.note);
-  }
-  return h;
+  return "?";
 }
 
 // ----- upstream_results ---------------------------------------------------------------------
 
-struct UpstreamEngine {
-  std::optional<std::string> engine_text;  // a string that MatchEngine can read
+struct UpstreamReading {
+  std::optional<Engine> engine;
   std::optional<std::string> version_text;
-  std::string where;
+  std::string where;  // "upstream_results.selected_engine", "upstream_results (text)"
+  std::string evidence;
+  // Set when a named engine field holds an engine waltune does not know.
+  std::optional<std::string> unknown_engine;
+  // Every string in the upstream results, for durability signals.
+  std::string text;
 };
 
-UpstreamEngine ReadUpstream(const json& up) {
-  UpstreamEngine out;
+void CollectText(const json& v, std::string* out) {
+  if (v.is_string()) {
+    *out += v.get<std::string>();
+    *out += ". ";
+  } else if (v.is_object() || v.is_array()) {
+    for (const auto& item : v) CollectText(item, out);
+  }
+}
+
+std::string ScalarString(const json& v) {
+  return v.is_string() ? v.get<std::string>() : FormatNumber(v.get<double>());
+}
+
+// Reads an engine (and version) from one string: the whole string as a name, else a name inside
+// prose ("Recommended: PostgreSQL 13").
+std::optional<EngineMatch> EngineFromString(const std::string& s, std::string* evidence) {
+  if (auto m = MatchEngine(s)) {
+    *evidence = s;
+    return m;
+  }
+  std::optional<Reading<EngineVersion>> version;
+  auto e = FindEngine(NormalizeQueryText(s), &version);
+  if (!e) return std::nullopt;
+  *evidence = version ? version->evidence : e->evidence;
+  EngineMatch m{e->value, std::nullopt};
+  if (version) m.version_text = version->value.ToString();
+  return m;
+}
+
+UpstreamReading ReadUpstream(const json& up) {
+  UpstreamReading out;
+  CollectText(up, &out.text);
+  auto take = [&](const std::string& s, const std::string& where) -> bool {
+    std::string evidence;
+    auto m = EngineFromString(s, &evidence);
+    if (!m) return false;
+    out.engine = m->engine;
+    if (m->version_text) out.version_text = m->version_text;
+    out.where = where;
+    out.evidence = evidence;
+    return true;
+  };
   if (up.is_object()) {
-    static const char* kKeys[] = {"engine", "selected_engine", "db_engine", "recommended_engine",
-                                  "database", "choice", "recommendation"};
-    for (const char* key : kKeys) {
+    static const char* kEngineKeys[] = {
+        "engine", "selected_engine", "db_engine", "recommended_engine", "database", "choice"};
+    for (const char* key : kEngineKeys) {
       if (!up.contains(key)) continue;
       const json& v = up[key];
+      const std::string where = std::string("upstream_results.") + key;
       if (v.is_string()) {
-        out.engine_text = v.get<std::string>();
-        out.where = std::string("upstream_results.") + key;
+        if (!take(v.get<std::string>(), where)) out.unknown_engine = v.get<std::string>();
+        out.where = where;
         break;
       }
       if (v.is_object()) {  // {"engine": {"name": "PostgreSQL", "version": "16"}}
         for (const char* inner : {"name", "engine"}) {
-          if (v.contains(inner) && v[inner].is_string()) {
-            out.engine_text = v[inner].get<std::string>();
-            out.where = std::string("upstream_results.") + key + "." + inner;
+          if (v.contains(inner) && v[inner].is_string() &&
+              !take(v[inner].get<std::string>(), where + "." + inner)) {
+            out.unknown_engine = v[inner].get<std::string>();
+            out.where = where + "." + inner;
           }
         }
-        if (v.contains("version") && (v["version"].is_string() || v["version"].is_number())) {
-          out.version_text = v["version"].is_string() ? v["version"].get<std::string>()
-                                                      : FormatNumber(v["version"].get<double>());
+        for (const char* inner : {"version", "engine_version"}) {
+          if (v.contains(inner) && (v[inner].is_string() || v[inner].is_number())) {
+            out.version_text = ScalarString(v[inner]);
+          }
         }
-        if (out.engine_text) break;
+        if (out.engine || out.unknown_engine) break;
       }
     }
-    for (const char* key : {"engine_version", "version"}) {
-      if (!out.version_text && up.contains(key) &&
-          (up[key].is_string() || up[key].is_number())) {
-        out.version_text = up[key].is_string() ? up[key].get<std::string>()
-                                               : FormatNumber(up[key].get<double>());
+    for (const char* key : {"engine_version", "version", "selected_version"}) {
+      if (up.contains(key) && (up[key].is_string() || up[key].is_number())) {
+        out.version_text = ScalarString(up[key]);
+        break;
       }
     }
-    if (!out.engine_text) {  // an engine named somewhere in the object's text
-      if (auto e = FindEngineInText(up.dump())) {
-        out.engine_text = EngineName(*e);
-        out.where = "upstream_results (text)";
+    // "recommendation": "Recommended: PostgreSQL 13", or any other text in the object.
+    if (!out.engine && !out.unknown_engine) {
+      for (const char* key : {"recommendation", "summary", "result", "answer"}) {
+        if (up.contains(key) && up[key].is_string() &&
+            take(up[key].get<std::string>(), std::string("upstream_results.") + key)) {
+          break;
+        }
+      }
+    }
+    if (!out.engine && !out.unknown_engine) {
+      std::optional<std::string> keep_version = out.version_text;
+      if (take(out.text, "upstream_results (text)") && keep_version) {
+        out.version_text = keep_version;
       }
     }
   } else if (up.is_string()) {
-    if (auto e = FindEngineInText(up.get<std::string>())) {
-      out.engine_text = EngineName(*e);
-      out.where = "upstream_results (text)";
-    }
+    take(up.get<std::string>(), "upstream_results (text)");
   }
   return out;
 }
@@ -353,19 +262,26 @@ class RequestParser {
 
   Result<Scenario> Parse() {
     if (!request_.is_object()) {
-      return Status::InvalidArgument("request", "must be a JSON object, got " +
-                                                    std::string(request_.type_name()));
+      return Status::InvalidArgument(
+          "request", "must be a JSON object, got " + std::string(request_.type_name()));
     }
     WALTUNE_RETURN_IF_ERROR(CheckTopLevel());
-    hints_ = ReadHints(query_);
+    text_ = ReadQuery(query_);
+    if (!text_.absurd.empty()) return Status::InvalidArgument("query", text_.absurd.front());
+    excerpt_ = ReadQuery(excerpt_text_);
+    if (request_.contains("upstream_results") && !request_["upstream_results"].is_null()) {
+      upstream_ = ReadUpstream(request_["upstream_results"]);
+      upstream_text_ = ReadQuery(upstream_.text);
+    }
     WALTUNE_RETURN_IF_ERROR(ParseEngine());
     WALTUNE_RETURN_IF_ERROR(ParseDurabilityField());
     WALTUNE_RETURN_IF_ERROR(ParseRates());
     WALTUNE_RETURN_IF_ERROR(ParseStorage());
     WALTUNE_RETURN_IF_ERROR(ParseWorkloadShape());
     WALTUNE_RETURN_IF_ERROR(ParseReplication());
+    WALTUNE_RETURN_IF_ERROR(ParseCorruptionRisk());
     WALTUNE_RETURN_IF_ERROR(ParseCalibration());
-    s_.out_of_scope = hints_.out_of_scope;
+    s_.out_of_scope = text_.out_of_scope;
     return std::move(s_);
   }
 
@@ -382,9 +298,11 @@ class RequestParser {
       }
       query_ = request_["query"].get<std::string>();
     }
-    if (request_.contains("reference_excerpt") && !request_["reference_excerpt"].is_null() &&
-        !request_["reference_excerpt"].is_string()) {
-      return Status::InvalidArgument("reference_excerpt", "must be a string");
+    if (request_.contains("reference_excerpt") && !request_["reference_excerpt"].is_null()) {
+      if (!request_["reference_excerpt"].is_string()) {
+        return Status::InvalidArgument("reference_excerpt", "must be a string");
+      }
+      excerpt_text_ = request_["reference_excerpt"].get<std::string>();
     }
     if (request_.contains("constraints") && !request_["constraints"].is_null()) {
       if (!request_["constraints"].is_object()) {
@@ -394,11 +312,24 @@ class RequestParser {
     } else {
       c_ = json::object();
     }
-    static const std::set<std::string> kKnown = {
-        "db_engine", "engine_version", "durability_requirement", "write_rate",
-        "recovery_time_target", "storage_type", "concurrency", "txn_write_bytes", "rows_per_txn",
-        "row_bytes", "data_size", "memory", "working_set", "replication", "storage_profile",
-        "cpu_cores", "write_pattern"};
+    static const std::set<std::string> kKnown = {"db_engine",
+                                                 "engine_version",
+                                                 "durability_requirement",
+                                                 "write_rate",
+                                                 "recovery_time_target",
+                                                 "storage_type",
+                                                 "concurrency",
+                                                 "txn_write_bytes",
+                                                 "rows_per_txn",
+                                                 "row_bytes",
+                                                 "data_size",
+                                                 "memory",
+                                                 "working_set",
+                                                 "replication",
+                                                 "storage_profile",
+                                                 "cpu_cores",
+                                                 "write_pattern",
+                                                 "accepts_corruption_risk"};
     for (const auto& [key, value] : c_.items()) {
       if (!kKnown.count(key)) {
         s_.warnings.push_back("unknown constraint 'constraints." + key + "' ignored");
@@ -420,11 +351,27 @@ class RequestParser {
     }
   }
 
+  // A value given explicitly and also read from the query: a warning when they differ.
+  void WarnConflict(const char* key, const std::string& explicit_value,
+                    const std::string& read_value, const std::string& evidence) {
+    s_.warnings.push_back(F(key) + " is " + explicit_value + " but the query says " +
+                          Quote(evidence) + " (" + read_value + "); used the constraint");
+  }
+
   Status ParseEngine() {
     std::optional<EngineMatch> match;
     std::string version_field = F("engine_version");
     const char* engine_source = nullptr;
     std::string engine_reason;
+    const std::optional<Reading<Engine>>& prose = text_.engine;
+    if (text_.engines_named.size() > 1) {
+      std::string names;
+      for (Engine e : text_.engines_named)
+        names += (names.empty() ? "" : ", ") + std::string(EngineName(e));
+      s_.warnings.push_back("the query names several engines (" + names +
+                            "); the first named "
+                            "is used unless constraints.db_engine says otherwise");
+    }
     if (Has("db_engine")) {
       if (!c_["db_engine"].is_string()) {
         return Status::InvalidArgument(F("db_engine"), "must be a string such as \"PostgreSQL\"");
@@ -436,40 +383,50 @@ class RequestParser {
             F("db_engine"), "unknown engine '" + raw +
                                 "'; waltune knows PostgreSQL, MySQL/InnoDB, MariaDB and SQLite");
       }
-    } else if (request_.contains("upstream_results") && !request_["upstream_results"].is_null()) {
-      UpstreamEngine up = ReadUpstream(request_["upstream_results"]);
-      if (up.engine_text) {
-        match = MatchEngine(*up.engine_text);
-        if (!match) {  // e.g. "PostgreSQL 16 on RDS": look for a name inside
-          if (auto e = FindEngineInText(*up.engine_text)) match = EngineMatch{*e, std::nullopt};
-        }
-        if (!match) {
-          return Status::InvalidArgument(up.where, "unknown engine '" + *up.engine_text +
-                                                       "' in upstream_results");
-        }
-        if (!match->version_text && up.version_text) match->version_text = up.version_text;
-        engine_source = "upstream";
-        engine_reason = "db_engine not given; taken from " + up.where;
-        version_field = "upstream_results";
+      if (prose && prose->value != match->engine && text_.engines_named.size() == 1) {
+        WarnConflict("db_engine", EngineName(match->engine), EngineName(prose->value),
+                     prose->evidence);
       }
-    }
-    if (!match) {
-      if (auto e = FindEngineInText(query_)) {
-        match = EngineMatch{*e, std::nullopt};
-        engine_source = "inferred";
-        engine_reason = "db_engine not given; the query names it";
+      if (upstream_.engine && *upstream_.engine != match->engine) {
+        s_.warnings.push_back(F("db_engine") + " is " + EngineName(match->engine) + " but " +
+                              upstream_.where + " says " + Quote(upstream_.evidence) +
+                              "; used the constraint");
       }
+    } else if (upstream_.unknown_engine) {
+      return Status::InvalidArgument(
+          upstream_.where,
+          "unknown engine '" + *upstream_.unknown_engine + "' in upstream_results");
+    } else if (upstream_.engine) {
+      match = EngineMatch{*upstream_.engine, upstream_.version_text};
+      engine_source = "upstream";
+      engine_reason =
+          "db_engine not given; taken from " + upstream_.where + ": " + Quote(upstream_.evidence);
+      version_field = "upstream_results";
+      if (prose && prose->value != *upstream_.engine) {
+        s_.warnings.push_back(upstream_.where + " says " + Quote(upstream_.evidence) +
+                              " but the query says " + Quote(prose->evidence) +
+                              "; used upstream_results (set constraints.db_engine to choose)");
+      }
+    } else if (prose) {
+      match = EngineMatch{prose->value, std::nullopt};
+      engine_source = "inferred";
+      engine_reason = "db_engine not given; the query says " + Quote(prose->evidence);
     }
     if (!match) {
       return Status::InvalidArgument(
-          F("db_engine"), "is required: name the engine (PostgreSQL, MySQL/InnoDB, MariaDB or "
-                          "SQLite) in constraints.db_engine or upstream_results");
+          F("db_engine"),
+          "is required: name the engine (PostgreSQL, MySQL/InnoDB, MariaDB or "
+          "SQLite) in constraints.db_engine or upstream_results");
     }
     s_.engine = match->engine;
     if (engine_source) Assume(F("db_engine"), EngineName(s_.engine), engine_source, engine_reason);
 
+    // Version: constraints.engine_version > version inside constraints.db_engine >
+    // upstream_results > the query (when it names the same engine) > default.
     const EngineAdvisor& advisor = AdvisorFor(s_.engine);
     std::optional<std::string> version_text;
+    const char* version_source = nullptr;
+    std::string version_reason;
     if (Has("engine_version")) {
       auto text = ScalarText(c_["engine_version"], F("engine_version"), "a version string");
       if (!text.ok()) return text.status();
@@ -478,6 +435,20 @@ class RequestParser {
     } else if (match->version_text) {
       version_text = match->version_text;
       if (version_field == F("engine_version")) version_field = F("db_engine");
+      if (engine_source && std::string(engine_source) == "upstream") {
+        version_source = "upstream";
+        version_reason = "taken from " + upstream_.where + ": " + Quote(upstream_.evidence);
+      }
+    } else if (!Has("db_engine") && upstream_.engine && upstream_.version_text) {
+      version_text = upstream_.version_text;
+      version_field = "upstream_results";
+      version_source = "upstream";
+      version_reason = "taken from " + upstream_.where;
+    } else if (prose && prose->value == s_.engine && text_.version) {
+      version_text = text_.version->value.ToString();
+      version_field = "query";
+      version_source = "inferred";
+      version_reason = "engine_version not given; the query says " + Quote(text_.version->evidence);
     }
     if (version_text) {
       auto v = ParseVersion(*version_text, version_field);
@@ -485,6 +456,16 @@ class RequestParser {
       s_.version = *v;
       Status st = advisor.CheckVersion(s_.version, &s_.warnings);
       if (!st.ok()) return Status::InvalidArgument(version_field, st.message());
+      if (version_source) {
+        Assume(F("engine_version"), s_.version.ToString(), version_source, version_reason);
+      }
+      // The query names another version of the same engine: say so.
+      if (version_field != "query" && prose && prose->value == s_.engine && text_.version &&
+          !SameVersion(text_.version->value, s_.version)) {
+        s_.warnings.push_back(version_field + " gives version " + s_.version.ToString() +
+                              " but the query says " + Quote(text_.version->evidence) + "; used " +
+                              version_field);
+      }
     } else {
       s_.version = advisor.DefaultVersion();
       Assume(F("engine_version"), s_.version.ToString(), "default",
@@ -493,24 +474,126 @@ class RequestParser {
     return Status::Ok();
   }
 
+  // "16" and "16.2" agree; "8.0" and "8.0.20" agree; "13" and "16" do not.
+  static bool SameVersion(const EngineVersion& text, const EngineVersion& chosen) {
+    if (text.major != chosen.major) return false;
+    if (text.minor && chosen.minor && text.minor != chosen.minor) return false;
+    if (text.patch && chosen.patch && text.patch != chosen.patch) return false;
+    return true;
+  }
+
+  // The strongest loss-averse statement in any text of the request (query, reference_excerpt,
+  // upstream_results), and where it was found.
+  std::optional<DurabilityReading> LossAverse(std::string* where) const {
+    std::optional<DurabilityReading> best;
+    for (const auto& [reading, name] :
+         {std::pair<const QueryReading*, const char*>{&text_, "the query"},
+          {&excerpt_, "reference_excerpt"},
+          {&upstream_text_, "upstream_results"}}) {
+      if (!reading->loss_averse) continue;
+      if (!best || reading->loss_averse->strength > best->strength) {
+        best = reading->loss_averse;
+        *where = name;
+      }
+    }
+    return best;
+  }
+
+  // Durability: explicit beats inferred and inferred beats default, EXCEPT that an explicit
+  // statement of loss aversion in any text wins over a less durable constraint (with a warning):
+  // never answer less durably than the user may have asked for.
   Status ParseDurabilityField() {
+    std::string averse_where;
+    const std::optional<DurabilityReading> averse = LossAverse(&averse_where);
+    const std::optional<DurabilityReading>& tolerant = text_.loss_tolerant;
+    const bool averse_explicit = averse && averse->strength == Strength::kExplicit;
+    const bool tolerant_explicit = tolerant && tolerant->strength == Strength::kExplicit;
+
     if (Has("durability_requirement")) {
       if (!c_["durability_requirement"].is_string()) {
         return Status::InvalidArgument(F("durability_requirement"),
                                        "must be a string: \"strict\", \"standard\" or \"relaxed\"");
       }
-      auto d = ParseDurability(c_["durability_requirement"].get<std::string>(),
-                               F("durability_requirement"));
-      if (!d.ok()) return d.status();
-      s_.durability = *d;
-    } else if (hints_.durability) {
-      s_.durability = *hints_.durability;
+      const std::string raw = c_["durability_requirement"].get<std::string>();
+      auto d = ReadDurabilityPhrase(raw);
+      if (!d) {
+        return Status::InvalidArgument(
+            F("durability_requirement"),
+            "'" + raw +
+                "' is not a durability requirement; expected \"strict\" (\"fsync every "
+                "commit\", \"group commit\"), \"standard\" or \"relaxed\"");
+      }
+      s_.durability = d->level;
+      const std::string norm = NormalizeQueryText(raw);
+      if (norm.find("group commit") != std::string::npos && d->level == Durability::kStrict) {
+        Assume(
+            F("durability_requirement"), "strict", "inferred",
+            Quote(raw) +
+                " read as synchronous group commit: commits are grouped into one "
+                "flush AND every acknowledged commit is durable (strict). Say \"standard\" for a "
+                "bounded loss window of about a second");
+      } else if (d->evidence != norm) {
+        Assume(F("durability_requirement"), DurabilityName(d->level), "inferred",
+               Quote(raw) + " read as " + DurabilityName(d->level) + " from " + Quote(d->evidence));
+      }
+      if (d->level != Durability::kStrict && averse_explicit) {
+        s_.durability = Durability::kStrict;
+        s_.warnings.push_back(F("durability_requirement") + " is " + Quote(raw) + " but " +
+                              averse_where + " says " + Quote(averse->evidence) +
+                              "; used strict, the more durable reading (change the text or "
+                              "the constraint if loss is really acceptable)");
+        Assume(F("durability_requirement"), "strict", "inferred",
+               averse_where + " says " + Quote(averse->evidence) +
+                   ", which is stricter than the constraint " + Quote(raw));
+      } else if (d->level != Durability::kStrict && averse) {
+        s_.warnings.push_back(F("durability_requirement") + " is " + Quote(raw) + " but " +
+                              averse_where + " mentions " + Quote(averse->evidence) + "; kept " +
+                              DurabilityName(d->level) +
+                              " as the constraint says. Say \"strict\" if no committed "
+                              "transaction may be lost");
+      } else if (tolerant_explicit && tolerant->level != d->level) {
+        s_.warnings.push_back(F("durability_requirement") + " is " + Quote(raw) + " (" +
+                              DurabilityName(s_.durability) + ") but the query says " +
+                              Quote(tolerant->evidence) + " (" + DurabilityName(tolerant->level) +
+                              "); used " + DurabilityName(s_.durability));
+      }
+      return Status::Ok();
+    }
+
+    if (averse_explicit) {
+      s_.durability = Durability::kStrict;
+      Assume(F("durability_requirement"), "strict", "inferred",
+             averse_where + " says " + Quote(averse->evidence));
+      if (tolerant_explicit) {
+        s_.warnings.push_back(averse_where + " says " + Quote(averse->evidence) +
+                              " but the query also says " + Quote(tolerant->evidence) +
+                              "; used strict, the more durable reading");
+      }
+    } else if (tolerant_explicit) {
+      s_.durability = tolerant->level;
+      std::string reason = "the query says " + Quote(tolerant->evidence);
+      if (averse) {
+        reason += "; this statement about loss is taken over the domain word " +
+                  Quote(averse->evidence) + " in " + averse_where;
+      }
+      Assume(F("durability_requirement"), DurabilityName(s_.durability), "inferred", reason);
+    } else if (averse) {
+      s_.durability = Durability::kStrict;
+      std::string reason = averse_where + " says " + Quote(averse->evidence) +
+                           "; data of this kind is usually not allowed to be lost";
+      if (tolerant) reason += " (taken over " + Quote(tolerant->evidence) + ")";
+      Assume(F("durability_requirement"), "strict", "inferred", reason);
+    } else if (tolerant) {
+      s_.durability = tolerant->level;
       Assume(F("durability_requirement"), DurabilityName(s_.durability), "inferred",
-             "the query says \"" + hints_.durability_evidence + "\"");
+             "the query says " + Quote(tolerant->evidence) +
+                 "; data of this kind can usually be rebuilt. Say \"strict\" if it cannot");
     } else {
       s_.durability = Durability::kStandard;
       Assume(F("durability_requirement"), "standard", "default",
-             "not given; waltune assumes standard (loss window of about a second on a crash)");
+             "not given and the text says nothing about data loss; waltune assumes standard "
+             "(loss window of about a second on a crash). Say \"strict\" if no committed "
+             "transaction may be lost");
     }
     return Status::Ok();
   }
@@ -528,10 +611,15 @@ class RequestParser {
                                                             "server commits that fast");
       }
       s_.workload.write_rate_tps = *rate;
-    } else if (hints_.write_rate_tps && *hints_.write_rate_tps <= kMaxWriteRateTps) {
-      s_.workload.write_rate_tps = *hints_.write_rate_tps;
+      if (text_.write_rate_tps && std::fabs(text_.write_rate_tps->value - *rate) > 0.01 * *rate) {
+        WarnConflict("write_rate", FormatNumber(*rate) + " tps",
+                     FormatNumber(text_.write_rate_tps->value) + " tps",
+                     text_.write_rate_tps->evidence);
+      }
+    } else if (text_.write_rate_tps) {
+      s_.workload.write_rate_tps = text_.write_rate_tps->value;
       Assume(F("write_rate"), FormatNumber(s_.workload.write_rate_tps) + " tps", "inferred",
-             "the query says \"" + hints_.rate_evidence + "\"");
+             "the query says " + Quote(text_.write_rate_tps->evidence));
     } else {
       s_.workload.write_rate_tps = 1000;
       Assume(F("write_rate"), "1000 tps", "default", "not given; a moderate OLTP write rate");
@@ -551,10 +639,15 @@ class RequestParser {
                                        "'" + *text + "' is absurd: more than 7 days");
       }
       s_.recovery_target_s = *d;
-    } else if (hints_.recovery_target_s && *hints_.recovery_target_s <= kMaxRecoveryTargetS) {
-      s_.recovery_target_s = *hints_.recovery_target_s;
+      if (text_.recovery_target_s && std::fabs(text_.recovery_target_s->value - *d) > 0.01 * *d) {
+        WarnConflict("recovery_time_target", FormatPgDuration(*d),
+                     FormatPgDuration(text_.recovery_target_s->value),
+                     text_.recovery_target_s->evidence);
+      }
+    } else if (text_.recovery_target_s) {
+      s_.recovery_target_s = text_.recovery_target_s->value;
       Assume(F("recovery_time_target"), FormatPgDuration(s_.recovery_target_s), "inferred",
-             "the query says \"" + hints_.recovery_evidence + "\"");
+             "the query says " + Quote(text_.recovery_target_s->evidence));
     } else {
       s_.recovery_target_s = 60;
       Assume(F("recovery_time_target"), "60s", "default",
@@ -580,8 +673,9 @@ class RequestParser {
         }
       }
       if (Has("storage_type")) {
-        s_.warnings.push_back("constraints.storage_type is overridden by the measured storage "
-                              "profile");
+        s_.warnings.push_back(
+            "constraints.storage_type is overridden by the measured storage "
+            "profile");
       }
       return Status::Ok();
     }
@@ -592,22 +686,41 @@ class RequestParser {
       std::string raw = c_["storage_type"].get<std::string>();
       auto cls = MatchStorage(raw);
       if (!cls) {
-        return Status::InvalidArgument(
-            F("storage_type"), "unknown storage '" + raw +
-                                   "'; expected HDD, SSD, NVMe, \"NVMe with power-loss "
-                                   "protection\" or \"battery-backed cache\"");
+        return Status::InvalidArgument(F("storage_type"),
+                                       "unknown storage '" + raw +
+                                           "'; expected HDD, SSD, NVMe, \"NVMe with power-loss "
+                                           "protection\" or \"battery-backed cache\"");
+      }
+      // The query may add what the constraint leaves open: "NVMe" + "drives with PLP".
+      if ((*cls == StorageClass::kConsumerNvme || *cls == StorageClass::kSataSsd) &&
+          text_.storage && text_.storage->value == StorageClass::kEnterpriseFlash) {
+        cls = StorageClass::kEnterpriseFlash;
+        s_.storage = StoragePreset(*cls);
+        Assume(F("storage_type"), s_.storage.name, "inferred",
+               "'" + raw + "' with power-loss protection: the query says " +
+                   Quote(text_.storage->evidence));
+        return Status::Ok();
       }
       s_.storage = StoragePreset(*cls);
+      if (text_.storage && text_.storage->value != *cls) {
+        WarnConflict("storage_type", Quote(raw), StorageClassWord(text_.storage->value),
+                     text_.storage->evidence);
+      }
       if (*cls == StorageClass::kConsumerNvme || *cls == StorageClass::kSataSsd) {
         Assume(F("storage_type"), s_.storage.name, "inferred",
-               "'" + raw + "' does not say whether the drive has power-loss protection; "
-               "assumed it has none (slower flushes). Say \"with power-loss protection\" "
-               "or run `waltune probe`");
+               "'" + raw +
+                   "' does not say whether the drive has power-loss protection; "
+                   "assumed it has none (slower flushes). Say \"with power-loss protection\" "
+                   "or run `waltune probe`");
       }
-    } else if (hints_.storage) {
-      s_.storage = StoragePreset(*hints_.storage);
-      Assume(F("storage_type"), s_.storage.name, "inferred",
-             "the query says \"" + hints_.storage_evidence + "\"");
+    } else if (text_.storage) {
+      s_.storage = StoragePreset(text_.storage->value);
+      std::string reason = "the query says " + Quote(text_.storage->evidence);
+      if (text_.storage->value == StorageClass::kConsumerNvme ||
+          text_.storage->value == StorageClass::kSataSsd) {
+        reason += "; nothing about power-loss protection, so assumed none (slower flushes)";
+      }
+      Assume(F("storage_type"), s_.storage.name, "inferred", reason);
     } else {
       s_.storage = StoragePreset(StorageClass::kSataSsd);
       Assume(F("storage_type"), s_.storage.name, "default",
@@ -616,6 +729,7 @@ class RequestParser {
     return Status::Ok();
   }
 
+  // A positive number from JSON or text; checked parsing (std::from_chars), never an exception.
   Result<double> PositiveNumber(const char* key, double max, bool integer) {
     const json& v = c_[key];
     double x;
@@ -623,10 +737,14 @@ class RequestParser {
       x = v.get<double>();
     } else if (v.is_string()) {
       std::string t = NormalizeText(v.get<std::string>());
-      char* end = nullptr;
-      x = std::strtod(t.c_str(), &end);
-      if (t.empty() || end != t.c_str() + t.size()) {
+      const char* first = t.data();
+      if (!t.empty() && t[0] == '+') ++first;
+      auto [ptr, ec] = std::from_chars(first, t.data() + t.size(), x);
+      if (t.empty() || ec == std::errc::invalid_argument || ptr != t.data() + t.size()) {
         return Status::InvalidArgument(F(key), "'" + v.get<std::string>() + "' is not a number");
+      }
+      if (ec == std::errc::result_out_of_range) {
+        return Status::InvalidArgument(F(key), "'" + v.get<std::string>() + "' is absurd");
       }
     } else {
       return Status::InvalidArgument(F(key), "must be a number");
@@ -642,15 +760,14 @@ class RequestParser {
     }
     return x;
   }
-
   Result<uint64_t> Bytes(const char* key, uint64_t min_bytes) {
     auto text = ScalarText(c_[key], F(key), "a size such as \"64GB\"");
     if (!text.ok()) return text.status();
     auto b = ParseBytes(*text, F(key));
     if (!b.ok()) return b.status();
     if (*b < min_bytes) {
-      return Status::InvalidArgument(F(key), "'" + *text + "' is too small (at least " +
-                                                 FormatHumanBytes(min_bytes) + ")");
+      return Status::InvalidArgument(
+          F(key), "'" + *text + "' is too small (at least " + FormatHumanBytes(min_bytes) + ")");
     }
     return *b;
   }
@@ -661,11 +778,14 @@ class RequestParser {
       auto n = PositiveNumber("concurrency", kMaxConcurrency, true);
       if (!n.ok()) return n.status();
       w.concurrency = static_cast<int>(*n);
-    } else if (hints_.concurrency && *hints_.concurrency >= 1 &&
-               *hints_.concurrency <= kMaxConcurrency) {
-      w.concurrency = *hints_.concurrency;
+      if (text_.concurrency && text_.concurrency->value != w.concurrency) {
+        WarnConflict("concurrency", std::to_string(w.concurrency),
+                     std::to_string(text_.concurrency->value), text_.concurrency->evidence);
+      }
+    } else if (text_.concurrency && text_.concurrency->value <= kMaxConcurrency) {
+      w.concurrency = text_.concurrency->value;
       Assume(F("concurrency"), std::to_string(w.concurrency), "inferred",
-             "the query says \"" + hints_.concurrency_evidence + "\"");
+             "the query says " + Quote(text_.concurrency->evidence));
     } else {
       w.concurrency = 8;
       Assume(F("concurrency"), "8", "default", "not given; 8 clients committing at once");
@@ -701,11 +821,26 @@ class RequestParser {
       auto b = Bytes("memory", 64 * kMiB);
       if (!b.ok()) return b.status();
       w.memory_bytes = *b;
+    } else if (text_.memory_bytes && text_.memory_bytes->value >= 64 * kMiB) {
+      w.memory_bytes = text_.memory_bytes->value;
+      Assume(F("memory"), FormatHumanBytes(w.memory_bytes), "inferred",
+             "the query says " + Quote(text_.memory_bytes->evidence));
     }
     if (Has("data_size")) {
       auto b = Bytes("data_size", 1);
       if (!b.ok()) return b.status();
       w.data_size_bytes = *b;
+    } else if (text_.data_size_bytes) {
+      w.data_size_bytes = text_.data_size_bytes->value;
+      Assume(F("data_size"), FormatHumanBytes(w.data_size_bytes), "inferred",
+             "the query says " + Quote(text_.data_size_bytes->evidence));
+    }
+    const bool inferred_ws_fits =
+        text_.working_set_bytes &&
+        (!w.data_size_bytes || text_.working_set_bytes->value <= w.data_size_bytes);
+    if (text_.working_set_bytes && !Has("working_set") && !inferred_ws_fits) {
+      s_.warnings.push_back("the query says " + Quote(text_.working_set_bytes->evidence) +
+                            ", larger than the data size; ignored");
     }
     if (Has("working_set")) {
       auto b = Bytes("working_set", 1);
@@ -714,6 +849,10 @@ class RequestParser {
       if (w.data_size_bytes && w.working_set_bytes > w.data_size_bytes) {
         return Status::InvalidArgument(F("working_set"), "is larger than constraints.data_size");
       }
+    } else if (inferred_ws_fits) {
+      w.working_set_bytes = text_.working_set_bytes->value;
+      Assume(F("working_set"), FormatHumanBytes(w.working_set_bytes), "inferred",
+             "the query says " + Quote(text_.working_set_bytes->evidence));
     } else if (w.data_size_bytes) {
       w.working_set_bytes = std::max<uint64_t>(w.data_size_bytes / 5, 8192);
       Assume(F("working_set"), FormatHumanBytes(w.working_set_bytes), "default",
@@ -745,10 +884,10 @@ class RequestParser {
                                        "must be \"random\", \"mixed\" or \"append\"");
       }
       pattern = NormalizeText(c_["write_pattern"].get<std::string>());
-    } else if (hints_.write_pattern) {
-      pattern = *hints_.write_pattern;
+    } else if (text_.write_pattern) {
+      pattern = text_.write_pattern->value;
       Assume(F("write_pattern"), pattern, "inferred",
-             "the query says \"" + hints_.pattern_evidence + "\"");
+             "the query says " + Quote(text_.write_pattern->evidence));
     } else {
       Assume(F("write_pattern"), "random", "default",
              "not given; assumed row writes land on random pages of the working set, the worst "
@@ -790,11 +929,47 @@ class RequestParser {
                                                              "' is not one of none, physical, "
                                                              "logical");
       }
-    } else if (hints_.replication) {
-      s_.replication = *hints_.replication;
+      if (text_.replication && text_.replication->value != s_.replication) {
+        WarnConflict("replication", ReplicationName(s_.replication),
+                     ReplicationName(text_.replication->value), text_.replication->evidence);
+      }
+    } else if (text_.replication) {
+      s_.replication = text_.replication->value;
       Assume(F("replication"), ReplicationName(s_.replication), "inferred",
-             "the query mentions replication; only the WAL level / binary log is set for it");
+             "the query says " + Quote(text_.replication->evidence) +
+                 (s_.replication == Replication::kNone
+                      ? std::string("")
+                      : "; only the WAL level / binary log is set for it"));
     }
+    return Status::Ok();
+  }
+
+  // Acceptance of corruption risk on power loss (SQLite synchronous=OFF): only when the user says
+  // so, in constraints.accepts_corruption_risk (a boolean) or in words ("corruption is
+  // acceptable", "we can rebuild the database"). Never from a default, never with strict.
+  Status ParseCorruptionRisk() {
+    if (Has("accepts_corruption_risk")) {
+      const json& v = c_["accepts_corruption_risk"];
+      if (!v.is_boolean()) {
+        return Status::InvalidArgument(F("accepts_corruption_risk"), "must be true or false");
+      }
+      s_.accepts_corruption_risk = v.get<bool>();
+      if (s_.accepts_corruption_risk && s_.durability == Durability::kStrict) {
+        s_.warnings.push_back(
+            "constraints.accepts_corruption_risk is true but the durability "
+            "is strict; strict settings never risk corruption");
+      }
+      return Status::Ok();
+    }
+    if (!text_.accepts_corruption_risk) return Status::Ok();
+    if (s_.durability == Durability::kStrict) {
+      s_.warnings.push_back("the query says " + Quote(text_.accepts_corruption_risk->evidence) +
+                            " but the durability is strict; corruption risk is not accepted");
+      return Status::Ok();
+    }
+    s_.accepts_corruption_risk = true;
+    Assume(F("accepts_corruption_risk"), "true", "inferred",
+           "the query says " + Quote(text_.accepts_corruption_risk->evidence));
     return Status::Ok();
   }
 
@@ -837,17 +1012,18 @@ class RequestParser {
                    ? cal["machine"].get<std::string>()
                    : std::string("calibration file");
     std::string used;
-    for (const auto& [name, value] : {std::pair<const char*, const std::optional<double>&>{
-                                          "txn_cpu_us", c.txn_cpu_us},
-                                      {"wal_bytes_per_txn", c.wal_bytes_per_txn},
-                                      {"replay_bytes_per_s", c.replay_bytes_per_s},
-                                      {"restart_overhead_s", c.restart_overhead_s}}) {
-      if (value) used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
+    for (const auto& [name, value] :
+         {std::pair<const char*, const std::optional<double>&>{"txn_cpu_us", c.txn_cpu_us},
+          {"wal_bytes_per_txn", c.wal_bytes_per_txn},
+          {"replay_bytes_per_s", c.replay_bytes_per_s},
+          {"restart_overhead_s", c.restart_overhead_s}}) {
+      if (value)
+        used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
     }
-    s_.assumptions.push_back(Assumption{
-        "--calibration", used.empty() ? "no usable numbers" : used, "calibration",
-        "measured by `waltune verify --calibrate` (" + c.source +
-            "); these replace the model's defaults for this engine"});
+    s_.assumptions.push_back(
+        Assumption{"--calibration", used.empty() ? "no usable numbers" : used, "calibration",
+                   "measured by `waltune verify --calibrate` (" + c.source +
+                       "); these replace the model's defaults for this engine"});
     return Status::Ok();
   }
 
@@ -855,7 +1031,11 @@ class RequestParser {
   const ParseOptions& options_;
   json c_;
   std::string query_;
-  Hints hints_;
+  std::string excerpt_text_;
+  QueryReading text_;           // the query
+  QueryReading excerpt_;        // reference_excerpt (only its loss-averse signal is used)
+  UpstreamReading upstream_;    // engine/version fields of upstream_results
+  QueryReading upstream_text_;  // every string in upstream_results (loss-averse signal only)
   Scenario s_;
 };
 

@@ -1,8 +1,8 @@
 // The request contract: aliases, units, hints, upstream results and every bad-input form.
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "test_util.h"
 #include "waltune/units.h"
@@ -49,9 +49,9 @@ TEST(RequestAliases, EngineSpellings) {
 
 TEST(RequestAliases, DurabilitySpellings) {
   const std::vector<std::pair<const char*, Durability>> cases = {
-      {"strict", Durability::kStrict},           {"fsync every commit", Durability::kStrict},
-      {"standard", Durability::kStandard},       {"group commit", Durability::kStandard},
-      {"relaxed", Durability::kRelaxed},         {"Relaxed", Durability::kRelaxed},
+      {"strict", Durability::kStrict},     {"fsync every commit", Durability::kStrict},
+      {"standard", Durability::kStandard}, {"group commit", Durability::kStrict},
+      {"relaxed", Durability::kRelaxed},   {"Relaxed", Durability::kRelaxed},
   };
   for (const auto& [text, level] : cases) {
     Scenario s = ParseOk(Request({{"db_engine", "pg"}, {"durability_requirement", text}}));
@@ -62,8 +62,9 @@ TEST(RequestAliases, DurabilitySpellings) {
 
 TEST(RequestAliases, RatesDurationsAndStorage) {
   for (const json& rate : {json(5000), json("5000"), json("5000 tps"), json("5k tps")}) {
-    EXPECT_DOUBLE_EQ(ParseOk(Request({{"db_engine", "pg"}, {"write_rate", rate}}))
-                         .workload.write_rate_tps, 5000) << rate.dump();
+    EXPECT_DOUBLE_EQ(
+        ParseOk(Request({{"db_engine", "pg"}, {"write_rate", rate}})).workload.write_rate_tps, 5000)
+        << rate.dump();
   }
   EXPECT_DOUBLE_EQ(
       ParseOk(Request({{"db_engine", "pg"}, {"write_rate", "300 tx/s"}})).workload.write_rate_tps,
@@ -85,8 +86,9 @@ TEST(RequestAliases, RatesDurationsAndStorage) {
       {"BBU", StorageClass::kBatteryBackedCache},
   };
   for (const auto& [text, cls] : storage) {
-    EXPECT_EQ(ParseOk(Request({{"db_engine", "pg"}, {"storage_type", text}}))
-                  .storage.storage_class, cls) << text;
+    EXPECT_EQ(ParseOk(Request({{"db_engine", "pg"}, {"storage_type", text}})).storage.storage_class,
+              cls)
+        << text;
   }
 }
 
@@ -100,9 +102,9 @@ TEST(RequestDefaults, MissingDurabilityIsStandardAndSaysSo) {
 }
 
 TEST(RequestHints, QueryTextFillsGapsButNeverBeatsConstraints) {
-  Scenario s = ParseOk(Request(
-      {{"db_engine", "pg"}},
-      "Payments platform, about 20k tps on NVMe, we must recover within 30 seconds"));
+  Scenario s = ParseOk(
+      Request({{"db_engine", "pg"}},
+              "Payments platform, about 20k tps on NVMe, we must recover within 30 seconds"));
   EXPECT_EQ(s.durability, Durability::kStrict);
   EXPECT_DOUBLE_EQ(s.workload.write_rate_tps, 20000);
   EXPECT_DOUBLE_EQ(s.recovery_target_s, 30);
@@ -111,11 +113,19 @@ TEST(RequestHints, QueryTextFillsGapsButNeverBeatsConstraints) {
   EXPECT_TRUE(HasAssumption(s, "constraints.write_rate", "inferred"));
   EXPECT_TRUE(HasAssumption(s, "constraints.recovery_time_target", "inferred"));
 
+  // Explicit beats inferred (write rate), with a warning; for durability an explicit statement
+  // of loss aversion in the text wins over a weaker constraint (safety asymmetry), also warned.
   Scenario explicit_wins = ParseOk(Request(
       {{"db_engine", "pg"}, {"durability_requirement", "relaxed"}, {"write_rate", "100 tps"}},
       "payments, no data loss, 20k tps"));
-  EXPECT_EQ(explicit_wins.durability, Durability::kRelaxed);
+  EXPECT_EQ(explicit_wins.durability, Durability::kStrict);
   EXPECT_DOUBLE_EQ(explicit_wins.workload.write_rate_tps, 100);
+  EXPECT_GE(explicit_wins.warnings.size(), 2u);
+  // A domain word alone does not override an explicit constraint (only warns).
+  Scenario domain = ParseOk(Request({{"db_engine", "pg"}, {"durability_requirement", "relaxed"}},
+                                    "payments reporting replica"));
+  EXPECT_EQ(domain.durability, Durability::kRelaxed);
+  EXPECT_FALSE(domain.warnings.empty());
 
   EXPECT_EQ(ParseOk(Request({{"db_engine", "pg"}}, "staging analytics copy")).durability,
             Durability::kRelaxed);
@@ -197,8 +207,8 @@ TEST(RequestErrors, InvalidJsonText) {
 }
 
 TEST(RequestWarnings, UnknownFieldsAreReportedNotSilentlyDropped) {
-  Scenario s = ParseOk(json{{"constraints", {{"db_engine", "pg"}, {"wal_magic", 1}}},
-                            {"extra", true}});
+  Scenario s =
+      ParseOk(json{{"constraints", {{"db_engine", "pg"}, {"wal_magic", 1}}}, {"extra", true}});
   ASSERT_EQ(s.warnings.size(), 2u);
 }
 
