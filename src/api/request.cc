@@ -484,6 +484,8 @@ class RequestParser {
 
   // The strongest loss-averse statement in any text of the request (query, reference_excerpt,
   // upstream_results), and where it was found.
+  // A reference excerpt is usually documentation: its domain words ("orders", "bank") are not
+  // about the user's data, so only its explicit statements count.
   std::optional<DurabilityReading> LossAverse(std::string* where) const {
     std::optional<DurabilityReading> best;
     for (const auto& [reading, name] :
@@ -491,6 +493,7 @@ class RequestParser {
           {&excerpt_, "reference_excerpt"},
           {&upstream_text_, "upstream_results"}}) {
       if (!reading->loss_averse) continue;
+      if (reading == &excerpt_ && reading->loss_averse->strength != Strength::kExplicit) continue;
       if (!best || reading->loss_averse->strength > best->strength) {
         best = reading->loss_averse;
         *where = name;

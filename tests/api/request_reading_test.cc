@@ -192,6 +192,12 @@ TEST(Precedence, DurabilityTakesTheStricterOfConstraintAndLossAverseText) {
                                "caches."}});
   EXPECT_EQ(doc.durability, Durability::kStandard);
   EXPECT_EQ(FindAssumption(doc, "constraints.durability_requirement")->source, "default");
+  // Nor does a domain word in it ("orders" in a manual is not the user's data).
+  Scenario doc2 = ParseOk(json{{"constraints", {{"db_engine", "pg"}}},
+                               {"reference_excerpt",
+                                "WAL records are replayed in LSN order; "
+                                "the orders table in this example..."}});
+  EXPECT_EQ(doc2.durability, Durability::kStandard);
 }
 
 TEST(CorruptionRisk, OnlyWhenSaidNeverByDefault) {
