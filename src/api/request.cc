@@ -266,11 +266,17 @@ class RequestParser {
           "request", "must be a JSON object, got " + std::string(request_.type_name()));
     }
     WALTUNE_RETURN_IF_ERROR(CheckTopLevel());
+    // The reader is a few dozen regular expressions: about 50 ms per 1000 characters. Texts are
+    // read whole (a loss-averse sentence at the end must not be cut off), so very long ones are
+    // refused rather than truncated.
+    WALTUNE_RETURN_IF_ERROR(CheckLength("query", query_));
+    WALTUNE_RETURN_IF_ERROR(CheckLength("reference_excerpt", excerpt_text_));
     text_ = ReadQuery(query_);
     if (!text_.absurd.empty()) return Status::InvalidArgument("query", text_.absurd.front());
     excerpt_ = ReadQuery(excerpt_text_);
     if (request_.contains("upstream_results") && !request_["upstream_results"].is_null()) {
       upstream_ = ReadUpstream(request_["upstream_results"]);
+      WALTUNE_RETURN_IF_ERROR(CheckLength("upstream_results", upstream_.text));
       upstream_text_ = ReadQuery(upstream_.text);
     }
     WALTUNE_RETURN_IF_ERROR(ParseEngine());
@@ -336,6 +342,14 @@ class RequestParser {
       }
     }
     return Status::Ok();
+  }
+
+  static constexpr size_t kMaxTextChars = 100000;
+  static Status CheckLength(const char* field, const std::string& text) {
+    if (text.size() <= kMaxTextChars) return Status::Ok();
+    return Status::InvalidArgument(field, "is " + std::to_string(text.size()) +
+                                              " characters long; at most 100000 are read. Keep "
+                                              "the part about the workload and its durability");
   }
 
   bool Has(const char* key) const { return c_.contains(key) && !c_[key].is_null(); }

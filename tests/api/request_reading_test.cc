@@ -238,6 +238,9 @@ TEST(CheckedNumbers, AbsurdOrMalformedNumbersNameTheField) {
       {Request({{"db_engine", "sqlite"}, {"accepts_corruption_risk", "yes"}}),
        "constraints.accepts_corruption_risk"},
       {json{{"upstream_results", {{"engine", "db2"}}}}, "upstream_results.engine"},
+      {Request({{"db_engine", "pg"}}, std::string(100001, 'a')), "query"},
+      {json{{"constraints", {{"db_engine", "pg"}}}, {"reference_excerpt", std::string(200000, ' ')}},
+       "reference_excerpt"},
   };
   for (const auto& [request, field] : cases) {
     auto s = ParseRequest(request);
