@@ -382,9 +382,10 @@ class RequestParser {
       std::string names;
       for (Engine e : text_.engines_named)
         names += (names.empty() ? "" : ", ") + std::string(EngineName(e));
-      s_.warnings.push_back("the query names several engines (" + names +
-                            "); the first named "
-                            "is used unless constraints.db_engine says otherwise");
+      s_.warnings.push_back("the query names several engines (" + names + "); read " +
+                            EngineName(text_.engine->value) + " from " +
+                            Quote(text_.engine->evidence) +
+                            " unless constraints.db_engine says otherwise");
     }
     if (Has("db_engine")) {
       if (!c_["db_engine"].is_string()) {

@@ -56,8 +56,12 @@ TEST(FindEngine, VersionsOnlyInEachEnginesRange) {
   EXPECT_FALSE(ratev);
   std::vector<Engine> named;
   std::optional<Reading<EngineVersion>> v;
-  FindEngine(NormalizeQueryText("from MySQL 5.7 to PostgreSQL 16"), &v, &named);
+  auto target =
+      FindEngine(NormalizeQueryText("migrating from MySQL 5.7 to PostgreSQL 16"), &v, &named);
   EXPECT_EQ(named.size(), 2u);
+  ASSERT_TRUE(target && v);
+  EXPECT_EQ(target->value, Engine::kPostgreSQL);  // the engine migrated to
+  EXPECT_EQ(v->value.major, 16);
   named.clear();
   FindEngine(NormalizeQueryText("MariaDB 10.11 (InnoDB)"), &v, &named);
   EXPECT_EQ(named, std::vector<Engine>{Engine::kMariaDB});

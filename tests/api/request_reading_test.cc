@@ -239,7 +239,8 @@ TEST(CheckedNumbers, AbsurdOrMalformedNumbersNameTheField) {
        "constraints.accepts_corruption_risk"},
       {json{{"upstream_results", {{"engine", "db2"}}}}, "upstream_results.engine"},
       {Request({{"db_engine", "pg"}}, std::string(100001, 'a')), "query"},
-      {json{{"constraints", {{"db_engine", "pg"}}}, {"reference_excerpt", std::string(200000, ' ')}},
+      {json{{"constraints", {{"db_engine", "pg"}}},
+            {"reference_excerpt", std::string(200000, ' ')}},
        "reference_excerpt"},
   };
   for (const auto& [request, field] : cases) {
