@@ -785,8 +785,11 @@ std::optional<Reading<Engine>> FindEngine(std::string_view normalized,
   // "upgrading from PostgreSQL 12 to 16": the version to configure is the target.
   static const std::regex kUpgrade(
       R"(\bupgrad\w*\b(?:[^.;]|\.\d){0,80}?\bto\s+(?:v|version\s*)?(\d{1,2}(?:\.\d{1,4}){0,2})(?![\d]|\.\d|\s*(?:k|%|gb|tps|connections|clients)\b))");
+  // "We considered MySQL but recommend PostgreSQL 16": the engine recommended or chosen.
+  static const std::regex kChosen(
+      R"(\b(?:recommend\w*|suggest\w*|choose|chose|chosen|pick(?:ed)?|select(?:ed)?|go(?:ing)?\s+with|went\s+with|winner|verdict|decided\s+on|settled\s+on)\b\s*(?::|is|would be|=|-)?\s*(?:to\s+use\s+|using\s+)?(postgresql|postgres|pg|mysql|percona(?:\s+server)?|mariadb|sqlite3?)(?:[\s-]*(?:v|version)?\s*(\d{1,2}(?:\.\d{1,4}){0,2})(?![\d]|\.\d))?(?![a-z_]))");
   std::smatch target;
-  if (engine && std::regex_search(t, target, kTarget)) {
+  if (engine && (std::regex_search(t, target, kTarget) || std::regex_search(t, target, kChosen))) {
     Engine e = EngineFromName(target[1].str());
     engine = Reading<Engine>{e, target[0].str()};
     if (version) {

@@ -150,6 +150,12 @@ TEST(Precedence, ExplicitBeatsInferredAndEveryConflictIsAWarning) {
   EXPECT_EQ(st.storage.storage_class, StorageClass::kHdd);
   EXPECT_TRUE(AnyWarningContains(st.warnings, "constraints.storage_type"));
 
+  Scenario rec = ParseOk(json{{"upstream_results",
+                               "We considered MySQL 8.4 but recommend "
+                               "PostgreSQL 15 for this workload."}});
+  EXPECT_EQ(rec.engine, Engine::kPostgreSQL);
+  EXPECT_EQ(rec.version.major, 15);
+
   Scenario up = ParseOk(json{{"query", "we run PostgreSQL 13"},
                              {"upstream_results", {{"selected_engine", "PostgreSQL 16"}}}});
   EXPECT_EQ(up.version.major, 16);
