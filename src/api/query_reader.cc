@@ -226,7 +226,7 @@ size_t NegationBefore(const std::string& text, size_t pos) {
     start += but + 5;
   }
   static const std::regex kNeg(
-      R"(((^|[^a-z])(not|no|never|cannot|without|nor|neither|hardly)|n't)([^a-z]|$))");
+      R"(((^|[^a-z])(not|no|never|cannot|without|nor|neither|hardly|nothing|none)|n't)([^a-z]|$))");
   std::smatch m;
   if (!std::regex_search(clause, m, kNeg)) return std::string::npos;
   size_t at = start + static_cast<size_t>(m.position(0));
@@ -302,132 +302,139 @@ const std::vector<DurabilityPattern>& DurabilityPatterns() {
       R"((?:transactions?|txns?|commits?|writes?|orders?|payments?|rows?|records?|data|events?|messages?|entries|updates?|inserts?|trades?|bookings?|transfers?|sales?|notes?|documents?|jobs?|tickets?|items?|anything|nothing))";
   const std::string kNegModal =
       R"((?:can't|cannot|can not|couldn't|could not|must not|mustn't|must never|may never|may not|should never|shouldn't|should not|shall not|shall never|will never|won't|will not|can never|never|do not want to|don't want to|not allowed to|not permitted to|is not allowed to|are not allowed to|dont want to|cant|wont|mustnt|shouldnt|do not wish to|don't wish to))";
-  static const std::vector<DurabilityPattern>
-      kPatterns =
-          {
-              // ---- loss-averse statements
-              // -----------------------------------------------------------
-              {std::regex(
-                   R"(\b(?:no|zero|0|without(?: any)?)[- ](?:data[- ]|acknowledged[- ]|committed[- ]|transaction[- ])?loss\b)"),
-               S, X, false},
-              {std::regex(R"(\blossless\b|\bloss[- ]free\b|\bloss[- ]less\b)"), S, X, false},
-              {std::regex(
-                   R"(\b(?:zero|0)[- ]rpo\b|\brpo\s*(?:of|=|:|is|must be|should be|target(?: of)?|needs to be|has to be|\s)*(?:zero|0|0 ?s|0 ?ms|none|nil)(?![\d]|\.\d)|\brpo\s*(?:=|of|:)?\s*zero\b)"),
-               S, X, false},
-              {std::regex(
-                   "\\b" + kNegModal +
-                   R"(\s+(?:ever\s+|afford\s+to\s+|tolerate\s+|accept\s+|risk\s+|risking\s+|be\s+allowed\s+to\s+|want\s+to\s+|wish\s+to\s+)*(?:los(?:e|ing)|drop(?:ping)?)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:can't|cannot|can not|couldn't|could not|must not|mustn't|won't|will not|do not|don't|does not|doesn't|should not|shouldn't)\s+(?:ever\s+)?(?:afford|tolerate|accept|risk|have|allow|permit|survive|live with|handle)\s+(?:any\s+|even\s+(?:a|one)\s+[a-z]+\s+of\s+|the\s+)?(?:data\s+|transaction\s+|commit\s+)?(?:loss|losing|lost)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:no|not a single|not one|not even one|not even a single|none of the|zero|never any|not any)\s+(?:[a-z'-]+\s+){0,2}?)" +
-                   kWork +
-                   R"(\s+(?:[a-z'-]+\s+){0,3}?(?:lost|dropped|go(?:es)? missing|disappears?|vanish(?:es)?)\b)"),
-               S, X, false},
-              {std::regex(R"(\b)" + kWork + R"(\s+(?:[a-z'-]+\s+){0,2}?)" + kNegModal +
-                          R"(\s+(?:ever\s+)?(?:be\s+|get\s+|go\s+)(?:lost|dropped|missing)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:every|each|all|any)\s+(?:[a-z'-]+\s+){0,2}?)" + kWork +
-                   R"(\s+(?:[a-z'-]+\s+){0,3}?(?:must|has to|have to|needs? to|should|shall|will need to|is required to|are required to)\s+(?:[a-z'-]+\s+){0,2}?(?:survive|be durable|be persisted|persist|be on disk|hit (?:the )?disk|be flushed|be fsynced|be fsync'd|be synced|be safe|be preserved|be kept|be written to disk|reach (?:the )?disk)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:loss|losing\s+(?:any\s+)?(?:[a-z]+\s+)?(?:data|transactions|commits|writes|orders|payments|records|rows))\s+(?:of\s+(?:[a-z]+\s+){0,2})?(?:(?:is|would be|will be)\s+(?:not|never|absolutely not|simply not)|(?:would|will|could|should)\s+(?:not|never)\s+be)\s+(?:acceptable|ok|okay|an option|tolerable|allowed|tolerated|permitted|fine)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:data\s+)?loss\s+(?:of\s+(?:[a-z]+\s+){0,2})?(?:is\s+|would be\s+)?(?:unacceptable|intolerable|not acceptable|not an option|not ok|not okay|not tolerated|not allowed|out of the question|a non-starter|catastrophic)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:unacceptable|not acceptable|not ok|not okay|never ok|never acceptable)\s+(?:for us\s+)?to\s+lose\b)"),
-               S, X, false},
-              {std::regex(R"(\bzero\s+tolerance\s+for\s+(?:any\s+)?(?:data\s+)?loss\b)"), S, X,
-               false},
-              {std::regex(R"(\b(?:fully|strictly|completely|100%|absolutely|always)\s+durable\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:strict(?:est)?|full|maximum|max|guaranteed|strong|hard)\s+durability\b|\bdurability\s+(?:is\s+)?(?:critical|paramount|essential|a must|non-negotiable|mandatory|the top priority|our top priority|our priority|top priority|required|more important than (?:speed|performance|throughput)))"),
-               S, X, false},
-              {std::regex(
-                   R"(\bfsync(?:'d|ed)?\s+(?:on\s+|at\s+|after\s+|for\s+)?(?:every|each)\s+(?:commit|transaction|write)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:durable|synchronous|synced|fsynced)\s+(?:commits?|writes|transactions)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:must|has to|have to|needs? to|should|shall)\s+(?:[a-z]+\s+)?survive\s+(?:a\s+|an\s+|any\s+)?(?:sudden\s+)?(?:power\s+(?:loss|failure|outage|cut)|crash(?:es)?|kernel panic|os crash|pulled plug|hard reset|host failure)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:once|after|when)\s+(?:[a-z]+\s+){0,3}?(?:acknowledged|acked|committed|confirmed)\b[^.;]{0,40}?\b(?:must|has to|needs to)\s+(?:be\s+)?(?:durable|persisted|stay|survive|be on disk)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:full|strict)\s+acid\b|\bacid[- ](?:compliant|compliance|guarantees?)\b)"),
-               S, X, false},
-              // ---- loss-tolerant statements, bounded to seconds: standard
-              // -----------------------------
-              {std::regex(
-                   R"(\b(?:can|could|may|might|ok to|okay to|fine to|acceptable to|able to|allowed to|happy to|willing to|prepared to|afford to|fine|ok with|okay with|fine with|comfortable with|happy with|(?:ok|okay|fine|acceptable|alright|no problem)\s+if\s+(?:we|you|it|they)|don't mind|do not mind)\s+(?:afford\s+to\s+|tolerate\s+|accept\s+)?los(?:e|ing)\s+(?:up to\s+|at most\s+|about\s+|around\s+|roughly\s+|maybe\s+|the last\s+|last\s+)?(?:~\s*)?(?:\d+(?:\.\d+)?\s*|one\s+|a\s+|an\s+|a\s+few\s+|few\s+|a\s+couple(?:\s+of)?\s+|two\s+|several\s+|half\s+a\s+)?(?:ms|milliseconds?|s|secs?|seconds?)\b)"),
-               T, X, true},
-              {std::regex(
-                   R"(\blos(?:e|ing)\s+(?:(?:up to|at most|about|around|roughly|the last|last|maybe|only|just)\s+)*(?:a\s+few\s+|an?\s+|one\s+|~\s*)?(?:\d+(?:\.\d+)?\s*|a\s+couple(?:\s+of)?\s+|few\s+)?(?:ms|milliseconds?|s|secs?|seconds?)\b(?:\s+(?:of\s+)?(?:[a-z-]+\s+){0,6}?)?(?:is|would be|are|will be|seems)\s+(?:fine|ok|okay|acceptable|tolerable|not a problem|no problem|no big deal|allowed|not the end of the world|survivable|an acceptable)\b)"),
-               T, X, true},
-              {std::regex(
-                   R"(\b(?:a|one|\d+(?:\.\d+)?|few|a few|a couple of|two)\s+(?:[a-z]+\s+)?(?:ms|milliseconds?|seconds?|secs?|s)\s+(?:of\s+)?(?:[a-z]+\s+)?(?:data\s+|write\s+|transaction\s+|commit\s+)?loss\s+(?:on\s+(?:a\s+)?[a-z ]{0,30}?)?(?:is|would be|are|will be)\s+(?:fine|ok|okay|acceptable|tolerable|allowed|not a problem|no problem)\b)"),
-               T, X, true},
-              {std::regex(
-                   R"(\brpo\s*(?:of|=|:|is|target(?: of)?|<|<=|under|below|up to|~|around|about|\s)*(?:\d+(?:\.\d+)?|one|a few|a|few|two|five|ten)\s*(?:ms|milliseconds?|s|secs?|seconds?)\b)"),
-               T, X, false},
-              {std::regex(R"(\bbounded\s+(?:data\s+)?loss\b)"), T, X, false},
-              {std::regex(
-                   R"(\b(?:must|has to|have to|needs? to|should|shall)\s+(?:be|stay|remain)\s+(?:fully\s+|100%\s+)?durable\b)"),
-               S, X, false},
-              // A loss that happened and was not acceptable, or a complaint about losing data.
-              {std::regex(
-                   R"(\b(?:lost|lose|losing|loss)\b(?:(?!corrupt|\bbut\b)[^.;!?]){0,80}?\b(?:not acceptable|unacceptable|not ok|not okay|a disaster|must not happen again|can't happen again|cannot happen again|never again)\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:users?|customers?|clients?|we|people)\s+(?:sometimes\s+|occasionally\s+|still\s+|keep\s+)?(?:lose|lost|are losing|losing)\s+(?:their\s+|some\s+|our\s+|recent\s+)?)" +
-                   kWork + R"(\b)"),
-               S, X, false},
-              {std::regex(
-                   R"(\b(?:loss|lose|losing)\b[^.;]{0,40}?\b(?:no|not)\s+more\s+than\s+(?:a|one|two|a few|\d+(?:\.\d+)?)\s*(?:ms|milliseconds?|s|secs?|seconds?)\b)"),
-               T, X, false},
-              {std::regex(
-                   R"(\b(?:must not|mustn't|must never|may never|may not|cannot|can't|can not|can never|should never|should not|shouldn't|shall not|will never)\s+(?:ever\s+)?(?:be|get|go)\s+(?:lost|dropped|missing)\b)"),
-               S, X, false},
-              // ---- loss-tolerant statements, unbounded: relaxed
-              // ---------------------------------------
-              {std::regex(
-                   R"(\b(?:data\s+)?loss\s+(?:of\s+(?:[a-z]+\s+){0,3})?(?:is|would be|will be)\s+(?:acceptable|fine|ok|okay|tolerable|not a problem|no problem|allowed|expected|no big deal)\b)"),
-               R, X, true},
-              {std::regex(
-                   R"(\b(?:can|could|may|ok to|okay to|fine to|acceptable to|happy to|willing to|don't mind|do not mind)\s+(?:afford\s+to\s+)?los(?:e|ing)\s+(?:some|recent|a few|the last|minutes|several|data|writes|transactions|a bit|a little|everything|it all|a lot|hours?|an hour|a minute|the data|\d+(?:\.\d+)?\s*(?:min|mins|minutes|hours?|h)\b))"),
-               R, X, true},
-              {std::regex(
-                   R"(\b(?:don't|do not|doesn't|does not)\s+(?:really\s+)?(?:care|matter)\s+(?:much\s+)?(?:about|if we lose|if it's lost|if data is lost)\s*(?:durability|losing|data loss|loss|the data|a crash)?)"),
-               R, X, false},
-              {std::regex(
-                   R"(\bdurability\s+(?:is\s+)?(?:not\s+(?:important|a concern|a priority|needed|required|critical)|doesn't matter|does not matter|irrelevant|optional|unimportant|secondary))"),
-               R, X, false},
-              {std::regex(
-                   R"(\b(?:can|could|will|would)\s+(?:always\s+|easily\s+|just\s+|simply\s+)?(?:be\s+)?(?:rebuil[dt]|regenerated?|recreated?|re-created?|reloaded|reload|re-?populated?|replayed|replay|re-?derived?|refilled|re-?sent|resent|re-?fetched|re-?computed|recomputed)\b)"),
-               R, X, true},
-              {std::regex(
-                   R"(\b(?:re-?loadable|reproducible|disposable|throwaway|throw-away|ephemeral|scratch|transient|expendable|rebuildable)\b)"),
-               R, X, false},
-              {std::regex(
-                   R"(\b(?:speed|performance|throughput)\s+(?:over|matters more than|is more important than|before)\s+(?:durability|safety)\b|\b(?:fsync\s*=\s*off|turn(?:ing)?\s+off\s+fsync|disable\s+fsync))"),
-               R, X, false},
-              // ---- domain words
-              // ------------------------------------------------------------------------
-              {std::regex(
-                   R"(\b(?:payments?|financial|finance|fintech|banking|bank|ledgers?|billing|invoic(?:e|es|ing)|medical|healthcare|health records?|patients?|money|trading|accounting|wallets?|checkout|settlements?|card transactions|orders)\b|\border\s+(?:service|system|processing|data|table|database|db|management|book|entry|pipeline|history)\b)"),
-               S, D, false},
-              {std::regex(
-                   R"(\b(?:analytics|staging|sandbox|prototype|demo|benchmark(?:ing)?|load[- ]test(?:ing)?|(?:a|the|our|is a|read|redis|app|application|query|build|http|api|session|results?|object|lookup|local|disposable)\s+cache|caching\s+(?:layer|tier|table|db|database|service)|cache\s+(?:db|database|table|tier|layer|store|server|instance|only)|session store|sessions? table|metrics|telemetry|(?:test(?:ing)?|dev(?:elopment)?|ci|qa)\s+(?:env|environment|database|db|instance|server|box|cluster|copy|data))\b)"),
-               R, D, false},
-          };
+  static const std::vector<DurabilityPattern> kPatterns = {
+      // ---- loss-averse statements
+      // -----------------------------------------------------------
+      {std::regex(
+           R"(\b(?:no|zero|0|without(?: any)?)[- ](?:data[- ]|acknowledged[- ]|committed[- ]|transaction[- ])?loss\b)"),
+       S, X, false},
+      {std::regex(R"(\blossless\b|\bloss[- ]free\b|\bloss[- ]less\b)"), S, X, false},
+      {std::regex(
+           R"(\b(?:zero|0)[- ]rpo\b|\brpo\s*(?:of|=|:|is|must be|should be|target(?: of)?|needs to be|has to be|\s)*(?:zero|0|0 ?s|0 ?ms|none|nil)(?![\d]|\.\d)|\brpo\s*(?:=|of|:)?\s*zero\b)"),
+       S, X, false},
+      {std::regex(
+           "\\b" + kNegModal +
+           R"(\s+(?:ever\s+|afford\s+to\s+|tolerate\s+|accept\s+|risk\s+|risking\s+|be\s+allowed\s+to\s+|want\s+to\s+|wish\s+to\s+)*(?:los(?:e|ing)|drop(?:ping)?)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:can't|cannot|can not|couldn't|could not|must not|mustn't|won't|will not|do not|don't|does not|doesn't|should not|shouldn't)\s+(?:ever\s+)?(?:afford|tolerate|accept|risk|have|allow|permit|survive|live with|handle)\s+(?:any\s+|even\s+(?:a|one)\s+[a-z]+\s+of\s+|the\s+)?(?:data\s+|transaction\s+|commit\s+)?(?:loss|losing|lost)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:no|not a single|not one|not even one|not even a single|none of the|zero|never any|not any)\s+(?:[a-z'-]+\s+){0,2}?)" +
+           kWork +
+           R"(\s+(?:[a-z'-]+\s+){0,3}?(?:lost|dropped|go(?:es)? missing|disappears?|vanish(?:es)?)\b)"),
+       S, X, false},
+      {std::regex(R"(\b)" + kWork + R"(\s+(?:[a-z'-]+\s+){0,2}?)" + kNegModal +
+                  R"(\s+(?:ever\s+)?(?:be\s+|get\s+|go\s+)(?:lost|dropped|missing)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:every|each|all|any)\s+(?:[a-z'-]+\s+){0,2}?)" + kWork +
+           R"(\s+(?:[a-z'-]+\s+){0,3}?(?:must|has to|have to|needs? to|should|shall|will need to|is required to|are required to)\s+(?:[a-z'-]+\s+){0,2}?(?:survive|be durable|be persisted|persist|be on disk|hit (?:the )?disk|be flushed|be fsynced|be fsync'd|be synced|be safe|be preserved|be kept|be written to disk|reach (?:the )?disk)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:loss|losing\s+(?:any\s+)?(?:[a-z]+\s+)?(?:data|transactions|commits|writes|orders|payments|records|rows))\s+(?:of\s+(?:[a-z]+\s+){0,2})?(?:(?:is|would be|will be)\s+(?:not|never|absolutely not|simply not)|(?:would|will|could|should)\s+(?:not|never)\s+be)\s+(?:acceptable|ok|okay|an option|tolerable|allowed|tolerated|permitted|fine)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:data\s+)?loss\s+(?:of\s+(?:[a-z]+\s+){0,2})?(?:is\s+|would be\s+)?(?:unacceptable|intolerable|not acceptable|not an option|not ok|not okay|not tolerated|not allowed|out of the question|a non-starter|catastrophic)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:unacceptable|not acceptable|not ok|not okay|never ok|never acceptable)\s+(?:for us\s+)?to\s+lose\b)"),
+       S, X, false},
+      {std::regex(R"(\bzero\s+tolerance\s+for\s+(?:any\s+)?(?:data\s+)?loss\b)"), S, X, false},
+      {std::regex(R"(\b(?:fully|strictly|completely|100%|absolutely|always)\s+durable\b)"), S, X,
+       false},
+      {std::regex(
+           R"(\b(?:strict(?:est)?|full|maximum|max|guaranteed|strong|hard)\s+durability\b|\bdurability\s+(?:is\s+)?(?:critical|paramount|essential|a must|non-negotiable|mandatory|the top priority|our top priority|our priority|top priority|required|more important than (?:speed|performance|throughput)))"),
+       S, X, false},
+      {std::regex(
+           R"(\bfsync(?:'d|ed)?\s+(?:on\s+|at\s+|after\s+|for\s+)?(?:every|each)\s+(?:commit|transaction|write)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:durable|synchronous|synced|fsynced)\s+(?:commits?|writes|transactions)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:must|has to|have to|needs? to|should|shall)\s+(?:[a-z]+\s+)?survive\s+(?:a\s+|an\s+|any\s+)?(?:sudden\s+)?(?:power\s+(?:loss|failure|outage|cut)|crash(?:es)?|kernel panic|os crash|pulled plug|hard reset|host failure)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:once|after|when)\s+(?:[a-z]+\s+){0,3}?(?:acknowledged|acked|committed|confirmed)\b[^.;]{0,40}?\b(?:must|has to|needs to)\s+(?:be\s+)?(?:durable|persisted|stay|survive|be on disk)\b)"),
+       S, X, false},
+      {std::regex(R"(\b(?:full|strict)\s+acid\b|\bacid[- ](?:compliant|compliance|guarantees?)\b)"),
+       S, X, false},
+      // ---- loss-tolerant statements, bounded to seconds: standard
+      // -----------------------------
+      {std::regex(
+           R"(\b(?:can|could|may|might|ok to|okay to|fine to|acceptable to|able to|allowed to|happy to|willing to|prepared to|afford to|fine|ok with|okay with|fine with|comfortable with|happy with|(?:ok|okay|fine|acceptable|alright|no problem)\s+if\s+(?:we|you|it|they)|don't mind|do not mind)\s+(?:afford\s+to\s+|tolerate\s+|accept\s+)?los(?:e|ing)\s+(?:up to\s+|at most\s+|about\s+|around\s+|roughly\s+|maybe\s+|the last\s+|last\s+)?(?:~\s*)?(?:\d+(?:\.\d+)?\s*|one\s+|a\s+|an\s+|a\s+few\s+|few\s+|a\s+couple(?:\s+of)?\s+|two\s+|several\s+|half\s+a\s+)?(?:ms|milliseconds?|s|secs?|seconds?)\b)"),
+       T, X, true},
+      {std::regex(
+           R"(\blos(?:e|ing)\s+(?:(?:up to|at most|about|around|roughly|the last|last|maybe|only|just)\s+)*(?:a\s+few\s+|an?\s+|one\s+|~\s*)?(?:\d+(?:\.\d+)?\s*|a\s+couple(?:\s+of)?\s+|few\s+)?(?:ms|milliseconds?|s|secs?|seconds?)\b(?:\s+(?:of\s+)?(?:[a-z-]+\s+){0,6}?)?(?:is|would be|are|will be|seems)\s+(?:fine|ok|okay|acceptable|tolerable|not a problem|no problem|no big deal|allowed|not the end of the world|survivable|an acceptable)\b)"),
+       T, X, true},
+      {std::regex(
+           R"(\b(?:a|one|\d+(?:\.\d+)?|few|a few|a couple of|two)\s+(?:[a-z]+\s+)?(?:ms|milliseconds?|seconds?|secs?|s)\s+(?:of\s+)?(?:[a-z]+\s+)?(?:data\s+|write\s+|transaction\s+|commit\s+)?loss\s+(?:on\s+(?:a\s+)?[a-z ]{0,30}?)?(?:is|would be|are|will be)\s+(?:fine|ok|okay|acceptable|tolerable|allowed|not a problem|no problem)\b)"),
+       T, X, true},
+      {std::regex(
+           R"(\brpo\s*(?:of|=|:|is|target(?: of)?|<|<=|under|below|up to|~|around|about|\s)*(?:\d+(?:\.\d+)?|one|a few|a|few|two|five|ten)\s*(?:ms|milliseconds?|s|secs?|seconds?)\b)"),
+       T, X, false},
+      {std::regex(R"(\bbounded\s+(?:data\s+)?loss\b)"), T, X, false},
+      {std::regex(
+           R"(\b(?:must|has to|have to|needs? to|should|shall)\s+(?:be|stay|remain)\s+(?:fully\s+|100%\s+)?durable\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:data|transactions?|commits?|rows?|writes?|orders?|payments?|records?)\s+(?:was|were|got|went)\s+(?:gone|lost|missing)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\back(?:nowledge)?s?\s+(?:[a-z]+\s+)?only\s+(?:after|once|when)\b[^.;]{0,40}?\b(?:fsync\w*|flushed|on disk|durable|persisted|on stable storage)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:must|has to|needs? to|should)\s+(?:mean|guarantee|ensure)\b[^.;]{0,40}?\b(?:on disk|on stable storage|durable|persisted|fsynced)\b)"),
+       S, X, false},
+      // A loss that happened and was not acceptable, or a complaint about losing data.
+      {std::regex(
+           R"(\b(?:lost|lose|losing|loss)\b(?:(?!corrupt|\bbut\b)[^.;!?]){0,80}?\b(?:not acceptable|unacceptable|not ok|not okay|a disaster|must not happen again|can't happen again|cannot happen again|never again)\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:users?|customers?|clients?|we|people)\s+(?:sometimes\s+|occasionally\s+|still\s+|keep\s+)?(?:lose|lost|are losing|losing)\s+(?:their\s+|some\s+|our\s+|recent\s+)?)" +
+           kWork + R"(\b)"),
+       S, X, false},
+      {std::regex(
+           R"(\b(?:loss|lose|losing)\b[^.;]{0,40}?\b(?:no|not)\s+more\s+than\s+(?:a|one|two|a few|\d+(?:\.\d+)?)\s*(?:ms|milliseconds?|s|secs?|seconds?)\b)"),
+       T, X, false},
+      {std::regex(
+           R"(\b(?:must not|mustn't|must never|may never|may not|cannot|can't|can not|can never|should never|should not|shouldn't|shall not|will never)\s+(?:ever\s+)?(?:be|get|go)\s+(?:lost|dropped|missing)\b)"),
+       S, X, false},
+      // ---- loss-tolerant statements, unbounded: relaxed
+      // ---------------------------------------
+      {std::regex(
+           R"(\b(?:data\s+)?loss\s+(?:of\s+(?:[a-z]+\s+){0,3})?(?:(?:after|on|in|during|from)\s+(?:[a-z]+\s+){1,3})?(?:is|would be|will be)\s+(?:acceptable|fine|ok|okay|tolerable|not a problem|no problem|allowed|expected|no big deal)\b)"),
+       R, X, true},
+      {std::regex(R"(\b(?:can|may|could|might)\s+(?:safely\s+|just\s+)?be\s+(?:lost|dropped)\b)"),
+       R, X, true},
+      {std::regex(
+           R"(\b(?:can|could|may|ok to|okay to|fine to|acceptable to|happy to|willing to|don't mind|do not mind)\s+(?:afford\s+to\s+)?los(?:e|ing)\s+(?:some|recent|a few|the last|minutes|several|data|writes|transactions|a bit|a little|everything|it all|a lot|hours?|an hour|a minute|the data|\d+(?:\.\d+)?\s*(?:min|mins|minutes|hours?|h)\b))"),
+       R, X, true},
+      {std::regex(
+           R"(\b(?:don't|do not|doesn't|does not)\s+(?:really\s+)?(?:care|matter)\s+(?:much\s+)?(?:about|if we lose|if it's lost|if data is lost)\s*(?:durability|losing|data loss|loss|the data|a crash)?)"),
+       R, X, false},
+      {std::regex(
+           R"(\bdurability\s+(?:is\s+)?(?:not\s+(?:important|a concern|a priority|needed|required|critical)|doesn't matter|does not matter|irrelevant|optional|unimportant|secondary))"),
+       R, X, false},
+      {std::regex(
+           R"(\b(?:can|could|will|would)\s+(?:always\s+|easily\s+|just\s+|simply\s+)?(?:be\s+)?(?:rebuil[dt]|regenerated?|recreated?|re-created?|reloaded|reload|re-?populated?|replayed|replay|re-?derived?|refilled|re-?sent|resent|re-?fetched|re-?computed|recomputed)\b)"),
+       R, X, true},
+      {std::regex(
+           R"(\b(?:re-?loadable|reproducible|disposable|throwaway|throw-away|ephemeral|scratch|transient|expendable|rebuildable)\b)"),
+       R, X, false},
+      {std::regex(
+           R"(\b(?:speed|performance|throughput)\s+(?:over|matters more than|is more important than|before)\s+(?:durability|safety)\b|\b(?:fsync\s*=\s*off|turn(?:ing)?\s+off\s+fsync|disable\s+fsync))"),
+       R, X, false},
+      // ---- domain words
+      // ------------------------------------------------------------------------
+      {std::regex(
+           R"(\b(?:payments?|financial|finance|fintech|banking|bank|ledgers?|billing|invoic(?:e|es|ing)|medical|healthcare|health records?|patients?|money|trading|accounting|wallets?|checkout|settlements?|card transactions|orders)\b|\border\s+(?:service|system|processing|data|table|database|db|management|book|entry|pipeline|history)\b)"),
+       S, D, false},
+      {std::regex(
+           R"(\b(?:analytics|staging|sandbox|prototype|demo|benchmark(?:ing)?|load[- ]test(?:ing)?|(?:a|the|our|is a|read|redis|app|application|query|build|http|api|session|results?|object|lookup|local|disposable)\s+cache|caching\s+(?:layer|tier|table|db|database|service)|cache\s+(?:db|database|table|tier|layer|store|server|instance|only)|session store|sessions? table|metrics|telemetry|(?:test(?:ing)?|dev(?:elopment)?|ci|qa)\s+(?:env|environment|database|db|instance|server|box|cluster|copy|data))\b)"),
+       R, D, false},
+  };
   return kPatterns;
 }
 
