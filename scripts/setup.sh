@@ -11,6 +11,7 @@ packages=(
   postgresql postgresql-contrib mariadb-server mariadb-client
   fio util-linux procps jq
   libfuse3-dev fuse3
+  clang-format
 )
 
 missing=()
