@@ -1,9 +1,9 @@
 #include "waltune/render.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "waltune/units.h"
 
@@ -77,14 +77,12 @@ ojson AdviceToJson(const Advice& a) {
   j["throughput_impact"] = tp;
   j["confidence"] = a.confidence;
 
-  j["data_loss_window"] = ojson{{"max_ms", Round4(a.loss_window_ms)},
-                                {"description", a.loss_window}};
+  j["data_loss_window"] =
+      ojson{{"max_ms", Round4(a.loss_window_ms)}, {"description", a.loss_window}};
   ojson assumptions = ojson::array();
   for (const Assumption& as : a.assumptions) {
-    assumptions.push_back(ojson{{"field", as.field},
-                                {"value", as.value},
-                                {"source", as.source},
-                                {"reason", as.reason}});
+    assumptions.push_back(ojson{
+        {"field", as.field}, {"value", as.value}, {"source", as.source}, {"reason", as.reason}});
   }
   j["assumptions"] = assumptions;
   j["warnings"] = a.warnings;
@@ -99,6 +97,13 @@ ojson AdviceToJson(const Advice& a) {
     for (const Setting& s : *section) notes[s.name] = s.why;
   }
   j["parameter_notes"] = notes;
+  // How each setting takes effect: reload, restart, per connection or stored in the file.
+  ojson apply = ojson::array();
+  for (const ApplyStep& step : a.apply) {
+    apply.push_back(ojson{
+        {"setting", step.setting}, {"method", ApplyMethodName(step.method)}, {"how", step.how}});
+  }
+  j["apply"] = apply;
   j["config_target"] = a.config_target;
   j["config_snippet"] = a.config_snippet;
   return j;
@@ -128,10 +133,30 @@ std::string AdviceToText(const Advice& a) {
     o << fmt::format("  {:<36} {:<12} {}\n", s.name, s.ConfigText(), s.why);
   }
   o << fmt::format("  gain: {}\n  {}\n\n", a.group_commit_gain, a.group_commit_rationale);
-  o << fmt::format("Throughput: {:.0f} tps with this configuration vs {:.0f} tps with the "
-                   "defaults\n  {}\n  latency: {}\n\n",
-                   a.with_config_tps, a.baseline_tps, a.improvement, a.latency_impact);
+  o << fmt::format(
+      "Throughput: {:.0f} tps with this configuration vs {:.0f} tps with the "
+      "defaults\n  {}\n  latency: {}\n\n",
+      a.with_config_tps, a.baseline_tps, a.improvement, a.latency_impact);
   o << fmt::format("Data-loss window: {}\n\n", a.loss_window);
+  if (!a.apply.empty()) {
+    std::vector<std::string> restart;
+    for (const ApplyStep& step : a.apply) {
+      if (step.method == ApplyMethod::kRestart) restart.push_back(step.setting);
+    }
+    o << "How to apply\n";
+    if (restart.empty()) {
+      o << "  Needs a restart: none\n";
+    } else {
+      std::string names;
+      for (size_t i = 0; i < restart.size(); ++i) names += (i ? ", " : "") + restart[i];
+      o << "  Needs a restart: " << names << "\n";
+    }
+    for (const ApplyStep& step : a.apply) {
+      o << fmt::format("  {:<36} {:<17} {}\n", step.setting, ApplyMethodName(step.method),
+                       step.how);
+    }
+    o << "\n";
+  }
   if (!a.warnings.empty()) {
     o << "Warnings\n";
     for (const auto& w : a.warnings) o << "  ! " << w << "\n";
@@ -151,8 +176,8 @@ std::string AdviceToText(const Advice& a) {
   }
   o << "Model estimates\n";
   for (const Estimate& e : a.estimates) {
-    std::string value = std::fabs(e.value) >= 100 ? fmt::format("{:.0f}", e.value)
-                                                  : fmt::format("{:.4g}", e.value);
+    std::string value =
+        std::fabs(e.value) >= 100 ? fmt::format("{:.0f}", e.value) : fmt::format("{:.4g}", e.value);
     o << fmt::format("  {:<34} {:>14} {:<8} {}\n", e.name, value, e.unit, e.how);
   }
   o << "\nPaste into " << a.config_target << ":\n\n" << a.config_snippet;
