@@ -13,7 +13,7 @@ namespace waltune {
 // One engine parameter as it is pasted into the engine's configuration.
 struct Setting {
   enum class Kind { kText, kNumber };
-  std::string name;   // engine's own name: "max_wal_size", "innodb_redo_log_capacity"
+  std::string name;  // engine's own name: "max_wal_size", "innodb_redo_log_capacity"
   Kind kind = Kind::kText;
   std::string text;   // for kText: "4GB", "on", "WAL"
   double number = 0;  // for kNumber: 0.9, 1000
@@ -30,6 +30,34 @@ struct Setting {
   }
   // The value as it appears in a config file ("4GB", "0.9", "1000").
   std::string ConfigText() const;
+};
+
+// How a setting is put into effect on a running system.
+enum class ApplyMethod {
+  kReload,            // online: pg_reload_conf(), SET PERSIST / SET GLOBAL
+  kRestart,           // only after the server restarts
+  kSession,           // per connection (SQLite PRAGMA): every connection must set it
+  kPersistentPragma,  // once: stored in the SQLite database file
+};
+inline const char* ApplyMethodName(ApplyMethod m) {
+  switch (m) {
+    case ApplyMethod::kReload:
+      return "reload";
+    case ApplyMethod::kRestart:
+      return "restart";
+    case ApplyMethod::kSession:
+      return "session";
+    case ApplyMethod::kPersistentPragma:
+      return "persistent_pragma";
+  }
+  return "restart";
+}
+
+// One setting's apply instruction: the statement or file and what it takes to be in effect.
+struct ApplyStep {
+  std::string setting;
+  ApplyMethod method = ApplyMethod::kRestart;
+  std::string how;  // "SET PERSIST sync_binlog = 1;", "ALTER SYSTEM SET ...; restart"
 };
 
 // One intermediate number of the model, with its unit and how it was obtained.
@@ -52,7 +80,7 @@ struct Advice {
 
   bool group_commit_enabled = false;
   std::vector<Setting> group_commit_settings;
-  std::string group_commit_gain;       // "1.4x at 16 clients" or "none: ..."
+  std::string group_commit_gain;  // "1.4x at 16 clients" or "none: ..."
   std::string group_commit_rationale;
 
   double baseline_tps = 0;
@@ -74,6 +102,8 @@ struct Advice {
   std::string config_snippet;
   // The file the snippet belongs in ("postgresql.conf", "my.cnf [mysqld]", "PRAGMA statements").
   std::string config_target;
+  // How each configurable setting takes effect (reload vs restart vs per connection).
+  std::vector<ApplyStep> apply;
 
   // Returns the setting with this name from any section, or nullptr.
   const Setting* Find(const std::string& name) const;

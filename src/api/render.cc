@@ -97,6 +97,13 @@ ojson AdviceToJson(const Advice& a) {
     for (const Setting& s : *section) notes[s.name] = s.why;
   }
   j["parameter_notes"] = notes;
+  // How each setting takes effect: reload, restart, per connection or stored in the file.
+  ojson apply = ojson::array();
+  for (const ApplyStep& step : a.apply) {
+    apply.push_back(ojson{
+        {"setting", step.setting}, {"method", ApplyMethodName(step.method)}, {"how", step.how}});
+  }
+  j["apply"] = apply;
   j["config_target"] = a.config_target;
   j["config_snippet"] = a.config_snippet;
   return j;
@@ -131,6 +138,25 @@ std::string AdviceToText(const Advice& a) {
       "defaults\n  {}\n  latency: {}\n\n",
       a.with_config_tps, a.baseline_tps, a.improvement, a.latency_impact);
   o << fmt::format("Data-loss window: {}\n\n", a.loss_window);
+  if (!a.apply.empty()) {
+    std::vector<std::string> restart;
+    for (const ApplyStep& step : a.apply) {
+      if (step.method == ApplyMethod::kRestart) restart.push_back(step.setting);
+    }
+    o << "How to apply\n";
+    if (restart.empty()) {
+      o << "  Needs a restart: none\n";
+    } else {
+      std::string names;
+      for (size_t i = 0; i < restart.size(); ++i) names += (i ? ", " : "") + restart[i];
+      o << "  Needs a restart: " << names << "\n";
+    }
+    for (const ApplyStep& step : a.apply) {
+      o << fmt::format("  {:<36} {:<17} {}\n", step.setting, ApplyMethodName(step.method),
+                       step.how);
+    }
+    o << "\n";
+  }
   if (!a.warnings.empty()) {
     o << "Warnings\n";
     for (const auto& w : a.warnings) o << "  ! " << w << "\n";

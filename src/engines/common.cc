@@ -1,9 +1,9 @@
 #include "common.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace waltune::engines {
 
@@ -103,6 +103,17 @@ void AddThroughputEstimates(Advice* a, const ThroughputEstimate& t, const GroupC
     AddEstimate(a, "mean_commits_per_flush", t.mean_batch, "commits",
                 "group-commit simulation: commits that share one flush");
   }
+}
+
+std::string StrictRateWarning(const std::string& strict_path, double strict_tps,
+                              double required_tps, const std::string& bounded_loss_settings,
+                              const std::string& loss_window, double bounded_loss_tps) {
+  return fmt::format(
+      "strict means no acknowledged commit is lost, and {} sustains only ~{} here against the "
+      "required {}; waltune keeps strict and does not switch on its own. If a bounded loss is "
+      "acceptable, durability \"standard\" would use {} ({}), predicted ~{}",
+      strict_path, Tps(strict_tps), Tps(required_tps), bounded_loss_settings, loss_window,
+      Tps(bounded_loss_tps));
 }
 
 void ApplyPageWriteCeiling(ThroughputEstimate* t, double page_write_ceiling_tps) {

@@ -49,6 +49,12 @@ void AddThroughputEstimates(Advice* a, const ThroughputEstimate& t, const GroupC
 // (checkpoints / page cleaning); marks it as the binding limit when it binds.
 void ApplyPageWriteCeiling(ThroughputEstimate* t, double page_write_ceiling_tps);
 
+// Strict could not reach the required rate on this storage: says so and offers standard's
+// bounded-loss mode with its loss window; strict itself is never switched silently.
+std::string StrictRateWarning(const std::string& strict_path, double strict_tps,
+                              double required_tps, const std::string& bounded_loss_settings,
+                              const std::string& loss_window, double bounded_loss_tps);
+
 // The standard durability level keeps commit-time flushes when the flushed configuration has
 // this much headroom over the required write rate; otherwise it uses the bounded-loss mode.
 inline constexpr double kStandardHeadroom = 1.5;

@@ -12,7 +12,13 @@
 //        max_checkpoint_age ~0.81 x innodb_log_file_size.
 //  - innodb_flush_log_at_trx_commit: 1 flushes at every commit; 2 writes at commit and flushes
 //    once per innodb_flush_log_at_timeout (default 1 s), so a mysqld crash loses nothing but an
-//    OS crash or power cut loses up to ~1 s; 0 can lose ~1 s even on a mysqld crash.
+//    OS crash or power cut loses up to ~1 s; 0 can lose ~1 s even on a mysqld crash. The
+//    once-per-timeout flush "is not 100% guaranteed ... sometimes less frequently due to
+//    scheduling issues" (innodb-parameters.html#sysvar_innodb_flush_log_at_trx_commit;
+//    srv_sync_log_buffer_in_background in srv0srv.cc runs from the master thread's loop).
+//  - Binary logging: --log-bin[=base_name]; `log_bin = ON` names the binlog files "ON.000001".
+//    MySQL 5.7 refuses to start with binary logging and no server_id; MySQL 8.0+ and MariaDB
+//    default server_id to 1, and every server of a replication topology needs its own.
 //  - With the binary log and sync_binlog=1 a commit group needs two flushes (redo prepare,
 //    binlog). MySQL groups binlog flushes with binlog_group_commit_sync_delay (us) and
 //    binlog_group_commit_sync_no_delay_count; MariaDB with binlog_commit_wait_usec and
@@ -23,12 +29,13 @@
 //    redo file from 10.5 (innodb_log_files_in_group ignored in 10.5, removed in 10.6), default
 //    innodb_log_file_size 96MB, innodb_flush_method default O_DIRECT from 10.6 and deprecated in
 //    11.0, binlog off and sync_binlog=0 by default.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
-#include <fmt/format.h>
-
 #include "common.h"
+#include "param_table.h"
 #include "waltune/engine.h"
 #include "waltune/units.h"
 
@@ -144,7 +151,8 @@ RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_rate_bytes_pe
   double cap_for_target = budget_s > 0 ? budget_s * p.replay_bytes_per_s / f.max_age_fraction() : 0;
   // More than an hour of redo does not reduce page flushing further (MySQLTuner's sizing rule);
   // the engines' own maximum is 128 GB (MySQL 8.0.30+) / 512 GB.
-  const double hour_of_redo = std::max<double>(redo_rate_bytes_per_s * 3600, f.default_capacity_bytes());
+  const double hour_of_redo =
+      std::max<double>(redo_rate_bytes_per_s * 3600, f.default_capacity_bytes());
   const double engine_max = f.capacity_variable() ? 128.0 * kGiB : 512.0 * kGiB;
   double cap = std::min({cap_for_target, hour_of_redo, engine_max});
   if (cap < kMin) {
@@ -221,17 +229,16 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
     in.page_changes_per_s = tps * s.workload.rows_per_txn * 2 * s.workload.random_page_fraction;
     in.checkpoint_interval_s = cycle;
     const double pages = PagesImagedPerInterval(in);
-    const double write_s = SortedPageWriteSeconds(pages, hot_pages, kPageBytes,
-                                                  s.storage.seq_write_bytes_per_s,
-                                                  s.storage.random_write_iops) +
-                           pages * kPageBytes / s.storage.seq_write_bytes_per_s;
+    const double write_s =
+        SortedPageWriteSeconds(pages, hot_pages, kPageBytes, s.storage.seq_write_bytes_per_s,
+                               s.storage.random_write_iops) +
+        pages * kPageBytes / s.storage.seq_write_bytes_per_s;
     return write_s <= 0.9 * cycle;
   };
   const double page_write_ceiling_tps = LargestSatisfying(
       1, 1e7, [&](double tps) { return cleaner_keeps_up(plan.capacity_bytes, tps); }, 1e-3);
   const double base_page_write_ceiling_tps = LargestSatisfying(
-      1, 1e7,
-      [&](double tps) { return cleaner_keeps_up(f.default_capacity_bytes(), tps); }, 1e-3);
+      1, 1e7, [&](double tps) { return cleaner_keeps_up(f.default_capacity_bytes(), tps); }, 1e-3);
 
   // 2. Commit path and group commit.
   GroupCommitParams p = engines::CommitParams(s, cpu_us);
@@ -287,26 +294,48 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
             : fmt::format("standard: flushing every commit sustains only {} against the "
                           "required {}; 2 bounds the loss to ~1 s on an OS crash or power cut",
                           engines::Tps(sync_t.tps), engines::Tps(tps_needed))));
+    const double flush_timeout_s = 1;
     a.wal_config.push_back(Setting::Number(
-        "innodb_flush_log_at_timeout", 1,
+        "innodb_flush_log_at_timeout", flush_timeout_s,
         "seconds between background redo flushes: this is the loss window, not a group-commit "
         "setting"));
-    a.loss_window_ms = 1000;
-    a.loss_window = "about 1 s of acknowledged commits on an OS crash or power cut; none on a "
-                    "crash of the server process alone";
+    a.loss_window_ms = flush_timeout_s * 1000;
+    a.loss_window = fmt::format(
+        "about {:.0f} s of acknowledged commits (innodb_flush_log_at_timeout) on an OS crash or "
+        "power cut, none on a crash of the server process alone; the background flush is not "
+        "guaranteed to run on time, so under heavy load or CPU starvation the window can be "
+        "longer (MySQL manual, innodb_flush_log_at_trx_commit){}",
+        flush_timeout_s,
+        binlog ? (s.durability == Durability::kRelaxed
+                      ? ". The binary log is flushed by the OS (sync_binlog=0): a power cut can "
+                        "lose binlog events the redo kept, so replicas may need rebuilding"
+                      : ". The binary log is flushed every 1000 commit groups (sync_binlog=1000): "
+                        "a power cut can lose up to that many groups of binlog events")
+               : "");
   }
   if (binlog) {
-    if (!mariadb_ && !f.binlog_default_on()) {
-      a.wal_config.push_back(Setting::Text("log_bin", "ON", "replication needs the binary log"));
-    } else if (mariadb_) {
-      a.wal_config.push_back(Setting::Text("log_bin", "mysql-bin",
-                                           "replication needs the binary log (off by default)"));
+    // --log-bin takes a file base name: "ON" would name the files ON.000001. MySQL 5.7 also
+    // refuses to start with the binary log and no server_id.
+    if (!f.binlog_default_on()) {
+      a.wal_config.push_back(Setting::Text(
+          "log_bin", "mysql-bin",
+          "replication needs the binary log (off by default): files mysql-bin.000001, ..."));
     }
-    const int sync_binlog = flush_each_commit ? 1 : (s.durability == Durability::kRelaxed ? 0 : 1000);
+    if (s.replication != Replication::kNone || !f.binlog_default_on()) {
+      a.wal_config.push_back(Setting::Number(
+          "server_id", 1,
+          f.mariadb || f.v.major >= 8
+              ? "every server of a replication topology needs its own id: 1 here, 2, 3, ... on "
+                "the replicas"
+              : "MySQL 5.7 refuses to start with the binary log and no server_id; give each "
+                "replica its own (2, 3, ...)"));
+    }
+    const int sync_binlog =
+        flush_each_commit ? 1 : (s.durability == Durability::kRelaxed ? 0 : 1000);
     a.wal_config.push_back(Setting::Number(
         "sync_binlog", sync_binlog,
-        sync_binlog == 1 ? "flush the binary log at every commit group, so binlog and redo "
-                           "agree after a crash (replicas never get ahead of the primary)"
+        sync_binlog == 1   ? "flush the binary log at every commit group, so binlog and redo "
+                             "agree after a crash (replicas never get ahead of the primary)"
         : sync_binlog == 0 ? "relaxed: the OS flushes the binary log; replicas may need "
                              "rebuilding after a power cut"
                            : "flush the binary log every 1000 commit groups: bounded loss, "
@@ -314,19 +343,18 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   }
   a.wal_config.push_back(Setting::Text("innodb_doublewrite", "ON",
                                        "never OFF: 16 kB pages can be torn on a power cut"));
-  const uint64_t log_buffer =
-      std::max<uint64_t>(f.default_log_buffer_bytes(),
-                         FloorToNiceBytes(4.0 * s.workload.txn_write_bytes *
-                                              s.workload.concurrency, kMiB));
+  const uint64_t log_buffer = std::max<uint64_t>(
+      f.default_log_buffer_bytes(),
+      FloorToNiceBytes(4.0 * s.workload.txn_write_bytes * s.workload.concurrency, kMiB));
   a.wal_config.push_back(Setting::Text(
       "innodb_log_buffer_size", FormatMyCnfBytes(log_buffer),
       log_buffer == f.default_log_buffer_bytes()
           ? "the default holds many small transactions between flushes"
           : "large transactions: room for every client's redo without waiting for a flush"));
   if (f.capacity_variable()) {
-    a.wal_config.push_back(Setting::Text("innodb_redo_log_capacity",
-                                         FormatMyCnfBytes(plan.capacity_bytes),
-                                         "sized from the recovery target; see checkpoint_strategy"));
+    a.wal_config.push_back(
+        Setting::Text("innodb_redo_log_capacity", FormatMyCnfBytes(plan.capacity_bytes),
+                      "sized from the recovery target; see checkpoint_strategy"));
   } else if (f.single_file()) {
     a.wal_config.push_back(Setting::Text("innodb_log_file_size",
                                          FormatMyCnfBytes(plan.capacity_bytes),
@@ -364,12 +392,12 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
       fmt::format("background flushing rate: twice the {:.0f} pages/s dirtied per redo cycle, "
                   "within half the device's {:.0f} random-write IOPS",
                   pages_per_s_needed, s.storage.random_write_iops)));
-  a.checkpoint_settings.push_back(Setting::Number(
-      "innodb_io_capacity_max", io_capacity_max,
-      "ceiling for adaptive flushing when the checkpoint age grows"));
-  a.checkpoint_settings.push_back(Setting::Text(
-      "innodb_adaptive_flushing", "ON",
-      "flush faster as the checkpoint age approaches the redo capacity"));
+  a.checkpoint_settings.push_back(
+      Setting::Number("innodb_io_capacity_max", io_capacity_max,
+                      "ceiling for adaptive flushing when the checkpoint age grows"));
+  a.checkpoint_settings.push_back(
+      Setting::Text("innodb_adaptive_flushing", "ON",
+                    "flush faster as the checkpoint age approaches the redo capacity"));
 
   a.estimated_recovery_time_s = std::round(plan.recovery_s * 10) / 10;
   a.checkpoint_rationale = fmt::format(
@@ -391,7 +419,8 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
       std::min(conf_t.cpu_ceiling_tps, 1e6 / (p.flushes_per_group * s.storage.flush_p50_us));
   if (flush_each_commit) {
     if (use_delay) {
-      const char* delay_name = mariadb_ ? "binlog_commit_wait_usec" : "binlog_group_commit_sync_delay";
+      const char* delay_name =
+          mariadb_ ? "binlog_commit_wait_usec" : "binlog_group_commit_sync_delay";
       const char* count_name =
           mariadb_ ? "binlog_commit_wait_count" : "binlog_group_commit_sync_no_delay_count";
       a.group_commit_settings.push_back(Setting::Number(
@@ -452,6 +481,18 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
     a.warnings.push_back(fmt::format("the required {} exceeds the predicted {} (limited by {})",
                                      engines::Tps(tps_needed), engines::Tps(conf_t.tps),
                                      conf_t.limited_by));
+    if (s.durability == Durability::kStrict) {
+      ThroughputEstimate bounded_t = InnodbThroughput(s, p, false, redo_per_txn);
+      engines::ApplyPageWriteCeiling(&bounded_t, page_write_ceiling_tps);
+      a.warnings.push_back(engines::StrictRateWarning(
+          binlog ? "flushing redo and binary log at every commit group"
+                 : "flushing the redo "
+                   "at every commit group",
+          conf_t.tps, tps_needed,
+          binlog ? "innodb_flush_log_at_trx_commit=2 and sync_binlog=1000"
+                 : "innodb_flush_log_at_trx_commit=2",
+          "about 1 s of acknowledged commits on an OS crash or power cut", bounded_t.tps));
+    }
   }
 
   AddEstimate(&a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
@@ -475,9 +516,9 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   AddEstimate(&a, "redo_capacity_bytes", plan.capacity_bytes, "bytes", "recommended redo size");
   AddEstimate(&a, "checkpoint_age_limit_bytes", plan.max_age_bytes, "bytes",
               fmt::format("{:.0f}% of the redo capacity ({})", 100 * f.max_age_fraction(),
-                          f.capacity_variable() ? "log0chkp.cc" : f.mariadb
-                                                                      ? "log_t::set_capacity"
-                                                                      : "log_calc_max_ages"));
+                          f.capacity_variable() ? "log0chkp.cc"
+                          : f.mariadb           ? "log_t::set_capacity"
+                                                : "log_calc_max_ages"));
   AddEstimate(&a, "checkpoint_interval_s", cycle_s, "s",
               "time to write the checkpoint-age limit at the required rate");
   AddEstimate(&a, "wal_to_replay_bytes", plan.max_age_bytes, "bytes", "worst-case checkpoint age");
@@ -487,7 +528,8 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   AddEstimate(&a, "estimated_recovery_time_s", plan.recovery_s, "s", "startup + age / replay");
   AddEstimate(&a, "page_flush_rate_needed_per_s", pages_per_s_needed, "pages/s",
               "distinct pages dirtied per redo cycle / cycle length");
-  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
+  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s",
+              "constraints.recovery_time_target");
   AddEstimate(&a, "page_write_ceiling_tps", page_write_ceiling_tps, "tps",
               "highest rate at which the page cleaner writes each redo cycle's dirty pages "
               "(sorted, plus doublewrite) before the sync-flush point");
@@ -501,10 +543,16 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   // tests only, so it gets a little less confidence than MariaDB.
   a.confidence = engines::Confidence(s, plan.target_met, mariadb_ ? 0.0 : 0.05);
 
-  std::string snippet = fmt::format("# waltune: {} {} WAL and checkpoint settings ({})\n[mysqld]\n",
-                                    f.name(), f.v.ToString(), DurabilityName(s.durability));
+  // Every setting is checked against the parameter table for the version advised for.
+  engines::FinalizeSettings(&a, f.v);
+  std::string snippet = fmt::format("# waltune: {} {} WAL and checkpoint settings ({})\n", f.name(),
+                                    f.v.ToString(), DurabilityName(s.durability));
+  snippet += engines::ApplyComment(a, "#") + "[mysqld]\n";
   for (const auto* section : {&a.wal_config, &a.checkpoint_settings, &a.group_commit_settings}) {
-    for (const Setting& st : *section) snippet += st.name + " = " + st.ConfigText() + "\n";
+    for (const Setting& st : *section) {
+      if (st.informational) continue;
+      snippet += st.name + " = " + st.ConfigText() + "\n";
+    }
   }
   a.config_snippet = snippet;
   return a;

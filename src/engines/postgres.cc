@@ -13,16 +13,20 @@
 //    (full_page_writes); wal_compression compresses only those images. pglz as `on` from 9.5,
 //    lz4/zstd from 15. checkpoint_completion_target default 0.9 from 14 (0.5 before).
 //  - synchronous_commit=off can lose at most 3 x wal_writer_delay of commits and never
-//    corrupts ("Asynchronous Commit" chapter). commit_delay makes the flushing leader sleep,
-//    only when at least commit_siblings other transactions are active (xlog.c XLogFlush);
-//    the docs suggest half the single 8 kB flush time as a starting point.
+//    corrupts (https://www.postgresql.org/docs/current/wal-async-commit.html: "the actual
+//    maximum duration of the risk window is three times wal_writer_delay because the WAL
+//    writer is designed to favor writing whole pages at a time during busy periods";
+//    walwriter.c sleeps wal_writer_delay between rounds, XLogBackgroundFlush). commit_delay makes
+//    the flushing leader sleep, only when at least commit_siblings other transactions are active
+//    (xlog.c XLogFlush); the docs suggest half the single 8 kB flush time as a starting point.
 //  - wal_buffers=-1 picks shared_buffers/32, capped at one 16 MB segment.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
-#include <fmt/format.h>
-
 #include "common.h"
+#include "param_table.h"
 #include "waltune/engine.h"
 #include "waltune/units.h"
 
@@ -49,7 +53,7 @@ constexpr double kTimeoutMinS = 300, kTimeoutMaxS = 3600;
 constexpr double kMinIntervalS = 30;
 
 double CompressionRatio(const std::string& method) {
-  if (method == "lz4") return 0.5;   // assumption: typical OLTP pages
+  if (method == "lz4") return 0.5;  // assumption: typical OLTP pages
   if (method == "zstd") return 0.4;
   if (method == "on" || method == "pglz") return 0.55;
   return 1.0;
@@ -121,8 +125,8 @@ class PgWal {
         SortedPageWriteSeconds(PagesImaged(window_s), fpi_.hot_pages, kPageBytes,
                                s_.storage.seq_write_bytes_per_s, s_.storage.random_write_iops) +
         2 * s_.storage.flush_p50_us / 1e6;
-    r.startup_s = s_.calibration.restart_overhead_s ? *s_.calibration.restart_overhead_s
-                                                    : kStartupS;
+    r.startup_s =
+        s_.calibration.restart_overhead_s ? *s_.calibration.restart_overhead_s : kStartupS;
     r.total_s = r.startup_s + r.replay_s + r.end_checkpoint_s;
     r.effective_replay_bytes_per_s = r.replay_s > 0 ? r.wal_bytes / r.replay_s : record_rate;
     return r;
@@ -180,7 +184,9 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
   PgPlan plan;
   plan.compression = compression;
   PgWal wal(s, CompressionRatio(compression));
-  auto meets = [&](double t) { return wal.RecoveryFor(t, plan.target_c).total_s <= s.recovery_target_s; };
+  auto meets = [&](double t) {
+    return wal.RecoveryFor(t, plan.target_c).total_s <= s.recovery_target_s;
+  };
   double t_max = LargestSatisfying(kMinIntervalS, 7 * 86400.0, meets);
   if (!meets(t_max)) {
     plan.target_met = false;
@@ -188,17 +194,17 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
     warnings->push_back(fmt::format(
         "the recovery target of {:.0f} s cannot be met at {} on this storage: even with "
         "checkpoints every 30 s (waltune spaces them no closer: PostgreSQL's checkpoint_warning "
-        "threshold, and full-page images explode below it), start-up ({:.1f} s) + replay ({:.1f} s) + the end-of-recovery "
+        "threshold, and full-page images explode below it), start-up ({:.1f} s) + replay ({:.1f} "
+        "s) + the end-of-recovery "
         "checkpoint ({:.1f} s) take {:.1f} s. Faster storage (random writes), a smaller "
         "working set, or a longer target is needed",
         s.recovery_target_s, engines::Tps(s.workload.write_rate_tps), r.startup_s, r.replay_s,
         r.end_checkpoint_s, r.total_s));
   }
   const double cycle_bytes = wal.CycleBytes(t_max);
-  plan.max_wal_size_bytes =
-      FloorToNiceBytes(cycle_bytes * (1 + plan.target_c), kMaxWalSizeUnit);
-  plan.timeout_s = t_max >= kTimeoutMinS ? std::min(FloorToNiceSeconds(t_max), kTimeoutMaxS)
-                                         : kTimeoutMinS;
+  plan.max_wal_size_bytes = FloorToNiceBytes(cycle_bytes * (1 + plan.target_c), kMaxWalSizeUnit);
+  plan.timeout_s =
+      t_max >= kTimeoutMinS ? std::min(FloorToNiceSeconds(t_max), kTimeoutMaxS) : kTimeoutMinS;
   const double trigger_bytes = plan.max_wal_size_bytes / (1 + plan.target_c);
   plan.interval_s = std::min(plan.timeout_s, wal.IntervalForCycleBytes(trigger_bytes));
   return plan;
@@ -211,8 +217,8 @@ double PgPageWriteCeilingTps(const Scenario& s, double fpi_ratio, double max_wal
   const double hot = engines::HotPages(s.workload, kPageBytes);
   auto keeps_up = [&](double tps) {
     PgWal w(s, fpi_ratio, tps);
-    const double interval = std::min(timeout_s, w.IntervalForCycleBytes(max_wal_size_bytes /
-                                                                        (1 + target_c)));
+    const double interval =
+        std::min(timeout_s, w.IntervalForCycleBytes(max_wal_size_bytes / (1 + target_c)));
     const double write_s =
         SortedPageWriteSeconds(w.PagesImaged(interval), hot, kPageBytes,
                                s.storage.seq_write_bytes_per_s, s.storage.random_write_iops);
@@ -240,7 +246,9 @@ std::string SyncMethodFor(const StorageSpec& st) {
 
 Advice PostgresAdvisor::Advise(const Scenario& s) const {
   Advice a = engines::StartAdvice(s);
-  a.config_target = "postgresql.conf (or ALTER SYSTEM SET ...; then SELECT pg_reload_conf())";
+  a.config_target =
+      "postgresql.conf (or ALTER SYSTEM SET ...; then SELECT pg_reload_conf(), and restart the "
+      "server for the settings `apply` marks restart)";
   const double cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
   const double tps_needed = s.workload.write_rate_tps;
 
@@ -268,12 +276,10 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   const PgWal::Recovery base_rec = base_wal.RecoveryFor(base_interval, base_c);
   GroupCommitParams p = engines::CommitParams(s, cpu_us);
   ThroughputEstimate base_t = PgThroughput(s, p, true, base_wal_per_txn);
-  engines::ApplyPageWriteCeiling(
-      &base_t, PgPageWriteCeilingTps(s, 1.0, 1.0 * kGiB, 300, base_c));
-  const double page_write_ceiling_tps =
-      PgPageWriteCeilingTps(s, CompressionRatio(plan.compression),
-                            static_cast<double>(plan.max_wal_size_bytes), plan.timeout_s,
-                            plan.target_c);
+  engines::ApplyPageWriteCeiling(&base_t, PgPageWriteCeilingTps(s, 1.0, 1.0 * kGiB, 300, base_c));
+  const double page_write_ceiling_tps = PgPageWriteCeilingTps(
+      s, CompressionRatio(plan.compression), static_cast<double>(plan.max_wal_size_bytes),
+      plan.timeout_s, plan.target_c);
 
   // 3. Commit mode per durability level.
   ThroughputEstimate strict_t = PgThroughput(s, p, true, wal_per_txn);
@@ -309,7 +315,8 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
           ? "logical decoding needs wal_level=logical"
           : "the default; keeps base backups and physical replicas possible (minimal saves little "
             "WAL for small transactions)"));
-  a.wal_config.push_back(Setting::Text("fsync", "on", "never off: a crash could corrupt the cluster"));
+  a.wal_config.push_back(
+      Setting::Text("fsync", "on", "never off: a crash could corrupt the cluster"));
   a.wal_config.push_back(Setting::Text(
       "full_page_writes", "on",
       s.storage.atomic_page_writes
@@ -340,8 +347,11 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
                                          "WAL writer flushes every 200 ms: the loss window is "
                                          "at most 3 x 200 ms"));
     a.loss_window_ms = 3 * wal_writer_delay_ms;
-    a.loss_window = "at most 600 ms of acknowledged commits (3 x wal_writer_delay) on a crash "
-                    "of the server, OS or power; the database stays consistent";
+    a.loss_window = fmt::format(
+        "at most {:.0f} ms of acknowledged commits (3 x wal_writer_delay {:.0f} ms: the WAL "
+        "writer favours whole pages when busy, PostgreSQL docs 'Asynchronous Commit') on a crash "
+        "of the server, OS or power; the database stays consistent",
+        3 * wal_writer_delay_ms, wal_writer_delay_ms);
   }
   a.wal_config.push_back(Setting::Text(
       "wal_buffers", "16MB",
@@ -370,9 +380,9 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
       "keeps a quarter of max_wal_size of segments for recycling instead of creating new files"));
   const std::string sync_method = SyncMethodFor(s.storage);
   if (!sync_method.empty()) {
-    a.wal_config.push_back(Setting::Text(
-        "wal_sync_method", sync_method,
-        "fastest safe method measured by `waltune probe` on " + s.storage.source));
+    a.wal_config.push_back(
+        Setting::Text("wal_sync_method", sync_method,
+                      "fastest safe method measured by `waltune probe` on " + s.storage.source));
   }
 
   a.checkpoint_settings.push_back(Setting::Text(
@@ -387,11 +397,10 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   a.checkpoint_settings.push_back(Setting::Number(
       "checkpoint_completion_target", plan.target_c,
       "spread checkpoint writes over 90% of the interval (default from PostgreSQL 14)"));
-  Setting trigger =
-      Setting::Text("max_wal_size_trigger", FormatPgBytes(plan.max_wal_size_bytes),
-                    fmt::format("a checkpoint starts after max_wal_size / (1 + {:.1f}) = {} of WAL",
-                                plan.target_c,
-                                FormatHumanBytes(plan.max_wal_size_bytes / (1 + plan.target_c))));
+  Setting trigger = Setting::Text(
+      "max_wal_size_trigger", FormatPgBytes(plan.max_wal_size_bytes),
+      fmt::format("a checkpoint starts after max_wal_size / (1 + {:.1f}) = {} of WAL",
+                  plan.target_c, FormatHumanBytes(plan.max_wal_size_bytes / (1 + plan.target_c))));
   trigger.informational = true;
   a.checkpoint_settings.push_back(trigger);
   a.estimated_recovery_time_s = std::round(rec.total_s * 10) / 10;
@@ -482,19 +491,19 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   }
   std::string why;
   for (size_t i = 0; i < reasons.size(); ++i) why += (i ? " + " : "") + reasons[i];
-  a.improvement = fmt::format("{} ({}); limited by {}", engines::Ratio(conf_t.tps / base_t.tps),
-                              why.empty() ? "same commit path as the defaults" : why,
-                              conf_t.limited_by);
-  a.latency_impact = sync_commit
-                         ? fmt::format("{} average per commit ({:.2f} ms vs {:.2f} ms with the "
-                                       "defaults)",
-                                       engines::LatencyDelta(base_t.commit_latency_us,
-                                                             conf_t.commit_latency_us),
-                                       conf_t.commit_latency_us / 1000,
-                                       base_t.commit_latency_us / 1000)
-                         : fmt::format("commits no longer wait for the flush ({:.2f} ms saved per "
-                                       "commit on average)",
-                                       base_t.commit_latency_us / 1000);
+  a.improvement =
+      fmt::format("{} ({}); limited by {}", engines::Ratio(conf_t.tps / base_t.tps),
+                  why.empty() ? "same commit path as the defaults" : why, conf_t.limited_by);
+  a.latency_impact =
+      sync_commit ? fmt::format(
+                        "{} average per commit ({:.2f} ms vs {:.2f} ms with the "
+                        "defaults)",
+                        engines::LatencyDelta(base_t.commit_latency_us, conf_t.commit_latency_us),
+                        conf_t.commit_latency_us / 1000, base_t.commit_latency_us / 1000)
+                  : fmt::format(
+                        "commits no longer wait for the flush ({:.2f} ms saved per "
+                        "commit on average)",
+                        base_t.commit_latency_us / 1000);
   if (conf_t.tps < tps_needed) {
     a.warnings.push_back(fmt::format(
         "the required {} exceeds the predicted {} (limited by {}){}", engines::Tps(tps_needed),
@@ -502,6 +511,15 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
         conf_t.limited_by == "flush" ? ": more concurrent clients, storage with power-loss "
                                        "protection, or a relaxed durability level would help"
                                      : ""));
+    if (s.durability == Durability::kStrict) {
+      // Strict never switches to asynchronous commit; say what the bounded-loss mode would give.
+      ThroughputEstimate async_t = PgThroughput(s, p, false, wal_per_txn);
+      engines::ApplyPageWriteCeiling(&async_t, page_write_ceiling_tps);
+      a.warnings.push_back(engines::StrictRateWarning(
+          "flushing every commit (synchronous_commit=on) with group commit", conf_t.tps, tps_needed,
+          "synchronous_commit=off with wal_writer_delay=200ms",
+          "up to 600 ms of acknowledged commits (3 x wal_writer_delay) on a crash", async_t.tps));
+    }
   }
 
   AddEstimate(&a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
@@ -542,7 +560,8 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   AddEstimate(&a, "estimated_recovery_time_s", rec.total_s, "s",
               "startup + replay + end-of-recovery checkpoint");
   AddEstimate(&a, "baseline_recovery_time_s", base_rec.total_s, "s", "with PostgreSQL defaults");
-  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
+  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s",
+              "constraints.recovery_time_target");
   engines::AddThroughputEstimates(&a, conf_t, sync_commit ? sync_p : p, wal_per_txn,
                                   s.storage.seq_write_bytes_per_s);
   AddEstimate(&a, "strict_commit_tps", sync_t.tps, "tps",
@@ -554,9 +573,11 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
 
   a.confidence = engines::Confidence(s, plan.target_met, 0.0);
 
-  // 7. Snippet.
+  // 7. Snippet, after every setting is checked against the parameter table.
+  engines::FinalizeSettings(&a, s.version);
   std::string snippet = fmt::format("# waltune: PostgreSQL {} WAL and checkpoint settings ({})\n",
                                     s.version.ToString(), DurabilityName(s.durability));
+  snippet += engines::ApplyComment(a, "#");
   for (const auto* section : {&a.wal_config, &a.checkpoint_settings, &a.group_commit_settings}) {
     for (const Setting& st : *section) {
       if (st.informational) continue;

@@ -6,6 +6,12 @@
 //    checkpoint, so commits since the last sync may roll back after a power cut or OS crash
 //    (never after an application crash), and the database stays consistent; with OFF nothing
 //    is synced and an OS crash or power cut can corrupt the database.
+//  - Loss window of NORMAL: the WAL is synced only when a checkpoint runs (wal.html "Performance
+//    Considerations"; pager.c syncs the WAL in sqlite3WalCheckpoint / walCheckpoint), and the
+//    autocheckpoint runs when a commit leaves >= N frames in the WAL. So up to N / (frames per
+//    transaction) commits are unsynced; at R tps that is N / (frames x R) s, longer at a lower
+//    or bursty rate: after a pause the last commits wait for the next checkpoint or for the
+//    OS to write the WAL back (Linux vm.dirty_expire_centisecs, 30 s by default).
 //  - wal_autocheckpoint=N runs a PASSIVE checkpoint when a commit leaves the WAL at >= N pages
 //    (default 1000). Readers that never pause can starve checkpoints and grow the WAL.
 //  - journal_size_limit truncates the WAL file after a checkpoint resets it.
@@ -14,12 +20,13 @@
 //    warm, 0.7-1.5 s cold; the page copy moves to the next checkpoint (~1.8 s per GB).
 //  - The default journal_mode is DELETE (rollback journal): about three flushes per commit
 //    (journal, database, journal header/delete) with synchronous=FULL.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
-#include <fmt/format.h>
-
 #include "common.h"
+#include "param_table.h"
 #include "waltune/engine.h"
 #include "waltune/units.h"
 
@@ -41,12 +48,11 @@ class SqliteAdvisor : public EngineAdvisor {
 
   Status CheckVersion(const EngineVersion& v, std::vector<std::string>* warnings) const override {
     if (v.major != 3) {
-      return Status::InvalidArgument("", "SQLite " + v.ToString() +
-                                             " is not modelled; waltune covers SQLite 3");
+      return Status::InvalidArgument(
+          "", "SQLite " + v.ToString() + " is not modelled; waltune covers SQLite 3");
     }
     if (v.minor != 0 && v.minor < 7) {
-      return Status::InvalidArgument("", "SQLite " + v.ToString() +
-                                             " predates WAL mode (3.7.0)");
+      return Status::InvalidArgument("", "SQLite " + v.ToString() + " predates WAL mode (3.7.0)");
     }
     (void)warnings;
     return Status::Ok();
@@ -72,23 +78,27 @@ struct SqlitePlan {
 
 Advice SqliteAdvisor::Advise(const Scenario& s) const {
   Advice a = engines::StartAdvice(s);
-  a.config_target = "PRAGMA statements, run on every connection that writes";
+  a.config_target =
+      "PRAGMA statements: journal_mode once (stored in the database file), the others on every "
+      "connection that writes";
   const double cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
   const double tps_needed = s.workload.write_rate_tps;
   const double frames = FramesPerTxn(s.workload);
   const double frame_bytes = kPageBytes + kFrameHeaderBytes;
-  const double wal_per_txn = s.calibration.wal_bytes_per_txn ? *s.calibration.wal_bytes_per_txn
-                                                             : frames * frame_bytes;
+  const double wal_per_txn =
+      s.calibration.wal_bytes_per_txn ? *s.calibration.wal_bytes_per_txn : frames * frame_bytes;
   const double frames_per_s = tps_needed * wal_per_txn / frame_bytes;
-  const double open_s = s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kOpenS;
-  const double scan_rate = s.calibration.replay_bytes_per_s ? *s.calibration.replay_bytes_per_s
-                                                            : kWalScanBytesPerS;
+  const double open_s =
+      s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kOpenS;
+  const double scan_rate =
+      s.calibration.replay_bytes_per_s ? *s.calibration.replay_bytes_per_s : kWalScanBytesPerS;
 
   // 1. wal_autocheckpoint: checkpoint about every 10 s of writes (fewer, larger checkpoints
   //    write each hot page once), never above the recovery target, and for standard
   //    (synchronous=NORMAL) never more than ~1 s of commits between WAL syncs.
   SqlitePlan plan;
-  const double target_pages = std::max(0.0, (s.recovery_target_s - open_s) * scan_rate / frame_bytes);
+  const double target_pages =
+      std::max(0.0, (s.recovery_target_s - open_s) * scan_rate / frame_bytes);
   double pages = std::max<double>(kDefaultAutocheckpointPages, frames_per_s * 10);
   pages = std::min(pages, 65536.0);  // keep the WAL index small (~256 MB of WAL)
   if (s.durability == Durability::kStandard) pages = std::min(pages, std::max(10.0, frames_per_s));
@@ -97,16 +107,17 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
     plan.target_met = false;
     pages = 10;
   }
-  plan.autocheckpoint_pages = static_cast<int>(pages >= 1000 ? std::floor(pages / 100) * 100
-                                                             : std::floor(pages));
+  plan.autocheckpoint_pages =
+      static_cast<int>(pages >= 1000 ? std::floor(pages / 100) * 100 : std::floor(pages));
   // Worst case: a crash with the WAL just below the threshold plus one transaction.
   plan.wal_bytes_at_checkpoint = plan.autocheckpoint_pages * frame_bytes + wal_per_txn;
   plan.recovery_s = open_s + plan.wal_bytes_at_checkpoint / scan_rate;
   if (plan.recovery_s > s.recovery_target_s) plan.target_met = false;
   if (!plan.target_met) {
-    a.warnings.push_back(fmt::format("the recovery target of {:.2f} s is below what opening the "
-                                     "database and scanning even a tiny WAL takes ({:.2f} s)",
-                                     s.recovery_target_s, plan.recovery_s));
+    a.warnings.push_back(
+        fmt::format("the recovery target of {:.2f} s is below what opening the "
+                    "database and scanning even a tiny WAL takes ({:.2f} s)",
+                    s.recovery_target_s, plan.recovery_s));
   }
   const double checkpoint_interval_s = plan.autocheckpoint_pages / std::max(frames_per_s, 1e-9);
 
@@ -118,9 +129,9 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
   dirty.page_changes_per_s = tps_needed * frames * s.workload.random_page_fraction;
   dirty.checkpoint_interval_s = checkpoint_interval_s;
   const double pages_per_checkpoint = PagesImagedPerInterval(dirty);
-  const double checkpoint_write_s = SortedPageWriteSeconds(
-      pages_per_checkpoint, dirty.hot_pages, kPageBytes, s.storage.seq_write_bytes_per_s,
-      s.storage.random_write_iops);
+  const double checkpoint_write_s =
+      SortedPageWriteSeconds(pages_per_checkpoint, dirty.hot_pages, kPageBytes,
+                             s.storage.seq_write_bytes_per_s, s.storage.random_write_iops);
   const double txns_per_checkpoint = std::max(1.0, checkpoint_interval_s * tps_needed);
   auto per_txn_us = [&](double commit_flushes, bool sync_checkpoint) {
     const double flush_cpu_us =
@@ -131,16 +142,23 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
     if (sync_checkpoint) us += 2 * s.storage.flush_p50_us / txns_per_checkpoint;
     return us;
   };
-  const char* synchronous = s.durability == Durability::kStrict     ? "FULL"
-                            : s.durability == Durability::kStandard ? "NORMAL"
-                                                                    : "OFF";
+  // Relaxed uses NORMAL too: OFF gains only the checkpoint syncs and can corrupt the file on
+  // power loss, so it is used only when the user said they accept that risk.
+  const bool sync_off = s.durability == Durability::kRelaxed && s.accepts_corruption_risk;
+  const char* synchronous = s.durability == Durability::kStrict ? "FULL"
+                            : sync_off                          ? "OFF"
+                                                                : "NORMAL";
   const double commit_flushes = s.durability == Durability::kStrict ? 1 : 0;
-  const double conf_us = per_txn_us(commit_flushes, s.durability != Durability::kRelaxed);
+  const double conf_us = per_txn_us(commit_flushes, !sync_off);
+  // NORMAL: commits since the last checkpoint are unsynced. Unit: transactions.
+  const double wal_frames_per_txn = wal_per_txn / frame_bytes;
+  const double unsynced_txns = plan.autocheckpoint_pages / wal_frames_per_txn;
   // Defaults: rollback journal, synchronous=FULL; every commit writes its pages to the journal
   // and in place (random writes of `frames` pages each).
   const double base_us =
       cpu_us + kRollbackJournalFlushesPerCommit * s.storage.flush_p50_us +
-      2 * SortedPageWriteSeconds(frames, dirty.hot_pages, kPageBytes,
+      2 *
+          SortedPageWriteSeconds(frames, dirty.hot_pages, kPageBytes,
                                  s.storage.seq_write_bytes_per_s, s.storage.random_write_iops) *
           1e6;
   const double conf_tps = 1e6 / conf_us;
@@ -159,8 +177,13 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
           ? "standard: the WAL is synced only at checkpoints; an application crash loses "
             "nothing, a power cut or OS crash may roll back commits since the last sync, and "
             "the database stays consistent"
-          : "relaxed: nothing is synced; an OS crash or power cut may lose recent commits and "
-            "can corrupt the database in rare cases"));
+      : sync_off
+          ? "relaxed, corruption risk accepted: nothing is synced; an OS crash or power cut may "
+            "lose recent commits and can corrupt the database"
+          : "relaxed: the WAL is synced only at checkpoints, which come less often than for "
+            "standard; a power cut may roll back recent commits but the database stays "
+            "consistent (OFF would risk corruption for little gain; waltune uses it only when "
+            "the request accepts corruption risk)"));
   a.checkpoint_settings.push_back(Setting::Number(
       "wal_autocheckpoint", plan.autocheckpoint_pages,
       s.durability == Durability::kStandard
@@ -175,10 +198,11 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
   a.wal_config.push_back(Setting::Number(
       "journal_size_limit", static_cast<double>(size_limit),
       "truncate the WAL file back to this size after a checkpoint resets it (bytes)"));
-  if (s.durability == Durability::kRelaxed) {
-    a.warnings.push_back("synchronous=OFF: an operating-system crash or power cut can corrupt "
-                         "the database, not only lose recent commits (sqlite.org pragma "
-                         "synchronous). Use NORMAL if the file must always open cleanly");
+  if (sync_off) {
+    a.warnings.push_back(
+        "synchronous=OFF: an operating-system crash or power cut can corrupt "
+        "the database, not only lose recent commits (sqlite.org pragma "
+        "synchronous). Use NORMAL if the file must always open cleanly");
   }
   if (s.workload.concurrency > 1) {
     a.warnings.push_back(fmt::format(
@@ -190,8 +214,9 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
         s.workload.concurrency));
   }
   if (s.replication != Replication::kNone) {
-    a.out_of_scope.push_back("SQLite has no built-in replication; replicating it (e.g. with an "
-                             "external WAL shipper) is out of scope");
+    a.out_of_scope.push_back(
+        "SQLite has no built-in replication; replicating it (e.g. with an "
+        "external WAL shipper) is out of scope");
   }
 
   a.estimated_recovery_time_s = std::round(plan.recovery_s * 100) / 100;
@@ -215,16 +240,27 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
   if (s.durability == Durability::kStrict) {
     a.loss_window_ms = 0;
     a.loss_window = "none: every acknowledged commit is synced";
-  } else if (s.durability == Durability::kStandard) {
+  } else if (!sync_off) {
+    // NORMAL: bounded by the autocheckpoint interval at the stated rate.
     a.loss_window_ms = std::round(checkpoint_interval_s * 1000);
     a.loss_window = fmt::format(
-        "on a power cut or OS crash, commits since the last checkpoint (~{:.1f} s, {} pages of "
-        "WAL); none on an application crash",
-        checkpoint_interval_s, plan.autocheckpoint_pages);
+        "on a power cut or OS crash, the commits since the last checkpoint (the only time "
+        "NORMAL syncs the WAL): up to wal_autocheckpoint {} pages / {:.3g} pages per transaction "
+        "= {:.0f} transactions, i.e. {:.1f} s at the stated {}. At a lower or bursty rate the "
+        "same transactions span longer, and after writes pause the last commits stay unsynced "
+        "until the next checkpoint or until the OS writes the WAL back (Linux: ~30 s, "
+        "vm.dirty_expire_centisecs). None on an application crash; the database stays "
+        "consistent",
+        plan.autocheckpoint_pages, wal_frames_per_txn, unsynced_txns, checkpoint_interval_s,
+        engines::Tps(tps_needed));
+    AddEstimate(&a, "unsynced_txns_max", unsynced_txns, "txns",
+                "wal_autocheckpoint pages / WAL pages per transaction: commits a power cut may "
+                "roll back with synchronous=NORMAL");
   } else {
     a.loss_window_ms = 30000;
-    a.loss_window = "whatever the OS had not written back (Linux: up to ~30 s, "
-                    "vm.dirty_expire_centisecs); an OS crash or power cut may corrupt the file";
+    a.loss_window =
+        "whatever the OS had not written back (Linux: up to ~30 s, "
+        "vm.dirty_expire_centisecs); an OS crash or power cut may corrupt the file";
   }
 
   a.baseline_tps = std::round(base_tps);
@@ -234,16 +270,27 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
   a.improvement = fmt::format(
       "{} (WAL mode: {} flush(es) per commit instead of ~{:.0f} with the rollback journal)",
       engines::Ratio(conf_tps / base_tps), commit_flushes, kRollbackJournalFlushesPerCommit);
-  a.latency_impact = fmt::format("{} per commit ({:.3f} ms vs {:.3f} ms with the defaults)",
-                                 engines::LatencyDelta(base_us, conf_us), conf_us / 1000,
-                                 base_us / 1000);
+  a.latency_impact =
+      fmt::format("{} per commit ({:.3f} ms vs {:.3f} ms with the defaults)",
+                  engines::LatencyDelta(base_us, conf_us), conf_us / 1000, base_us / 1000);
   if (conf_tps < tps_needed) {
-    a.warnings.push_back(fmt::format(
-        "the required {} exceeds the predicted {} for one writer{}", engines::Tps(tps_needed),
-        engines::Tps(conf_tps),
-        s.durability == Durability::kStrict
-            ? ": each commit waits for a flush; batch several writes per transaction"
-            : ""));
+    a.warnings.push_back(
+        fmt::format("the required {} exceeds the predicted {} for one writer{}",
+                    engines::Tps(tps_needed), engines::Tps(conf_tps),
+                    s.durability == Durability::kStrict
+                        ? ": each commit waits for a flush; batch several writes per transaction"
+                        : ""));
+    if (s.durability == Durability::kStrict) {
+      // Standard's wal_autocheckpoint aims at ~1 s of writes (never under 10 pages).
+      const double standard_interval_s = std::max(10.0, frames_per_s) / frames_per_s;
+      a.warnings.push_back(engines::StrictRateWarning(
+          "one writer syncing the WAL at every commit (synchronous=FULL)", conf_tps, tps_needed,
+          "synchronous=NORMAL",
+          fmt::format("commits since the last checkpoint, ~{:.1f} s at "
+                      "this rate, on a power cut or OS crash",
+                      standard_interval_s),
+          1e6 / per_txn_us(0, true)));
+    }
   }
 
   AddEstimate(&a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
@@ -263,7 +310,8 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
               "WAL index rebuilt at start-up: autocheckpoint pages + one transaction");
   AddEstimate(&a, "replay_rate_bytes_per_s", scan_rate, "bytes/s", "WAL scan, measured here");
   AddEstimate(&a, "estimated_recovery_time_s", plan.recovery_s, "s", "open + WAL scan");
-  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
+  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s",
+              "constraints.recovery_time_target");
   AddEstimate(&a, "cpu_ceiling_tps", 1e6 / cpu_us, "tps", "one writer: 1e6 / txn_cpu_us");
   if (commit_flushes > 0) {
     AddEstimate(&a, "flush_ceiling_tps", 1e6 / s.storage.flush_p50_us, "tps",
@@ -275,10 +323,15 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
 
   a.confidence = engines::Confidence(s, plan.target_met, 0.0);
 
-  std::string snippet = fmt::format("-- waltune: SQLite WAL settings ({})\n",
-                                    DurabilityName(s.durability));
+  // "SQLite 3" without a minor version: checked against 3.7.0, the first with WAL mode (what is
+  // valid there is valid in every later 3.x).
+  engines::FinalizeSettings(&a, std::max(s.version, EngineVersion{3, 7, 0}));
+  std::string snippet =
+      fmt::format("-- waltune: SQLite WAL settings ({})\n", DurabilityName(s.durability));
+  snippet += engines::ApplyComment(a, "--");
   for (const auto* section : {&a.wal_config, &a.checkpoint_settings}) {
     for (const Setting& st : *section) {
+      if (st.informational) continue;
       snippet += "PRAGMA " + st.name + " = " + st.ConfigText() + ";\n";
     }
   }

@@ -1,4 +1,6 @@
 // Advice for every engine: completeness, safety rules, version facts and model properties.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -6,8 +8,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "test_util.h"
 #include "waltune/units.h"
@@ -33,8 +33,8 @@ std::vector<std::filesystem::path> Examples() {
 }
 
 void ExpectComplete(const json& j, const std::string& label) {
-  for (const char* field : {"wal_config", "checkpoint_strategy", "group_commit",
-                            "durability_level", "throughput_impact", "confidence"}) {
+  for (const char* field : {"wal_config", "checkpoint_strategy", "group_commit", "durability_level",
+                            "throughput_impact", "confidence"}) {
     EXPECT_TRUE(j.contains(field)) << label << " lacks " << field;
   }
   EXPECT_TRUE(j["checkpoint_strategy"]["estimated_recovery_time_s"].is_number()) << label;
@@ -116,34 +116,49 @@ TEST(Safety, RelaxedUsesAsyncCommitNeverFsyncOff) {
   Advice my = AdviseOk(Request({{"db_engine", "mysql"}, {"durability_requirement", "relaxed"}}));
   EXPECT_EQ(Value(my, "innodb_flush_log_at_trx_commit"), "2");
   EXPECT_EQ(Value(my, "innodb_doublewrite"), "ON");
-  Advice lite = AdviseOk(Request({{"db_engine", "sqlite"}, {"durability_requirement", "relaxed"}}));
-  EXPECT_EQ(Value(lite, "synchronous"), "OFF");
+  // Relaxed SQLite keeps NORMAL (no corruption on power loss) unless the user accepts
+  // corruption risk; then OFF, with a warning.
+  auto parsed =
+      ParseRequest(Request({{"db_engine", "sqlite"}, {"durability_requirement", "relaxed"}}));
+  ASSERT_TRUE(parsed.ok());
+  Scenario lite = *parsed;
+  EXPECT_EQ(Value(Solve(lite), "synchronous"), "NORMAL");
+  lite.accepts_corruption_risk = true;
+  Advice off = Solve(lite);
+  EXPECT_EQ(Value(off, "synchronous"), "OFF");
   bool warned = false;
-  for (const auto& w : lite.warnings) warned |= w.find("corrupt") != std::string::npos;
+  for (const auto& w : off.warnings) warned |= w.find("corrupt") != std::string::npos;
   EXPECT_TRUE(warned) << "synchronous=OFF must come with a corruption warning";
 }
 
 // Standard keeps flushing every commit when that has headroom, and says which it chose.
 TEST(Durability, StandardChoosesByHeadroom) {
-  Advice fast = AdviseOk(Request({{"db_engine", "pg"}, {"durability_requirement", "standard"},
+  Advice fast = AdviseOk(Request({{"db_engine", "pg"},
+                                  {"durability_requirement", "standard"},
                                   {"write_rate", "100 tps"},
                                   {"storage_type", "NVMe with power-loss protection"}}));
   EXPECT_EQ(Value(fast, "synchronous_commit"), "on");
-  Advice slow = AdviseOk(Request({{"db_engine", "pg"}, {"durability_requirement", "standard"},
-                                  {"write_rate", "5000 tps"}, {"storage_type", "HDD"},
+  Advice slow = AdviseOk(Request({{"db_engine", "pg"},
+                                  {"durability_requirement", "standard"},
+                                  {"write_rate", "5000 tps"},
+                                  {"storage_type", "HDD"},
                                   {"concurrency", 4}}));
   EXPECT_EQ(Value(slow, "synchronous_commit"), "off");
   EXPECT_EQ(Value(slow, "wal_writer_delay"), "200ms");
-  Advice lite = AdviseOk(Request({{"db_engine", "sqlite"}, {"durability_requirement", "standard"}}));
+  Advice lite =
+      AdviseOk(Request({{"db_engine", "sqlite"}, {"durability_requirement", "standard"}}));
   EXPECT_EQ(Value(lite, "synchronous"), "NORMAL");
 }
 
 TEST(Versions, PostgresWalCompressionByMajor) {
   auto advise = [](const char* version) {
     // A high rate on a large hot set makes full-page images a large share of the WAL.
-    return AdviseOk(Request({{"db_engine", "pg"}, {"engine_version", version},
-                             {"write_rate", "20000 tps"}, {"working_set", "200GB"},
-                             {"data_size", "1TB"}, {"recovery_time_target", "30s"}}));
+    return AdviseOk(Request({{"db_engine", "pg"},
+                             {"engine_version", version},
+                             {"write_rate", "20000 tps"},
+                             {"working_set", "200GB"},
+                             {"data_size", "1TB"},
+                             {"recovery_time_target", "30s"}}));
   };
   EXPECT_EQ(Value(advise("14"), "wal_compression"), "on");
   EXPECT_EQ(Value(advise("13"), "wal_compression"), "on");
@@ -175,11 +190,15 @@ TEST(Versions, InnodbRedoParameterNames) {
   EXPECT_EQ(Value(names("mariadb", "11.4"), "innodb_flush_method"), "<absent>");
   EXPECT_EQ(Value(names("mariadb", "10.11"), "innodb_flush_method"), "O_DIRECT");
   // Golden my.cnf section for a fixed request.
-  Advice golden = AdviseOk(Request({{"db_engine", "mysql"}, {"engine_version", "8.0.36"},
+  Advice golden = AdviseOk(Request({{"db_engine", "mysql"},
+                                    {"engine_version", "8.0.36"},
                                     {"durability_requirement", "strict"},
-                                    {"write_rate", "3000 tps"}, {"recovery_time_target", "90s"},
-                                    {"storage_type", "SSD"}, {"concurrency", 24},
-                                    {"replication", "physical"}, {"cpu_cores", 16},
+                                    {"write_rate", "3000 tps"},
+                                    {"recovery_time_target", "90s"},
+                                    {"storage_type", "SSD"},
+                                    {"concurrency", 24},
+                                    {"replication", "physical"},
+                                    {"cpu_cores", 16},
                                     {"working_set", "16GB"}}));
   EXPECT_NE(golden.config_snippet.find("[mysqld]\n"), std::string::npos);
   EXPECT_NE(golden.config_snippet.find("innodb_flush_log_at_trx_commit = 1\n"), std::string::npos);
@@ -195,23 +214,25 @@ TEST(Properties, LargerRecoveryTargetNeverShrinksCheckpointSpacing) {
     const char* engine;
     const char* setting;
   };
-  for (const Probe& p : {Probe{"pg", "max_wal_size"}, Probe{"mysql", "innodb_redo_log_capacity"},
-                         Probe{"mariadb", "innodb_log_file_size"},
-                         Probe{"sqlite", "wal_autocheckpoint"}}) {
+  for (const Probe& p :
+       {Probe{"pg", "max_wal_size"}, Probe{"mysql", "innodb_redo_log_capacity"},
+        Probe{"mariadb", "innodb_log_file_size"}, Probe{"sqlite", "wal_autocheckpoint"}}) {
     for (const char* level : kLevels) {
       for (const char* storage : {"HDD", "SSD", "NVMe"}) {
         double previous = 0;
         for (double target : {2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0}) {
-          Advice a = AdviseOk(Request({{"db_engine", p.engine}, {"durability_requirement", level},
-                                       {"storage_type", storage}, {"write_rate", "4000 tps"},
+          Advice a = AdviseOk(Request({{"db_engine", p.engine},
+                                       {"durability_requirement", level},
+                                       {"storage_type", storage},
+                                       {"write_rate", "4000 tps"},
                                        {"recovery_time_target", target}}));
           const Setting* s = a.Find(p.setting);
           ASSERT_NE(s, nullptr) << p.engine;
           double value = s->kind == Setting::Kind::kNumber
                              ? s->number
                              : static_cast<double>(*ParseBytes(s->text, "x"));
-          EXPECT_GE(value, previous) << p.engine << " " << level << " " << storage << " target "
-                                     << target;
+          EXPECT_GE(value, previous)
+              << p.engine << " " << level << " " << storage << " target " << target;
           previous = value;
         }
       }
@@ -227,10 +248,12 @@ TEST(Properties, SlowerStorageNeverPredictsMoreStrictTps) {
     for (int clients : {1, 8, 64}) {
       double previous = 1e18;
       for (const char* storage : fastest_to_slowest) {
-        Advice a = AdviseOk(Request({{"db_engine", engine}, {"durability_requirement", "strict"},
-                                     {"storage_type", storage}, {"concurrency", clients}}));
-        EXPECT_LE(a.with_config_tps, previous * 1.001) << engine << " " << storage << " "
-                                                       << clients;
+        Advice a = AdviseOk(Request({{"db_engine", engine},
+                                     {"durability_requirement", "strict"},
+                                     {"storage_type", storage},
+                                     {"concurrency", clients}}));
+        EXPECT_LE(a.with_config_tps, previous * 1.001)
+            << engine << " " << storage << " " << clients;
         previous = a.with_config_tps;
       }
     }
@@ -243,8 +266,10 @@ TEST(Properties, EstimateWithinTargetUnlessWarned) {
     for (const char* storage : {"HDD", "SSD", "NVMe", "BBU"}) {
       for (double target : {1.0, 5.0, 30.0, 120.0, 600.0}) {
         for (const char* rate : {"100 tps", "5000 tps", "50000 tps"}) {
-          Advice a = AdviseOk(Request({{"db_engine", engine}, {"storage_type", storage},
-                                       {"recovery_time_target", target}, {"write_rate", rate},
+          Advice a = AdviseOk(Request({{"db_engine", engine},
+                                       {"storage_type", storage},
+                                       {"recovery_time_target", target},
+                                       {"write_rate", rate},
                                        {"durability_requirement", "strict"}}));
           bool target_warning = false;
           for (const auto& w : a.warnings) {
@@ -272,9 +297,12 @@ TEST(Properties, EstimateWithinTargetUnlessWarned) {
 // (kFlushWaitCpuUs). Total ~21805 us -> 45.9 tps.
 // Baseline (rollback journal): 52 + 3 x 8300 + 2 x 2 pages x ~6.6667 ms = 51619 us -> 19.4 tps.
 TEST(HandChecked, SqliteWalArithmetic) {
-  Advice a = AdviseOk(Request({{"db_engine", "sqlite"}, {"durability_requirement", "strict"},
-                               {"storage_type", "HDD"}, {"write_rate", 50},
-                               {"recovery_time_target", 10}, {"concurrency", 1}}));
+  Advice a = AdviseOk(Request({{"db_engine", "sqlite"},
+                               {"durability_requirement", "strict"},
+                               {"storage_type", "HDD"},
+                               {"write_rate", 50},
+                               {"recovery_time_target", 10},
+                               {"concurrency", 1}}));
   EXPECT_DOUBLE_EQ(Estimate(a, "wal_frames_per_txn"), 2);
   EXPECT_DOUBLE_EQ(Estimate(a, "wal_bytes_per_txn"), 8240);
   EXPECT_EQ(Value(a, "wal_autocheckpoint"), "1000");
@@ -289,9 +317,12 @@ TEST(HandChecked, SqliteWalArithmetic) {
 // 1500 tps x (100 + 4 x 300) = 1.95 MB/s is 7.02e9 bytes, so the target binds; the nice floor
 // of 5.48e9 bytes (5.1 GiB) in 8 MiB units is 5 GiB (multiples of 128 MiB: 5.0 GiB).
 TEST(HandChecked, MariadbRedoFromRecoveryTarget) {
-  Advice a = AdviseOk(Request({{"db_engine", "mariadb"}, {"engine_version", "10.11"},
-                               {"durability_requirement", "strict"}, {"write_rate", 1500},
-                               {"recovery_time_target", 45}, {"storage_type", "BBU"}}));
+  Advice a = AdviseOk(Request({{"db_engine", "mariadb"},
+                               {"engine_version", "10.11"},
+                               {"durability_requirement", "strict"},
+                               {"write_rate", 1500},
+                               {"recovery_time_target", 45},
+                               {"storage_type", "BBU"}}));
   EXPECT_EQ(Value(a, "innodb_log_file_size"), "5G");
   EXPECT_DOUBLE_EQ(Estimate(a, "wal_bytes_per_txn"), 1300);
   EXPECT_NEAR(a.estimated_recovery_time_s, 0.6 + 0.81 * 5 * 1073741824.0 / 100e6, 0.05);
@@ -299,8 +330,10 @@ TEST(HandChecked, MariadbRedoFromRecoveryTarget) {
 
 // PostgreSQL: worst-case replay is (1 + c) x WAL per cycle, with c = 0.9.
 TEST(HandChecked, PostgresReplayIsOnePointNineCycles) {
-  Advice a = AdviseOk(Request({{"db_engine", "pg"}, {"durability_requirement", "strict"},
-                               {"write_rate", 2000}, {"recovery_time_target", 60},
+  Advice a = AdviseOk(Request({{"db_engine", "pg"},
+                               {"durability_requirement", "strict"},
+                               {"write_rate", 2000},
+                               {"recovery_time_target", 60},
                                {"storage_type", "NVMe with power-loss protection"},
                                {"working_set", "1GB"}}));
   const double interval = Estimate(a, "checkpoint_interval_s");
@@ -316,8 +349,10 @@ TEST(HandChecked, PostgresReplayIsOnePointNineCycles) {
 
 TEST(GroupCommit, PresentForEveryEngineAndOffForSqlite) {
   for (const char* engine : kEngines) {
-    Advice a = AdviseOk(Request({{"db_engine", engine}, {"durability_requirement", "strict"},
-                                 {"concurrency", 32}, {"storage_type", "HDD"}}));
+    Advice a = AdviseOk(Request({{"db_engine", engine},
+                                 {"durability_requirement", "strict"},
+                                 {"concurrency", 32},
+                                 {"storage_type", "HDD"}}));
     json j = AdviceToJson(a);
     ASSERT_TRUE(j["group_commit"]["enabled"].is_boolean()) << engine;
     if (std::string(engine) == "SQLite") {
@@ -332,32 +367,42 @@ TEST(GroupCommit, PresentForEveryEngineAndOffForSqlite) {
 
 // commit_delay only when it helps: many committers on slow flushes, not one client.
 TEST(GroupCommit, PostgresCommitDelayOnlyWhereItHelps) {
-  Advice one = AdviseOk(Request({{"db_engine", "pg"}, {"durability_requirement", "strict"},
-                                 {"concurrency", 1}, {"storage_type", "HDD"}}));
+  Advice one = AdviseOk(Request({{"db_engine", "pg"},
+                                 {"durability_requirement", "strict"},
+                                 {"concurrency", 1},
+                                 {"storage_type", "HDD"}}));
   EXPECT_EQ(Value(one, "commit_delay"), "0");
   EXPECT_EQ(Value(one, "commit_siblings"), "<absent>");
 }
 
 // A measured profile (as `waltune probe` prints it) replaces the preset's numbers.
 json MeasuredProfile(double fdatasync_p50_us) {
-  return json{{"path", "/data/pg_wal"}, {"filesystem", "ext4"}, {"device", "nvme0n1"},
-              {"rotational", false}, {"write_cache", "write back"}, {"class", "nvme"},
+  return json{{"path", "/data/pg_wal"},
+              {"filesystem", "ext4"},
+              {"device", "nvme0n1"},
+              {"rotational", false},
+              {"write_cache", "write back"},
+              {"class", "nvme"},
               {"sync_methods",
-               {{"fdatasync", {{"p50_us", fdatasync_p50_us}, {"p99_us", 2 * fdatasync_p50_us},
-                               {"ops_per_s", 1e6 / fdatasync_p50_us}}},
-                {"fsync", {{"p50_us", fdatasync_p50_us * 1.1}, {"p99_us", 3 * fdatasync_p50_us},
-                           {"ops_per_s", 1e6 / fdatasync_p50_us / 1.1}}}}},
+               {{"fdatasync",
+                 {{"p50_us", fdatasync_p50_us},
+                  {"p99_us", 2 * fdatasync_p50_us},
+                  {"ops_per_s", 1e6 / fdatasync_p50_us}}},
+                {"fsync",
+                 {{"p50_us", fdatasync_p50_us * 1.1},
+                  {"p99_us", 3 * fdatasync_p50_us},
+                  {"ops_per_s", 1e6 / fdatasync_p50_us / 1.1}}}}},
               {"recommended_sync_method", "fdatasync"},
               {"seq_write_bytes_per_s", 900e6},
-              {"group_commit_curve", json::array({{{"writers", 1}, {"commits_per_s", 4000},
-                                                   {"mean_batch", 1.0}}})},
+              {"group_commit_curve",
+               json::array({{{"writers", 1}, {"commits_per_s", 4000}, {"mean_batch", 1.0}}})},
               {"warnings", json::array({"volatile write-back cache"})}};
 }
 
 TEST(StorageProfile, MeasuredNumbersDriveTheEstimates) {
-  json constraints = {{"db_engine", "pg"}, {"engine_version", "16"},
-                      {"durability_requirement", "strict"}, {"write_rate", 2000},
-                      {"concurrency", 4}, {"storage_type", "NVMe"}};
+  json constraints = {
+      {"db_engine", "pg"},  {"engine_version", "16"}, {"durability_requirement", "strict"},
+      {"write_rate", 2000}, {"concurrency", 4},       {"storage_type", "NVMe"}};
   Advice preset = AdviseOk(Request(constraints));
   constraints["storage_profile"] = MeasuredProfile(230);
   Advice measured = AdviseOk(Request(constraints));
@@ -386,15 +431,19 @@ TEST(StorageProfile, MalformedProfileNamesTheSubField) {
 
 // `verify --calibrate` output (docs/verify.md) replaces model defaults and says so.
 TEST(Calibration, MeasuredNumbersReplaceDefaultsAndAreListed) {
-  json request = Request({{"db_engine", "sqlite"}, {"durability_requirement", "strict"},
-                          {"write_rate", 100}, {"storage_type", "SSD"}});
+  json request = Request({{"db_engine", "sqlite"},
+                          {"durability_requirement", "strict"},
+                          {"write_rate", 100},
+                          {"storage_type", "SSD"}});
   ParseOptions with;
   with.calibration = {{"waltune_calibration", 1},
                       {"machine", "test box"},
                       {"engines",
-                       {{"sqlite", {{"txn_cpu_us", 500.0}, {"wal_bytes_per_txn", 12000.0},
-                                    {"replay_bytes_per_s", nullptr},
-                                    {"restart_overhead_s", 0.05}}}}}};
+                       {{"sqlite",
+                         {{"txn_cpu_us", 500.0},
+                          {"wal_bytes_per_txn", 12000.0},
+                          {"replay_bytes_per_s", nullptr},
+                          {"restart_overhead_s", 0.05}}}}}};
   auto plain = ParseRequest(request);
   auto calibrated = ParseRequest(request, with);
   ASSERT_TRUE(plain.ok() && calibrated.ok());
@@ -414,11 +463,15 @@ TEST(Calibration, MeasuredNumbersReplaceDefaultsAndAreListed) {
 
 TEST(Confidence, DropsWithDefaultsRisesWithDetail) {
   Advice bare = AdviseOk(Request({{"db_engine", "pg"}}));
-  Advice full = AdviseOk(Request({{"db_engine", "pg"}, {"engine_version", "16"},
-                                  {"durability_requirement", "strict"}, {"write_rate", 1000},
+  Advice full = AdviseOk(Request({{"db_engine", "pg"},
+                                  {"engine_version", "16"},
+                                  {"durability_requirement", "strict"},
+                                  {"write_rate", 1000},
                                   {"recovery_time_target", 60},
                                   {"storage_type", "NVMe with power-loss protection"},
-                                  {"concurrency", 8}, {"cpu_cores", 8}, {"working_set", "1GB"},
+                                  {"concurrency", 8},
+                                  {"cpu_cores", 8},
+                                  {"working_set", "1GB"},
                                   {"rows_per_txn", 4}}));
   EXPECT_LT(bare.confidence, full.confidence);
   EXPECT_GT(full.confidence, 0.8);
