@@ -127,13 +127,20 @@ class PgWal {
     return s_.calibration.restart_overhead_s ? *s_.calibration.restart_overhead_s : kStartupS;
   }
   // Expected worst case at the *predicted* image share, for checkpoint interval T and
-  // completion target c: replay (1+c)*T of WAL.
-  Recovery ExpectedFor(double interval_s, double target_c) const {
+  // completion target c: replay (1+c)*T of WAL, but never more than max_wal_size: a checkpoint
+  // is paced by WAL as well as time (checkpointer.c IsCheckpointOnSchedule), so it completes
+  // by the time c x max_wal_size / (1 + c) more WAL has been written.
+  Recovery ExpectedFor(double interval_s, double target_c, double max_wal_size_bytes) const {
     Recovery r;
     const double window_s = (1 + target_c) * interval_s;
     const double images = PagesImaged(interval_s) + PagesImaged(target_c * interval_s);
     r.record_bytes = tps_ * window_s * base_bytes_;
     r.image_bytes = images * fpi_.fpi_bytes;
+    const double total = r.record_bytes + r.image_bytes;
+    if (total > max_wal_size_bytes && total > 0) {
+      r.record_bytes *= max_wal_size_bytes / total;
+      r.image_bytes *= max_wal_size_bytes / total;
+    }
     r.wal_bytes = r.record_bytes + r.image_bytes;
     r.replay_s = r.record_bytes / RecordReplayRate() + r.image_bytes / ImageReplayRate();
     Finish(PagesImaged(window_s), &r);
@@ -334,7 +341,8 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   PgWal wal(s, CompressionRatio(plan.compression));
   const PgWal::Recovery rec = wal.BoundFor(static_cast<double>(plan.max_wal_size_bytes),
                                            plan.timeout_s, plan.target_c);
-  const PgWal::Recovery expected_rec = wal.ExpectedFor(plan.interval_s, plan.target_c);
+  const PgWal::Recovery expected_rec = wal.ExpectedFor(
+      plan.interval_s, plan.target_c, static_cast<double>(plan.max_wal_size_bytes));
   const double wal_per_txn = wal.BytesPerTxnAt(plan.interval_s);
 
   // 2. Baseline: PostgreSQL's defaults on the same storage and workload.
