@@ -43,8 +43,8 @@ struct GroupCommitParams {
 
 struct GroupCommitResult {
   double tps = 0;
-  double mean_batch = 0;         // commits per flush
-  double mean_latency_us = 0;    // append -> acknowledged
+  double mean_batch = 0;       // commits per flush
+  double mean_latency_us = 0;  // append -> acknowledged
   double p99_latency_us = 0;
   double flushes_per_s = 0;
 };

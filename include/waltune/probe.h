@@ -132,9 +132,9 @@ struct GroupCommitPoint {
 // One random-I/O phase on the file the sequential phase wrote (the model's page-write and
 // recovery page-read rates).
 struct RandomIoResult {
-  bool read = false;          // false: writes
-  uint64_t block_bytes = 0;   // 8 KiB (PostgreSQL pages) or 16 KiB (InnoDB pages)
-  bool flush_each = false;    // writes: fdatasync after every write
+  bool read = false;         // false: writes
+  uint64_t block_bytes = 0;  // 8 KiB (PostgreSQL pages) or 16 KiB (InnoDB pages)
+  bool flush_each = false;   // writes: fdatasync after every write
   // Reads: how the page cache was bypassed: "O_DIRECT", or "fadvise DONTNEED" when the file
   // system refused O_DIRECT (the cache was dropped before the phase).
   std::string cache;

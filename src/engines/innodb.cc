@@ -147,9 +147,8 @@ RedoRecovery RecoveryForAge(const Scenario& s, double age_bytes, double redo_per
                             double apply_bytes_per_s, double startup_s) {
   RedoRecovery r;
   r.age_bytes = age_bytes;
-  r.pages_to_read =
-      DistinctPagesBound(engines::HotPages(s.workload, kPageBytes),
-                         age_bytes / redo_per_txn * PageChangesPerTxn(s.workload));
+  r.pages_to_read = DistinctPagesBound(engines::HotPages(s.workload, kPageBytes),
+                                       age_bytes / redo_per_txn * PageChangesPerTxn(s.workload));
   ColdRecoveryInputs in;
   in.log_bytes = age_bytes;
   in.seq_read_bytes_per_s = s.storage.seq_read_bytes_per_s;
@@ -184,10 +183,9 @@ RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_per_txn,
   };
   const uint64_t kMin = 8 * kMiB;
   // The cold recovery time only grows with the capacity: bisect for the largest that fits.
-  double cap_for_target =
-      LargestSatisfying(1.0 * kMiB, 1024.0 * kGiB, [&](double c) {
-        return recovery_for_capacity(c).total_s <= s.recovery_target_s;
-      });
+  double cap_for_target = LargestSatisfying(1.0 * kMiB, 1024.0 * kGiB, [&](double c) {
+    return recovery_for_capacity(c).total_s <= s.recovery_target_s;
+  });
   if (recovery_for_capacity(cap_for_target).total_s > s.recovery_target_s) cap_for_target = 0;
   // More than an hour of redo does not reduce page flushing further (MySQLTuner's sizing rule);
   // the engines' own maximum is 128 GB (MySQL 8.0.30+) / 512 GB.
@@ -272,10 +270,10 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
     in.page_changes_per_s = tps * s.workload.rows_per_txn * 2 * s.workload.random_page_fraction;
     in.checkpoint_interval_s = cycle;
     const double pages = PagesImagedPerInterval(in);
-    const double write_s = SortedPageWriteSeconds(pages, hot_pages, kPageBytes,
-                                                  s.storage.seq_write_bytes_per_s,
-                                                  s.storage.random_write_16k_iops) +
-                           pages * kPageBytes / s.storage.seq_write_bytes_per_s;
+    const double write_s =
+        SortedPageWriteSeconds(pages, hot_pages, kPageBytes, s.storage.seq_write_bytes_per_s,
+                               s.storage.random_write_16k_iops) +
+        pages * kPageBytes / s.storage.seq_write_bytes_per_s;
     return write_s <= 0.9 * cycle;
   };
   const double page_write_ceiling_tps = LargestSatisfying(
@@ -421,10 +419,10 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
       fmt::format("background flushing rate: at least the {:.0f} pages/s dirtied per redo cycle "
                   "(twice that when half the device's {:.0f} random 16 KiB writes/s allow)",
                   pages_per_s_needed, device_write_iops)));
-  a.checkpoint_settings.push_back(Setting::Number(
-      "innodb_io_capacity_max", io_capacity_max,
-      "ceiling for adaptive flushing when the checkpoint age grows (at least twice "
-      "innodb_io_capacity)"));
+  a.checkpoint_settings.push_back(
+      Setting::Number("innodb_io_capacity_max", io_capacity_max,
+                      "ceiling for adaptive flushing when the checkpoint age grows (at least twice "
+                      "innodb_io_capacity)"));
   a.checkpoint_settings.push_back(Setting::Text(
       "innodb_adaptive_flushing", "ON",
       "flush faster as the checkpoint age approaches the redo capacity"));
@@ -442,8 +440,8 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   const double expected_cycle_s =
       CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
   const double expected_age_bytes = std::min(plan.max_age_bytes, expected_cycle_s * redo_rate);
-  const RedoRecovery expected_rec = RecoveryForAge(s, expected_age_bytes, redo_per_txn,
-                                                   plan.replay_bytes_per_s, plan.startup_s);
+  const RedoRecovery expected_rec =
+      RecoveryForAge(s, expected_age_bytes, redo_per_txn, plan.replay_bytes_per_s, plan.startup_s);
 
   a.estimated_recovery_time_s = std::round(plan.recovery_s * 10) / 10;
   a.checkpoint_rationale = fmt::format(
@@ -458,10 +456,9 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
       "lets the page cleaner write each hot page less often. At {} one redo cycle lasts "
       "~{:.0f} s.",
       f.name(), 100 * f.max_age_fraction(), 100 * f.max_age_fraction(),
-      FormatHumanBytes(plan.capacity_bytes), FormatHumanBytes(plan.max_age_bytes),
-      plan.startup_s, plan.recovery.terms.scan_s, s.storage.seq_read_bytes_per_s / 1e6,
-      plan.recovery.terms.apply_s, plan.replay_bytes_per_s / 1e6,
-      plan.recovery.terms.page_read_s, plan.recovery.pages_to_read,
+      FormatHumanBytes(plan.capacity_bytes), FormatHumanBytes(plan.max_age_bytes), plan.startup_s,
+      plan.recovery.terms.scan_s, s.storage.seq_read_bytes_per_s / 1e6, plan.recovery.terms.apply_s,
+      plan.replay_bytes_per_s / 1e6, plan.recovery.terms.page_read_s, plan.recovery.pages_to_read,
       s.storage.random_read_16k_iops, plan.recovery_s, s.recovery_target_s,
       engines::Tps(tps_needed), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
       engines::Tps(tps_needed), cycle_s);

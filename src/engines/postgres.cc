@@ -119,8 +119,7 @@ class PgWal {
   // The end-of-recovery checkpoint writes every page the replay dirtied (sorted), then flushes.
   double EndCheckpointS(double pages) const {
     return SortedPageWriteSeconds(pages, fpi_.hot_pages, kPageBytes,
-                                  s_.storage.seq_write_bytes_per_s,
-                                  s_.storage.random_write_iops) +
+                                  s_.storage.seq_write_bytes_per_s, s_.storage.random_write_iops) +
            2 * s_.storage.flush_p50_us / 1e6;
   }
   double StartupS() const {
@@ -166,8 +165,7 @@ class PgWal {
     // Pages the window dirtied: at most the hot set, at most the changes of (1+c) intervals.
     const double interval =
         std::min(timeout_s, IntervalForCycleBytes(max_wal_size_bytes / (1 + target_c)));
-    Finish(DistinctPagesBound(fpi_.hot_pages,
-                              fpi_.page_changes_per_s * (1 + target_c) * interval),
+    Finish(DistinctPagesBound(fpi_.hot_pages, fpi_.page_changes_per_s * (1 + target_c) * interval),
            &r);
     return r;
   }
@@ -339,10 +337,10 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   }
   a.warnings.insert(a.warnings.end(), plan_warnings.begin(), plan_warnings.end());
   PgWal wal(s, CompressionRatio(plan.compression));
-  const PgWal::Recovery rec = wal.BoundFor(static_cast<double>(plan.max_wal_size_bytes),
-                                           plan.timeout_s, plan.target_c);
-  const PgWal::Recovery expected_rec = wal.ExpectedFor(
-      plan.interval_s, plan.target_c, static_cast<double>(plan.max_wal_size_bytes));
+  const PgWal::Recovery rec =
+      wal.BoundFor(static_cast<double>(plan.max_wal_size_bytes), plan.timeout_s, plan.target_c);
+  const PgWal::Recovery expected_rec =
+      wal.ExpectedFor(plan.interval_s, plan.target_c, static_cast<double>(plan.max_wal_size_bytes));
   const double wal_per_txn = wal.BytesPerTxnAt(plan.interval_s);
 
   // 2. Baseline: PostgreSQL's defaults on the same storage and workload.
@@ -483,16 +481,18 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   a.estimated_recovery_time_s = std::round(rec.total_s * 10) / 10;
   const std::string bound_how =
       rec.all_records
-          ? fmt::format("bounded as if all {} were plain records, replayed at the slower "
-                        "~{:.0f} MB/s (cold cache), whatever share turns out to be full-page "
-                        "images",
-                        FormatHumanBytes(rec.wal_bytes), RecordReplayMBps(wal))
-          : fmt::format("bounded over the unknown image share: at most {} of plain records "
-                        "(what {} writes in (1 + {:.1f}) x checkpoint_timeout) at ~{:.0f} MB/s, "
-                        "the remaining {} as images at ~{:.0f} MB/s",
-                        FormatHumanBytes(rec.record_bytes), engines::Tps(tps_needed),
-                        plan.target_c, RecordReplayMBps(wal), FormatHumanBytes(rec.image_bytes),
-                        wal.ImageReplayRate() / 1e6);
+          ? fmt::format(
+                "bounded as if all {} were plain records, replayed at the slower "
+                "~{:.0f} MB/s (cold cache), whatever share turns out to be full-page "
+                "images",
+                FormatHumanBytes(rec.wal_bytes), RecordReplayMBps(wal))
+          : fmt::format(
+                "bounded over the unknown image share: at most {} of plain records "
+                "(what {} writes in (1 + {:.1f}) x checkpoint_timeout) at ~{:.0f} MB/s, "
+                "the remaining {} as images at ~{:.0f} MB/s",
+                FormatHumanBytes(rec.record_bytes), engines::Tps(tps_needed), plan.target_c,
+                RecordReplayMBps(wal), FormatHumanBytes(rec.image_bytes),
+                wal.ImageReplayRate() / 1e6);
   a.checkpoint_rationale = fmt::format(
       "Worst case is a crash just before a checkpoint completes: replay starts at the previous "
       "checkpoint's REDO point, so up to max_wal_size = {} of WAL is replayed, {} ({:.1f} s), "
@@ -502,8 +502,7 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
       "images ({:.0f} bytes/txn now vs {:.0f} with the defaults) and smoother I/O.",
       FormatHumanBytes(rec.wal_bytes), bound_how, rec.replay_s, rec.scan_s, rec.startup_s,
       rec.end_checkpoint_s, rec.total_s, s.recovery_target_s,
-      100 * expected_rec.image_bytes / std::max(1.0, expected_rec.wal_bytes),
-      expected_rec.total_s,
+      100 * expected_rec.image_bytes / std::max(1.0, expected_rec.wal_bytes), expected_rec.total_s,
       plan.target_met ? "This is the largest spacing that meets the target"
                       : "The target cannot be met (see warnings); this is the closest spacing "
                         "waltune recommends",

@@ -134,7 +134,8 @@ class PosixProbeFile final : public ProbeFile {
         }
         return PosixError(path_ + ": pread", errno);
       }
-      if (done == 0) return Status::IOError(path_ + ": pread", "short read past the end of the file");
+      if (done == 0)
+        return Status::IOError(path_ + ": pread", "short read past the end of the file");
       data += done;
       n -= static_cast<size_t>(done);
       offset_bytes += static_cast<uint64_t>(done);

@@ -31,9 +31,9 @@ struct RandomIoPhase {
   bool flush_each;
 };
 const std::vector<RandomIoPhase>& RandomIoPhases() {
-  static const std::vector<RandomIoPhase> phases = {
-      {false, 8192, false}, {false, 8192, true},  {false, 16384, false},
-      {false, 16384, true}, {true, 8192, false},  {true, 16384, false}};
+  static const std::vector<RandomIoPhase> phases = {{false, 8192, false},  {false, 8192, true},
+                                                    {false, 16384, false}, {false, 16384, true},
+                                                    {true, 8192, false},   {true, 16384, false}};
   return phases;
 }
 
@@ -112,7 +112,7 @@ class ProbeRun {
   const double nanos_per_weight_;
   const uint64_t start_ns_;
   std::string segment_path_;
-  std::string seq_path_;       // the sequential phase's file, reused by the random-I/O phases
+  std::string seq_path_;  // the sequential phase's file, reused by the random-I/O phases
   uint64_t seq_written_ = 0;
   std::vector<std::string> created_;
   int next_file_ = 0;
@@ -285,9 +285,10 @@ Result<std::unique_ptr<ProbeFile>> ProbeRun::OpenForColdRead(std::string* cache)
 // phase's file, until the phase ends (at most one op per block of the file, and at most
 // max_ops_per_phase). Writes without a flush each end with one fdatasync, counted in ops_per_s.
 Status ProbeRun::MeasureRandomIo(const RandomIoPhase& rp, RandomIoResult* r) {
-  const std::string label =
-      fmt::format("random {} KiB {}", rp.block_bytes / 1024,
-                  rp.read ? "reads (uncached)" : rp.flush_each ? "writes + fdatasync" : "writes");
+  const std::string label = fmt::format("random {} KiB {}", rp.block_bytes / 1024,
+                                        rp.read         ? "reads (uncached)"
+                                        : rp.flush_each ? "writes + fdatasync"
+                                                        : "writes");
   Phase phase = BeginPhase(kWeightRandomIo, label);
   r->read = rp.read;
   r->block_bytes = rp.block_bytes;

@@ -187,7 +187,7 @@ std::string ProfileToText(const StorageProfile& p) {
   out += "Random pages (queue depth 1) and cold reads:\n";
   for (const RandomIoResult& r : p.random_io) {
     std::string what = fmt::format("{} KiB {}", r.block_bytes / 1024,
-                                   r.read ? "read (" + r.cache + ")"
+                                   r.read         ? "read (" + r.cache + ")"
                                    : r.flush_each ? "write + fdatasync"
                                                   : "write, one fdatasync at the end");
     if (!Measured(r)) {
@@ -198,7 +198,8 @@ std::string ProfileToText(const StorageProfile& p) {
                        FormatUs(r.stats.p50_us));
   }
   if (p.seq_read_bytes > 0) {
-    out += fmt::format("Sequential read: {}/s ({} read, {})\n", FormatHumanBytes(p.seq_read_bytes_per_s),
+    out += fmt::format("Sequential read: {}/s ({} read, {})\n",
+                       FormatHumanBytes(p.seq_read_bytes_per_s),
                        FormatHumanBytes(static_cast<double>(p.seq_read_bytes)), p.seq_read_cache);
   }
   out += "\n";

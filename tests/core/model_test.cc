@@ -1,9 +1,9 @@
 #include "waltune/model.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <gtest/gtest.h>
 
 namespace waltune {
 namespace {
@@ -57,7 +57,7 @@ TEST(GroupCommit, CpuCeilingBindsWithFastFlushes) {
   in.wal_bytes_per_txn = 1000;
   in.seq_write_bytes_per_s = 1e9;
   ThroughputEstimate e = EstimateThroughput(in);
-  EXPECT_DOUBLE_EQ(e.cpu_ceiling_tps, 4000);          // 2 cores x 1e6 / 500
+  EXPECT_DOUBLE_EQ(e.cpu_ceiling_tps, 4000);            // 2 cores x 1e6 / 500
   EXPECT_DOUBLE_EQ(e.flush_ceiling_tps, 8 * 1e6 / 10);  // clients / flush
   EXPECT_DOUBLE_EQ(e.bandwidth_ceiling_tps, 1e6);       // 1e9 / 1000
   EXPECT_EQ(e.limited_by, "cpu");
@@ -206,7 +206,7 @@ TEST(Solve, NiceRounding) {
     EXPECT_GE(static_cast<double>(v), std::min(b, static_cast<double>(mb64)) * 0.875 - 1);
     previous = v;
   }
-  EXPECT_EQ(FloorToNiceBytes(10, mb64), mb64);                         // never below the unit
+  EXPECT_EQ(FloorToNiceBytes(10, mb64), mb64);  // never below the unit
   EXPECT_EQ(FloorToNiceSeconds(20), 30);
   EXPECT_EQ(FloorToNiceSeconds(100), 90);
   EXPECT_EQ(FloorToNiceSeconds(1000), 960);

@@ -236,8 +236,10 @@ TEST(Properties, SlowerStorageNeverPredictsMoreStrictTps) {
     for (int clients : {1, 8, 64}) {
       for (const auto& [faster, slower] : faster_slower) {
         auto tps = [&](const char* storage) {
-          return AdviseOk(Request({{"db_engine", engine}, {"durability_requirement", "strict"},
-                                   {"storage_type", storage}, {"concurrency", clients}}))
+          return AdviseOk(Request({{"db_engine", engine},
+                                   {"durability_requirement", "strict"},
+                                   {"storage_type", storage},
+                                   {"concurrency", clients}}))
               .with_config_tps;
         };
         EXPECT_LE(tps(slower), tps(faster) * 1.001)
@@ -304,9 +306,12 @@ TEST(HandChecked, SqliteWalArithmetic) {
 // (step 512 MiB) is 8 x 512 MiB = 4 GiB. Estimate 0.6 + 0.81 x 4 GiB x 1.03333e-8 + 7.2818
 // = 43.83 s.
 TEST(HandChecked, MariadbRedoFromRecoveryTarget) {
-  Advice a = AdviseOk(Request({{"db_engine", "mariadb"}, {"engine_version", "10.11"},
-                               {"durability_requirement", "strict"}, {"write_rate", 1500},
-                               {"recovery_time_target", 45}, {"working_set", "1GiB"},
+  Advice a = AdviseOk(Request({{"db_engine", "mariadb"},
+                               {"engine_version", "10.11"},
+                               {"durability_requirement", "strict"},
+                               {"write_rate", 1500},
+                               {"recovery_time_target", 45},
+                               {"working_set", "1GiB"},
                                {"storage_type", "NVMe with power-loss protection"}}));
   EXPECT_EQ(Value(a, "innodb_log_file_size"), "4G");
   EXPECT_DOUBLE_EQ(Estimate(a, "wal_bytes_per_txn"), 1300);

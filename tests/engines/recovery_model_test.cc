@@ -1,11 +1,11 @@
 // Recovery-time and page-write side of the model, end to end through advise: cold-start
 // recovery terms that depend on the device, the bound over the unknown full-page-image share,
 // and the consistency of the page-write ceiling (issue 10 item 4, issue 12 items 3 and 4).
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "test_util.h"
 
@@ -30,11 +30,12 @@ bool Reachable(const Advice& a, double tps) { return a.with_config_tps >= tps; }
 // The profile of issue 12: this machine's virtio disk reports rotational=1 (class "hdd") and
 // the flush latency was set to 8 ms; no read or random-write rates measured.
 json Issue12Profile() {
-  return {{"class", "hdd"},
-          {"write_cache", "write back"},
-          {"sync_methods", {{"fdatasync", {{"p50_us", 8000}, {"p99_us", 12000}, {"ops_per_s", 120}}}}},
-          {"recommended_sync_method", "fdatasync"},
-          {"seq_write_bytes_per_s", 300000000}};
+  return {
+      {"class", "hdd"},
+      {"write_cache", "write back"},
+      {"sync_methods", {{"fdatasync", {{"p50_us", 8000}, {"p99_us", 12000}, {"ops_per_s", 120}}}}},
+      {"recommended_sync_method", "fdatasync"},
+      {"seq_write_bytes_per_s", 300000000}};
 }
 
 json Issue12Request(double tps) {
@@ -104,14 +105,14 @@ TEST(PageWrites, FeasibilityIsMonotoneOverEnginesStoragesTargetsAndRates) {
         for (double target : kTargets) {
           std::vector<Advice> answers;
           for (double tps : kRates) {
-            answers.push_back(AdviseOk(GridRequest({engine, version, storage, target, tps},
-                                                   durability)));
+            answers.push_back(
+                AdviseOk(GridRequest({engine, version, storage, target, tps}, durability)));
           }
           for (size_t lo = 0; lo < kRates.size(); ++lo) {
             for (size_t hi = lo + 1; hi < kRates.size(); ++hi) {
               const std::string where = durability + " " + engine + " " + storage + " " +
-                                        std::to_string(target) + " s: " +
-                                        std::to_string(kRates[lo]) + " vs " +
+                                        std::to_string(target) +
+                                        " s: " + std::to_string(kRates[lo]) + " vs " +
                                         std::to_string(kRates[hi]) + " tps";
               if (Reachable(answers[hi], kRates[hi])) {
                 EXPECT_TRUE(Reachable(answers[lo], kRates[lo])) << where;
@@ -138,8 +139,8 @@ TEST(PageWrites, SlowerThanDefaultsIsAlwaysExplained) {
           const Advice a = AdviseOk(GridRequest({engine, version, storage, target, tps}, "strict"));
           if (a.with_config_tps < 0.95 * a.baseline_tps) {
             EXPECT_TRUE(HasWarning(a, "predicted slower than"))
-                << engine << " " << storage << " " << target << " s " << tps << " tps: "
-                << a.with_config_tps << " vs " << a.baseline_tps;
+                << engine << " " << storage << " " << target << " s " << tps
+                << " tps: " << a.with_config_tps << " vs " << a.baseline_tps;
           }
         }
       }
@@ -152,7 +153,8 @@ TEST(PageWrites, InnodbIoCapacityNeverBelowTheNeededFlushRate) {
   for (const std::string& storage : Storages()) {
     for (double target : kTargets) {
       for (double tps : kRates) {
-        const Advice a = AdviseOk(GridRequest({"MariaDB", "10.11", storage, target, tps}, "strict"));
+        const Advice a =
+            AdviseOk(GridRequest({"MariaDB", "10.11", storage, target, tps}, "strict"));
         const double needed = Estimate(a, "page_flush_rate_needed_per_s");
         EXPECT_GE(std::stod(Value(a, "innodb_io_capacity")), needed) << storage << " " << tps;
         EXPECT_GE(std::stod(Value(a, "innodb_io_capacity_max")),

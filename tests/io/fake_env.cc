@@ -127,8 +127,8 @@ Status FakeEnv::DoRead(const std::string& path, const FileOptions& o, uint64_t o
 Status FakeEnv::DoDropCache(const std::string& path, const FileOptions& o) {
   WALTUNE_RETURN_IF_ERROR(DoFlush(path, o, FakeOp::Kind::kFdatasync));
   std::lock_guard<std::mutex> lock(mu_);
-  FakeOp op{FakeOp::Kind::kDropCache, path, 0, files_.at(path).size_bytes, o.dsync, o.direct,
-            false};
+  FakeOp op{
+      FakeOp::Kind::kDropCache, path, 0, files_.at(path).size_bytes, o.dsync, o.direct, false};
   ops_.push_back(op);
   now_ns_ += cost_ns(op);
   return Status::Ok();

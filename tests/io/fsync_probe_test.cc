@@ -159,9 +159,9 @@ TEST_F(FsyncProbeTest, RandomPageWritesAndColdReadsAreExact) {
     bool flush_each;
     double ops_per_s;
   };
-  const Expected expected[] = {{false, 8192, false, 500000}, {false, 8192, true, 10000},
+  const Expected expected[] = {{false, 8192, false, 500000},  {false, 8192, true, 10000},
                                {false, 16384, false, 500000}, {false, 16384, true, 10000},
-                               {true, 8192, false, 10000},   {true, 16384, false, 1e6 / 120}};
+                               {true, 8192, false, 10000},    {true, 16384, false, 1e6 / 120}};
   for (size_t i = 0; i < 6; ++i) {
     const RandomIoResult& r = p->random_io[i];
     EXPECT_EQ(r.read, expected[i].read) << i;
