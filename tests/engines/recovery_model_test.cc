@@ -263,8 +263,6 @@ TEST(Recovery, PostgresBoundReplaysRecordsAtTheSlowerRate) {
                                      {"recovery_time_target", "15s"}}));
   const double window = Estimate(a, "wal_to_replay_bytes");
   const double records = Estimate(a, "wal_to_replay_record_bytes");
-  const double timeout_s = Estimate(a, "checkpoint_interval_s") >= 300 ? 0 : 300;
-  (void)timeout_s;
   EXPECT_LE(records, 1200.0 * 1.9 * 3600 * 270 + 1);
   const double replay_s = records / 38e6 + (window - records) / (200e6 * 0.5);  // lz4 images
   EXPECT_NEAR(Estimate(a, "estimated_recovery_time_s"),
