@@ -29,6 +29,8 @@ struct FileOptions {
   // kDirectIoAlignmentBytes. An Env may refuse it (tmpfs before Linux 6.6 does): the open then
   // fails with Status::Unavailable. Default: false.
   bool direct = false;
+  // Open for reading as well as writing (O_RDWR instead of O_WRONLY). Default: false.
+  bool read = false;
 };
 
 // Alignment that satisfies O_DIRECT on every Linux file system waltune meets. Unit: bytes.
@@ -50,6 +52,12 @@ class ProbeFile {
   virtual Status Fdatasync() = 0;
   // fsync(): flushes data and all metadata (timestamps included).
   virtual Status Fsync() = 0;
+  // Reads exactly `n` bytes at `offset_bytes` (pread); IOError on a short read. REQUIRES: the
+  // file was opened with FileOptions::read; for direct files the same alignment as WriteAt.
+  virtual Status ReadAt(uint64_t offset_bytes, char* data, size_t n) = 0;
+  // fdatasync(), then posix_fadvise(POSIX_FADV_DONTNEED) over the whole file: the next reads
+  // come from the device, as after a restart (the probe's cold-read phases).
+  virtual Status DropCache() = 0;
   // Reserves `length_bytes` from offset 0 (posix_fallocate). The probe still writes zeros over
   // it afterwards, as PostgreSQL does for a new WAL segment, so later overwrites do not have
   // to convert unwritten extents.

@@ -43,8 +43,8 @@ struct GroupCommitParams {
 
 struct GroupCommitResult {
   double tps = 0;
-  double mean_batch = 0;         // commits per flush
-  double mean_latency_us = 0;    // append -> acknowledged
+  double mean_batch = 0;       // commits per flush
+  double mean_latency_us = 0;  // append -> acknowledged
   double p99_latency_us = 0;
   double flushes_per_s = 0;
 };
@@ -90,11 +90,65 @@ double PagesImagedPerInterval(const FpiInputs& in);
 // Average image bytes per transaction over the interval, given the commit rate (tps > 0).
 double FpiBytesPerTxn(const FpiInputs& in, double tps);
 
-// Time to write `dirty_pages` out of `hot_pages` in sorted order (checkpoints sort their
-// writes): dense dirty sets stream at sequential bandwidth, sparse ones pay a random write per
-// page. With density d = dirty/hot, each page costs d * page/seq + (1 - d) / iops. Unit: s.
+// Time to write `dirty_pages` of a region of `hot_pages` in sorted order (checkpoints and the
+// page cleaner sort their writes). Each page either costs a random write (1 / iops) or the
+// writer sweeps the whole region at sequential bandwidth, whichever is faster:
+//   min(dirty / iops, hot * page / seq).
+// Monotone in dirty_pages: writing more pages never takes less time. Unit: s.
 double SortedPageWriteSeconds(double dirty_pages, double hot_pages, double page_bytes,
                               double seq_write_bytes_per_s, double random_write_iops);
+
+// Upper bound on the distinct pages `page_changes` changes can touch in a set of `hot_pages`:
+// min(hot_pages, page_changes). (P (1 - exp(-n/P)) is the expectation for uniform changes.)
+double DistinctPagesBound(double hot_pages, double page_changes);
+
+// ---------------------------------------------------------------------------------------------
+// Crash recovery from a cold cache (after a power cut nothing is cached).
+//
+// A replay window of `window_bytes` holds plain records and page images in unknown shares.
+// Plain records replay at `record_bytes_per_s`, images at `image_bytes_per_s` (faster: an
+// image restores a page without reading it). With at most `max_record_bytes` of plain records
+// (what the workload writes in the longest possible window) the slowest mix is as many records
+// as possible and the rest images:
+//   records = min(window, max_record_bytes), images = window - records,
+//   seconds = records / record_rate + images / image_rate.
+struct ReplayBound {
+  double record_bytes = 0;
+  double image_bytes = 0;
+  double seconds = 0;
+  // True when the whole window was taken as plain records (the slower rate alone).
+  bool all_records = false;
+};
+ReplayBound BoundReplayOverImageShare(double window_bytes, double max_record_bytes,
+                                      double record_bytes_per_s, double image_bytes_per_s);
+
+// The device-dependent terms of a cold restart, summed (no overlap assumed, so a bound):
+//   scan_s      = log_bytes / seq_read_bytes_per_s   (reading the WAL / redo back)
+//   page_read_s = pages_to_read / random_read_iops   (data pages the records apply to that are
+//                                                     not restored from an image, read at QD1)
+// and apply_s, the CPU time of applying the records, as given.
+struct ColdRecoveryInputs {
+  double log_bytes = 0;
+  double seq_read_bytes_per_s = 0;
+  double apply_s = 0;
+  double pages_to_read = 0;
+  double random_read_iops = 0;
+};
+struct ColdRecoveryTerms {
+  double scan_s = 0;
+  double apply_s = 0;
+  double page_read_s = 0;
+  double total_s = 0;  // scan_s + apply_s + page_read_s
+};
+ColdRecoveryTerms ColdRecovery(const ColdRecoveryInputs& in);
+
+// Shortest cycle (seconds of writes between two checkpoints of the same page) at which a
+// background writer flushing `flush_pages_per_s` keeps up with the distinct pages dirtied:
+// the smallest T with P (1 - exp(-r T / P)) <= F T. With F >= r that is ~0 (every change can
+// be written at once); otherwise the root of the equation. `max_s` is returned when even
+// max_s is too short. Unit: s.
+double CleanerCycleSeconds(double hot_pages, double page_changes_per_s, double flush_pages_per_s,
+                           double max_s);
 
 // ---------------------------------------------------------------------------------------------
 // Solving helpers.

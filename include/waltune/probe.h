@@ -129,6 +129,22 @@ struct GroupCommitPoint {
   double commit_p99_us = 0;
 };
 
+// One random-I/O phase on the file the sequential phase wrote (the model's page-write and
+// recovery page-read rates).
+struct RandomIoResult {
+  bool read = false;         // false: writes
+  uint64_t block_bytes = 0;  // 8 KiB (PostgreSQL pages) or 16 KiB (InnoDB pages)
+  bool flush_each = false;   // writes: fdatasync after every write
+  // Reads: how the page cache was bypassed: "O_DIRECT", or "fadvise DONTNEED" when the file
+  // system refused O_DIRECT (the cache was dropped before the phase).
+  std::string cache;
+  std::string note;
+  LatencyStats stats;  // per operation (a write without flush: the write call alone)
+  // Operations per second over the whole phase, including the final fdatasync of writes
+  // without a flush each: the sustained rate. Unit: ops per second.
+  double ops_per_s = 0;
+};
+
 struct StorageProfile {
   DeviceInfo device;
   Classification classification;
@@ -143,6 +159,13 @@ struct StorageProfile {
   // Large buffered writes followed by one fdatasync. Unit: bytes per second.
   double seq_write_bytes_per_s = 0;
   uint64_t seq_write_bytes = 0;
+  // Random 8/16 KiB writes with and without a flush each, random reads of uncached 8/16 KiB
+  // pages (queue depth 1), all within the sequential phase's file.
+  std::vector<RandomIoResult> random_io;
+  // Reading the sequential phase's file back from the device. Unit: bytes per second.
+  double seq_read_bytes_per_s = 0;
+  uint64_t seq_read_bytes = 0;
+  std::string seq_read_cache;  // "O_DIRECT" or "fadvise DONTNEED"
   std::string group_commit_method;
   uint64_t group_commit_record_bytes = 0;
   std::vector<GroupCommitPoint> group_commit_curve;

@@ -8,7 +8,15 @@
 
 namespace waltune {
 
-enum class StorageClass { kHdd, kSataSsd, kConsumerNvme, kEnterpriseFlash, kBatteryBackedCache };
+enum class StorageClass {
+  kHdd,
+  kSataSsd,
+  kConsumerNvme,
+  kEnterpriseFlash,
+  kBatteryBackedCache,
+  // tmpfs / ramfs: nothing survives a power cut or OS crash.
+  kMemory
+};
 
 // What one flush of a small WAL write costs, and what the device can stream.
 struct StorageSpec {
@@ -20,8 +28,27 @@ struct StorageSpec {
   double flush_p99_us = 0;
   // Sequential write bandwidth. Unit: bytes per second.
   double seq_write_bytes_per_s = 0;
-  // Random 8 KiB writes the device sustains (page flushing at checkpoints). Unit: ops per second.
+  // Random 8 KiB writes the device sustains without a flush after each (page flushing at
+  // checkpoints and by InnoDB's page cleaner, which flush once per batch). Unit: ops per second.
   double random_write_iops = 0;
+  // Random 16 KiB writes without a flush after each (InnoDB pages). Unit: ops per second.
+  double random_write_16k_iops = 0;
+  // Random 8 KiB / 16 KiB writes each followed by fdatasync (a page that must be durable on its
+  // own, e.g. SQLite's rollback-journal commits). Unit: ops per second.
+  double random_write_flushed_iops = 0;
+  double random_write_flushed_16k_iops = 0;
+  // Random reads of one uncached page, one at a time (queue depth 1): what crash recovery pays
+  // for every page the redo touches that is not restored from a full-page image.
+  // Unit: ops per second.
+  double random_read_iops = 0;      // 8 KiB (PostgreSQL pages)
+  double random_read_16k_iops = 0;  // 16 KiB (InnoDB pages)
+  // Sequential read bandwidth of uncached data (scanning the WAL / redo after a restart).
+  // Unit: bytes per second.
+  double seq_read_bytes_per_s = 0;
+  // Which of the read/write rates above were measured by `waltune probe` (the rest come from
+  // the preset of storage_class), e.g. "random_read_iops, seq_read_bytes_per_s". Empty for
+  // presets.
+  std::string measured_rates;
   // True when acknowledged writes can sit in a cache that a power cut loses unless flushed.
   bool volatile_write_cache = true;
   // True when a page write can never be torn (makes full_page_writes / doublewrite optional).

@@ -139,6 +139,8 @@ const char* StorageClassWord(StorageClass c) {
       return "flash with power-loss protection";
     case StorageClass::kBatteryBackedCache:
       return "battery-backed write cache";
+    case StorageClass::kMemory:
+      return "memory (tmpfs)";
   }
   return "?";
 }

@@ -28,6 +28,7 @@ class ProfileReader {
     WALTUNE_RETURN_IF_ERROR(ReadCurve());
     WALTUNE_RETURN_IF_ERROR(ReadDescription());
     MapClass();
+    WALTUNE_RETURN_IF_ERROR(ReadMeasuredRates());
     spec_.measured = true;
     return spec_;
   }
@@ -164,6 +165,8 @@ class ProfileReader {
       cls = write_through ? StorageClass::kEnterpriseFlash : StorageClass::kSataSsd;
     } else if (class_ == "nvme") {
       cls = write_through ? StorageClass::kEnterpriseFlash : StorageClass::kConsumerNvme;
+    } else if (class_ == "memory") {
+      cls = StorageClass::kMemory;
     } else if (spec_.flush_p50_us < kUnknownFastFlushUs) {
       cls = StorageClass::kEnterpriseFlash;
     } else if (spec_.flush_p50_us < kUnknownHddFlushUs) {
@@ -173,7 +176,15 @@ class ProfileReader {
     }
     const StorageSpec preset = StoragePreset(cls);
     spec_.storage_class = cls;
-    spec_.random_write_iops = preset.random_write_iops;  // not measured by the probe
+    // Rates an older probe did not measure come from the preset (ReadMeasuredRates replaces
+    // the ones it did measure).
+    spec_.random_write_iops = preset.random_write_iops;
+    spec_.random_write_16k_iops = preset.random_write_16k_iops;
+    spec_.random_write_flushed_iops = preset.random_write_flushed_iops;
+    spec_.random_write_flushed_16k_iops = preset.random_write_flushed_16k_iops;
+    spec_.random_read_iops = preset.random_read_iops;
+    spec_.random_read_16k_iops = preset.random_read_16k_iops;
+    spec_.seq_read_bytes_per_s = preset.seq_read_bytes_per_s;
     // A cache the OS calls "write back", or one it says nothing about, is volatile; RAM always is.
     spec_.volatile_write_cache = class_ == "memory" || !write_through;
     spec_.atomic_page_writes = false;
@@ -182,6 +193,35 @@ class ProfileReader {
         fmt::format("measured {} storage{}{}", class_, where.empty() ? "" : " (" + where + ")",
                     path_.empty() ? "" : " at " + path_);
     spec_.source = path_.empty() ? "waltune probe" : path_;
+  }
+
+  // The read and random-write rates a newer probe measures (docs/probe.md): optional, null when
+  // not measured; where present they replace the preset's number, so page writes and recovery
+  // page reads come from the device, not from the class (a virtio disk says rotational=1).
+  Status ReadMeasuredRates() {
+    struct Rate {
+      const char* key;
+      double StorageSpec::*field;
+    };
+    const Rate rates[] = {
+        {"random_write_8k_iops", &StorageSpec::random_write_iops},
+        {"random_write_16k_iops", &StorageSpec::random_write_16k_iops},
+        {"random_write_8k_fdatasync_iops", &StorageSpec::random_write_flushed_iops},
+        {"random_write_16k_fdatasync_iops", &StorageSpec::random_write_flushed_16k_iops},
+        {"random_read_8k_iops", &StorageSpec::random_read_iops},
+        {"random_read_16k_iops", &StorageSpec::random_read_16k_iops},
+        {"seq_read_bytes_per_s", &StorageSpec::seq_read_bytes_per_s},
+    };
+    std::string measured;
+    for (const Rate& r : rates) {
+      if (!p_.contains(r.key) || p_[r.key].is_null()) continue;
+      auto v = Number(p_, r.key, r.key, 0, true);
+      if (!v.ok()) return v.status();
+      spec_.*(r.field) = *v;
+      measured += (measured.empty() ? "" : ", ") + std::string(r.key);
+    }
+    spec_.measured_rates = measured;
+    return Status::Ok();
   }
 
   const json& p_;

@@ -55,9 +55,57 @@ double FpiBytesPerTxn(const FpiInputs& in, double tps) {
 double SortedPageWriteSeconds(double dirty_pages, double hot_pages, double page_bytes,
                               double seq_write_bytes_per_s, double random_write_iops) {
   if (dirty_pages <= 0) return 0;
-  const double d = hot_pages > 0 ? std::min(1.0, dirty_pages / hot_pages) : 1.0;
-  const double per_page_s = d * page_bytes / seq_write_bytes_per_s + (1 - d) / random_write_iops;
-  return dirty_pages * per_page_s;
+  const double random_s = dirty_pages / random_write_iops;
+  // A sweep writes across the whole hot region (at least the dirty pages themselves).
+  const double region_pages = std::max(hot_pages, dirty_pages);
+  const double sweep_s = region_pages * page_bytes / seq_write_bytes_per_s;
+  return std::min(random_s, sweep_s);
+}
+
+double DistinctPagesBound(double hot_pages, double page_changes) {
+  return std::max(0.0, std::min(hot_pages, page_changes));
+}
+
+ReplayBound BoundReplayOverImageShare(double window_bytes, double max_record_bytes,
+                                      double record_bytes_per_s, double image_bytes_per_s) {
+  ReplayBound b;
+  const double window = std::max(0.0, window_bytes);
+  b.record_bytes = std::min(window, std::max(0.0, max_record_bytes));
+  b.image_bytes = window - b.record_bytes;
+  b.all_records = b.image_bytes <= 0;
+  b.seconds = b.record_bytes / record_bytes_per_s +
+              (b.image_bytes > 0 ? b.image_bytes / image_bytes_per_s : 0);
+  return b;
+}
+
+ColdRecoveryTerms ColdRecovery(const ColdRecoveryInputs& in) {
+  ColdRecoveryTerms t;
+  t.scan_s =
+      in.log_bytes > 0 && in.seq_read_bytes_per_s > 0 ? in.log_bytes / in.seq_read_bytes_per_s : 0;
+  t.apply_s = std::max(0.0, in.apply_s);
+  t.page_read_s =
+      in.pages_to_read > 0 && in.random_read_iops > 0 ? in.pages_to_read / in.random_read_iops : 0;
+  t.total_s = t.scan_s + t.apply_s + t.page_read_s;
+  return t;
+}
+
+double CleanerCycleSeconds(double hot_pages, double page_changes_per_s, double flush_pages_per_s,
+                           double max_s) {
+  if (page_changes_per_s <= 0 || hot_pages <= 0) return 0;
+  if (flush_pages_per_s <= 0) return max_s;
+  // f(T) = P (1 - exp(-r T / P)) - F T is 0 at T = 0, concave; with F < r it rises, then falls
+  // through 0 once: bisect for that root.
+  if (flush_pages_per_s >= page_changes_per_s) return 0;
+  auto behind = [&](double t) {
+    return hot_pages * (1 - std::exp(-page_changes_per_s * t / hot_pages)) > flush_pages_per_s * t;
+  };
+  if (behind(max_s)) return max_s;
+  double lo = 0, hi = max_s;
+  for (int i = 0; i < 200 && hi - lo > 1e-6 * std::max(1.0, hi); ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (behind(mid) ? lo : hi) = mid;
+  }
+  return hi;
 }
 
 double LargestSatisfying(double lo, double hi, const std::function<bool(double)>& ok,

@@ -131,24 +131,69 @@ double RedoBytesPerTxn(const Scenario& s) {
   return kTxnRedoBytes + s.workload.rows_per_txn * (s.workload.row_bytes + kRowRedoOverheadBytes);
 }
 
+// Page changes per transaction that land on pages recovery must read back: two pages (row and
+// index) per random row write; appends fill the tail, two pages per page of data written.
+double PageChangesPerTxn(const Workload& w) {
+  return w.rows_per_txn * 2 * w.random_page_fraction +
+         2 * static_cast<double>(w.txn_write_bytes) / kPageBytes * (1 - w.random_page_fraction);
+}
+
+// Cold-start recovery of a checkpoint age of `age_bytes`:
+//   startup + age / seq_read (redo scan) + age / apply rate (CPU, measured warm)
+//   + pages / random_read_16k_iops, pages = min(hot pages, page changes in the age)
+// (log0recv.cc: recv_scan_log / recv_sys.apply read each page the redo touches before
+// applying it; after a power cut none is cached).
+struct RedoRecovery {
+  double age_bytes = 0;
+  double pages_to_read = 0;
+  ColdRecoveryTerms terms;
+  double startup_s = 0;
+  double total_s = 0;
+};
+RedoRecovery RecoveryForAge(const Scenario& s, double age_bytes, double redo_per_txn,
+                            double apply_bytes_per_s, double startup_s) {
+  RedoRecovery r;
+  r.age_bytes = age_bytes;
+  r.pages_to_read = DistinctPagesBound(engines::HotPages(s.workload, kPageBytes),
+                                       age_bytes / redo_per_txn * PageChangesPerTxn(s.workload));
+  ColdRecoveryInputs in;
+  in.log_bytes = age_bytes;
+  in.seq_read_bytes_per_s = s.storage.seq_read_bytes_per_s;
+  in.apply_s = age_bytes / apply_bytes_per_s;
+  in.pages_to_read = r.pages_to_read;
+  in.random_read_iops = s.storage.random_read_16k_iops;
+  r.terms = ColdRecovery(in);
+  r.startup_s = startup_s;
+  r.total_s = startup_s + r.terms.total_s;
+  return r;
+}
+
 struct RedoPlan {
   uint64_t capacity_bytes = 0;
   double max_age_bytes = 0;
   double recovery_s = 0;
+  RedoRecovery recovery;
   double startup_s = 0;
   double replay_bytes_per_s = 0;
   bool target_met = true;
 };
 
-RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_rate_bytes_per_s,
-                  std::vector<std::string>* warnings) {
+RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_per_txn,
+                  double redo_rate_bytes_per_s, std::vector<std::string>* warnings) {
   RedoPlan p;
   p.startup_s = s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kStartupS;
   p.replay_bytes_per_s =
       s.calibration.replay_bytes_per_s ? *s.calibration.replay_bytes_per_s : kReplayBytesPerS;
-  const double budget_s = s.recovery_target_s - p.startup_s;
+  auto recovery_for_capacity = [&](double capacity) {
+    return RecoveryForAge(s, f.max_age_fraction() * capacity, redo_per_txn, p.replay_bytes_per_s,
+                          p.startup_s);
+  };
   const uint64_t kMin = 8 * kMiB;
-  double cap_for_target = budget_s > 0 ? budget_s * p.replay_bytes_per_s / f.max_age_fraction() : 0;
+  // The cold recovery time only grows with the capacity: bisect for the largest that fits.
+  double cap_for_target = LargestSatisfying(1.0 * kMiB, 1024.0 * kGiB, [&](double c) {
+    return recovery_for_capacity(c).total_s <= s.recovery_target_s;
+  });
+  if (recovery_for_capacity(cap_for_target).total_s > s.recovery_target_s) cap_for_target = 0;
   // More than an hour of redo does not reduce page flushing further (MySQLTuner's sizing rule);
   // the engines' own maximum is 128 GB (MySQL 8.0.30+) / 512 GB.
   const double hour_of_redo =
@@ -165,13 +210,17 @@ RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_rate_bytes_pe
     p.capacity_bytes = 2 * FloorToNiceBytes(cap / 2, 4 * kMiB);
   }
   p.max_age_bytes = f.max_age_fraction() * p.capacity_bytes;
-  p.recovery_s = p.startup_s + p.max_age_bytes / p.replay_bytes_per_s;
+  p.recovery = recovery_for_capacity(static_cast<double>(p.capacity_bytes));
+  p.recovery_s = p.recovery.total_s;
   if (p.recovery_s > s.recovery_target_s) p.target_met = false;
   if (!p.target_met) {
     warnings->push_back(fmt::format(
         "the recovery target of {:.1f} s cannot be met: start-up alone takes ~{:.1f} s and the "
-        "smallest sensible redo log ({}) replays in {:.1f} s",
-        s.recovery_target_s, p.startup_s, FormatHumanBytes(p.capacity_bytes), p.recovery_s));
+        "smallest sensible redo log ({}) needs {:.1f} s from a cold cache (scan {:.1f} s, apply "
+        "{:.1f} s, reading {:.0f} pages {:.1f} s)",
+        s.recovery_target_s, p.startup_s, FormatHumanBytes(p.capacity_bytes), p.recovery_s,
+        p.recovery.terms.scan_s, p.recovery.terms.apply_s, p.recovery.pages_to_read,
+        p.recovery.terms.page_read_s));
   }
   return p;
 }
@@ -209,7 +258,7 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   const bool binlog = f.binlog_default_on() || s.replication != Replication::kNone;
 
   // 1. Redo capacity from the recovery target.
-  RedoPlan plan = PlanRedo(s, f, redo_rate, &a.warnings);
+  RedoPlan plan = PlanRedo(s, f, redo_per_txn, redo_rate, &a.warnings);
   const double redo_minutes = plan.capacity_bytes / std::max(redo_rate, 1.0) / 60;
   if (redo_minutes < 5) {
     a.warnings.push_back(fmt::format(
@@ -231,7 +280,7 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
     const double pages = PagesImagedPerInterval(in);
     const double write_s =
         SortedPageWriteSeconds(pages, hot_pages, kPageBytes, s.storage.seq_write_bytes_per_s,
-                               s.storage.random_write_iops) +
+                               s.storage.random_write_16k_iops) +
         pages * kPageBytes / s.storage.seq_write_bytes_per_s;
     return write_s <= 0.9 * cycle;
   };
@@ -382,34 +431,64 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   dirty.checkpoint_interval_s = cycle_s;
   dirty.page_changes_per_s *= s.workload.random_page_fraction;
   const double pages_per_s_needed = PagesImagedPerInterval(dirty) / cycle_s;
+  // innodb_io_capacity: twice the rate the cleaner needs, within half the device's random
+  // 16 KiB write rate, but never below the needed rate itself (the answer relies on it);
+  // innodb_io_capacity_max at least twice that.
+  const double device_write_iops = s.storage.random_write_16k_iops;
+  auto round_up_100 = [](double x) { return std::ceil(x / 100) * 100; };
+  const double want = round_up_100(std::max(200.0, 2 * pages_per_s_needed));
+  const double half_device = std::max(100.0, std::round(device_write_iops * 0.5 / 100) * 100);
   const double io_capacity =
-      std::clamp(std::round(std::max(200.0, 2 * pages_per_s_needed) / 100) * 100, 100.0,
-                 std::max(100.0, std::round(s.storage.random_write_iops * 0.5 / 100) * 100));
+      std::max(round_up_100(std::max(100.0, pages_per_s_needed)), std::min(want, half_device));
   const double io_capacity_max =
-      std::max(io_capacity * 2, std::min(2000.0, s.storage.random_write_iops));
+      std::max(io_capacity * 2, std::min(2000.0, std::round(device_write_iops / 100) * 100));
   a.checkpoint_settings.push_back(Setting::Number(
       "innodb_io_capacity", io_capacity,
-      fmt::format("background flushing rate: twice the {:.0f} pages/s dirtied per redo cycle, "
-                  "within half the device's {:.0f} random-write IOPS",
-                  pages_per_s_needed, s.storage.random_write_iops)));
+      fmt::format("background flushing rate: at least the {:.0f} pages/s dirtied per redo cycle "
+                  "(twice that when half the device's {:.0f} random 16 KiB writes/s allow)",
+                  pages_per_s_needed, device_write_iops)));
   a.checkpoint_settings.push_back(
       Setting::Number("innodb_io_capacity_max", io_capacity_max,
-                      "ceiling for adaptive flushing when the checkpoint age grows"));
+                      "ceiling for adaptive flushing when the checkpoint age grows (at least twice "
+                      "innodb_io_capacity)"));
   a.checkpoint_settings.push_back(
       Setting::Text("innodb_adaptive_flushing", "ON",
                     "flush faster as the checkpoint age approaches the redo capacity"));
+  if (pages_per_s_needed > device_write_iops) {
+    a.warnings.push_back(fmt::format(
+        "the page cleaner must write ~{:.0f} pages/s at {}, more than the {:.0f} random 16 KiB "
+        "writes/s this storage sustains ({}): innodb_io_capacity is set to the needed rate, but "
+        "expect the checkpoint age to reach the sync-flush point and stall commits",
+        pages_per_s_needed, engines::Tps(tps_needed), device_write_iops, s.storage.source));
+  }
+
+  // Expected peak: the cleaner writes at innodb_io_capacity in the background, so the age
+  // settles where one cycle's distinct pages fit in that rate (CleanerCycleSeconds), far below
+  // the bound at moderate rates. The bound (estimated_recovery_time_s) stays the worst case.
+  const double expected_cycle_s =
+      CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
+  const double expected_age_bytes = std::min(plan.max_age_bytes, expected_cycle_s * redo_rate);
+  const RedoRecovery expected_rec =
+      RecoveryForAge(s, expected_age_bytes, redo_per_txn, plan.replay_bytes_per_s, plan.startup_s);
 
   a.estimated_recovery_time_s = std::round(plan.recovery_s * 10) / 10;
   a.checkpoint_rationale = fmt::format(
       "InnoDB has no timed checkpoints: the checkpoint age (redo since the last checkpoint) is "
       "what recovery replays, and {} keeps it below ~{:.0f}% of the redo capacity. Worst case "
-      "{:.0f}% x {} = {} of redo at ~{:.0f} MB/s plus {:.1f} s start-up = {:.1f} s against a "
-      "target of {:.0f} s. The redo log is the largest that meets the target (capped at about "
-      "an hour of writes); a larger log lets the page cleaner write each hot page less often. "
-      "At {} one redo cycle lasts ~{:.0f} s.",
+      "(the bound) {:.0f}% x {} = {} of redo from a cold cache: {:.1f} s start-up + {:.1f} s "
+      "reading the redo at {:.0f} MB/s + {:.1f} s applying it at ~{:.0f} MB/s + {:.1f} s reading "
+      "back the {:.0f} pages it touches (min(working set, pages changed)) at {:.0f} random "
+      "16 KiB reads/s = {:.1f} s against a target of {:.0f} s. Expected peak at {}: the page "
+      "cleaner at innodb_io_capacity holds the age near {} ({:.1f} s to recover). The redo log "
+      "is the largest that meets the target (capped at about an hour of writes); a larger log "
+      "lets the page cleaner write each hot page less often. At {} one redo cycle lasts "
+      "~{:.0f} s.",
       f.name(), 100 * f.max_age_fraction(), 100 * f.max_age_fraction(),
-      FormatHumanBytes(plan.capacity_bytes), FormatHumanBytes(plan.max_age_bytes),
-      plan.replay_bytes_per_s / 1e6, plan.startup_s, plan.recovery_s, s.recovery_target_s,
+      FormatHumanBytes(plan.capacity_bytes), FormatHumanBytes(plan.max_age_bytes), plan.startup_s,
+      plan.recovery.terms.scan_s, s.storage.seq_read_bytes_per_s / 1e6, plan.recovery.terms.apply_s,
+      plan.replay_bytes_per_s / 1e6, plan.recovery.terms.page_read_s, plan.recovery.pages_to_read,
+      s.storage.random_read_16k_iops, plan.recovery_s, s.recovery_target_s,
+      engines::Tps(tps_needed), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
       engines::Tps(tps_needed), cycle_s);
 
   // 4. Group commit section.
@@ -495,6 +574,22 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
     }
   }
 
+  if (conf_t.tps < 0.95 * base_t.tps) {
+    const RedoRecovery base_rec =
+        RecoveryForAge(s, f.max_age_fraction() * f.default_capacity_bytes(), redo_per_txn,
+                       plan.replay_bytes_per_s, plan.startup_s);
+    a.warnings.push_back(fmt::format(
+        "the recommended configuration is predicted slower than {}'s defaults ({} vs {}, "
+        "limited by {}){}",
+        f.name(), engines::Tps(conf_t.tps), engines::Tps(base_t.tps), conf_t.limited_by,
+        p.flushes_per_group > base_p.flushes_per_group
+            ? ": the binary log needed for replication adds a flush per commit group"
+            : fmt::format(": the default redo log ({}) can take {:.1f} s to recover against "
+                          "the {:.0f} s target, and the smaller log the target allows makes the "
+                          "page cleaner write more often",
+                          FormatHumanBytes(f.default_capacity_bytes()), base_rec.total_s,
+                          s.recovery_target_s)));
+  }
   AddEstimate(&a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
   AddEstimate(&a, "flush_latency_p99_us", s.storage.flush_p99_us, "us", s.storage.source);
   AddEstimate(&a, "flushes_per_commit_group", p.flushes_per_group, "flushes",
@@ -523,9 +618,26 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
               "time to write the checkpoint-age limit at the required rate");
   AddEstimate(&a, "wal_to_replay_bytes", plan.max_age_bytes, "bytes", "worst-case checkpoint age");
   AddEstimate(&a, "replay_rate_bytes_per_s", plan.replay_bytes_per_s, "bytes/s",
-              s.calibration.replay_bytes_per_s ? "calibrated" : "MariaDB 10.11 measured here");
+              s.calibration.replay_bytes_per_s ? "calibrated"
+                                               : "redo apply, MariaDB 10.11 measured here (warm)");
   AddEstimate(&a, "startup_s", plan.startup_s, "s", "process start before redo apply");
-  AddEstimate(&a, "estimated_recovery_time_s", plan.recovery_s, "s", "startup + age / replay");
+  AddEstimate(&a, "redo_scan_s", plan.recovery.terms.scan_s, "s",
+              fmt::format("checkpoint age / sequential read bandwidth ({:.0f} MB/s)",
+                          s.storage.seq_read_bytes_per_s / 1e6));
+  AddEstimate(&a, "recovery_pages_to_read", plan.recovery.pages_to_read, "pages",
+              "min(working-set pages, page changes in the checkpoint age)");
+  AddEstimate(&a, "recovery_page_read_s", plan.recovery.terms.page_read_s, "s",
+              fmt::format("pages to read / {:.0f} random 16 KiB reads/s ({})",
+                          s.storage.random_read_16k_iops, s.storage.source));
+  AddEstimate(&a, "estimated_recovery_time_s", plan.recovery_s, "s",
+              "bound: startup + redo scan + apply + page reads, at the worst-case checkpoint age");
+  AddEstimate(&a, "expected_peak_checkpoint_age_bytes", expected_age_bytes, "bytes",
+              fmt::format("age at which innodb_io_capacity ({:.0f} pages/s) writes one cycle's "
+                          "distinct pages: {:.0f} s of redo at the required rate, at most the "
+                          "bound",
+                          io_capacity, expected_cycle_s));
+  AddEstimate(&a, "expected_peak_recovery_time_s", expected_rec.total_s, "s",
+              "same cold-start terms at the expected peak checkpoint age");
   AddEstimate(&a, "page_flush_rate_needed_per_s", pages_per_s_needed, "pages/s",
               "distinct pages dirtied per redo cycle / cycle length");
   AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s",

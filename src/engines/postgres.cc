@@ -102,43 +102,106 @@ class PgWal {
 
   struct Recovery {
     double wal_bytes = 0;
+    // Of wal_bytes: plain records and full-page images (for the bound, the slowest mix).
+    double record_bytes = 0;
+    double image_bytes = 0;
+    bool all_records = false;  // bound: the whole window taken as plain records
+    double scan_s = 0;         // reading the WAL back from a cold cache
     double replay_s = 0;
     double end_checkpoint_s = 0;
     double startup_s = 0;
     double total_s = 0;
     double effective_replay_bytes_per_s = 0;
   };
-  // Worst case for checkpoint interval T and completion target c: replay (1+c)*T of WAL.
-  Recovery RecoveryFor(double interval_s, double target_c) const {
+  double RecordReplayRate() const {
+    return s_.calibration.replay_bytes_per_s ? *s_.calibration.replay_bytes_per_s
+                                             : kRecordReplayBytesPerS;
+  }
+  // Replay rate per WAL byte of images: an image costs what restoring its uncompressed page
+  // costs, so compressed images replay at 200 MB/s x ratio per WAL byte.
+  double ImageReplayRate() const { return kFpiReplayBytesPerS * fpi_ratio_; }
+  // The end-of-recovery checkpoint writes every page the replay dirtied (sorted), then flushes.
+  double EndCheckpointS(double pages) const {
+    return SortedPageWriteSeconds(pages, fpi_.hot_pages, kPageBytes,
+                                  s_.storage.seq_write_bytes_per_s, s_.storage.random_write_iops) +
+           2 * s_.storage.flush_p50_us / 1e6;
+  }
+  double StartupS() const {
+    return s_.calibration.restart_overhead_s ? *s_.calibration.restart_overhead_s : kStartupS;
+  }
+  // Expected worst case at the *predicted* image share, for checkpoint interval T and
+  // completion target c: replay (1+c)*T of WAL, but never more than max_wal_size: a checkpoint
+  // is paced by WAL as well as time (checkpointer.c IsCheckpointOnSchedule), so it completes
+  // by the time c x max_wal_size / (1 + c) more WAL has been written.
+  Recovery ExpectedFor(double interval_s, double target_c, double max_wal_size_bytes) const {
     Recovery r;
     const double window_s = (1 + target_c) * interval_s;
     const double images = PagesImaged(interval_s) + PagesImaged(target_c * interval_s);
-    const double record_bytes = tps_ * window_s * base_bytes_;
-    r.wal_bytes = record_bytes + images * fpi_.fpi_bytes;
-    const double record_rate = s_.calibration.replay_bytes_per_s
-                                   ? *s_.calibration.replay_bytes_per_s
-                                   : kRecordReplayBytesPerS;
-    // Replay cost per image is set by the uncompressed page it restores.
-    r.replay_s = record_bytes / record_rate + images * kFpiBytes / kFpiReplayBytesPerS;
-    // The end-of-recovery checkpoint writes every page the replay dirtied.
-    r.end_checkpoint_s =
-        SortedPageWriteSeconds(PagesImaged(window_s), fpi_.hot_pages, kPageBytes,
-                               s_.storage.seq_write_bytes_per_s, s_.storage.random_write_iops) +
-        2 * s_.storage.flush_p50_us / 1e6;
-    r.startup_s =
-        s_.calibration.restart_overhead_s ? *s_.calibration.restart_overhead_s : kStartupS;
-    r.total_s = r.startup_s + r.replay_s + r.end_checkpoint_s;
-    r.effective_replay_bytes_per_s = r.replay_s > 0 ? r.wal_bytes / r.replay_s : record_rate;
+    r.record_bytes = tps_ * window_s * base_bytes_;
+    r.image_bytes = images * fpi_.fpi_bytes;
+    const double total = r.record_bytes + r.image_bytes;
+    if (total > max_wal_size_bytes && total > 0) {
+      r.record_bytes *= max_wal_size_bytes / total;
+      r.image_bytes *= max_wal_size_bytes / total;
+    }
+    r.wal_bytes = r.record_bytes + r.image_bytes;
+    r.replay_s = r.record_bytes / RecordReplayRate() + r.image_bytes / ImageReplayRate();
+    Finish(PagesImaged(window_s), &r);
+    return r;
+  }
+  // Bound for a configuration, whatever share of the WAL turns out to be images: checkpoints
+  // start after max_wal_size / (1 + c), so the window from the previous REDO point holds at
+  // most max_wal_size; of it at most tps x (1+c) x checkpoint_timeout x base bytes are plain
+  // records, and images are at most two per hot page (one per cycle the window spans). The
+  // slowest mix (BoundReplayOverImageShare) is as many plain records as possible.
+  Recovery BoundFor(double max_wal_size_bytes, double timeout_s, double target_c) const {
+    Recovery r;
+    const double max_record_bytes = tps_ * (1 + target_c) * timeout_s * base_bytes_;
+    const double max_image_bytes = 2 * fpi_.hot_pages * fpi_.fpi_bytes;
+    const double window = std::min(max_wal_size_bytes, max_record_bytes + max_image_bytes);
+    const ReplayBound b =
+        BoundReplayOverImageShare(window, max_record_bytes, RecordReplayRate(), ImageReplayRate());
+    r.wal_bytes = window;
+    r.record_bytes = b.record_bytes;
+    r.image_bytes = b.image_bytes;
+    r.all_records = b.all_records;
+    r.replay_s = b.seconds;
+    // Pages the window dirtied: at most the hot set, at most the changes of (1+c) intervals.
+    const double interval =
+        std::min(timeout_s, IntervalForCycleBytes(max_wal_size_bytes / (1 + target_c)));
+    Finish(DistinctPagesBound(fpi_.hot_pages, fpi_.page_changes_per_s * (1 + target_c) * interval),
+           &r);
     return r;
   }
 
  private:
+  // Adds the cold WAL scan, the end-of-recovery checkpoint and start-up. Data pages are not
+  // read back: with full_page_writes=on (never turned off by waltune) the first record for
+  // each page after the REDO point carries its image (xlogrecovery.c / XLogReadBufferForRedo
+  // restores it without reading the page); reads of pages evicted during replay are inside
+  // the cold 38 MB/s record rate.
+  void Finish(double pages_dirtied, Recovery* r) const {
+    ColdRecoveryInputs in;
+    in.log_bytes = r->wal_bytes;
+    in.seq_read_bytes_per_s = s_.storage.seq_read_bytes_per_s;
+    in.apply_s = r->replay_s;
+    const ColdRecoveryTerms t = ColdRecovery(in);
+    r->scan_s = t.scan_s;
+    r->end_checkpoint_s = EndCheckpointS(pages_dirtied);
+    r->startup_s = StartupS();
+    r->total_s = r->startup_s + t.total_s + r->end_checkpoint_s;
+    r->effective_replay_bytes_per_s =
+        r->replay_s > 0 ? r->wal_bytes / r->replay_s : RecordReplayRate();
+  }
+
   const Scenario& s_;
   double fpi_ratio_;
   double base_bytes_ = 0;
   double tps_ = 0;
   FpiInputs fpi_;
 };
+
+double RecordReplayMBps(const PgWal& wal) { return wal.RecordReplayRate() / 1e6; }
 
 class PostgresAdvisor : public EngineAdvisor {
  public:
@@ -178,33 +241,49 @@ struct PgPlan {
 
 std::string CompressionFor(const EngineVersion& v) { return v.major >= 15 ? "lz4" : "on"; }
 
-// Largest checkpoint spacing whose worst-case recovery stays within the target.
+// The configuration for a target spacing t: max_wal_size holds (1 + c) cycles of t, and
+// checkpoint_timeout is t rounded down (never below 5 min: below that max_wal_size triggers).
+struct PgConfig {
+  uint64_t max_wal_size_bytes = 0;
+  double timeout_s = 0;
+};
+PgConfig ConfigForSpacing(const PgWal& wal, double t, double target_c) {
+  PgConfig c;
+  c.max_wal_size_bytes = FloorToNiceBytes(wal.CycleBytes(t) * (1 + target_c), kMaxWalSizeUnit);
+  c.timeout_s = t >= kTimeoutMinS ? std::min(FloorToNiceSeconds(t), kTimeoutMaxS) : kTimeoutMinS;
+  return c;
+}
+
+// Largest checkpoint spacing whose worst-case recovery *bound* (whatever share of the WAL is
+// full-page images, PgWal::BoundFor) stays within the target. The bound only grows with
+// max_wal_size and checkpoint_timeout, which only grow with the spacing, so bisection applies.
 PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
                        std::vector<std::string>* warnings) {
   PgPlan plan;
   plan.compression = compression;
   PgWal wal(s, CompressionRatio(compression));
-  auto meets = [&](double t) {
-    return wal.RecoveryFor(t, plan.target_c).total_s <= s.recovery_target_s;
+  auto bound_at = [&](double t) {
+    const PgConfig c = ConfigForSpacing(wal, t, plan.target_c);
+    return wal.BoundFor(static_cast<double>(c.max_wal_size_bytes), c.timeout_s, plan.target_c);
   };
+  auto meets = [&](double t) { return bound_at(t).total_s <= s.recovery_target_s; };
   double t_max = LargestSatisfying(kMinIntervalS, 7 * 86400.0, meets);
   if (!meets(t_max)) {
     plan.target_met = false;
-    const PgWal::Recovery r = wal.RecoveryFor(kMinIntervalS, plan.target_c);
+    const PgWal::Recovery r = bound_at(kMinIntervalS);
     warnings->push_back(fmt::format(
         "the recovery target of {:.0f} s cannot be met at {} on this storage: even with "
         "checkpoints every 30 s (waltune spaces them no closer: PostgreSQL's checkpoint_warning "
-        "threshold, and full-page images explode below it), start-up ({:.1f} s) + replay ({:.1f} "
-        "s) + the end-of-recovery "
-        "checkpoint ({:.1f} s) take {:.1f} s. Faster storage (random writes), a smaller "
-        "working set, or a longer target is needed",
-        s.recovery_target_s, engines::Tps(s.workload.write_rate_tps), r.startup_s, r.replay_s,
-        r.end_checkpoint_s, r.total_s));
+        "threshold, and full-page images explode below it), start-up ({:.1f} s) + reading the "
+        "WAL ({:.1f} s) + replay ({:.1f} s) + the end-of-recovery checkpoint ({:.1f} s) can "
+        "take {:.1f} s. Faster storage (random writes), a smaller working set, or a longer "
+        "target is needed",
+        s.recovery_target_s, engines::Tps(s.workload.write_rate_tps), r.startup_s, r.scan_s,
+        r.replay_s, r.end_checkpoint_s, r.total_s));
   }
-  const double cycle_bytes = wal.CycleBytes(t_max);
-  plan.max_wal_size_bytes = FloorToNiceBytes(cycle_bytes * (1 + plan.target_c), kMaxWalSizeUnit);
-  plan.timeout_s =
-      t_max >= kTimeoutMinS ? std::min(FloorToNiceSeconds(t_max), kTimeoutMaxS) : kTimeoutMinS;
+  const PgConfig c = ConfigForSpacing(wal, t_max, plan.target_c);
+  plan.max_wal_size_bytes = c.max_wal_size_bytes;
+  plan.timeout_s = c.timeout_s;
   const double trigger_bytes = plan.max_wal_size_bytes / (1 + plan.target_c);
   plan.interval_s = std::min(plan.timeout_s, wal.IntervalForCycleBytes(trigger_bytes));
   return plan;
@@ -264,7 +343,10 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   }
   a.warnings.insert(a.warnings.end(), plan_warnings.begin(), plan_warnings.end());
   PgWal wal(s, CompressionRatio(plan.compression));
-  const PgWal::Recovery rec = wal.RecoveryFor(plan.interval_s, plan.target_c);
+  const PgWal::Recovery rec =
+      wal.BoundFor(static_cast<double>(plan.max_wal_size_bytes), plan.timeout_s, plan.target_c);
+  const PgWal::Recovery expected_rec =
+      wal.ExpectedFor(plan.interval_s, plan.target_c, static_cast<double>(plan.max_wal_size_bytes));
   const double wal_per_txn = wal.BytesPerTxnAt(plan.interval_s);
 
   // 2. Baseline: PostgreSQL's defaults on the same storage and workload.
@@ -273,7 +355,7 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   const double base_interval =
       std::min(300.0, base_wal.IntervalForCycleBytes(1.0 * kGiB / (1 + base_c)));
   const double base_wal_per_txn = base_wal.BytesPerTxnAt(base_interval);
-  const PgWal::Recovery base_rec = base_wal.RecoveryFor(base_interval, base_c);
+  const PgWal::Recovery base_rec = base_wal.BoundFor(1.0 * kGiB, 300, base_c);
   GroupCommitParams p = engines::CommitParams(s, cpu_us);
   ThroughputEstimate base_t = PgThroughput(s, p, true, base_wal_per_txn);
   engines::ApplyPageWriteCeiling(&base_t, PgPageWriteCeilingTps(s, 1.0, 1.0 * kGiB, 300, base_c));
@@ -404,15 +486,30 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   trigger.informational = true;
   a.checkpoint_settings.push_back(trigger);
   a.estimated_recovery_time_s = std::round(rec.total_s * 10) / 10;
+  const std::string bound_how =
+      rec.all_records
+          ? fmt::format(
+                "bounded as if all {} were plain records, replayed at the slower "
+                "~{:.0f} MB/s (cold cache), whatever share turns out to be full-page "
+                "images",
+                FormatHumanBytes(rec.wal_bytes), RecordReplayMBps(wal))
+          : fmt::format(
+                "bounded over the unknown image share: at most {} of plain records "
+                "(what {} writes in (1 + {:.1f}) x checkpoint_timeout) at ~{:.0f} MB/s, "
+                "the remaining {} as images at ~{:.0f} MB/s",
+                FormatHumanBytes(rec.record_bytes), engines::Tps(tps_needed), plan.target_c,
+                RecordReplayMBps(wal), FormatHumanBytes(rec.image_bytes),
+                wal.ImageReplayRate() / 1e6);
   a.checkpoint_rationale = fmt::format(
       "Worst case is a crash just before a checkpoint completes: replay starts at the previous "
-      "checkpoint's REDO point, so (1 + {:.1f}) x {:.0f} s = {} of WAL is replayed "
-      "({:.1f} s at ~{:.0f} MB/s), plus {:.1f} s start-up and {:.1f} s for the end-of-recovery "
-      "checkpoint: {:.1f} s against a target of {:.0f} s. {}; longer spacing means fewer "
-      "full-page images ({:.0f} bytes/txn now vs {:.0f} with the defaults) and smoother I/O.",
-      plan.target_c, plan.interval_s, FormatHumanBytes(rec.wal_bytes), rec.replay_s,
-      rec.effective_replay_bytes_per_s / 1e6, rec.startup_s, rec.end_checkpoint_s, rec.total_s,
-      s.recovery_target_s,
+      "checkpoint's REDO point, so up to max_wal_size = {} of WAL is replayed, {} ({:.1f} s), "
+      "plus {:.1f} s reading the WAL back from a cold cache, {:.1f} s start-up and {:.1f} s for "
+      "the end-of-recovery checkpoint: {:.1f} s against a target of {:.0f} s (at the predicted "
+      "{:.0f}% image share it would be {:.1f} s). {}; longer spacing means fewer full-page "
+      "images ({:.0f} bytes/txn now vs {:.0f} with the defaults) and smoother I/O.",
+      FormatHumanBytes(rec.wal_bytes), bound_how, rec.replay_s, rec.scan_s, rec.startup_s,
+      rec.end_checkpoint_s, rec.total_s, s.recovery_target_s,
+      100 * expected_rec.image_bytes / std::max(1.0, expected_rec.wal_bytes), expected_rec.total_s,
       plan.target_met ? "This is the largest spacing that meets the target"
                       : "The target cannot be met (see warnings); this is the closest spacing "
                         "waltune recommends",
@@ -522,6 +619,19 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
     }
   }
 
+  if (conf_t.tps < 0.95 * base_t.tps) {
+    a.warnings.push_back(fmt::format(
+        "the recommended configuration is predicted slower than PostgreSQL's defaults ({} vs "
+        "{}, limited by {}): the defaults (checkpoint_timeout 5min, max_wal_size 1GB) can take "
+        "up to {:.1f} s to recover against the {:.0f} s target, so checkpoints must come every "
+        "{:.0f} s{}",
+        engines::Tps(conf_t.tps), engines::Tps(base_t.tps), conf_t.limited_by, base_rec.total_s,
+        s.recovery_target_s, plan.interval_s,
+        base_rec.total_s <= s.recovery_target_s
+            ? "; the defaults would also meet the target, so keep them if throughput matters "
+              "more than the checkpoint spacing"
+            : ""));
+  }
   AddEstimate(&a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
   AddEstimate(&a, "flush_latency_p99_us", s.storage.flush_p99_us, "us", s.storage.source);
   AddEstimate(&a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
@@ -549,16 +659,32 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   AddEstimate(&a, "baseline_checkpoint_interval_s", base_interval, "s",
               "PostgreSQL defaults: 5min, max_wal_size 1GB");
   AddEstimate(&a, "wal_to_replay_bytes", rec.wal_bytes, "bytes",
-              "(1 + checkpoint_completion_target) x WAL per checkpoint cycle");
+              "worst-case replay window: max_wal_size, or less when the plain records of "
+              "(1 + c) x checkpoint_timeout plus two images per hot page are less");
+  AddEstimate(&a, "wal_to_replay_record_bytes", rec.record_bytes, "bytes",
+              "of the window, bytes taken as plain records for the bound (the slowest mix)");
   AddEstimate(&a, "replay_rate_bytes_per_s", rec.effective_replay_bytes_per_s, "bytes/s",
               s.calibration.replay_bytes_per_s
                   ? "records at the calibrated rate, images at 200 MB/s"
-                  : "records ~38 MB/s, full-page images ~200 MB/s (measured, DESIGN.md)");
+                  : "records ~38 MB/s (cold, measured), full-page images ~200 MB/s (measured); "
+                    "the bound's mix");
+  AddEstimate(&a, "wal_scan_s", rec.scan_s, "s",
+              fmt::format("window / sequential read bandwidth ({:.0f} MB/s, {})",
+                          s.storage.seq_read_bytes_per_s / 1e6, s.storage.source));
   AddEstimate(&a, "startup_s", rec.startup_s, "s", "process start and control-file read");
   AddEstimate(&a, "end_of_recovery_checkpoint_s", rec.end_checkpoint_s, "s",
-              "pages dirtied by replay, written sorted: dense sets stream, sparse sets seek");
+              "pages dirtied by replay (at most the hot set), written sorted: min(pages / "
+              "random-write IOPS, hot set / sequential bandwidth), plus two flushes");
   AddEstimate(&a, "estimated_recovery_time_s", rec.total_s, "s",
-              "startup + replay + end-of-recovery checkpoint");
+              rec.all_records ? "bound: startup + WAL scan + window replayed as plain records "
+                                "(slower rate) + end-of-recovery checkpoint"
+                              : "bound: startup + WAL scan + slowest record/image mix + "
+                                "end-of-recovery checkpoint");
+  AddEstimate(&a, "expected_recovery_time_s", expected_rec.total_s, "s",
+              fmt::format("same crash at the predicted {:.0f}% full-page-image share of (1 + c) "
+                          "x {:.0f} s of WAL ({})",
+                          100 * expected_rec.image_bytes / std::max(1.0, expected_rec.wal_bytes),
+                          plan.interval_s, FormatHumanBytes(expected_rec.wal_bytes)));
   AddEstimate(&a, "baseline_recovery_time_s", base_rec.total_s, "s", "with PostgreSQL defaults");
   AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s",
               "constraints.recovery_time_target");

@@ -124,6 +124,32 @@ class PosixProbeFile final : public ProbeFile {
     return Status::Ok();
   }
 
+  Status ReadAt(uint64_t offset_bytes, char* data, size_t n) override {
+    while (n > 0) {
+      ssize_t done = ::pread(fd_, data, n, static_cast<off_t>(offset_bytes));
+      if (done < 0) {
+        if (errno == EINTR) continue;
+        if (direct_ && errno == EINVAL) {
+          return Status::Unavailable(path_, "O_DIRECT read refused by the file system (EINVAL)");
+        }
+        return PosixError(path_ + ": pread", errno);
+      }
+      if (done == 0)
+        return Status::IOError(path_ + ": pread", "short read past the end of the file");
+      data += done;
+      n -= static_cast<size_t>(done);
+      offset_bytes += static_cast<uint64_t>(done);
+    }
+    return Status::Ok();
+  }
+
+  Status DropCache() override {
+    if (::fdatasync(fd_) != 0) return PosixError(path_ + ": fdatasync", errno);
+    int rc = ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);
+    if (rc != 0) return PosixError(path_ + ": posix_fadvise", rc);
+    return Status::Ok();
+  }
+
   Status Allocate(uint64_t length_bytes) override {
     int rc = ::posix_fallocate(fd_, 0, static_cast<off_t>(length_bytes));
     // Some file systems cannot preallocate; the zero fill that follows allocates anyway.
@@ -141,7 +167,7 @@ class PosixEnv final : public Env {
  public:
   Result<std::unique_ptr<ProbeFile>> OpenFile(const std::string& path,
                                               const FileOptions& options) override {
-    int flags = O_WRONLY | O_CLOEXEC;
+    int flags = (options.read ? O_RDWR : O_WRONLY) | O_CLOEXEC;
     if (options.create_exclusive) flags |= O_CREAT | O_EXCL;
     if (options.dsync) flags |= O_DSYNC;
     if (options.direct) flags |= O_DIRECT;

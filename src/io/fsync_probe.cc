@@ -22,6 +22,20 @@ constexpr double kWeightAppend = 0.5;     // per sync method
 constexpr double kWeightWriteSize = 0.4;  // per flush pattern
 constexpr double kWeightSeqWrite = 1.5;
 constexpr double kWeightGroupCommit = 0.8;  // per writer count
+constexpr double kWeightRandomIo = 0.4;     // per random write/read phase (6 of them)
+constexpr double kWeightSeqRead = 0.5;
+
+struct RandomIoPhase {
+  bool read;
+  uint64_t block_bytes;
+  bool flush_each;
+};
+const std::vector<RandomIoPhase>& RandomIoPhases() {
+  static const std::vector<RandomIoPhase> phases = {{false, 8192, false},  {false, 8192, true},
+                                                    {false, 16384, false}, {false, 16384, true},
+                                                    {true, 8192, false},   {true, 16384, false}};
+  return phases;
+}
 
 struct WritePattern {
   int writes_per_flush;
@@ -87,12 +101,19 @@ class ProbeRun {
                           const WritePattern& pattern, const Phase& phase, LatencyStats* stats);
   Status MeasureSequentialWrite(StorageProfile* profile);
   Status MeasureGroupCommit(const std::string& method, int writers, GroupCommitPoint* point);
+  Status MeasureRandomIo(const RandomIoPhase& phase, RandomIoResult* result);
+  // Opens the sequential phase's file for reading, bypassing the cache (O_DIRECT, or a cache
+  // drop when the file system refuses it); `cache` says which.
+  Result<std::unique_ptr<ProbeFile>> OpenForColdRead(std::string* cache);
+  Status MeasureSequentialRead(StorageProfile* profile);
 
   Env* const env_;
   const ProbeOptions& options_;
   const double nanos_per_weight_;
   const uint64_t start_ns_;
   std::string segment_path_;
+  std::string seq_path_;  // the sequential phase's file, reused by the random-I/O phases
+  uint64_t seq_written_ = 0;
   std::vector<std::string> created_;
   int next_file_ = 0;
   int phase_ = 0;
@@ -111,14 +132,16 @@ const std::vector<std::string>& WriteSizeMethods() {
 int PhaseCount(const ProbeOptions& o) {
   const int methods = static_cast<int>(SyncMethodNames().size());
   return 1 + 2 * methods + static_cast<int>(WriteSizeMethods().size() * 3) + 1 +
-         static_cast<int>(o.group_commit_writers.size());
+         static_cast<int>(o.group_commit_writers.size()) +
+         static_cast<int>(RandomIoPhases().size()) + 1;
 }
 
 double TotalWeight(const ProbeOptions& o) {
   const double methods = static_cast<double>(SyncMethodNames().size());
   return methods * (kWeightOverwrite + kWeightAppend) +
          static_cast<double>(WriteSizeMethods().size() * 3) * kWeightWriteSize + kWeightSeqWrite +
-         static_cast<double>(o.group_commit_writers.size()) * kWeightGroupCommit;
+         static_cast<double>(o.group_commit_writers.size()) * kWeightGroupCommit +
+         static_cast<double>(RandomIoPhases().size()) * kWeightRandomIo + kWeightSeqRead;
 }
 
 ProbeRun::Phase ProbeRun::BeginPhase(double weight, const std::string& label) {
@@ -234,7 +257,116 @@ Status ProbeRun::MeasureSequentialWrite(StorageProfile* profile) {
   if (written > 0) WALTUNE_RETURN_IF_ERROR((*file)->Fdatasync());
   const uint64_t elapsed_ns = std::max<uint64_t>(env_->NowNanos() - begin_ns, 1);
   profile->seq_write_bytes = written;
+  seq_path_ = path;
+  seq_written_ = written;
   profile->seq_write_bytes_per_s = static_cast<double>(written) * kNanosPerSecond / elapsed_ns;
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<ProbeFile>> ProbeRun::OpenForColdRead(std::string* cache) {
+  FileOptions o;
+  o.read = true;
+  o.direct = true;
+  auto file = env_->OpenFile(seq_path_, o);
+  if (file.ok()) {
+    *cache = "O_DIRECT";
+  } else if (file.status().code() == Status::Code::kUnavailable) {
+    o.direct = false;
+    file = env_->OpenFile(seq_path_, o);
+    *cache = "fadvise DONTNEED";
+  }
+  if (!file.ok()) return file.status();
+  // Even under O_DIRECT, drop what the writes left in the cache.
+  WALTUNE_RETURN_IF_ERROR((*file)->DropCache());
+  return file;
+}
+
+// Random page writes or reads at deterministic pseudo-random block offsets of the sequential
+// phase's file, until the phase ends (at most one op per block of the file, and at most
+// max_ops_per_phase). Writes without a flush each end with one fdatasync, counted in ops_per_s.
+Status ProbeRun::MeasureRandomIo(const RandomIoPhase& rp, RandomIoResult* r) {
+  const std::string label = fmt::format("random {} KiB {}", rp.block_bytes / 1024,
+                                        rp.read         ? "reads (uncached)"
+                                        : rp.flush_each ? "writes + fdatasync"
+                                                        : "writes");
+  Phase phase = BeginPhase(kWeightRandomIo, label);
+  r->read = rp.read;
+  r->block_bytes = rp.block_bytes;
+  r->flush_each = rp.flush_each;
+  const uint64_t blocks = seq_written_ / rp.block_bytes;
+  if (blocks < 2) {
+    r->note = "not measured: the sequential phase wrote too little";
+    return Status::Ok();
+  }
+  std::unique_ptr<ProbeFile> file;
+  if (rp.read) {
+    auto opened = OpenForColdRead(&r->cache);
+    if (!opened.ok()) return opened.status();
+    file = std::move(opened).value();
+  } else {
+    auto opened = env_->OpenFile(seq_path_, FileOptions{});
+    if (!opened.ok()) return opened.status();
+    file = std::move(opened).value();
+  }
+  AlignedBuffer block(rp.block_bytes);
+  std::memset(block.data(), 'r', block.size());
+  const uint64_t max_ops = std::min<uint64_t>(options_.max_ops_per_phase, blocks);
+  uint64_t state = 0x9e3779b97f4a7c15ull;  // fixed seed: the same offsets on every run
+  std::vector<uint64_t> samples_ns;
+  const uint64_t begin_ns = env_->NowNanos();
+  uint64_t now_ns = begin_ns;
+  while (samples_ns.size() < max_ops && (samples_ns.empty() || now_ns < phase.deadline_ns)) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const uint64_t offset = ((state >> 33) % blocks) * rp.block_bytes;
+    const uint64_t t0 = env_->NowNanos();
+    if (rp.read) {
+      Status st = file->ReadAt(offset, block.data(), block.size());
+      if (st.code() == Status::Code::kUnavailable) {
+        r->note = st.message();
+        return Status::Ok();
+      }
+      WALTUNE_RETURN_IF_ERROR(st);
+    } else {
+      WALTUNE_RETURN_IF_ERROR(file->WriteAt(offset, block.data(), block.size()));
+      if (rp.flush_each) WALTUNE_RETURN_IF_ERROR(file->Fdatasync());
+    }
+    now_ns = env_->NowNanos();
+    samples_ns.push_back(now_ns - t0);
+  }
+  if (!rp.read && !rp.flush_each) {
+    WALTUNE_RETURN_IF_ERROR(file->Fdatasync());
+    now_ns = env_->NowNanos();
+  }
+  const uint64_t elapsed_ns = std::max<uint64_t>(now_ns - begin_ns, 1);
+  const double ops = static_cast<double>(samples_ns.size());
+  r->stats = ComputeLatencyStats(std::move(samples_ns), elapsed_ns);
+  r->ops_per_s = ops * kNanosPerSecond / elapsed_ns;
+  return Status::Ok();
+}
+
+// Reads the sequential phase's file back in seq_block_bytes blocks from a cold cache, until
+// the end of the file or the phase's end.
+Status ProbeRun::MeasureSequentialRead(StorageProfile* profile) {
+  Phase phase = BeginPhase(kWeightSeqRead, "sequential read bandwidth (uncached)");
+  if (seq_written_ < options_.seq_block_bytes) return Status::Ok();
+  auto file = OpenForColdRead(&profile->seq_read_cache);
+  if (!file.ok()) return file.status();
+  AlignedBuffer block(options_.seq_block_bytes);
+  const uint64_t begin_ns = env_->NowNanos();
+  uint64_t read = 0;
+  while (read + block.size() <= seq_written_ &&
+         (read == 0 || env_->NowNanos() < phase.deadline_ns)) {
+    Status st = (*file)->ReadAt(read, block.data(), block.size());
+    if (st.code() == Status::Code::kUnavailable) {
+      profile->seq_read_cache = "";
+      return Status::Ok();
+    }
+    WALTUNE_RETURN_IF_ERROR(st);
+    read += block.size();
+  }
+  const uint64_t elapsed_ns = std::max<uint64_t>(env_->NowNanos() - begin_ns, 1);
+  profile->seq_read_bytes = read;
+  profile->seq_read_bytes_per_s = static_cast<double>(read) * kNanosPerSecond / elapsed_ns;
   return Status::Ok();
 }
 
@@ -322,6 +454,13 @@ Status ProbeRun::Run(StorageProfile* profile) {
   }
   // Last: its hundreds of MiB of write-back must not overlap the latency phases.
   WALTUNE_RETURN_IF_ERROR(MeasureSequentialWrite(profile));
+  // On the file the sequential phase wrote: random page writes, then cold reads.
+  for (const RandomIoPhase& rp : RandomIoPhases()) {
+    RandomIoResult r;
+    WALTUNE_RETURN_IF_ERROR(MeasureRandomIo(rp, &r));
+    profile->random_io.push_back(r);
+  }
+  WALTUNE_RETURN_IF_ERROR(MeasureSequentialRead(profile));
   profile->elapsed_s = static_cast<double>(env_->NowNanos() - start_ns_) / kNanosPerSecond;
   return Status::Ok();
 }

@@ -54,6 +54,14 @@ std::string FormatUs(double us) {
   return us >= 10000 ? fmt::format("{:.1f} ms", us / 1000) : fmt::format("{:.1f} us", us);
 }
 
+// "random_write_8k_iops", "random_write_16k_fdatasync_iops", "random_read_8k_iops", ...
+std::string RandomIoKey(const RandomIoResult& r) {
+  return fmt::format("random_{}_{}k{}_iops", r.read ? "read" : "write", r.block_bytes / 1024,
+                     r.flush_each ? "_fdatasync" : "");
+}
+
+bool Measured(const RandomIoResult& r) { return r.stats.ops > 0 && r.ops_per_s > 0; }
+
 }  // namespace
 
 nlohmann::json ProfileToJson(const StorageProfile& p) {
@@ -88,6 +96,24 @@ nlohmann::json ProfileToJson(const StorageProfile& p) {
   j["recommendation_reason"] = p.recommendation_reason;
   j["seq_write_bytes_per_s"] = std::round(p.seq_write_bytes_per_s);
   j["seq_write_bytes"] = p.seq_write_bytes;
+  nlohmann::json random_io = nlohmann::json::array();
+  for (const RandomIoResult& r : p.random_io) {
+    nlohmann::json e = Measured(r) ? StatsJson(r.stats) : nlohmann::json::object();
+    e["op"] = r.read ? "read" : "write";
+    e["block_bytes"] = r.block_bytes;
+    if (!r.read) e["fdatasync_each"] = r.flush_each;
+    if (r.read) e["cache"] = OptionalString(r.cache);
+    e["sustained_ops_per_s"] = Measured(r) ? nlohmann::json(Round1(r.ops_per_s)) : nullptr;
+    if (!r.note.empty()) e["note"] = r.note;
+    random_io.push_back(e);
+    // The flat figure the model reads (null when not measured).
+    j[RandomIoKey(r)] = Measured(r) ? nlohmann::json(Round1(r.ops_per_s)) : nullptr;
+  }
+  j["random_io"] = random_io;
+  j["seq_read_bytes_per_s"] =
+      p.seq_read_bytes > 0 ? nlohmann::json(std::round(p.seq_read_bytes_per_s)) : nullptr;
+  j["seq_read_bytes"] = p.seq_read_bytes;
+  j["seq_read_cache"] = OptionalString(p.seq_read_cache);
   nlohmann::json curve = nlohmann::json::array();
   for (const GroupCommitPoint& g : p.group_commit_curve) {
     curve.push_back({{"writers", g.writers},
@@ -158,6 +184,25 @@ std::string ProfileToText(const StorageProfile& p) {
   out += fmt::format("\nSequential write: {}/s ({} written, then one fdatasync)\n\n",
                      FormatHumanBytes(p.seq_write_bytes_per_s),
                      FormatHumanBytes(static_cast<double>(p.seq_write_bytes)));
+  out += "Random pages (queue depth 1) and cold reads:\n";
+  for (const RandomIoResult& r : p.random_io) {
+    std::string what = fmt::format("{} KiB {}", r.block_bytes / 1024,
+                                   r.read         ? "read (" + r.cache + ")"
+                                   : r.flush_each ? "write + fdatasync"
+                                                  : "write, one fdatasync at the end");
+    if (!Measured(r)) {
+      out += fmt::format("  {:<38}  not measured {}\n", what, r.note);
+      continue;
+    }
+    out += fmt::format("  {:<38}{:>12.0f} ops/s  (p50 {})\n", what, r.ops_per_s,
+                       FormatUs(r.stats.p50_us));
+  }
+  if (p.seq_read_bytes > 0) {
+    out += fmt::format("Sequential read: {}/s ({} read, {})\n",
+                       FormatHumanBytes(p.seq_read_bytes_per_s),
+                       FormatHumanBytes(static_cast<double>(p.seq_read_bytes)), p.seq_read_cache);
+  }
+  out += "\n";
 
   out += fmt::format(
       "Group commit ({}, {} B records, leader/follower):\n  {:>8}{:>14}{:>12}{:>12}{:>12}\n",

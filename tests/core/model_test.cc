@@ -1,8 +1,9 @@
 #include "waltune/model.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
 
 namespace waltune {
 namespace {
@@ -56,7 +57,7 @@ TEST(GroupCommit, CpuCeilingBindsWithFastFlushes) {
   in.wal_bytes_per_txn = 1000;
   in.seq_write_bytes_per_s = 1e9;
   ThroughputEstimate e = EstimateThroughput(in);
-  EXPECT_DOUBLE_EQ(e.cpu_ceiling_tps, 4000);          // 2 cores x 1e6 / 500
+  EXPECT_DOUBLE_EQ(e.cpu_ceiling_tps, 4000);            // 2 cores x 1e6 / 500
   EXPECT_DOUBLE_EQ(e.flush_ceiling_tps, 8 * 1e6 / 10);  // clients / flush
   EXPECT_DOUBLE_EQ(e.bandwidth_ceiling_tps, 1e6);       // 1e9 / 1000
   EXPECT_EQ(e.limited_by, "cpu");
@@ -103,12 +104,85 @@ TEST(FullPageImages, ExponentialSaturation) {
   EXPECT_NEAR(PagesImagedPerInterval(longer), 1000 * (1 - std::exp(-10.0)), 1e-6);
 }
 
-// Hand-checked: all 1000 hot pages dirty -> pure streaming: 1000 x 8192 / 100e6 = 0.08192 s.
-// 10 of 1000 dirty -> d = 0.01: 10 x (0.01 x 8192 / 100e6 + 0.99 / 200) = 0.049508192 s.
-TEST(SortedWrites, DenseStreamsSparseSeeks) {
+// Hand-checked (min of seeking per page and sweeping the hot region):
+//   all 1000 of 1000 dirty: min(1000 / 200 = 5 s, 1000 x 8192 / 100e6 = 0.08192 s) = 0.08192 s;
+//   10 of 1000 dirty:       min(10 / 200 = 0.05 s, 0.08192 s) = 0.05 s;
+//   5 of 1000 dirty:        min(5 / 200 = 0.025 s, 0.08192 s) = 0.025 s.
+// The old per-page interpolation d x page/seq + (1 - d)/iops charged 500 of 1000 dirty pages
+// 500 x (0.5 x 81.92 us + 0.5 / 200) = 1.27 s, more than writing all 1000 (0.08 s): a lower
+// rate could be judged infeasible while a higher one was not (issue 12).
+TEST(SortedWrites, SeekPerPageOrSweepTheRegion) {
   EXPECT_NEAR(SortedPageWriteSeconds(1000, 1000, 8192, 100e6, 200), 0.08192, 1e-12);
-  EXPECT_NEAR(SortedPageWriteSeconds(10, 1000, 8192, 100e6, 200), 0.049508192, 1e-12);
+  EXPECT_NEAR(SortedPageWriteSeconds(10, 1000, 8192, 100e6, 200), 0.05, 1e-12);
+  EXPECT_NEAR(SortedPageWriteSeconds(5, 1000, 8192, 100e6, 200), 0.025, 1e-12);
   EXPECT_EQ(SortedPageWriteSeconds(0, 1000, 8192, 100e6, 200), 0);
+}
+
+TEST(SortedWrites, MorePagesNeverTakeLess) {
+  for (double iops : {79.0, 150.0, 40000.0}) {
+    double previous = 0;
+    for (double dirty = 0; dirty <= 50000; dirty += 250) {
+      const double t = SortedPageWriteSeconds(dirty, 48000, 8192, 150e6, iops);
+      EXPECT_GE(t, previous) << "dirty " << dirty << " iops " << iops;
+      previous = t;
+    }
+  }
+}
+
+// min(hot, changes): 300 changes in 1000 pages touch at most 300; 5000 at most all 1000.
+TEST(Recovery, DistinctPagesBoundedByWorkingSetAndChanges) {
+  EXPECT_EQ(DistinctPagesBound(1000, 300), 300);
+  EXPECT_EQ(DistinctPagesBound(1000, 5000), 1000);
+  EXPECT_EQ(DistinctPagesBound(1000, -1), 0);
+}
+
+// Window 1000 MB, at most 400 MB of plain records: 400e6 / 38e6 = 10.526 s of records plus
+// 600e6 / 200e6 = 3 s of images = 13.526 s. Window 300 MB (< 400 MB of records possible): all
+// records, 300e6 / 38e6 = 7.895 s. Any other mix of a 1000 MB window is faster: all images
+// would be 5 s, the predicted 90% images 100e6/38e6 + 900e6/200e6 = 7.13 s.
+TEST(Recovery, ReplayBoundTakesTheSlowestImageShare) {
+  ReplayBound b = BoundReplayOverImageShare(1000e6, 400e6, 38e6, 200e6);
+  EXPECT_NEAR(b.record_bytes, 400e6, 1);
+  EXPECT_NEAR(b.image_bytes, 600e6, 1);
+  EXPECT_NEAR(b.seconds, 400.0 / 38 + 3, 1e-9);
+  EXPECT_FALSE(b.all_records);
+  b = BoundReplayOverImageShare(300e6, 400e6, 38e6, 200e6);
+  EXPECT_NEAR(b.seconds, 300.0 / 38, 1e-9);
+  EXPECT_TRUE(b.all_records);
+  for (double share = 0; share <= 1.0; share += 0.05) {
+    const double records = std::min(400e6, (1 - share) * 1000e6);
+    const double mix_s = records / 38e6 + (1000e6 - records) / 200e6;
+    EXPECT_LE(mix_s, BoundReplayOverImageShare(1000e6, 400e6, 38e6, 200e6).seconds + 1e-9);
+  }
+}
+
+// The MariaDB point of issue 12: 276 MB of checkpoint age, 15,000 pages read back.
+// scan 276e6 / 1e9 = 0.276 s, apply 276e6 / 100e6 = 2.76 s (given), reads 15000 / 3750 = 4 s:
+// 7.036 s. HDD (150 MB/s, 78 reads/s): 1.84 + 2.76 + 192.3 = 196.9 s.
+TEST(Recovery, ColdTermsAreScanApplyAndPageReads) {
+  ColdRecoveryInputs in;
+  in.log_bytes = 276e6;
+  in.seq_read_bytes_per_s = 1e9;
+  in.apply_s = 2.76;
+  in.pages_to_read = 15000;
+  in.random_read_iops = 3750;
+  ColdRecoveryTerms t = ColdRecovery(in);
+  EXPECT_NEAR(t.scan_s, 0.276, 1e-12);
+  EXPECT_NEAR(t.page_read_s, 4.0, 1e-12);
+  EXPECT_NEAR(t.total_s, 7.036, 1e-12);
+  in.seq_read_bytes_per_s = 150e6;
+  in.random_read_iops = 78;
+  t = ColdRecovery(in);
+  EXPECT_NEAR(t.total_s, 1.84 + 2.76 + 15000.0 / 78, 1e-9);
+}
+
+// P = 48,000 pages, r = 12,000 changes/s, F = 600 pages/s: with x = r T / P the balance
+// P (1 - e^-x) = F T reads 1 - e^-x = (F / r) x = 0.05 x, so x = 20 (e^-20 ~ 2e-9) and
+// T = 20 x 48000 / 12000 = 80 s. A cleaner at least as fast as the changes keeps T ~ 0.
+TEST(Recovery, CleanerCycleBalancesDistinctPagesAndFlushRate) {
+  EXPECT_NEAR(CleanerCycleSeconds(48000, 12000, 600, 1e6), 80, 80 * 1e-5);
+  EXPECT_EQ(CleanerCycleSeconds(48000, 12000, 12000, 1e6), 0);
+  EXPECT_EQ(CleanerCycleSeconds(48000, 12000, 600, 10), 10);  // capped at max_s
 }
 
 TEST(Solve, LargestSatisfyingFindsTheBoundary) {
@@ -132,7 +206,7 @@ TEST(Solve, NiceRounding) {
     EXPECT_GE(static_cast<double>(v), std::min(b, static_cast<double>(mb64)) * 0.875 - 1);
     previous = v;
   }
-  EXPECT_EQ(FloorToNiceBytes(10, mb64), mb64);                         // never below the unit
+  EXPECT_EQ(FloorToNiceBytes(10, mb64), mb64);  // never below the unit
   EXPECT_EQ(FloorToNiceSeconds(20), 30);
   EXPECT_EQ(FloorToNiceSeconds(100), 90);
   EXPECT_EQ(FloorToNiceSeconds(1000), 960);

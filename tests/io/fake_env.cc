@@ -20,6 +20,16 @@ class FakeFile : public ProbeFile {
   Status Fdatasync() override { return env_->DoFlush(path_, options_, FakeOp::Kind::kFdatasync); }
   Status Fsync() override { return env_->DoFlush(path_, options_, FakeOp::Kind::kFsync); }
   Status Allocate(uint64_t length_bytes) override { return env_->DoAllocate(path_, length_bytes); }
+  Status ReadAt(uint64_t offset_bytes, char* data, size_t n) override {
+    if (!options_.read) return Status::Internal("FakeFile: read from a file opened write-only");
+    if (options_.direct &&
+        (offset_bytes % kDirectIoAlignmentBytes != 0 || n % kDirectIoAlignmentBytes != 0 ||
+         reinterpret_cast<uintptr_t>(data) % kDirectIoAlignmentBytes != 0)) {
+      return Status::Internal("FakeFile: unaligned O_DIRECT read");
+    }
+    return env_->DoRead(path_, options_, offset_bytes, data, n);
+  }
+  Status DropCache() override { return env_->DoDropCache(path_, options_); }
 
  private:
   FakeEnv* const env_;
@@ -93,6 +103,32 @@ Status FakeEnv::DoAllocate(const std::string& path, uint64_t length) {
   FileState& f = files_.at(path);
   f.size_bytes = std::max(f.size_bytes, length);
   FakeOp op{FakeOp::Kind::kAllocate, path, 0, length, false, false, false};
+  ops_.push_back(op);
+  now_ns_ += cost_ns(op);
+  return Status::Ok();
+}
+
+// Reads return the stored content when kept, zeros otherwise; past the end is a short read.
+Status FakeEnv::DoRead(const std::string& path, const FileOptions& o, uint64_t offset, char* data,
+                       size_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  FileState& f = files_.at(path);
+  if (offset + n > f.size_bytes) return Status::IOError(path, "short read past the end");
+  for (size_t i = 0; i < n; ++i) {
+    data[i] = offset + i < f.content.size() ? f.content[offset + i] : 0;
+  }
+  FakeOp op{FakeOp::Kind::kRead, path, offset, n, o.dsync, o.direct, false};
+  ops_.push_back(op);
+  now_ns_ += cost_ns(op);
+  return Status::Ok();
+}
+
+// fdatasync, then the cache drop: one kFdatasync op (as DoFlush) and one kDropCache op.
+Status FakeEnv::DoDropCache(const std::string& path, const FileOptions& o) {
+  WALTUNE_RETURN_IF_ERROR(DoFlush(path, o, FakeOp::Kind::kFdatasync));
+  std::lock_guard<std::mutex> lock(mu_);
+  FakeOp op{
+      FakeOp::Kind::kDropCache, path, 0, files_.at(path).size_bytes, o.dsync, o.direct, false};
   ops_.push_back(op);
   now_ns_ += cost_ns(op);
   return Status::Ok();

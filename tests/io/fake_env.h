@@ -16,7 +16,7 @@
 namespace waltune::testing {
 
 struct FakeOp {
-  enum class Kind { kWrite, kFdatasync, kFsync, kAllocate };
+  enum class Kind { kWrite, kFdatasync, kFsync, kAllocate, kRead, kDropCache };
   Kind kind = Kind::kWrite;
   std::string path;
   uint64_t offset_bytes = 0;
@@ -88,6 +88,9 @@ class FakeEnv : public Env {
                  size_t n);
   Status DoFlush(const std::string& path, const FileOptions& o, FakeOp::Kind kind);
   Status DoAllocate(const std::string& path, uint64_t length);
+  Status DoRead(const std::string& path, const FileOptions& o, uint64_t offset, char* data,
+                size_t n);
+  Status DoDropCache(const std::string& path, const FileOptions& o);
 
   mutable std::mutex mu_;
   uint64_t now_ns_ = 1000000000;  // arbitrary, non-zero start

@@ -18,7 +18,8 @@ constexpr uint64_t kMiB64 = 64ull * 1024 * 1024;
 //   fdatasync 100 us, fsync 150 us, +50 us when the file grew since the last flush,
 //   +2 ns per dirty byte beyond 1 MiB (the sequential phase's final flush);
 //   O_DSYNC write 70 us + 20 us per 8 KiB, O_DIRECT|O_DSYNC write 80 us, +50 us when growing;
-//   buffered writes of 1 MiB 100 us, smaller ones free.
+//   buffered writes of 1 MiB 100 us, smaller ones free;
+//   uncached reads: 8 KiB 100 us, 16 KiB 120 us, 1 MiB 500 us; dropping the cache is free.
 uint64_t SsdCost(const FakeOp& op) {
   const uint64_t grow = op.grew_file ? 50 * kUs : 0;
   switch (op.kind) {
@@ -32,6 +33,10 @@ uint64_t SsdCost(const FakeOp& op) {
       if (op.direct) return 80 * kUs + grow;
       if (op.dsync) return 70 * kUs + op.bytes / 8192 * 20 * kUs + grow;
       return op.bytes >= (1u << 20) ? 100 * kUs : 0;
+    case FakeOp::Kind::kRead:
+      return op.bytes >= (1u << 20) ? 500 * kUs : op.bytes >= 16384 ? 120 * kUs : 100 * kUs;
+    case FakeOp::Kind::kDropCache:
+      return 0;
   }
   return 0;
 }
@@ -49,10 +54,11 @@ class FsyncProbeTest : public ::testing::Test {
     env_.SetText(sda + "/sda1/partition", "1\n");
     env_.SetText("/sys/block/sda/queue/rotational", "0\n");
     env_.SetText("/sys/block/sda/queue/write_cache", "write back\n");
-    // 0.1 s per budget unit: the weights add up to 10.7 with one group-commit point
-    // (4 x (1 + 0.5) sync methods, 6 x 0.4 write sizes, 1.5 sequential, 0.8 group commit).
+    // 0.1 s per budget unit: the weights add up to 13.6 with one group-commit point
+    // (4 x (1 + 0.5) sync methods, 6 x 0.4 write sizes, 1.5 sequential, 0.8 group commit,
+    // 6 x 0.4 random page writes/reads, 0.5 sequential read).
     options_.path = "/data/pg";
-    options_.budget_s = 1.07;
+    options_.budget_s = 1.36;
     options_.max_ops_per_phase = 50;
     options_.seq_max_bytes = kMiB64;
     options_.group_commit_writers = {1};
@@ -137,6 +143,66 @@ TEST_F(FsyncProbeTest, SequentialBandwidthIncludesTheFinalFlush) {
   EXPECT_DOUBLE_EQ(p->seq_write_bytes_per_s, kMiB64 * 1e9 / elapsed_ns);
 }
 
+// Random pages on the 64 MiB sequential file, 50 ops per phase (max_ops_per_phase):
+//   8 KiB writes, no flush each: 50 free buffered writes + one fdatasync of 409,600 dirty bytes
+//     (100 us, under the 1 MiB threshold) -> 50 / 100 us = 500,000 ops/s;
+//   8 KiB writes + fdatasync each: 100 us per op -> 10,000 ops/s (16 KiB the same);
+//   uncached reads (O_DIRECT): 8 KiB 100 us -> 10,000/s, 16 KiB 120 us -> 8,333.3/s;
+//   sequential read: 64 x 1 MiB at 500 us = 32 ms -> 64 MiB / 0.032 s = 2,097,152,000 B/s.
+TEST_F(FsyncProbeTest, RandomPageWritesAndColdReadsAreExact) {
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->random_io.size(), 6u);
+  struct Expected {
+    bool read;
+    uint64_t bytes;
+    bool flush_each;
+    double ops_per_s;
+  };
+  const Expected expected[] = {{false, 8192, false, 500000},  {false, 8192, true, 10000},
+                               {false, 16384, false, 500000}, {false, 16384, true, 10000},
+                               {true, 8192, false, 10000},    {true, 16384, false, 1e6 / 120}};
+  for (size_t i = 0; i < 6; ++i) {
+    const RandomIoResult& r = p->random_io[i];
+    EXPECT_EQ(r.read, expected[i].read) << i;
+    EXPECT_EQ(r.block_bytes, expected[i].bytes) << i;
+    EXPECT_EQ(r.flush_each, expected[i].flush_each) << i;
+    EXPECT_EQ(r.stats.ops, 50u) << i;
+    EXPECT_NEAR(r.ops_per_s, expected[i].ops_per_s, 1e-6 * expected[i].ops_per_s) << i;
+  }
+  EXPECT_EQ(p->random_io[4].cache, "O_DIRECT");
+  EXPECT_EQ(p->seq_read_bytes, kMiB64);
+  EXPECT_DOUBLE_EQ(p->seq_read_bytes_per_s, kMiB64 / 0.032);
+  // Every read went to a file opened for reading, at a block-aligned offset inside it, after
+  // the cache was dropped.
+  int reads = 0, drops = 0;
+  for (const FakeOp& op : env_.ops()) {
+    if (op.kind == FakeOp::Kind::kDropCache) ++drops;
+    if (op.kind != FakeOp::Kind::kRead) continue;
+    ++reads;
+    EXPECT_EQ(op.offset_bytes % op.bytes, 0u);
+    EXPECT_LE(op.offset_bytes + op.bytes, kMiB64);
+  }
+  EXPECT_EQ(reads, 50 + 50 + 64);
+  EXPECT_EQ(drops, 3);
+  nlohmann::json j = ProfileToJson(*p);
+  EXPECT_EQ(j["random_write_8k_iops"], 500000.0);
+  EXPECT_EQ(j["random_write_8k_fdatasync_iops"], 10000.0);
+  EXPECT_EQ(j["random_read_16k_iops"], 8333.3);
+  EXPECT_EQ(j["seq_read_bytes_per_s"], 2097152000.0);
+  EXPECT_EQ(j["random_io"].size(), 6u);
+}
+
+// Without O_DIRECT the reads drop the cache first and say so.
+TEST_F(FsyncProbeTest, ColdReadsFallBackToDroppingTheCache) {
+  env_.refuse_direct = true;
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->random_io[4].cache, "fadvise DONTNEED");
+  EXPECT_EQ(p->seq_read_cache, "fadvise DONTNEED");
+  EXPECT_NEAR(p->random_io[4].ops_per_s, 10000, 1e-6);
+}
+
 TEST_F(FsyncProbeTest, SequentialWriteNeverTakesMoreThanATenthOfFreeSpace) {
   env_.SetFreeBytes(100ull * 1024 * 1024);  // 100 MiB free -> at most 10 MiB
   auto p = RunProbe(&env_, options_);
@@ -171,9 +237,10 @@ TEST_F(FsyncProbeTest, PhasesEndAtTheirShareOfTheBudget) {
   EXPECT_EQ(Method(p->sync_methods, kOpenDatasyncDirect).stats.ops, 1250u);
   EXPECT_EQ(Method(p->append_sync_methods, kFdatasync).stats.ops, 334u);  // 50 ms / 150 us
   EXPECT_DOUBLE_EQ(Method(p->sync_methods, kFdatasync).stats.ops_per_s, 10000);
-  // The whole run: the 1.07 s budget less the unused half of the sequential phase, plus the
-  // setup and the last op of each phase.
-  EXPECT_LT(p->elapsed_s, 1.07 + 0.2);
+  // The whole run: the 1.36 s budget less the unused half of the sequential phase and the
+  // unused part of the random-I/O and read phases (they stop at one op per block of the
+  // 64 MiB file), plus the setup and the last op of each phase.
+  EXPECT_LT(p->elapsed_s, 1.36 + 0.2);
   EXPECT_GT(p->elapsed_s, 1.07 - 0.15);
 }
 
@@ -268,14 +335,20 @@ TEST_F(FsyncProbeTest, ProgressReportsEveryPhaseInOrder) {
   auto p = RunProbe(&env_, options_);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   // setup + 4 overwrite + 4 append + 6 write sizes + 2 group-commit points + sequential
-  ASSERT_EQ(seen.size(), 18u);
+  // write + 6 random page writes/reads + sequential read
+  ASSERT_EQ(seen.size(), 25u);
   for (size_t i = 0; i < seen.size(); ++i) {
     EXPECT_EQ(seen[i].phase, static_cast<int>(i) + 1);
-    EXPECT_EQ(seen[i].phase_count, 18);
+    EXPECT_EQ(seen[i].phase_count, 25);
   }
   EXPECT_EQ(seen[1].label, "fdatasync, 8 KiB overwrites");
   EXPECT_EQ(seen[16].label, "group commit, 2 writers");
-  EXPECT_EQ(seen[17].label, "sequential write bandwidth");  // last: its write-back is heavy
+  // After every latency phase: its write-back is heavy.
+  EXPECT_EQ(seen[17].label, "sequential write bandwidth");
+  EXPECT_EQ(seen[18].label, "random 8 KiB writes");
+  EXPECT_EQ(seen[21].label, "random 16 KiB writes + fdatasync");
+  EXPECT_EQ(seen[22].label, "random 8 KiB reads (uncached)");
+  EXPECT_EQ(seen[24].label, "sequential read bandwidth (uncached)");
 }
 
 TEST_F(FsyncProbeTest, ClassifiesAndWarnsFromDeviceAndMeasurement) {

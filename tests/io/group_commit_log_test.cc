@@ -190,6 +190,8 @@ class FailingFile : public ProbeFile {
     return Status::IOError("/d/log: fdatasync", "Input/output error");
   }
   Status Fsync() override { return Status::Ok(); }
+  Status ReadAt(uint64_t, char*, size_t) override { return Status::Ok(); }
+  Status DropCache() override { return Status::Ok(); }
   Status Allocate(uint64_t) override { return Status::Ok(); }
   int calls = 0;
 };

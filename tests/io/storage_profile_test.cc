@@ -51,6 +51,44 @@ TEST(StorageProfileTest, ContractExampleMapsToMeasuredSpec) {
                    StoragePreset(StorageClass::kConsumerNvme).random_write_iops);
 }
 
+// A probe that measured page writes and cold reads: its numbers replace the preset's, which
+// still fill the ones it did not measure (null or absent).
+TEST(StorageProfileTest, MeasuredRatesReplaceThePresetsRates) {
+  json p = ContractProfile();
+  p["class"] = "hdd";  // a virtio disk that reports rotational=1
+  p["random_write_8k_iops"] = 5200.5;
+  p["random_write_16k_iops"] = 4100;
+  p["random_write_8k_fdatasync_iops"] = 310;
+  p["random_write_16k_fdatasync_iops"] = nullptr;
+  p["random_read_8k_iops"] = 2600;
+  p["random_read_16k_iops"] = 2300;
+  p["seq_read_bytes_per_s"] = 900000000;
+  auto spec = StorageSpecFromProfile(p, kField);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->storage_class, StorageClass::kHdd);
+  EXPECT_DOUBLE_EQ(spec->random_write_iops, 5200.5);  // not the HDD preset's 150
+  EXPECT_DOUBLE_EQ(spec->random_write_16k_iops, 4100);
+  EXPECT_DOUBLE_EQ(spec->random_write_flushed_iops, 310);
+  EXPECT_DOUBLE_EQ(spec->random_write_flushed_16k_iops,
+                   StoragePreset(StorageClass::kHdd).random_write_flushed_16k_iops);
+  EXPECT_DOUBLE_EQ(spec->random_read_iops, 2600);
+  EXPECT_DOUBLE_EQ(spec->random_read_16k_iops, 2300);
+  EXPECT_DOUBLE_EQ(spec->seq_read_bytes_per_s, 9e8);
+  EXPECT_NE(spec->measured_rates.find("random_read_16k_iops"), std::string::npos);
+  EXPECT_EQ(spec->measured_rates.find("random_write_16k_fdatasync_iops"), std::string::npos);
+}
+
+TEST(StorageProfileTest, BadMeasuredRateNamesTheField) {
+  for (const json& bad : {json("fast"), json(0), json(-3), json(true)}) {
+    json p = ContractProfile();
+    p["random_read_16k_iops"] = bad;
+    auto spec = StorageSpecFromProfile(p, kField);
+    ASSERT_FALSE(spec.ok()) << bad.dump();
+    EXPECT_EQ(spec.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_EQ(spec.status().field(), "constraints.storage_profile.random_read_16k_iops");
+  }
+}
+
 TEST(StorageProfileTest, RecommendedMethodChoosesTheFlushNumbers) {
   json p = ContractProfile();
   p["recommended_sync_method"] = "open_datasync_direct";
@@ -73,7 +111,7 @@ TEST(StorageProfileTest, ClassAndCacheMapToModelClasses) {
       {"ssd", "write through", 40, StorageClass::kEnterpriseFlash, false},
       {"nvme", "write through", 30, StorageClass::kEnterpriseFlash, false},
       {"nvme", nullptr, 1500, StorageClass::kConsumerNvme, true},
-      {"memory", nullptr, 3, StorageClass::kEnterpriseFlash, true},
+      {"memory", nullptr, 3, StorageClass::kMemory, true},  // tmpfs has its own preset now
       {"unknown", "write back", 99, StorageClass::kEnterpriseFlash, true},
       {"unknown", "write back", 100, StorageClass::kSataSsd, true},
       {"unknown", "write back", 2999, StorageClass::kSataSsd, true},
