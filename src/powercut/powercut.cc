@@ -22,6 +22,8 @@
 #include <sstream>
 #include <thread>
 
+#include "waltune/parse_number.h"
+
 namespace waltune::powercut {
 
 namespace {
@@ -121,8 +123,11 @@ std::string LogTail(const std::string& path, size_t max_bytes = 1500) {
 std::string Unescape(const std::string& s) {  // mountinfo escapes space, tab, \n, backslash.
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
+    std::optional<unsigned> code = s[i] == '\\' && i + 3 < s.size()
+                                       ? ParseInteger<unsigned>(s.substr(i + 1, 3), 8)
+                                       : std::nullopt;
+    if (code && *code < 256) {
+      out.push_back(static_cast<char>(*code));
       i += 3;
     } else {
       out.push_back(s[i]);
@@ -150,7 +155,7 @@ std::vector<pid_t> Descendants(pid_t root) {
   for (size_t i = 0; i < found.size(); ++i) {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-      pid_t pid = static_cast<pid_t>(std::atoi(e.path().filename().c_str()));
+      pid_t pid = ParseInteger<pid_t>(e.path().filename().string()).value_or(0);
       if (pid > 0 && ParentAndState(pid).first == found[i]) found.push_back(pid);
     }
   }
@@ -247,7 +252,8 @@ std::map<std::string, uint64_t> ParseFields(const std::string& reply) {
   while (in >> token) {
     size_t eq = token.find('=');
     if (eq == std::string::npos) continue;
-    fields[token.substr(0, eq)] = std::strtoull(token.c_str() + eq + 1, nullptr, 10);
+    std::optional<uint64_t> v = ParseInteger<uint64_t>(std::string_view(token).substr(eq + 1));
+    if (v) fields[token.substr(0, eq)] = *v;  // a malformed number counts as missing
   }
   return fields;
 }

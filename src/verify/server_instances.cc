@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "waltune/instance.h"
+#include "waltune/parse_number.h"
 
 namespace waltune {
 
@@ -62,7 +63,8 @@ std::string PostgresInstance::BinDir() {
   if (glob("/usr/lib/postgresql/*/bin/postgres", 0, nullptr, &g) == 0) {
     for (size_t i = 0; i < g.gl_pathc; ++i) {
       std::string path = g.gl_pathv[i];
-      int major = std::atoi(path.c_str() + std::strlen("/usr/lib/postgresql/"));
+      std::string_view rest(path.c_str() + std::strlen("/usr/lib/postgresql/"));
+      int major = ParseInteger<int>(rest.substr(0, rest.find('/'))).value_or(-1);
       if (major > best_major) {
         best_major = major;
         best = path.substr(0, path.size() - std::strlen("/postgres"));

@@ -16,6 +16,7 @@
 #include "powerloss.h"
 #include "process.h"
 #include "sessions.h"
+#include "waltune/parse_number.h"
 
 namespace waltune::verify {
 
@@ -26,14 +27,6 @@ double SelfCpuSeconds() {
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-}
-
-uint64_t ParseLsn(const std::string& text) {
-  size_t slash = text.find('/');
-  if (slash == std::string::npos) return 0;
-  uint64_t hi = std::stoull(text.substr(0, slash), nullptr, 16);
-  uint64_t lo = std::stoull(text.substr(slash + 1), nullptr, 16);
-  return (hi << 32) | lo;
 }
 
 // After the engine's processes are gone: cuts the power of `rig` (no-op when null, i.e. a
@@ -178,11 +171,15 @@ class PostgresTarget : public ServerTarget {
     s.cpu_s = CpuSeconds();
     std::string lsn;
     WALTUNE_RETURN_IF_ERROR(QueryOne("SELECT pg_current_wal_insert_lsn()", &lsn));
-    s.wal_bytes = ParseLsn(lsn);
+    std::optional<uint64_t> wal = ParsePostgresLsn(lsn);
+    if (!wal) return Status::IOError("pg_current_wal_insert_lsn()", "not an LSN: '" + lsn + "'");
+    s.wal_bytes = *wal;
     std::string ckpt;
     if (QueryOne("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter", &ckpt).ok() ||
         QueryOne("SELECT num_timed + num_requested FROM pg_stat_checkpointer", &ckpt).ok()) {
-      s.checkpoints = std::stoull(ckpt);
+      Result<uint64_t> n = ParseIntegerField<uint64_t>(ckpt, "PostgreSQL checkpoint count");
+      if (!n.ok()) return n.status();
+      s.checkpoints = *n;
     }
     return s;
   }
@@ -196,7 +193,14 @@ class PostgresTarget : public ServerTarget {
     }
     PresentRows rows;
     for (int i = 0, n = PQntuples(r); i < n; ++i) {
-      rows[std::atoi(PQgetvalue(r, i, 0))].push_back(std::stoull(PQgetvalue(r, i, 1)));
+      std::optional<int> client = ParseInteger<int>(PQgetvalue(r, i, 0));
+      std::optional<uint64_t> seq = ParseInteger<uint64_t>(PQgetvalue(r, i, 1));
+      if (!client || !seq) {
+        std::string bad = std::string(PQgetvalue(r, i, 0)) + ", " + PQgetvalue(r, i, 1);
+        PQclear(r);
+        return Status::IOError("PostgreSQL read rows", "not a (client_id, seq) row: " + bad);
+      }
+      rows[*client].push_back(*seq);
     }
     PQclear(r);
     return rows;
@@ -304,13 +308,20 @@ class MariadbTarget : public ServerTarget {
         Query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', "
               "'Innodb_os_log_written', 'Innodb_lsn_last_checkpoint')",
               &status));
+    for (const char* name :
+         {"Innodb_lsn_current", "Innodb_os_log_written", "Innodb_lsn_last_checkpoint"}) {
+      if (status.count(name) && !ParseInteger<uint64_t>(status[name])) {
+        return Status::IOError(std::string("SHOW GLOBAL STATUS ") + name,
+                               "not a number: '" + status[name] + "'");
+      }
+    }
     if (status.count("Innodb_lsn_current")) {
-      s.wal_bytes = std::stoull(status["Innodb_lsn_current"]);
+      s.wal_bytes = *ParseInteger<uint64_t>(status["Innodb_lsn_current"]);
     } else if (status.count("Innodb_os_log_written")) {
-      s.wal_bytes = std::stoull(status["Innodb_os_log_written"]);
+      s.wal_bytes = *ParseInteger<uint64_t>(status["Innodb_os_log_written"]);
     }
     if (status.count("Innodb_lsn_last_checkpoint")) {
-      uint64_t ckpt_lsn = std::stoull(status["Innodb_lsn_last_checkpoint"]);
+      uint64_t ckpt_lsn = *ParseInteger<uint64_t>(status["Innodb_lsn_last_checkpoint"]);
       if (last_checkpoint_lsn_ != 0 && ckpt_lsn != last_checkpoint_lsn_) ++checkpoint_moves_;
       last_checkpoint_lsn_ = ckpt_lsn;
       s.checkpoints = checkpoint_moves_;
@@ -326,7 +337,13 @@ class MariadbTarget : public ServerTarget {
     if (!res) return Status::IOError("MariaDB", mysql_error(admin_));
     PresentRows rows;
     while (MYSQL_ROW row = mysql_fetch_row(res)) {
-      rows[std::atoi(row[0])].push_back(std::stoull(row[1]));
+      std::optional<int> client = row[0] ? ParseInteger<int>(row[0]) : std::nullopt;
+      std::optional<uint64_t> seq = row[1] ? ParseInteger<uint64_t>(row[1]) : std::nullopt;
+      if (!client || !seq) {
+        mysql_free_result(res);
+        return Status::IOError("MariaDB read rows", "not a (client_id, seq) row");
+      }
+      rows[*client].push_back(*seq);
     }
     mysql_free_result(res);
     return rows;
@@ -749,15 +766,30 @@ class SqliteTarget : public Target {
 
 }  // namespace
 
+std::optional<uint64_t> ParsePostgresLsn(std::string_view text) {
+  // "%X/%X": the high and low 32 bits in hex (pg_lsn_out in src/backend/utils/adt/pg_lsn.c).
+  size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::optional<uint32_t> hi = ParseInteger<uint32_t>(text.substr(0, slash), 16);
+  std::optional<uint32_t> lo = ParseInteger<uint32_t>(text.substr(slash + 1), 16);
+  if (!hi || !lo) return std::nullopt;
+  return (static_cast<uint64_t>(*hi) << 32) | *lo;
+}
+
 void ParsePostgresRedo(const std::string& log, RecoveryInfo* info) {
   std::smatch start, done, elapsed;
   static const std::regex kStart("redo starts at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
   static const std::regex kDone("redo done at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
   static const std::regex kElapsed("redo done at [^\n]*elapsed: ([0-9.]+) s");
   if (std::regex_search(log, start, kStart) && std::regex_search(log, done, kDone)) {
-    uint64_t a = ParseLsn(start[1]), b = ParseLsn(done[1]);
-    info->redo_bytes = b >= a ? b - a : 0;
-    if (std::regex_search(log, elapsed, kElapsed)) info->redo_s = std::stod(elapsed[1]);
+    std::optional<uint64_t> a = ParsePostgresLsn(start[1].str());
+    std::optional<uint64_t> b = ParsePostgresLsn(done[1].str());
+    if (!a || !b) return;  // an LSN that does not fit: the redo stays unknown
+    info->redo_bytes = *b >= *a ? *b - *a : 0;
+    if (std::regex_search(log, elapsed, kElapsed)) {
+      std::optional<double> s = ParseFiniteDouble(elapsed[1].str());
+      if (s && *s >= 0) info->redo_s = *s;
+    }
   } else if (log.find("redo is not required") != std::string::npos) {
     info->redo_bytes = 0;
     info->redo_s = 0;
@@ -770,11 +802,12 @@ void ParseMariadbRedo(const std::string& log, RecoveryInfo* info) {
   // "End of log at LSN=N" (10.8+) else the first "log sequence number N" after the start.
   static const std::regex kEnd("End of log at LSN=([0-9]+)|log sequence number ([0-9]+)");
   if (std::regex_search(log, start, kStart)) {
-    uint64_t a = std::stoull(start[1]);
+    std::optional<uint64_t> a = ParseInteger<uint64_t>(start[1].str());
     std::string rest = start.suffix();
-    if (std::regex_search(rest, end, kEnd)) {
-      uint64_t b = std::stoull(end[1].matched ? end[1].str() : end[2].str());
-      info->redo_bytes = b >= a ? b - a : 0;
+    if (a && std::regex_search(rest, end, kEnd)) {
+      std::optional<uint64_t> b =
+          ParseInteger<uint64_t>(end[1].matched ? end[1].str() : end[2].str());
+      if (b) info->redo_bytes = *b >= *a ? *b - *a : 0;
     }
   }
 }
