@@ -86,6 +86,7 @@ class ServerTarget : public Target {
     WALTUNE_RETURN_IF_ERROR(instance_->Start(settings_));
     WALTUNE_RETURN_IF_ERROR(ConnectAdmin());
     WALTUNE_RETURN_IF_ERROR(CreateSchema());
+    if (options_.flush_latency_us > 0) WALTUNE_RETURN_IF_ERROR(ProveFlushDelay());
     // initdb --no-sync and the bootstrap left unflushed files: a machine that ran for a while
     // would have written them back, so the power-loss runs start from a durable cluster.
     return rig_ ? rig_->Sync() : Status::Ok();
@@ -151,6 +152,33 @@ class ServerTarget : public Target {
   virtual void ParseRedo(const std::string& log, RecoveryInfo* info) = 0;
 
   double CpuSeconds() const { return GroupCpuSeconds(instance_->pid()) + SelfCpuSeconds(); }
+
+  // Microseconds of one small committed write that waits for its flush (whatever the applied
+  // settings say about commits), in the running server.
+  virtual Result<double> TimedSyncCommitUs() = 0;
+
+  // The flush-latency emulation is in force only if a flush inside the server takes at least
+  // about the emulated time: the fastest of three synchronous commits must take >= half of it
+  // (a busy machine only makes commits slower, so this cannot fail from load).
+  Status ProveFlushDelay() {
+    double fastest_us = -1;
+    for (int i = 0; i < 3; ++i) {
+      Result<double> us = TimedSyncCommitUs();
+      if (!us.ok()) return us.status();
+      if (fastest_us < 0 || *us < fastest_us) fastest_us = *us;
+    }
+    const double need_us = 0.5 * static_cast<double>(options_.flush_latency_us);
+    if (fastest_us < need_us) {
+      char buf[320];
+      std::snprintf(buf, sizeof(buf),
+                    "not in force: a synchronous commit in the server took %.0f us, less than "
+                    "half of the emulated %llu us (is --preload the flush-delay library, and "
+                    "does the engine flush, e.g. fsync not off?)",
+                    fastest_us, static_cast<unsigned long long>(options_.flush_latency_us));
+      return Status::Unavailable("--flush-latency-us", buf);
+    }
+    return Status::Ok();
+  }
 
   VerifyOptions options_;
   SettingList settings_;
@@ -274,6 +302,21 @@ class PostgresTarget : public ServerTarget {
   }
   void ParseRedo(const std::string& log, RecoveryInfo* info) override {
     ParsePostgresRedo(log, info);
+  }
+  Result<double> TimedSyncCommitUs() override {
+    // synchronous_commit is per session: on, the commit waits for the WAL flush (XLogFlush in
+    // xlog.c) whatever the applied settings say.
+    std::string ignored;
+    WALTUNE_RETURN_IF_ERROR(
+        QueryOne("CREATE TABLE IF NOT EXISTS waltune_flush_check (x int)", &ignored));
+    WALTUNE_RETURN_IF_ERROR(QueryOne("SET synchronous_commit = on", &ignored));
+    const double t0 = NowSeconds();
+    Status s = QueryOne("INSERT INTO waltune_flush_check VALUES (1)", &ignored);
+    const double us = (NowSeconds() - t0) * 1e6;
+    WALTUNE_RETURN_IF_ERROR(s);
+    WALTUNE_RETURN_IF_ERROR(QueryOne("RESET synchronous_commit", &ignored));
+    WALTUNE_RETURN_IF_ERROR(QueryOne("DROP TABLE waltune_flush_check", &ignored));
+    return us;
   }
 
  private:
@@ -406,6 +449,29 @@ class MariadbTarget : public ServerTarget {
   }
   void ParseRedo(const std::string& log, RecoveryInfo* info) override {
     ParseMariadbRedo(log, info);
+  }
+  Result<double> TimedSyncCommitUs() override {
+    // innodb_flush_log_at_trx_commit=1 makes a commit wait for the redo flush
+    // (log_write_up_to in log0log.cc); the applied value is put back afterwards.
+    std::map<std::string, std::string> old;
+    WALTUNE_RETURN_IF_ERROR(Query("SELECT 'v', @@GLOBAL.innodb_flush_log_at_trx_commit", &old));
+    std::optional<int> before = old.count("v") ? ParseInteger<int>(old["v"]) : std::nullopt;
+    if (!before || *before < 0 || *before > 3) {
+      return Status::IOError("@@GLOBAL.innodb_flush_log_at_trx_commit", "not 0..3");
+    }
+    std::map<std::string, std::string> ignored;
+    WALTUNE_RETURN_IF_ERROR(Query(
+        "CREATE TABLE IF NOT EXISTS waltune.waltune_flush_check (x int) ENGINE=InnoDB", &ignored));
+    WALTUNE_RETURN_IF_ERROR(Query("SET GLOBAL innodb_flush_log_at_trx_commit = 1", &ignored));
+    const double t0 = NowSeconds();
+    Status s = Query("INSERT INTO waltune.waltune_flush_check VALUES (1)", &ignored);
+    const double us = (NowSeconds() - t0) * 1e6;
+    const std::string restore =
+        "SET GLOBAL innodb_flush_log_at_trx_commit = " + std::to_string(*before);
+    WALTUNE_RETURN_IF_ERROR(Query(restore.c_str(), &ignored));
+    WALTUNE_RETURN_IF_ERROR(s);
+    WALTUNE_RETURN_IF_ERROR(Query("DROP TABLE waltune.waltune_flush_check", &ignored));
+    return us;
   }
 
  private:
