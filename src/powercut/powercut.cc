@@ -199,6 +199,33 @@ bool IsMounted(const std::string& path) {
   return false;
 }
 
+MountOf MountHolding(const std::string& path) {
+  std::error_code ec;
+  const std::string canonical = std::filesystem::weakly_canonical(path, ec).string();
+  const std::string& target = ec ? path : canonical;
+  MountOf best;
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  // proc(5): "id parent major:minor root mount_point options [optional...] - fstype source ..."
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, mount_point;
+    fields >> id >> parent >> dev >> root >> mount_point;
+    const size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream after(line.substr(dash + 3));
+    std::string fs_type;
+    after >> fs_type;
+    const std::string mp = Unescape(mount_point);
+    const bool holds = target == mp || mp == "/" ||
+                       (target.size() > mp.size() && target.compare(0, mp.size(), mp) == 0 &&
+                        target[mp.size()] == '/');
+    // Later lines are mounted on top of earlier ones: the last longest match wins.
+    if (holds && mp.size() >= best.mount_point.size()) best = MountOf{mp, fs_type};
+  }
+  return best;
+}
+
 Result<std::string> SendControlCommand(const std::string& control_socket,
                                        const std::string& command) {
   sockaddr_un addr{};

@@ -39,6 +39,22 @@ Status CutPower(PowerLossRig* rig, std::optional<powercut::CutStats>* last_cut) 
   return Status::Ok();
 }
 
+// A power cut forgets only what lives on the FUSE mount: the data directory must be there
+// (checked in /proc/self/mountinfo, not assumed from the path).
+Status CheckOnPowerLossMount(const std::string& data_dir, const PowerLossRig& rig) {
+  powercut::MountOf holder = powercut::MountHolding(data_dir);
+  powercut::MountOf mount = powercut::MountHolding(rig.mountpoint());
+  if (holder.fs_type.rfind("fuse", 0) != 0 || holder.mount_point != mount.mount_point ||
+      mount.mount_point.empty()) {
+    return Status::Unavailable("--power-loss",
+                               "the data directory " + data_dir + " is on " + holder.fs_type +
+                                   " mounted at " + holder.mount_point +
+                                   ", not on the power-loss FUSE mount " + rig.mountpoint() +
+                                   ": cuts would not be in force");
+  }
+  return Status::Ok();
+}
+
 // Waits for the clients of a server load after the server was killed or told to stop.
 void ResetStop(SharedLoad* shared) {
   shared->header()->stop.store(false);
@@ -83,6 +99,7 @@ class ServerTarget : public Target {
     }
     instance_ = NewInstance(io);
     WALTUNE_RETURN_IF_ERROR(instance_->Create());
+    if (rig_) WALTUNE_RETURN_IF_ERROR(CheckOnPowerLossMount(instance_->data_dir(), *rig_));
     WALTUNE_RETURN_IF_ERROR(instance_->Start(settings_));
     WALTUNE_RETURN_IF_ERROR(ConnectAdmin());
     WALTUNE_RETURN_IF_ERROR(CreateSchema());
@@ -711,7 +728,7 @@ class SqliteTarget : public Target {
       return Status::IOError("mkdir " + db_dir, std::strerror(errno));
     }
     db_path_ = db_dir + "/verify.db";
-    return Status::Ok();
+    return CheckOnPowerLossMount(db_dir, *rig_);
   }
 
   // The forked writer with the power-loss VFS: runs the load and, when the parent asks for a
