@@ -102,6 +102,7 @@ class ServerTarget : public Target {
     if (rig_) WALTUNE_RETURN_IF_ERROR(CheckOnPowerLossMount(instance_->data_dir(), *rig_));
     WALTUNE_RETURN_IF_ERROR(instance_->Start(settings_));
     WALTUNE_RETURN_IF_ERROR(ConnectAdmin());
+    WALTUNE_RETURN_IF_ERROR(CheckSettingsApplied());
     WALTUNE_RETURN_IF_ERROR(CreateSchema());
     if (options_.flush_latency_us > 0) WALTUNE_RETURN_IF_ERROR(ProveFlushDelay());
     // initdb --no-sync and the bootstrap left unflushed files: a machine that ran for a while
@@ -173,6 +174,10 @@ class ServerTarget : public Target {
   // Microseconds of one small committed write that waits for its flush (whatever the applied
   // settings say about commits), in the running server.
   virtual Result<double> TimedSyncCommitUs() = 0;
+
+  // Reads the applied settings back from the running server: each must be in force from the
+  // command line verify gave (not overridden, not ignored). Default: not read back.
+  virtual Status CheckSettingsApplied() { return Status::Ok(); }
 
   // The flush-latency emulation is in force only if a flush inside the server takes at least
   // about the emulated time: the fastest of three synchronous commits must take >= half of it
@@ -319,6 +324,33 @@ class PostgresTarget : public ServerTarget {
   }
   void ParseRedo(const std::string& log, RecoveryInfo* info) override {
     ParsePostgresRedo(log, info);
+  }
+  Status CheckSettingsApplied() override {
+    // pg_settings.source is "command line" for a -c option the server took (guc.c); anything
+    // else means another source won and the report would claim a setting not in force.
+    for (const auto& [name, value] : settings_) {
+      const char* params[1] = {name.c_str()};
+      PGresult* r =
+          PQexecParams(admin_, "SELECT source, setting FROM pg_settings WHERE name = lower($1)", 1,
+                       nullptr, params, nullptr, nullptr, 0);
+      if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        std::string err = PQerrorMessage(admin_);
+        PQclear(r);
+        return Status::IOError("PostgreSQL pg_settings", err);
+      }
+      if (PQntuples(r) == 0) {
+        PQclear(r);
+        return Status::Unavailable(name, "not a parameter of this server: not in force");
+      }
+      const std::string source = PQgetvalue(r, 0, 0), setting = PQgetvalue(r, 0, 1);
+      PQclear(r);
+      if (source != "command line") {
+        return Status::Unavailable(name, "applied as " + value +
+                                             " on the command line, but the server has " + setting +
+                                             " from '" + source + "': not in force");
+      }
+    }
+    return Status::Ok();
   }
   Result<double> TimedSyncCommitUs() override {
     // synchronous_commit is per session: on, the commit waits for the WAL flush (XLogFlush in

@@ -245,6 +245,21 @@ TEST_F(VerifyRun, RefusesWhenTheFlushEmulationIsNotInForce) {
   }
 }
 
+// Applied settings are read back from the server (pg_settings.source): a setting the server
+// took without it being in force (a custom placeholder, not a real parameter) stops verify.
+TEST_F(VerifyRun, RefusesASettingNotInForceInTheServer) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kPostgreSQL, "strict", 1, 0);
+  plan.settings.emplace_back("waltune.not_a_parameter", "1");
+  VerifyOptions o = Options(VerifyEngine::kPostgreSQL);
+  o.clients = 1;
+  o.crashes = 0;
+  o.seconds = 1;
+  auto r = RunVerify(o, plan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "waltune.not_a_parameter") << r.status().ToString();
+  EXPECT_NE(r.status().message().find("not in force"), std::string::npos) << r.status().message();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Power loss (--power-loss): the engine's files on the waltune-powercut FUSE mount (or, for
 // SQLite, behind the power-loss VFS); each crash kills the engine and cuts the power.
