@@ -213,7 +213,12 @@ Status ServerInstance::Start(const SettingList& settings) {
   const std::string preload = PlacedPreloadPath(dir_);
   if (options_.flush_latency_us > 0) {
     WALTUNE_RETURN_IF_ERROR(PlacePreload(options_.preload_library, preload, *cred));
-    spawn.extra_env.push_back("LD_PRELOAD=" + preload);
+    // LD_PRELOAD splits its list at spaces and colons (ld.so(8)): a --workdir with either
+    // is named relative to the server's working directory, which is dir_.
+    const bool plain = preload.find_first_of(" :") == std::string::npos;
+    spawn.extra_env.push_back(
+        "LD_PRELOAD=" +
+        (plain ? preload : "./" + std::filesystem::path(preload).filename().string()));
     spawn.extra_env.push_back("WALTUNE_FLUSH_DELAY_US=" +
                               std::to_string(options_.flush_latency_us));
   }

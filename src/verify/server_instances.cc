@@ -82,7 +82,14 @@ std::string PostgresInstance::version() const {
 std::string PostgresInstance::socket_path() const { return dir_ + "/.s.PGSQL.5432"; }
 
 std::string PostgresInstance::ConnInfo() const {
-  return "host=" + dir_ + " port=5432 user=postgres dbname=postgres connect_timeout=5";
+  // A conninfo value is single-quoted with \' and \\ escaped (libpq "Connection Strings"), so
+  // a temp dir below a path with spaces still names the socket directory.
+  std::string host;
+  for (char c : dir_) {
+    if (c == '\'' || c == '\\') host.push_back('\\');
+    host.push_back(c);
+  }
+  return "host='" + host + "' port=5432 user=postgres dbname=postgres connect_timeout=5";
 }
 
 Status PostgresInstance::Initialize() {
@@ -98,7 +105,7 @@ std::vector<std::string> PostgresInstance::ServerArgv(const SettingList& setting
                                    "-c",
                                    "listen_addresses=",
                                    "-c",
-                                   "unix_socket_directories=" + dir_,
+                                   "unix_socket_directories=\"" + dir_ + "\"",
                                    "-c",
                                    "port=5432",
                                    "-c",

@@ -200,6 +200,9 @@ TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
   const std::string hidden = parent_ + "/private dir";
   ASSERT_EQ(mkdir(hidden.c_str(), 0700), 0);
   fs::copy_file(WALTUNE_PRELOAD_PATH, hidden + "/libwaltune_flushdelay.so");
+  // And the instances below a path with a space (LD_PRELOAD, the socket, the conninfo).
+  const std::string spaced = parent_ + "/work dir";
+  ASSERT_EQ(mkdir(spaced.c_str(), 0755), 0);
   for (VerifyEngine e : {VerifyEngine::kPostgreSQL, VerifyEngine::kSQLite}) {
     VerifyPlan plan = PlanFor(e, "strict", 1, 20000);
     VerifyOptions o = Options(e);
@@ -207,6 +210,7 @@ TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
     o.crashes = 0;
     o.flush_latency_us = 20000;
     o.preload_library = hidden + "/libwaltune_flushdelay.so";
+    o.parent_dir = spaced;
     auto r = RunVerify(o, plan);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_GT(r->measured_tps, 0);
@@ -214,7 +218,9 @@ TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
     EXPECT_GE(r->commit_latency_p50_ms, 20.0 / 1.1);  // bucket middle may sit below 20 ms
     EXPECT_EQ(*r->flush_latency_emulated_us, 20000u);
   }
+  EXPECT_TRUE(fs::is_empty(spaced)) << "left in " << spaced;
   fs::remove_all(hidden);
+  fs::remove_all(spaced);
 }
 
 // A server started with a library that is missing, or that does not delay flushes, must stop
