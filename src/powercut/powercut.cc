@@ -162,6 +162,21 @@ std::vector<pid_t> Descendants(pid_t root) {
   return found;
 }
 
+// Whether a live process has `path` in its command line (fusermount3's auto_unmount helper
+// names the mount point and may outlive the unmount by a moment on a busy machine).
+bool AnyProcessMentions(const std::string& path) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::optional<pid_t> pid = ParseInteger<pid_t>(e.path().filename().string());
+    if (!pid || *pid == getpid()) continue;
+    if (ParentAndState(*pid).second == 'Z') continue;  // exited, only not reaped yet
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(path) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Status KillProcessTree(pid_t root, std::chrono::milliseconds timeout) {
@@ -425,6 +440,11 @@ Status PowercutMount::Unmount() {
     if (!WaitUntilUnmounted(mountpoint_, std::chrono::seconds(2))) {
       return Status::IOError(mountpoint_, "still mounted after unmount attempts");
     }
+  }
+  // Done only when no helper of the mount is left either.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (AnyProcessMentions(mountpoint_) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return Status::Ok();
 }

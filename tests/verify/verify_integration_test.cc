@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -54,7 +55,12 @@ class VerifyRun : public ::testing::Test {
   }
   void TearDown() override {
     // Nothing left behind: no process mentions our dir, no child survives, no dir remains.
-    EXPECT_TRUE(verify::ProcessesMentioning(parent_).empty());
+    for (pid_t pid : verify::ProcessesMentioning(parent_)) {
+      std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      ADD_FAILURE() << "process " << pid << " still mentions " << parent_ << ": " << cmdline;
+    }
     EXPECT_TRUE(OurChildren().empty());
     EXPECT_TRUE(fs::is_empty(parent_)) << "left in " << parent_;
     std::error_code ec;
