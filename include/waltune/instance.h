@@ -39,6 +39,8 @@ struct InstanceOptions {
   // Flush-latency emulation: when flush_latency_us > 0 the server runs with
   // LD_PRELOAD=preload_library and WALTUNE_FLUSH_DELAY_US=flush_latency_us, which delays every
   // fsync/fdatasync and every write to an O_SYNC/O_DSYNC file. Unit: us. Default: 0 (off).
+  // The library is copied into the instance's temp dir (readable by the server user) and
+  // Start() fails unless it is then mapped in the server process.
   std::string preload_library;
   uint64_t flush_latency_us = 0;
   // Longest wait for the server to accept connections after a start. Unit: s.

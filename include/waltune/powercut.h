@@ -134,6 +134,14 @@ Result<CutStats> ParseCutReply(const std::string& reply);
 // True if "path" is a mount point according to /proc/self/mountinfo.
 bool IsMounted(const std::string& path);
 
+// The mount that holds "path" (after resolving symlinks): its mount point and file-system type
+// ("fuse.waltune-powercut", "ext4", ...) from /proc/self/mountinfo; empty when not found.
+struct MountOf {
+  std::string mount_point;
+  std::string fs_type;
+};
+MountOf MountHolding(const std::string& path);
+
 // What the power does to processes, done before a Cut(): SIGSTOP "root" (no new children),
 // SIGKILL it, its process group and every descendant, reap "root" if it is our child, and
 // wait until none of them is left (zombies count as gone: they hold no memory or files).

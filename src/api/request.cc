@@ -1012,20 +1012,27 @@ class RequestParser {
       return Status::Ok();
     }
     const json& e = cal["engines"][key];
-    auto read = [&](const char* name, std::optional<double>* out) -> Status {
+    if (!e.is_object()) {
+      return Status::InvalidArgument(field + ".engines." + key, "must be an object");
+    }
+    // `max` bounds what any machine could have measured; beyond it the model's arithmetic
+    // would overflow or loop (2^64 WAL bytes per transaction), so the file is refused.
+    auto read = [&](const char* name, double max, std::optional<double>* out) -> Status {
       if (!e.contains(name) || e[name].is_null()) return Status::Ok();
-      if (!e[name].is_number() || e[name].get<double>() <= 0) {
+      const bool in_range =
+          e[name].is_number() && e[name].get<double>() > 0 && e[name].get<double>() <= max;
+      if (!in_range) {
         return Status::InvalidArgument(field + ".engines." + key + "." + name,
-                                       "must be a positive number");
+                                       "must be a number in (0, " + FormatNumber(max) + "]");
       }
       *out = e[name].get<double>();
       return Status::Ok();
     };
     Calibration& c = s_.calibration;
-    WALTUNE_RETURN_IF_ERROR(read("txn_cpu_us", &c.txn_cpu_us));
-    WALTUNE_RETURN_IF_ERROR(read("wal_bytes_per_txn", &c.wal_bytes_per_txn));
-    WALTUNE_RETURN_IF_ERROR(read("replay_bytes_per_s", &c.replay_bytes_per_s));
-    WALTUNE_RETURN_IF_ERROR(read("restart_overhead_s", &c.restart_overhead_s));
+    WALTUNE_RETURN_IF_ERROR(read("txn_cpu_us", 1e7, &c.txn_cpu_us));  // 10 s
+    WALTUNE_RETURN_IF_ERROR(read("wal_bytes_per_txn", 1073741824.0, &c.wal_bytes_per_txn));
+    WALTUNE_RETURN_IF_ERROR(read("replay_bytes_per_s", 1e12, &c.replay_bytes_per_s));
+    WALTUNE_RETURN_IF_ERROR(read("restart_overhead_s", 86400, &c.restart_overhead_s));
     c.cpu_includes_flush_wait = e.contains("durability_level") && e["durability_level"] == "strict";
     c.present = true;
     c.source = cal.contains("machine") && cal["machine"].is_string()
@@ -1069,7 +1076,7 @@ Result<Scenario> ParseRequestText(const std::string& text, const ParseOptions& o
   json request;
   try {
     request = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     return Status::InvalidArgument("request", std::string("invalid JSON: ") + e.what());
   }
   return ParseRequest(request, options);

@@ -37,15 +37,11 @@ Result<std::string> ReadInput(const std::string& path, const std::string& field)
 Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& field) {
   auto text = ReadInput(path, field);
   if (!text.ok()) return text.status();
-  try {
-    return nlohmann::json::parse(*text);
-  } catch (const nlohmann::json::parse_error& e) {
-    return Status::InvalidArgument(field, "'" + path + "' is not valid JSON: " + e.what());
-  }
+  return ParseJsonInput(*text, field);
 }
 
 int Fail(const Status& status) {
-  std::cout << ErrorToJson(status).dump(2) << std::endl;
+  PrintError(status);
   std::cerr << "waltune advise: " << status.ToString() << std::endl;
   return 2;
 }
@@ -62,9 +58,9 @@ int RunAdvise(const AdviseOptions& opt) {
     if (!j.ok()) return Fail(j.status());
     parse.calibration = *j;
   }
-  auto text = ReadInput(opt.input, "request");
-  if (!text.ok()) return Fail(text.status());
-  auto scenario = ParseRequestText(*text, parse);
+  auto request = ReadJsonFile(opt.input, "request");
+  if (!request.ok()) return Fail(request.status());
+  auto scenario = ParseRequest(*request, parse);
   if (!scenario.ok()) return Fail(scenario.status());
   Advice advice = Solve(*scenario);
   if (opt.format == "text") {
@@ -72,7 +68,8 @@ int RunAdvise(const AdviseOptions& opt) {
   } else if (opt.format == "conf") {
     std::cout << AdviceToConf(advice);
   } else {
-    std::cout << AdviceToJson(advice).dump(2) << std::endl;
+    std::cout << AdviceToJson(advice).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << std::endl;
   }
   return 0;
 }

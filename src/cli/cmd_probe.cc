@@ -26,8 +26,7 @@ int ReportError(const Status& s, const std::string& format) {
   if (format == "text") {
     std::cerr << "waltune probe: " << s.ToString() << "\n";
   } else {
-    nlohmann::json error = {{"error", {{"field", s.field()}, {"message", s.message()}}}};
-    std::cout << error.dump(2) << "\n";
+    PrintError(s);
   }
   return code;
 }
@@ -51,7 +50,9 @@ int RunProbeCommand(const ProbeFlags& flags) {
   if (flags.format == "text") {
     std::cout << ProfileToText(*profile);
   } else {
-    std::cout << ProfileToJson(*profile).dump(2) << "\n";
+    std::cout << ProfileToJson(*profile).dump(2, ' ', false,
+                                              nlohmann::json::error_handler_t::replace)
+              << "\n";
   }
   return 0;
 }

@@ -50,15 +50,11 @@ Result<nlohmann::json> ReadJson(const std::string& path, const std::string& fiel
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::InvalidArgument(field, "cannot read '" + path + "'");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    return Status::InvalidArgument(field, "'" + path + "' is not valid JSON: " + e.what());
-  }
+  return ParseJsonInput(text, field);
 }
 
 int Fail(const Status& status) {
-  std::cout << ErrorToJson(status).dump(2) << std::endl;
+  PrintError(status);
   std::cerr << "waltune verify: " << status.ToString() << std::endl;
   if (Interrupted()) return 130;
   return status.IsInvalidArgument() ? 2 : 1;
@@ -103,8 +99,10 @@ Result<nlohmann::json> BuildRequest(const VerifyCliOptions& opt) {
   } else {
     req["query"] = "verify run";
   }
-  if (!req.contains("constraints") || !req["constraints"].is_object()) {
+  if (!req.contains("constraints")) {
     req["constraints"] = nlohmann::json::object();
+  } else if (!req["constraints"].is_object()) {
+    return Status::InvalidArgument("constraints", "must be an object");
   }
   if (!opt.engine.empty()) {
     auto e = ParseVerifyEngine(opt.engine);
@@ -112,14 +110,16 @@ Result<nlohmann::json> BuildRequest(const VerifyCliOptions& opt) {
     if (!req["constraints"].contains("db_engine")) {
       req["constraints"]["db_engine"] = VerifyEngineName(*e);
     }
-  } else if (!req["constraints"].contains("db_engine") && !req.contains("upstream_results")) {
-    req["constraints"]["db_engine"] = "sqlite";
+  } else if (opt.request_path.empty()) {
+    req["constraints"]["db_engine"] = "sqlite";  // no request, no --engine: the default
   }
   if (!opt.durability.empty()) req["constraints"]["durability_requirement"] = opt.durability;
   return req;
 }
 
-Result<VerifyPlan> PlanFromRequest(const VerifyCliOptions& opt, RunConditions* run) {
+// The request (and --calibration) as a scenario for the engine verify will run; sets
+// run->engine. Reads only the files: safe to call before anything is measured or started.
+Result<Scenario> ScenarioFromRequest(const VerifyCliOptions& opt, RunConditions* run) {
   auto req = BuildRequest(opt);
   if (!req.ok()) return req.status();
   ParseOptions parse;
@@ -138,6 +138,12 @@ Result<VerifyPlan> PlanFromRequest(const VerifyCliOptions& opt, RunConditions* r
                                                    " but --engine says " + opt.engine);
   }
   run->engine = *engine;
+  return scenario;
+}
+
+Result<VerifyPlan> PlanFromRequest(const VerifyCliOptions& opt, RunConditions* run) {
+  auto scenario = ScenarioFromRequest(opt, run);
+  if (!scenario.ok()) return scenario.status();
   Scenario s = *scenario;
   AdaptScenarioToRun(*run, &s);
   Advice advice = Solve(s);
@@ -174,7 +180,9 @@ Status WriteCalibration(const std::string& path, const VerifyReport& report) {
   }
   std::ofstream out(path, std::ios::trunc);
   if (!out) return Status::IOError("--calibrate", "cannot write '" + path + "'");
-  out << UpdateCalibration(existing, report).dump(2) << "\n";
+  out << UpdateCalibration(existing, report)
+             .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+      << "\n";
   return out ? Status::Ok() : Status::IOError("--calibrate", "write failed: " + path);
 }
 
@@ -184,8 +192,14 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   }
   if (opt.power_loss && !opt.calibrate_path.empty()) {
     return Fail(Status::InvalidArgument(
-        "--calibrate", "not with --power-loss: throughput through the simulator is not this "
-                       "storage's"));
+        "--calibrate",
+        "not with --power-loss: throughput through the simulator is not this "
+        "storage's"));
+  }
+  // The preload library delays flushes by less than 10 s (flush_delay.c); a longer "emulated"
+  // latency would not be in force.
+  if (opt.flush_latency_us >= 10'000'000) {
+    return Fail(Status::InvalidArgument("--flush-latency-us", "must be below 10000000 (10 s)"));
   }
   RunConditions run;
   run.engine = VerifyEngine::kSQLite;
@@ -198,6 +212,18 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   run.payload_bytes = opt.payload_bytes;
   run.flush_latency_emulated_us = opt.flush_latency_us;
   run = WithThisMachine(run);
+
+  // Bad input is refused before anything is measured or started.
+  if (!opt.advice_path.empty()) {
+    auto j = ReadJson(opt.advice_path, "--advice");
+    if (!j.ok()) return Fail(j.status());
+    auto checked = PlanFromAdviceJson(*j, run);
+    if (!checked.ok()) return Fail(checked.status());
+  } else {
+    RunConditions probe_run = run;
+    auto checked = ScenarioFromRequest(opt, &probe_run);
+    if (!checked.ok()) return Fail(checked.status());
+  }
 
   // The prediction needs this file system's flush latency: measure it in a scratch dir first.
   auto probe_dir = MakeTempDir(opt.workdir, "probe", nullptr);
@@ -257,7 +283,8 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   if (opt.format == "text") {
     std::cout << ReportToText(*report);
   } else {
-    std::cout << ReportToJson(*report).dump(2) << std::endl;
+    std::cout << ReportToJson(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << std::endl;
   }
   // A lost acknowledged commit outside the promised window, a failed recovery or a damaged
   // database is a durability failure.

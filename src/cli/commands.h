@@ -4,8 +4,23 @@
 #define WALTUNE_CLI_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "waltune/status.h"
 
 namespace waltune::cli {
+
+// Prints {"error": {"field", "message"}} on stdout. Text that came from the input (a path, a
+// parser message quoting bytes) may not be UTF-8: invalid bytes are replaced, never thrown on.
+void PrintError(const Status& status);
+
+// Parses a JSON document a user gave (`field` names the input: "request", "--advice", ...).
+// Invalid JSON, numbers out of double range (1e400) and nesting deeper than kMaxJsonDepth are
+// InvalidArgument(field): no valid waltune input nests deeper than a few levels, and a deeper
+// document would exhaust the stack in recursive copies.
+inline constexpr int kMaxJsonDepth = 64;
+Result<nlohmann::json> ParseJsonInput(const std::string& text, const std::string& field);
 
 void SetupAdvise(CLI::App& app, int* exit_code);
 void SetupProbe(CLI::App& app, int* exit_code);

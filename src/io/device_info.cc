@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "waltune/parse_number.h"
 #include "waltune/probe.h"
 
 namespace waltune {
@@ -21,7 +22,7 @@ std::string UnescapeMountField(const std::string& field) {
       const std::string octal = field.substr(i + 1, 3);
       if (octal.size() == 3 &&
           std::all_of(octal.begin(), octal.end(), [](char c) { return c >= '0' && c <= '7'; })) {
-        out.push_back(static_cast<char>(std::stoi(octal, nullptr, 8)));
+        out.push_back(static_cast<char>(ParseInteger<unsigned>(octal, 8).value_or('?')));
         i += 3;
         continue;
       }

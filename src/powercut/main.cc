@@ -8,6 +8,7 @@
 #include <string>
 
 #include "powercut/powercut_fs.h"
+#include "waltune/parse_number.h"
 #include "waltune/powercut.h"
 
 namespace {
@@ -50,7 +51,13 @@ int main(int argc, char** argv) {
     } else if (TakeValue(arg, "--control", &value)) {
       options.control_socket = value;
     } else if (TakeValue(arg, "--cache-timeout", &value)) {
-      options.cache_timeout_sec = std::strtod(value.c_str(), nullptr);
+      std::optional<double> sec = waltune::ParseFiniteDouble(value);
+      if (!sec || *sec < 0) {
+        std::fprintf(stderr, "waltune-powercut: --cache-timeout needs seconds >= 0, not '%s'\n",
+                     value.c_str());
+        return 2;
+      }
+      options.cache_timeout_sec = *sec;
     } else if (arg == "--sync-backing") {
       options.sync_backing = true;
     } else if (arg == "--file-sync-commits-names") {

@@ -22,6 +22,8 @@
 #include <sstream>
 #include <thread>
 
+#include "waltune/parse_number.h"
+
 namespace waltune::powercut {
 
 namespace {
@@ -121,8 +123,11 @@ std::string LogTail(const std::string& path, size_t max_bytes = 1500) {
 std::string Unescape(const std::string& s) {  // mountinfo escapes space, tab, \n, backslash.
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
+    std::optional<unsigned> code = s[i] == '\\' && i + 3 < s.size()
+                                       ? ParseInteger<unsigned>(s.substr(i + 1, 3), 8)
+                                       : std::nullopt;
+    if (code && *code < 256) {
+      out.push_back(static_cast<char>(*code));
       i += 3;
     } else {
       out.push_back(s[i]);
@@ -150,11 +155,26 @@ std::vector<pid_t> Descendants(pid_t root) {
   for (size_t i = 0; i < found.size(); ++i) {
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-      pid_t pid = static_cast<pid_t>(std::atoi(e.path().filename().c_str()));
+      pid_t pid = ParseInteger<pid_t>(e.path().filename().string()).value_or(0);
       if (pid > 0 && ParentAndState(pid).first == found[i]) found.push_back(pid);
     }
   }
   return found;
+}
+
+// Whether a live process has `path` in its command line (fusermount3's auto_unmount helper
+// names the mount point and may outlive the unmount by a moment on a busy machine).
+bool AnyProcessMentions(const std::string& path) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::optional<pid_t> pid = ParseInteger<pid_t>(e.path().filename().string());
+    if (!pid || *pid == getpid()) continue;
+    if (ParentAndState(*pid).second == 'Z') continue;  // exited, only not reaped yet
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(path) != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -192,6 +212,33 @@ bool IsMounted(const std::string& path) {
     if (Unescape(mount_point) == path) return true;
   }
   return false;
+}
+
+MountOf MountHolding(const std::string& path) {
+  std::error_code ec;
+  const std::string canonical = std::filesystem::weakly_canonical(path, ec).string();
+  const std::string& target = ec ? path : canonical;
+  MountOf best;
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  // proc(5): "id parent major:minor root mount_point options [optional...] - fstype source ..."
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, mount_point;
+    fields >> id >> parent >> dev >> root >> mount_point;
+    const size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream after(line.substr(dash + 3));
+    std::string fs_type;
+    after >> fs_type;
+    const std::string mp = Unescape(mount_point);
+    const bool holds = target == mp || mp == "/" ||
+                       (target.size() > mp.size() && target.compare(0, mp.size(), mp) == 0 &&
+                        target[mp.size()] == '/');
+    // Later lines are mounted on top of earlier ones: the last longest match wins.
+    if (holds && mp.size() >= best.mount_point.size()) best = MountOf{mp, fs_type};
+  }
+  return best;
 }
 
 Result<std::string> SendControlCommand(const std::string& control_socket,
@@ -247,7 +294,8 @@ std::map<std::string, uint64_t> ParseFields(const std::string& reply) {
   while (in >> token) {
     size_t eq = token.find('=');
     if (eq == std::string::npos) continue;
-    fields[token.substr(0, eq)] = std::strtoull(token.c_str() + eq + 1, nullptr, 10);
+    std::optional<uint64_t> v = ParseInteger<uint64_t>(std::string_view(token).substr(eq + 1));
+    if (v) fields[token.substr(0, eq)] = *v;  // a malformed number counts as missing
   }
   return fields;
 }
@@ -392,6 +440,11 @@ Status PowercutMount::Unmount() {
     if (!WaitUntilUnmounted(mountpoint_, std::chrono::seconds(2))) {
       return Status::IOError(mountpoint_, "still mounted after unmount attempts");
     }
+  }
+  // Done only when no helper of the mount is left either.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (AnyProcessMentions(mountpoint_) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return Status::Ok();
 }

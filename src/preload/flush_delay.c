@@ -29,8 +29,14 @@ static long g_delay_us = 0;
 __attribute__((constructor)) static void waltune_flushdelay_init(void) {
   const char* v = getenv("WALTUNE_FLUSH_DELAY_US");
   if (v != NULL) {
-    long us = strtol(v, NULL, 10);
-    if (us > 0 && us < 10L * 1000 * 1000) g_delay_us = us;
+    /* The whole value must be a number in range; anything else leaves flushes undelayed, which
+     * waltune verify detects by timing a flush in the server (it never trusts the variable). */
+    char* end = NULL;
+    errno = 0;
+    long us = strtol(v, &end, 10);
+    if (errno == 0 && end != v && *end == '\0' && us > 0 && us < 10L * 1000 * 1000) {
+      g_delay_us = us;
+    }
   }
 }
 
@@ -53,7 +59,7 @@ static int is_sync_fd(int fd) {
   return flags >= 0 && (flags & O_DSYNC) != 0; /* O_SYNC includes the O_DSYNC bit */
 }
 
-#define REAL(name, type) \
+#define REAL(name, type)      \
   static type real_fn = NULL; \
   if (real_fn == NULL) real_fn = (type)dlsym(RTLD_NEXT, name)
 

@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 
 #include "process.h"
 
@@ -24,6 +27,75 @@ void SleepUs(long us) {
     us / 1000000, (us % 1000000) * 1000
   };
   nanosleep(&ts, nullptr);
+}
+
+// Whether `who` may enter every directory from / down to `dir` (execute permission by owner,
+// primary group or other; supplementary groups are not counted, so this can refuse a path
+// that would work, never accept one that cannot).
+Status CheckUserCanReach(const std::string& dir, const verify::RunAs& who) {
+  std::filesystem::path walk;
+  for (const auto& part : std::filesystem::path(dir)) {
+    walk /= part;
+    struct stat st;
+    if (stat(walk.c_str(), &st) != 0) return Status::IOError("stat " + walk.string(), "failed");
+    const bool can = (st.st_mode & S_IXOTH) != 0 ||
+                     (st.st_uid == who.uid && (st.st_mode & S_IXUSR) != 0) ||
+                     (st.st_gid == who.gid && (st.st_mode & S_IXGRP) != 0);
+    if (!can) {
+      char mode[8];
+      std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return Status::InvalidArgument(
+          "--workdir", "the server runs as user '" + who.name + "', which cannot enter '" +
+                           walk.string() + "' (mode " + mode +
+                           "): choose a --workdir (or TMPDIR) below directories it can enter");
+    }
+  }
+  return Status::Ok();
+}
+
+// Where the flush-delay library is copied: the instance's own dir, which the server user owns
+// (the build dir may sit below a directory the server user cannot enter, and the dynamic
+// loader then skips LD_PRELOAD with only a warning).
+std::string PlacedPreloadPath(const std::string& instance_dir) {
+  return instance_dir + "/libwaltune_flushdelay.so";
+}
+
+Status PlacePreload(const std::string& source, const std::string& target,
+                    const std::optional<verify::RunAs>& owner) {
+  std::ifstream in(source, std::ios::binary);
+  if (source.empty() || !in) {
+    return Status::InvalidArgument("--preload",
+                                   "cannot read the flush-delay library '" + source + "'");
+  }
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < 4 || bytes.compare(0, 4,
+                                        "\x7f"
+                                        "ELF") != 0) {
+    return Status::InvalidArgument("--preload", "'" + source + "' is not a shared library");
+  }
+  {
+    std::ofstream out(target, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return Status::IOError("copy " + source + " to " + target, "write failed");
+  }
+  if (chmod(target.c_str(), 0644) != 0) {
+    return Status::IOError("chmod " + target, std::strerror(errno));
+  }
+  if (owner.has_value() && chown(target.c_str(), owner->uid, owner->gid) != 0) {
+    return Status::IOError("chown " + target, std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+// Whether `path` is mapped into process `pid` (/proc/PID/maps, proc(5)).
+bool IsMapped(pid_t pid, const std::string& path) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    const size_t at = line.find('/');
+    if (at != std::string::npos && line.compare(at, std::string::npos, path) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -49,6 +121,13 @@ Result<std::string> MakeTempDir(const std::string& parent, const std::string& ta
       int err = errno;
       rmdir(templ.c_str());
       return Status::IOError("chown " + templ, std::strerror(err));
+    }
+    if (cred->has_value()) {
+      Status reach = CheckUserCanReach(templ, **cred);
+      if (!reach.ok()) {
+        rmdir(templ.c_str());
+        return reach;
+      }
     }
   }
   return templ;
@@ -131,12 +210,15 @@ Status ServerInstance::Start(const SettingList& settings) {
   spawn.cwd = dir_;
   spawn.log_path = log_path_;
   spawn.run_as = *cred;
+  const std::string preload = PlacedPreloadPath(dir_);
   if (options_.flush_latency_us > 0) {
-    if (options_.preload_library.empty() || access(options_.preload_library.c_str(), R_OK) != 0) {
-      return Status::Unavailable("--flush-latency-us", "flush-delay preload library not found: '" +
-                                                           options_.preload_library + "'");
-    }
-    spawn.extra_env.push_back("LD_PRELOAD=" + options_.preload_library);
+    WALTUNE_RETURN_IF_ERROR(PlacePreload(options_.preload_library, preload, *cred));
+    // LD_PRELOAD splits its list at spaces and colons (ld.so(8)): a --workdir with either
+    // is named relative to the server's working directory, which is dir_.
+    const bool plain = preload.find_first_of(" :") == std::string::npos;
+    spawn.extra_env.push_back(
+        "LD_PRELOAD=" +
+        (plain ? preload : "./" + std::filesystem::path(preload).filename().string()));
     spawn.extra_env.push_back("WALTUNE_FLUSH_DELAY_US=" +
                               std::to_string(options_.flush_latency_us));
   }
@@ -172,6 +254,17 @@ Status ServerInstance::Start(const SettingList& settings) {
     SleepUs(2000);
   }
   last_start_s_ = verify::NowSeconds() - t0;
+  // The emulation is claimed only when it is in force: the library must be mapped in the
+  // server (the loader ignores an unreadable LD_PRELOAD with a warning). Whether it delays
+  // flushes is timed by the caller through the engine (verify's targets).
+  if (options_.flush_latency_us > 0 && !IsMapped(pid_, preload)) {
+    Status k = Kill();
+    (void)k;
+    return Status::Unavailable(
+        "--flush-latency-us",
+        "the flush-delay library " + preload + " is not mapped in the " + engine_name() +
+            " server: the emulated latency would not be in force" + LogTail());
+  }
   return Status::Ok();
 }
 

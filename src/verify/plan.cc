@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <thread>
 
+#include "waltune/parse_number.h"
 #include "waltune/units.h"
 #include "waltune/verify.h"
 
@@ -37,11 +39,11 @@ Status CheckEngine(const std::string& advice_engine, const RunConditions& run) {
   if (a == Lower(want)) return Status::Ok();
   if (a.find("mysql") != std::string::npos) {
     return Status::InvalidArgument(
-        "engine",
+        "wal_config.engine",
         "the advice is for MySQL, which is not installed here (Debian ships MariaDB); "
         "ask for MariaDB advice to verify it");
   }
-  return Status::InvalidArgument("engine",
+  return Status::InvalidArgument("wal_config.engine",
                                  "the advice is for " + advice_engine + " but verify runs " + want);
 }
 
@@ -85,6 +87,57 @@ void FillPrediction(VerifyPlan* plan, double tps, double recovery_s, double loss
   if (tps > 0) plan->predicted_tps = tps;
   if (recovery_s > 0) plan->predicted_recovery_time_s = recovery_s;
   if (loss_window_ms >= 0) plan->predicted_loss_window_ms = loss_window_ms;
+}
+
+// Checked readers of the advice file. `path` is the JSON path of `obj` ("" for the top level);
+// the Status names "path.key".
+std::string FieldPath(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+// *out = obj[key] when it is an object; nullptr when absent and not required.
+Status AdviceObject(const nlohmann::json& obj, const std::string& key, bool required,
+                    const nlohmann::json** out) {
+  *out = nullptr;
+  auto it = obj.find(key.substr(key.rfind('.') + 1));
+  if (it == obj.end()) {
+    if (!required) return Status::Ok();
+    return Status::InvalidArgument(key, "missing: the advise response always has it");
+  }
+  if (!it->is_object()) {
+    return Status::InvalidArgument(key, std::string("must be an object, not ") + it->type_name());
+  }
+  *out = &*it;
+  return Status::Ok();
+}
+
+Status AdviceString(const nlohmann::json& obj, const std::string& path, const std::string& key,
+                    std::string* out) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::InvalidArgument(FieldPath(path, key), "missing");
+  if (!it->is_string()) {
+    return Status::InvalidArgument(FieldPath(path, key),
+                                   std::string("must be a string, not ") + it->type_name());
+  }
+  *out = it->get<std::string>();
+  return Status::Ok();
+}
+
+// An optional finite number >= 0 (absent or null: *out unchanged).
+Status AdviceNonNegative(const nlohmann::json& obj, const std::string& path, const std::string& key,
+                         std::optional<double>* out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return Status::Ok();
+  if (!it->is_number()) {
+    return Status::InvalidArgument(FieldPath(path, key),
+                                   std::string("must be a number, not ") + it->type_name());
+  }
+  const double v = it->get<double>();
+  if (!std::isfinite(v) || v < 0) {
+    return Status::InvalidArgument(FieldPath(path, key), "must be a finite number >= 0");
+  }
+  *out = v;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -155,8 +208,8 @@ std::string ScaleMemorySetting(const std::string& name, const std::string& value
   const uint64_t cap = memory_bytes / 4;
   std::string n = Lower(name);
   if (n == "cache_size") {  // SQLite: negative = KiB, positive = pages
-    long long v = std::atoll(value.c_str());
-    if (v < 0 && static_cast<uint64_t>(-v) * 1024 > cap) {
+    long long v = ParseInteger<long long>(value).value_or(0);
+    if (v < 0 && v > -(1LL << 53) && static_cast<uint64_t>(-v) * 1024 > cap) {
       std::string scaled = std::to_string(-static_cast<long long>(cap / 1024));
       notes->push_back(name + " = " + value +
                        " is more than a quarter of this machine's memory; "
@@ -205,44 +258,80 @@ Result<VerifyPlan> PlanFromAdvice(const Advice& advice, const RunConditions& run
 }
 
 Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditions& run) {
-  if (!j.is_object() || !j.contains("wal_config") || !j["wal_config"].is_object()) {
-    return Status::InvalidArgument("--advice", "not an advise response (no wal_config object)");
+  // Every field is checked before it is read: the file comes from a user (exit 2 naming the
+  // field, never an exception). Field names are JSON paths in the advise response (see
+  // docs/contract.md).
+  if (!j.is_object()) {
+    return Status::InvalidArgument("--advice", "not an advise response (not a JSON object)");
   }
-  WALTUNE_RETURN_IF_ERROR(CheckEngine(j["wal_config"].value("engine", ""), run));
+  const nlohmann::json* wal = nullptr;
+  WALTUNE_RETURN_IF_ERROR(AdviceObject(j, "wal_config", /*required=*/true, &wal));
+  const nlohmann::json* checkpoint = nullptr;
+  WALTUNE_RETURN_IF_ERROR(AdviceObject(j, "checkpoint_strategy", /*required=*/true, &checkpoint));
+  const nlohmann::json* group = nullptr;
+  WALTUNE_RETURN_IF_ERROR(AdviceObject(j, "group_commit", /*required=*/false, &group));
+  std::string engine;
+  WALTUNE_RETURN_IF_ERROR(AdviceString(*wal, "wal_config", "engine", &engine));
+  WALTUNE_RETURN_IF_ERROR(CheckEngine(engine, run));
   VerifyPlan plan;
-  plan.durability = j.value("durability_level", "standard");
-  for (const char* section : {"wal_config", "checkpoint_strategy", "group_commit"}) {
-    if (!j.contains(section) || !j[section].is_object()) continue;
-    for (const auto& [key, v] : j[section].items()) {
+  // Required: a default here could verify a weaker durability than the advice's.
+  WALTUNE_RETURN_IF_ERROR(AdviceString(j, "", "durability_level", &plan.durability));
+  if (plan.durability != "strict" && plan.durability != "standard" &&
+      plan.durability != "relaxed") {
+    return Status::InvalidArgument(
+        "durability_level", "must be strict, standard or relaxed, not '" + plan.durability + "'");
+  }
+  const std::pair<const char*, const nlohmann::json*> sections[] = {
+      {"wal_config", wal}, {"checkpoint_strategy", checkpoint}, {"group_commit", group}};
+  for (const auto& [section, obj] : sections) {
+    if (obj == nullptr) continue;
+    for (const auto& [key, v] : obj->items()) {
       if (NotSettings().count(key)) continue;
+      const std::string field = std::string(section) + "." + key;
       std::string value;
       if (v.is_string()) {
         value = v.get<std::string>();
-      } else if (v.is_number()) {
-        value = NumberText(v.get<double>());
       } else if (v.is_boolean()) {
         value = v.get<bool>() ? "ON" : "OFF";
+      } else if (v.is_number()) {
+        const double x = v.get<double>();
+        // No parameter of the three engines holds more than a 64-bit integer.
+        if (!std::isfinite(x) || std::fabs(x) >= 9.2e18) {
+          return Status::InvalidArgument(field, "number out of range for an engine setting");
+        }
+        value = NumberText(x);
       } else {
-        continue;
+        return Status::InvalidArgument(
+            field, std::string("an engine setting must be a string, number or boolean, not ") +
+                       v.type_name());
       }
       plan.settings.emplace_back(key,
                                  ScaleMemorySetting(key, value, run.memory_bytes, &plan.notes));
     }
   }
-  double tps = 0, recovery = 0, loss = -1;
-  if (j.contains("throughput_impact") && j["throughput_impact"].is_object()) {
-    tps = j["throughput_impact"].value("with_config_tps", 0.0);
+  std::optional<double> tps, recovery, loss;
+  const nlohmann::json* impact = nullptr;
+  WALTUNE_RETURN_IF_ERROR(AdviceObject(j, "throughput_impact", /*required=*/false, &impact));
+  if (impact != nullptr) {
+    WALTUNE_RETURN_IF_ERROR(
+        AdviceNonNegative(*impact, "throughput_impact", "with_config_tps", &tps));
   }
-  recovery = j["checkpoint_strategy"].is_object()
-                 ? j["checkpoint_strategy"].value("estimated_recovery_time_s", 0.0)
-                 : 0.0;
-  if (j.contains("estimates") && j["estimates"].is_object() &&
-      j["estimates"].contains("data_loss_window_ms")) {
-    loss = j["estimates"]["data_loss_window_ms"].value("value", -1.0);
+  WALTUNE_RETURN_IF_ERROR(AdviceNonNegative(*checkpoint, "checkpoint_strategy",
+                                            "estimated_recovery_time_s", &recovery));
+  const nlohmann::json* estimates = nullptr;
+  WALTUNE_RETURN_IF_ERROR(AdviceObject(j, "estimates", /*required=*/false, &estimates));
+  const nlohmann::json* loss_estimate = nullptr;
+  if (estimates != nullptr) {
+    WALTUNE_RETURN_IF_ERROR(
+        AdviceObject(*estimates, "estimates.data_loss_window_ms", false, &loss_estimate));
+  }
+  if (loss_estimate != nullptr) {
+    WALTUNE_RETURN_IF_ERROR(
+        AdviceNonNegative(*loss_estimate, "estimates.data_loss_window_ms", "value", &loss));
   } else if (plan.durability == "strict") {
     loss = 0;
   }
-  FillPrediction(&plan, tps, recovery, loss);
+  FillPrediction(&plan, tps.value_or(0), recovery.value_or(0), loss.value_or(-1));
   plan.prediction_source =
       "the advice file as given (computed for its own request's conditions, not this run's)";
   return plan;

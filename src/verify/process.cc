@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "waltune/instance.h"
+#include "waltune/parse_number.h"
 
 extern char** environ;
 
@@ -70,9 +71,8 @@ std::vector<pid_t> AllPids() {
   DIR* d = opendir("/proc");
   if (!d) return pids;
   while (struct dirent* e = readdir(d)) {
-    char* end = nullptr;
-    long v = std::strtol(e->d_name, &end, 10);
-    if (end && *end == '\0' && v > 0) pids.push_back(static_cast<pid_t>(v));
+    std::optional<pid_t> v = ParseInteger<pid_t>(e->d_name);
+    if (v && *v > 0) pids.push_back(*v);
   }
   closedir(d);
   return pids;
@@ -84,7 +84,8 @@ std::vector<pid_t> TreeOf(pid_t root) {
   for (pid_t pid : AllPids()) {
     std::vector<std::string> f = StatFields(pid);
     if (f.size() < 2 || f[0] == "Z" || f[0] == "X") continue;
-    parent_of.emplace_back(pid, static_cast<pid_t>(std::atoi(f[1].c_str())));
+    std::optional<pid_t> ppid = ParseInteger<pid_t>(f[1]);
+    if (ppid) parent_of.emplace_back(pid, *ppid);
   }
   std::vector<pid_t> tree = {root};
   for (size_t i = 0; i < tree.size(); ++i) {
@@ -273,7 +274,7 @@ bool GroupAlive(pid_t pgid) {
     std::vector<std::string> f = StatFields(pid);
     if (f.size() < 3) continue;
     if (f[0] == "Z" || f[0] == "X") continue;  // zombies hold no files, memory or sockets
-    if (std::atoi(f[2].c_str()) == pgid) return true;
+    if (ParseInteger<pid_t>(f[2]) == pgid) return true;
   }
   return false;
 }
@@ -339,8 +340,11 @@ double GroupCpuSeconds(pid_t pgid) {
     std::vector<std::string> f = StatFields(pid);
     if (f.size() < 13) continue;
     bool member =
-        std::atoi(f[2].c_str()) == pgid || std::find(tree.begin(), tree.end(), pid) != tree.end();
-    if (member) total += (std::atof(f[11].c_str()) + std::atof(f[12].c_str())) / ticks;
+        ParseInteger<pid_t>(f[2]) == pgid || std::find(tree.begin(), tree.end(), pid) != tree.end();
+    // utime and stime (fields 14 and 15 of proc_pid_stat(5)) in clock ticks.
+    std::optional<uint64_t> utime = ParseInteger<uint64_t>(f[11]);
+    std::optional<uint64_t> stime = ParseInteger<uint64_t>(f[12]);
+    if (member && utime && stime) total += static_cast<double>(*utime + *stime) / ticks;
   }
   return total;
 }

@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "waltune/instance.h"
+#include "waltune/parse_number.h"
 
 namespace waltune {
 
@@ -62,7 +63,8 @@ std::string PostgresInstance::BinDir() {
   if (glob("/usr/lib/postgresql/*/bin/postgres", 0, nullptr, &g) == 0) {
     for (size_t i = 0; i < g.gl_pathc; ++i) {
       std::string path = g.gl_pathv[i];
-      int major = std::atoi(path.c_str() + std::strlen("/usr/lib/postgresql/"));
+      std::string_view rest(path.c_str() + std::strlen("/usr/lib/postgresql/"));
+      int major = ParseInteger<int>(rest.substr(0, rest.find('/'))).value_or(-1);
       if (major > best_major) {
         best_major = major;
         best = path.substr(0, path.size() - std::strlen("/postgres"));
@@ -80,7 +82,14 @@ std::string PostgresInstance::version() const {
 std::string PostgresInstance::socket_path() const { return dir_ + "/.s.PGSQL.5432"; }
 
 std::string PostgresInstance::ConnInfo() const {
-  return "host=" + dir_ + " port=5432 user=postgres dbname=postgres connect_timeout=5";
+  // A conninfo value is single-quoted with \' and \\ escaped (libpq "Connection Strings"), so
+  // a temp dir below a path with spaces still names the socket directory.
+  std::string host;
+  for (char c : dir_) {
+    if (c == '\'' || c == '\\') host.push_back('\\');
+    host.push_back(c);
+  }
+  return "host='" + host + "' port=5432 user=postgres dbname=postgres connect_timeout=5";
 }
 
 Status PostgresInstance::Initialize() {
@@ -96,7 +105,7 @@ std::vector<std::string> PostgresInstance::ServerArgv(const SettingList& setting
                                    "-c",
                                    "listen_addresses=",
                                    "-c",
-                                   "unix_socket_directories=" + dir_,
+                                   "unix_socket_directories=\"" + dir_ + "\"",
                                    "-c",
                                    "port=5432",
                                    "-c",

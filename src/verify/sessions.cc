@@ -9,6 +9,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "waltune/parse_number.h"
+
 namespace waltune::verify {
 
 namespace {
@@ -331,7 +333,9 @@ Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& o
       sqlite3_close_v2(db);
       return s;
     }
-    if (name == "wal_autocheckpoint") autocheckpoint = std::atoi(value.c_str());
+    if (name == "wal_autocheckpoint") {
+      autocheckpoint = ParseInteger<int>(value).value_or(autocheckpoint);
+    }
   }
   sqlite3_stmt* stmt = nullptr;
   rc = sqlite3_prepare_v2(db,

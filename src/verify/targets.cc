@@ -16,6 +16,7 @@
 #include "powerloss.h"
 #include "process.h"
 #include "sessions.h"
+#include "waltune/parse_number.h"
 
 namespace waltune::verify {
 
@@ -28,14 +29,6 @@ double SelfCpuSeconds() {
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
-uint64_t ParseLsn(const std::string& text) {
-  size_t slash = text.find('/');
-  if (slash == std::string::npos) return 0;
-  uint64_t hi = std::stoull(text.substr(0, slash), nullptr, 16);
-  uint64_t lo = std::stoull(text.substr(slash + 1), nullptr, 16);
-  return (hi << 32) | lo;
-}
-
 // After the engine's processes are gone: cuts the power of `rig` (no-op when null, i.e. a
 // plain SIGKILL run) and records what it forgot.
 Status CutPower(PowerLossRig* rig, std::optional<powercut::CutStats>* last_cut) {
@@ -43,6 +36,22 @@ Status CutPower(PowerLossRig* rig, std::optional<powercut::CutStats>* last_cut) 
   Result<powercut::CutStats> cut = rig->Cut();
   if (!cut.ok()) return cut.status();
   *last_cut = *cut;
+  return Status::Ok();
+}
+
+// A power cut forgets only what lives on the FUSE mount: the data directory must be there
+// (checked in /proc/self/mountinfo, not assumed from the path).
+Status CheckOnPowerLossMount(const std::string& data_dir, const PowerLossRig& rig) {
+  powercut::MountOf holder = powercut::MountHolding(data_dir);
+  powercut::MountOf mount = powercut::MountHolding(rig.mountpoint());
+  if (holder.fs_type.rfind("fuse", 0) != 0 || holder.mount_point != mount.mount_point ||
+      mount.mount_point.empty()) {
+    return Status::Unavailable("--power-loss",
+                               "the data directory " + data_dir + " is on " + holder.fs_type +
+                                   " mounted at " + holder.mount_point +
+                                   ", not on the power-loss FUSE mount " + rig.mountpoint() +
+                                   ": cuts would not be in force");
+  }
   return Status::Ok();
 }
 
@@ -90,9 +99,12 @@ class ServerTarget : public Target {
     }
     instance_ = NewInstance(io);
     WALTUNE_RETURN_IF_ERROR(instance_->Create());
+    if (rig_) WALTUNE_RETURN_IF_ERROR(CheckOnPowerLossMount(instance_->data_dir(), *rig_));
     WALTUNE_RETURN_IF_ERROR(instance_->Start(settings_));
     WALTUNE_RETURN_IF_ERROR(ConnectAdmin());
+    WALTUNE_RETURN_IF_ERROR(CheckSettingsApplied());
     WALTUNE_RETURN_IF_ERROR(CreateSchema());
+    if (options_.flush_latency_us > 0) WALTUNE_RETURN_IF_ERROR(ProveFlushDelay());
     // initdb --no-sync and the bootstrap left unflushed files: a machine that ran for a while
     // would have written them back, so the power-loss runs start from a durable cluster.
     return rig_ ? rig_->Sync() : Status::Ok();
@@ -159,6 +171,37 @@ class ServerTarget : public Target {
 
   double CpuSeconds() const { return GroupCpuSeconds(instance_->pid()) + SelfCpuSeconds(); }
 
+  // Microseconds of one small committed write that waits for its flush (whatever the applied
+  // settings say about commits), in the running server.
+  virtual Result<double> TimedSyncCommitUs() = 0;
+
+  // Reads the applied settings back from the running server: each must be in force from the
+  // command line verify gave (not overridden, not ignored). Default: not read back.
+  virtual Status CheckSettingsApplied() { return Status::Ok(); }
+
+  // The flush-latency emulation is in force only if a flush inside the server takes at least
+  // about the emulated time: the fastest of three synchronous commits must take >= half of it
+  // (a busy machine only makes commits slower, so this cannot fail from load).
+  Status ProveFlushDelay() {
+    double fastest_us = -1;
+    for (int i = 0; i < 3; ++i) {
+      Result<double> us = TimedSyncCommitUs();
+      if (!us.ok()) return us.status();
+      if (fastest_us < 0 || *us < fastest_us) fastest_us = *us;
+    }
+    const double need_us = 0.5 * static_cast<double>(options_.flush_latency_us);
+    if (fastest_us < need_us) {
+      char buf[320];
+      std::snprintf(buf, sizeof(buf),
+                    "not in force: a synchronous commit in the server took %.0f us, less than "
+                    "half of the emulated %llu us (is --preload the flush-delay library, and "
+                    "does the engine flush, e.g. fsync not off?)",
+                    fastest_us, static_cast<unsigned long long>(options_.flush_latency_us));
+      return Status::Unavailable("--flush-latency-us", buf);
+    }
+    return Status::Ok();
+  }
+
   VerifyOptions options_;
   SettingList settings_;
   // Declared before instance_: the instance (and its data dir on the mount) goes first.
@@ -178,11 +221,15 @@ class PostgresTarget : public ServerTarget {
     s.cpu_s = CpuSeconds();
     std::string lsn;
     WALTUNE_RETURN_IF_ERROR(QueryOne("SELECT pg_current_wal_insert_lsn()", &lsn));
-    s.wal_bytes = ParseLsn(lsn);
+    std::optional<uint64_t> wal = ParsePostgresLsn(lsn);
+    if (!wal) return Status::IOError("pg_current_wal_insert_lsn()", "not an LSN: '" + lsn + "'");
+    s.wal_bytes = *wal;
     std::string ckpt;
     if (QueryOne("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter", &ckpt).ok() ||
         QueryOne("SELECT num_timed + num_requested FROM pg_stat_checkpointer", &ckpt).ok()) {
-      s.checkpoints = std::stoull(ckpt);
+      Result<uint64_t> n = ParseIntegerField<uint64_t>(ckpt, "PostgreSQL checkpoint count");
+      if (!n.ok()) return n.status();
+      s.checkpoints = *n;
     }
     return s;
   }
@@ -196,7 +243,14 @@ class PostgresTarget : public ServerTarget {
     }
     PresentRows rows;
     for (int i = 0, n = PQntuples(r); i < n; ++i) {
-      rows[std::atoi(PQgetvalue(r, i, 0))].push_back(std::stoull(PQgetvalue(r, i, 1)));
+      std::optional<int> client = ParseInteger<int>(PQgetvalue(r, i, 0));
+      std::optional<uint64_t> seq = ParseInteger<uint64_t>(PQgetvalue(r, i, 1));
+      if (!client || !seq) {
+        std::string bad = std::string(PQgetvalue(r, i, 0)) + ", " + PQgetvalue(r, i, 1);
+        PQclear(r);
+        return Status::IOError("PostgreSQL read rows", "not a (client_id, seq) row: " + bad);
+      }
+      rows[*client].push_back(*seq);
     }
     PQclear(r);
     return rows;
@@ -271,6 +325,48 @@ class PostgresTarget : public ServerTarget {
   void ParseRedo(const std::string& log, RecoveryInfo* info) override {
     ParsePostgresRedo(log, info);
   }
+  Status CheckSettingsApplied() override {
+    // pg_settings.source is "command line" for a -c option the server took (guc.c); anything
+    // else means another source won and the report would claim a setting not in force.
+    for (const auto& [name, value] : settings_) {
+      const char* params[1] = {name.c_str()};
+      PGresult* r =
+          PQexecParams(admin_, "SELECT source, setting FROM pg_settings WHERE name = lower($1)", 1,
+                       nullptr, params, nullptr, nullptr, 0);
+      if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        std::string err = PQerrorMessage(admin_);
+        PQclear(r);
+        return Status::IOError("PostgreSQL pg_settings", err);
+      }
+      if (PQntuples(r) == 0) {
+        PQclear(r);
+        return Status::Unavailable(name, "not a parameter of this server: not in force");
+      }
+      const std::string source = PQgetvalue(r, 0, 0), setting = PQgetvalue(r, 0, 1);
+      PQclear(r);
+      if (source != "command line") {
+        return Status::Unavailable(name, "applied as " + value +
+                                             " on the command line, but the server has " + setting +
+                                             " from '" + source + "': not in force");
+      }
+    }
+    return Status::Ok();
+  }
+  Result<double> TimedSyncCommitUs() override {
+    // synchronous_commit is per session: on, the commit waits for the WAL flush (XLogFlush in
+    // xlog.c) whatever the applied settings say.
+    std::string ignored;
+    WALTUNE_RETURN_IF_ERROR(
+        QueryOne("CREATE TABLE IF NOT EXISTS waltune_flush_check (x int)", &ignored));
+    WALTUNE_RETURN_IF_ERROR(QueryOne("SET synchronous_commit = on", &ignored));
+    const double t0 = NowSeconds();
+    Status s = QueryOne("INSERT INTO waltune_flush_check VALUES (1)", &ignored);
+    const double us = (NowSeconds() - t0) * 1e6;
+    WALTUNE_RETURN_IF_ERROR(s);
+    WALTUNE_RETURN_IF_ERROR(QueryOne("RESET synchronous_commit", &ignored));
+    WALTUNE_RETURN_IF_ERROR(QueryOne("DROP TABLE waltune_flush_check", &ignored));
+    return us;
+  }
 
  private:
   // Runs `sql`; *out gets the first column of the first row ("" for commands).
@@ -304,13 +400,20 @@ class MariadbTarget : public ServerTarget {
         Query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', "
               "'Innodb_os_log_written', 'Innodb_lsn_last_checkpoint')",
               &status));
+    for (const char* name :
+         {"Innodb_lsn_current", "Innodb_os_log_written", "Innodb_lsn_last_checkpoint"}) {
+      if (status.count(name) && !ParseInteger<uint64_t>(status[name])) {
+        return Status::IOError(std::string("SHOW GLOBAL STATUS ") + name,
+                               "not a number: '" + status[name] + "'");
+      }
+    }
     if (status.count("Innodb_lsn_current")) {
-      s.wal_bytes = std::stoull(status["Innodb_lsn_current"]);
+      s.wal_bytes = *ParseInteger<uint64_t>(status["Innodb_lsn_current"]);
     } else if (status.count("Innodb_os_log_written")) {
-      s.wal_bytes = std::stoull(status["Innodb_os_log_written"]);
+      s.wal_bytes = *ParseInteger<uint64_t>(status["Innodb_os_log_written"]);
     }
     if (status.count("Innodb_lsn_last_checkpoint")) {
-      uint64_t ckpt_lsn = std::stoull(status["Innodb_lsn_last_checkpoint"]);
+      uint64_t ckpt_lsn = *ParseInteger<uint64_t>(status["Innodb_lsn_last_checkpoint"]);
       if (last_checkpoint_lsn_ != 0 && ckpt_lsn != last_checkpoint_lsn_) ++checkpoint_moves_;
       last_checkpoint_lsn_ = ckpt_lsn;
       s.checkpoints = checkpoint_moves_;
@@ -326,7 +429,13 @@ class MariadbTarget : public ServerTarget {
     if (!res) return Status::IOError("MariaDB", mysql_error(admin_));
     PresentRows rows;
     while (MYSQL_ROW row = mysql_fetch_row(res)) {
-      rows[std::atoi(row[0])].push_back(std::stoull(row[1]));
+      std::optional<int> client = row[0] ? ParseInteger<int>(row[0]) : std::nullopt;
+      std::optional<uint64_t> seq = row[1] ? ParseInteger<uint64_t>(row[1]) : std::nullopt;
+      if (!client || !seq) {
+        mysql_free_result(res);
+        return Status::IOError("MariaDB read rows", "not a (client_id, seq) row");
+      }
+      rows[*client].push_back(*seq);
     }
     mysql_free_result(res);
     return rows;
@@ -389,6 +498,29 @@ class MariadbTarget : public ServerTarget {
   }
   void ParseRedo(const std::string& log, RecoveryInfo* info) override {
     ParseMariadbRedo(log, info);
+  }
+  Result<double> TimedSyncCommitUs() override {
+    // innodb_flush_log_at_trx_commit=1 makes a commit wait for the redo flush
+    // (log_write_up_to in log0log.cc); the applied value is put back afterwards.
+    std::map<std::string, std::string> old;
+    WALTUNE_RETURN_IF_ERROR(Query("SELECT 'v', @@GLOBAL.innodb_flush_log_at_trx_commit", &old));
+    std::optional<int> before = old.count("v") ? ParseInteger<int>(old["v"]) : std::nullopt;
+    if (!before || *before < 0 || *before > 3) {
+      return Status::IOError("@@GLOBAL.innodb_flush_log_at_trx_commit", "not 0..3");
+    }
+    std::map<std::string, std::string> ignored;
+    WALTUNE_RETURN_IF_ERROR(Query(
+        "CREATE TABLE IF NOT EXISTS waltune.waltune_flush_check (x int) ENGINE=InnoDB", &ignored));
+    WALTUNE_RETURN_IF_ERROR(Query("SET GLOBAL innodb_flush_log_at_trx_commit = 1", &ignored));
+    const double t0 = NowSeconds();
+    Status s = Query("INSERT INTO waltune.waltune_flush_check VALUES (1)", &ignored);
+    const double us = (NowSeconds() - t0) * 1e6;
+    const std::string restore =
+        "SET GLOBAL innodb_flush_log_at_trx_commit = " + std::to_string(*before);
+    WALTUNE_RETURN_IF_ERROR(Query(restore.c_str(), &ignored));
+    WALTUNE_RETURN_IF_ERROR(s);
+    WALTUNE_RETURN_IF_ERROR(Query("DROP TABLE waltune.waltune_flush_check", &ignored));
+    return us;
   }
 
  private:
@@ -628,7 +760,7 @@ class SqliteTarget : public Target {
       return Status::IOError("mkdir " + db_dir, std::strerror(errno));
     }
     db_path_ = db_dir + "/verify.db";
-    return Status::Ok();
+    return CheckOnPowerLossMount(db_dir, *rig_);
   }
 
   // The forked writer with the power-loss VFS: runs the load and, when the parent asks for a
@@ -749,15 +881,30 @@ class SqliteTarget : public Target {
 
 }  // namespace
 
+std::optional<uint64_t> ParsePostgresLsn(std::string_view text) {
+  // "%X/%X": the high and low 32 bits in hex (pg_lsn_out in src/backend/utils/adt/pg_lsn.c).
+  size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::optional<uint32_t> hi = ParseInteger<uint32_t>(text.substr(0, slash), 16);
+  std::optional<uint32_t> lo = ParseInteger<uint32_t>(text.substr(slash + 1), 16);
+  if (!hi || !lo) return std::nullopt;
+  return (static_cast<uint64_t>(*hi) << 32) | *lo;
+}
+
 void ParsePostgresRedo(const std::string& log, RecoveryInfo* info) {
   std::smatch start, done, elapsed;
   static const std::regex kStart("redo starts at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
   static const std::regex kDone("redo done at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
   static const std::regex kElapsed("redo done at [^\n]*elapsed: ([0-9.]+) s");
   if (std::regex_search(log, start, kStart) && std::regex_search(log, done, kDone)) {
-    uint64_t a = ParseLsn(start[1]), b = ParseLsn(done[1]);
-    info->redo_bytes = b >= a ? b - a : 0;
-    if (std::regex_search(log, elapsed, kElapsed)) info->redo_s = std::stod(elapsed[1]);
+    std::optional<uint64_t> a = ParsePostgresLsn(start[1].str());
+    std::optional<uint64_t> b = ParsePostgresLsn(done[1].str());
+    if (!a || !b) return;  // an LSN that does not fit: the redo stays unknown
+    info->redo_bytes = *b >= *a ? *b - *a : 0;
+    if (std::regex_search(log, elapsed, kElapsed)) {
+      std::optional<double> s = ParseFiniteDouble(elapsed[1].str());
+      if (s && *s >= 0) info->redo_s = *s;
+    }
   } else if (log.find("redo is not required") != std::string::npos) {
     info->redo_bytes = 0;
     info->redo_s = 0;
@@ -770,11 +917,12 @@ void ParseMariadbRedo(const std::string& log, RecoveryInfo* info) {
   // "End of log at LSN=N" (10.8+) else the first "log sequence number N" after the start.
   static const std::regex kEnd("End of log at LSN=([0-9]+)|log sequence number ([0-9]+)");
   if (std::regex_search(log, start, kStart)) {
-    uint64_t a = std::stoull(start[1]);
+    std::optional<uint64_t> a = ParseInteger<uint64_t>(start[1].str());
     std::string rest = start.suffix();
-    if (std::regex_search(rest, end, kEnd)) {
-      uint64_t b = std::stoull(end[1].matched ? end[1].str() : end[2].str());
-      info->redo_bytes = b >= a ? b - a : 0;
+    if (a && std::regex_search(rest, end, kEnd)) {
+      std::optional<uint64_t> b =
+          ParseInteger<uint64_t>(end[1].matched ? end[1].str() : end[2].str());
+      if (b) info->redo_bytes = *b >= *a ? *b - *a : 0;
     }
   }
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "load.h"
@@ -72,7 +73,10 @@ class Target {
 
 std::unique_ptr<Target> MakeTarget(const VerifyOptions& options);
 
-// Parsers of engine logs for the redo replayed, exposed for tests.
+// Parsers of engine logs for the redo replayed, exposed for tests. Malformed or out-of-range
+// numbers leave the redo unknown (never throw).
+// PostgreSQL LSN text "hi/lo" (two 32-bit hex numbers) as a byte position; nullopt if malformed.
+std::optional<uint64_t> ParsePostgresLsn(std::string_view text);
 // PostgreSQL: "redo starts at 0/1A2B3C8" ... "redo done at 0/1C00000 ... elapsed: 0.03 s".
 void ParsePostgresRedo(const std::string& log, RecoveryInfo* info);
 // MariaDB: "Starting crash recovery from checkpoint LSN=N" and the end LSN it reports.

@@ -8,7 +8,8 @@ fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+files=$(mktemp -d)
+trap 'rm -rf "$work" "$files"' EXIT
 
 expect_error() {  # field, arguments...
   local field=$1 out rc got
@@ -27,6 +28,11 @@ expect_error --sync-backing --engine sqlite --power-loss --power-loss-mechanism 
 expect_error --calibrate --power-loss --calibrate "$work/cal.json"
 expect_error --clients --clients 0
 expect_error --engine --engine oracle
+# The flush-delay library cannot delay 10 s or more: such an emulation would not be in force.
+expect_error --flush-latency-us --flush-latency-us 10000000
+# Bad files are refused before anything is measured (nothing appears in --workdir).
+printf '{"wal_config": {"engine": "SQLite"}, "durability_level": 1}' > "$files/advice.json"
+expect_error checkpoint_strategy --advice "$files/advice.json"
 # Nothing was left behind by the rejected runs.
 [ -z "$(ls -A "$work")" ] && ok || bad "left in $work: $(ls -A "$work")"
 

@@ -29,6 +29,26 @@ TEST(PowercutLibraryTest, RejectsErrorAndMalformedReplies) {
   EXPECT_FALSE(ParseCutReply("ok files_restored=2").ok());
 }
 
+// Numbers that are not numbers or do not fit 64 bits count as missing (never thrown, never 0).
+TEST(PowercutLibraryTest, MalformedNumbersInACutReplyAreMissing) {
+  EXPECT_FALSE(ParseCutReply("ok cut=x discarded_bytes=4096").ok());
+  EXPECT_FALSE(ParseCutReply("ok cut=1 discarded_bytes=18446744073709551616").ok());
+  EXPECT_FALSE(ParseCutReply("ok cut=1 discarded_bytes=-1").ok());
+  EXPECT_FALSE(ParseCutReply("ok cut= discarded_bytes=").ok());
+}
+
+// Which mount holds a path, from /proc/self/mountinfo (the power-loss check of verify).
+TEST(PowercutLibraryTest, MountHoldingFindsTheInnermostMount) {
+  MountOf proc = MountHolding("/proc/self/status");
+  EXPECT_EQ(proc.mount_point, "/proc");
+  EXPECT_EQ(proc.fs_type, "proc");
+  MountOf root = MountHolding("/");
+  EXPECT_EQ(root.mount_point, "/");
+  EXPECT_FALSE(root.fs_type.empty());
+  // A sibling whose name starts like a mount point is not under it.
+  EXPECT_NE(MountHolding("/procfoo").mount_point, "/proc");
+}
+
 TEST(PowercutLibraryTest, ControlCommandWithoutServerIsUnavailable) {
   auto reply = SendControlCommand("/nonexistent/waltune-powercut.sock", "cut");
   ASSERT_FALSE(reply.ok());

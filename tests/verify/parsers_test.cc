@@ -99,5 +99,58 @@ TEST(SqliteValidWalBytes, CountsFramesWithTheHeadersSalts) {
   rmdir(dir);
 }
 
+// Malformed engine output never throws and never invents numbers: the redo stays unknown.
+TEST(ParsePostgresLsn, ChecksBothHalves) {
+  EXPECT_EQ(ParsePostgresLsn("0/1A2B3C8"), 0x1A2B3C8u);
+  EXPECT_EQ(ParsePostgresLsn("1/0"), 1ull << 32);
+  EXPECT_EQ(ParsePostgresLsn("FFFFFFFF/FFFFFFFF"), ~0ull);
+  for (const char* bad : {"", "/", "0/", "/5", "1A2B", "100000000/0", "0/100000000", "0/1G", "-1/0",
+                          "0/1 2", "99999999999999999999/0", "0x1/0"}) {
+    EXPECT_FALSE(ParsePostgresLsn(bad).has_value()) << bad;
+  }
+}
+
+TEST(ParsePostgresRedo, MalformedNumbersLeaveTheRedoUnknown) {
+  RecoveryInfo info;
+  // An LSN half wider than 32 bits (the regex accepts any hex run).
+  ParsePostgresRedo(
+      "LOG:  redo starts at 0/1A2B3C8\nLOG:  redo done at 123456789ABCDEF01/1C00000 system "
+      "usage: elapsed: 0.03 s\n",
+      &info);
+  EXPECT_FALSE(info.redo_bytes.has_value());
+  EXPECT_FALSE(info.redo_s.has_value());
+  // An elapsed time that is not a number ("0..3") is left unknown, the bytes are kept.
+  RecoveryInfo dots;
+  ParsePostgresRedo(
+      "LOG:  redo starts at 0/100\nLOG:  redo done at 0/200 system usage: elapsed: 0..3 s\n",
+      &dots);
+  EXPECT_EQ(dots.redo_bytes, 0x100u);
+  EXPECT_FALSE(dots.redo_s.has_value());
+  // A huge elapsed time that overflows a double.
+  RecoveryInfo huge;
+  ParsePostgresRedo("LOG:  redo starts at 0/100\nLOG:  redo done at 0/200 elapsed: " +
+                        std::string(400, '9') + " s\n",
+                    &huge);
+  EXPECT_FALSE(huge.redo_s.has_value());
+}
+
+TEST(ParseMariadbRedo, NumbersBeyond64BitsLeaveTheRedoUnknown) {
+  RecoveryInfo info;
+  ParseMariadbRedo(
+      "InnoDB: Starting crash recovery from checkpoint LSN=99999999999999999999999\n"
+      "InnoDB: End of log at LSN=99999999999999999999999\n",
+      &info);
+  EXPECT_FALSE(info.redo_bytes.has_value());
+  RecoveryInfo end_too_big;
+  ParseMariadbRedo(
+      "InnoDB: Starting crash recovery from checkpoint LSN=100\n"
+      "InnoDB: End of log at LSN=18446744073709551616\n",
+      &end_too_big);
+  EXPECT_FALSE(end_too_big.redo_bytes.has_value());
+  RecoveryInfo truncated;
+  ParseMariadbRedo("InnoDB: Starting crash recovery from checkpoint LSN=", &truncated);
+  EXPECT_FALSE(truncated.redo_bytes.has_value());
+}
+
 }  // namespace
 }  // namespace waltune::verify

@@ -137,6 +137,56 @@ TEST(PlanFromAdviceJson, ReadsTheContractResponse) {
       PlanFromAdviceJson(nlohmann::json::object(), Conditions(VerifyEngine::kMariaDB)).ok());
 }
 
+// The advice loader checks every field before reading it (issue: a numeric durability_level
+// aborted verify with an uncaught type_error; a missing checkpoint_strategy was read anyway).
+TEST(PlanFromAdviceJson, NamesTheFieldOfEveryDefect) {
+  const nlohmann::json good = nlohmann::json::parse(R"({
+    "wal_config": {"engine": "MariaDB", "innodb_flush_log_at_trx_commit": 1},
+    "checkpoint_strategy": {"innodb_io_capacity": 900, "estimated_recovery_time_s": 44.1},
+    "group_commit": {"enabled": true},
+    "durability_level": "strict",
+    "throughput_impact": {"with_config_tps": 3300}})");
+  const RunConditions run = Conditions(VerifyEngine::kMariaDB);
+  ASSERT_TRUE(PlanFromAdviceJson(good, run).ok());
+  auto field_of = [&](const nlohmann::json& j) {
+    Result<VerifyPlan> p = PlanFromAdviceJson(j, run);
+    EXPECT_FALSE(p.ok());
+    EXPECT_TRUE(p.ok() || p.status().IsInvalidArgument());
+    return p.ok() ? std::string("(accepted)") : p.status().field();
+  };
+  nlohmann::json j = good;
+  j["durability_level"] = 2;
+  EXPECT_EQ(field_of(j), "durability_level");
+  j = good;
+  j.erase("durability_level");
+  EXPECT_EQ(field_of(j), "durability_level");  // no silent "standard"
+  j = good;
+  j.erase("checkpoint_strategy");
+  EXPECT_EQ(field_of(j), "checkpoint_strategy");
+  j = good;
+  j["group_commit"] = "yes";
+  EXPECT_EQ(field_of(j), "group_commit");
+  j = good;
+  j["wal_config"]["engine"] = nullptr;
+  EXPECT_EQ(field_of(j), "wal_config.engine");
+  j = good;
+  j["checkpoint_strategy"]["innodb_io_capacity"] = nlohmann::json::array();
+  EXPECT_EQ(field_of(j), "checkpoint_strategy.innodb_io_capacity");
+  j = good;
+  j["checkpoint_strategy"]["innodb_io_capacity"] = 1e300;
+  EXPECT_EQ(field_of(j), "checkpoint_strategy.innodb_io_capacity");
+  j = good;
+  j["checkpoint_strategy"]["estimated_recovery_time_s"] = -1;
+  EXPECT_EQ(field_of(j), "checkpoint_strategy.estimated_recovery_time_s");
+  j = good;
+  j["throughput_impact"]["with_config_tps"] = "many";
+  EXPECT_EQ(field_of(j), "throughput_impact.with_config_tps");
+  j = good;
+  j["estimates"] = {{"data_loss_window_ms", {{"value", "0"}}}};
+  EXPECT_EQ(field_of(j), "estimates.data_loss_window_ms.value");
+  EXPECT_EQ(field_of(nlohmann::json::array()), "--advice");
+}
+
 TEST(ParseVerifyEngine, AcceptsAliasesAndRefusesMysql) {
   EXPECT_EQ(*ParseVerifyEngine("PG"), VerifyEngine::kPostgreSQL);
   EXPECT_EQ(*ParseVerifyEngine("sqlite3"), VerifyEngine::kSQLite);

@@ -1,11 +1,15 @@
 // `verify` end to end on the three engines: advice for the run's conditions, a short load,
 // two SIGKILLs, and the report. Short on purpose (a few seconds of load per engine).
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -51,7 +55,12 @@ class VerifyRun : public ::testing::Test {
   }
   void TearDown() override {
     // Nothing left behind: no process mentions our dir, no child survives, no dir remains.
-    EXPECT_TRUE(verify::ProcessesMentioning(parent_).empty());
+    for (pid_t pid : verify::ProcessesMentioning(parent_)) {
+      std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      ADD_FAILURE() << "process " << pid << " still mentions " << parent_ << ": " << cmdline;
+    }
     EXPECT_TRUE(OurChildren().empty());
     EXPECT_TRUE(fs::is_empty(parent_)) << "left in " << parent_;
     std::error_code ec;
@@ -189,13 +198,25 @@ TEST_F(VerifyRun, PostgresRelaxedLosesOnlyRecentCommits) {
 
 // With one client every commit waits for at least one delayed flush, so the emulated latency
 // bounds throughput from above: no more than 1 / 20 ms = 50 commits per second.
+// The emulation is proven in force before a report claims it. The library sits below a 0700
+// directory the server user cannot enter (a fresh `mktemp -d` clone, issue 9): verify must
+// place it where the server can read it. Only bounds in the safe direction (a busy machine
+// makes commits slower, never faster): at most one commit per emulated flush per client.
 TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
+  const std::string hidden = parent_ + "/private dir";
+  ASSERT_EQ(mkdir(hidden.c_str(), 0700), 0);
+  fs::copy_file(WALTUNE_PRELOAD_PATH, hidden + "/libwaltune_flushdelay.so");
+  // And the instances below a path with a space (LD_PRELOAD, the socket, the conninfo).
+  const std::string spaced = parent_ + "/work dir";
+  ASSERT_EQ(mkdir(spaced.c_str(), 0755), 0);
   for (VerifyEngine e : {VerifyEngine::kPostgreSQL, VerifyEngine::kSQLite}) {
     VerifyPlan plan = PlanFor(e, "strict", 1, 20000);
     VerifyOptions o = Options(e);
     o.clients = 1;
     o.crashes = 0;
     o.flush_latency_us = 20000;
+    o.preload_library = hidden + "/libwaltune_flushdelay.so";
+    o.parent_dir = spaced;
     auto r = RunVerify(o, plan);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_GT(r->measured_tps, 0);
@@ -203,6 +224,52 @@ TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
     EXPECT_GE(r->commit_latency_p50_ms, 20.0 / 1.1);  // bucket middle may sit below 20 ms
     EXPECT_EQ(*r->flush_latency_emulated_us, 20000u);
   }
+  EXPECT_TRUE(fs::is_empty(spaced)) << "left in " << spaced;
+  fs::remove_all(hidden);
+  fs::remove_all(spaced);
+}
+
+// A server started with a library that is missing, or that does not delay flushes, must stop
+// verify with a clear error: never a report claiming flush_latency_emulated_us.
+TEST_F(VerifyRun, RefusesWhenTheFlushEmulationIsNotInForce) {
+  for (VerifyEngine e : {VerifyEngine::kPostgreSQL, VerifyEngine::kMariaDB}) {
+    VerifyPlan plan = PlanFor(e, "strict", 1, 20000);
+    VerifyOptions o = Options(e);
+    o.clients = 1;
+    o.crashes = 0;
+    o.seconds = 1;
+    o.flush_latency_us = 20000;
+    o.preload_library = parent_ + "/no such dir/libwaltune_flushdelay.so";
+    auto missing = RunVerify(o, plan);
+    ASSERT_FALSE(missing.ok()) << VerifyEngineName(e);
+    EXPECT_EQ(missing.status().field(), "--preload") << missing.status().ToString();
+    EXPECT_TRUE(missing.status().IsInvalidArgument());
+
+    // A real shared library that delays nothing (SQLite's, linked into this test).
+    Dl_info info;
+    ASSERT_NE(dladdr(reinterpret_cast<void*>(&sqlite3_libversion), &info), 0);
+    o.preload_library = info.dli_fname;
+    auto inert = RunVerify(o, plan);
+    ASSERT_FALSE(inert.ok()) << VerifyEngineName(e);
+    EXPECT_EQ(inert.status().field(), "--flush-latency-us") << inert.status().ToString();
+    EXPECT_NE(inert.status().message().find("not in force"), std::string::npos)
+        << inert.status().message();
+  }
+}
+
+// Applied settings are read back from the server (pg_settings.source): a setting the server
+// took without it being in force (a custom placeholder, not a real parameter) stops verify.
+TEST_F(VerifyRun, RefusesASettingNotInForceInTheServer) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kPostgreSQL, "strict", 1, 0);
+  plan.settings.emplace_back("waltune.not_a_parameter", "1");
+  VerifyOptions o = Options(VerifyEngine::kPostgreSQL);
+  o.clients = 1;
+  o.crashes = 0;
+  o.seconds = 1;
+  auto r = RunVerify(o, plan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "waltune.not_a_parameter") << r.status().ToString();
+  EXPECT_NE(r.status().message().find("not in force"), std::string::npos) << r.status().message();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,8 +280,7 @@ class VerifyPowerLoss : public VerifyRun {
  protected:
   void SetUp() override {
     VerifyRun::SetUp();
-    if (mechanism_ != "sqlite-vfs" &&
-        (access("/dev/fuse", R_OK | W_OK) != 0 || geteuid() != 0)) {
+    if (mechanism_ != "sqlite-vfs" && (access("/dev/fuse", R_OK | W_OK) != 0 || geteuid() != 0)) {
       GTEST_SKIP() << "FUSE power-loss needs /dev/fuse and root";
     }
   }
@@ -289,8 +355,8 @@ class VerifyPowerLoss : public VerifyRun {
       lost += c.lost_commits;
       std::printf("[%s relaxed power cut] acked %llu lost %llu oldest lost %.1f ms (window %.0f)\n",
                   VerifyEngineName(engine), static_cast<unsigned long long>(c.acked_commits),
-                  static_cast<unsigned long long>(c.lost_commits),
-                  c.oldest_lost_age_ms.value_or(0), window_ms);
+                  static_cast<unsigned long long>(c.lost_commits), c.oldest_lost_age_ms.value_or(0),
+                  window_ms);
       if (c.lost_commits > 0) {
         ASSERT_TRUE(c.oldest_lost_age_ms.has_value());
         EXPECT_LE(*c.oldest_lost_age_ms, window_ms * 1.25);
@@ -312,7 +378,9 @@ class VerifyPowerLossVfs : public VerifyPowerLoss {
   VerifyPowerLossVfs() { mechanism_ = "sqlite-vfs"; }
 };
 
-TEST_F(VerifyPowerLoss, SqliteStrictLosesNothing) { ExpectStrictLosesNothing(VerifyEngine::kSQLite); }
+TEST_F(VerifyPowerLoss, SqliteStrictLosesNothing) {
+  ExpectStrictLosesNothing(VerifyEngine::kSQLite);
+}
 TEST_F(VerifyPowerLoss, SqliteRelaxedLosesWithinWindow) {
   ExpectRelaxedLosesWithinWindow(VerifyEngine::kSQLite);
 }
