@@ -1,9 +1,9 @@
 #include "waltune/render.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "waltune/units.h"
 
@@ -77,14 +77,12 @@ ojson AdviceToJson(const Advice& a) {
   j["throughput_impact"] = tp;
   j["confidence"] = a.confidence;
 
-  j["data_loss_window"] = ojson{{"max_ms", Round4(a.loss_window_ms)},
-                                {"description", a.loss_window}};
+  j["data_loss_window"] =
+      ojson{{"max_ms", Round4(a.loss_window_ms)}, {"description", a.loss_window}};
   ojson assumptions = ojson::array();
   for (const Assumption& as : a.assumptions) {
-    assumptions.push_back(ojson{{"field", as.field},
-                                {"value", as.value},
-                                {"source", as.source},
-                                {"reason", as.reason}});
+    assumptions.push_back(ojson{
+        {"field", as.field}, {"value", as.value}, {"source", as.source}, {"reason", as.reason}});
   }
   j["assumptions"] = assumptions;
   j["warnings"] = a.warnings;
@@ -128,9 +126,10 @@ std::string AdviceToText(const Advice& a) {
     o << fmt::format("  {:<36} {:<12} {}\n", s.name, s.ConfigText(), s.why);
   }
   o << fmt::format("  gain: {}\n  {}\n\n", a.group_commit_gain, a.group_commit_rationale);
-  o << fmt::format("Throughput: {:.0f} tps with this configuration vs {:.0f} tps with the "
-                   "defaults\n  {}\n  latency: {}\n\n",
-                   a.with_config_tps, a.baseline_tps, a.improvement, a.latency_impact);
+  o << fmt::format(
+      "Throughput: {:.0f} tps with this configuration vs {:.0f} tps with the "
+      "defaults\n  {}\n  latency: {}\n\n",
+      a.with_config_tps, a.baseline_tps, a.improvement, a.latency_impact);
   o << fmt::format("Data-loss window: {}\n\n", a.loss_window);
   if (!a.warnings.empty()) {
     o << "Warnings\n";
@@ -151,16 +150,28 @@ std::string AdviceToText(const Advice& a) {
   }
   o << "Model estimates\n";
   for (const Estimate& e : a.estimates) {
-    std::string value = std::fabs(e.value) >= 100 ? fmt::format("{:.0f}", e.value)
-                                                  : fmt::format("{:.4g}", e.value);
+    std::string value =
+        std::fabs(e.value) >= 100 ? fmt::format("{:.0f}", e.value) : fmt::format("{:.4g}", e.value);
     o << fmt::format("  {:<34} {:>14} {:<8} {}\n", e.name, value, e.unit, e.how);
   }
   o << "\nPaste into " << a.config_target << ":\n\n" << a.config_snippet;
   return o.str();
 }
 
+namespace {
+// Error messages quote the input (the JSON parser's "last read: '...'" included), which may not
+// be UTF-8; dump() throws type_error 316 on such a string. Invalid bytes become U+FFFD, by
+// nlohmann's own UTF-8 check (error_handler_t::replace). Found by fuzz/fuzz_advise.
+std::string ValidUtf8(const std::string& text) {
+  const std::string quoted =
+      nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json::parse(quoted).get<std::string>();
+}
+}  // namespace
+
 nlohmann::ordered_json ErrorToJson(const Status& status) {
-  return ojson{{"error", ojson{{"field", status.field()}, {"message", status.message()}}}};
+  return ojson{{"error", ojson{{"field", ValidUtf8(status.field())},
+                               {"message", ValidUtf8(status.message())}}}};
 }
 
 }  // namespace waltune

@@ -45,6 +45,27 @@ Status CheckEngine(const std::string& advice_engine, const RunConditions& run) {
                                  "the advice is for " + advice_engine + " but verify runs " + want);
 }
 
+// Checked reads of the advice JSON (found by fuzz/fuzz_advice_loader: json::value() throws
+// type_error on a wrong type, operator[] on a missing key of a const object is undefined).
+// Absent or null: `fallback`; any other type: InvalidArgument naming the field.
+Result<double> OptionalNumber(const nlohmann::json& obj, const char* key, const std::string& field,
+                              double fallback) {
+  if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return fallback;
+  const nlohmann::json& v = obj[key];
+  if (!v.is_number() || !std::isfinite(v.get<double>())) {
+    return Status::InvalidArgument(field, "must be a number, got " + v.dump());
+  }
+  return v.get<double>();
+}
+Result<std::string> OptionalString(const nlohmann::json& obj, const char* key,
+                                   const std::string& field, const std::string& fallback) {
+  if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return fallback;
+  if (!obj[key].is_string()) {
+    return Status::InvalidArgument(field, "must be a string, got " + obj[key].dump());
+  }
+  return obj[key].get<std::string>();
+}
+
 std::string NumberText(double v) {
   char buf[64];
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
@@ -208,9 +229,13 @@ Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditio
   if (!j.is_object() || !j.contains("wal_config") || !j["wal_config"].is_object()) {
     return Status::InvalidArgument("--advice", "not an advise response (no wal_config object)");
   }
-  WALTUNE_RETURN_IF_ERROR(CheckEngine(j["wal_config"].value("engine", ""), run));
+  auto engine = OptionalString(j["wal_config"], "engine", "--advice.wal_config.engine", "");
+  if (!engine.ok()) return engine.status();
+  WALTUNE_RETURN_IF_ERROR(CheckEngine(*engine, run));
   VerifyPlan plan;
-  plan.durability = j.value("durability_level", "standard");
+  auto durability = OptionalString(j, "durability_level", "--advice.durability_level", "standard");
+  if (!durability.ok()) return durability.status();
+  plan.durability = *durability;
   for (const char* section : {"wal_config", "checkpoint_strategy", "group_commit"}) {
     if (!j.contains(section) || !j[section].is_object()) continue;
     for (const auto& [key, v] : j[section].items()) {
@@ -229,20 +254,24 @@ Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditio
                                  ScaleMemorySetting(key, value, run.memory_bytes, &plan.notes));
     }
   }
-  double tps = 0, recovery = 0, loss = -1;
-  if (j.contains("throughput_impact") && j["throughput_impact"].is_object()) {
-    tps = j["throughput_impact"].value("with_config_tps", 0.0);
-  }
-  recovery = j["checkpoint_strategy"].is_object()
-                 ? j["checkpoint_strategy"].value("estimated_recovery_time_s", 0.0)
-                 : 0.0;
+  double loss = -1;
+  auto tps = OptionalNumber(j.value("throughput_impact", nlohmann::json()), "with_config_tps",
+                            "--advice.throughput_impact.with_config_tps", 0.0);
+  if (!tps.ok()) return tps.status();
+  auto recovery =
+      OptionalNumber(j.value("checkpoint_strategy", nlohmann::json()), "estimated_recovery_time_s",
+                     "--advice.checkpoint_strategy.estimated_recovery_time_s", 0.0);
+  if (!recovery.ok()) return recovery.status();
   if (j.contains("estimates") && j["estimates"].is_object() &&
       j["estimates"].contains("data_loss_window_ms")) {
-    loss = j["estimates"]["data_loss_window_ms"].value("value", -1.0);
+    auto window = OptionalNumber(j["estimates"]["data_loss_window_ms"], "value",
+                                 "--advice.estimates.data_loss_window_ms.value", -1.0);
+    if (!window.ok()) return window.status();
+    loss = *window;
   } else if (plan.durability == "strict") {
     loss = 0;
   }
-  FillPrediction(&plan, tps, recovery, loss);
+  FillPrediction(&plan, *tps, *recovery, loss);
   plan.prediction_source =
       "the advice file as given (computed for its own request's conditions, not this run's)";
   return plan;

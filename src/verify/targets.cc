@@ -9,9 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <regex>
+#include <string_view>
 
 #include "powerloss.h"
 #include "process.h"
@@ -28,12 +31,23 @@ double SelfCpuSeconds() {
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
-uint64_t ParseLsn(const std::string& text) {
+// Checked number parsing of engine output (std::stoull/stod throw past every Status boundary on
+// an out-of-range number; found by fuzz/fuzz_engine_logs). nullopt unless all of `text` is one.
+std::optional<uint64_t> ToU64(std::string_view text, int base = 10) {
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// A PostgreSQL LSN "HI/LO": two 32-bit halves in hex (pg_lsn_in in pg_lsn.c).
+std::optional<uint64_t> ParseLsn(std::string_view text) {
   size_t slash = text.find('/');
-  if (slash == std::string::npos) return 0;
-  uint64_t hi = std::stoull(text.substr(0, slash), nullptr, 16);
-  uint64_t lo = std::stoull(text.substr(slash + 1), nullptr, 16);
-  return (hi << 32) | lo;
+  if (slash == std::string::npos) return std::nullopt;
+  auto hi = ToU64(text.substr(0, slash), 16);
+  auto lo = ToU64(text.substr(slash + 1), 16);
+  if (!hi || !lo || *hi > 0xFFFFFFFFu || *lo > 0xFFFFFFFFu) return std::nullopt;
+  return (*hi << 32) | *lo;
 }
 
 // After the engine's processes are gone: cuts the power of `rig` (no-op when null, i.e. a
@@ -258,10 +272,10 @@ class PostgresTarget : public ServerTarget {
     std::string ignored;
     // amcheck (contrib, shipped with Debian's server package) checks the index after a crash.
     have_amcheck_ = QueryOne("CREATE EXTENSION IF NOT EXISTS amcheck", &ignored).ok();
-    WALTUNE_RETURN_IF_ERROR(QueryOne(
-        "CREATE TABLE waltune_load (client_id int NOT NULL, seq bigint NOT NULL, "
-        "payload text, PRIMARY KEY (client_id, seq))",
-        &ignored));
+    WALTUNE_RETURN_IF_ERROR(
+        QueryOne("CREATE TABLE waltune_load (client_id int NOT NULL, seq bigint NOT NULL, "
+                 "payload text, PRIMARY KEY (client_id, seq))",
+                 &ignored));
     // Make the schema durable whatever synchronous_commit says.
     return QueryOne("CHECKPOINT", &ignored);
   }
@@ -694,9 +708,9 @@ class SqliteTarget : public Target {
     LoadHeader* h = shared_->header();
     if (h->cut_done.load() != 1) {
       return Status::IOError("SQLite power-loss VFS",
-                             h->cut_done.load() == 2 ? std::string(h->cut_error)
-                                                     : "writer ended with " +
-                                                           DescribeWaitStatus(st) + " before cut");
+                             h->cut_done.load() == 2
+                                 ? std::string(h->cut_error)
+                                 : "writer ended with " + DescribeWaitStatus(st) + " before cut");
     }
     powercut::CutStats cut;
     cut.cut_number = ++vfs_cuts_;
@@ -755,9 +769,16 @@ void ParsePostgresRedo(const std::string& log, RecoveryInfo* info) {
   static const std::regex kDone("redo done at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
   static const std::regex kElapsed("redo done at [^\n]*elapsed: ([0-9.]+) s");
   if (std::regex_search(log, start, kStart) && std::regex_search(log, done, kDone)) {
-    uint64_t a = ParseLsn(start[1]), b = ParseLsn(done[1]);
-    info->redo_bytes = b >= a ? b - a : 0;
-    if (std::regex_search(log, elapsed, kElapsed)) info->redo_s = std::stod(elapsed[1]);
+    auto a = ParseLsn(start[1].str()), b = ParseLsn(done[1].str());
+    if (a && b) info->redo_bytes = *b >= *a ? *b - *a : 0;
+    if (std::regex_search(log, elapsed, kElapsed)) {
+      const std::string text = elapsed[1].str();
+      double s = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), s);
+      if (ec == std::errc() && ptr == text.data() + text.size() && std::isfinite(s)) {
+        info->redo_s = s;
+      }
+    }
   } else if (log.find("redo is not required") != std::string::npos) {
     info->redo_bytes = 0;
     info->redo_s = 0;
@@ -770,11 +791,11 @@ void ParseMariadbRedo(const std::string& log, RecoveryInfo* info) {
   // "End of log at LSN=N" (10.8+) else the first "log sequence number N" after the start.
   static const std::regex kEnd("End of log at LSN=([0-9]+)|log sequence number ([0-9]+)");
   if (std::regex_search(log, start, kStart)) {
-    uint64_t a = std::stoull(start[1]);
+    auto a = ToU64(start[1].str());
     std::string rest = start.suffix();
-    if (std::regex_search(rest, end, kEnd)) {
-      uint64_t b = std::stoull(end[1].matched ? end[1].str() : end[2].str());
-      info->redo_bytes = b >= a ? b - a : 0;
+    if (a && std::regex_search(rest, end, kEnd)) {
+      auto b = ToU64(end[1].matched ? end[1].str() : end[2].str());
+      if (b) info->redo_bytes = *b >= *a ? *b - *a : 0;
     }
   }
 }
