@@ -869,7 +869,7 @@ Result<Scenario> ParseRequestText(const std::string& text, const ParseOptions& o
   json request;
   try {
     request = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range 406: 1e999
     return Status::InvalidArgument("request", std::string("invalid JSON: ") + e.what());
   }
   return ParseRequest(request, options);

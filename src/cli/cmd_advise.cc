@@ -39,7 +39,7 @@ Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& 
   if (!text.ok()) return text.status();
   try {
     return nlohmann::json::parse(*text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range 406 (1e999)
     return Status::InvalidArgument(field, "'" + path + "' is not valid JSON: " + e.what());
   }
 }

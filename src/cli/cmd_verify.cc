@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "waltune/engine.h"
+#include "waltune/helpers.h"
 #include "waltune/render.h"
 #include "waltune/request.h"
 #include "waltune/verify.h"
@@ -52,7 +53,7 @@ Result<nlohmann::json> ReadJson(const std::string& path, const std::string& fiel
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range 406 (1e999)
     return Status::InvalidArgument(field, "'" + path + "' is not valid JSON: " + e.what());
   }
 }
@@ -64,8 +65,10 @@ int Fail(const Status& status) {
   return status.IsInvalidArgument() ? 2 : 1;
 }
 
-// libwaltune_flushdelay.so is built next to the waltune binary.
+// libwaltune_flushdelay.so: next to the waltune binary in the build tree, in the helper dir of
+// an install (waltune/helpers.h).
 std::string DefaultPreload() {
+  if (std::string p = FindHelper("libwaltune_flushdelay.so"); !p.empty()) return p;
   std::error_code ec;
   std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return "";
@@ -184,8 +187,9 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   }
   if (opt.power_loss && !opt.calibrate_path.empty()) {
     return Fail(Status::InvalidArgument(
-        "--calibrate", "not with --power-loss: throughput through the simulator is not this "
-                       "storage's"));
+        "--calibrate",
+        "not with --power-loss: throughput through the simulator is not this "
+        "storage's"));
   }
   RunConditions run;
   run.engine = VerifyEngine::kSQLite;

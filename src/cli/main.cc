@@ -1,14 +1,33 @@
 // waltune: WAL and checkpoint advice for PostgreSQL, MySQL/InnoDB, MariaDB and SQLite.
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+#include <string>
 
 #include "commands.h"
+#include "waltune/helpers.h"
 #include "waltune/render.h"
+
+namespace {
+
+// `waltune --version`: the version from CMake's project(), then where the helpers were found
+// (build tree or install layout, waltune/helpers.h), so an install can be checked at a glance.
+std::string VersionText() {
+  std::string text = std::string("waltune ") + WALTUNE_VERSION;
+  for (const char* helper : {"waltune-powercut", "libwaltune_flushdelay.so"}) {
+    const std::string path = waltune::FindHelper(helper);
+    text += std::string("\n") + helper + ": " + (path.empty() ? "not found" : path);
+  }
+  return text;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"waltune: WAL and checkpoint advice, measured storage, verified on real engines"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::function<std::string()>(VersionText),
+                       "print the version and where the helpers are");
   int exit_code = 0;
   waltune::cli::SetupAdvise(app, &exit_code);
 #ifdef WALTUNE_HAVE_PROBE
@@ -22,9 +41,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     // Usage errors are bad input: the JSON error for programs, CLI11's message for people.
-    std::cout << waltune::ErrorToJson(waltune::Status::InvalidArgument("command line", e.what()))
-                     .dump(2)
-              << std::endl;
+    std::cout
+        << waltune::ErrorToJson(waltune::Status::InvalidArgument("command line", e.what())).dump(2)
+        << std::endl;
     app.exit(e);
     return 2;
   }
