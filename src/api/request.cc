@@ -1,4 +1,4 @@
-// Request parsing: JSON -> Scenario, per shared/CONTRACT.md.
+// Request parsing: JSON -> Scenario, per docs/contract.md.
 // Order of precedence for every input: explicit constraint > upstream_results > hint in the
 // free-text query > default. Everything not explicit is listed in Scenario::assumptions.
 #include "waltune/request.h"

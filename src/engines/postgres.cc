@@ -38,7 +38,7 @@ constexpr double kRowOverheadBytes = 130;
 constexpr double kCommitRecordBytes = 40;
 // A full-page image with the free-space hole removed, for pages ~80% full.
 constexpr double kFpiBytes = 0.8 * kPageBytes;
-// Replay speed, *measured here* (DESIGN.md 3): FPI-heavy WAL ~200 MB/s; WAL without images
+// Replay speed, *measured here* (docs/wal-model.md, "Checkpoints and recovery"): FPI-heavy WAL ~200 MB/s; WAL without images
 // ~38 MB/s with a cold cache (Vondra, pgsql-hackers 2020: 38-45 MB/s on NVMe).
 constexpr double kFpiReplayBytesPerS = 200e6;
 constexpr double kRecordReplayBytesPerS = 38e6;
@@ -535,7 +535,7 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   AddEstimate(&a, "replay_rate_bytes_per_s", rec.effective_replay_bytes_per_s, "bytes/s",
               s.calibration.replay_bytes_per_s
                   ? "records at the calibrated rate, images at 200 MB/s"
-                  : "records ~38 MB/s, full-page images ~200 MB/s (measured, DESIGN.md)");
+                  : "records ~38 MB/s, full-page images ~200 MB/s (measured, docs/wal-model.md)");
   AddEstimate(&a, "startup_s", rec.startup_s, "s", "process start and control-file read");
   AddEstimate(&a, "end_of_recovery_checkpoint_s", rec.end_checkpoint_s, "s",
               "pages dirtied by replay, written sorted: dense sets stream, sparse sets seek");
