@@ -4,12 +4,17 @@
 #include <cstdint>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
+#include "waltune/json_input.h"
 #include "waltune/verify.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  nlohmann::json j = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return 0;
+  // As the CLI reads the file: text that is not usable JSON is rejected naming the option.
+  auto parsed = waltune::ParseJsonInput(std::string_view(reinterpret_cast<const char*>(data), size),
+                                        "--file");
+  if (!parsed.ok()) return 0;
+  const nlohmann::json& j = *parsed;
   for (auto engine : {waltune::VerifyEngine::kSQLite, waltune::VerifyEngine::kPostgreSQL,
                       waltune::VerifyEngine::kMariaDB}) {
     waltune::RunConditions run;

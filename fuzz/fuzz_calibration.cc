@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "waltune/engine.h"
+#include "waltune/json_input.h"
 #include "waltune/request.h"
 
 namespace {
@@ -25,9 +27,11 @@ const nlohmann::json& Requests() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   waltune::ParseOptions options;
-  options.calibration =
-      nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
-  if (options.calibration.is_discarded()) return 0;
+  // As the CLI reads the file: text that is not usable JSON is rejected naming the option.
+  auto parsed = waltune::ParseJsonInput(std::string_view(reinterpret_cast<const char*>(data), size),
+                                        "--calibration");
+  if (!parsed.ok()) return 0;
+  options.calibration = *parsed;
   for (const auto& request : Requests()) {
     auto scenario = waltune::ParseRequest(request, options);
     if (!scenario.ok()) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "waltune/engine.h"
+#include "waltune/json_input.h"
 #include "waltune/units.h"
 
 namespace waltune {
@@ -18,7 +19,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr double kMaxWriteRateTps = 5e6;        // beyond any single-node engine
+constexpr double kMaxWriteRateTps = 5e6;  // beyond any single-node engine
 constexpr double kMaxRecoveryTargetS = 7 * 86400;
 constexpr int kMaxConcurrency = 100000;
 
@@ -36,8 +37,8 @@ std::string FormatNumber(double v) {
 Result<std::string> ScalarText(const json& v, const std::string& field, const char* expected) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number()) return FormatNumber(v.get<double>());
-  return Status::InvalidArgument(field, std::string("must be ") + expected + ", got " +
-                                            std::string(v.type_name()));
+  return Status::InvalidArgument(
+      field, std::string("must be ") + expected + ", got " + std::string(v.type_name()));
 }
 
 // ----- engine ------------------------------------------------------------------------------
@@ -95,8 +96,9 @@ Result<EngineVersion> ParseVersion(const std::string& text, const std::string& f
   static const std::regex kVersion(R"(^\s*v?(\d{1,3})(?:\.(\d{1,3}))?(?:\.(\d{1,4}))?\s*$)");
   std::smatch m;
   if (!std::regex_match(text, m, kVersion)) {
-    return Status::InvalidArgument(field, "'" + text + "' is not a version such as \"16\", "
-                                          "\"8.0.36\" or \"10.11\"");
+    return Status::InvalidArgument(field, "'" + text +
+                                              "' is not a version such as \"16\", "
+                                              "\"8.0.36\" or \"10.11\"");
   }
   EngineVersion v;
   v.major = std::stoi(m[1].str());
@@ -116,8 +118,7 @@ Result<Durability> ParseDurability(const std::string& raw, const std::string& fi
        Durability::kStrict},
       {{"standard", "group commit", "normal", "balanced", "bounded", "default"},
        Durability::kStandard},
-      {{"relaxed", "async", "asynchronous", "none", "fast", "max throughput", "best effort",
-        "off"},
+      {{"relaxed", "async", "asynchronous", "none", "fast", "max throughput", "best effort", "off"},
        Durability::kRelaxed},
   };
   for (const auto& [names, level] : kAliases) {
@@ -126,8 +127,9 @@ Result<Durability> ParseDurability(const std::string& raw, const std::string& fi
     }
   }
   return Status::InvalidArgument(
-      field, "'" + raw + "' is not a durability requirement; expected \"fsync every commit\" "
-                         "(strict), \"group commit\" (standard) or \"relaxed\"");
+      field, "'" + raw +
+                 "' is not a durability requirement; expected \"fsync every commit\" "
+                 "(strict), \"group commit\" (standard) or \"relaxed\"");
 }
 
 std::optional<StorageClass> MatchStorage(const std::string& raw) {
@@ -247,8 +249,7 @@ Hints ReadHints(const std::string& query) {
     h.write_pattern = "append";
     h.pattern_evidence = m[0].str();
   }
-  static const std::regex kLogical(R"(\blogical\s+(replication|decoding)|\bcdc\b|debezium)",
-                                   icase);
+  static const std::regex kLogical(R"(\blogical\s+(replication|decoding)|\bcdc\b|debezium)", icase);
   static const std::regex kPhysical(
       R"(\b(replica|replicas|replication|standby|standbys|streaming|failover|binlog)\b)", icase);
   if (std::regex_search(query, kLogical)) {
@@ -262,22 +263,26 @@ Hints ReadHints(const std::string& query) {
     const char* note;
   };
   static const std::vector<Topic> kTopics = {
-      {std::regex(R"(\b(which|what)\s+(database|engine|db)\b|\bshould\s+(i|we)\s+(use|choose|pick|switch)|\bchoose\s+between\b|\b(postgres(ql)?|mysql|mariadb|sqlite)\s+(vs\.?|versus|or)\s+(postgres(ql)?|mysql|mariadb|sqlite)\b|\bmigrat(e|ion)\s+(to|from)\b)",
-                  icase),
+      {std::regex(
+           R"(\b(which|what)\s+(database|engine|db)\b|\bshould\s+(i|we)\s+(use|choose|pick|switch)|\bchoose\s+between\b|\b(postgres(ql)?|mysql|mariadb|sqlite)\s+(vs\.?|versus|or)\s+(postgres(ql)?|mysql|mariadb|sqlite)\b|\bmigrat(e|ion)\s+(to|from)\b)",
+           icase),
        "engine choice: waltune configures the engine you run; choosing one is for an "
        "engine-selection step"},
       {std::regex(R"(\b(index(es|ing)?|indices|slow\s+quer(y|ies)|query\s+plans?|explain|join)\b)",
                   icase),
        "indexes and query tuning are out of scope; waltune only configures WAL, checkpoints, "
        "group commit and durability"},
-      {std::regex(R"(\b(isolation\s+levels?|serializable|repeatable\s+read|read\s+committed|deadlocks?|locking)\b)",
-                  icase),
+      {std::regex(
+           R"(\b(isolation\s+levels?|serializable|repeatable\s+read|read\s+committed|deadlocks?|locking)\b)",
+           icase),
        "isolation levels and locking are out of scope"},
-      {std::regex(R"(\b(schema|normali[sz](e|ation)|table\s+design|data\s+model(l)?ing|partition(ing)?|sharding)\b)",
-                  icase),
+      {std::regex(
+           R"(\b(schema|normali[sz](e|ation)|table\s+design|data\s+model(l)?ing|partition(ing)?|sharding)\b)",
+           icase),
        "schema design, partitioning and sharding are out of scope"},
-      {std::regex(R"(\b(set\s*up|setup|configure|configuring)\s+(a\s+)?(replica(s|tion)?|standby|failover)|\bfailover\b|\bpatroni\b|\bgalera\b|\bgroup\s+replication\b)",
-                  icase),
+      {std::regex(
+           R"(\b(set\s*up|setup|configure|configuring)\s+(a\s+)?(replica(s|tion)?|standby|failover)|\bfailover\b|\bpatroni\b|\bgalera\b|\bgroup\s+replication\b)",
+           icase),
        "replication setup (replicas, failover) is out of scope; waltune only sets the WAL level "
        "or binary log that replication needs"},
   };
@@ -298,8 +303,9 @@ struct UpstreamEngine {
 UpstreamEngine ReadUpstream(const json& up) {
   UpstreamEngine out;
   if (up.is_object()) {
-    static const char* kKeys[] = {"engine", "selected_engine", "db_engine", "recommended_engine",
-                                  "database", "choice", "recommendation"};
+    static const char* kKeys[] = {
+        "engine",   "selected_engine", "db_engine",     "recommended_engine",
+        "database", "choice",          "recommendation"};
     for (const char* key : kKeys) {
       if (!up.contains(key)) continue;
       const json& v = up[key];
@@ -323,10 +329,9 @@ UpstreamEngine ReadUpstream(const json& up) {
       }
     }
     for (const char* key : {"engine_version", "version"}) {
-      if (!out.version_text && up.contains(key) &&
-          (up[key].is_string() || up[key].is_number())) {
-        out.version_text = up[key].is_string() ? up[key].get<std::string>()
-                                               : FormatNumber(up[key].get<double>());
+      if (!out.version_text && up.contains(key) && (up[key].is_string() || up[key].is_number())) {
+        out.version_text =
+            up[key].is_string() ? up[key].get<std::string>() : FormatNumber(up[key].get<double>());
       }
     }
     if (!out.engine_text) {  // an engine named somewhere in the object's text
@@ -353,8 +358,8 @@ class RequestParser {
 
   Result<Scenario> Parse() {
     if (!request_.is_object()) {
-      return Status::InvalidArgument("request", "must be a JSON object, got " +
-                                                    std::string(request_.type_name()));
+      return Status::InvalidArgument(
+          "request", "must be a JSON object, got " + std::string(request_.type_name()));
     }
     WALTUNE_RETURN_IF_ERROR(CheckTopLevel());
     hints_ = ReadHints(query_);
@@ -394,11 +399,23 @@ class RequestParser {
     } else {
       c_ = json::object();
     }
-    static const std::set<std::string> kKnown = {
-        "db_engine", "engine_version", "durability_requirement", "write_rate",
-        "recovery_time_target", "storage_type", "concurrency", "txn_write_bytes", "rows_per_txn",
-        "row_bytes", "data_size", "memory", "working_set", "replication", "storage_profile",
-        "cpu_cores", "write_pattern"};
+    static const std::set<std::string> kKnown = {"db_engine",
+                                                 "engine_version",
+                                                 "durability_requirement",
+                                                 "write_rate",
+                                                 "recovery_time_target",
+                                                 "storage_type",
+                                                 "concurrency",
+                                                 "txn_write_bytes",
+                                                 "rows_per_txn",
+                                                 "row_bytes",
+                                                 "data_size",
+                                                 "memory",
+                                                 "working_set",
+                                                 "replication",
+                                                 "storage_profile",
+                                                 "cpu_cores",
+                                                 "write_pattern"};
     for (const auto& [key, value] : c_.items()) {
       if (!kKnown.count(key)) {
         s_.warnings.push_back("unknown constraint 'constraints." + key + "' ignored");
@@ -444,8 +461,8 @@ class RequestParser {
           if (auto e = FindEngineInText(*up.engine_text)) match = EngineMatch{*e, std::nullopt};
         }
         if (!match) {
-          return Status::InvalidArgument(up.where, "unknown engine '" + *up.engine_text +
-                                                       "' in upstream_results");
+          return Status::InvalidArgument(
+              up.where, "unknown engine '" + *up.engine_text + "' in upstream_results");
         }
         if (!match->version_text && up.version_text) match->version_text = up.version_text;
         engine_source = "upstream";
@@ -462,8 +479,9 @@ class RequestParser {
     }
     if (!match) {
       return Status::InvalidArgument(
-          F("db_engine"), "is required: name the engine (PostgreSQL, MySQL/InnoDB, MariaDB or "
-                          "SQLite) in constraints.db_engine or upstream_results");
+          F("db_engine"),
+          "is required: name the engine (PostgreSQL, MySQL/InnoDB, MariaDB or "
+          "SQLite) in constraints.db_engine or upstream_results");
     }
     s_.engine = match->engine;
     if (engine_source) Assume(F("db_engine"), EngineName(s_.engine), engine_source, engine_reason);
@@ -580,8 +598,9 @@ class RequestParser {
         }
       }
       if (Has("storage_type")) {
-        s_.warnings.push_back("constraints.storage_type is overridden by the measured storage "
-                              "profile");
+        s_.warnings.push_back(
+            "constraints.storage_type is overridden by the measured storage "
+            "profile");
       }
       return Status::Ok();
     }
@@ -592,17 +611,18 @@ class RequestParser {
       std::string raw = c_["storage_type"].get<std::string>();
       auto cls = MatchStorage(raw);
       if (!cls) {
-        return Status::InvalidArgument(
-            F("storage_type"), "unknown storage '" + raw +
-                                   "'; expected HDD, SSD, NVMe, \"NVMe with power-loss "
-                                   "protection\" or \"battery-backed cache\"");
+        return Status::InvalidArgument(F("storage_type"),
+                                       "unknown storage '" + raw +
+                                           "'; expected HDD, SSD, NVMe, \"NVMe with power-loss "
+                                           "protection\" or \"battery-backed cache\"");
       }
       s_.storage = StoragePreset(*cls);
       if (*cls == StorageClass::kConsumerNvme || *cls == StorageClass::kSataSsd) {
         Assume(F("storage_type"), s_.storage.name, "inferred",
-               "'" + raw + "' does not say whether the drive has power-loss protection; "
-               "assumed it has none (slower flushes). Say \"with power-loss protection\" "
-               "or run `waltune probe`");
+               "'" + raw +
+                   "' does not say whether the drive has power-loss protection; "
+                   "assumed it has none (slower flushes). Say \"with power-loss protection\" "
+                   "or run `waltune probe`");
       }
     } else if (hints_.storage) {
       s_.storage = StoragePreset(*hints_.storage);
@@ -649,8 +669,8 @@ class RequestParser {
     auto b = ParseBytes(*text, F(key));
     if (!b.ok()) return b.status();
     if (*b < min_bytes) {
-      return Status::InvalidArgument(F(key), "'" + *text + "' is too small (at least " +
-                                                 FormatHumanBytes(min_bytes) + ")");
+      return Status::InvalidArgument(
+          F(key), "'" + *text + "' is too small (at least " + FormatHumanBytes(min_bytes) + ")");
     }
     return *b;
   }
@@ -837,17 +857,18 @@ class RequestParser {
                    ? cal["machine"].get<std::string>()
                    : std::string("calibration file");
     std::string used;
-    for (const auto& [name, value] : {std::pair<const char*, const std::optional<double>&>{
-                                          "txn_cpu_us", c.txn_cpu_us},
-                                      {"wal_bytes_per_txn", c.wal_bytes_per_txn},
-                                      {"replay_bytes_per_s", c.replay_bytes_per_s},
-                                      {"restart_overhead_s", c.restart_overhead_s}}) {
-      if (value) used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
+    for (const auto& [name, value] :
+         {std::pair<const char*, const std::optional<double>&>{"txn_cpu_us", c.txn_cpu_us},
+          {"wal_bytes_per_txn", c.wal_bytes_per_txn},
+          {"replay_bytes_per_s", c.replay_bytes_per_s},
+          {"restart_overhead_s", c.restart_overhead_s}}) {
+      if (value)
+        used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
     }
-    s_.assumptions.push_back(Assumption{
-        "--calibration", used.empty() ? "no usable numbers" : used, "calibration",
-        "measured by `waltune verify --calibrate` (" + c.source +
-            "); these replace the model's defaults for this engine"});
+    s_.assumptions.push_back(
+        Assumption{"--calibration", used.empty() ? "no usable numbers" : used, "calibration",
+                   "measured by `waltune verify --calibrate` (" + c.source +
+                       "); these replace the model's defaults for this engine"});
     return Status::Ok();
   }
 
@@ -866,13 +887,9 @@ Result<Scenario> ParseRequest(const json& request, const ParseOptions& options) 
 }
 
 Result<Scenario> ParseRequestText(const std::string& text, const ParseOptions& options) {
-  json request;
-  try {
-    request = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range 406: 1e999
-    return Status::InvalidArgument("request", std::string("invalid JSON: ") + e.what());
-  }
-  return ParseRequest(request, options);
+  auto request = ParseJsonInput(text, "request");  // bad JSON, 1e999, deep nesting: exit 2
+  if (!request.ok()) return request.status();
+  return ParseRequest(*request, options);
 }
 
 }  // namespace waltune

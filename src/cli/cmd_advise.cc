@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "waltune/engine.h"
+#include "waltune/json_input.h"
 #include "waltune/render.h"
 #include "waltune/request.h"
 
@@ -37,11 +38,12 @@ Result<std::string> ReadInput(const std::string& path, const std::string& field)
 Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& field) {
   auto text = ReadInput(path, field);
   if (!text.ok()) return text.status();
-  try {
-    return nlohmann::json::parse(*text);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range 406 (1e999)
-    return Status::InvalidArgument(field, "'" + path + "' is not valid JSON: " + e.what());
+  // Not JSON, 1e999 or nesting deeper than any input needs: exit 2 naming the option.
+  auto j = ParseJsonInput(*text, field);
+  if (!j.ok()) {
+    return Status::InvalidArgument(field, "'" + path + "': " + j.status().message());
   }
+  return std::move(j).value();
 }
 
 int Fail(const Status& status) {

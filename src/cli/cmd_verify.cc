@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "waltune/engine.h"
 #include "waltune/helpers.h"
+#include "waltune/json_input.h"
 #include "waltune/render.h"
 #include "waltune/request.h"
 #include "waltune/verify.h"
@@ -51,11 +52,12 @@ Result<nlohmann::json> ReadJson(const std::string& path, const std::string& fiel
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::InvalidArgument(field, "cannot read '" + path + "'");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range 406 (1e999)
-    return Status::InvalidArgument(field, "'" + path + "' is not valid JSON: " + e.what());
+  // Not JSON, 1e999 or nesting deeper than any input needs: exit 2 naming the option.
+  auto j = ParseJsonInput(text, field);
+  if (!j.ok()) {
+    return Status::InvalidArgument(field, "'" + path + "': " + j.status().message());
   }
+  return std::move(j).value();
 }
 
 int Fail(const Status& status) {

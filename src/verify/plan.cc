@@ -255,12 +255,15 @@ Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditio
     }
   }
   double loss = -1;
-  auto tps = OptionalNumber(j.value("throughput_impact", nlohmann::json()), "with_config_tps",
+  static const nlohmann::json kNull;
+  auto section = [&j](const char* key) -> const nlohmann::json& {  // no copy of the subtree
+    return j.contains(key) ? j[key] : kNull;
+  };
+  auto tps = OptionalNumber(section("throughput_impact"), "with_config_tps",
                             "--advice.throughput_impact.with_config_tps", 0.0);
   if (!tps.ok()) return tps.status();
-  auto recovery =
-      OptionalNumber(j.value("checkpoint_strategy", nlohmann::json()), "estimated_recovery_time_s",
-                     "--advice.checkpoint_strategy.estimated_recovery_time_s", 0.0);
+  auto recovery = OptionalNumber(section("checkpoint_strategy"), "estimated_recovery_time_s",
+                                 "--advice.checkpoint_strategy.estimated_recovery_time_s", 0.0);
   if (!recovery.ok()) return recovery.status();
   if (j.contains("estimates") && j["estimates"].is_object() &&
       j["estimates"].contains("data_loss_window_ms")) {
