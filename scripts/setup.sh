@@ -11,7 +11,9 @@ packages=(
   postgresql postgresql-contrib mariadb-server mariadb-client
   fio util-linux procps jq
   libfuse3-dev fuse3
-  clang-format
+  # Fuzzing and sanitizers (scripts/test.sh): clang, libFuzzer and the sanitizer runtimes,
+  # llvm-symbolizer for readable reports; clang-format for the style; ccache to rebuild fast.
+  clang libclang-rt-14-dev llvm-14 clang-format ccache
 )
 
 missing=()

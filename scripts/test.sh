@@ -1,12 +1,94 @@
 #!/usr/bin/env bash
-# One command for the whole test suite on a fresh machine: install, build, run every test.
-# Unit and CLI tests run two at a time; live-engine integration tests (PostgreSQL, MariaDB,
-# SQLite, FUSE, disk timing) run one at a time so that they do not disturb each other's
-# measurements on a 2-core machine.
+# One command for the whole test suite on a fresh machine (CI runs exactly this):
+#  1. install packages, build build/ with warnings as errors;
+#  2. unit and CLI tests (two at a time), then live-engine integration tests (PostgreSQL,
+#     MariaDB, SQLite, FUSE, disk timing) one at a time so that they do not disturb each
+#     other's measurements on a 2-core machine;
+#  3. build-asan/ (Debug, asserts on, ASan+UBSan): every unit test;
+#  4. build-tsan/ (TSan): the power-cut file-system state tests and the verify load driver;
+#  5. build-fuzz/ (clang, libFuzzer, ASan+UBSan): each fuzz target for FUZZ_SECONDS (60) on its
+#     seed corpus and past findings, two at a time; any finding fails (docs/fuzzing.md).
+# Sanitizer and fuzz builds compile only the targets their tests need. Each stage's time is
+# printed at the end. STAGES="unit integration asan tsan fuzz" picks stages (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-bash scripts/build.sh
-cd build
-ctest --output-on-failure --timeout 900 -j 2 -LE integration
-ctest --output-on-failure --timeout 900 -L integration
+stages="${STAGES:-unit integration asan tsan fuzz}"
+fuzz_seconds="${FUZZ_SECONDS:-60}"
+jobs="$(nproc)"
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+timings=()
+stage() {  # name command...
+  local name=$1 t0=$SECONDS
+  shift
+  echo "== stage $name: $(date -u +%H:%M:%S)"
+  "$@"
+  timings+=("$(printf '%-28s %4d s' "$name" $((SECONDS - t0)))")
+}
+report() {
+  echo "== stage timings"
+  printf '%s\n' "${timings[@]}"
+}
+trap report EXIT
+want() { [[ " $stages " == *" $1 "* ]]; }
+
+stage setup bash scripts/setup.sh
+stage build bash scripts/build.sh -DWALTUNE_WERROR=ON
+if want unit; then
+  stage unit ctest --test-dir build --output-on-failure --timeout 900 -j 2 -LE integration
+fi
+if want integration; then
+  stage integration ctest --test-dir build --output-on-failure --timeout 900 -L integration
+fi
+
+# Unit-test targets (and what the CLI tests run) for the sanitizer build.
+fuzz_targets=(request advise storage_profile calibration advice_loader engine_logs)
+unit_targets=(core_tests advise_tests io_tests storage_profile_tests verify_unit_tests
+              powercut_state_test powercut_sqlite_vfs_test powercut_library_test
+              waltune waltune-powercut waltune_flushdelay)
+for t in "${fuzz_targets[@]}"; do unit_targets+=("fuzz_${t}_replay"); done
+
+asan_build() {
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWALTUNE_SANITIZE=address,undefined \
+    -DWALTUNE_WERROR=ON "${launcher[@]}" >/dev/null
+  cmake --build build-asan -j "$jobs" --target "${unit_targets[@]}"
+}
+asan_unit() {
+  # The first report fails the test (abort_on_error), leaks at exit included.
+  ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure --timeout 900 -j 2 -L unit
+}
+tsan_build() {
+  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALTUNE_SANITIZE=thread \
+    -DWALTUNE_WERROR=ON "${launcher[@]}" >/dev/null
+  cmake --build build-tsan -j "$jobs" --target powercut_state_test verify_unit_tests
+}
+tsan_tests() {
+  # Suppressions, each justified in the file: tests/tsan.supp.
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
+  ./build-tsan/tests/powercut/powercut_state_test
+  ./build-tsan/tests/verify/verify_unit_tests --gtest_filter='ThreadLoad.*'
+  unset TSAN_OPTIONS
+}
+fuzz_build() {
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g" \
+    -DWALTUNE_FUZZ=ON "${launcher[@]}" >/dev/null
+  cmake --build build-fuzz -j "$jobs" --target "${fuzz_targets[@]/#/fuzz_}"
+}
+
+if want asan; then
+  stage asan-build asan_build
+  stage asan-unit asan_unit
+fi
+if want tsan; then
+  stage tsan-build tsan_build
+  stage tsan-tests tsan_tests
+fi
+if want fuzz; then
+  stage fuzz-build fuzz_build
+  stage fuzz bash scripts/fuzz.sh "$fuzz_seconds" "${fuzz_targets[@]}"
+fi

@@ -1,4 +1,4 @@
-// The request contract (shared/CONTRACT.md): JSON in, normalised Scenario out.
+// The request contract (docs/contract.md): JSON in, normalised Scenario out.
 #ifndef WALTUNE_REQUEST_H_
 #define WALTUNE_REQUEST_H_
 

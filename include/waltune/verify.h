@@ -210,7 +210,7 @@ void AdaptScenarioToRun(const RunConditions& run, Scenario* scenario);
 // are scaled down (and listed in notes). InvalidArgument when the advice's engine is not the
 // run's engine (MySQL advice cannot run here: there is no MySQL server on these machines).
 Result<VerifyPlan> PlanFromAdvice(const Advice& advice, const RunConditions& run);
-// Same from the advice JSON (CONTRACT.md response): wal_config, checkpoint_strategy and
+// Same from the advice JSON (docs/contract.md, "Answer"): wal_config, checkpoint_strategy and
 // group_commit keys that are engine parameters, and throughput_impact.with_config_tps,
 // checkpoint_strategy.estimated_recovery_time_s, estimates' data_loss_window_ms.
 Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& advice, const RunConditions& run);

@@ -184,8 +184,20 @@ std::string AdviceToText(const Advice& a) {
   return o.str();
 }
 
+namespace {
+// Error messages quote the input (the JSON parser's "last read: '...'" included), which may not
+// be UTF-8; dump() throws type_error 316 on such a string. Invalid bytes become U+FFFD, by
+// nlohmann's own UTF-8 check (error_handler_t::replace). Found by fuzz/fuzz_advise.
+std::string ValidUtf8(const std::string& text) {
+  const std::string quoted =
+      nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json::parse(quoted).get<std::string>();
+}
+}  // namespace
+
 nlohmann::ordered_json ErrorToJson(const Status& status) {
-  return ojson{{"error", ojson{{"field", status.field()}, {"message", status.message()}}}};
+  return ojson{{"error", ojson{{"field", ValidUtf8(status.field())},
+                               {"message", ValidUtf8(status.message())}}}};
 }
 
 }  // namespace waltune

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "waltune/engine.h"
+#include "waltune/json_input.h"
 #include "waltune/query_reader.h"
 #include "waltune/units.h"
 
@@ -1073,13 +1074,9 @@ Result<Scenario> ParseRequest(const json& request, const ParseOptions& options) 
 }
 
 Result<Scenario> ParseRequestText(const std::string& text, const ParseOptions& options) {
-  json request;
-  try {
-    request = json::parse(text);
-  } catch (const json::exception& e) {
-    return Status::InvalidArgument("request", std::string("invalid JSON: ") + e.what());
-  }
-  return ParseRequest(request, options);
+  auto request = ParseJsonInput(text, "request");  // bad JSON, 1e999, deep nesting: exit 2
+  if (!request.ok()) return request.status();
+  return ParseRequest(*request, options);
 }
 
 }  // namespace waltune

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "waltune/engine.h"
+#include "waltune/json_input.h"
 #include "waltune/render.h"
 #include "waltune/request.h"
 

@@ -14,6 +14,8 @@
 
 #include "commands.h"
 #include "waltune/engine.h"
+#include "waltune/helpers.h"
+#include "waltune/json_input.h"
 #include "waltune/render.h"
 #include "waltune/request.h"
 #include "waltune/verify.h"
@@ -60,8 +62,10 @@ int Fail(const Status& status) {
   return status.IsInvalidArgument() ? 2 : 1;
 }
 
-// libwaltune_flushdelay.so is built next to the waltune binary.
+// libwaltune_flushdelay.so: next to the waltune binary in the build tree, in the helper dir of
+// an install (waltune/helpers.h).
 std::string DefaultPreload() {
+  if (std::string p = FindHelper("libwaltune_flushdelay.so"); !p.empty()) return p;
   std::error_code ec;
   std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return "";

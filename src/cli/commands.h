@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "waltune/json_input.h"
 #include "waltune/status.h"
 
 namespace waltune::cli {
@@ -15,12 +16,8 @@ namespace waltune::cli {
 // parser message quoting bytes) may not be UTF-8: invalid bytes are replaced, never thrown on.
 void PrintError(const Status& status);
 
-// Parses a JSON document a user gave (`field` names the input: "request", "--advice", ...).
-// Invalid JSON, numbers out of double range (1e400) and nesting deeper than kMaxJsonDepth are
-// InvalidArgument(field): no valid waltune input nests deeper than a few levels, and a deeper
-// document would exhaust the stack in recursive copies.
-inline constexpr int kMaxJsonDepth = 64;
-Result<nlohmann::json> ParseJsonInput(const std::string& text, const std::string& field);
+// User JSON (request, --advice, --storage-profile, --calibration) is parsed by
+// waltune::ParseJsonInput (waltune/json_input.h): one reader, every failure a Status.
 
 void SetupAdvise(CLI::App& app, int* exit_code);
 void SetupProbe(CLI::App& app, int* exit_code);

@@ -1,11 +1,12 @@
 // waltune: WAL and checkpoint advice for PostgreSQL, MySQL/InnoDB, MariaDB and SQLite.
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <string>
 
 #include "commands.h"
+#include "waltune/helpers.h"
 #include "waltune/render.h"
 
 namespace waltune::cli {
@@ -15,51 +16,28 @@ void PrintError(const Status& status) {
             << std::endl;
 }
 
+}  // namespace waltune::cli
+
 namespace {
 
-// Deepest nesting of [ and { outside strings.
-int JsonDepth(const std::string& text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
+// `waltune --version`: the version from CMake's project(), then where the helpers were found
+// (build tree or install layout, waltune/helpers.h), so an install can be checked at a glance.
+std::string VersionText() {
+  std::string text = std::string("waltune ") + WALTUNE_VERSION;
+  for (const char* helper : {"waltune-powercut", "libwaltune_flushdelay.so"}) {
+    const std::string path = waltune::FindHelper(helper);
+    text += std::string("\n") + helper + ": " + (path.empty() ? "not found" : path);
   }
-  return deepest;
+  return text;
 }
 
 }  // namespace
 
-Result<nlohmann::json> ParseJsonInput(const std::string& text, const std::string& field) {
-  if (JsonDepth(text) > kMaxJsonDepth) {
-    return Status::InvalidArgument(
-        field, "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  }
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {  // parse_error; out_of_range for 1e400
-    return Status::InvalidArgument(field, std::string("invalid JSON: ") + e.what());
-  }
-}
-
-}  // namespace waltune::cli
-
 int main(int argc, char** argv) {
   CLI::App app{"waltune: WAL and checkpoint advice, measured storage, verified on real engines"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::function<std::string()>(VersionText),
+                       "print the version and where the helpers are");
   int exit_code = 0;
   waltune::cli::SetupAdvise(app, &exit_code);
 #ifdef WALTUNE_HAVE_PROBE

@@ -42,8 +42,9 @@ constexpr double kRowOverheadBytes = 130;
 constexpr double kCommitRecordBytes = 40;
 // A full-page image with the free-space hole removed, for pages ~80% full.
 constexpr double kFpiBytes = 0.8 * kPageBytes;
-// Replay speed, *measured here* (DESIGN.md 3): FPI-heavy WAL ~200 MB/s; WAL without images
-// ~38 MB/s with a cold cache (Vondra, pgsql-hackers 2020: 38-45 MB/s on NVMe).
+// Replay speed, *measured here* (docs/wal-model.md, "Checkpoints and recovery"): FPI-heavy WAL ~200
+// MB/s; WAL without images ~38 MB/s with a cold cache (Vondra, pgsql-hackers 2020: 38-45 MB/s on
+// NVMe).
 constexpr double kFpiReplayBytesPerS = 200e6;
 constexpr double kRecordReplayBytesPerS = 38e6;
 constexpr double kStartupS = 0.5;

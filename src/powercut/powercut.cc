@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "waltune/helpers.h"
 #include "waltune/parse_number.h"
 
 namespace waltune::powercut {
@@ -48,13 +49,8 @@ std::string FindBinary(const MountOptions& options) {
   if (const char* env = std::getenv("WALTUNE_POWERCUT_BIN"); env != nullptr && *env != '\0') {
     return env;
   }
-  char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n > 0) {
-    std::string dir(self, static_cast<size_t>(n));
-    dir = dir.substr(0, dir.rfind('/'));
-    if (IsExecutable(dir + "/waltune-powercut")) return dir + "/waltune-powercut";
-  }
+  // Next to the executable (build tree), then the install layout (waltune/helpers.h).
+  if (std::string p = FindHelper("waltune-powercut"); !p.empty() && IsExecutable(p)) return p;
 #ifdef WALTUNE_POWERCUT_BUILD_BINARY
   if (IsExecutable(WALTUNE_POWERCUT_BUILD_BINARY)) return WALTUNE_POWERCUT_BUILD_BINARY;
 #endif

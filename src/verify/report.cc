@@ -1,4 +1,4 @@
-// The verify report as JSON (CONTRACT.md "Verify report") and as a readable table, and the
+// The verify report as JSON (docs/contract.md, "Verify report") and as a readable table, and the
 // calibration file written by --calibrate (format: docs/verify.md).
 #include <time.h>
 #include <unistd.h>

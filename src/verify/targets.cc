@@ -9,9 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <regex>
+#include <string_view>
 
 #include "powerloss.h"
 #include "process.h"
@@ -312,10 +315,10 @@ class PostgresTarget : public ServerTarget {
     std::string ignored;
     // amcheck (contrib, shipped with Debian's server package) checks the index after a crash.
     have_amcheck_ = QueryOne("CREATE EXTENSION IF NOT EXISTS amcheck", &ignored).ok();
-    WALTUNE_RETURN_IF_ERROR(QueryOne(
-        "CREATE TABLE waltune_load (client_id int NOT NULL, seq bigint NOT NULL, "
-        "payload text, PRIMARY KEY (client_id, seq))",
-        &ignored));
+    WALTUNE_RETURN_IF_ERROR(
+        QueryOne("CREATE TABLE waltune_load (client_id int NOT NULL, seq bigint NOT NULL, "
+                 "payload text, PRIMARY KEY (client_id, seq))",
+                 &ignored));
     // Make the schema durable whatever synchronous_commit says.
     return QueryOne("CHECKPOINT", &ignored);
   }
@@ -826,9 +829,9 @@ class SqliteTarget : public Target {
     LoadHeader* h = shared_->header();
     if (h->cut_done.load() != 1) {
       return Status::IOError("SQLite power-loss VFS",
-                             h->cut_done.load() == 2 ? std::string(h->cut_error)
-                                                     : "writer ended with " +
-                                                           DescribeWaitStatus(st) + " before cut");
+                             h->cut_done.load() == 2
+                                 ? std::string(h->cut_error)
+                                 : "writer ended with " + DescribeWaitStatus(st) + " before cut");
     }
     powercut::CutStats cut;
     cut.cut_number = ++vfs_cuts_;

@@ -108,6 +108,8 @@ const char* StorageWord(StorageClass c) {
       return "plp";
     case StorageClass::kBatteryBackedCache:
       return "bbu";
+    case StorageClass::kMemory:
+      return "memory";
   }
   return "?";
 }

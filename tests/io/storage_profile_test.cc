@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-// The example from shared/CONTRACT.md, with the fields `waltune probe` adds.
+// The example from docs/contract.md, with the fields `waltune probe` adds.
 json ContractProfile() {
   return json::parse(R"({
     "path": "/var/lib/postgresql", "filesystem": "ext4", "device": "nvme0n1",

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 
 #include "load.h"
 #include "waltune/verify.h"
@@ -82,11 +83,13 @@ TEST(CountClientLoss, NothingSentNothingLost) {
   EXPECT_EQ(c.lost, 0u);
 }
 
-const Verdict* Find(const std::vector<Verdict>& v, const std::string& claim) {
+// A copy: JudgeClaims returns a temporary, and a pointer into it dangled once the full
+// expression ended (heap-use-after-free, found by the ASan build).
+std::optional<Verdict> Find(const std::vector<Verdict>& v, const std::string& claim) {
   for (const auto& x : v) {
-    if (x.claim == claim) return &x;
+    if (x.claim == claim) return x;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 TEST(JudgeClaims, ThroughputBandIsTwentyFivePercentBothWays) {
@@ -100,7 +103,7 @@ TEST(JudgeClaims, ThroughputBandIsTwentyFivePercentBothWays) {
   in.measured_tps = 1251;
   EXPECT_FALSE(Find(JudgeClaims(in), "throughput as predicted")->holds);
   in.measured_tps = 749;
-  const Verdict* v = Find(JudgeClaims(in), "throughput as predicted");
+  auto v = Find(JudgeClaims(in), "throughput as predicted");
   EXPECT_FALSE(v->holds);
   EXPECT_EQ(*v->predicted, 1000);
   EXPECT_EQ(*v->measured, 749);
@@ -110,7 +113,7 @@ TEST(JudgeClaims, NoThroughputVerdictWithoutPrediction) {
   ClaimInputs in;
   in.durability = "strict";
   in.measured_tps = 500;
-  EXPECT_EQ(Find(JudgeClaims(in), "throughput as predicted"), nullptr);
+  EXPECT_FALSE(Find(JudgeClaims(in), "throughput as predicted").has_value());
 }
 
 TEST(JudgeClaims, RecoveryIsJudgedByTheWorstRunAgainstTheWorstCase) {
@@ -119,12 +122,12 @@ TEST(JudgeClaims, RecoveryIsJudgedByTheWorstRunAgainstTheWorstCase) {
   in.recovery_target_s = 2.4;
   in.recovery_times_s = {0.5, 2.5, 1.0};
   auto v = JudgeClaims(in);
-  const Verdict* rec = Find(v, "recovery time within the predicted worst case");
-  ASSERT_NE(rec, nullptr);
+  auto rec = Find(v, "recovery time within the predicted worst case");
+  ASSERT_TRUE(rec.has_value());
   EXPECT_TRUE(rec->holds);  // 2.5 <= 2.0 * 1.25
   EXPECT_EQ(*rec->measured, 2.5);
-  const Verdict* target = Find(v, "recovery within the target");
-  ASSERT_NE(target, nullptr);
+  auto target = Find(v, "recovery within the target");
+  ASSERT_TRUE(target.has_value());
   EXPECT_FALSE(target->holds);  // 2.5 > 2.4
   in.recovery_times_s = {2.51};
   EXPECT_FALSE(Find(JudgeClaims(in), "recovery time within the predicted worst case")->holds);
@@ -137,7 +140,7 @@ TEST(JudgeClaims, StrictFailsOnOneLostCommit) {
   in.lost_commits = 0;
   EXPECT_TRUE(Find(JudgeClaims(in), "no acknowledged commit lost")->holds);
   in.lost_commits = 1;
-  const Verdict* v = Find(JudgeClaims(in), "no acknowledged commit lost");
+  auto v = Find(JudgeClaims(in), "no acknowledged commit lost");
   EXPECT_FALSE(v->holds);
   EXPECT_EQ(*v->measured, 1);
 }
@@ -167,8 +170,8 @@ TEST(JudgeClaims, RelaxedWithoutLossHolds) {
   ClaimInputs in;
   in.durability = "relaxed";
   in.predicted_loss_window_ms = 600;
-  const Verdict* v = Find(JudgeClaims(in), "lost commits within the loss window");
-  ASSERT_NE(v, nullptr);
+  auto v = Find(JudgeClaims(in), "lost commits within the loss window");
+  ASSERT_TRUE(v.has_value());
   EXPECT_TRUE(v->holds);
   EXPECT_EQ(*v->measured, 0);
 }
@@ -184,16 +187,16 @@ TEST(JudgeClaims, ThroughSimulatorNeitherTpsNorRecoveryTimeIsJudged) {
   in.judge_tps = false;
   in.judge_recovery_time = false;
   auto v = JudgeClaims(in);
-  EXPECT_EQ(Find(v, "throughput as predicted"), nullptr);
-  EXPECT_EQ(Find(v, "recovery time within the predicted worst case"), nullptr);
-  ASSERT_NE(Find(v, "recovery within the target"), nullptr);  // the user's target still holds
+  EXPECT_FALSE(Find(v, "throughput as predicted").has_value());
+  EXPECT_FALSE(Find(v, "recovery time within the predicted worst case").has_value());
+  ASSERT_TRUE(Find(v, "recovery within the target").has_value());  // the user's target still holds
   EXPECT_TRUE(Find(v, "recovery within the target")->holds);
 }
 
 TEST(JudgeClaims, FailedRecoveryAndCorruptionFail) {
   ClaimInputs in;
   in.durability = "strict";
-  EXPECT_EQ(Find(JudgeClaims(in), "engine recovers after every crash"), nullptr);  // no crash
+  EXPECT_FALSE(Find(JudgeClaims(in), "engine recovers after every crash").has_value());  // no crash
   in.crashes = 3;
   in.power_loss = true;
   auto v = JudgeClaims(in);
@@ -202,10 +205,10 @@ TEST(JudgeClaims, FailedRecoveryAndCorruptionFail) {
   in.failed_recoveries = 1;
   in.integrity_problems = {"crash 2: integrity_check: row 7 missing from index"};
   v = JudgeClaims(in);
-  const Verdict* rec = Find(v, "engine recovers after every crash");
+  auto rec = Find(v, "engine recovers after every crash");
   EXPECT_FALSE(rec->holds);
   EXPECT_EQ(*rec->measured, 1);
-  const Verdict* intact = Find(v, "database intact after every crash");
+  auto intact = Find(v, "database intact after every crash");
   EXPECT_FALSE(intact->holds);
   EXPECT_NE(intact->detail.find("row 7 missing"), std::string::npos) << intact->detail;
 }
@@ -217,7 +220,7 @@ TEST(JudgeClaims, PowerCutWording) {
   in.lost_commits = 3;
   in.oldest_lost_age_ms = 980;
   in.power_loss = true;
-  const Verdict* v = Find(JudgeClaims(in), "lost commits within the loss window");
+  auto v = Find(JudgeClaims(in), "lost commits within the loss window");
   EXPECT_TRUE(v->holds);
   EXPECT_NE(v->detail.find("980.0 ms before the power cut"), std::string::npos) << v->detail;
 }

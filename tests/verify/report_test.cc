@@ -1,4 +1,4 @@
-// The report's JSON (CONTRACT.md fields) and text, and the calibration file.
+// The report's JSON (docs/contract.md fields) and text, and the calibration file.
 #include <gtest/gtest.h>
 
 #include "waltune/verify.h"
