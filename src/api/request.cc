@@ -398,7 +398,7 @@ class RequestParser {
         "db_engine", "engine_version", "durability_requirement", "write_rate",
         "recovery_time_target", "storage_type", "concurrency", "txn_write_bytes", "rows_per_txn",
         "row_bytes", "data_size", "memory", "working_set", "replication", "storage_profile",
-        "cpu_cores", "write_pattern"};
+        "cpu_cores", "write_pattern", "statements_per_txn"};
     for (const auto& [key, value] : c_.items()) {
       if (!kKnown.count(key)) {
         s_.warnings.push_back("unknown constraint 'constraints." + key + "' ignored");
@@ -674,6 +674,13 @@ class RequestParser {
       auto n = PositiveNumber("rows_per_txn", 1e6, true);
       if (!n.ok()) return n.status();
       w.rows_per_txn = static_cast<int>(*n);
+    }
+    // Round trips per transaction, BEGIN and COMMIT included; absent: 0 = the model derives it
+    // from the shape (rows_per_txn).
+    if (Has("statements_per_txn")) {
+      auto n = PositiveNumber("statements_per_txn", 1e4, true);
+      if (!n.ok()) return n.status();
+      w.statements_per_txn = static_cast<int>(*n);
     }
     if (Has("row_bytes")) {
       auto b = Bytes("row_bytes", 1);
