@@ -308,6 +308,9 @@ struct ClaimInputs {
   bool judge_recovery_time = true;
   // Crashes were power cuts (the wording of the loss verdict changes).
   bool power_loss = false;
+  // --worst-case: crashes at the checkpoint-distance peak, cold restarts (adds the 0.6-1.0x
+  // band verdict on recovery time).
+  bool worst_case = false;
   int crashes = 0;
   int failed_recoveries = 0;                    // restarts that did not come up
   std::vector<std::string> integrity_problems;  // over all crashes, "crash N: ..."

@@ -636,6 +636,7 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   in.judge_tps = !report.throughput_through_simulator;
   in.judge_recovery_time = !through_fuse;
   in.power_loss = options.power_loss;
+  in.worst_case = options.worst_case;
   in.crashes = static_cast<int>(report.crashes.size());
   for (size_t k = 0; k < report.crashes.size(); ++k) {
     const CrashResult& c = report.crashes[k];

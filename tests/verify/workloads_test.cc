@@ -275,6 +275,29 @@ TEST(ReportToJson, WorstCaseFieldsPerCrash) {
   EXPECT_EQ(cal["engines"]["postgresql"]["replay_workload"], "update");
 }
 
+TEST(JudgeClaims, WorstCaseAddsTheBandVerdict) {
+  ClaimInputs in;
+  in.durability = "strict";
+  in.predicted_recovery_time_s = 10;
+  in.crashes = 2;
+  in.worst_case = true;
+  auto band = [&in]() -> std::optional<Verdict> {
+    for (const Verdict& v : JudgeClaims(in)) {
+      if (v.claim == "worst-case recovery within 0.6-1.0x the estimate") return v;
+    }
+    return std::nullopt;
+  };
+  in.recovery_times_s = {6.5, 9.8};  // 0.65x and 0.98x
+  ASSERT_TRUE(band().has_value());
+  EXPECT_TRUE(band()->holds);
+  in.recovery_times_s = {6.5, 10.4};  // over the estimate
+  EXPECT_FALSE(band()->holds);
+  in.recovery_times_s = {5.0, 9.0};  // 0.5x: too pessimistic
+  EXPECT_FALSE(band()->holds);
+  in.worst_case = false;
+  EXPECT_FALSE(band().has_value());
+}
+
 TEST(RunVerify, RejectsBadWorstCaseAndWorkloadOptions) {
   VerifyPlan plan;
   VerifyOptions o;
