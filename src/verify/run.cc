@@ -183,8 +183,10 @@ Status RunUntilPeak(Target* target, const SharedLoad& shared, const VerifyOption
       break;
     }
     if (elapsed >= opt.worst_case_timeout_s) break;
-    progress->Show(phase + " " + std::to_string(cycles) + " ckpt, MB", elapsed,
-                   static_cast<double>(d->distance_bytes) / 1e6);
+    char what[96];
+    std::snprintf(what, sizeof(what), "%s %d ckpt %.0f MB", phase.c_str(), cycles,
+                  static_cast<double>(d->distance_bytes) / 1e6);
+    progress->Show(what, elapsed, 0);
   }
   wc->fraction_of_peak =
       best_peak > 0 ? static_cast<double>(wc->distance_bytes) / static_cast<double>(best_peak) : 0;
