@@ -29,6 +29,18 @@ Result<VerifyEngine> ParseVerifyEngine(const std::string& text);
 
 struct VerifyPlan;
 
+// The write load's transaction shape (docs/verify.md "Workloads").
+//  insert: one autocommit INSERT of (client_id, seq, payload): append-only.
+//  update: BEGIN; UPDATE one random row of a prepared table of --working-set; INSERT the
+//          (client_id, seq) history row; COMMIT.
+//  tpcb:   pgbench-like TPC-B: BEGIN; UPDATE a random account; SELECT its balance; UPDATE a
+//          teller; UPDATE a branch; INSERT the (client_id, seq) history row; COMMIT.
+// Every transaction carries (client_id, seq) in waltune_load, so commit accounting is exact.
+enum class VerifyWorkload { kInsert, kUpdate, kTpcb };
+const char* VerifyWorkloadName(VerifyWorkload workload);  // "insert", "update", "tpcb"
+// InvalidArgument naming --workload otherwise.
+Result<VerifyWorkload> ParseVerifyWorkload(const std::string& text);
+
 struct VerifyOptions {
   VerifyEngine engine = VerifyEngine::kSQLite;
   // Client threads, each committing its own transactions. Default: 4.
@@ -42,6 +54,20 @@ struct VerifyOptions {
   double crash_after_max_s = 3.0;
   // Payload bytes per inserted row (one row per transaction). Unit: bytes. Default: 100.
   uint64_t payload_bytes = 100;
+  VerifyWorkload workload = VerifyWorkload::kInsert;
+  // update/tpcb: size of the prepared table the random rows are drawn from (loaded before the
+  // measured phase, then checkpointed). Unit: bytes. Default: 64 MiB.
+  uint64_t working_set_bytes = 64ull << 20;
+  // Worst-case crashes (docs/verify.md "Worst case"): each crash waits until at least
+  // `worst_case_min_cycles` checkpoint cycles completed during its load and the distance from
+  // the last completed checkpoint's REDO point reaches worst_case_fraction of the last cycle's
+  // peak, then kills, evicts the data directory from the page cache and restarts cold.
+  bool worst_case = false;
+  double worst_case_fraction = 0.9;
+  int worst_case_min_cycles = 2;
+  // Longest load of one worst-case crash before it gives up waiting for the peak and crashes
+  // anyway (the report then shows the fraction reached). Unit: s.
+  double worst_case_timeout_s = 300;
   // Emulated flush latency added to every fsync/fdatasync/O_DSYNC write. Unit: us. 0 = native.
   uint64_t flush_latency_us = 0;
   // Path of libwaltune_flushdelay.so (needed when flush_latency_us > 0 for the servers).
@@ -82,6 +108,9 @@ struct VerifyPlan {
   std::optional<double> recovery_target_s;          // the user's target, when known
   std::string prediction_source;   // e.g. "advise for this run (4 clients, 2 cores, ...)"
   std::vector<std::string> notes;  // e.g. settings scaled down for this machine
+  // The transaction shape the prediction was made for (rows, statements, write pattern,
+  // working set), when the plan came from a request (null for --advice).
+  std::optional<Workload> predicted_workload;
 };
 
 // Acceptance bands of the verdicts (docs/verify.md explains the choice).
@@ -121,6 +150,21 @@ struct CrashResult {
   // Empty when the check passed.
   std::vector<std::string> integrity_problems;
   std::string integrity_check;  // which check ran ("" when none could run)
+  // --worst-case: where the crash happened and how the cold restart went.
+  struct WorstCase {
+    int checkpoint_cycles = 0;         // checkpoint cycles completed during this crash's load
+    uint64_t distance_bytes = 0;       // from the last completed checkpoint's REDO point at kill
+    uint64_t expected_peak_bytes = 0;  // the previous cycle's peak distance
+    double fraction_of_peak = 0;       // distance_bytes / expected_peak_bytes
+    double fraction_wanted = 0;        // options.worst_case_fraction
+    bool reached = false;              // false: timed out before the fraction was reached
+    std::string distance_source;       // how the distance was read
+    bool cold_cache = false;           // the data directory was evicted from the page cache
+    uint64_t evicted_files = 0;
+    std::optional<double> replay_bytes_per_s;    // redo_bytes / (redo_s, else recovery_time_s)
+    std::optional<double> recovery_to_estimate;  // recovery_time_s / predicted_recovery_time_s
+  };
+  std::optional<WorstCase> worst_case;
 };
 
 struct Verdict {
@@ -138,6 +182,8 @@ struct VerifyReport {
   int clients = 0;
   double seconds = 0;
   std::optional<uint64_t> flush_latency_emulated_us;
+  std::string workload = "insert";            // VerifyWorkloadName
+  std::optional<uint64_t> working_set_bytes;  // update/tpcb
   VerifyPlan plan;
   SettingList applied_settings;
 
@@ -190,6 +236,8 @@ struct RunConditions {
   int cpu_cores = 2;
   uint64_t memory_bytes = 0;
   uint64_t payload_bytes = 100;
+  VerifyWorkload workload = VerifyWorkload::kInsert;
+  uint64_t working_set_bytes = 64ull << 20;  // update/tpcb only
   // Native write+fdatasync latency measured on the file system of the run. Unit: us.
   double native_flush_p50_us = 0;
   double native_flush_p99_us = 0;
@@ -260,6 +308,9 @@ struct ClaimInputs {
   bool judge_recovery_time = true;
   // Crashes were power cuts (the wording of the loss verdict changes).
   bool power_loss = false;
+  // --worst-case: crashes at the checkpoint-distance peak, cold restarts (adds the 0.6-1.0x
+  // band verdict on recovery time).
+  bool worst_case = false;
   int crashes = 0;
   int failed_recoveries = 0;                    // restarts that did not come up
   std::vector<std::string> integrity_problems;  // over all crashes, "crash N: ..."

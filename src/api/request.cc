@@ -338,7 +338,8 @@ class RequestParser {
                                                  "storage_profile",
                                                  "cpu_cores",
                                                  "write_pattern",
-                                                 "accepts_corruption_risk"};
+                                                 "accepts_corruption_risk",
+                                                 "statements_per_txn"};
     for (const auto& [key, value] : c_.items()) {
       if (!kKnown.count(key)) {
         s_.warnings.push_back("unknown constraint 'constraints." + key + "' ignored");
@@ -815,6 +816,13 @@ class RequestParser {
       auto n = PositiveNumber("rows_per_txn", 1e6, true);
       if (!n.ok()) return n.status();
       w.rows_per_txn = static_cast<int>(*n);
+    }
+    // Round trips per transaction, BEGIN and COMMIT included; absent: 0 = the model derives it
+    // from the shape (rows_per_txn).
+    if (Has("statements_per_txn")) {
+      auto n = PositiveNumber("statements_per_txn", 1e4, true);
+      if (!n.ok()) return n.status();
+      w.statements_per_txn = static_cast<int>(*n);
     }
     if (Has("row_bytes")) {
       auto b = Bytes("row_bytes", 1);

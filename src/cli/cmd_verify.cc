@@ -2,7 +2,9 @@
 //                [--durability strict|standard|relaxed] [--clients N] [--seconds S]
 //                [--crashes K] [--flush-latency-us X] [--calibrate FILE] [--calibration FILE]
 //                [--format json|text] [--power-loss [--power-loss-mechanism auto|fuse|sqlite-vfs]
-//                [--sync-backing] [--random-cuts]]`
+//                [--sync-backing] [--random-cuts]] [--workload insert|update|tpcb]
+//                [--working-set SIZE] [--worst-case [--worst-case-fraction F]
+//                [--worst-case-cycles N] [--worst-case-timeout S]]`
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,6 +20,7 @@
 #include "waltune/json_input.h"
 #include "waltune/render.h"
 #include "waltune/request.h"
+#include "waltune/units.h"
 #include "waltune/verify.h"
 
 namespace waltune::cli {
@@ -46,6 +49,12 @@ struct VerifyCliOptions {
   std::string power_loss_mechanism = "auto";
   bool sync_backing = false;
   bool random_cuts = false;
+  std::string workload = "insert";
+  std::string working_set = "64MB";
+  bool worst_case = false;
+  double worst_case_fraction = 0.9;
+  int worst_case_cycles = 2;
+  double worst_case_timeout_s = 300;
 };
 
 Result<nlohmann::json> ReadJson(const std::string& path, const std::string& field) {
@@ -155,12 +164,15 @@ Result<VerifyPlan> PlanFromRequest(const VerifyCliOptions& opt, RunConditions* r
   if (!plan.ok()) return plan.status();
   VerifyPlan p = *plan;
   p.recovery_target_s = s.recovery_target_s;
-  char src[320];
+  p.predicted_workload = s.workload;
+  char src[400];
   std::snprintf(src, sizeof(src),
-                "waltune advise for this run: %d clients, %d cores, %s, one %llu-byte row per "
-                "transaction",
+                "waltune advise for this run: %d clients, %d cores, %s, workload %s (%d rows, "
+                "%d statements, %llu bytes per transaction)",
                 run->clients, run->cpu_cores, s.storage.name.c_str(),
-                static_cast<unsigned long long>(run->payload_bytes));
+                VerifyWorkloadName(run->workload), s.workload.rows_per_txn,
+                s.workload.statements_per_txn,
+                static_cast<unsigned long long>(s.workload.txn_write_bytes));
   p.prediction_source = src;
   if (s.calibration.present) p.prediction_source += ", calibrated by " + opt.calibration_path;
   for (const std::string& w : advice.warnings) p.notes.push_back("advice warning: " + w);
@@ -214,6 +226,15 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   }
   run.clients = opt.clients;
   run.payload_bytes = opt.payload_bytes;
+  auto workload = ParseVerifyWorkload(opt.workload);
+  if (!workload.ok()) return Fail(workload.status());
+  run.workload = *workload;
+  auto working_set = ParseBytes(opt.working_set, "--working-set");
+  if (!working_set.ok()) return Fail(working_set.status());
+  if (*working_set < (1u << 20) || *working_set > (1ull << 40)) {
+    return Fail(Status::InvalidArgument("--working-set", "must be between 1MB and 1TB"));
+  }
+  run.working_set_bytes = *working_set;
   run.flush_latency_emulated_us = opt.flush_latency_us;
   run = WithThisMachine(run);
 
@@ -257,6 +278,12 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   vo.crash_after_min_s = opt.crash_after_min_s;
   vo.crash_after_max_s = opt.crash_after_max_s;
   vo.payload_bytes = opt.payload_bytes;
+  vo.workload = run.workload;
+  vo.working_set_bytes = run.working_set_bytes;
+  vo.worst_case = opt.worst_case;
+  vo.worst_case_fraction = opt.worst_case_fraction;
+  vo.worst_case_min_cycles = opt.worst_case_cycles;
+  vo.worst_case_timeout_s = opt.worst_case_timeout_s;
   vo.flush_latency_us = opt.flush_latency_us;
   vo.preload_library = opt.preload.empty() ? DefaultPreload() : opt.preload;
   vo.parent_dir = opt.workdir;
@@ -329,6 +356,25 @@ void SetupVerify(CLI::App& app, int* exit_code) {
   sub->add_option("--flush-latency-us", opt->flush_latency_us,
                   "emulate slower storage: delay every fsync/fdatasync/O_DSYNC write by X us");
   sub->add_option("--payload-bytes", opt->payload_bytes, "payload bytes per row")
+      ->capture_default_str();
+  sub->add_option("--workload", opt->workload,
+                  "insert (append-only, default), update (random rows of --working-set) or tpcb "
+                  "(pgbench-like account/teller/branch + history)")
+      ->capture_default_str();
+  sub->add_option("--working-set", opt->working_set,
+                  "update/tpcb: size of the prepared table, e.g. 256MB")
+      ->capture_default_str();
+  sub->add_flag("--worst-case", opt->worst_case,
+                "crash when the WAL since the last checkpoint's REDO point peaks (after "
+                "--worst-case-cycles checkpoints), then restart with a cold page cache");
+  sub->add_option("--worst-case-fraction", opt->worst_case_fraction,
+                  "crash once the distance reaches this fraction of the last cycles' peak")
+      ->capture_default_str();
+  sub->add_option("--worst-case-cycles", opt->worst_case_cycles,
+                  "checkpoint cycles that must complete before the crash")
+      ->capture_default_str();
+  sub->add_option("--worst-case-timeout", opt->worst_case_timeout_s,
+                  "longest load of one worst-case crash (s); then it crashes anyway")
       ->capture_default_str();
   sub->add_option("--calibrate", opt->calibrate_path,
                   "write/update this calibration JSON with the measured numbers");

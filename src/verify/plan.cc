@@ -11,6 +11,7 @@
 #include "waltune/parse_number.h"
 #include "waltune/units.h"
 #include "waltune/verify.h"
+#include "workloads.h"
 
 namespace waltune {
 
@@ -140,6 +141,31 @@ Status AdviceNonNegative(const nlohmann::json& obj, const std::string& path, con
   return Status::Ok();
 }
 
+// update / tpcb: the shape of verify::ShapeOf, each field listed in `assumptions`.
+void AdaptWorkloadShape(const RunConditions& run, Scenario* s) {
+  const verify::WorkloadShape shape =
+      verify::ShapeOf(run.workload, run.payload_bytes, run.working_set_bytes);
+  const std::string name = VerifyWorkloadName(run.workload);
+  auto note = [s, &name](const std::string& field, const std::string& value) {
+    s->assumptions.push_back(
+        Assumption{field, value, "verify", "the shape of verify's " + name + " workload"});
+  };
+  Workload& w = s->workload;
+  w.rows_per_txn = shape.rows_per_txn;
+  w.row_bytes = shape.row_bytes;
+  w.txn_write_bytes = shape.txn_write_bytes;
+  w.statements_per_txn = shape.statements_per_txn;
+  w.random_page_fraction = shape.random_page_fraction;
+  w.working_set_bytes = shape.working_set_bytes;
+  note("constraints.rows_per_txn", std::to_string(shape.rows_per_txn));
+  note("constraints.statements_per_txn", std::to_string(shape.statements_per_txn));
+  note("constraints.txn_write_bytes", std::to_string(shape.txn_write_bytes));
+  char fraction[32];
+  std::snprintf(fraction, sizeof(fraction), "%.2f", shape.random_page_fraction);
+  note("constraints.write_pattern", std::string("random page fraction ") + fraction);
+  note("constraints.working_set", FormatHumanBytes(static_cast<double>(shape.working_set_bytes)));
+}
+
 }  // namespace
 
 RunConditions WithThisMachine(RunConditions base) {
@@ -182,15 +208,20 @@ void AdaptScenarioToRun(const RunConditions& run, Scenario* s) {
   };
   s->workload.concurrency = run.clients;
   note("constraints.concurrency", std::to_string(run.clients), "clients of this verify run");
-  s->workload.rows_per_txn = 1;
-  s->workload.row_bytes = run.payload_bytes;
-  s->workload.txn_write_bytes = run.payload_bytes;
-  note("constraints.txn_write_bytes", std::to_string(run.payload_bytes),
-       "verify commits one (client_id, seq, payload) row per transaction");
-  // Keys (client_id, seq) grow per client: every insert lands on a table or index tail page.
-  s->workload.random_page_fraction = 0.0;
-  note("constraints.write_pattern", "append",
-       "verify inserts rows with increasing (client_id, seq) keys: no random page writes");
+  if (run.workload == VerifyWorkload::kInsert) {
+    s->workload.rows_per_txn = 1;
+    s->workload.row_bytes = run.payload_bytes;
+    s->workload.txn_write_bytes = run.payload_bytes;
+    s->workload.statements_per_txn = 1;
+    note("constraints.txn_write_bytes", std::to_string(run.payload_bytes),
+         "verify commits one (client_id, seq, payload) row per transaction");
+    // Keys (client_id, seq) grow per client: every insert lands on a table or index tail page.
+    s->workload.random_page_fraction = 0.0;
+    note("constraints.write_pattern", "append",
+         "verify inserts rows with increasing (client_id, seq) keys: no random page writes");
+  } else {
+    AdaptWorkloadShape(run, s);
+  }
   s->cpu_cores = run.cpu_cores;
   note("cpu_cores", std::to_string(run.cpu_cores), "cores of the machine verify runs on");
   if (run.memory_bytes > 0) {

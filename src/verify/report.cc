@@ -62,6 +62,18 @@ Json ReportToJson(const VerifyReport& r) {
   j["clients"] = r.clients;
   j["seconds"] = r.seconds;
   j["flush_latency_emulated_us"] = OrNull(r.flush_latency_emulated_us);
+  Json shape = nullptr;
+  if (const std::optional<Workload>& w = r.plan.predicted_workload) {
+    shape = {{"rows_per_txn", w->rows_per_txn},
+             {"statements_per_txn", w->statements_per_txn},
+             {"row_bytes", w->row_bytes},
+             {"txn_write_bytes", w->txn_write_bytes},
+             {"random_page_fraction", w->random_page_fraction},
+             {"working_set_bytes", w->working_set_bytes}};
+  }
+  j["workload"] = {{"name", r.workload},
+                   {"working_set_bytes", OrNull(r.working_set_bytes)},
+                   {"predicted_for", shape}};
   j["predicted"] = {{"tps", OrNull(r.plan.predicted_tps)},
                     {"recovery_time_s", OrNull(r.plan.predicted_recovery_time_s)},
                     {"loss_window_ms", OrNull(r.plan.predicted_loss_window_ms)},
@@ -123,6 +135,24 @@ Json ReportToJson(const VerifyReport& r) {
                          {"names_undone", OrNull(c.names_undone)},
                          {"kept_bytes", OrNull(c.kept_bytes)}};
     }
+    if (const std::optional<CrashResult::WorstCase>& w = c.worst_case) {
+      cj["worst_case"] = {
+          {"checkpoint_cycles", w->checkpoint_cycles},
+          {"distance_bytes", w->distance_bytes},
+          {"expected_peak_bytes", w->expected_peak_bytes},
+          {"fraction_of_peak", Round(w->fraction_of_peak, 3)},
+          {"fraction_wanted", w->fraction_wanted},
+          {"reached", w->reached},
+          {"distance_source", w->distance_source},
+          {"cold_cache", w->cold_cache},
+          {"evicted_files", w->evicted_files},
+          {"wal_replayed_bytes", OrNull(c.redo_bytes)},
+          {"replay_bytes_per_s",
+           w->replay_bytes_per_s ? Json(Round(*w->replay_bytes_per_s, 0)) : Json()},
+          {"recovery_time_s", Round(c.recovery_time_s, 4)},
+          {"recovery_to_estimate",
+           w->recovery_to_estimate ? Json(Round(*w->recovery_to_estimate, 3)) : Json()}};
+    }
     cj["recovered"] = c.recovery_error.empty();
     if (!c.recovery_error.empty()) cj["recovery_error"] = c.recovery_error;
     if (c.recovery_error.empty()) {
@@ -169,6 +199,19 @@ std::string ReportToText(const VerifyReport& r) {
       r.native_flush_p50_us, r.native_flush_p99_us);
   add(line);
   if (!r.plan.prediction_source.empty()) add("predictions: " + r.plan.prediction_source);
+  std::string workload = "workload: " + r.workload;
+  if (r.working_set_bytes) {
+    workload += ", working set " + std::to_string(*r.working_set_bytes >> 20) + " MiB";
+  }
+  if (const std::optional<Workload>& w = r.plan.predicted_workload) {
+    std::snprintf(line, sizeof(line),
+                  " (predicted for %d rows, %d statements, %llu bytes per txn, random page "
+                  "fraction %.2f)",
+                  w->rows_per_txn, w->statements_per_txn,
+                  static_cast<unsigned long long>(w->txn_write_bytes), w->random_page_fraction);
+    workload += line;
+  }
+  add(workload);
   add("");
   std::vector<double> times = RecoveryTimes(r);
   std::optional<double> rec_med, rec_max;
@@ -231,10 +274,31 @@ std::string ReportToText(const VerifyReport& r) {
     std::snprintf(line, sizeof(line), " %5d %7.2f %7llu %6llu %14s%s %17llu %11s %11s %16s  %s",
                   ++i, c.load_s, static_cast<unsigned long long>(c.acked_commits),
                   static_cast<unsigned long long>(c.lost_commits),
-                  Num(c.oldest_lost_age_ms, "%.1f").c_str(),
-                  c.lost_age_is_lower_bound ? "+" : " ",
+                  Num(c.oldest_lost_age_ms, "%.1f").c_str(), c.lost_age_is_lower_bound ? "+" : " ",
                   static_cast<unsigned long long>(c.unacked_survived), recovery.c_str(),
                   Num(redo, "%.0f").c_str(), Num(discarded, "%.0f").c_str(), integrity.c_str());
+    add(line);
+  }
+  bool any_worst = false;
+  i = 0;
+  for (const auto& c : r.crashes) {
+    ++i;
+    if (!c.worst_case) continue;
+    if (!any_worst) {
+      add("");
+      add(" worst case: crash  ckpt cycles  distance MB  peak MB  of peak  replayed MB  "
+          "replay MB/s  recovery s  / estimate");
+      any_worst = true;
+    }
+    const CrashResult::WorstCase& w = *c.worst_case;
+    std::optional<double> replayed, rate;
+    if (c.redo_bytes) replayed = static_cast<double>(*c.redo_bytes) / 1e6;
+    if (w.replay_bytes_per_s) rate = *w.replay_bytes_per_s / 1e6;
+    std::snprintf(line, sizeof(line), " %17d %12d %12.1f %8.1f %7.2f%s %12s %12s %11.3f %11s", i,
+                  w.checkpoint_cycles, static_cast<double>(w.distance_bytes) / 1e6,
+                  static_cast<double>(w.expected_peak_bytes) / 1e6, w.fraction_of_peak,
+                  w.reached ? " " : "!", Num(replayed, "%.1f").c_str(), Num(rate, "%.1f").c_str(),
+                  c.recovery_time_s, Num(w.recovery_to_estimate, "%.2f").c_str());
     add(line);
   }
   add("");
@@ -293,6 +357,15 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
                         : Json(Round(logged ? Median(overheads)
                                             : *std::min_element(overheads.begin(), overheads.end()),
                                      4));
+  // --worst-case restarts evict the data directory first: the rate is a cold-cache one.
+  bool cold = !r.crashes.empty();
+  for (const auto& c : r.crashes) cold = cold && c.worst_case && c.worst_case->cold_cache;
+  e["replay_cold_start"] = cold;
+  e["replay_workload"] = r.workload;
+  // Neither PostgreSQL 15's "redo done" line nor InnoDB's recovery messages tell full-page
+  // images and records apart, so one blended rate is recorded (for the WAL mix of this
+  // workload); replay_bytes_per_s keeps its meaning for `advise --calibration`.
+  e["replay_split"] = "blended: the engine log does not separate full-page images from records";
   e["measured_tps"] = Round(r.measured_tps, 1);
   e["clients"] = r.clients;
   e["durability_level"] = r.durability_level;

@@ -141,6 +141,58 @@ Status RunFor(const SharedLoad& shared, double seconds, const std::string& phase
   }
 }
 
+// --worst-case: runs the load until at least opt.worst_case_min_cycles checkpoints completed
+// and the distance from the last completed checkpoint's REDO point reached
+// opt.worst_case_fraction of the largest peak of a completed cycle (the distance just before
+// its checkpoint completed), or until opt.worst_case_timeout_s. Sampled every 20 ms, so a
+// cycle's peak is low by at most 20 ms of WAL.
+Status RunUntilPeak(Target* target, const SharedLoad& shared, const VerifyOptions& opt,
+                    const std::string& phase, Progress* progress, AckTimeline* timeline,
+                    CrashResult::WorstCase* wc, double* load_s) {
+  wc->fraction_wanted = opt.worst_case_fraction;
+  wc->distance_source = target->DistanceSource();
+  const double t0 = verify::NowSeconds();
+  Result<verify::CheckpointDistance> d = target->Distance();
+  if (!d.ok()) return d.status();
+  uint64_t id = d->checkpoint_id, cycle_peak = d->distance_bytes, best_peak = 0;
+  int cycles = 0;
+  while (true) {
+    timeline->Sample(shared);
+    if (Interrupted()) return Status::Unavailable("verify", "interrupted");
+    WALTUNE_RETURN_IF_ERROR(ClientFailure(shared));
+    SleepS(0.02);
+    d = target->Distance();
+    if (!d.ok()) return d.status();
+    if (d->checkpoint_id != id) {
+      ++cycles;
+      best_peak = std::max(best_peak, cycle_peak);
+      id = d->checkpoint_id;
+      cycle_peak = d->distance_bytes;
+    } else {
+      cycle_peak = std::max(cycle_peak, d->distance_bytes);
+    }
+    wc->checkpoint_cycles = cycles;
+    wc->distance_bytes = d->distance_bytes;
+    wc->expected_peak_bytes = best_peak;
+    const double elapsed = verify::NowSeconds() - t0;
+    *load_s = elapsed;
+    if (cycles >= opt.worst_case_min_cycles && best_peak > 0 &&
+        static_cast<double>(d->distance_bytes) >=
+            opt.worst_case_fraction * static_cast<double>(best_peak)) {
+      wc->reached = true;
+      break;
+    }
+    if (elapsed >= opt.worst_case_timeout_s) break;
+    char what[96];
+    std::snprintf(what, sizeof(what), "%s %d ckpt %.0f MB", phase.c_str(), cycles,
+                  static_cast<double>(d->distance_bytes) / 1e6);
+    progress->Show(what, elapsed, 0);
+  }
+  wc->fraction_of_peak =
+      best_peak > 0 ? static_cast<double>(wc->distance_bytes) / static_cast<double>(best_peak) : 0;
+  return Status::Ok();
+}
+
 // After the clients ended (stop or crash): each client's unacknowledged in-flight seq is in
 // doubt from now on.
 void CloseEpoch(const SharedLoad& shared, std::vector<ClientLedger>* ledgers) {
@@ -216,16 +268,24 @@ Result<MeasureResult> MeasurePhase(Target* target, SharedLoad* shared, const Ver
 // One crash: load for a random time, SIGKILL (and cut the power), restart, check, count what
 // survived. A restart that fails is recorded in the result (recovery_error), not returned as
 // an error: it is a finding of the run.
+// `worst_case` (non-null: --worst-case) replaces the fixed load time by RunUntilPeak and makes
+// the restart cold.
 Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
                               std::vector<ClientLedger>* ledgers, Progress* progress, int index,
-                              AckTimeline* timeline) {
+                              AckTimeline* timeline, const VerifyOptions* worst_case = nullptr) {
   CrashResult crash;
   crash.load_s = load_s;
   WALTUNE_RETURN_IF_ERROR(target->BeforeCrashLoad());
   WALTUNE_RETURN_IF_ERROR(target->StartLoad(shared));
   Status s = WaitClientsReady(*shared);
   const std::string phase = "crash " + std::to_string(index) + ": load";
-  if (s.ok()) s = RunFor(*shared, load_s, phase, progress, timeline);
+  if (s.ok() && worst_case != nullptr) {
+    crash.worst_case.emplace();
+    s = RunUntilPeak(target, *shared, *worst_case, phase, progress, timeline, &*crash.worst_case,
+                     &crash.load_s);
+  } else if (s.ok()) {
+    s = RunFor(*shared, load_s, phase, progress, timeline);
+  }
   if (!s.ok()) {
     Status k = target->Crash();
     (void)k;
@@ -248,6 +308,13 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
     crash.files_restored = cut->files_restored;
     crash.names_undone = cut->names_undone;
     if (cut->kept_bytes > 0) crash.kept_bytes = cut->kept_bytes;
+  }
+  if (crash.worst_case) {
+    // A cold start, as after a power cut: nothing of the data directory in the page cache.
+    Result<uint64_t> evicted = verify::EvictFromPageCache(target->dir());
+    if (!evicted.ok()) return evicted.status();
+    crash.worst_case->cold_cache = true;
+    crash.worst_case->evicted_files = *evicted;
   }
   progress->Show("crash " + std::to_string(index) + ": recovering", 0, 0);
   Result<verify::RecoveryInfo> info = target->Restart();
@@ -420,6 +487,26 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
     return Status::InvalidArgument("--power-loss-mechanism",
                                    "sqlite-vfs works for --engine sqlite only");
   }
+  if (options.worst_case) {
+    if (options.power_loss) {
+      return Status::InvalidArgument("--worst-case",
+                                     "not with --power-loss: restarts through the simulator are "
+                                     "not this storage's recovery time");
+    }
+    if (!(options.worst_case_fraction > 0 && options.worst_case_fraction <= 1)) {
+      return Status::InvalidArgument("--worst-case-fraction", "must be in (0, 1]");
+    }
+    if (options.worst_case_min_cycles < 1 || options.worst_case_min_cycles > 100) {
+      return Status::InvalidArgument("--worst-case-cycles", "must be between 1 and 100");
+    }
+    if (!(options.worst_case_timeout_s > 0)) {
+      return Status::InvalidArgument("--worst-case-timeout", "must be positive");
+    }
+  }
+  if (options.workload != VerifyWorkload::kInsert &&
+      (options.working_set_bytes < (1u << 20) || options.working_set_bytes > (1ull << 40))) {
+    return Status::InvalidArgument("--working-set", "must be between 1MB and 1TB");
+  }
   if ((options.random_cuts || options.powercut_sync_backing) &&
       (!options.power_loss || mech == "sqlite-vfs")) {
     return Status::InvalidArgument(options.random_cuts ? "--random-cuts" : "--sync-backing",
@@ -432,6 +519,10 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   report.clients = options.clients;
   report.seconds = options.seconds;
   if (options.flush_latency_us > 0) report.flush_latency_emulated_us = options.flush_latency_us;
+  report.workload = VerifyWorkloadName(options.workload);
+  if (options.workload != VerifyWorkload::kInsert) {
+    report.working_set_bytes = options.working_set_bytes;
+  }
   report.plan = plan;
   report.applied_settings = plan.settings;
   report.scope_note = options.power_loss ? kPowerLossScopeNote : kScopeNote;
@@ -455,8 +546,9 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   if (options.power_loss && !through_fuse) {
     // The SQLite VFS writes through at once: the throughput is the native disk's (plus the
     // VFS's undo copies), but still not a clean native measurement.
-    report.scope_note += " With the SQLite VFS the writes reach the real disk at once, but each "
-                         "overwrite also saves its old bytes for the undo.";
+    report.scope_note +=
+        " With the SQLite VFS the writes reach the real disk at once, but each "
+        "overwrite also saves its old bytes for the undo.";
   }
   // Flush latency around the throughput phase (before and after, not during it: during the
   // load the probe would queue behind the engine's own flushes, which the model accounts for).
@@ -510,8 +602,8 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   std::uniform_real_distribution<double> pick(options.crash_after_min_s, options.crash_after_max_s);
   bool recovered = true;
   for (int k = 1; k <= options.crashes && recovered; ++k) {
-    Result<CrashResult> c =
-        CrashOnce(target.get(), shared->get(), pick(rng), &ledgers, &progress, k, &timeline);
+    Result<CrashResult> c = CrashOnce(target.get(), shared->get(), pick(rng), &ledgers, &progress,
+                                      k, &timeline, options.worst_case ? &options : nullptr);
     if (!c.ok()) return c.status();
     report.crashes.push_back(*c);
     recovered = c->recovery_error.empty();
@@ -521,6 +613,20 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   if (recovered) WALTUNE_RETURN_IF_ERROR(target->Shutdown());
   target.reset();  // removes the temp dir
   progress.Done();
+
+  for (CrashResult& c : report.crashes) {
+    if (!c.worst_case || !c.recovery_error.empty()) continue;
+    // PostgreSQL logs its replay time; for the others the whole restart is the replay time,
+    // so their rate is a lower bound (docs/verify.md).
+    const double replay_s = c.redo_s.value_or(c.recovery_time_s);
+    if (c.redo_bytes && *c.redo_bytes > 0 && replay_s > 0) {
+      c.worst_case->replay_bytes_per_s = static_cast<double>(*c.redo_bytes) / replay_s;
+    }
+    if (report.plan.predicted_recovery_time_s && *report.plan.predicted_recovery_time_s > 0) {
+      c.worst_case->recovery_to_estimate =
+          c.recovery_time_s / *report.plan.predicted_recovery_time_s;
+    }
+  }
 
   ClaimInputs in;
   in.durability = report.plan.durability;
@@ -532,6 +638,7 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   in.judge_tps = !report.throughput_through_simulator;
   in.judge_recovery_time = !through_fuse;
   in.power_loss = options.power_loss;
+  in.worst_case = options.worst_case;
   in.crashes = static_cast<int>(report.crashes.size());
   for (size_t k = 0; k < report.crashes.size(); ++k) {
     const CrashResult& c = report.crashes[k];

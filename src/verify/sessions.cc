@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <random>
 
 #include "waltune/parse_number.h"
 
@@ -74,7 +75,13 @@ class MariadbSession : public Session {
 
 int WalHook(void* arg, sqlite3* db, const char* name, int frames);
 
-class SqliteSession : public Session {
+// WAL hook state: replaces SQLite's auto-checkpoint hook, so it checkpoints the same way.
+struct WalHookState {
+  LoadHeader* header = nullptr;
+  int autocheckpoint_frames = 1000;
+};
+
+class SqliteSession : public Session, public WalHookState {
  public:
   SqliteSession(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   ~SqliteSession() override {
@@ -94,17 +101,13 @@ class SqliteSession : public Session {
     return Status::IOError("SQLite commit", sqlite3_errmsg(db_));
   }
 
-  // WAL hook state: replaces SQLite's auto-checkpoint hook, so it checkpoints the same way.
-  LoadHeader* header = nullptr;
-  int autocheckpoint_frames = 1000;
-
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
 };
 
 int WalHook(void* arg, sqlite3* db, const char* name, int frames) {
-  auto* session = static_cast<SqliteSession*>(arg);
+  auto* session = static_cast<WalHookState*>(arg);
   LoadHeader* h = session->header;
   if (h) {
     // Hooks of different connections run after their locks are released, so reports can
@@ -311,8 +314,11 @@ Result<std::unique_ptr<Session>> OpenMariadbSession(const std::string& socket_pa
   return std::unique_ptr<Session>(new MariadbSession(m));
 }
 
-Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& options) {
-  const char* vfs = !options.vfs_name.empty()      ? options.vfs_name.c_str()
+// Opens the database as every load connection does (VFS, busy timeout, pragmas); *autocheckpoint
+// gets the wal_autocheckpoint pragma's value (1000 when not set).
+static Result<sqlite3*> OpenSqliteConnection(const SqliteSessionOptions& options,
+                                             int* autocheckpoint_out) {
+  const char* vfs = !options.vfs_name.empty()    ? options.vfs_name.c_str()
                     : options.flush_delay_us > 0 ? RegisterDelayVfs(options.flush_delay_us)
                                                  : nullptr;
   sqlite3* db = nullptr;
@@ -337,6 +343,16 @@ Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& o
       autocheckpoint = ParseInteger<int>(value).value_or(autocheckpoint);
     }
   }
+  *autocheckpoint_out = autocheckpoint;
+  return db;
+}
+
+Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& options) {
+  int autocheckpoint = 1000;
+  Result<sqlite3*> opened = OpenSqliteConnection(options, &autocheckpoint);
+  if (!opened.ok()) return opened.status();
+  sqlite3* db = *opened;
+  int rc;
   sqlite3_stmt* stmt = nullptr;
   rc = sqlite3_prepare_v2(db,
                           "INSERT INTO waltune_load (client_id, seq, payload) VALUES (?1, ?2, ?3)",
@@ -349,7 +365,177 @@ Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& o
   auto session = std::make_unique<SqliteSession>(db, stmt);
   session->header = options.header;
   session->autocheckpoint_frames = autocheckpoint;
-  sqlite3_wal_hook(db, WalHook, session.get());
+  sqlite3_wal_hook(db, WalHook, static_cast<WalHookState*>(session.get()));
+  return std::unique_ptr<Session>(std::move(session));
+}
+
+// ---------------------------------------------------------------------------------------------
+// update / tpcb sessions: the statements of TxnSql, one round trip each.
+
+namespace {
+
+class WorkloadSession : public Session {
+ public:
+  WorkloadSession(const WorkloadLayout& layout, SqlDialect dialect, uint64_t seed)
+      : layout_(layout), dialect_(dialect), seed_(seed) {}
+
+  Status Commit(int client, uint64_t seq, const std::string& payload, bool* retry) override {
+    *retry = false;
+    if (!seeded_) {
+      // Per client and per load phase (sessions are reopened after every crash).
+      std::seed_seq ss{seed_, static_cast<uint64_t>(client), seq};
+      rng_.seed(ss);
+      seeded_ = true;
+    }
+    std::string changed = payload;
+    if (!changed.empty()) changed[0] = static_cast<char>('A' + seq % 26);
+    const std::vector<std::string> sql =
+        TxnSql(layout_, dialect_, client, seq, DrawTxn(layout_, &rng_), changed);
+    for (size_t i = 0; i < sql.size(); ++i) {
+      Status s = Run(sql[i], retry);
+      if (s.ok()) continue;
+      // Not committed (a failed COMMIT of these engines rolls back or leaves the transaction
+      // open): end the transaction so that the connection can go on.
+      if (sql.size() > 1) Rollback();
+      return s;
+    }
+    return Status::Ok();
+  }
+
+ protected:
+  // Runs one statement (reading and discarding any rows). *retry: the engine says the
+  // transaction failed on a conflict and nothing of it committed.
+  virtual Status Run(const std::string& sql, bool* retry) = 0;
+  virtual void Rollback() = 0;
+
+ private:
+  WorkloadLayout layout_;
+  SqlDialect dialect_;
+  uint64_t seed_;
+  bool seeded_ = false;
+  std::mt19937_64 rng_;
+};
+
+class PostgresWorkloadSession : public WorkloadSession {
+ public:
+  PostgresWorkloadSession(PGconn* conn, const WorkloadLayout& layout, uint64_t seed)
+      : WorkloadSession(layout, SqlDialect::kPostgreSQL, seed), conn_(conn) {}
+  ~PostgresWorkloadSession() override { PQfinish(conn_); }
+
+ protected:
+  Status Run(const std::string& sql, bool* retry) override {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    ExecStatusType st = PQresultStatus(r);
+    const bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    std::string err = ok ? "" : PQerrorMessage(conn_);
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    // 40001 serialization failure / 40P01 deadlock: rolled back, safe to retry.
+    if (state && (std::strcmp(state, "40001") == 0 || std::strcmp(state, "40P01") == 0)) {
+      *retry = true;
+    }
+    PQclear(r);
+    if (ok) return Status::Ok();
+    return Status::IOError("PostgreSQL commit", err);
+  }
+  void Rollback() override { PQclear(PQexec(conn_, "ROLLBACK")); }
+
+ private:
+  PGconn* conn_;
+};
+
+class MariadbWorkloadSession : public WorkloadSession {
+ public:
+  MariadbWorkloadSession(MYSQL* m, const WorkloadLayout& layout, uint64_t seed)
+      : WorkloadSession(layout, SqlDialect::kMariaDB, seed), m_(m) {}
+  ~MariadbWorkloadSession() override {
+    mysql_close(m_);
+    mysql_thread_end();
+  }
+
+ protected:
+  Status Run(const std::string& sql, bool* retry) override {
+    if (mysql_real_query(m_, sql.data(), sql.size()) == 0) {
+      if (MYSQL_RES* res = mysql_store_result(m_)) mysql_free_result(res);
+      return Status::Ok();
+    }
+    unsigned int err = mysql_errno(m_);
+    // 1213 deadlock: InnoDB rolled the transaction back. 1205 lock wait timeout rolls back
+    // only the statement; the Rollback() that follows ends the rest.
+    if (err == 1213 || err == 1205) *retry = true;
+    return Status::IOError("MariaDB commit", mysql_error(m_));
+  }
+  void Rollback() override {
+    if (mysql_query(m_, "ROLLBACK") == 0) {
+      if (MYSQL_RES* res = mysql_store_result(m_)) mysql_free_result(res);
+    }
+  }
+
+ private:
+  MYSQL* m_;
+};
+
+class SqliteWorkloadSession : public WorkloadSession, public WalHookState {
+ public:
+  SqliteWorkloadSession(sqlite3* db, const WorkloadLayout& layout, uint64_t seed)
+      : WorkloadSession(layout, SqlDialect::kSQLite, seed), db_(db) {}
+  ~SqliteWorkloadSession() override { sqlite3_close_v2(db_); }
+
+ protected:
+  Status Run(const std::string& sql, bool* retry) override {
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return Status::Ok();
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) *retry = true;
+    return Status::IOError("SQLite commit", sqlite3_errmsg(db_));
+  }
+  void Rollback() override {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+ private:
+  sqlite3* db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Session>> OpenPostgresWorkloadSession(const std::string& conninfo,
+                                                             const WorkloadLayout& layout,
+                                                             uint64_t seed) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string err = PQerrorMessage(conn);
+    PQfinish(conn);
+    return Status::Unavailable("PostgreSQL connect", err);
+  }
+  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
+  return std::unique_ptr<Session>(new PostgresWorkloadSession(conn, layout, seed));
+}
+
+Result<std::unique_ptr<Session>> OpenMariadbWorkloadSession(const std::string& socket_path,
+                                                            const WorkloadLayout& layout,
+                                                            uint64_t seed) {
+  mysql_thread_init();
+  MYSQL* m = mysql_init(nullptr);
+  if (!m) return Status::Internal("mysql_init failed");
+  if (!mysql_real_connect(m, nullptr, MariadbInstance::kUser, "", nullptr, 0, socket_path.c_str(),
+                          0)) {
+    std::string err = mysql_error(m);
+    mysql_close(m);
+    mysql_thread_end();
+    return Status::Unavailable("MariaDB connect", err);
+  }
+  return std::unique_ptr<Session>(new MariadbWorkloadSession(m, layout, seed));
+}
+
+Result<std::unique_ptr<Session>> OpenSqliteWorkloadSession(const SqliteSessionOptions& options,
+                                                           const WorkloadLayout& layout,
+                                                           uint64_t seed) {
+  int autocheckpoint = 1000;
+  Result<sqlite3*> opened = OpenSqliteConnection(options, &autocheckpoint);
+  if (!opened.ok()) return opened.status();
+  auto session = std::make_unique<SqliteWorkloadSession>(*opened, layout, seed);
+  session->header = options.header;
+  session->autocheckpoint_frames = autocheckpoint;
+  sqlite3_wal_hook(*opened, WalHook, static_cast<WalHookState*>(session.get()));
   return std::unique_ptr<Session>(std::move(session));
 }
 

@@ -8,6 +8,7 @@
 
 #include "load.h"
 #include "waltune/instance.h"
+#include "workloads.h"
 
 namespace waltune::verify {
 
@@ -25,6 +26,20 @@ struct SqliteSessionOptions {
   std::string vfs_name;     // non-empty: open through this registered VFS (flush_delay_us = 0)
 };
 Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& options);
+
+// Sessions of the update and tpcb workloads: each Commit runs TxnSql's statements (BEGIN ..
+// COMMIT) for its own random draws; a deadlock, serialization failure or SQLite busy before
+// or at the COMMIT rolls back and asks for a retry. `seed` and the client make the draws
+// differ between clients.
+Result<std::unique_ptr<Session>> OpenPostgresWorkloadSession(const std::string& conninfo,
+                                                             const WorkloadLayout& layout,
+                                                             uint64_t seed);
+Result<std::unique_ptr<Session>> OpenMariadbWorkloadSession(const std::string& socket_path,
+                                                            const WorkloadLayout& layout,
+                                                            uint64_t seed);
+Result<std::unique_ptr<Session>> OpenSqliteWorkloadSession(const SqliteSessionOptions& options,
+                                                           const WorkloadLayout& layout,
+                                                           uint64_t seed);
 
 // Registers (once per process) the "waltune-delay" VFS that sleeps `delay_us` before each
 // xSync of the default VFS, then calls it: flush-latency emulation for the forked SQLite writer

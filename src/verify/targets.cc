@@ -1,5 +1,6 @@
 #include "targets.h"
 
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <mysql.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "process.h"
 #include "sessions.h"
 #include "waltune/parse_number.h"
+#include "workloads.h"
 
 namespace waltune::verify {
 
@@ -108,6 +110,9 @@ class ServerTarget : public Target {
     WALTUNE_RETURN_IF_ERROR(CheckSettingsApplied());
     WALTUNE_RETURN_IF_ERROR(CreateSchema());
     if (options_.flush_latency_us > 0) WALTUNE_RETURN_IF_ERROR(ProveFlushDelay());
+    layout_ = LayoutFor(options_.workload, options_.working_set_bytes, options_.payload_bytes,
+                        options_.clients);
+    if (layout_.workload != VerifyWorkload::kInsert) WALTUNE_RETURN_IF_ERROR(PrepareWorkload());
     // initdb --no-sync and the bootstrap left unflushed files: a machine that ran for a while
     // would have written them back, so the power-loss runs start from a durable cluster.
     return rig_ ? rig_->Sync() : Status::Ok();
@@ -125,7 +130,12 @@ class ServerTarget : public Target {
     shared_ = shared;
     ResetStop(shared);
     load_ = std::make_unique<ThreadLoad>(
-        shared, [this](int) { return OpenSession(); }, options_.payload_bytes);
+        shared,
+        [this](int) {
+          return layout_.workload == VerifyWorkload::kInsert ? OpenSession()
+                                                             : OpenWorkloadSession();
+        },
+        options_.payload_bytes);
     load_->Start();
     return Status::Ok();
   }
@@ -171,6 +181,9 @@ class ServerTarget : public Target {
   virtual Status CreateSchema() = 0;
   virtual Result<std::unique_ptr<Session>> OpenSession() = 0;
   virtual void ParseRedo(const std::string& log, RecoveryInfo* info) = 0;
+  // update/tpcb: creates and fills the prepared tables, then checkpoints.
+  virtual Status PrepareWorkload() = 0;
+  virtual Result<std::unique_ptr<Session>> OpenWorkloadSession() = 0;
 
   double CpuSeconds() const { return GroupCpuSeconds(instance_->pid()) + SelfCpuSeconds(); }
 
@@ -212,6 +225,7 @@ class ServerTarget : public Target {
   std::unique_ptr<ServerInstance> instance_;
   SharedLoad* shared_ = nullptr;
   std::unique_ptr<ThreadLoad> load_;
+  WorkloadLayout layout_;
 };
 
 class PostgresTarget : public ServerTarget {
@@ -235,6 +249,27 @@ class PostgresTarget : public ServerTarget {
       s.checkpoints = *n;
     }
     return s;
+  }
+
+  Result<CheckpointDistance> Distance() override {
+    // pg_control_checkpoint() reads pg_control, rewritten when a checkpoint completes: its
+    // redo_lsn is where a crash now would start replaying (xlog.c, StartupXLOG).
+    std::string text;
+    WALTUNE_RETURN_IF_ERROR(
+        QueryOne("SELECT redo_lsn::text || ' ' || pg_current_wal_insert_lsn()::text FROM "
+                 "pg_control_checkpoint()",
+                 &text));
+    const size_t space = text.find(' ');
+    std::optional<uint64_t> redo, now;
+    if (space != std::string::npos) {
+      redo = ParseLsnText(std::string_view(text).substr(0, space));
+      now = ParseLsnText(std::string_view(text).substr(space + 1));
+    }
+    if (!redo || !now) return Status::IOError("PostgreSQL checkpoint distance", "'" + text + "'");
+    return CheckpointDistance{*now >= *redo ? *now - *redo : 0, *redo};
+  }
+  std::string DistanceSource() const override {
+    return "pg_current_wal_insert_lsn() - pg_control_checkpoint().redo_lsn";
   }
 
   Result<PresentRows> ReadPresent() override {
@@ -324,6 +359,17 @@ class PostgresTarget : public ServerTarget {
   }
   Result<std::unique_ptr<Session>> OpenSession() override {
     return OpenPostgresSession(static_cast<PostgresInstance*>(instance_.get())->ConnInfo());
+  }
+  Result<std::unique_ptr<Session>> OpenWorkloadSession() override {
+    return OpenPostgresWorkloadSession(static_cast<PostgresInstance*>(instance_.get())->ConnInfo(),
+                                       layout_, options_.seed);
+  }
+  Status PrepareWorkload() override {
+    std::string ignored;
+    for (const std::string& sql : PrepareSql(layout_, SqlDialect::kPostgreSQL)) {
+      WALTUNE_RETURN_IF_ERROR(QueryOne(sql.c_str(), &ignored));
+    }
+    return Status::Ok();
   }
   void ParseRedo(const std::string& log, RecoveryInfo* info) override {
     ParsePostgresRedo(log, info);
@@ -424,6 +470,25 @@ class MariadbTarget : public ServerTarget {
     return s;
   }
 
+  Result<CheckpointDistance> Distance() override {
+    std::map<std::string, std::string> status;
+    WALTUNE_RETURN_IF_ERROR(
+        Query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', "
+              "'Innodb_lsn_last_checkpoint')",
+              &status));
+    std::optional<uint64_t> now = ParseU64Text(status["Innodb_lsn_current"]);
+    std::optional<uint64_t> ckpt = ParseU64Text(status["Innodb_lsn_last_checkpoint"]);
+    if (!now || !ckpt) {
+      return Status::IOError("MariaDB checkpoint age",
+                             "Innodb_lsn_current / "
+                             "Innodb_lsn_last_checkpoint unreadable");
+    }
+    return CheckpointDistance{*now >= *ckpt ? *now - *ckpt : 0, *ckpt};
+  }
+  std::string DistanceSource() const override {
+    return "Innodb_lsn_current - Innodb_lsn_last_checkpoint (SHOW GLOBAL STATUS)";
+  }
+
   Result<PresentRows> ReadPresent() override {
     if (!admin_) return Status::Unavailable("MariaDB", "no admin connection");
     const char* sql = "SELECT client_id, seq FROM waltune.waltune_load ORDER BY 1, 2";
@@ -499,6 +564,16 @@ class MariadbTarget : public ServerTarget {
   Result<std::unique_ptr<Session>> OpenSession() override {
     return OpenMariadbSession(instance_->socket_path());
   }
+  Result<std::unique_ptr<Session>> OpenWorkloadSession() override {
+    return OpenMariadbWorkloadSession(instance_->socket_path(), layout_, options_.seed);
+  }
+  Status PrepareWorkload() override {
+    std::map<std::string, std::string> ignored;
+    for (const std::string& sql : PrepareSql(layout_, SqlDialect::kMariaDB)) {
+      WALTUNE_RETURN_IF_ERROR(Query(sql.c_str(), &ignored));
+    }
+    return FlushBufferPool();
+  }
   void ParseRedo(const std::string& log, RecoveryInfo* info) override {
     ParseMariadbRedo(log, info);
   }
@@ -539,6 +614,34 @@ class MariadbTarget : public ServerTarget {
       mysql_free_result(res);
     }
     return Status::Ok();
+  }
+  // InnoDB has no CHECKPOINT statement: with innodb_max_dirty_pages_pct = 0 the page cleaner
+  // writes every dirty page and the checkpoint follows; wait (at most 120 s) until none is
+  // left, then restore the setting.
+  Status FlushBufferPool() {
+    if (!admin_) return Status::Unavailable("MariaDB", "no admin connection");
+    std::string old = "90";
+    if (mysql_query(admin_, "SELECT @@GLOBAL.innodb_max_dirty_pages_pct") == 0) {
+      if (MYSQL_RES* res = mysql_store_result(admin_)) {
+        if (MYSQL_ROW row = mysql_fetch_row(res); row && row[0]) old = row[0];
+        mysql_free_result(res);
+      }
+    }
+    std::map<std::string, std::string> out;
+    WALTUNE_RETURN_IF_ERROR(Query("SET GLOBAL innodb_max_dirty_pages_pct = 0", &out));
+    const double deadline = NowSeconds() + 120;
+    while (NowSeconds() < deadline && !Interrupted()) {
+      out.clear();
+      WALTUNE_RETURN_IF_ERROR(
+          Query("SHOW GLOBAL STATUS WHERE Variable_name = 'Innodb_buffer_pool_pages_dirty'", &out));
+      std::optional<uint64_t> dirty = ParseU64Text(out["Innodb_buffer_pool_pages_dirty"]);
+      if (!dirty || *dirty == 0) break;
+      usleep(100 * 1000);
+    }
+    // Only digits and a dot come back from the server; anything else keeps the default.
+    if (old.find_first_not_of("0123456789.") != std::string::npos) old = "90";
+    const std::string restore = "SET GLOBAL innodb_max_dirty_pages_pct = " + old;
+    return Query(restore.c_str(), &out);
   }
   MYSQL* admin_ = nullptr;
   uint64_t last_checkpoint_lsn_ = 0;
@@ -587,6 +690,12 @@ class SqliteTarget : public Target {
                "CREATE TABLE waltune_load (client_id INTEGER NOT NULL, seq INTEGER NOT NULL, "
                "payload TEXT, PRIMARY KEY (client_id, seq))");
     }
+    layout_ = LayoutFor(options_.workload, options_.working_set_bytes, options_.payload_bytes,
+                        options_.clients);
+    for (const std::string& sql : PrepareSql(layout_, SqlDialect::kSQLite)) {
+      if (!s.ok()) break;
+      s = Exec(&db, sql.c_str());
+    }
     if (s.ok()) {
       sqlite3_stmt* st = nullptr;
       if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK &&
@@ -625,6 +734,8 @@ class SqliteTarget : public Target {
     shared->header()->cut_done.store(0);
     SqliteSessionOptions so{db_path_, pragmas_, options_.flush_latency_us, shared->header(), ""};
     const uint64_t payload = options_.payload_bytes;
+    const WorkloadLayout layout = layout_;
+    const uint64_t seed = options_.seed;
     const bool use_vfs = use_vfs_;
     const pid_t parent = getpid();
     pid_t pid = fork();
@@ -635,10 +746,9 @@ class SqliteTarget : public Target {
       signal(SIGTERM, SIG_DFL);
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(3);
-      if (use_vfs) RunVfsWriter(shared, so, payload);  // does not return
+      if (use_vfs) RunVfsWriter(shared, so, payload, layout, seed);  // does not return
       {
-        ThreadLoad load(
-            shared, [so](int) { return OpenSqliteSession(so); }, payload);
+        ThreadLoad load(shared, SqliteFactory(so, layout, seed), payload);
         load.Start();
         load.Join();
       }
@@ -690,6 +800,18 @@ class SqliteTarget : public Target {
     s.checkpoints = shared_ ? shared_->header()->checkpoints.load() : 0;
     s.cpu_s = writer_ > 0 ? GroupCpuSeconds(writer_) : 0;
     return s;
+  }
+
+  Result<CheckpointDistance> Distance() override {
+    if (!shared_) return Status::Unavailable("SQLite", "no load running");
+    // The WAL hook's view: frames since the WAL last restarted (a recovery reads all of them,
+    // checkpointed or not), and the count of restarts.
+    LoadHeader* h = shared_->header();
+    return CheckpointDistance{h->wal_frames_now.load() * (page_size_ + 24), h->checkpoints.load()};
+  }
+  std::string DistanceSource() const override {
+    return "frames in the WAL since its last restart x (page_size + 24), from the WAL hook; "
+           "restarts follow wal_autocheckpoint";
   }
 
   Result<PresentRows> ReadPresent() override {
@@ -769,7 +891,8 @@ class SqliteTarget : public Target {
   // The forked writer with the power-loss VFS: runs the load and, when the parent asks for a
   // cut, cuts and exits at once (no close, no checkpoint: the power is gone).
   [[noreturn]] static void RunVfsWriter(SharedLoad* shared, SqliteSessionOptions so,
-                                        uint64_t payload) {
+                                        uint64_t payload, const WorkloadLayout& layout,
+                                        uint64_t seed) {
     LoadHeader* h = shared->header();
     auto fail = [h](const std::string& why) {
       std::snprintf(h->cut_error, sizeof(h->cut_error), "%s", why.c_str());
@@ -802,14 +925,22 @@ class SqliteTarget : public Target {
       }
     });
     {
-      ThreadLoad load(
-          shared, [so](int) { return OpenSqliteSession(so); }, payload);
+      ThreadLoad load(shared, SqliteFactory(so, layout, seed), payload);
       load.Start();
       load.Join();
     }
     finished.store(true);
     watcher.join();
     _exit(0);
+  }
+
+  static SessionFactory SqliteFactory(const SqliteSessionOptions& so, const WorkloadLayout& layout,
+                                      uint64_t seed) {
+    return [so, layout, seed](int) {
+      return layout.workload == VerifyWorkload::kInsert
+                 ? OpenSqliteSession(so)
+                 : OpenSqliteWorkloadSession(so, layout, seed);
+    };
   }
 
   // VFS power cut: the writer cuts and exits; the parent waits for it.
@@ -875,6 +1006,7 @@ class SqliteTarget : public Target {
   uint64_t page_size_ = 4096;
   SharedLoad* shared_ = nullptr;
   pid_t writer_ = -1;
+  WorkloadLayout layout_;
   // Power loss: the FUSE rig, or the VFS in the writer (with why it was chosen).
   std::unique_ptr<PowerLossRig> rig_;
   bool use_vfs_ = false;
@@ -928,6 +1060,49 @@ void ParseMariadbRedo(const std::string& log, RecoveryInfo* info) {
       if (b) info->redo_bytes = *b >= *a ? *b - *a : 0;
     }
   }
+}
+
+std::optional<uint64_t> ParseU64Text(std::string_view text) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || p != end) return std::nullopt;
+  return v;
+}
+
+std::optional<uint64_t> ParseLsnText(std::string_view text) {
+  const size_t slash = text.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 >= text.size()) {
+    return std::nullopt;
+  }
+  uint32_t hi = 0, lo = 0;
+  const char* b = text.data();
+  auto [p1, e1] = std::from_chars(b, b + slash, hi, 16);
+  auto [p2, e2] = std::from_chars(b + slash + 1, b + text.size(), lo, 16);
+  if (e1 != std::errc() || p1 != b + slash || e2 != std::errc() || p2 != b + text.size()) {
+    return std::nullopt;
+  }
+  return (uint64_t{hi} << 32) | lo;
+}
+
+Result<uint64_t> EvictFromPageCache(const std::string& dir) {
+  // sync(2) first: DONTNEED drops clean pages only, dirty ones would be written and stay.
+  sync();
+  uint64_t files = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(
+           dir, std::filesystem::directory_options::skip_permission_denied, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec) || it->is_symlink(type_ec)) continue;
+    int fd = open(it->path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;  // e.g. a socket or a file that vanished: nothing cached to drop
+    fdatasync(fd);
+    if (posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0) ++files;
+    close(fd);
+  }
+  if (ec) return Status::IOError("evict " + dir, ec.message());
+  return files;
 }
 
 std::unique_ptr<Target> MakeTarget(const VerifyOptions& options) {

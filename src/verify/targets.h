@@ -27,6 +27,15 @@ struct RecoveryInfo {
   std::optional<double> redo_s;
 };
 
+// How far the WAL/redo reaches past the last completed checkpoint's REDO point: what a crash
+// now would replay (--worst-case watches it).
+struct CheckpointDistance {
+  uint64_t distance_bytes = 0;
+  // Changes exactly when a checkpoint completes (the REDO LSN, InnoDB's checkpoint LSN, or the
+  // count of SQLite WAL restarts).
+  uint64_t checkpoint_id = 0;
+};
+
 // Client id (1-based) -> sorted sequence numbers present.
 using PresentRows = std::map<int, std::vector<uint64_t>>;
 
@@ -47,6 +56,10 @@ class Target {
   // Restarts after a crash and waits until it accepts connections (timed).
   virtual Result<RecoveryInfo> Restart() = 0;
   virtual Result<EngineSample> Sample() = 0;
+  // --worst-case: the distance a crash now would replay. REQUIRES: load running.
+  virtual Result<CheckpointDistance> Distance() = 0;
+  // Where Distance() comes from, for the report.
+  virtual std::string DistanceSource() const = 0;
   virtual Result<PresentRows> ReadPresent() = 0;
   // The engine's own consistency check of the load table after a recovery: the problems it
   // reports (empty: passed). *check names the check that ran.
@@ -77,6 +90,17 @@ std::unique_ptr<Target> MakeTarget(const VerifyOptions& options);
 // numbers leave the redo unknown (never throw).
 // PostgreSQL LSN text "hi/lo" (two 32-bit hex numbers) as a byte position; nullopt if malformed.
 std::optional<uint64_t> ParsePostgresLsn(std::string_view text);
+// Cold start: sync(), then posix_fadvise(POSIX_FADV_DONTNEED) on every regular file under
+// `dir` (recursively), so the restart reads the data directory from the device as after a
+// power cut. Returns the files evicted. REQUIRES: no process writes there any more.
+Result<uint64_t> EvictFromPageCache(const std::string& dir);
+
+// "X/Y" (PostgreSQL LSN, hex) -> 64-bit position; nullopt when malformed. Checked parsing.
+std::optional<uint64_t> ParseLsnText(std::string_view text);
+// Decimal unsigned integer of the whole text; nullopt when malformed or out of range.
+std::optional<uint64_t> ParseU64Text(std::string_view text);
+
+// Parsers of engine logs for the redo replayed, exposed for tests.
 // PostgreSQL: "redo starts at 0/1A2B3C8" ... "redo done at 0/1C00000 ... elapsed: 0.03 s".
 void ParsePostgresRedo(const std::string& log, RecoveryInfo* info);
 // MariaDB: "Starting crash recovery from checkpoint LSN=N" and the end LSN it reports.

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Worst-case recovery, measured: `waltune verify --worst-case` on PostgreSQL and MariaDB with
+# the advice for a 10 s and a 30 s recovery target, tpcb and update workloads, one crash each
+# (cold restart). Prints the markdown table of docs/verify.md "Worst-case recovery measured".
+#
+# Usage: scripts/worst_case_recovery.sh [BUILD_DIR] [OUT_DIR]
+#   ENGINES="postgresql mariadb" TARGETS="10 30" WORKLOADS="tpcb update" WRITE_RATE=500
+#   WORKING_SET=128MB TIMEOUT_S=420 override the grid.
+set -euo pipefail
+build=${1:-build}
+out=${2:-worst-case-results}
+engines=${ENGINES:-postgresql mariadb}
+targets=${TARGETS:-10 30}
+workloads=${WORKLOADS:-tpcb update}
+rate=${WRITE_RATE:-500}
+working_set=${WORKING_SET:-128MB}
+timeout_s=${TIMEOUT_S:-420}
+mkdir -p "$out"
+for engine in $engines; do
+  for target in $targets; do
+    for workload in $workloads; do
+      req="$out/request-$engine-$target.json"
+      printf '{"constraints": {"db_engine": "%s", "durability_requirement": "strict", "recovery_time_target": "%ss", "write_rate": "%stps"}}\n' \
+        "$engine" "$target" "$rate" >"$req"
+      result="$out/$engine-$target-$workload.json"
+      echo "== $engine, target $target s, $workload" >&2
+      "$build/waltune" verify --request "$req" --workload "$workload" --working-set "$working_set" \
+        --seconds 5 --crashes 1 --worst-case --worst-case-timeout "$timeout_s" >"$result" ||
+        echo "   (exit $?: see $result)" >&2
+    done
+  done
+done
+python3 - "$out" <<'PY'
+import glob, json, sys
+print("| engine | target s | workload | measured tps | ckpt cycles | distance MB (of peak) | WAL replayed MB | replay MB/s | recovery s (cold) | estimate s | measured / estimate |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
+    if "/request-" in path:
+        continue
+    try:
+        j = json.load(open(path))
+    except Exception:
+        continue
+    if "crashes" not in j or not j["crashes"]:
+        continue
+    c = j["crashes"][0]
+    w = c.get("worst_case") or {}
+    mb = lambda v: "-" if v is None else "%.1f" % (v / 1e6)
+    f = lambda v, p="%.2f": "-" if v is None else p % v
+    print("| %s | %s | %s | %s | %s | %s (%.2f%s) | %s | %s | %s | %s | %s |" % (
+        j["engine"], f(j["predicted"]["recovery_target_s"], "%.0f"), j["workload"]["name"],
+        f(j["measured"]["tps"], "%.0f"), w.get("checkpoint_cycles"), mb(w.get("distance_bytes")),
+        w.get("fraction_of_peak", 0), "" if w.get("reached") else ", not reached",
+        mb(w.get("wal_replayed_bytes")), mb(w.get("replay_bytes_per_s")),
+        f(c.get("recovery_time_s"), "%.2f"), f(j["predicted"]["recovery_time_s"]),
+        f(w.get("recovery_to_estimate"))))
+PY

@@ -1,0 +1,225 @@
+// `verify --workload update|tpcb` and `verify --worst-case` on the three engines, short runs:
+// commits are accounted exactly (strict loses none), and a worst-case crash happens after at
+// least two checkpoint cycles at the chosen fraction of the peak, with the WAL replayed read
+// from the engine. No throughput or timing asserts (the machine is shared).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "process.h"
+#include "waltune/engine.h"
+#include "waltune/request.h"
+#include "waltune/verify.h"
+
+namespace waltune {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<pid_t> OurChildren() {
+  std::vector<pid_t> kids;
+  const std::string me = std::to_string(getpid());
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string state, ppid;
+    rest >> state >> ppid;
+    if (ppid == me) kids.push_back(std::stoi(name));
+  }
+  return kids;
+}
+
+class WorkloadRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/waltune-wtest-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    parent_ = tmpl;
+    chmod(parent_.c_str(), 0755);  // the servers' own users must reach their dirs
+    InstallCleanupSignalHandlers();
+  }
+  void TearDown() override {
+    EXPECT_TRUE(verify::ProcessesMentioning(parent_).empty());
+    EXPECT_TRUE(OurChildren().empty());
+    EXPECT_TRUE(fs::is_empty(parent_)) << "left in " << parent_;
+    std::error_code ec;
+    fs::remove_all(parent_, ec);
+  }
+
+  // Strict advice for this run and this workload's shape, as `verify --request` computes it.
+  VerifyPlan PlanFor(VerifyEngine engine, VerifyWorkload workload, int clients) {
+    RunConditions run;
+    run.engine = engine;
+    run.clients = clients;
+    run.workload = workload;
+    run.working_set_bytes = kWorkingSet;
+    run = WithThisMachine(run);
+    auto flush = MeasureFlushLatencyUs(parent_, 20);
+    EXPECT_TRUE(flush.ok());
+    run.native_flush_p50_us = flush->first;
+    run.native_flush_p99_us = flush->second;
+    nlohmann::json req = {
+        {"constraints",
+         {{"db_engine", VerifyEngineName(engine)}, {"durability_requirement", "strict"}}}};
+    auto scenario = ParseRequest(req);
+    EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
+    Scenario s = *scenario;
+    AdaptScenarioToRun(run, &s);
+    auto plan = PlanFromAdvice(Solve(s), run);
+    EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+    VerifyPlan p = *plan;
+    p.recovery_target_s = s.recovery_target_s;
+    p.predicted_workload = s.workload;
+    return p;
+  }
+
+  VerifyOptions Options(VerifyEngine engine, VerifyWorkload workload) {
+    VerifyOptions o;
+    o.engine = engine;
+    o.workload = workload;
+    o.working_set_bytes = kWorkingSet;
+    o.clients = 4;
+    o.seconds = 1.5;
+    o.crashes = 1;
+    o.crash_after_min_s = 0.5;
+    o.crash_after_max_s = 1.0;
+    o.parent_dir = parent_;
+    o.preload_library = WALTUNE_PRELOAD_PATH;
+    return o;
+  }
+
+  static void Set(VerifyPlan* plan, const std::string& name, const std::string& value) {
+    for (auto& [n, v] : plan->settings) {
+      if (n == name) {
+        v = value;
+        return;
+      }
+    }
+    plan->settings.emplace_back(name, value);
+  }
+
+  static void ExpectExactAndIntact(const VerifyReport& r) {
+    ASSERT_FALSE(r.crashes.empty());
+    for (const CrashResult& c : r.crashes) {
+      EXPECT_TRUE(c.recovery_error.empty()) << c.recovery_error;
+      EXPECT_GT(c.acked_commits, 0u);
+      EXPECT_EQ(c.lost_commits, 0u);
+      EXPECT_TRUE(c.integrity_problems.empty())
+          << (c.integrity_problems.empty() ? "" : c.integrity_problems.front());
+    }
+    for (const Verdict& v : r.verdicts) {
+      if (v.claim == "no acknowledged commit lost" ||
+          v.claim == "database intact after every crash" ||
+          v.claim == "engine recovers after every crash") {
+        EXPECT_TRUE(v.holds) << v.claim << ": " << v.detail;
+      }
+    }
+  }
+
+  // Runs one workload briefly with one SIGKILL: the accounting is exact and strict loses none.
+  void ExpectWorkloadAccountsExactly(VerifyEngine engine, VerifyWorkload workload) {
+    VerifyPlan plan = PlanFor(engine, workload, 4);
+    auto r = RunVerify(Options(engine, workload), plan);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->workload, VerifyWorkloadName(workload));
+    ASSERT_TRUE(r->working_set_bytes.has_value());
+    EXPECT_GT(r->commits_measured, 0u);
+    ExpectExactAndIntact(*r);
+    auto j = ReportToJson(*r);
+    EXPECT_EQ(j["workload"]["predicted_for"]["statements_per_txn"],
+              workload == VerifyWorkload::kTpcb ? 7 : 4);
+  }
+
+  // One worst-case crash: after >= 2 checkpoint cycles, at >= the fraction of the peak, WAL
+  // replayed read from the engine, a cold restart, nothing acknowledged lost.
+  void ExpectWorstCase(VerifyEngine engine, VerifyWorkload workload, int clients,
+                       const VerifyPlan& plan) {
+    VerifyOptions o = Options(engine, workload);
+    o.clients = clients;
+    o.worst_case = true;
+    o.worst_case_fraction = 0.9;
+    o.worst_case_timeout_s = 200;
+    auto r = RunVerify(o, plan);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ExpectExactAndIntact(*r);
+    ASSERT_EQ(r->crashes.size(), 1u);
+    const CrashResult& c = r->crashes[0];
+    ASSERT_TRUE(c.worst_case.has_value());
+    const CrashResult::WorstCase& w = *c.worst_case;
+    EXPECT_TRUE(w.reached) << "distance " << w.distance_bytes << " of peak "
+                           << w.expected_peak_bytes << " after " << w.checkpoint_cycles
+                           << " cycles";
+    EXPECT_GE(w.checkpoint_cycles, 2);
+    EXPECT_GT(w.expected_peak_bytes, 0u);
+    EXPECT_GE(static_cast<double>(w.distance_bytes),
+              0.9 * static_cast<double>(w.expected_peak_bytes));
+    EXPECT_GE(w.fraction_of_peak, 0.9);
+    EXPECT_TRUE(w.cold_cache);
+    EXPECT_GT(w.evicted_files, 0u);
+    ASSERT_TRUE(c.redo_bytes.has_value());
+    EXPECT_GT(*c.redo_bytes, 0u);
+    EXPECT_TRUE(w.replay_bytes_per_s.has_value());
+    EXPECT_TRUE(w.recovery_to_estimate.has_value());
+    auto j = ReportToJson(*r);
+    EXPECT_TRUE(j["crashes"][0]["worst_case"]["wal_replayed_bytes"].is_number());
+  }
+
+  static constexpr uint64_t kWorkingSet = 4ull << 20;
+  std::string parent_;
+};
+
+TEST_F(WorkloadRun, SqliteUpdateAccountsExactly) {
+  ExpectWorkloadAccountsExactly(VerifyEngine::kSQLite, VerifyWorkload::kUpdate);
+}
+TEST_F(WorkloadRun, SqliteTpcbAccountsExactly) {
+  ExpectWorkloadAccountsExactly(VerifyEngine::kSQLite, VerifyWorkload::kTpcb);
+}
+TEST_F(WorkloadRun, PostgresUpdateAccountsExactly) {
+  ExpectWorkloadAccountsExactly(VerifyEngine::kPostgreSQL, VerifyWorkload::kUpdate);
+}
+TEST_F(WorkloadRun, PostgresTpcbAccountsExactly) {
+  ExpectWorkloadAccountsExactly(VerifyEngine::kPostgreSQL, VerifyWorkload::kTpcb);
+}
+TEST_F(WorkloadRun, MariadbUpdateAccountsExactly) {
+  ExpectWorkloadAccountsExactly(VerifyEngine::kMariaDB, VerifyWorkload::kUpdate);
+}
+TEST_F(WorkloadRun, MariadbTpcbAccountsExactly) {
+  ExpectWorkloadAccountsExactly(VerifyEngine::kMariaDB, VerifyWorkload::kTpcb);
+}
+
+// Short checkpoint cycles so that two complete within seconds: the smallest max_wal_size
+// (2 x 16 MB segments) and the shortest checkpoint_timeout.
+TEST_F(WorkloadRun, PostgresWorstCase) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kPostgreSQL, VerifyWorkload::kUpdate, 4);
+  Set(&plan, "max_wal_size", "32MB");
+  Set(&plan, "min_wal_size", "32MB");
+  Set(&plan, "checkpoint_timeout", "30s");
+  Set(&plan, "checkpoint_completion_target", "0.9");
+  ExpectWorstCase(VerifyEngine::kPostgreSQL, VerifyWorkload::kUpdate, 4, plan);
+}
+
+// A small redo log: InnoDB's page cleaner moves the checkpoint as the age approaches it.
+TEST_F(WorkloadRun, MariadbWorstCase) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kMariaDB, VerifyWorkload::kTpcb, 4);
+  Set(&plan, "innodb_log_file_size", "32M");
+  ExpectWorstCase(VerifyEngine::kMariaDB, VerifyWorkload::kTpcb, 4, plan);
+}
+
+// One writer, so PASSIVE checkpoints can restart the WAL (with several, the WAL can keep
+// growing: see the advice's warning); a small wal_autocheckpoint makes cycles short.
+TEST_F(WorkloadRun, SqliteWorstCase) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kSQLite, VerifyWorkload::kUpdate, 1);
+  Set(&plan, "wal_autocheckpoint", "200");
+  ExpectWorstCase(VerifyEngine::kSQLite, VerifyWorkload::kUpdate, 1, plan);
+}
+
+}  // namespace
+}  // namespace waltune

@@ -1,0 +1,323 @@
+// The update and tpcb workloads (layout, SQL, shape), the worst-case helpers (checked LSN and
+// integer parsing, page-cache eviction) and their report fields. Unit tests: no engine runs
+// here except SQLite in-process, which executes the generated SQL for real.
+#include "workloads.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "targets.h"
+#include "waltune/verify.h"
+
+namespace waltune::verify {
+namespace {
+
+TEST(ParseVerifyWorkload, KnownNamesAndErrorNamesTheField) {
+  EXPECT_EQ(*ParseVerifyWorkload("insert"), VerifyWorkload::kInsert);
+  EXPECT_EQ(*ParseVerifyWorkload("UPDATE"), VerifyWorkload::kUpdate);
+  EXPECT_EQ(*ParseVerifyWorkload("tpcb"), VerifyWorkload::kTpcb);
+  auto bad = ParseVerifyWorkload("oltp");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.status().IsInvalidArgument());
+  EXPECT_EQ(bad.status().field(), "--workload");
+  EXPECT_STREQ(VerifyWorkloadName(VerifyWorkload::kTpcb), "tpcb");
+}
+
+TEST(LayoutFor, SizesTheTableToTheWorkingSet) {
+  // 64 MiB / (100 + 48) bytes per row = 453438 rows.
+  WorkloadLayout u = LayoutFor(VerifyWorkload::kUpdate, 64ull << 20, 100, 4);
+  EXPECT_EQ(u.rows, (64ull << 20) / 148);
+  EXPECT_EQ(u.branches, 0u);
+  WorkloadLayout t = LayoutFor(VerifyWorkload::kTpcb, 64ull << 20, 100, 4);
+  EXPECT_EQ(t.rows, (64ull << 20) / 148);
+  EXPECT_EQ(t.branches, 4u);
+  EXPECT_EQ(t.tellers, 40u);
+  // Never fewer than 1000 rows, whatever the working set.
+  EXPECT_EQ(LayoutFor(VerifyWorkload::kUpdate, 1000, 100, 1).rows, 1000u);
+  EXPECT_EQ(LayoutFor(VerifyWorkload::kInsert, 64ull << 20, 100, 4).rows, 0u);
+}
+
+TEST(TxnSql, EveryTransactionCarriesClientAndSeqAndEndsWithCommit) {
+  for (VerifyWorkload w : {VerifyWorkload::kUpdate, VerifyWorkload::kTpcb}) {
+    for (SqlDialect d : {SqlDialect::kPostgreSQL, SqlDialect::kMariaDB, SqlDialect::kSQLite}) {
+      WorkloadLayout l = LayoutFor(w, 8 << 20, 50, 2);
+      std::mt19937_64 rng(7);
+      std::vector<std::string> sql = TxnSql(l, d, 3, 42, DrawTxn(l, &rng), "abc");
+      ASSERT_GE(sql.size(), 4u);
+      EXPECT_EQ(sql.back(), "COMMIT");
+      EXPECT_EQ(sql.front(), d == SqlDialect::kSQLite ? "BEGIN IMMEDIATE" : "BEGIN");
+      int history = 0;
+      for (const std::string& s : sql) {
+        if (s.find("INSERT INTO") != std::string::npos &&
+            s.find("waltune_load (client_id, seq, payload) VALUES (3, 42, ") != std::string::npos) {
+          ++history;
+        }
+      }
+      EXPECT_EQ(history, 1) << VerifyWorkloadName(w);
+      // The statement count is the shape's round trips.
+      EXPECT_EQ(static_cast<int>(sql.size()), ShapeOf(w, 50, 8 << 20).statements_per_txn);
+      if (d == SqlDialect::kMariaDB) {
+        for (const std::string& s : sql) {
+          if (s.find("waltune_") != std::string::npos) {
+            EXPECT_NE(s.find("waltune.waltune_"), std::string::npos) << s;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(DrawTxn, StaysInsideTheTables) {
+  WorkloadLayout l = LayoutFor(VerifyWorkload::kTpcb, 1 << 20, 100, 3);
+  std::mt19937_64 rng(1);
+  std::set<uint64_t> branches;
+  for (int i = 0; i < 2000; ++i) {
+    TxnDraw d = DrawTxn(l, &rng);
+    EXPECT_GE(d.row, 1u);
+    EXPECT_LE(d.row, l.rows);
+    EXPECT_GE(d.teller, 1u);
+    EXPECT_LE(d.teller, l.tellers);
+    EXPECT_GE(d.delta, -5000);
+    EXPECT_LE(d.delta, 5000);
+    branches.insert(d.branch);
+  }
+  EXPECT_EQ(branches, (std::set<uint64_t>{1, 2, 3}));
+}
+
+TEST(ShapeOf, HandCheckedShapes) {
+  WorkloadShape i = ShapeOf(VerifyWorkload::kInsert, 100, 1 << 20);
+  EXPECT_EQ(i.rows_per_txn, 1);
+  EXPECT_EQ(i.statements_per_txn, 1);
+  EXPECT_EQ(i.random_page_fraction, 0);
+  EXPECT_EQ(i.working_set_bytes, 0u);
+  WorkloadShape u = ShapeOf(VerifyWorkload::kUpdate, 100, 1 << 20);
+  EXPECT_EQ(u.rows_per_txn, 2);
+  EXPECT_EQ(u.statements_per_txn, 4);      // BEGIN, UPDATE, INSERT, COMMIT
+  EXPECT_EQ(u.txn_write_bytes, 140u);      // 100 + 40-byte history row
+  EXPECT_EQ(u.random_page_fraction, 0.5);  // 1 of 2 row writes on a random page
+  EXPECT_EQ(u.working_set_bytes, 1u << 20);
+  WorkloadShape t = ShapeOf(VerifyWorkload::kTpcb, 100, 1 << 20);
+  EXPECT_EQ(t.rows_per_txn, 4);
+  EXPECT_EQ(t.statements_per_txn, 7);  // BEGIN, 3 UPDATEs, SELECT, INSERT, COMMIT
+  EXPECT_EQ(t.txn_write_bytes, 340u);
+  EXPECT_EQ(t.random_page_fraction, 0.25);
+}
+
+// The SQLite SQL runs for real: the tables fill to the layout, a transaction changes what it
+// says and leaves the (client, seq) row.
+TEST(PrepareSql, SqliteTablesFillAndTransactionsApply) {
+  for (VerifyWorkload w : {VerifyWorkload::kUpdate, VerifyWorkload::kTpcb}) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE waltune_load (client_id INTEGER NOT NULL, seq INTEGER NOT "
+                           "NULL, payload TEXT, PRIMARY KEY (client_id, seq))",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    WorkloadLayout l = LayoutFor(w, 1 << 20, 30, 2);
+    for (const std::string& s : PrepareSql(l, SqlDialect::kSQLite)) {
+      ASSERT_EQ(sqlite3_exec(db, s.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+          << s << ": " << sqlite3_errmsg(db);
+    }
+    auto count = [db](const char* sql) {
+      sqlite3_stmt* st = nullptr;
+      EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sql;
+      int64_t n = -1;
+      if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+      sqlite3_finalize(st);
+      return n;
+    };
+    const char* table = w == VerifyWorkload::kUpdate ? "SELECT count(*) FROM waltune_rows"
+                                                     : "SELECT count(*) FROM waltune_accounts";
+    EXPECT_EQ(count(table), static_cast<int64_t>(l.rows));
+    if (w == VerifyWorkload::kUpdate) {
+      EXPECT_EQ(count("SELECT min(length(payload)) FROM waltune_rows"), 30);
+    } else {
+      EXPECT_EQ(count("SELECT count(*) FROM waltune_tellers"), 20);
+      EXPECT_EQ(count("SELECT max(bid) FROM waltune_accounts"), 2);
+    }
+    std::mt19937_64 rng(3);
+    TxnDraw d = DrawTxn(l, &rng);
+    for (const std::string& s : TxnSql(l, SqlDialect::kSQLite, 1, 9, d, "new'payload")) {
+      ASSERT_EQ(sqlite3_exec(db, s.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+          << s << ": " << sqlite3_errmsg(db);
+    }
+    EXPECT_EQ(count("SELECT count(*) FROM waltune_load WHERE client_id = 1 AND seq = 9"), 1);
+    if (w == VerifyWorkload::kUpdate) {
+      EXPECT_EQ(count("SELECT sum(n) FROM waltune_rows"), 1);
+      EXPECT_EQ(count("SELECT count(*) FROM waltune_rows WHERE payload = 'new''payload'"), 1);
+    } else {
+      // Every balance moved by the same delta: TPC-B's consistency condition.
+      EXPECT_EQ(count("SELECT sum(abalance) FROM waltune_accounts"), d.delta);
+      EXPECT_EQ(count("SELECT sum(tbalance) FROM waltune_tellers"), d.delta);
+      EXPECT_EQ(count("SELECT sum(bbalance) FROM waltune_branches"), d.delta);
+    }
+    sqlite3_close(db);
+  }
+}
+
+TEST(PrepareSql, ServerDialectsLoadWithTheirOwnRowSources) {
+  WorkloadLayout l = LayoutFor(VerifyWorkload::kUpdate, 1 << 20, 10, 1);
+  std::vector<std::string> pg = PrepareSql(l, SqlDialect::kPostgreSQL);
+  std::vector<std::string> my = PrepareSql(l, SqlDialect::kMariaDB);
+  ASSERT_GE(pg.size(), 3u);
+  EXPECT_NE(pg[1].find("generate_series(1, " + std::to_string(l.rows) + ")"), std::string::npos);
+  EXPECT_EQ(pg.back(), "CHECKPOINT");
+  EXPECT_NE(my[1].find("waltune.seq_1_to_" + std::to_string(l.rows)), std::string::npos);
+  EXPECT_NE(my[0].find("ENGINE=InnoDB"), std::string::npos);
+  EXPECT_TRUE(
+      PrepareSql(LayoutFor(VerifyWorkload::kInsert, 1 << 20, 10, 1), SqlDialect::kPostgreSQL)
+          .empty());
+}
+
+TEST(ParseLsnText, CheckedHexPairs) {
+  EXPECT_EQ(*ParseLsnText("0/1A2B3C8"), 0x1A2B3C8u);
+  EXPECT_EQ(*ParseLsnText("1/10"), (uint64_t{1} << 32) + 0x10);
+  for (const char* bad : {"", "/", "0/", "/10", "x/10", "0/10 ", "0/1G", "100000000/0"}) {
+    EXPECT_FALSE(ParseLsnText(bad).has_value()) << bad;
+  }
+}
+
+TEST(ParseU64Text, WholeTextOnly) {
+  EXPECT_EQ(*ParseU64Text("18446744073709551615"), UINT64_MAX);
+  for (const char* bad : {"", "-1", "12a", " 1", "18446744073709551616"}) {
+    EXPECT_FALSE(ParseU64Text(bad).has_value()) << bad;
+  }
+}
+
+TEST(EvictFromPageCache, VisitsEveryFileRecursively) {
+  char tmpl[] = "/tmp/waltune evict XXXXXX";  // a space in the path on purpose
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  std::filesystem::create_directories(dir + "/a/b");
+  for (const char* f : {"/x", "/a/y", "/a/b/z"}) std::ofstream(dir + f) << "data";
+  auto n = EvictFromPageCache(dir);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 3u);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  EXPECT_FALSE(EvictFromPageCache(dir).ok());  // gone: an error, not 0 files silently
+}
+
+TEST(AdaptScenarioToRun, UpdateWorkloadSetsTheShapeAndSaysSo) {
+  RunConditions run;
+  run.workload = VerifyWorkload::kTpcb;
+  run.working_set_bytes = 256ull << 20;
+  run.payload_bytes = 100;
+  run.native_flush_p50_us = 100;
+  run.native_flush_p99_us = 200;
+  Scenario s;
+  AdaptScenarioToRun(run, &s);
+  EXPECT_EQ(s.workload.rows_per_txn, 4);
+  EXPECT_EQ(s.workload.statements_per_txn, 7);
+  EXPECT_EQ(s.workload.txn_write_bytes, 340u);
+  EXPECT_EQ(s.workload.random_page_fraction, 0.25);
+  EXPECT_EQ(s.workload.working_set_bytes, 256ull << 20);
+  bool said = false;
+  for (const Assumption& a : s.assumptions) {
+    said = said || (a.field == "constraints.statements_per_txn" && a.value == "7");
+  }
+  EXPECT_TRUE(said);
+  // insert keeps the append shape with one statement per transaction.
+  run.workload = VerifyWorkload::kInsert;
+  Scenario i;
+  AdaptScenarioToRun(run, &i);
+  EXPECT_EQ(i.workload.statements_per_txn, 1);
+  EXPECT_EQ(i.workload.random_page_fraction, 0);
+}
+
+TEST(ReportToJson, WorstCaseFieldsPerCrash) {
+  VerifyReport r;
+  r.engine = "postgresql";
+  r.workload = "update";
+  r.working_set_bytes = 64ull << 20;
+  r.plan.predicted_recovery_time_s = 10;
+  Workload w;
+  w.rows_per_txn = 2;
+  w.statements_per_txn = 4;
+  r.plan.predicted_workload = w;
+  CrashResult c;
+  c.recovery_time_s = 8;
+  c.redo_bytes = 400000000;
+  c.redo_s = 7.5;
+  CrashResult::WorstCase wc;
+  wc.checkpoint_cycles = 3;
+  wc.distance_bytes = 380000000;
+  wc.expected_peak_bytes = 400000000;
+  wc.fraction_of_peak = 0.95;
+  wc.fraction_wanted = 0.9;
+  wc.reached = true;
+  wc.cold_cache = true;
+  wc.replay_bytes_per_s = 400000000 / 7.5;
+  wc.recovery_to_estimate = 0.8;
+  c.worst_case = wc;
+  r.crashes.push_back(c);
+  auto j = ReportToJson(r);
+  EXPECT_EQ(j["workload"]["name"], "update");
+  EXPECT_EQ(j["workload"]["working_set_bytes"], 64ull << 20);
+  EXPECT_EQ(j["workload"]["predicted_for"]["statements_per_txn"], 4);
+  const auto& jw = j["crashes"][0]["worst_case"];
+  EXPECT_EQ(jw["checkpoint_cycles"], 3);
+  EXPECT_EQ(jw["wal_replayed_bytes"], 400000000u);
+  EXPECT_EQ(jw["replay_bytes_per_s"], 53333333.0);
+  EXPECT_EQ(jw["recovery_to_estimate"], 0.8);
+  EXPECT_EQ(jw["cold_cache"], true);
+  EXPECT_NE(ReportToText(r).find("worst case"), std::string::npos);
+  auto cal = UpdateCalibration(nullptr, r);
+  EXPECT_EQ(cal["engines"]["postgresql"]["replay_cold_start"], true);
+  EXPECT_EQ(cal["engines"]["postgresql"]["replay_workload"], "update");
+}
+
+TEST(JudgeClaims, WorstCaseAddsTheBandVerdict) {
+  ClaimInputs in;
+  in.durability = "strict";
+  in.predicted_recovery_time_s = 10;
+  in.crashes = 2;
+  in.worst_case = true;
+  auto band = [&in]() -> std::optional<Verdict> {
+    for (const Verdict& v : JudgeClaims(in)) {
+      if (v.claim == "worst-case recovery within 0.6-1.0x the estimate") return v;
+    }
+    return std::nullopt;
+  };
+  in.recovery_times_s = {6.5, 9.8};  // 0.65x and 0.98x
+  ASSERT_TRUE(band().has_value());
+  EXPECT_TRUE(band()->holds);
+  in.recovery_times_s = {6.5, 10.4};  // over the estimate
+  EXPECT_FALSE(band()->holds);
+  in.recovery_times_s = {5.0, 9.0};  // 0.5x: too pessimistic
+  EXPECT_FALSE(band()->holds);
+  in.worst_case = false;
+  EXPECT_FALSE(band().has_value());
+}
+
+TEST(RunVerify, RejectsBadWorstCaseAndWorkloadOptions) {
+  VerifyPlan plan;
+  VerifyOptions o;
+  o.worst_case = true;
+  o.worst_case_fraction = 1.5;
+  auto r = RunVerify(o, plan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "--worst-case-fraction");
+  o.worst_case_fraction = 0.9;
+  o.power_loss = true;
+  r = RunVerify(o, plan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "--worst-case");
+  VerifyOptions u;
+  u.workload = VerifyWorkload::kUpdate;
+  u.working_set_bytes = 1000;
+  r = RunVerify(u, plan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "--working-set");
+}
+
+}  // namespace
+}  // namespace waltune::verify
