@@ -9,10 +9,10 @@
 #  5. build-fuzz/ (clang, libFuzzer, ASan+UBSan): each fuzz target for FUZZ_SECONDS (60) on its
 #     seed corpus and past findings, two at a time; any finding fails (docs/fuzzing.md).
 # Sanitizer and fuzz builds compile only the targets their tests need. Each stage's time is
-# printed at the end. STAGES="unit integration asan tsan fuzz" picks stages (default: all).
+# printed at the end. STAGES="format unit integration asan tsan fuzz" picks stages (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stages="${STAGES:-unit integration asan tsan fuzz}"
+stages="${STAGES:-format unit integration asan tsan fuzz}"
 fuzz_seconds="${FUZZ_SECONDS:-60}"
 jobs="$(nproc)"
 launcher=()
@@ -35,6 +35,20 @@ trap report EXIT
 want() { [[ " $stages " == *" $1 "* ]]; }
 
 stage setup bash scripts/setup.sh
+# Style: every C/C++ file as clang-format (the repo's .clang-format) writes it.
+format_check() {
+  local bad
+  bad=$(git ls-files '*.cc' '*.h' '*.c' | xargs -r clang-format --dry-run 2>&1 | grep -c 'warning:' || true)
+  if [ "${bad:-0}" -gt 0 ]; then
+    git ls-files '*.cc' '*.h' '*.c' | xargs -r clang-format --dry-run 2>&1 | grep 'warning:' | head -20
+    echo "format: $bad places differ from clang-format (run: git ls-files '*.cc' '*.h' '*.c' | xargs clang-format -i)" >&2
+    return 1
+  fi
+  echo "format: every file as clang-format writes it"
+}
+if want format; then
+  stage format format_check
+fi
 stage build bash scripts/build.sh -DWALTUNE_WERROR=ON
 if want unit; then
   stage unit ctest --test-dir build --output-on-failure --timeout 900 -j 2 -LE integration

@@ -2,9 +2,8 @@
 #ifndef WALTUNE_RENDER_H_
 #define WALTUNE_RENDER_H_
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "waltune/advice.h"
 #include "waltune/status.h"

@@ -2,9 +2,8 @@
 #ifndef WALTUNE_REQUEST_H_
 #define WALTUNE_REQUEST_H_
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "waltune/scenario.h"
 #include "waltune/status.h"

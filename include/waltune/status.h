@@ -53,7 +53,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok());
   }
@@ -83,10 +83,10 @@ class [[nodiscard]] Result {
 
 }  // namespace waltune
 
-#define WALTUNE_RETURN_IF_ERROR(expr)        \
-  do {                                       \
-    ::waltune::Status _st = (expr);          \
-    if (!_st.ok()) return _st;               \
+#define WALTUNE_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::waltune::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
 
 #endif  // WALTUNE_STATUS_H_

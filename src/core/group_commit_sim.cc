@@ -64,12 +64,16 @@ class Simulation {
       events_.pop();
       now_ = e.time_us;
       switch (e.kind) {
-        case EventKind::kCpuDone: OnAppend(e.client); break;
+        case EventKind::kCpuDone:
+          OnAppend(e.client);
+          break;
         case EventKind::kDelayDone:
           // Ignore a delay that an early start (delay_until_batch) already ended.
           if (delaying_ && e.client == static_cast<int>(delay_generation_)) StartFlush();
           break;
-        case EventKind::kFlushDone: OnFlushDone(warmup); break;
+        case EventKind::kFlushDone:
+          OnFlushDone(warmup);
+          break;
       }
     }
     GroupCommitResult r;
@@ -77,8 +81,8 @@ class Simulation {
     if (span_us <= 0 || measured_commits_ == 0) return r;
     r.tps = measured_commits_ * 1e6 / span_us;
     r.flushes_per_s = measured_flushes_ * 1e6 / span_us;
-    r.mean_batch = measured_flushes_ ? static_cast<double>(measured_commits_) / measured_flushes_
-                                     : 0;
+    r.mean_batch =
+        measured_flushes_ ? static_cast<double>(measured_commits_) / measured_flushes_ : 0;
     double sum = 0;
     for (double l : latencies_us_) sum += l;
     r.mean_latency_us = sum / latencies_us_.size();
@@ -176,7 +180,7 @@ class Simulation {
   bool busy_ = false;      // a leader holds the flush (delaying or flushing)
   bool delaying_ = false;  // leader is sleeping before its flush
   bool in_flush_ = false;
-  int flushing_ = 0;       // commits covered by the flush in progress
+  int flushing_ = 0;  // commits covered by the flush in progress
   int completed_ = 0;
   int64_t measured_commits_ = 0;
   int64_t measured_flushes_ = 0;

@@ -8,28 +8,38 @@ namespace waltune {
 
 const char* EngineName(Engine engine) {
   switch (engine) {
-    case Engine::kPostgreSQL: return "PostgreSQL";
-    case Engine::kMySQL: return "MySQL/InnoDB";
-    case Engine::kMariaDB: return "MariaDB";
-    case Engine::kSQLite: return "SQLite";
+    case Engine::kPostgreSQL:
+      return "PostgreSQL";
+    case Engine::kMySQL:
+      return "MySQL/InnoDB";
+    case Engine::kMariaDB:
+      return "MariaDB";
+    case Engine::kSQLite:
+      return "SQLite";
   }
   return "unknown";
 }
 
 const char* DurabilityName(Durability level) {
   switch (level) {
-    case Durability::kStrict: return "strict";
-    case Durability::kStandard: return "standard";
-    case Durability::kRelaxed: return "relaxed";
+    case Durability::kStrict:
+      return "strict";
+    case Durability::kStandard:
+      return "standard";
+    case Durability::kRelaxed:
+      return "relaxed";
   }
   return "unknown";
 }
 
 const char* ReplicationName(Replication repl) {
   switch (repl) {
-    case Replication::kNone: return "none";
-    case Replication::kPhysical: return "physical";
-    case Replication::kLogical: return "logical";
+    case Replication::kNone:
+      return "none";
+    case Replication::kPhysical:
+      return "physical";
+    case Replication::kLogical:
+      return "logical";
   }
   return "unknown";
 }

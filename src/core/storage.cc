@@ -38,8 +38,8 @@ StorageSpec StoragePreset(StorageClass storage_class) {
   switch (storage_class) {
     case StorageClass::kHdd:
       s.name = "HDD (7200 rpm, write cache flushed on fsync)";
-      s.flush_p50_us = 8300;      // [GS]: one rotation at 7200 rpm
-      s.flush_p99_us = 16700;     // two rotations plus a seek
+      s.flush_p50_us = 8300;            // [GS]: one rotation at 7200 rpm
+      s.flush_p99_us = 16700;           // two rotations plus a seek
       s.seq_write_bytes_per_s = 150e6;  // [BW]
       s.random_write_iops = 150;        // elevator-sorted writes with the drive's write cache on
       s.random_write_16k_iops = 145;
@@ -49,7 +49,8 @@ StorageSpec StoragePreset(StorageClass storage_class) {
       s.random_read_16k_iops = 78;     // [HD] 1 / (8.5 + 4.16 + 0.11 ms)
       s.seq_read_bytes_per_s = 150e6;  // [BW] same as the write figure
       s.volatile_write_cache = true;
-      s.source = "preset: 7200 rpm HDD, ~120 flushes/s (Greg Smith, PostgreSQL 9.0 High Performance)";
+      s.source =
+          "preset: 7200 rpm HDD, ~120 flushes/s (Greg Smith, PostgreSQL 9.0 High Performance)";
       break;
     case StorageClass::kSataSsd:
       s.name = "SATA SSD (consumer, no power-loss protection)";
@@ -64,13 +65,14 @@ StorageSpec StoragePreset(StorageClass storage_class) {
       s.random_read_16k_iops = 8500;   // [SE] 13,000 x 0.65 [RD]
       s.seq_read_bytes_per_s = 530e6;  // [SE] 560 MB/s, SATA III ceiling ~550
       s.volatile_write_cache = true;
-      s.source = "preset: consumer SATA SSD, flush 0.5-2 ms reported; least certain preset, "
-                 "run `waltune probe`";
+      s.source =
+          "preset: consumer SATA SSD, flush 0.5-2 ms reported; least certain preset, "
+          "run `waltune probe`";
       break;
     case StorageClass::kConsumerNvme:
       s.name = "NVMe SSD (consumer, no power-loss protection)";
-      s.flush_p50_us = 1650;      // [TP] 990 Pro fdatasync 1643 us/op
-      s.flush_p99_us = 3500;      // [PC] 960 Pro ~3.5 ms
+      s.flush_p50_us = 1650;  // [TP] 990 Pro fdatasync 1643 us/op
+      s.flush_p99_us = 3500;  // [PC] 960 Pro ~3.5 ms
       s.seq_write_bytes_per_s = 2e9;
       s.random_write_iops = 200000;
       s.random_write_16k_iops = 130000;   // [RD]
@@ -80,12 +82,13 @@ StorageSpec StoragePreset(StorageClass storage_class) {
       s.random_read_16k_iops = 14000;  // [S9] 22,000 x 0.65 [RD]
       s.seq_read_bytes_per_s = 3e9;    // [S9] low end, as for writes
       s.volatile_write_cache = true;
-      s.source = "preset: consumer NVMe, fdatasync 1.6 ms (Poder 2025, 990 Pro), "
-                 "3.5 ms (Percona 2018, 960 Pro)";
+      s.source =
+          "preset: consumer NVMe, fdatasync 1.6 ms (Poder 2025, 990 Pro), "
+          "3.5 ms (Percona 2018, 960 Pro)";
       break;
     case StorageClass::kEnterpriseFlash:
       s.name = "enterprise SSD/NVMe with power-loss protection";
-      s.flush_p50_us = 40;        // [TP] write-through PLP drives: tens of us
+      s.flush_p50_us = 40;  // [TP] write-through PLP drives: tens of us
       s.flush_p99_us = 100;
       s.seq_write_bytes_per_s = 2e9;
       s.random_write_iops = 200000;
@@ -112,8 +115,9 @@ StorageSpec StoragePreset(StorageClass storage_class) {
       s.random_read_16k_iops = 4 * 78;
       s.seq_read_bytes_per_s = 600e6;  // [BW] four disks x 150 MB/s
       s.volatile_write_cache = false;
-      s.source = "preset: BBU/flash-backed controller cache, flush acknowledged from cache "
-                 "(10-60 us plus controller overhead)";
+      s.source =
+          "preset: BBU/flash-backed controller cache, flush acknowledged from cache "
+          "(10-60 us plus controller overhead)";
       break;
     case StorageClass::kMemory:
       s.name = "memory (tmpfs: nothing survives a power cut or OS crash)";
@@ -136,11 +140,16 @@ StorageSpec StoragePreset(StorageClass storage_class) {
 
 const char* StorageClassName(StorageClass storage_class) {
   switch (storage_class) {
-    case StorageClass::kHdd: return "hdd";
-    case StorageClass::kSataSsd: return "sata_ssd";
-    case StorageClass::kConsumerNvme: return "consumer_nvme";
-    case StorageClass::kEnterpriseFlash: return "enterprise_flash";
-    case StorageClass::kBatteryBackedCache: return "battery_backed_cache";
+    case StorageClass::kHdd:
+      return "hdd";
+    case StorageClass::kSataSsd:
+      return "sata_ssd";
+    case StorageClass::kConsumerNvme:
+      return "consumer_nvme";
+    case StorageClass::kEnterpriseFlash:
+      return "enterprise_flash";
+    case StorageClass::kBatteryBackedCache:
+      return "battery_backed_cache";
     case StorageClass::kMemory:
       return "memory";
   }

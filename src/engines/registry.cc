@@ -10,10 +10,14 @@ const EngineAdvisor& SqliteAdvisorInstance();
 
 const EngineAdvisor& AdvisorFor(Engine engine) {
   switch (engine) {
-    case Engine::kPostgreSQL: return PostgresAdvisorInstance();
-    case Engine::kMySQL: return MysqlAdvisorInstance();
-    case Engine::kMariaDB: return MariadbAdvisorInstance();
-    case Engine::kSQLite: return SqliteAdvisorInstance();
+    case Engine::kPostgreSQL:
+      return PostgresAdvisorInstance();
+    case Engine::kMySQL:
+      return MysqlAdvisorInstance();
+    case Engine::kMariaDB:
+      return MariadbAdvisorInstance();
+    case Engine::kSQLite:
+      return SqliteAdvisorInstance();
   }
   return PostgresAdvisorInstance();
 }

@@ -286,8 +286,8 @@ int VOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags
     // names; for a new main database file, its first sync does (more lenient than POSIX).
     const int kDirSyncTypes =
         SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_WAL | SQLITE_OPEN_SUPER_JOURNAL;
-    f->name_pending = !existed || ((flags & SQLITE_OPEN_CREATE) != 0 &&
-                                   (flags & kDirSyncTypes) != 0);
+    f->name_pending =
+        !existed || ((flags & SQLITE_OPEN_CREATE) != 0 && (flags & kDirSyncTypes) != 0);
   }
   f->base.pMethods = &kIoMethods;
   return SQLITE_OK;

@@ -2,10 +2,10 @@
 #ifndef WALTUNE_TESTS_ENGINES_TEST_UTIL_H_
 #define WALTUNE_TESTS_ENGINES_TEST_UTIL_H_
 
-#include <string>
-
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "waltune/engine.h"
 #include "waltune/render.h"

@@ -32,8 +32,7 @@ constexpr char kPgBin[] = "/usr/lib/postgresql/15/bin";
 constexpr int kWalWriterDelayMs = 200;
 
 double WallClockSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 class PowercutPostgresTest : public MountTest {
@@ -171,9 +170,9 @@ std::vector<PowercutPostgresTest::LossCut> PowercutPostgresTest::RunLossCuts(
     StartServer();
     const std::string range = std::to_string(first) + " AND " + std::to_string(acked);
     int64_t present = std::stoll(Sql("SELECT count(*) FROM w WHERE id BETWEEN " + range));
-    int64_t oldest_lost = std::stoll(
-        Sql("SELECT coalesce(min(g), 0) FROM generate_series(" + std::to_string(first) + ", " +
-            std::to_string(acked) + ") g WHERE NOT EXISTS (SELECT 1 FROM w WHERE id = g)"));
+    int64_t oldest_lost = std::stoll(Sql("SELECT coalesce(min(g), 0) FROM generate_series(" +
+                                         std::to_string(first) + ", " + std::to_string(acked) +
+                                         ") g WHERE NOT EXISTS (SELECT 1 FROM w WHERE id = g)"));
     LossCut r;
     r.acked = acked - first + 1;
     r.lost = r.acked - present;
@@ -185,11 +184,12 @@ std::vector<PowercutPostgresTest::LossCut> PowercutPostgresTest::RunLossCuts(
                                   : ", oldest lost acknowledged " +
                                         std::to_string(static_cast<int>(r.oldest_lost_age_ms)) +
                                         " ms before the kill";
-    std::printf("[postgres synchronous_commit=%s] cut %d: acked=%lld in %.0f ms, lost=%lld%s, "
-                "discarded_bytes=%llu\n",
-                synchronous_commit.c_str(), cut, static_cast<long long>(r.acked), r.load_ms,
-                static_cast<long long>(r.lost), age.c_str(),
-                static_cast<unsigned long long>(stats.discarded_bytes));
+    std::printf(
+        "[postgres synchronous_commit=%s] cut %d: acked=%lld in %.0f ms, lost=%lld%s, "
+        "discarded_bytes=%llu\n",
+        synchronous_commit.c_str(), cut, static_cast<long long>(r.acked), r.load_ms,
+        static_cast<long long>(r.lost), age.c_str(),
+        static_cast<unsigned long long>(stats.discarded_bytes));
     result.push_back(r);
     first = std::stoll(Sql("SELECT coalesce(max(id), 0) + 1 FROM w"));
   }

@@ -7,10 +7,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <thread>
-#include <vector>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "waltune/powercut.h"
 
@@ -167,8 +167,8 @@ TEST_F(SqliteVfsTest, CutDuringConcurrentCommitsLosesNoAcknowledgedCommit) {
       writers.emplace_back([&, w] {
         const int64_t base = (static_cast<int64_t>(round) * kWriters + w) * 1000000;
         for (int64_t i = 1;; ++i) {
-          if (!Exec(dbs[w], "INSERT INTO t VALUES(" + std::to_string(base + i) +
-                                ", randomblob(100))")) {
+          if (!Exec(dbs[w],
+                    "INSERT INTO t VALUES(" + std::to_string(base + i) + ", randomblob(100))")) {
             return;  // the power is off
           }
           acked[w] = i;
@@ -186,9 +186,9 @@ TEST_F(SqliteVfsTest, CutDuringConcurrentCommitsLosesNoAcknowledgedCommit) {
     ASSERT_EQ(Query(db_, "PRAGMA integrity_check"), "ok");
     for (int w = 0; w < kWriters; ++w) {
       const int64_t base = (static_cast<int64_t>(round) * kWriters + w) * 1000000;
-      const int64_t present = std::stoll(
-          Query(db_, "SELECT count(*) FROM t WHERE id BETWEEN " + std::to_string(base + 1) +
-                         " AND " + std::to_string(base + acked[w].load())));
+      const int64_t present = std::stoll(Query(db_, "SELECT count(*) FROM t WHERE id BETWEEN " +
+                                                        std::to_string(base + 1) + " AND " +
+                                                        std::to_string(base + acked[w].load())));
       lost_total += acked[w].load() - present;
     }
     sqlite3_close_v2(db_);
