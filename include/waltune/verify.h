@@ -123,6 +123,23 @@ struct Tolerances {
   double loss_window_relative = 0.25;
 };
 
+// --worst-case: where one crash happened and how the cold restart went (CrashResult::worst_case).
+// At namespace scope: a nested class with default member initializers is not default-
+// constructible inside its enclosing class for clang (std::optional::emplace failed).
+struct WorstCaseCrash {
+  int checkpoint_cycles = 0;         // checkpoint cycles completed during this crash's load
+  uint64_t distance_bytes = 0;       // from the last completed checkpoint's REDO point at kill
+  uint64_t expected_peak_bytes = 0;  // the previous cycle's peak distance
+  double fraction_of_peak = 0;       // distance_bytes / expected_peak_bytes
+  double fraction_wanted = 0;        // options.worst_case_fraction
+  bool reached = false;              // false: timed out before the fraction was reached
+  std::string distance_source;       // how the distance was read
+  bool cold_cache = false;           // the data directory was evicted from the page cache
+  uint64_t evicted_files = 0;
+  std::optional<double> replay_bytes_per_s;    // redo_bytes / (redo_s, else recovery_time_s)
+  std::optional<double> recovery_to_estimate;  // recovery_time_s / predicted_recovery_time_s
+};
+
 struct CrashResult {
   std::string kind = "sigkill";
   double load_s = 0;                         // how long the load ran before the kill. Unit: s.
@@ -151,19 +168,7 @@ struct CrashResult {
   std::vector<std::string> integrity_problems;
   std::string integrity_check;  // which check ran ("" when none could run)
   // --worst-case: where the crash happened and how the cold restart went.
-  struct WorstCase {
-    int checkpoint_cycles = 0;         // checkpoint cycles completed during this crash's load
-    uint64_t distance_bytes = 0;       // from the last completed checkpoint's REDO point at kill
-    uint64_t expected_peak_bytes = 0;  // the previous cycle's peak distance
-    double fraction_of_peak = 0;       // distance_bytes / expected_peak_bytes
-    double fraction_wanted = 0;        // options.worst_case_fraction
-    bool reached = false;              // false: timed out before the fraction was reached
-    std::string distance_source;       // how the distance was read
-    bool cold_cache = false;           // the data directory was evicted from the page cache
-    uint64_t evicted_files = 0;
-    std::optional<double> replay_bytes_per_s;    // redo_bytes / (redo_s, else recovery_time_s)
-    std::optional<double> recovery_to_estimate;  // recovery_time_s / predicted_recovery_time_s
-  };
+  using WorstCase = WorstCaseCrash;
   std::optional<WorstCase> worst_case;
 };
 
