@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "waltune/parse_number.h"
 #include "waltune/units.h"
 
 namespace waltune {
@@ -37,20 +38,7 @@ constexpr int kMaxConcurrency = 100000;
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-// Checked number parsing: never throws, rejects trailing garbage.
-std::optional<double> ToDouble(const std::string& s) {
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-std::optional<int> ToInt(const std::string& s) {
-  int v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
+// Numbers are parsed by waltune/parse_number.h (checked: never throws, rejects trailing garbage).
 
 // "k", "thousand", "m", "million", ... -> factor.
 double Multiplier(const std::string& m) {
@@ -86,7 +74,7 @@ std::optional<double> WordNumber(const std::string& w) {
   for (const auto& [word, value] : kWords) {
     if (w == word) return value;
   }
-  return ToDouble(w);
+  return ParseFiniteDouble(w);
 }
 
 // Appends the ASCII replacement of one UTF-8 code point at text[i..]; returns bytes consumed
@@ -263,7 +251,7 @@ std::optional<EngineVersion> VersionFromText(const std::string& t) {
   for (int k = 0; k < 3; ++k) {
     size_t dot = t.find('.', start);
     std::string part = t.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    auto n = ToInt(part);
+    auto n = ParseInteger<int>(part);
     if (!n || *n < 0 || *n > 9999) return std::nullopt;
     *parts[k] = *n;
     if (dot == std::string::npos) return v;
@@ -498,19 +486,19 @@ void ReadRate(const std::string& t, QueryReading* q) {
     if (tps > 0) found.push_back({tps, m.text});
   };
   for (const Match& m : AllMatches(t, kCompound)) {
-    auto n = ToDouble(m.groups[1].str());
+    auto n = ParseFiniteDouble(m.groups[1].str());
     if (!n) continue;
     std::string unit = m.groups[3].str();
     double per = unit == "tpm" ? 60 : unit == "tph" ? 3600 : 1;
     add(m, *n * Multiplier(m.groups[2].str()) / per);
   }
   for (const Match& m : AllMatches(t, kNoun)) {
-    auto n = ToDouble(m.groups[1].str());
+    auto n = ParseFiniteDouble(m.groups[1].str());
     if (!n) continue;
     add(m, *n * Multiplier(m.groups[2].str()) / PeriodSeconds(m.groups[3].str()));
   }
   for (const Match& m : AllMatches(t, kLabel)) {
-    auto n = ToDouble(m.groups[1].str());
+    auto n = ParseFiniteDouble(m.groups[1].str());
     if (!n) continue;
     add(m, *n * Multiplier(m.groups[2].str()));
   }
@@ -614,13 +602,14 @@ void ReadConcurrency(const std::string& t, QueryReading* q) {
   };
   std::smatch m;
   if (std::regex_search(t, m, kCount)) {  // "32 app connections", "2 million connections"
-    if (auto n = ToDouble(m[1].str())) return take(*n * Multiplier(m[2].str()), m[0].str());
+    if (auto n = ParseFiniteDouble(m[1].str()))
+      return take(*n * Multiplier(m[2].str()), m[0].str());
   }
   for (const std::regex* re : {&kPool, &kConcurrent}) {
     if (!std::regex_search(t, m, *re)) continue;
     for (size_t g = 1; g < m.size(); ++g) {
       if (!m[g].matched) continue;
-      if (auto n = ToDouble(m[g].str())) return take(*n, m[0].str());
+      if (auto n = ParseFiniteDouble(m[g].str())) return take(*n, m[0].str());
     }
   }
 }
