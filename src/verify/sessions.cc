@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <random>
 
+#include "settings_check.h"
 #include "waltune/parse_number.h"
 
 namespace waltune::verify {
@@ -314,6 +316,34 @@ Result<std::unique_ptr<Session>> OpenMariadbSession(const std::string& socket_pa
   return std::unique_ptr<Session>(new MariadbSession(m));
 }
 
+Status CheckPragmasInForce(sqlite3* db, const SettingList& pragmas) {
+  for (const auto& [name, value] : pragmas) {
+    const std::string sql = "PRAGMA " + name;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      Status s = SqliteError(db, sql);
+      sqlite3_finalize(st);
+      return s;
+    }
+    std::optional<std::string> read;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(st, 0);
+      read = text ? reinterpret_cast<const char*>(text) : "";
+    }
+    sqlite3_finalize(st);
+    if (!read) {
+      return Status::Unavailable(name, "applied as " + value + ", but PRAGMA " + name +
+                                           " reads back nothing (SQLite ignores an unknown "
+                                           "pragma): not in force");
+    }
+    if (!SqlitePragmaInForce(name, value, *read)) {
+      return Status::Unavailable(name, "applied as " + value + ", but the connection reads back " +
+                                           *read + ": not in force");
+    }
+  }
+  return Status::Ok();
+}
+
 // Opens the database as every load connection does (VFS, busy timeout, pragmas); *autocheckpoint
 // gets the wal_autocheckpoint pragma's value (1000 when not set).
 static Result<sqlite3*> OpenSqliteConnection(const SqliteSessionOptions& options,
@@ -342,6 +372,10 @@ static Result<sqlite3*> OpenSqliteConnection(const SqliteSessionOptions& options
     if (name == "wal_autocheckpoint") {
       autocheckpoint = ParseInteger<int>(value).value_or(autocheckpoint);
     }
+  }
+  if (Status s = CheckPragmasInForce(db, options.pragmas); !s.ok()) {
+    sqlite3_close_v2(db);
+    return s;
   }
   *autocheckpoint_out = autocheckpoint;
   return db;

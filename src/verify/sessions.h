@@ -10,6 +10,8 @@
 #include "waltune/instance.h"
 #include "workloads.h"
 
+struct sqlite3;
+
 namespace waltune::verify {
 
 // Table every engine gets: (client_id, seq) is the primary key, so a row can exist only once.
@@ -26,6 +28,11 @@ struct SqliteSessionOptions {
   std::string vfs_name;     // non-empty: open through this registered VFS (flush_delay_us = 0)
 };
 Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& options);
+
+// Reads every pragma back on `db` (PRAGMA name): Unavailable naming the pragma when SQLite
+// returns nothing for it (an unknown pragma is ignored without an error) or a value other than
+// the one applied (settings_check.h). Every load connection is checked when it opens.
+Status CheckPragmasInForce(sqlite3* db, const SettingList& pragmas);
 
 // Sessions of the update and tpcb workloads: each Commit runs TxnSql's statements (BEGIN ..
 // COMMIT) for its own random draws; a deadlock, serialization failure or SQLite busy before
