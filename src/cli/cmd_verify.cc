@@ -10,16 +10,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <string>
 
 #include "commands.h"
-#include "waltune/engine.h"
 #include "waltune/helpers.h"
 #include "waltune/json_input.h"
 #include "waltune/render.h"
-#include "waltune/request.h"
 #include "waltune/units.h"
 #include "waltune/verify.h"
 
@@ -57,13 +54,6 @@ struct VerifyCliOptions {
   double worst_case_timeout_s = 300;
 };
 
-Result<nlohmann::json> ReadJson(const std::string& path, const std::string& field) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument(field, "cannot read '" + path + "'");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return ParseJsonInput(text, field);
-}
-
 int Fail(const Status& status) {
   PrintError(status);
   std::cerr << "waltune verify: " << status.ToString() << std::endl;
@@ -85,112 +75,20 @@ std::string DefaultPreload() {
   return (exe.parent_path() / "libwaltune_flushdelay.so").string();
 }
 
-Result<VerifyEngine> EngineFromScenario(Engine e) {
-  switch (e) {
-    case Engine::kPostgreSQL:
-      return VerifyEngine::kPostgreSQL;
-    case Engine::kMariaDB:
-      return VerifyEngine::kMariaDB;
-    case Engine::kSQLite:
-      return VerifyEngine::kSQLite;
-    case Engine::kMySQL:
-      break;
-  }
-  return Status::InvalidArgument("constraints.db_engine",
-                                 "MySQL is not installed here (Debian ships MariaDB); ask for "
-                                 "MariaDB to verify InnoDB advice");
-}
-
-// The request to advise on: the file, or one built from --engine/--durability.
-Result<nlohmann::json> BuildRequest(const VerifyCliOptions& opt) {
-  nlohmann::json req;
-  if (!opt.request_path.empty()) {
-    auto j = ReadJson(opt.request_path, "--request");
-    if (!j.ok()) return j.status();
-    req = *j;
-    if (!req.is_object()) return Status::InvalidArgument("--request", "must be a JSON object");
-  } else {
-    req["query"] = "verify run";
-  }
-  if (!req.contains("constraints")) {
-    req["constraints"] = nlohmann::json::object();
-  } else if (!req["constraints"].is_object()) {
-    return Status::InvalidArgument("constraints", "must be an object");
-  }
-  if (!opt.engine.empty()) {
-    auto e = ParseVerifyEngine(opt.engine);
-    if (!e.ok()) return e.status();
-    if (!req["constraints"].contains("db_engine")) {
-      req["constraints"]["db_engine"] = VerifyEngineName(*e);
-    }
-  } else if (opt.request_path.empty()) {
-    req["constraints"]["db_engine"] = "sqlite";  // no request, no --engine: the default
-  }
-  if (!opt.durability.empty()) req["constraints"]["durability_requirement"] = opt.durability;
-  return req;
-}
-
-// The request (and --calibration) as a scenario for the engine verify will run; sets
-// run->engine. Reads only the files: safe to call before anything is measured or started.
-Result<Scenario> ScenarioFromRequest(const VerifyCliOptions& opt, RunConditions* run) {
-  auto req = BuildRequest(opt);
-  if (!req.ok()) return req.status();
-  ParseOptions parse;
-  if (!opt.calibration_path.empty()) {
-    auto cal = ReadJson(opt.calibration_path, "--calibration");
-    if (!cal.ok()) return cal.status();
-    parse.calibration = *cal;
-  }
-  auto scenario = ParseRequest(*req, parse);
-  if (!scenario.ok()) return scenario.status();
-  auto engine = EngineFromScenario(scenario->engine);
-  if (!engine.ok()) return engine.status();
-  if (!opt.engine.empty() && *engine != run->engine) {
-    return Status::InvalidArgument("--engine", "the request is for " +
-                                                   std::string(EngineName(scenario->engine)) +
-                                                   " but --engine says " + opt.engine);
-  }
-  run->engine = *engine;
-  return scenario;
-}
-
-Result<VerifyPlan> PlanFromRequest(const VerifyCliOptions& opt, RunConditions* run) {
-  auto scenario = ScenarioFromRequest(opt, run);
-  if (!scenario.ok()) return scenario.status();
-  Scenario s = *scenario;
-  AdaptScenarioToRun(*run, &s);
-  Advice advice = Solve(s);
-  auto plan = PlanFromAdvice(advice, *run);
-  if (!plan.ok()) return plan.status();
-  VerifyPlan p = *plan;
-  p.recovery_target_s = s.recovery_target_s;
-  p.predicted_workload = s.workload;
-  char src[400];
-  std::snprintf(src, sizeof(src),
-                "waltune advise for this run: %d clients, %d cores, %s, workload %s (%d rows, "
-                "%d statements, %llu bytes per transaction)",
-                run->clients, run->cpu_cores, s.storage.name.c_str(),
-                VerifyWorkloadName(run->workload), s.workload.rows_per_txn,
-                s.workload.statements_per_txn,
-                static_cast<unsigned long long>(s.workload.txn_write_bytes));
-  p.prediction_source = src;
-  if (s.calibration.present) p.prediction_source += ", calibrated by " + opt.calibration_path;
-  for (const std::string& w : advice.warnings) p.notes.push_back("advice warning: " + w);
-  p.notes.push_back("advice: " + advice.improvement);
-  for (const Estimate& e : advice.estimates) {
-    if (e.name.find("flush") != std::string::npos || e.name.find("ceiling") != std::string::npos) {
-      char buf[96];
-      std::snprintf(buf, sizeof(buf), "%s = %.6g %s", e.name.c_str(), e.value, e.unit.c_str());
-      p.notes.push_back(std::string("advice estimate: ") + buf);
-    }
-  }
-  return p;
+PlanSource PlanSourceOf(const VerifyCliOptions& opt) {
+  PlanSource source;
+  source.advice_path = opt.advice_path;
+  source.request_path = opt.request_path;
+  source.engine = opt.engine;
+  source.durability = opt.durability;
+  source.calibration_path = opt.calibration_path;
+  return source;
 }
 
 Status WriteCalibration(const std::string& path, const VerifyReport& report) {
   nlohmann::json existing;
   if (std::filesystem::exists(path)) {
-    auto j = ReadJson(path, "--calibrate");
+    auto j = ReadJsonInputFile(path, "--calibrate");
     if (!j.ok()) return j.status();
     existing = *j;
   }
@@ -202,74 +100,62 @@ Status WriteCalibration(const std::string& path, const VerifyReport& report) {
   return out ? Status::Ok() : Status::IOError("--calibrate", "write failed: " + path);
 }
 
-int RunVerifyCommand(const VerifyCliOptions& opt) {
+// Combinations of options that are refused before anything else is read.
+Status CheckOptionCombinations(const VerifyCliOptions& opt) {
   if (!opt.request_path.empty() && !opt.advice_path.empty()) {
-    return Fail(Status::InvalidArgument("--advice", "give either --request or --advice"));
+    return Status::InvalidArgument("--advice", "give either --request or --advice");
   }
   if (opt.power_loss && !opt.calibrate_path.empty()) {
-    return Fail(Status::InvalidArgument(
-        "--calibrate",
-        "not with --power-loss: throughput through the simulator is not this "
-        "storage's"));
+    return Status::InvalidArgument("--calibrate",
+                                   "not with --power-loss: throughput through the simulator is "
+                                   "not this storage's");
   }
   // The preload library delays flushes by less than 10 s (flush_delay.c); a longer "emulated"
   // latency would not be in force.
   if (opt.flush_latency_us >= 10'000'000) {
-    return Fail(Status::InvalidArgument("--flush-latency-us", "must be below 10000000 (10 s)"));
+    return Status::InvalidArgument("--flush-latency-us", "must be below 10000000 (10 s)");
   }
+  return Status::Ok();
+}
+
+// The run's conditions from the options and this machine (the flush latency is measured later).
+Result<RunConditions> RunConditionsOf(const VerifyCliOptions& opt) {
   RunConditions run;
   run.engine = VerifyEngine::kSQLite;
   if (!opt.engine.empty()) {
     auto e = ParseVerifyEngine(opt.engine);
-    if (!e.ok()) return Fail(e.status());
+    if (!e.ok()) return e.status();
     run.engine = *e;
   }
   run.clients = opt.clients;
   run.payload_bytes = opt.payload_bytes;
   auto workload = ParseVerifyWorkload(opt.workload);
-  if (!workload.ok()) return Fail(workload.status());
+  if (!workload.ok()) return workload.status();
   run.workload = *workload;
   auto working_set = ParseBytes(opt.working_set, "--working-set");
-  if (!working_set.ok()) return Fail(working_set.status());
+  if (!working_set.ok()) return working_set.status();
   if (*working_set < (1u << 20) || *working_set > (1ull << 40)) {
-    return Fail(Status::InvalidArgument("--working-set", "must be between 1MB and 1TB"));
+    return Status::InvalidArgument("--working-set", "must be between 1MB and 1TB");
   }
   run.working_set_bytes = *working_set;
   run.flush_latency_emulated_us = opt.flush_latency_us;
-  run = WithThisMachine(run);
+  return WithThisMachine(run);
+}
 
-  // Bad input is refused before anything is measured or started.
-  if (!opt.advice_path.empty()) {
-    auto j = ReadJson(opt.advice_path, "--advice");
-    if (!j.ok()) return Fail(j.status());
-    auto checked = PlanFromAdviceJson(*j, run);
-    if (!checked.ok()) return Fail(checked.status());
-  } else {
-    RunConditions probe_run = run;
-    auto checked = ScenarioFromRequest(opt, &probe_run);
-    if (!checked.ok()) return Fail(checked.status());
-  }
-
-  // The prediction needs this file system's flush latency: measure it in a scratch dir first.
-  auto probe_dir = MakeTempDir(opt.workdir, "probe", nullptr);
-  if (!probe_dir.ok()) return Fail(probe_dir.status());
+// The prediction needs this file system's flush latency: measured in a scratch dir first.
+Status MeasureRunFlushLatency(const std::string& workdir, RunConditions* run) {
+  auto probe_dir = MakeTempDir(workdir, "probe", nullptr);
+  if (!probe_dir.ok()) return probe_dir.status();
   auto flush = MeasureFlushLatencyUs(*probe_dir, 50);
   std::error_code ec;
   std::filesystem::remove_all(*probe_dir, ec);
-  if (!flush.ok()) return Fail(flush.status());
-  run.native_flush_p50_us = flush->first;
-  run.native_flush_p99_us = flush->second;
+  if (!flush.ok()) return flush.status();
+  run->native_flush_p50_us = flush->first;
+  run->native_flush_p99_us = flush->second;
+  return Status::Ok();
+}
 
-  Result<VerifyPlan> plan = Status::Internal("no plan");
-  if (!opt.advice_path.empty()) {
-    auto j = ReadJson(opt.advice_path, "--advice");
-    if (!j.ok()) return Fail(j.status());
-    plan = PlanFromAdviceJson(*j, run);
-  } else {
-    plan = PlanFromRequest(opt, &run);
-  }
-  if (!plan.ok()) return Fail(plan.status());
-
+VerifyOptions VerifyOptionsOf(const VerifyCliOptions& opt, const RunConditions& run) {
   VerifyOptions vo;
   vo.engine = run.engine;
   vo.clients = opt.clients;
@@ -296,16 +182,38 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   vo.random_cuts = opt.random_cuts;
   if (opt.advice_path.empty()) {
     // Predict again for the flush latency the engine really saw during the load.
-    vo.repredict = [opt, run](double p50_us, double p99_us) {
+    vo.repredict = [source = PlanSourceOf(opt), run](double p50_us, double p99_us) {
       RunConditions during = run;
       during.native_flush_p50_us = p50_us;
       during.native_flush_p99_us = p99_us;
-      return PlanFromRequest(opt, &during);
+      return PlanFromRequest(source, &during);
     };
   }
+  return vo;
+}
+
+// 3 when a verdict that failed is a durability failure, else 0.
+int ExitCodeOf(const VerifyReport& report) {
+  for (const Verdict& v : report.verdicts) {
+    if (!v.holds && IsDurabilityFailure(v.kind)) return 3;
+  }
+  return 0;
+}
+
+int RunVerifyCommand(const VerifyCliOptions& opt) {
+  if (Status s = CheckOptionCombinations(opt); !s.ok()) return Fail(s);
+  Result<RunConditions> conditions = RunConditionsOf(opt);
+  if (!conditions.ok()) return Fail(conditions.status());
+  RunConditions run = *conditions;
+  const PlanSource source = PlanSourceOf(opt);
+  // Bad input is refused before anything is measured or started.
+  if (Status s = CheckPlanSource(source, run); !s.ok()) return Fail(s);
+  if (Status s = MeasureRunFlushLatency(opt.workdir, &run); !s.ok()) return Fail(s);
+  Result<VerifyPlan> plan = PlanForRun(source, &run);
+  if (!plan.ok()) return Fail(plan.status());
 
   InstallCleanupSignalHandlers();
-  auto report = RunVerify(vo, *plan);
+  auto report = RunVerify(VerifyOptionsOf(opt, run), *plan);
   if (!report.ok()) return Fail(report.status());
   if (!opt.calibrate_path.empty()) {
     Status s = WriteCalibration(opt.calibrate_path, *report);
@@ -317,17 +225,7 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
     std::cout << ReportToJson(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << std::endl;
   }
-  // A lost acknowledged commit outside the promised window, a failed recovery or a damaged
-  // database is a durability failure.
-  for (const Verdict& v : report->verdicts) {
-    if (!v.holds && (v.claim == "no acknowledged commit lost" ||
-                     v.claim == "lost commits within the loss window" ||
-                     v.claim == "engine recovers after every crash" ||
-                     v.claim == "database intact after every crash")) {
-      return 3;
-    }
-  }
-  return 0;
+  return ExitCodeOf(*report);
 }
 
 }  // namespace

@@ -272,6 +272,39 @@ TEST_F(VerifyRun, RefusesASettingNotInForceInTheServer) {
   EXPECT_NE(r.status().message().find("not in force"), std::string::npos) << r.status().message();
 }
 
+// MariaDB adjusts an out-of-range command-line value with only a warning in its error log:
+// innodb_log_buffer_size has a 2 MiB minimum, so 1K runs as 2097152. The read-back (SHOW GLOBAL
+// VARIABLES) stops verify instead of reporting 1K as applied.
+TEST_F(VerifyRun, MariadbRefusesASettingTheServerAdjusted) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kMariaDB, "strict", 1, 0);
+  std::erase_if(plan.settings, [](const auto& s) { return s.first == "innodb_log_buffer_size"; });
+  plan.settings.emplace_back("innodb_log_buffer_size", "1K");
+  VerifyOptions o = Options(VerifyEngine::kMariaDB);
+  o.clients = 1;
+  o.crashes = 0;
+  o.seconds = 1;
+  auto r = RunVerify(o, plan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "innodb_log_buffer_size") << r.status().ToString();
+  EXPECT_NE(r.status().message().find("not in force"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("2097152"), std::string::npos) << r.status().message();
+}
+
+// SQLite ignores an unknown pragma without an error: reading it back finds nothing, so verify
+// stops instead of reporting it as applied.
+TEST_F(VerifyRun, SqliteRefusesAPragmaNotInForce) {
+  VerifyPlan plan = PlanFor(VerifyEngine::kSQLite, "strict", 1, 0);
+  plan.settings.emplace_back("waltune_not_a_pragma", "1");
+  VerifyOptions o = Options(VerifyEngine::kSQLite);
+  o.clients = 1;
+  o.crashes = 0;
+  o.seconds = 1;
+  auto r = RunVerify(o, plan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "waltune_not_a_pragma") << r.status().ToString();
+  EXPECT_NE(r.status().message().find("not in force"), std::string::npos) << r.status().message();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Power loss (--power-loss): the engine's files on the waltune-powercut FUSE mount (or, for
 // SQLite, behind the power-loss VFS); each crash kills the engine and cuts the power.
