@@ -265,6 +265,64 @@ Result<MeasureResult> MeasurePhase(Target* target, SharedLoad* shared, const Ver
   return m;
 }
 
+// After a recovery: which acknowledged commits are missing (newly lost, with their age at the
+// kill), which unacknowledged ones survived, and rows nobody sent.
+void CountSurvivors(const verify::PresentRows& present, const SharedLoad& shared, int64_t kill_us,
+                    const AckTimeline& timeline, std::vector<ClientLedger>* ledgers,
+                    CrashResult* crash) {
+  uint64_t unexpected = 0;
+  for (const auto& [client, rows] : present) {
+    if (client < 1 || client > shared.clients()) unexpected += rows.size();
+  }
+  for (int i = 0; i < shared.clients(); ++i) {
+    ClientLedger& l = (*ledgers)[i];
+    const ClientSlot& slot = *shared.slot(i);
+    auto it = present.find(i + 1);
+    static const std::vector<uint64_t> kNone;
+    const std::vector<uint64_t>& rows = it == present.end() ? kNone : it->second;
+    // The in-doubt seq of this crash is the last one; survived if present.
+    if (!l.in_doubt.empty() && l.in_doubt.back() == l.attempted_through &&
+        std::binary_search(rows.begin(), rows.end(), l.attempted_through)) {
+      ++crash->unacked_survived;
+    }
+    LossCount c = CountClientLoss(l, rows);
+    unexpected += c.unexpected;
+    if (getenv("WALTUNE_VERIFY_DEBUG")) {
+      for (uint64_t seq : c.newly_lost) {
+        std::fprintf(stderr, "client %d lost seq %llu (attempted %llu, acked %llu, rows %zu)\n",
+                     i + 1, (unsigned long long)seq, (unsigned long long)l.attempted_through,
+                     (unsigned long long)slot.acked.load(), rows.size());
+      }
+    }
+    crash->acked_commits += c.acked;
+    crash->lost_commits += c.newly_lost.size();
+    for (uint64_t seq : c.newly_lost) {
+      double age_ms = 0;
+      if (seq + verify::kAckRing > l.attempted_through) {
+        // Acks racing the kill by microseconds count as age 0.
+        const int64_t acked_us = slot.ack_time_us[seq % verify::kAckRing].load();
+        age_ms = static_cast<double>(std::max<int64_t>(0, kill_us - acked_us)) / 1000;
+      } else if (std::optional<int64_t> by_us = timeline.AckedBy(i, seq)) {
+        // Its slot in the ring was reused: it was acknowledged at or before this sample.
+        age_ms = static_cast<double>(std::max<int64_t>(0, kill_us - *by_us)) / 1000;
+        crash->lost_age_is_lower_bound = true;
+      } else {
+        crash->lost_age_unknown = true;
+        continue;
+      }
+      if (!crash->oldest_lost_age_ms || age_ms > *crash->oldest_lost_age_ms) {
+        crash->oldest_lost_age_ms = age_ms;
+      }
+    }
+    l.known_lost.insert(l.known_lost.end(), c.newly_lost.begin(), c.newly_lost.end());
+    std::sort(l.known_lost.begin(), l.known_lost.end());
+  }
+  if (unexpected > 0) {
+    crash->integrity_problems.push_back(std::to_string(unexpected) +
+                                        " rows present that no client ever sent");
+  }
+}
+
 // One crash: load for a random time, SIGKILL (and cut the power), restart, check, count what
 // survived. A restart that fails is recorded in the result (recovery_error), not returned as
 // an error: it is a finding of the run.
@@ -337,57 +395,7 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
                                        present.status().ToString());
     return crash;
   }
-  uint64_t unexpected = 0;
-  for (const auto& [client, rows] : *present) {
-    if (client < 1 || client > shared->clients()) unexpected += rows.size();
-  }
-  for (int i = 0; i < shared->clients(); ++i) {
-    ClientLedger& l = (*ledgers)[i];
-    const ClientSlot& slot = *shared->slot(i);
-    auto it = present->find(i + 1);
-    static const std::vector<uint64_t> kNone;
-    const std::vector<uint64_t>& rows = it == present->end() ? kNone : it->second;
-    // The in-doubt seq of this crash is the last one; survived if present.
-    if (!l.in_doubt.empty() && l.in_doubt.back() == l.attempted_through &&
-        std::binary_search(rows.begin(), rows.end(), l.attempted_through)) {
-      ++crash.unacked_survived;
-    }
-    LossCount c = CountClientLoss(l, rows);
-    unexpected += c.unexpected;
-    if (getenv("WALTUNE_VERIFY_DEBUG")) {
-      for (uint64_t seq : c.newly_lost) {
-        std::fprintf(stderr, "client %d lost seq %llu (attempted %llu, acked %llu, rows %zu)\n",
-                     i + 1, (unsigned long long)seq, (unsigned long long)l.attempted_through,
-                     (unsigned long long)slot.acked.load(), rows.size());
-      }
-    }
-    crash.acked_commits += c.acked;
-    crash.lost_commits += c.newly_lost.size();
-    for (uint64_t seq : c.newly_lost) {
-      double age_ms = 0;
-      if (seq + verify::kAckRing > l.attempted_through) {
-        // Acks racing the kill by microseconds count as age 0.
-        const int64_t acked_us = slot.ack_time_us[seq % verify::kAckRing].load();
-        age_ms = static_cast<double>(std::max<int64_t>(0, kill_us - acked_us)) / 1000;
-      } else if (std::optional<int64_t> by_us = timeline->AckedBy(i, seq)) {
-        // Its slot in the ring was reused: it was acknowledged at or before this sample.
-        age_ms = static_cast<double>(std::max<int64_t>(0, kill_us - *by_us)) / 1000;
-        crash.lost_age_is_lower_bound = true;
-      } else {
-        crash.lost_age_unknown = true;
-        continue;
-      }
-      if (!crash.oldest_lost_age_ms || age_ms > *crash.oldest_lost_age_ms) {
-        crash.oldest_lost_age_ms = age_ms;
-      }
-    }
-    l.known_lost.insert(l.known_lost.end(), c.newly_lost.begin(), c.newly_lost.end());
-    std::sort(l.known_lost.begin(), l.known_lost.end());
-  }
-  if (unexpected > 0) {
-    crash.integrity_problems.push_back(std::to_string(unexpected) +
-                                       " rows present that no client ever sent");
-  }
+  CountSurvivors(*present, *shared, kill_us, *timeline, ledgers, &crash);
   return crash;
 }
 
