@@ -50,9 +50,7 @@ int RunProbeCommand(const ProbeFlags& flags) {
   if (flags.format == "text") {
     std::cout << ProfileToText(*profile);
   } else {
-    std::cout << ProfileToJson(*profile).dump(2, ' ', false,
-                                              nlohmann::json::error_handler_t::replace)
-              << "\n";
+    PrintJson(ProfileToJson(*profile));
   }
   return 0;
 }

@@ -24,34 +24,17 @@ namespace waltune::cli {
 namespace {
 
 struct VerifyCliOptions {
-  std::string engine;  // empty: from the request, else sqlite
-  std::string request_path;
-  std::string advice_path;
-  std::string durability;
+  // --engine (empty: from the request, else sqlite), --request, --advice, --durability,
+  // --calibration.
+  PlanSource source;
+  // The run's options as given; engine, workload, working set, preload and progress are filled
+  // in by VerifyOptionsOf.
+  VerifyOptions run;
   std::string calibrate_path;
-  std::string calibration_path;
   std::string format = "json";
   std::string preload;
-  std::string workdir;
-  int clients = 4;
-  double seconds = 10;
-  int crashes = 2;
-  double crash_after_min_s = 1.0;
-  double crash_after_max_s = 3.0;
-  uint64_t flush_latency_us = 0;
-  uint64_t payload_bytes = 100;
-  uint64_t seed = 1;
-  bool keep = false;
-  bool power_loss = false;
-  std::string power_loss_mechanism = "auto";
-  bool sync_backing = false;
-  bool random_cuts = false;
   std::string workload = "insert";
   std::string working_set = "64MB";
-  bool worst_case = false;
-  double worst_case_fraction = 0.9;
-  int worst_case_cycles = 2;
-  double worst_case_timeout_s = 300;
 };
 
 int Fail(const Status& status) {
@@ -75,16 +58,6 @@ std::string DefaultPreload() {
   return (exe.parent_path() / "libwaltune_flushdelay.so").string();
 }
 
-PlanSource PlanSourceOf(const VerifyCliOptions& opt) {
-  PlanSource source;
-  source.advice_path = opt.advice_path;
-  source.request_path = opt.request_path;
-  source.engine = opt.engine;
-  source.durability = opt.durability;
-  source.calibration_path = opt.calibration_path;
-  return source;
-}
-
 Status WriteCalibration(const std::string& path, const VerifyReport& report) {
   nlohmann::json existing;
   if (std::filesystem::exists(path)) {
@@ -102,17 +75,17 @@ Status WriteCalibration(const std::string& path, const VerifyReport& report) {
 
 // Combinations of options that are refused before anything else is read.
 Status CheckOptionCombinations(const VerifyCliOptions& opt) {
-  if (!opt.request_path.empty() && !opt.advice_path.empty()) {
+  if (!opt.source.request_path.empty() && !opt.source.advice_path.empty()) {
     return Status::InvalidArgument("--advice", "give either --request or --advice");
   }
-  if (opt.power_loss && !opt.calibrate_path.empty()) {
+  if (opt.run.power_loss && !opt.calibrate_path.empty()) {
     return Status::InvalidArgument("--calibrate",
                                    "not with --power-loss: throughput through the simulator is "
                                    "not this storage's");
   }
   // The preload library delays flushes by less than 10 s (flush_delay.c); a longer "emulated"
   // latency would not be in force.
-  if (opt.flush_latency_us >= 10'000'000) {
+  if (opt.run.flush_latency_us >= 10'000'000) {
     return Status::InvalidArgument("--flush-latency-us", "must be below 10000000 (10 s)");
   }
   return Status::Ok();
@@ -122,13 +95,13 @@ Status CheckOptionCombinations(const VerifyCliOptions& opt) {
 Result<RunConditions> RunConditionsOf(const VerifyCliOptions& opt) {
   RunConditions run;
   run.engine = VerifyEngine::kSQLite;
-  if (!opt.engine.empty()) {
-    auto e = ParseVerifyEngine(opt.engine);
+  if (!opt.source.engine.empty()) {
+    auto e = ParseVerifyEngine(opt.source.engine);
     if (!e.ok()) return e.status();
     run.engine = *e;
   }
-  run.clients = opt.clients;
-  run.payload_bytes = opt.payload_bytes;
+  run.clients = opt.run.clients;
+  run.payload_bytes = opt.run.payload_bytes;
   auto workload = ParseVerifyWorkload(opt.workload);
   if (!workload.ok()) return workload.status();
   run.workload = *workload;
@@ -138,7 +111,7 @@ Result<RunConditions> RunConditionsOf(const VerifyCliOptions& opt) {
     return Status::InvalidArgument("--working-set", "must be between 1MB and 1TB");
   }
   run.working_set_bytes = *working_set;
-  run.flush_latency_emulated_us = opt.flush_latency_us;
+  run.flush_latency_emulated_us = opt.run.flush_latency_us;
   return WithThisMachine(run);
 }
 
@@ -156,33 +129,15 @@ Status MeasureRunFlushLatency(const std::string& workdir, RunConditions* run) {
 }
 
 VerifyOptions VerifyOptionsOf(const VerifyCliOptions& opt, const RunConditions& run) {
-  VerifyOptions vo;
+  VerifyOptions vo = opt.run;
   vo.engine = run.engine;
-  vo.clients = opt.clients;
-  vo.seconds = opt.seconds;
-  vo.crashes = opt.crashes;
-  vo.crash_after_min_s = opt.crash_after_min_s;
-  vo.crash_after_max_s = opt.crash_after_max_s;
-  vo.payload_bytes = opt.payload_bytes;
   vo.workload = run.workload;
   vo.working_set_bytes = run.working_set_bytes;
-  vo.worst_case = opt.worst_case;
-  vo.worst_case_fraction = opt.worst_case_fraction;
-  vo.worst_case_min_cycles = opt.worst_case_cycles;
-  vo.worst_case_timeout_s = opt.worst_case_timeout_s;
-  vo.flush_latency_us = opt.flush_latency_us;
   vo.preload_library = opt.preload.empty() ? DefaultPreload() : opt.preload;
-  vo.parent_dir = opt.workdir;
-  vo.keep_dir = opt.keep;
-  vo.seed = opt.seed;
   vo.progress = isatty(STDERR_FILENO) == 1;
-  vo.power_loss = opt.power_loss;
-  vo.power_loss_mechanism = opt.power_loss_mechanism;
-  vo.powercut_sync_backing = opt.sync_backing;
-  vo.random_cuts = opt.random_cuts;
-  if (opt.advice_path.empty()) {
+  if (opt.source.advice_path.empty()) {
     // Predict again for the flush latency the engine really saw during the load.
-    vo.repredict = [source = PlanSourceOf(opt), run](double p50_us, double p99_us) {
+    vo.repredict = [source = opt.source, run](double p50_us, double p99_us) {
       RunConditions during = run;
       during.native_flush_p50_us = p50_us;
       during.native_flush_p99_us = p99_us;
@@ -205,10 +160,10 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   Result<RunConditions> conditions = RunConditionsOf(opt);
   if (!conditions.ok()) return Fail(conditions.status());
   RunConditions run = *conditions;
-  const PlanSource source = PlanSourceOf(opt);
+  const PlanSource& source = opt.source;
   // Bad input is refused before anything is measured or started.
   if (Status s = CheckPlanSource(source, run); !s.ok()) return Fail(s);
-  if (Status s = MeasureRunFlushLatency(opt.workdir, &run); !s.ok()) return Fail(s);
+  if (Status s = MeasureRunFlushLatency(opt.run.parent_dir, &run); !s.ok()) return Fail(s);
   Result<VerifyPlan> plan = PlanForRun(source, &run);
   if (!plan.ok()) return Fail(plan.status());
 
@@ -222,8 +177,7 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   if (opt.format == "text") {
     std::cout << ReportToText(*report);
   } else {
-    std::cout << ReportToJson(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << std::endl;
+    PrintJson(ReportToJson(*report));
   }
   return ExitCodeOf(*report);
 }
@@ -236,65 +190,61 @@ void SetupVerify(CLI::App& app, int* exit_code) {
       "verify",
       "Apply the advice to a real engine, drive a write load, SIGKILL it (or cut the power) K "
       "times and report measured tps, recovery time and lost commits next to the predictions");
-  sub->add_option("--engine", opt->engine, "sqlite (default), postgresql or mariadb");
-  sub->add_option("--request", opt->request_path,
+  // An option whose help shows its default.
+  auto with_default = [sub](const std::string& name, auto& value, const std::string& help) {
+    sub->add_option(name, value, help)->capture_default_str();
+  };
+  sub->add_option("--engine", opt->source.engine, "sqlite (default), postgresql or mariadb");
+  sub->add_option("--request", opt->source.request_path,
                   "request JSON: advise on it for this run's conditions, then verify");
-  sub->add_option("--advice", opt->advice_path, "advise output JSON to apply as it is");
-  sub->add_option("--durability", opt->durability,
+  sub->add_option("--advice", opt->source.advice_path, "advise output JSON to apply as it is");
+  sub->add_option("--durability", opt->source.durability,
                   "strict, standard or relaxed (overrides the request's)")
       ->check(CLI::IsMember({"strict", "standard", "relaxed"}));
-  sub->add_option("--clients", opt->clients, "client threads")->capture_default_str();
-  sub->add_option("--seconds", opt->seconds, "throughput measurement length (s)")
-      ->capture_default_str();
-  sub->add_option("--crashes", opt->crashes, "SIGKILL/restart cycles")->capture_default_str();
-  sub->add_option("--crash-after-min", opt->crash_after_min_s, "shortest load before a kill (s)")
-      ->capture_default_str();
-  sub->add_option("--crash-after-max", opt->crash_after_max_s, "longest load before a kill (s)")
-      ->capture_default_str();
-  sub->add_option("--flush-latency-us", opt->flush_latency_us,
+  with_default("--clients", opt->run.clients, "client threads");
+  with_default("--seconds", opt->run.seconds, "throughput measurement length (s)");
+  with_default("--crashes", opt->run.crashes, "SIGKILL/restart cycles");
+  with_default("--crash-after-min", opt->run.crash_after_min_s, "shortest load before a kill (s)");
+  with_default("--crash-after-max", opt->run.crash_after_max_s, "longest load before a kill (s)");
+  sub->add_option("--flush-latency-us", opt->run.flush_latency_us,
                   "emulate slower storage: delay every fsync/fdatasync/O_DSYNC write by X us");
-  sub->add_option("--payload-bytes", opt->payload_bytes, "payload bytes per row")
-      ->capture_default_str();
-  sub->add_option("--workload", opt->workload,
-                  "insert (append-only, default), update (random rows of --working-set) or tpcb "
-                  "(pgbench-like account/teller/branch + history)")
-      ->capture_default_str();
-  sub->add_option("--working-set", opt->working_set,
-                  "update/tpcb: size of the prepared table, e.g. 256MB")
-      ->capture_default_str();
-  sub->add_flag("--worst-case", opt->worst_case,
+  with_default("--payload-bytes", opt->run.payload_bytes, "payload bytes per row");
+  with_default("--workload", opt->workload,
+               "insert (append-only, default), update (random rows of --working-set) or tpcb "
+               "(pgbench-like account/teller/branch + history)");
+  with_default("--working-set", opt->working_set,
+               "update/tpcb: size of the prepared table, e.g. 256MB");
+  sub->add_flag("--worst-case", opt->run.worst_case,
                 "crash when the WAL since the last checkpoint's REDO point peaks (after "
                 "--worst-case-cycles checkpoints), then restart with a cold page cache");
-  sub->add_option("--worst-case-fraction", opt->worst_case_fraction,
-                  "crash once the distance reaches this fraction of the last cycles' peak")
-      ->capture_default_str();
-  sub->add_option("--worst-case-cycles", opt->worst_case_cycles,
-                  "checkpoint cycles that must complete before the crash")
-      ->capture_default_str();
-  sub->add_option("--worst-case-timeout", opt->worst_case_timeout_s,
-                  "longest load of one worst-case crash (s); then it crashes anyway")
-      ->capture_default_str();
+  with_default("--worst-case-fraction", opt->run.worst_case_fraction,
+               "crash once the distance reaches this fraction of the last cycles' peak");
+  with_default("--worst-case-cycles", opt->run.worst_case_min_cycles,
+               "checkpoint cycles that must complete before the crash");
+  with_default("--worst-case-timeout", opt->run.worst_case_timeout_s,
+               "longest load of one worst-case crash (s); then it crashes anyway");
   sub->add_option("--calibrate", opt->calibrate_path,
                   "write/update this calibration JSON with the measured numbers");
-  sub->add_option("--calibration", opt->calibration_path,
+  sub->add_option("--calibration", opt->source.calibration_path,
                   "calibration JSON for the prediction (as `advise --calibration`)");
   sub->add_option("--format", opt->format, "json (default) or text")
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
   sub->add_option("--preload", opt->preload,
                   "path of libwaltune_flushdelay.so (default: next to the waltune binary)");
-  sub->add_option("--workdir", opt->workdir, "parent of the temp dirs (default: $TMPDIR or /tmp)");
-  sub->add_option("--seed", opt->seed, "seed for the crash moments")->capture_default_str();
-  sub->add_flag("--keep", opt->keep, "keep the temp dir (debugging)");
-  sub->add_flag("--power-loss", opt->power_loss,
+  sub->add_option("--workdir", opt->run.parent_dir,
+                  "parent of the temp dirs (default: $TMPDIR or /tmp)");
+  with_default("--seed", opt->run.seed, "seed for the crash moments");
+  sub->add_flag("--keep", opt->run.keep_dir, "keep the temp dir (debugging)");
+  sub->add_flag("--power-loss", opt->run.power_loss,
                 "crashes cut the power: unflushed writes are lost too (docs/powercut.md)");
-  sub->add_option("--power-loss-mechanism", opt->power_loss_mechanism,
+  sub->add_option("--power-loss-mechanism", opt->run.power_loss_mechanism,
                   "auto (FUSE when usable, else the SQLite VFS), fuse or sqlite-vfs")
       ->check(CLI::IsMember({"auto", "fuse", "sqlite-vfs"}))
       ->capture_default_str();
-  sub->add_flag("--sync-backing", opt->sync_backing,
+  sub->add_flag("--sync-backing", opt->run.powercut_sync_backing,
                 "power loss on FUSE: flushes also reach the real disk (realistic commit latency)");
-  sub->add_flag("--random-cuts", opt->random_cuts,
+  sub->add_flag("--random-cuts", opt->run.random_cuts,
                 "power loss on FUSE: each unflushed 4 KiB block survives with probability 1/2 "
                 "(torn pages) instead of none");
   sub->callback([opt, exit_code]() { *exit_code = RunVerifyCommand(*opt); });

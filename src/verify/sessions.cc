@@ -281,7 +281,7 @@ const char* RegisterDelayVfs(uint64_t delay_us) {
   return g_delay_vfs.zName;
 }
 
-Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo) {
+Result<PGconn*> ConnectPostgres(const std::string& conninfo) {
   PGconn* conn = PQconnectdb(conninfo.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string err = PQerrorMessage(conn);
@@ -289,6 +289,25 @@ Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo
     return Status::Unavailable("PostgreSQL connect", err);
   }
   PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
+  return conn;
+}
+
+Result<MYSQL*> ConnectMariadb(const std::string& socket_path) {
+  MYSQL* m = mysql_init(nullptr);
+  if (!m) return Status::Internal("mysql_init failed");
+  if (!mysql_real_connect(m, nullptr, MariadbInstance::kUser, "", nullptr, 0, socket_path.c_str(),
+                          0)) {
+    std::string err = mysql_error(m);
+    mysql_close(m);
+    return Status::Unavailable("MariaDB connect", err);
+  }
+  return m;
+}
+
+Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo) {
+  Result<PGconn*> connected = ConnectPostgres(conninfo);
+  if (!connected.ok()) return connected.status();
+  PGconn* conn = *connected;
   PGresult* r = PQprepare(conn, "ins",
                           "INSERT INTO waltune_load (client_id, seq, payload) VALUES ($1, $2, $3)",
                           3, nullptr);
@@ -304,15 +323,12 @@ Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo
 
 Result<std::unique_ptr<Session>> OpenMariadbSession(const std::string& socket_path) {
   mysql_thread_init();
-  MYSQL* m = mysql_init(nullptr);
-  if (!m) return Status::Internal("mysql_init failed");
-  if (!mysql_real_connect(m, nullptr, MariadbInstance::kUser, "", nullptr, 0, socket_path.c_str(),
-                          0)) {
-    std::string err = mysql_error(m);
-    mysql_close(m);
+  Result<MYSQL*> connected = ConnectMariadb(socket_path);
+  if (!connected.ok()) {
     mysql_thread_end();
-    return Status::Unavailable("MariaDB connect", err);
+    return connected.status();
   }
+  MYSQL* m = *connected;
   return std::unique_ptr<Session>(new MariadbSession(m));
 }
 
@@ -534,13 +550,9 @@ class SqliteWorkloadSession : public WorkloadSession, public WalHookState {
 Result<std::unique_ptr<Session>> OpenPostgresWorkloadSession(const std::string& conninfo,
                                                              const WorkloadLayout& layout,
                                                              uint64_t seed) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string err = PQerrorMessage(conn);
-    PQfinish(conn);
-    return Status::Unavailable("PostgreSQL connect", err);
-  }
-  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
+  Result<PGconn*> connected = ConnectPostgres(conninfo);
+  if (!connected.ok()) return connected.status();
+  PGconn* conn = *connected;
   return std::unique_ptr<Session>(new PostgresWorkloadSession(conn, layout, seed));
 }
 
@@ -548,15 +560,12 @@ Result<std::unique_ptr<Session>> OpenMariadbWorkloadSession(const std::string& s
                                                             const WorkloadLayout& layout,
                                                             uint64_t seed) {
   mysql_thread_init();
-  MYSQL* m = mysql_init(nullptr);
-  if (!m) return Status::Internal("mysql_init failed");
-  if (!mysql_real_connect(m, nullptr, MariadbInstance::kUser, "", nullptr, 0, socket_path.c_str(),
-                          0)) {
-    std::string err = mysql_error(m);
-    mysql_close(m);
+  Result<MYSQL*> connected = ConnectMariadb(socket_path);
+  if (!connected.ok()) {
     mysql_thread_end();
-    return Status::Unavailable("MariaDB connect", err);
+    return connected.status();
   }
+  MYSQL* m = *connected;
   return std::unique_ptr<Session>(new MariadbWorkloadSession(m, layout, seed));
 }
 

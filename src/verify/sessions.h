@@ -11,11 +11,21 @@
 #include "workloads.h"
 
 struct sqlite3;
+struct pg_conn;   // PGconn (libpq-fe.h)
+struct st_mysql;  // MYSQL (mysql.h)
 
 namespace waltune::verify {
 
 // Table every engine gets: (client_id, seq) is the primary key, so a row can exist only once.
 constexpr const char* kLoadTable = "waltune_load";
+
+// A connection to the PostgreSQL server at `conninfo`, server notices ignored (messages such as
+// "terminating connection" are expected when verify kills the server); Unavailable("PostgreSQL
+// connect") when it fails.
+Result<pg_conn*> ConnectPostgres(const std::string& conninfo);
+// A connection as MariadbInstance::kUser over the server's socket; Unavailable("MariaDB
+// connect") when it fails. A thread of the load calls mysql_thread_init first.
+Result<st_mysql*> ConnectMariadb(const std::string& socket_path);
 
 Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo);
 Result<std::unique_ptr<Session>> OpenMariadbSession(const std::string& socket_path);

@@ -120,13 +120,9 @@ class MariadbTarget : public ServerTarget {
   }
   Status ConnectAdmin() override {
     CloseAdmin();
-    admin_ = mysql_init(nullptr);
-    if (!mysql_real_connect(admin_, nullptr, MariadbInstance::kUser, "", nullptr, 0,
-                            instance_->socket_path().c_str(), 0)) {
-      std::string err = mysql_error(admin_);
-      CloseAdmin();
-      return Status::Unavailable("MariaDB connect", err);
-    }
+    Result<MYSQL*> conn = ConnectMariadb(instance_->socket_path());
+    if (!conn.ok()) return conn.status();
+    admin_ = *conn;
     return Status::Ok();
   }
   void CloseAdmin() override {

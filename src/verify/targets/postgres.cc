@@ -119,14 +119,10 @@ class PostgresTarget : public ServerTarget {
   }
   Status ConnectAdmin() override {
     CloseAdmin();
-    admin_ = PQconnectdb(static_cast<PostgresInstance*>(instance_.get())->ConnInfo().c_str());
-    PQsetNoticeProcessor(
-        admin_, [](void*, const char*) {}, nullptr);
-    if (PQstatus(admin_) != CONNECTION_OK) {
-      std::string err = PQerrorMessage(admin_);
-      CloseAdmin();
-      return Status::Unavailable("PostgreSQL connect", err);
-    }
+    Result<PGconn*> conn =
+        ConnectPostgres(static_cast<PostgresInstance*>(instance_.get())->ConnInfo());
+    if (!conn.ok()) return conn.status();
+    admin_ = *conn;
     return Status::Ok();
   }
   void CloseAdmin() override {
