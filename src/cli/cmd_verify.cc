@@ -174,11 +174,7 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
     Status s = WriteCalibration(opt.calibrate_path, *report);
     if (!s.ok()) return Fail(s);
   }
-  if (opt.format == "text") {
-    std::cout << ReportToText(*report);
-  } else {
-    PrintJson(ReportToJson(*report));
-  }
+  PrintAs(opt.format, *report, ReportToText, ReportToJson);
   return ExitCodeOf(*report);
 }
 

@@ -24,6 +24,16 @@ void PrintJson(const Json& document) {
   std::cout << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
+// Prints `value` as --format says: to_text(value) for "text", else PrintJson(to_json(value)).
+template <typename Value, typename ToText, typename ToJson>
+void PrintAs(const std::string& format, const Value& value, ToText to_text, ToJson to_json) {
+  if (format == "text") {
+    std::cout << to_text(value);
+  } else {
+    PrintJson(to_json(value));
+  }
+}
+
 // User JSON (request, --advice, --storage-profile, --calibration) is parsed by
 // waltune::ParseJsonInput (waltune/json_input.h): one reader, every failure a Status.
 

@@ -304,6 +304,19 @@ Result<MYSQL*> ConnectMariadb(const std::string& socket_path) {
   return m;
 }
 
+namespace {
+
+// A load thread's connection: the client library's per-thread state first (ended again when the
+// connection fails; the session ends it when it closes).
+Result<MYSQL*> ConnectMariadbFromLoadThread(const std::string& socket_path) {
+  mysql_thread_init();
+  Result<MYSQL*> connected = ConnectMariadb(socket_path);
+  if (!connected.ok()) mysql_thread_end();
+  return connected;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo) {
   Result<PGconn*> connected = ConnectPostgres(conninfo);
   if (!connected.ok()) return connected.status();
@@ -322,12 +335,8 @@ Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo
 }
 
 Result<std::unique_ptr<Session>> OpenMariadbSession(const std::string& socket_path) {
-  mysql_thread_init();
-  Result<MYSQL*> connected = ConnectMariadb(socket_path);
-  if (!connected.ok()) {
-    mysql_thread_end();
-    return connected.status();
-  }
+  Result<MYSQL*> connected = ConnectMariadbFromLoadThread(socket_path);
+  if (!connected.ok()) return connected.status();
   MYSQL* m = *connected;
   return std::unique_ptr<Session>(new MariadbSession(m));
 }
@@ -559,12 +568,8 @@ Result<std::unique_ptr<Session>> OpenPostgresWorkloadSession(const std::string& 
 Result<std::unique_ptr<Session>> OpenMariadbWorkloadSession(const std::string& socket_path,
                                                             const WorkloadLayout& layout,
                                                             uint64_t seed) {
-  mysql_thread_init();
-  Result<MYSQL*> connected = ConnectMariadb(socket_path);
-  if (!connected.ok()) {
-    mysql_thread_end();
-    return connected.status();
-  }
+  Result<MYSQL*> connected = ConnectMariadbFromLoadThread(socket_path);
+  if (!connected.ok()) return connected.status();
   MYSQL* m = *connected;
   return std::unique_ptr<Session>(new MariadbWorkloadSession(m, layout, seed));
 }
