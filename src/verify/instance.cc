@@ -87,17 +87,6 @@ Status PlacePreload(const std::string& source, const std::string& target,
   return Status::Ok();
 }
 
-// Whether `path` is mapped into process `pid` (/proc/PID/maps, proc(5)).
-bool IsMapped(pid_t pid, const std::string& path) {
-  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    const size_t at = line.find('/');
-    if (at != std::string::npos && line.compare(at, std::string::npos, path) == 0) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Result<std::string> MakeTempDir(const std::string& parent, const std::string& tag,
@@ -257,7 +246,7 @@ Status ServerInstance::Start(const SettingList& settings) {
   // The emulation is claimed only when it is in force: the library must be mapped in the
   // server (the loader ignores an unreadable LD_PRELOAD with a warning). Whether it delays
   // flushes is timed by the caller through the engine (verify's targets).
-  if (options_.flush_latency_us > 0 && !IsMapped(pid_, preload)) {
+  if (options_.flush_latency_us > 0 && !posix::IsMapped(pid_, preload)) {
     Status k = Kill();
     (void)k;
     return Status::Unavailable(
