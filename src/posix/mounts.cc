@@ -35,14 +35,17 @@ std::string UnescapeMountField(std::string_view field) {
   return out;
 }
 
-std::vector<MountEntry> ParseProcMounts(const std::string& text) {
+namespace {
+
+// One entry a line that `parse(line, &entry)` accepts, with source and mount point unescaped.
+template <typename ParseLine>
+std::vector<MountEntry> ParseLines(const std::string& text, ParseLine parse) {
   std::vector<MountEntry> mounts;
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
-    std::istringstream fields(line);
     MountEntry entry;
-    if (!(fields >> entry.source >> entry.mount_point >> entry.fs_type)) continue;
+    if (!parse(line, &entry)) continue;
     entry.source = UnescapeMountField(entry.source);
     entry.mount_point = UnescapeMountField(entry.mount_point);
     mounts.push_back(std::move(entry));
@@ -50,24 +53,26 @@ std::vector<MountEntry> ParseProcMounts(const std::string& text) {
   return mounts;
 }
 
+}  // namespace
+
+std::vector<MountEntry> ParseProcMounts(const std::string& text) {
+  return ParseLines(text, [](const std::string& line, MountEntry* entry) {
+    std::istringstream fields(line);
+    return static_cast<bool>(fields >> entry->source >> entry->mount_point >> entry->fs_type);
+  });
+}
+
 std::vector<MountEntry> ParseMountInfo(const std::string& text) {
-  std::vector<MountEntry> mounts;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
+  return ParseLines(text, [](const std::string& line, MountEntry* entry) {
     const size_t dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
+    if (dash == std::string::npos) return false;
     std::istringstream before(line.substr(0, dash));
     std::string id, parent, dev, root;
-    MountEntry entry;
-    if (!(before >> id >> parent >> dev >> root >> entry.mount_point)) continue;
+    if (!(before >> id >> parent >> dev >> root >> entry->mount_point)) return false;
     std::istringstream after(line.substr(dash + 3));
-    after >> entry.fs_type >> entry.source;
-    entry.source = UnescapeMountField(entry.source);
-    entry.mount_point = UnescapeMountField(entry.mount_point);
-    mounts.push_back(std::move(entry));
-  }
-  return mounts;
+    after >> entry->fs_type >> entry->source;
+    return true;
+  });
 }
 
 std::vector<MountEntry> ReadSelfMountInfo() {
