@@ -1,11 +1,11 @@
 // Env: every system call `waltune probe` makes goes through this interface, so the probe's
 // statistics, batching and classification can be tested against a scripted fake
 // (tests/io/fake_env.h). src/io/env_posix.cc is the only implementation that touches the
-// operating system. It is the only place where the probe and verify flush files themselves
-// (fsync, fdatasync, syncfs, O_DSYNC / O_DIRECT opens): verify's native flush latency
-// (MeasureOverwriteFlushesUs in waltune/probe.h) goes through it too.
+// operating system. Every flush that waltune times goes through it (fsync, fdatasync, syncfs,
+// O_DSYNC / O_DIRECT opens): the probe's, and verify's native flush latency
+// (MeasureOverwriteFlushesUs in waltune/probe.h).
 //
-// Every other flush call in src/ and why it is not an Env call:
+// Every other flush call in src/ (none of them timed) and why it is not an Env call:
 //  - src/powercut/durable_state.cc (SyncFile, SyncDirectory): the waltune-powercut FUSE daemon
 //    passes an engine's fsync/fdatasync on to the backing file system (--sync-backing). It
 //    flushes descriptors that FUSE hands it, next to the openat/renameat/... calls that are the
@@ -13,8 +13,8 @@
 //  - src/preload/flush_delay.c: the LD_PRELOAD shim *is* fsync/fdatasync inside the engine's
 //    server process (a C library without waltune's code); it delays, then calls the real one.
 //  - src/verify/targets.cc EvictFromPageCache: sync(2), then fdatasync + posix_fadvise
-//    (DONTNEED) of each file of an engine's data directory before a cold restart; data files
-//    the engine wrote, not probe files (to move behind Env with the targets split).
+//    (DONTNEED) of each file of an engine's data directory before a cold restart, so that the
+//    dropped pages are clean; files the engine wrote, walked recursively, nothing measured.
 //  - SQLite's own unix VFS syncs (src/powercut/sqlite_vfs.cc calls xSync of the wrapped VFS,
 //    never fsync itself).
 #ifndef WALTUNE_ENV_H_

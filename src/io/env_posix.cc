@@ -33,9 +33,10 @@
 #include "waltune/env.h"
 
 namespace waltune {
-namespace {
 
 using posix::PosixError;
+
+namespace {
 
 // --- Files removed on SIGINT/SIGTERM/SIGHUP -------------------------------------------------
 // A fixed table, because the signal handler may only read plain memory and call unlink().
