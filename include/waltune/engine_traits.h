@@ -21,25 +21,25 @@ class EngineAdvisor;
 
 struct EngineTraits {
   // Canonical name, as shown in advice: "PostgreSQL", "MySQL/InnoDB", "MariaDB", "SQLite".
-  std::string name;
+  std::string name{};
   // Short name: the CLI's --engine value, verify's report and calibration-file key
   // ("postgresql", "mysql", "mariadb", "sqlite").
-  std::string key;
+  std::string key{};
   // Further names accepted for the engine, lower case, runs of spaces as one space:
   // "postgres", "pg", "mysql innodb", "sqlite3". The name and key are always accepted.
-  std::vector<std::string> aliases;
+  std::vector<std::string> aliases{};
   // The advisor (src/engines/<engine>.cc); it also knows the versions and the default version.
   const EngineAdvisor& (*advisor)() = nullptr;
   // Group-commit delay parameters (Unit: us); rendered as group_commit.delay_us.
-  std::vector<std::string> delay_parameters;
+  std::vector<std::string> delay_parameters{};
   // Also render the delay as group_commit.commit_delay_us (PostgreSQL's contract field).
   bool renders_commit_delay_us = false;
   // `waltune verify` can start and crash this engine here.
   bool verify_supported = false;
   // Why not, when !verify_supported (e.g. "MySQL is not installed here (Debian ships
   // MariaDB)"), and the engine to verify instead, if any.
-  std::string no_verify_reason;
-  std::optional<Engine> verify_instead;
+  std::string no_verify_reason{};
+  std::optional<Engine> verify_instead{};
 };
 
 // Appends `traits` to the table and returns its new Engine value. Call before concurrent use.

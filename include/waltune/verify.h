@@ -104,7 +104,7 @@ struct VerifyOptions {
 // What to apply and what was predicted for these run conditions.
 struct VerifyPlan {
   Durability durability = Durability::kStrict;  // as the advice says
-  SettingList settings;  // engine settings, in the engine's own names
+  SettingList settings;                         // engine settings, in the engine's own names
   std::optional<double> predicted_tps;
   std::optional<double> predicted_recovery_time_s;  // the advice's worst case
   std::optional<double> predicted_loss_window_ms;   // 0 for strict

@@ -82,8 +82,10 @@ ojson AdviceToJson(const Advice& a) {
       ojson{{"max_ms", Round4(a.loss_window_ms)}, {"description", a.loss_window}};
   ojson assumptions = ojson::array();
   for (const Assumption& as : a.assumptions) {
-    assumptions.push_back(ojson{
-        {"field", as.field}, {"value", as.value}, {"source", AssumptionSourceName(as.source)}, {"reason", as.reason}});
+    assumptions.push_back(ojson{{"field", as.field},
+                                {"value", as.value},
+                                {"source", AssumptionSourceName(as.source)},
+                                {"reason", as.reason}});
   }
   j["assumptions"] = assumptions;
   j["warnings"] = a.warnings;
@@ -166,8 +168,8 @@ std::string AdviceToText(const Advice& a) {
   if (!a.assumptions.empty()) {
     o << "Assumptions\n";
     for (const auto& as : a.assumptions) {
-      o << fmt::format("  {} = {} ({}: {})\n", as.field, as.value,
-                       AssumptionSourceName(as.source), as.reason);
+      o << fmt::format("  {} = {} ({}: {})\n", as.field, as.value, AssumptionSourceName(as.source),
+                       as.reason);
     }
     o << "\n";
   }

@@ -64,8 +64,8 @@ struct EngineMatch {
 // the whole text: "postgres", "pg", "postgresql 16", "mysql 8.0.36", "innodb", "mariadb 10.11",
 // "sqlite3" (SQLite 3).
 std::optional<EngineMatch> MatchEngine(const std::string& raw) {
-  static const std::regex kPattern(
-      R"(^\s*(.+?)\s*[-]?\s*(?:v(?:ersion)?\s*)?([0-9][0-9.]*)?\s*$)", std::regex::icase);
+  static const std::regex kPattern(R"(^\s*(.+?)\s*[-]?\s*(?:v(?:ersion)?\s*)?([0-9][0-9.]*)?\s*$)",
+                                   std::regex::icase);
   std::smatch m;
   if (!std::regex_match(raw, m, kPattern)) return std::nullopt;
   std::optional<Engine> engine = EngineByName(m[1].str());
@@ -350,8 +350,7 @@ class RequestParser {
   bool Has(const char* key) const { return c_.contains(key) && !c_[key].is_null(); }
   static std::string F(const char* key) { return std::string("constraints.") + key; }
 
-  void Assume(std::string field, std::string value, AssumptionSource source,
-              std::string reason) {
+  void Assume(std::string field, std::string value, AssumptionSource source, std::string reason) {
     s_.assumptions.push_back(
         Assumption{std::move(field), std::move(value), source, std::move(reason)});
     if (source == AssumptionSource::kDefault) {
@@ -424,10 +423,9 @@ class RequestParser {
       engine_reason = "db_engine not given; the query says " + Quote(prose->evidence);
     }
     if (!match) {
-      return Status::InvalidArgument(
-          F("db_engine"),
-          "is required: name the engine (" + EngineNameList(" or ") +
-              ") in constraints.db_engine or upstream_results");
+      return Status::InvalidArgument(F("db_engine"),
+                                     "is required: name the engine (" + EngineNameList(" or ") +
+                                         ") in constraints.db_engine or upstream_results");
     }
     s_.engine = match->engine;
     if (engine_source) Assume(F("db_engine"), EngineName(s_.engine), *engine_source, engine_reason);
@@ -590,7 +588,8 @@ class RequestParser {
         reason += "; this statement about loss is taken over the domain word " +
                   Quote(averse->evidence) + " in " + averse_where;
       }
-      Assume(F("durability_requirement"), DurabilityName(s_.durability), AssumptionSource::kInferred, reason);
+      Assume(F("durability_requirement"), DurabilityName(s_.durability),
+             AssumptionSource::kInferred, reason);
     } else if (averse) {
       s_.durability = Durability::kStrict;
       std::string reason = averse_where + " says " + Quote(averse->evidence) +
@@ -599,7 +598,8 @@ class RequestParser {
       Assume(F("durability_requirement"), "strict", AssumptionSource::kInferred, reason);
     } else if (tolerant) {
       s_.durability = tolerant->level;
-      Assume(F("durability_requirement"), DurabilityName(s_.durability), AssumptionSource::kInferred,
+      Assume(F("durability_requirement"), DurabilityName(s_.durability),
+             AssumptionSource::kInferred,
              "the query says " + Quote(tolerant->evidence) +
                  "; data of this kind can usually be rebuilt. Say \"strict\" if it cannot");
     } else {
@@ -632,11 +632,13 @@ class RequestParser {
       }
     } else if (text_.write_rate_tps) {
       s_.workload.write_rate_tps = text_.write_rate_tps->value;
-      Assume(F("write_rate"), FormatNumber(s_.workload.write_rate_tps) + " tps", AssumptionSource::kInferred,
+      Assume(F("write_rate"), FormatNumber(s_.workload.write_rate_tps) + " tps",
+             AssumptionSource::kInferred,
              "the query says " + Quote(text_.write_rate_tps->evidence));
     } else {
       s_.workload.write_rate_tps = 1000;
-      Assume(F("write_rate"), "1000 tps", AssumptionSource::kDefault, "not given; a moderate OLTP write rate");
+      Assume(F("write_rate"), "1000 tps", AssumptionSource::kDefault,
+             "not given; a moderate OLTP write rate");
     }
 
     if (Has("recovery_time_target")) {
@@ -660,7 +662,8 @@ class RequestParser {
       }
     } else if (text_.recovery_target_s) {
       s_.recovery_target_s = text_.recovery_target_s->value;
-      Assume(F("recovery_time_target"), FormatPgDuration(s_.recovery_target_s), AssumptionSource::kInferred,
+      Assume(F("recovery_time_target"), FormatPgDuration(s_.recovery_target_s),
+             AssumptionSource::kInferred,
              "the query says " + Quote(text_.recovery_target_s->evidence));
     } else {
       s_.recovery_target_s = 60;
@@ -802,7 +805,8 @@ class RequestParser {
              "the query says " + Quote(text_.concurrency->evidence));
     } else {
       w.concurrency = 8;
-      Assume(F("concurrency"), "8", AssumptionSource::kDefault, "not given; 8 clients committing at once");
+      Assume(F("concurrency"), "8", AssumptionSource::kDefault,
+             "not given; 8 clients committing at once");
     }
     if (Has("rows_per_txn")) {
       auto n = PositiveNumber("rows_per_txn", 1e6, true);
@@ -834,8 +838,8 @@ class RequestParser {
     } else {
       w.txn_write_bytes = static_cast<uint64_t>(w.rows_per_txn) * w.row_bytes;
       if (!Has("rows_per_txn")) {
-        Assume(F("txn_write_bytes"), std::to_string(w.txn_write_bytes) + " bytes", AssumptionSource::kDefault,
-               "not given; 4 rows of 100 bytes per transaction");
+        Assume(F("txn_write_bytes"), std::to_string(w.txn_write_bytes) + " bytes",
+               AssumptionSource::kDefault, "not given; 4 rows of 100 bytes per transaction");
       }
     }
     if (Has("memory")) {
@@ -891,7 +895,8 @@ class RequestParser {
       s_.cpu_cores = static_cast<int>(*n);
     } else {
       s_.cpu_cores = 8;
-      Assume(F("cpu_cores"), "8", AssumptionSource::kDefault, "not given; sets the CPU ceiling of commit rate");
+      Assume(F("cpu_cores"), "8", AssumptionSource::kDefault,
+             "not given; sets the CPU ceiling of commit rate");
     }
     return Status::Ok();
   }
@@ -1045,11 +1050,10 @@ class RequestParser {
       if (value)
         used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
     }
-    s_.assumptions.push_back(
-        Assumption{"--calibration", used.empty() ? "no usable numbers" : used,
-                   AssumptionSource::kCalibration,
-                   "measured by `waltune verify --calibrate` (" + c.source +
-                       "); these replace the model's defaults for this engine"});
+    s_.assumptions.push_back(Assumption{
+        "--calibration", used.empty() ? "no usable numbers" : used, AssumptionSource::kCalibration,
+        "measured by `waltune verify --calibrate` (" + c.source +
+            "); these replace the model's defaults for this engine"});
     return Status::Ok();
   }
 

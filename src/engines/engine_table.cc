@@ -20,16 +20,32 @@ namespace {
 // One row per built-in engine, in the order of Engine's named constants. Adding an engine is
 // one row here (docs/architecture.md "How to add an engine").
 std::deque<EngineTraits> BuiltInEngines() {
-  const std::string kNoMysql = "MySQL is not installed here (Debian ships MariaDB)";
   return {
-      {"PostgreSQL", "postgresql", {"postgres", "pgsql", "pg"}, &PostgresAdvisorInstance,
-       {"commit_delay"}, /*renders_commit_delay_us=*/true, /*verify_supported=*/true, "", {}},
-      {"MySQL/InnoDB", "mysql", {"mysql innodb", "innodb", "percona", "percona server"},
-       &MysqlAdvisorInstance, {"binlog_group_commit_sync_delay"}, false, false, kNoMysql,
-       Engine::kMariaDB},
-      {"MariaDB", "mariadb", {"maria db"}, &MariadbAdvisorInstance, {"binlog_commit_wait_usec"},
-       false, true, "", {}},
-      {"SQLite", "sqlite", {"sqlite3", "sqlite 3"}, &SqliteAdvisorInstance, {}, false, true, "", {}},
+      {.name = "PostgreSQL",
+       .key = "postgresql",
+       .aliases = {"postgres", "pgsql", "pg"},
+       .advisor = &PostgresAdvisorInstance,
+       .delay_parameters = {"commit_delay"},
+       .renders_commit_delay_us = true,
+       .verify_supported = true},
+      {.name = "MySQL/InnoDB",
+       .key = "mysql",
+       .aliases = {"mysql innodb", "innodb", "percona", "percona server"},
+       .advisor = &MysqlAdvisorInstance,
+       .delay_parameters = {"binlog_group_commit_sync_delay"},
+       .no_verify_reason = "MySQL is not installed here (Debian ships MariaDB)",
+       .verify_instead = Engine::kMariaDB},
+      {.name = "MariaDB",
+       .key = "mariadb",
+       .aliases = {"maria db"},
+       .advisor = &MariadbAdvisorInstance,
+       .delay_parameters = {"binlog_commit_wait_usec"},
+       .verify_supported = true},
+      {.name = "SQLite",
+       .key = "sqlite",
+       .aliases = {"sqlite3", "sqlite 3"},
+       .advisor = &SqliteAdvisorInstance,
+       .verify_supported = true},
   };
 }
 

@@ -247,7 +247,8 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   a.config_target = "my.cnf, [mysqld] section";
   if (!mariadb_ && s.version.major == 8 && s.version.minor == 0 && s.version.patch == 0) {
     f.v.patch = 30;
-    a.assumptions.push_back(Assumption{"constraints.engine_version", "8.0.30 or later", AssumptionSource::kDefault,
+    a.assumptions.push_back(Assumption{"constraints.engine_version", "8.0.30 or later",
+                                       AssumptionSource::kDefault,
                                        "8.0 without a patch level: assumed a current 8.0 release "
                                        "(innodb_redo_log_capacity exists from 8.0.30)"});
   }
@@ -581,7 +582,8 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
     a.warnings.push_back(fmt::format(
         "the recommended configuration is predicted slower than {}'s defaults ({} vs {}, "
         "limited by {}){}",
-        f.name(), engines::Tps(conf_t.tps), engines::Tps(base_t.tps), LimitingFactorName(conf_t.limited_by),
+        f.name(), engines::Tps(conf_t.tps), engines::Tps(base_t.tps),
+        LimitingFactorName(conf_t.limited_by),
         p.flushes_per_group > base_p.flushes_per_group
             ? ": the binary log needed for replication adds a flush per commit group"
             : fmt::format(": the default redo log ({}) can take {:.1f} s to recover against "

@@ -31,9 +31,9 @@ Status CheckEngine(const std::string& advice_engine, const RunConditions& run) {
         "wal_config.engine", "the advice is for " + advice_engine + ": " +
                                  NoVerifyMessage(*engine, "ask for advice for ") + " to verify it");
   }
-  return Status::InvalidArgument("wal_config.engine", "the advice is for " + advice_engine +
-                                                          " but verify runs " +
-                                                          EngineName(run.engine));
+  return Status::InvalidArgument(
+      "wal_config.engine",
+      "the advice is for " + advice_engine + " but verify runs " + EngineName(run.engine));
 }
 
 std::string NumberText(double v) {
@@ -135,8 +135,8 @@ void AdaptWorkloadShape(const RunConditions& run, Scenario* s) {
       verify::ShapeOf(run.workload, run.payload_bytes, run.working_set_bytes);
   const std::string name = VerifyWorkloadName(run.workload);
   auto note = [s, &name](const std::string& field, const std::string& value) {
-    s->assumptions.push_back(
-        Assumption{field, value, AssumptionSource::kVerify, "the shape of verify's " + name + " workload"});
+    s->assumptions.push_back(Assumption{field, value, AssumptionSource::kVerify,
+                                        "the shape of verify's " + name + " workload"});
   };
   Workload& w = s->workload;
   w.rows_per_txn = shape.rows_per_txn;
@@ -298,8 +298,8 @@ Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditio
   WALTUNE_RETURN_IF_ERROR(AdviceString(j, "", "durability_level", &durability));
   std::optional<Durability> level = DurabilityFromName(durability);
   if (!level) {
-    return Status::InvalidArgument(
-        "durability_level", "must be strict, standard or relaxed, not '" + durability + "'");
+    return Status::InvalidArgument("durability_level",
+                                   "must be strict, standard or relaxed, not '" + durability + "'");
   }
   plan.durability = *level;
   const std::pair<const char*, const nlohmann::json*> sections[] = {

@@ -13,8 +13,7 @@
 namespace waltune {
 namespace {
 
-const Engine kBuiltIn[] = {Engine::kPostgreSQL, Engine::kMySQL, Engine::kMariaDB,
-                           Engine::kSQLite};
+const Engine kBuiltIn[] = {Engine::kPostgreSQL, Engine::kMySQL, Engine::kMariaDB, Engine::kSQLite};
 
 TEST(EngineTable, BuiltInRowsKeepTheirNames) {
   EXPECT_STREQ(EngineName(Engine::kPostgreSQL), "PostgreSQL");
@@ -79,7 +78,9 @@ TEST(EngineTable, VerifyRunsWhatTheTableSays) {
   for (Engine e : kBuiltIn) {
     Result<Engine> parsed = ParseVerifyEngine(EngineKey(e));
     EXPECT_EQ(parsed.ok(), TraitsOf(e).verify_supported) << EngineKey(e);
-    if (parsed.ok()) EXPECT_EQ(*parsed, e);
+    if (parsed.ok()) {
+      EXPECT_EQ(*parsed, e);
+    }
   }
   Result<Engine> mysql = ParseVerifyEngine("innodb");
   ASSERT_FALSE(mysql.ok());

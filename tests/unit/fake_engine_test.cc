@@ -105,6 +105,7 @@ TEST(FakeEngine, SolveDispatchesToItsAdvisorAndRenderersUseItsName) {
 }
 
 TEST(FakeEngine, VerifyPlanningAcceptsIt) {
+  FakeEngine();
   Result<Engine> e = ParseVerifyEngine("fakedb");
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   EXPECT_EQ(*e, FakeEngine());

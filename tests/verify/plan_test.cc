@@ -96,7 +96,7 @@ TEST(PlanFromAdvice, AppliesEverySectionScaledAndSkipsReportFields) {
                       {"checkpoint_completion_target", "0.9"},
                       {"commit_delay", "100"}};
   EXPECT_EQ(p->settings, want);
-  EXPECT_EQ(p->durability, "strict");
+  EXPECT_EQ(p->durability, Durability::kStrict);
   EXPECT_EQ(*p->predicted_tps, 2500);
   EXPECT_EQ(*p->predicted_recovery_time_s, 12.5);
   EXPECT_EQ(*p->predicted_loss_window_ms, 0);
@@ -133,8 +133,7 @@ TEST(PlanFromAdviceJson, ReadsTheContractResponse) {
   EXPECT_EQ(*p->predicted_tps, 3300);
   EXPECT_EQ(*p->predicted_recovery_time_s, 44.1);
   EXPECT_EQ(*p->predicted_loss_window_ms, 0);
-  EXPECT_FALSE(
-      PlanFromAdviceJson(nlohmann::json::object(), Conditions(Engine::kMariaDB)).ok());
+  EXPECT_FALSE(PlanFromAdviceJson(nlohmann::json::object(), Conditions(Engine::kMariaDB)).ok());
 }
 
 // The advice loader checks every field before reading it (issue: a numeric durability_level

@@ -378,9 +378,7 @@ class VerifyPowerLossVfs : public VerifyPowerLoss {
   VerifyPowerLossVfs() { mechanism_ = "sqlite-vfs"; }
 };
 
-TEST_F(VerifyPowerLoss, SqliteStrictLosesNothing) {
-  ExpectStrictLosesNothing(Engine::kSQLite);
-}
+TEST_F(VerifyPowerLoss, SqliteStrictLosesNothing) { ExpectStrictLosesNothing(Engine::kSQLite); }
 TEST_F(VerifyPowerLoss, SqliteRelaxedLosesWithinWindow) {
   ExpectRelaxedLosesWithinWindow(Engine::kSQLite);
 }
@@ -390,15 +388,11 @@ TEST_F(VerifyPowerLoss, PostgresStrictLosesNothing) {
 TEST_F(VerifyPowerLoss, PostgresRelaxedLosesWithinWindow) {
   ExpectRelaxedLosesWithinWindow(Engine::kPostgreSQL);
 }
-TEST_F(VerifyPowerLoss, MariadbStrictLosesNothing) {
-  ExpectStrictLosesNothing(Engine::kMariaDB);
-}
+TEST_F(VerifyPowerLoss, MariadbStrictLosesNothing) { ExpectStrictLosesNothing(Engine::kMariaDB); }
 TEST_F(VerifyPowerLoss, MariadbRelaxedLosesWithinWindow) {
   ExpectRelaxedLosesWithinWindow(Engine::kMariaDB);
 }
-TEST_F(VerifyPowerLossVfs, SqliteStrictLosesNothing) {
-  ExpectStrictLosesNothing(Engine::kSQLite);
-}
+TEST_F(VerifyPowerLossVfs, SqliteStrictLosesNothing) { ExpectStrictLosesNothing(Engine::kSQLite); }
 TEST_F(VerifyPowerLossVfs, SqliteRelaxedLosesWithinWindow) {
   ExpectRelaxedLosesWithinWindow(Engine::kSQLite);
 }

@@ -67,8 +67,7 @@ class WorkloadRun : public ::testing::Test {
     run.native_flush_p50_us = flush->first;
     run.native_flush_p99_us = flush->second;
     nlohmann::json req = {
-        {"constraints",
-         {{"db_engine", EngineKey(engine)}, {"durability_requirement", "strict"}}}};
+        {"constraints", {{"db_engine", EngineKey(engine)}, {"durability_requirement", "strict"}}}};
     auto scenario = ParseRequest(req);
     EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
     Scenario s = *scenario;
