@@ -85,20 +85,9 @@ std::string DefaultPreload() {
   return (exe.parent_path() / "libwaltune_flushdelay.so").string();
 }
 
-Result<VerifyEngine> EngineFromScenario(Engine e) {
-  switch (e) {
-    case Engine::kPostgreSQL:
-      return VerifyEngine::kPostgreSQL;
-    case Engine::kMariaDB:
-      return VerifyEngine::kMariaDB;
-    case Engine::kSQLite:
-      return VerifyEngine::kSQLite;
-    case Engine::kMySQL:
-      break;
-  }
-  return Status::InvalidArgument("constraints.db_engine",
-                                 "MySQL is not installed here (Debian ships MariaDB); ask for "
-                                 "MariaDB to verify InnoDB advice");
+Result<Engine> EngineFromScenario(Engine e) {
+  if (TraitsOf(e).verify_supported) return e;
+  return Status::InvalidArgument("constraints.db_engine", NoVerifyMessage(e, "ask for "));
 }
 
 // The request to advise on: the file, or one built from --engine/--durability.
@@ -121,10 +110,10 @@ Result<nlohmann::json> BuildRequest(const VerifyCliOptions& opt) {
     auto e = ParseVerifyEngine(opt.engine);
     if (!e.ok()) return e.status();
     if (!req["constraints"].contains("db_engine")) {
-      req["constraints"]["db_engine"] = VerifyEngineName(*e);
+      req["constraints"]["db_engine"] = EngineKey(*e);
     }
   } else if (opt.request_path.empty()) {
-    req["constraints"]["db_engine"] = "sqlite";  // no request, no --engine: the default
+    req["constraints"]["db_engine"] = EngineKey(Engine::kSQLite);  // no request, no --engine
   }
   if (!opt.durability.empty()) req["constraints"]["durability_requirement"] = opt.durability;
   return req;
@@ -218,7 +207,7 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
     return Fail(Status::InvalidArgument("--flush-latency-us", "must be below 10000000 (10 s)"));
   }
   RunConditions run;
-  run.engine = VerifyEngine::kSQLite;
+  run.engine = Engine::kSQLite;
   if (!opt.engine.empty()) {
     auto e = ParseVerifyEngine(opt.engine);
     if (!e.ok()) return Fail(e.status());
@@ -338,7 +327,7 @@ void SetupVerify(CLI::App& app, int* exit_code) {
       "verify",
       "Apply the advice to a real engine, drive a write load, SIGKILL it (or cut the power) K "
       "times and report measured tps, recovery time and lost commits next to the predictions");
-  sub->add_option("--engine", opt->engine, "sqlite (default), postgresql or mariadb");
+  sub->add_option("--engine", opt->engine, VerifyEngineKeyList(" or ") + " (default: sqlite)");
   sub->add_option("--request", opt->request_path,
                   "request JSON: advise on it for this run's conditions, then verify");
   sub->add_option("--advice", opt->advice_path, "advise output JSON to apply as it is");

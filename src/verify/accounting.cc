@@ -122,7 +122,8 @@ std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol) {
   }
 
   // Loss: strict promises none; otherwise lost commits must be younger than the loss window.
-  const double window_ms = in.predicted_loss_window_ms.value_or(in.durability == "strict" ? 0 : -1);
+  const double window_ms =
+      in.predicted_loss_window_ms.value_or(in.durability == Durability::kStrict ? 0 : -1);
   if (window_ms == 0) {
     Verdict v;
     v.claim = "no acknowledged commit lost";
