@@ -15,8 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                         "--file");
   if (!parsed.ok()) return 0;
   const nlohmann::json& j = *parsed;
-  for (auto engine : {waltune::VerifyEngine::kSQLite, waltune::VerifyEngine::kPostgreSQL,
-                      waltune::VerifyEngine::kMariaDB}) {
+  for (auto engine :
+       {waltune::Engine::kSQLite, waltune::Engine::kPostgreSQL, waltune::Engine::kMariaDB}) {
     waltune::RunConditions run;
     run.engine = engine;
     run.memory_bytes = uint64_t{2} << 30;  // fixed, so that runs are reproducible

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "waltune/advice.h"
+#include "waltune/engine_traits.h"
 #include "waltune/scenario.h"
 #include "waltune/status.h"
 
@@ -26,7 +27,7 @@ class EngineAdvisor {
   virtual Advice Advise(const Scenario& scenario) const = 0;
 };
 
-// The advisor for an engine; lives for the program's lifetime.
+// The advisor for an engine (its row of the engine table); lives for the program's lifetime.
 const EngineAdvisor& AdvisorFor(Engine engine);
 
 // Parse + solve in one call: the whole of `waltune advise` minus rendering.

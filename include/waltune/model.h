@@ -61,6 +61,10 @@ struct ThroughputInputs {
   double seq_write_bytes_per_s = 0;
 };
 
+// The ceiling that binds a throughput estimate.
+enum class LimitingFactor { kCpu, kFlush, kBandwidth, kPageWrites };
+const char* LimitingFactorName(LimitingFactor f);  // "cpu", "flush", "bandwidth", "page writes"
+
 struct ThroughputEstimate {
   double tps = 0;
   // Each ceiling on its own, so the output can show which one binds. Unit: tps.
@@ -70,7 +74,7 @@ struct ThroughputEstimate {
   double commit_latency_us = 0;      // mean, from acknowledgement point of view
   double commit_latency_p99_us = 0;
   double mean_batch = 1;
-  std::string limited_by;  // "cpu" | "flush" | "bandwidth"
+  LimitingFactor limited_by = LimitingFactor::kCpu;
 };
 
 ThroughputEstimate EstimateThroughput(const ThroughputInputs& in);

@@ -12,13 +12,16 @@
 
 namespace waltune {
 
-enum class Engine { kPostgreSQL, kMySQL, kMariaDB, kSQLite };
+// The built-in engines. Their names and everything else about them are rows of the engine
+// table (waltune/engine_traits.h), which can register more (values after kSQLite).
+enum class Engine : uint8_t { kPostgreSQL, kMySQL, kMariaDB, kSQLite };
 enum class Durability { kStrict, kStandard, kRelaxed };
 enum class Replication { kNone, kPhysical, kLogical };
 
-const char* EngineName(Engine engine);          // "PostgreSQL", "MySQL/InnoDB", "MariaDB", "SQLite"
 const char* DurabilityName(Durability level);   // "strict", "standard", "relaxed"
 const char* ReplicationName(Replication repl);  // "none", "physical", "logical"
+// The level called `name` ("strict", "standard", "relaxed"), if any.
+std::optional<Durability> DurabilityFromName(const std::string& name);
 
 struct EngineVersion {
   int major = 0;
@@ -29,11 +32,17 @@ struct EngineVersion {
   std::string ToString() const;
 };
 
+// Where an assumed input came from: a default, read from the request's text, taken from
+// upstream_results, measured by `waltune verify --calibrate`, or set by verify for its run.
+enum class AssumptionSource { kDefault, kInferred, kUpstream, kCalibration, kVerify };
+// "default", "inferred", "upstream", "calibration", "verify"
+const char* AssumptionSourceName(AssumptionSource source);
+
 // One input that was not given explicitly: where it came from and why.
 struct Assumption {
-  std::string field;   // "constraints.write_rate"
-  std::string value;   // "1000 tps"
-  std::string source;  // "default" | "inferred" | "upstream"
+  std::string field;  // "constraints.write_rate"
+  std::string value;  // "1000 tps"
+  AssumptionSource source = AssumptionSource::kDefault;
   std::string reason;
 };
 

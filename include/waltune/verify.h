@@ -16,16 +16,19 @@
 #include <vector>
 
 #include "waltune/advice.h"
+#include "waltune/engine_traits.h"
 #include "waltune/instance.h"
 #include "waltune/scenario.h"
 #include "waltune/status.h"
 
 namespace waltune {
 
-enum class VerifyEngine { kSQLite, kPostgreSQL, kMariaDB };
-const char* VerifyEngineName(VerifyEngine engine);  // "sqlite", "postgresql", "mariadb"
-// Accepts sqlite/sqlite3, postgresql/postgres/pg, mariadb. InvalidArgument otherwise.
-Result<VerifyEngine> ParseVerifyEngine(const std::string& text);
+// Transitional alias while verify's targets move to `Engine`; removed after the merge.
+using VerifyEngine = Engine;
+// An engine of the engine table (waltune/engine_traits.h) by any of its names, e.g.
+// sqlite/sqlite3, postgresql/postgres/pg, mariadb, that verify supports; InvalidArgument
+// naming --engine otherwise. Its key (EngineKey) names it in reports and calibration files.
+Result<Engine> ParseVerifyEngine(const std::string& text);
 
 struct VerifyPlan;
 
@@ -42,7 +45,7 @@ const char* VerifyWorkloadName(VerifyWorkload workload);  // "insert", "update",
 Result<VerifyWorkload> ParseVerifyWorkload(const std::string& text);
 
 struct VerifyOptions {
-  VerifyEngine engine = VerifyEngine::kSQLite;
+  Engine engine = Engine::kSQLite;
   // Client threads, each committing its own transactions. Default: 4.
   int clients = 4;
   // Length of the throughput measurement (no crash during it). Unit: s. Default: 10.
@@ -100,8 +103,8 @@ struct VerifyOptions {
 
 // What to apply and what was predicted for these run conditions.
 struct VerifyPlan {
-  std::string durability = "strict";  // strict | standard | relaxed (as the advice says)
-  SettingList settings;               // engine settings, in the engine's own names
+  Durability durability = Durability::kStrict;  // as the advice says
+  SettingList settings;                         // engine settings, in the engine's own names
   std::optional<double> predicted_tps;
   std::optional<double> predicted_recovery_time_s;  // the advice's worst case
   std::optional<double> predicted_loss_window_ms;   // 0 for strict
@@ -201,7 +204,7 @@ struct Verdict {
 struct VerifyReport {
   std::string engine;          // "sqlite"
   std::string engine_version;  // "3.40.1"
-  std::string durability_level;
+  Durability durability_level = Durability::kStrict;
   int clients = 0;
   double seconds = 0;
   std::optional<uint64_t> flush_latency_emulated_us;
@@ -254,7 +257,7 @@ nlohmann::ordered_json UpdateCalibration(const nlohmann::json& existing,
 
 // The conditions of this run that the prediction must use.
 struct RunConditions {
-  VerifyEngine engine = VerifyEngine::kSQLite;
+  Engine engine = Engine::kSQLite;
   int clients = 4;
   int cpu_cores = 2;
   uint64_t memory_bytes = 0;
@@ -338,7 +341,7 @@ struct LossCount {
 LossCount CountClientLoss(const ClientLedger& ledger, const std::vector<uint64_t>& present);
 
 struct ClaimInputs {
-  std::string durability;
+  Durability durability = Durability::kStrict;
   std::optional<double> predicted_tps;
   std::optional<double> predicted_recovery_time_s;
   std::optional<double> predicted_loss_window_ms;

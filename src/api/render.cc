@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "waltune/engine_traits.h"
 #include "waltune/units.h"
 
 namespace waltune {
@@ -52,14 +53,14 @@ ojson AdviceToJson(const Advice& a) {
   ojson gc;
   gc["enabled"] = a.group_commit_enabled;
   PutSettings(&gc, a.group_commit_settings);
+  const EngineTraits& traits = TraitsOf(a.engine);
   double delay_us = 0;
   for (const Setting& s : a.group_commit_settings) {
-    if (s.name == "commit_delay" || s.name == "binlog_group_commit_sync_delay" ||
-        s.name == "binlog_commit_wait_usec") {
-      delay_us = s.number;
+    for (const std::string& delay : traits.delay_parameters) {
+      if (s.name == delay) delay_us = s.number;
     }
   }
-  if (a.engine == Engine::kPostgreSQL) gc["commit_delay_us"] = Round4(delay_us);
+  if (traits.renders_commit_delay_us) gc["commit_delay_us"] = Round4(delay_us);
   gc["delay_us"] = Round4(delay_us);
   gc["expected_throughput_gain"] = a.group_commit_gain;
   gc["rationale"] = a.group_commit_rationale;
@@ -81,8 +82,10 @@ ojson AdviceToJson(const Advice& a) {
       ojson{{"max_ms", Round4(a.loss_window_ms)}, {"description", a.loss_window}};
   ojson assumptions = ojson::array();
   for (const Assumption& as : a.assumptions) {
-    assumptions.push_back(ojson{
-        {"field", as.field}, {"value", as.value}, {"source", as.source}, {"reason", as.reason}});
+    assumptions.push_back(ojson{{"field", as.field},
+                                {"value", as.value},
+                                {"source", AssumptionSourceName(as.source)},
+                                {"reason", as.reason}});
   }
   j["assumptions"] = assumptions;
   j["warnings"] = a.warnings;
@@ -165,7 +168,8 @@ std::string AdviceToText(const Advice& a) {
   if (!a.assumptions.empty()) {
     o << "Assumptions\n";
     for (const auto& as : a.assumptions) {
-      o << fmt::format("  {} = {} ({}: {})\n", as.field, as.value, as.source, as.reason);
+      o << fmt::format("  {} = {} ({}: {})\n", as.field, as.value, AssumptionSourceName(as.source),
+                       as.reason);
     }
     o << "\n";
   }

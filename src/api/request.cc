@@ -60,26 +60,17 @@ struct EngineMatch {
   std::optional<std::string> version_text;
 };
 
-// Recognises "postgres", "pg", "postgresql 16", "mysql 8.0.36", "innodb", "mariadb 10.11",
-// "sqlite3" as the whole text.
+// Recognises an engine's name, key or alias in the engine table with an optional version as
+// the whole text: "postgres", "pg", "postgresql 16", "mysql 8.0.36", "innodb", "mariadb 10.11",
+// "sqlite3" (SQLite 3).
 std::optional<EngineMatch> MatchEngine(const std::string& raw) {
-  static const std::regex kPattern(
-      R"(^\s*(postgresql|postgres|pgsql|pg|mysql\s*/\s*innodb|mysql\s+innodb|mysql|innodb|percona(?:\s+server)?|mariadb|maria\s*db|sqlite\s*3|sqlite)\s*[-]?\s*(?:v(?:ersion)?\s*)?([0-9][0-9.]*)?\s*$)",
-      std::regex::icase);
+  static const std::regex kPattern(R"(^\s*(.+?)\s*[-]?\s*(?:v(?:ersion)?\s*)?([0-9][0-9.]*)?\s*$)",
+                                   std::regex::icase);
   std::smatch m;
   if (!std::regex_match(raw, m, kPattern)) return std::nullopt;
-  std::string name = NormalizeText(m[1].str());
-  EngineMatch match{Engine::kPostgreSQL, std::nullopt};
-  if (name.rfind("post", 0) == 0 || name == "pg" || name == "pgsql") {
-    match.engine = Engine::kPostgreSQL;
-  } else if (name.rfind("maria", 0) == 0) {
-    match.engine = Engine::kMariaDB;
-  } else if (name.rfind("sqlite", 0) == 0) {
-    match.engine = Engine::kSQLite;
-    if (name == "sqlite3" || name == "sqlite 3") match.version_text = "3";
-  } else {
-    match.engine = Engine::kMySQL;
-  }
+  std::optional<Engine> engine = EngineByName(m[1].str());
+  if (!engine) return std::nullopt;
+  EngineMatch match{*engine, std::nullopt};
   if (m[2].matched) match.version_text = m[2].str();
   return match;
 }
@@ -359,12 +350,12 @@ class RequestParser {
   bool Has(const char* key) const { return c_.contains(key) && !c_[key].is_null(); }
   static std::string F(const char* key) { return std::string("constraints.") + key; }
 
-  void Assume(std::string field, std::string value, const char* source, std::string reason) {
+  void Assume(std::string field, std::string value, AssumptionSource source, std::string reason) {
     s_.assumptions.push_back(
         Assumption{std::move(field), std::move(value), source, std::move(reason)});
-    if (std::string(source) == "default") {
+    if (source == AssumptionSource::kDefault) {
       ++s_.defaulted_inputs;
-    } else if (std::string(source) == "inferred") {
+    } else if (source == AssumptionSource::kInferred) {
       ++s_.inferred_inputs;
     }
   }
@@ -379,7 +370,7 @@ class RequestParser {
   Status ParseEngine() {
     std::optional<EngineMatch> match;
     std::string version_field = F("engine_version");
-    const char* engine_source = nullptr;
+    std::optional<AssumptionSource> engine_source;
     std::string engine_reason;
     const std::optional<Reading<Engine>>& prose = text_.engine;
     if (text_.engines_named.size() > 1) {
@@ -399,8 +390,8 @@ class RequestParser {
       match = MatchEngine(raw);
       if (!match) {
         return Status::InvalidArgument(
-            F("db_engine"), "unknown engine '" + raw +
-                                "'; waltune knows PostgreSQL, MySQL/InnoDB, MariaDB and SQLite");
+            F("db_engine"),
+            "unknown engine '" + raw + "'; waltune knows " + EngineNameList(" and "));
       }
       if (prose && prose->value != match->engine && text_.engines_named.size() == 1) {
         WarnConflict("db_engine", EngineName(match->engine), EngineName(prose->value),
@@ -417,7 +408,7 @@ class RequestParser {
           "unknown engine '" + *upstream_.unknown_engine + "' in upstream_results");
     } else if (upstream_.engine) {
       match = EngineMatch{*upstream_.engine, upstream_.version_text};
-      engine_source = "upstream";
+      engine_source = AssumptionSource::kUpstream;
       engine_reason =
           "db_engine not given; taken from " + upstream_.where + ": " + Quote(upstream_.evidence);
       version_field = "upstream_results";
@@ -428,23 +419,22 @@ class RequestParser {
       }
     } else if (prose) {
       match = EngineMatch{prose->value, std::nullopt};
-      engine_source = "inferred";
+      engine_source = AssumptionSource::kInferred;
       engine_reason = "db_engine not given; the query says " + Quote(prose->evidence);
     }
     if (!match) {
-      return Status::InvalidArgument(
-          F("db_engine"),
-          "is required: name the engine (PostgreSQL, MySQL/InnoDB, MariaDB or "
-          "SQLite) in constraints.db_engine or upstream_results");
+      return Status::InvalidArgument(F("db_engine"),
+                                     "is required: name the engine (" + EngineNameList(" or ") +
+                                         ") in constraints.db_engine or upstream_results");
     }
     s_.engine = match->engine;
-    if (engine_source) Assume(F("db_engine"), EngineName(s_.engine), engine_source, engine_reason);
+    if (engine_source) Assume(F("db_engine"), EngineName(s_.engine), *engine_source, engine_reason);
 
     // Version: constraints.engine_version > version inside constraints.db_engine >
     // upstream_results > the query (when it names the same engine) > default.
     const EngineAdvisor& advisor = AdvisorFor(s_.engine);
     std::optional<std::string> version_text;
-    const char* version_source = nullptr;
+    std::optional<AssumptionSource> version_source;
     std::string version_reason;
     if (Has("engine_version")) {
       auto text = ScalarText(c_["engine_version"], F("engine_version"), "a version string");
@@ -454,19 +444,19 @@ class RequestParser {
     } else if (match->version_text) {
       version_text = match->version_text;
       if (version_field == F("engine_version")) version_field = F("db_engine");
-      if (engine_source && std::string(engine_source) == "upstream") {
-        version_source = "upstream";
+      if (engine_source == AssumptionSource::kUpstream) {
+        version_source = AssumptionSource::kUpstream;
         version_reason = "taken from " + upstream_.where + ": " + Quote(upstream_.evidence);
       }
     } else if (!Has("db_engine") && upstream_.engine && upstream_.version_text) {
       version_text = upstream_.version_text;
       version_field = "upstream_results";
-      version_source = "upstream";
+      version_source = AssumptionSource::kUpstream;
       version_reason = "taken from " + upstream_.where;
     } else if (prose && prose->value == s_.engine && text_.version) {
       version_text = text_.version->value.ToString();
       version_field = "query";
-      version_source = "inferred";
+      version_source = AssumptionSource::kInferred;
       version_reason = "engine_version not given; the query says " + Quote(text_.version->evidence);
     }
     if (version_text) {
@@ -476,7 +466,7 @@ class RequestParser {
       Status st = advisor.CheckVersion(s_.version, &s_.warnings);
       if (!st.ok()) return Status::InvalidArgument(version_field, st.message());
       if (version_source) {
-        Assume(F("engine_version"), s_.version.ToString(), version_source, version_reason);
+        Assume(F("engine_version"), s_.version.ToString(), *version_source, version_reason);
       }
       // The query names another version of the same engine: say so.
       if (version_field != "query" && prose && prose->value == s_.engine && text_.version &&
@@ -487,7 +477,7 @@ class RequestParser {
       }
     } else {
       s_.version = advisor.DefaultVersion();
-      Assume(F("engine_version"), s_.version.ToString(), "default",
+      Assume(F("engine_version"), s_.version.ToString(), AssumptionSource::kDefault,
              "not given; assumed the newest version waltune models");
     }
     return Status::Ok();
@@ -549,13 +539,13 @@ class RequestParser {
       const std::string norm = NormalizeQueryText(raw);
       if (norm.find("group commit") != std::string::npos && d->level == Durability::kStrict) {
         Assume(
-            F("durability_requirement"), "strict", "inferred",
+            F("durability_requirement"), "strict", AssumptionSource::kInferred,
             Quote(raw) +
                 " read as synchronous group commit: commits are grouped into one "
                 "flush AND every acknowledged commit is durable (strict). Say \"standard\" for a "
                 "bounded loss window of about a second");
       } else if (d->evidence != norm) {
-        Assume(F("durability_requirement"), DurabilityName(d->level), "inferred",
+        Assume(F("durability_requirement"), DurabilityName(d->level), AssumptionSource::kInferred,
                Quote(raw) + " read as " + DurabilityName(d->level) + " from " + Quote(d->evidence));
       }
       if (d->level != Durability::kStrict && averse_explicit) {
@@ -564,7 +554,7 @@ class RequestParser {
                               averse_where + " says " + Quote(averse->evidence) +
                               "; used strict, the more durable reading (change the text or "
                               "the constraint if loss is really acceptable)");
-        Assume(F("durability_requirement"), "strict", "inferred",
+        Assume(F("durability_requirement"), "strict", AssumptionSource::kInferred,
                averse_where + " says " + Quote(averse->evidence) +
                    ", which is stricter than the constraint " + Quote(raw));
       } else if (d->level != Durability::kStrict && averse) {
@@ -584,7 +574,7 @@ class RequestParser {
 
     if (averse_explicit) {
       s_.durability = Durability::kStrict;
-      Assume(F("durability_requirement"), "strict", "inferred",
+      Assume(F("durability_requirement"), "strict", AssumptionSource::kInferred,
              averse_where + " says " + Quote(averse->evidence));
       if (tolerant_explicit) {
         s_.warnings.push_back(averse_where + " says " + Quote(averse->evidence) +
@@ -598,21 +588,23 @@ class RequestParser {
         reason += "; this statement about loss is taken over the domain word " +
                   Quote(averse->evidence) + " in " + averse_where;
       }
-      Assume(F("durability_requirement"), DurabilityName(s_.durability), "inferred", reason);
+      Assume(F("durability_requirement"), DurabilityName(s_.durability),
+             AssumptionSource::kInferred, reason);
     } else if (averse) {
       s_.durability = Durability::kStrict;
       std::string reason = averse_where + " says " + Quote(averse->evidence) +
                            "; data of this kind is usually not allowed to be lost";
       if (tolerant) reason += " (taken over " + Quote(tolerant->evidence) + ")";
-      Assume(F("durability_requirement"), "strict", "inferred", reason);
+      Assume(F("durability_requirement"), "strict", AssumptionSource::kInferred, reason);
     } else if (tolerant) {
       s_.durability = tolerant->level;
-      Assume(F("durability_requirement"), DurabilityName(s_.durability), "inferred",
+      Assume(F("durability_requirement"), DurabilityName(s_.durability),
+             AssumptionSource::kInferred,
              "the query says " + Quote(tolerant->evidence) +
                  "; data of this kind can usually be rebuilt. Say \"strict\" if it cannot");
     } else {
       s_.durability = Durability::kStandard;
-      Assume(F("durability_requirement"), "standard", "default",
+      Assume(F("durability_requirement"), "standard", AssumptionSource::kDefault,
              "not given and the text says nothing about data loss; waltune assumes standard "
              "(loss window of about a second on a crash). Say \"strict\" if no committed "
              "transaction may be lost");
@@ -640,11 +632,13 @@ class RequestParser {
       }
     } else if (text_.write_rate_tps) {
       s_.workload.write_rate_tps = text_.write_rate_tps->value;
-      Assume(F("write_rate"), FormatNumber(s_.workload.write_rate_tps) + " tps", "inferred",
+      Assume(F("write_rate"), FormatNumber(s_.workload.write_rate_tps) + " tps",
+             AssumptionSource::kInferred,
              "the query says " + Quote(text_.write_rate_tps->evidence));
     } else {
       s_.workload.write_rate_tps = 1000;
-      Assume(F("write_rate"), "1000 tps", "default", "not given; a moderate OLTP write rate");
+      Assume(F("write_rate"), "1000 tps", AssumptionSource::kDefault,
+             "not given; a moderate OLTP write rate");
     }
 
     if (Has("recovery_time_target")) {
@@ -668,11 +662,12 @@ class RequestParser {
       }
     } else if (text_.recovery_target_s) {
       s_.recovery_target_s = text_.recovery_target_s->value;
-      Assume(F("recovery_time_target"), FormatPgDuration(s_.recovery_target_s), "inferred",
+      Assume(F("recovery_time_target"), FormatPgDuration(s_.recovery_target_s),
+             AssumptionSource::kInferred,
              "the query says " + Quote(text_.recovery_target_s->evidence));
     } else {
       s_.recovery_target_s = 60;
-      Assume(F("recovery_time_target"), "60s", "default",
+      Assume(F("recovery_time_target"), "60s", AssumptionSource::kDefault,
              "not given; one minute of crash recovery is a common service-level target");
     }
     return Status::Ok();
@@ -718,7 +713,7 @@ class RequestParser {
           text_.storage && text_.storage->value == StorageClass::kEnterpriseFlash) {
         cls = StorageClass::kEnterpriseFlash;
         s_.storage = StoragePreset(*cls);
-        Assume(F("storage_type"), s_.storage.name, "inferred",
+        Assume(F("storage_type"), s_.storage.name, AssumptionSource::kInferred,
                "'" + raw + "' with power-loss protection: the query says " +
                    Quote(text_.storage->evidence));
         return Status::Ok();
@@ -729,7 +724,7 @@ class RequestParser {
                      text_.storage->evidence);
       }
       if (*cls == StorageClass::kConsumerNvme || *cls == StorageClass::kSataSsd) {
-        Assume(F("storage_type"), s_.storage.name, "inferred",
+        Assume(F("storage_type"), s_.storage.name, AssumptionSource::kInferred,
                "'" + raw +
                    "' does not say whether the drive has power-loss protection; "
                    "assumed it has none (slower flushes). Say \"with power-loss protection\" "
@@ -742,10 +737,10 @@ class RequestParser {
           text_.storage->value == StorageClass::kSataSsd) {
         reason += "; nothing about power-loss protection, so assumed none (slower flushes)";
       }
-      Assume(F("storage_type"), s_.storage.name, "inferred", reason);
+      Assume(F("storage_type"), s_.storage.name, AssumptionSource::kInferred, reason);
     } else {
       s_.storage = StoragePreset(StorageClass::kSataSsd);
-      Assume(F("storage_type"), s_.storage.name, "default",
+      Assume(F("storage_type"), s_.storage.name, AssumptionSource::kDefault,
              "not given; assumed a consumer SSD. Run `waltune probe` to measure");
     }
     return Status::Ok();
@@ -806,11 +801,12 @@ class RequestParser {
       }
     } else if (text_.concurrency && text_.concurrency->value <= kMaxConcurrency) {
       w.concurrency = text_.concurrency->value;
-      Assume(F("concurrency"), std::to_string(w.concurrency), "inferred",
+      Assume(F("concurrency"), std::to_string(w.concurrency), AssumptionSource::kInferred,
              "the query says " + Quote(text_.concurrency->evidence));
     } else {
       w.concurrency = 8;
-      Assume(F("concurrency"), "8", "default", "not given; 8 clients committing at once");
+      Assume(F("concurrency"), "8", AssumptionSource::kDefault,
+             "not given; 8 clients committing at once");
     }
     if (Has("rows_per_txn")) {
       auto n = PositiveNumber("rows_per_txn", 1e6, true);
@@ -842,8 +838,8 @@ class RequestParser {
     } else {
       w.txn_write_bytes = static_cast<uint64_t>(w.rows_per_txn) * w.row_bytes;
       if (!Has("rows_per_txn")) {
-        Assume(F("txn_write_bytes"), std::to_string(w.txn_write_bytes) + " bytes", "default",
-               "not given; 4 rows of 100 bytes per transaction");
+        Assume(F("txn_write_bytes"), std::to_string(w.txn_write_bytes) + " bytes",
+               AssumptionSource::kDefault, "not given; 4 rows of 100 bytes per transaction");
       }
     }
     if (Has("memory")) {
@@ -852,7 +848,7 @@ class RequestParser {
       w.memory_bytes = *b;
     } else if (text_.memory_bytes && text_.memory_bytes->value >= 64 * kMiB) {
       w.memory_bytes = text_.memory_bytes->value;
-      Assume(F("memory"), FormatHumanBytes(w.memory_bytes), "inferred",
+      Assume(F("memory"), FormatHumanBytes(w.memory_bytes), AssumptionSource::kInferred,
              "the query says " + Quote(text_.memory_bytes->evidence));
     }
     if (Has("data_size")) {
@@ -861,7 +857,7 @@ class RequestParser {
       w.data_size_bytes = *b;
     } else if (text_.data_size_bytes) {
       w.data_size_bytes = text_.data_size_bytes->value;
-      Assume(F("data_size"), FormatHumanBytes(w.data_size_bytes), "inferred",
+      Assume(F("data_size"), FormatHumanBytes(w.data_size_bytes), AssumptionSource::kInferred,
              "the query says " + Quote(text_.data_size_bytes->evidence));
     }
     const bool inferred_ws_fits =
@@ -880,15 +876,15 @@ class RequestParser {
       }
     } else if (inferred_ws_fits) {
       w.working_set_bytes = text_.working_set_bytes->value;
-      Assume(F("working_set"), FormatHumanBytes(w.working_set_bytes), "inferred",
+      Assume(F("working_set"), FormatHumanBytes(w.working_set_bytes), AssumptionSource::kInferred,
              "the query says " + Quote(text_.working_set_bytes->evidence));
     } else if (w.data_size_bytes) {
       w.working_set_bytes = std::max<uint64_t>(w.data_size_bytes / 5, 8192);
-      Assume(F("working_set"), FormatHumanBytes(w.working_set_bytes), "default",
+      Assume(F("working_set"), FormatHumanBytes(w.working_set_bytes), AssumptionSource::kDefault,
              "not given; assumed writes go to 20% of data_size");
     } else {
       w.working_set_bytes = w.memory_bytes ? w.memory_bytes / 4 : 2 * kGiB;
-      Assume(F("working_set"), FormatHumanBytes(w.working_set_bytes), "default",
+      Assume(F("working_set"), FormatHumanBytes(w.working_set_bytes), AssumptionSource::kDefault,
              w.memory_bytes ? "not given; assumed a quarter of memory is written to"
                             : "not given; assumed 2 GiB of pages receive the writes");
     }
@@ -899,7 +895,8 @@ class RequestParser {
       s_.cpu_cores = static_cast<int>(*n);
     } else {
       s_.cpu_cores = 8;
-      Assume(F("cpu_cores"), "8", "default", "not given; sets the CPU ceiling of commit rate");
+      Assume(F("cpu_cores"), "8", AssumptionSource::kDefault,
+             "not given; sets the CPU ceiling of commit rate");
     }
     return Status::Ok();
   }
@@ -915,10 +912,10 @@ class RequestParser {
       pattern = NormalizeText(c_["write_pattern"].get<std::string>());
     } else if (text_.write_pattern) {
       pattern = text_.write_pattern->value;
-      Assume(F("write_pattern"), pattern, "inferred",
+      Assume(F("write_pattern"), pattern, AssumptionSource::kInferred,
              "the query says " + Quote(text_.write_pattern->evidence));
     } else {
-      Assume(F("write_pattern"), "random", "default",
+      Assume(F("write_pattern"), "random", AssumptionSource::kDefault,
              "not given; assumed row writes land on random pages of the working set, the worst "
              "case for full-page images and checkpoint writes (say \"append\" for insert-only "
              "tables)");
@@ -964,7 +961,7 @@ class RequestParser {
       }
     } else if (text_.replication) {
       s_.replication = text_.replication->value;
-      Assume(F("replication"), ReplicationName(s_.replication), "inferred",
+      Assume(F("replication"), ReplicationName(s_.replication), AssumptionSource::kInferred,
              "the query says " + Quote(text_.replication->evidence) +
                  (s_.replication == Replication::kNone
                       ? std::string("")
@@ -997,7 +994,7 @@ class RequestParser {
       return Status::Ok();
     }
     s_.accepts_corruption_risk = true;
-    Assume(F("accepts_corruption_risk"), "true", "inferred",
+    Assume(F("accepts_corruption_risk"), "true", AssumptionSource::kInferred,
            "the query says " + Quote(text_.accepts_corruption_risk->evidence));
     return Status::Ok();
   }
@@ -1008,10 +1005,7 @@ class RequestParser {
     const std::string field = "--calibration";
     if (!cal.is_object()) return Status::InvalidArgument(field, "must be a JSON object");
     // Format (docs/verify.md): {"machine": ..., "engines": {"postgresql": {...}, ...}}
-    const char* key = s_.engine == Engine::kPostgreSQL ? "postgresql"
-                      : s_.engine == Engine::kSQLite   ? "sqlite"
-                      : s_.engine == Engine::kMariaDB  ? "mariadb"
-                                                       : "mysql";
+    const std::string key = EngineKey(s_.engine);
     if (!cal.contains("engines") || !cal["engines"].is_object()) {
       return Status::InvalidArgument(field + ".engines", "is missing");
     }
@@ -1056,10 +1050,10 @@ class RequestParser {
       if (value)
         used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
     }
-    s_.assumptions.push_back(
-        Assumption{"--calibration", used.empty() ? "no usable numbers" : used, "calibration",
-                   "measured by `waltune verify --calibrate` (" + c.source +
-                       "); these replace the model's defaults for this engine"});
+    s_.assumptions.push_back(Assumption{
+        "--calibration", used.empty() ? "no usable numbers" : used, AssumptionSource::kCalibration,
+        "measured by `waltune verify --calibrate` (" + c.source +
+            "); these replace the model's defaults for this engine"});
     return Status::Ok();
   }
 

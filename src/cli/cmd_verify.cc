@@ -14,6 +14,7 @@
 #include <string>
 
 #include "commands.h"
+#include "waltune/engine_traits.h"
 #include "waltune/helpers.h"
 #include "waltune/json_input.h"
 #include "waltune/render.h"
@@ -94,7 +95,7 @@ Status CheckOptionCombinations(const VerifyCliOptions& opt) {
 // The run's conditions from the options and this machine (the flush latency is measured later).
 Result<RunConditions> RunConditionsOf(const VerifyCliOptions& opt) {
   RunConditions run;
-  run.engine = VerifyEngine::kSQLite;
+  run.engine = Engine::kSQLite;
   if (!opt.source.engine.empty()) {
     auto e = ParseVerifyEngine(opt.source.engine);
     if (!e.ok()) return e.status();
@@ -190,7 +191,8 @@ void SetupVerify(CLI::App& app, int* exit_code) {
   auto with_default = [sub](const std::string& name, auto& value, const std::string& help) {
     sub->add_option(name, value, help)->capture_default_str();
   };
-  sub->add_option("--engine", opt->source.engine, "sqlite (default), postgresql or mariadb");
+  sub->add_option("--engine", opt->source.engine,
+                  VerifyEngineKeyList(" or ") + " (default: sqlite)");
   sub->add_option("--request", opt->source.request_path,
                   "request JSON: advise on it for this run's conditions, then verify");
   sub->add_option("--advice", opt->source.advice_path, "advise output JSON to apply as it is");

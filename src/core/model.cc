@@ -6,6 +6,20 @@
 
 namespace waltune {
 
+const char* LimitingFactorName(LimitingFactor f) {
+  switch (f) {
+    case LimitingFactor::kCpu:
+      return "cpu";
+    case LimitingFactor::kFlush:
+      return "flush";
+    case LimitingFactor::kBandwidth:
+      return "bandwidth";
+    case LimitingFactor::kPageWrites:
+      return "page writes";
+  }
+  return "unknown";
+}
+
 ThroughputEstimate EstimateThroughput(const ThroughputInputs& in) {
   const GroupCommitParams& p = in.commit;
   ThroughputEstimate e;
@@ -26,16 +40,16 @@ ThroughputEstimate EstimateThroughput(const ThroughputInputs& in) {
     e.commit_latency_us = sim.mean_latency_us;
     e.commit_latency_p99_us = sim.p99_latency_us;
     e.mean_batch = sim.mean_batch;
-    e.limited_by = tps < 0.8 * e.cpu_ceiling_tps ? "flush" : "cpu";
+    e.limited_by = tps < 0.8 * e.cpu_ceiling_tps ? LimitingFactor::kFlush : LimitingFactor::kCpu;
   } else {
     tps = e.cpu_ceiling_tps;
     e.commit_latency_us = 0;
     e.mean_batch = 0;
-    e.limited_by = "cpu";
+    e.limited_by = LimitingFactor::kCpu;
   }
   if (e.bandwidth_ceiling_tps < tps) {
     tps = e.bandwidth_ceiling_tps;
-    e.limited_by = "bandwidth";
+    e.limited_by = LimitingFactor::kBandwidth;
   }
   e.tps = tps;
   return e;

@@ -6,20 +6,6 @@
 
 namespace waltune {
 
-const char* EngineName(Engine engine) {
-  switch (engine) {
-    case Engine::kPostgreSQL:
-      return "PostgreSQL";
-    case Engine::kMySQL:
-      return "MySQL/InnoDB";
-    case Engine::kMariaDB:
-      return "MariaDB";
-    case Engine::kSQLite:
-      return "SQLite";
-  }
-  return "unknown";
-}
-
 const char* DurabilityName(Durability level) {
   switch (level) {
     case Durability::kStrict:
@@ -40,6 +26,29 @@ const char* ReplicationName(Replication repl) {
       return "physical";
     case Replication::kLogical:
       return "logical";
+  }
+  return "unknown";
+}
+
+std::optional<Durability> DurabilityFromName(const std::string& name) {
+  for (Durability d : {Durability::kStrict, Durability::kStandard, Durability::kRelaxed}) {
+    if (name == DurabilityName(d)) return d;
+  }
+  return std::nullopt;
+}
+
+const char* AssumptionSourceName(AssumptionSource source) {
+  switch (source) {
+    case AssumptionSource::kDefault:
+      return "default";
+    case AssumptionSource::kInferred:
+      return "inferred";
+    case AssumptionSource::kUpstream:
+      return "upstream";
+    case AssumptionSource::kCalibration:
+      return "calibration";
+    case AssumptionSource::kVerify:
+      return "verify";
   }
   return "unknown";
 }

@@ -119,7 +119,7 @@ std::string StrictRateWarning(const std::string& strict_path, double strict_tps,
 void ApplyPageWriteCeiling(ThroughputEstimate* t, double page_write_ceiling_tps) {
   if (page_write_ceiling_tps < t->tps) {
     t->tps = page_write_ceiling_tps;
-    t->limited_by = "page writes";
+    t->limited_by = LimitingFactor::kPageWrites;
   }
 }
 

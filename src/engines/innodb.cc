@@ -247,7 +247,8 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   a.config_target = "my.cnf, [mysqld] section";
   if (!mariadb_ && s.version.major == 8 && s.version.minor == 0 && s.version.patch == 0) {
     f.v.patch = 30;
-    a.assumptions.push_back(Assumption{"constraints.engine_version", "8.0.30 or later", "default",
+    a.assumptions.push_back(Assumption{"constraints.engine_version", "8.0.30 or later",
+                                       AssumptionSource::kDefault,
                                        "8.0 without a patch level: assumed a current 8.0 release "
                                        "(innodb_redo_log_capacity exists from 8.0.30)"});
   }
@@ -539,7 +540,7 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   if (p.flushes_per_group > base_p.flushes_per_group) {
     reasons.push_back("binary log enabled for replication (a second flush per group)");
   }
-  if (base_t.limited_by == "page writes" && conf_t.tps > 1.05 * base_t.tps) {
+  if (base_t.limited_by == LimitingFactor::kPageWrites && conf_t.tps > 1.05 * base_t.tps) {
     reasons.push_back(fmt::format("a redo log of {} instead of {}: the page cleaner keeps up",
                                   FormatHumanBytes(plan.capacity_bytes),
                                   FormatHumanBytes(f.default_capacity_bytes())));
@@ -548,7 +549,7 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   for (size_t i = 0; i < reasons.size(); ++i) why += (i ? " + " : "") + reasons[i];
   if (why.empty()) why = "same commit path as the defaults";
   a.improvement = fmt::format("{} ({}); limited by {}", engines::Ratio(conf_t.tps / base_t.tps),
-                              why, conf_t.limited_by);
+                              why, LimitingFactorName(conf_t.limited_by));
   a.latency_impact =
       flush_each_commit
           ? fmt::format("{} average per commit ({:.2f} ms vs {:.2f} ms with the defaults)",
@@ -559,7 +560,7 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   if (conf_t.tps < tps_needed) {
     a.warnings.push_back(fmt::format("the required {} exceeds the predicted {} (limited by {})",
                                      engines::Tps(tps_needed), engines::Tps(conf_t.tps),
-                                     conf_t.limited_by));
+                                     LimitingFactorName(conf_t.limited_by)));
     if (s.durability == Durability::kStrict) {
       ThroughputEstimate bounded_t = InnodbThroughput(s, p, false, redo_per_txn);
       engines::ApplyPageWriteCeiling(&bounded_t, page_write_ceiling_tps);
@@ -581,7 +582,8 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
     a.warnings.push_back(fmt::format(
         "the recommended configuration is predicted slower than {}'s defaults ({} vs {}, "
         "limited by {}){}",
-        f.name(), engines::Tps(conf_t.tps), engines::Tps(base_t.tps), conf_t.limited_by,
+        f.name(), engines::Tps(conf_t.tps), engines::Tps(base_t.tps),
+        LimitingFactorName(conf_t.limited_by),
         p.flushes_per_group > base_p.flushes_per_group
             ? ": the binary log needed for replication adds a flush per commit group"
             : fmt::format(": the default redo log ({}) can take {:.1f} s to recover against "

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "waltune/engine_traits.h"
 #include "waltune/units.h"
 
 namespace waltune::engines {

@@ -584,14 +584,14 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   if (sync_commit && use_delay) reasons.push_back("commit_delay");
   if (plan.compression != "off") reasons.push_back("wal_compression");
   if (wal_per_txn < 0.95 * base_wal_per_txn) reasons.push_back("fewer full-page images");
-  if (base_t.limited_by == "page writes" && conf_t.tps > 1.05 * base_t.tps) {
+  if (base_t.limited_by == LimitingFactor::kPageWrites && conf_t.tps > 1.05 * base_t.tps) {
     reasons.push_back("checkpoints that write each hot page less often");
   }
   std::string why;
   for (size_t i = 0; i < reasons.size(); ++i) why += (i ? " + " : "") + reasons[i];
-  a.improvement =
-      fmt::format("{} ({}); limited by {}", engines::Ratio(conf_t.tps / base_t.tps),
-                  why.empty() ? "same commit path as the defaults" : why, conf_t.limited_by);
+  a.improvement = fmt::format("{} ({}); limited by {}", engines::Ratio(conf_t.tps / base_t.tps),
+                              why.empty() ? "same commit path as the defaults" : why,
+                              LimitingFactorName(conf_t.limited_by));
   a.latency_impact =
       sync_commit ? fmt::format(
                         "{} average per commit ({:.2f} ms vs {:.2f} ms with the "
@@ -603,12 +603,13 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
                         "commit on average)",
                         base_t.commit_latency_us / 1000);
   if (conf_t.tps < tps_needed) {
-    a.warnings.push_back(fmt::format(
-        "the required {} exceeds the predicted {} (limited by {}){}", engines::Tps(tps_needed),
-        engines::Tps(conf_t.tps), conf_t.limited_by,
-        conf_t.limited_by == "flush" ? ": more concurrent clients, storage with power-loss "
-                                       "protection, or a relaxed durability level would help"
-                                     : ""));
+    a.warnings.push_back(fmt::format("the required {} exceeds the predicted {} (limited by {}){}",
+                                     engines::Tps(tps_needed), engines::Tps(conf_t.tps),
+                                     LimitingFactorName(conf_t.limited_by),
+                                     conf_t.limited_by == LimitingFactor::kFlush
+                                         ? ": more concurrent clients, storage with power-loss "
+                                           "protection, or a relaxed durability level would help"
+                                         : ""));
     if (s.durability == Durability::kStrict) {
       // Strict never switches to asynchronous commit; say what the bounded-loss mode would give.
       ThroughputEstimate async_t = PgThroughput(s, p, false, wal_per_txn);
@@ -626,8 +627,8 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
         "{}, limited by {}): the defaults (checkpoint_timeout 5min, max_wal_size 1GB) can take "
         "up to {:.1f} s to recover against the {:.0f} s target, so checkpoints must come every "
         "{:.0f} s{}",
-        engines::Tps(conf_t.tps), engines::Tps(base_t.tps), conf_t.limited_by, base_rec.total_s,
-        s.recovery_target_s, plan.interval_s,
+        engines::Tps(conf_t.tps), engines::Tps(base_t.tps), LimitingFactorName(conf_t.limited_by),
+        base_rec.total_s, s.recovery_target_s, plan.interval_s,
         base_rec.total_s <= s.recovery_target_s
             ? "; the defaults would also meet the target, so keep them if throughput matters "
               "more than the checkpoint spacing"

@@ -165,7 +165,8 @@ void JudgeRecovery(const ClaimInputs& in, const Tolerances& tol, std::vector<Ver
 
 // Loss: strict promises none; otherwise lost commits must be younger than the loss window.
 void JudgeLoss(const ClaimInputs& in, const Tolerances& tol, std::vector<Verdict>* out) {
-  const double window_ms = in.predicted_loss_window_ms.value_or(in.durability == "strict" ? 0 : -1);
+  const double window_ms =
+      in.predicted_loss_window_ms.value_or(in.durability == Durability::kStrict ? 0 : -1);
   if (window_ms == 0) {
     Verdict v = Judged(VerdictKind::kNoAckLost);
     v.predicted = 0;

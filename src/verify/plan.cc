@@ -22,30 +22,18 @@ std::string Lower(std::string s) {
   return s;
 }
 
-const char* EngineKeyOf(VerifyEngine e) {
-  switch (e) {
-    case VerifyEngine::kSQLite:
-      return "SQLite";
-    case VerifyEngine::kPostgreSQL:
-      return "PostgreSQL";
-    case VerifyEngine::kMariaDB:
-      return "MariaDB";
-  }
-  return "?";
-}
-
+// The advice's engine (any of its names in the engine table) must be the run's.
 Status CheckEngine(const std::string& advice_engine, const RunConditions& run) {
-  std::string a = Lower(advice_engine);
-  const char* want = EngineKeyOf(run.engine);
-  if (a == Lower(want)) return Status::Ok();
-  if (a.find("mysql") != std::string::npos) {
+  std::optional<Engine> engine = EngineByName(advice_engine);
+  if (engine == run.engine) return Status::Ok();
+  if (engine && !TraitsOf(*engine).verify_supported) {
     return Status::InvalidArgument(
-        "wal_config.engine",
-        "the advice is for MySQL, which is not installed here (Debian ships MariaDB); "
-        "ask for MariaDB advice to verify it");
+        "wal_config.engine", "the advice is for " + advice_engine + ": " +
+                                 NoVerifyMessage(*engine, "ask for advice for ") + " to verify it");
   }
-  return Status::InvalidArgument("wal_config.engine",
-                                 "the advice is for " + advice_engine + " but verify runs " + want);
+  return Status::InvalidArgument(
+      "wal_config.engine",
+      "the advice is for " + advice_engine + " but verify runs " + EngineName(run.engine));
 }
 
 std::string NumberText(double v) {
@@ -147,8 +135,8 @@ void AdaptWorkloadShape(const RunConditions& run, Scenario* s) {
       verify::ShapeOf(run.workload, run.payload_bytes, run.working_set_bytes);
   const std::string name = VerifyWorkloadName(run.workload);
   auto note = [s, &name](const std::string& field, const std::string& value) {
-    s->assumptions.push_back(
-        Assumption{field, value, "verify", "the shape of verify's " + name + " workload"});
+    s->assumptions.push_back(Assumption{field, value, AssumptionSource::kVerify,
+                                        "the shape of verify's " + name + " workload"});
   };
   Workload& w = s->workload;
   w.rows_per_txn = shape.rows_per_txn;
@@ -204,7 +192,7 @@ StorageSpec RunStorage(const RunConditions& run) {
 
 void AdaptScenarioToRun(const RunConditions& run, Scenario* s) {
   auto note = [s](const std::string& field, const std::string& value, const std::string& why) {
-    s->assumptions.push_back(Assumption{field, value, "verify", why});
+    s->assumptions.push_back(Assumption{field, value, AssumptionSource::kVerify, why});
   };
   s->workload.concurrency = run.clients;
   note("constraints.concurrency", std::to_string(run.clients), "clients of this verify run");
@@ -269,7 +257,7 @@ std::string ScaleMemorySetting(const std::string& name, const std::string& value
 Result<VerifyPlan> PlanFromAdvice(const Advice& advice, const RunConditions& run) {
   WALTUNE_RETURN_IF_ERROR(CheckEngine(EngineName(advice.engine), run));
   VerifyPlan plan;
-  plan.durability = DurabilityName(advice.durability);
+  plan.durability = advice.durability;
   for (const auto* section :
        {&advice.wal_config, &advice.checkpoint_settings, &advice.group_commit_settings}) {
     for (const Setting& s : *section) {
@@ -306,12 +294,14 @@ Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditio
   WALTUNE_RETURN_IF_ERROR(CheckEngine(engine, run));
   VerifyPlan plan;
   // Required: a default here could verify a weaker durability than the advice's.
-  WALTUNE_RETURN_IF_ERROR(AdviceString(j, "", "durability_level", &plan.durability));
-  if (plan.durability != "strict" && plan.durability != "standard" &&
-      plan.durability != "relaxed") {
-    return Status::InvalidArgument(
-        "durability_level", "must be strict, standard or relaxed, not '" + plan.durability + "'");
+  std::string durability;
+  WALTUNE_RETURN_IF_ERROR(AdviceString(j, "", "durability_level", &durability));
+  std::optional<Durability> level = DurabilityFromName(durability);
+  if (!level) {
+    return Status::InvalidArgument("durability_level",
+                                   "must be strict, standard or relaxed, not '" + durability + "'");
   }
+  plan.durability = *level;
   const std::pair<const char*, const nlohmann::json*> sections[] = {
       {"wal_config", wal}, {"checkpoint_strategy", checkpoint}, {"group_commit", group}};
   for (const auto& [section, obj] : sections) {
@@ -359,7 +349,7 @@ Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditio
   if (loss_estimate != nullptr) {
     WALTUNE_RETURN_IF_ERROR(
         AdviceNonNegative(*loss_estimate, "estimates.data_loss_window_ms", "value", &loss));
-  } else if (plan.durability == "strict") {
+  } else if (plan.durability == Durability::kStrict) {
     loss = 0;
   }
   FillPrediction(&plan, tps.value_or(0), recovery.value_or(0), loss.value_or(-1));

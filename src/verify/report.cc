@@ -138,7 +138,7 @@ Json ReportToJson(const VerifyReport& r) {
   Json j;
   j["engine"] = r.engine;
   j["engine_version"] = r.engine_version;
-  j["durability_level"] = r.durability_level;
+  j["durability_level"] = DurabilityName(r.durability_level);
   j["clients"] = r.clients;
   j["seconds"] = r.seconds;
   j["flush_latency_emulated_us"] = OrNull(r.flush_latency_emulated_us);
@@ -252,7 +252,7 @@ std::string ReportToText(const VerifyReport& r) {
   auto add = [&out](const std::string& s) { out += s + "\n"; };
   std::snprintf(line, sizeof(line),
                 "waltune verify: %s %s, %s, %d clients, %.0f s load, %zu crashes", r.engine.c_str(),
-                r.engine_version.c_str(), r.durability_level.c_str(), r.clients, r.seconds,
+                r.engine_version.c_str(), DurabilityName(r.durability_level), r.clients, r.seconds,
                 r.crashes.size());
   add(line);
   std::snprintf(
@@ -389,7 +389,7 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
   e["replay_split"] = "blended: the engine log does not separate full-page images from records";
   e["measured_tps"] = Round(r.measured_tps, 1);
   e["clients"] = r.clients;
-  e["durability_level"] = r.durability_level;
+  e["durability_level"] = DurabilityName(r.durability_level);
   e["flush_latency_emulated_us"] = OrNull(r.flush_latency_emulated_us);
   e["native_flush_p50_us"] = Round(r.native_flush_p50_us, 1);
   e["engine_version"] = r.engine_version;

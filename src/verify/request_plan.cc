@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "waltune/engine.h"
+#include "waltune/engine_traits.h"
 #include "waltune/json_input.h"
 #include "waltune/request.h"
 #include "waltune/verify.h"
@@ -11,20 +12,9 @@ namespace waltune {
 
 namespace {
 
-Result<VerifyEngine> EngineFromScenario(Engine e) {
-  switch (e) {
-    case Engine::kPostgreSQL:
-      return VerifyEngine::kPostgreSQL;
-    case Engine::kMariaDB:
-      return VerifyEngine::kMariaDB;
-    case Engine::kSQLite:
-      return VerifyEngine::kSQLite;
-    case Engine::kMySQL:
-      break;
-  }
-  return Status::InvalidArgument("constraints.db_engine",
-                                 "MySQL is not installed here (Debian ships MariaDB); ask for "
-                                 "MariaDB to verify InnoDB advice");
+Result<Engine> EngineFromScenario(Engine e) {
+  if (TraitsOf(e).verify_supported) return e;
+  return Status::InvalidArgument("constraints.db_engine", NoVerifyMessage(e, "ask for "));
 }
 
 // The request to advise on: the file, or one built from --engine/--durability.
@@ -47,10 +37,10 @@ Result<nlohmann::json> BuildRequest(const PlanSource& source) {
     auto e = ParseVerifyEngine(source.engine);
     if (!e.ok()) return e.status();
     if (!req["constraints"].contains("db_engine")) {
-      req["constraints"]["db_engine"] = VerifyEngineName(*e);
+      req["constraints"]["db_engine"] = EngineKey(*e);
     }
   } else if (source.request_path.empty()) {
-    req["constraints"]["db_engine"] = "sqlite";  // no request, no --engine: the default
+    req["constraints"]["db_engine"] = EngineKey(Engine::kSQLite);  // no request, no --engine
   }
   if (!source.durability.empty()) {
     req["constraints"]["durability_requirement"] = source.durability;

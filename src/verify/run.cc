@@ -402,30 +402,16 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
 
 }  // namespace
 
-const char* VerifyEngineName(VerifyEngine engine) {
-  switch (engine) {
-    case VerifyEngine::kSQLite:
-      return "sqlite";
-    case VerifyEngine::kPostgreSQL:
-      return "postgresql";
-    case VerifyEngine::kMariaDB:
-      return "mariadb";
-  }
-  return "unknown";
-}
-
-Result<VerifyEngine> ParseVerifyEngine(const std::string& text) {
-  std::string t;
-  for (char c : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (t == "sqlite" || t == "sqlite3") return VerifyEngine::kSQLite;
-  if (t == "postgresql" || t == "postgres" || t == "pg") return VerifyEngine::kPostgreSQL;
-  if (t == "mariadb") return VerifyEngine::kMariaDB;
-  if (t == "mysql" || t == "mysql/innodb" || t == "innodb") {
+Result<Engine> ParseVerifyEngine(const std::string& text) {
+  std::optional<Engine> engine = EngineByName(text);
+  if (!engine) {
     return Status::InvalidArgument(
-        "--engine", "MySQL is not installed on this machine (Debian ships MariaDB); use mariadb");
+        "--engine", "unknown engine '" + text + "' (" + VerifyEngineKeyList(" or ") + ")");
   }
-  return Status::InvalidArgument("--engine",
-                                 "unknown engine '" + text + "' (sqlite, postgresql or mariadb)");
+  if (!TraitsOf(*engine).verify_supported) {
+    return Status::InvalidArgument("--engine", NoVerifyMessage(*engine, "use "));
+  }
+  return *engine;
 }
 
 namespace {
@@ -480,7 +466,7 @@ Status CheckVerifyOptions(const VerifyOptions& options) {
   if (!options.power_loss && mech != "auto") {
     return Status::InvalidArgument("--power-loss-mechanism", "needs --power-loss");
   }
-  if (mech == "sqlite-vfs" && options.engine != VerifyEngine::kSQLite) {
+  if (mech == "sqlite-vfs" && options.engine != Engine::kSQLite) {
     return Status::InvalidArgument("--power-loss-mechanism",
                                    "sqlite-vfs works for --engine sqlite only");
   }
@@ -500,7 +486,7 @@ Status CheckVerifyOptions(const VerifyOptions& options) {
 // The report's header: what runs, with which plan, and the scope of what a crash can show.
 VerifyReport NewReport(const VerifyOptions& options, const VerifyPlan& plan) {
   VerifyReport report;
-  report.engine = VerifyEngineName(options.engine);
+  report.engine = EngineKey(options.engine);
   report.durability_level = plan.durability;
   report.clients = options.clients;
   report.seconds = options.seconds;

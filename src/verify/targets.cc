@@ -42,12 +42,14 @@ Result<uint64_t> EvictFromPageCache(const std::string& dir) {
 
 std::unique_ptr<Target> MakeTarget(const VerifyOptions& options) {
   switch (options.engine) {
-    case VerifyEngine::kPostgreSQL:
+    case Engine::kPostgreSQL:
       return MakePostgresTarget(options);
-    case VerifyEngine::kMariaDB:
+    case Engine::kMariaDB:
       return MakeMariadbTarget(options);
-    case VerifyEngine::kSQLite:
+    case Engine::kSQLite:
       return MakeSqliteTarget(options);
+    case Engine::kMySQL:  // ParseVerifyEngine refuses it: no MySQL server here
+      break;
   }
   return nullptr;
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "corpus.h"
+#include "waltune/engine_traits.h"
 
 namespace waltune {
 namespace {

@@ -51,7 +51,7 @@ TEST(IssueExamples, ZeroRpoIsStrictAndNeverAsynchronous) {
   EXPECT_DOUBLE_EQ(s.workload.write_rate_tps, 30000);
   const Assumption* a = FindAssumption(s, "constraints.durability_requirement");
   ASSERT_NE(a, nullptr);
-  EXPECT_EQ(a->source, "inferred");
+  EXPECT_EQ(a->source, AssumptionSource::kInferred);
   EXPECT_NE(a->reason.find("zero rpo"), std::string::npos) << a->reason;
   Advice advice = AdviseOk(request);
   EXPECT_EQ(advice.durability, Durability::kStrict);
@@ -76,7 +76,7 @@ TEST(IssueExamples, VersionInProseReachesTheAdvice) {
   Scenario s = ParseOk(mysql);
   EXPECT_EQ(s.engine, Engine::kMySQL);
   EXPECT_EQ(s.version, (EngineVersion{8, 0, 20}));
-  EXPECT_EQ(FindAssumption(s, "constraints.engine_version")->source, "inferred");
+  EXPECT_EQ(FindAssumption(s, "constraints.engine_version")->source, AssumptionSource::kInferred);
   Advice a = AdviseOk(mysql);
   EXPECT_EQ(a.Find("innodb_redo_log_capacity"), nullptr);
   EXPECT_NE(a.Find("innodb_log_file_size"), nullptr);
@@ -114,7 +114,7 @@ TEST(IssueExamples, OtherProse) {
                             "constraints.recovery_time_target", "constraints.write_rate"}) {
     const Assumption* a = FindAssumption(s, field);
     ASSERT_NE(a, nullptr) << field;
-    EXPECT_EQ(a->source, "inferred") << field;
+    EXPECT_EQ(a->source, AssumptionSource::kInferred) << field;
     EXPECT_NE(a->reason.find("the query says \""), std::string::npos) << a->reason;
   }
 }
@@ -197,7 +197,8 @@ TEST(Precedence, DurabilityTakesTheStricterOfConstraintAndLossAverseText) {
                                "a few seconds of data; that is fine for "
                                "caches."}});
   EXPECT_EQ(doc.durability, Durability::kStandard);
-  EXPECT_EQ(FindAssumption(doc, "constraints.durability_requirement")->source, "default");
+  EXPECT_EQ(FindAssumption(doc, "constraints.durability_requirement")->source,
+            AssumptionSource::kDefault);
   // Nor does a domain word in it ("orders" in a manual is not the user's data).
   Scenario doc2 = ParseOk(json{{"constraints", {{"db_engine", "pg"}}},
                                {"reference_excerpt",
@@ -217,7 +218,8 @@ TEST(CorruptionRisk, OnlyWhenSaidNeverByDefault) {
                                   "the database."));
   EXPECT_TRUE(text.accepts_corruption_risk);
   EXPECT_EQ(text.durability, Durability::kRelaxed);
-  EXPECT_EQ(FindAssumption(text, "constraints.accepts_corruption_risk")->source, "inferred");
+  EXPECT_EQ(FindAssumption(text, "constraints.accepts_corruption_risk")->source,
+            AssumptionSource::kInferred);
   Scenario negated =
       ParseOk(Request({{"db_engine", "sqlite"}, {"durability_requirement", "relaxed"}},
                       "corruption is not acceptable"));

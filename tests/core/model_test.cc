@@ -60,7 +60,7 @@ TEST(GroupCommit, CpuCeilingBindsWithFastFlushes) {
   EXPECT_DOUBLE_EQ(e.cpu_ceiling_tps, 4000);            // 2 cores x 1e6 / 500
   EXPECT_DOUBLE_EQ(e.flush_ceiling_tps, 8 * 1e6 / 10);  // clients / flush
   EXPECT_DOUBLE_EQ(e.bandwidth_ceiling_tps, 1e6);       // 1e9 / 1000
-  EXPECT_EQ(e.limited_by, "cpu");
+  EXPECT_EQ(e.limited_by, LimitingFactor::kCpu);
   EXPECT_NEAR(e.tps, 4000, 4000 * 0.05);
 }
 
@@ -73,7 +73,7 @@ TEST(GroupCommit, BandwidthCeilingBinds) {
   in.seq_write_bytes_per_s = 10e6;  // 10 MB/s / 10 kB = 1000 tps
   ThroughputEstimate e = EstimateThroughput(in);
   EXPECT_DOUBLE_EQ(e.tps, 1000);
-  EXPECT_EQ(e.limited_by, "bandwidth");
+  EXPECT_EQ(e.limited_by, LimitingFactor::kBandwidth);
 }
 
 // A leader delay helps when flushes are long and the batch is small relative to clients.

@@ -471,7 +471,7 @@ TEST(Calibration, MeasuredNumbersReplaceDefaultsAndAreListed) {
   EXPECT_NE(Estimate(a, "txn_cpu_us"), 500);
   EXPECT_GT(b.confidence, a.confidence);
   bool listed = false;
-  for (const auto& as : b.assumptions) listed |= as.source == "calibration";
+  for (const auto& as : b.assumptions) listed |= as.source == AssumptionSource::kCalibration;
   EXPECT_TRUE(listed);
   with.calibration["engines"]["sqlite"]["txn_cpu_us"] = -3;
   auto bad = ParseRequest(request, with);

@@ -21,7 +21,7 @@ Scenario ParseOk(const json& request) {
 
 bool HasAssumption(const Scenario& s, const std::string& field, const std::string& source) {
   for (const auto& a : s.assumptions) {
-    if (a.field == field && a.source == source) return true;
+    if (a.field == field && AssumptionSourceName(a.source) == source) return true;
   }
   return false;
 }

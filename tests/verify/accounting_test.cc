@@ -94,7 +94,7 @@ std::optional<Verdict> Find(const std::vector<Verdict>& v, const std::string& cl
 
 TEST(JudgeClaims, ThroughputBandIsTwentyFivePercentBothWays) {
   ClaimInputs in;
-  in.durability = "strict";
+  in.durability = Durability::kStrict;
   in.predicted_tps = 1000;
   in.measured_tps = 1250;
   EXPECT_TRUE(Find(JudgeClaims(in), "throughput as predicted")->holds);
@@ -111,7 +111,7 @@ TEST(JudgeClaims, ThroughputBandIsTwentyFivePercentBothWays) {
 
 TEST(JudgeClaims, NoThroughputVerdictWithoutPrediction) {
   ClaimInputs in;
-  in.durability = "strict";
+  in.durability = Durability::kStrict;
   in.measured_tps = 500;
   EXPECT_FALSE(Find(JudgeClaims(in), "throughput as predicted").has_value());
 }
@@ -135,7 +135,7 @@ TEST(JudgeClaims, RecoveryIsJudgedByTheWorstRunAgainstTheWorstCase) {
 
 TEST(JudgeClaims, StrictFailsOnOneLostCommit) {
   ClaimInputs in;
-  in.durability = "strict";
+  in.durability = Durability::kStrict;
   in.predicted_loss_window_ms = 0;
   in.lost_commits = 0;
   EXPECT_TRUE(Find(JudgeClaims(in), "no acknowledged commit lost")->holds);
@@ -147,14 +147,14 @@ TEST(JudgeClaims, StrictFailsOnOneLostCommit) {
 
 TEST(JudgeClaims, StrictWithoutExplicitWindowStillPromisesZero) {
   ClaimInputs in;
-  in.durability = "strict";
+  in.durability = Durability::kStrict;
   in.lost_commits = 2;
   EXPECT_FALSE(Find(JudgeClaims(in), "no acknowledged commit lost")->holds);
 }
 
 TEST(JudgeClaims, RelaxedLossesMustBeYoungerThanTheWindow) {
   ClaimInputs in;
-  in.durability = "relaxed";
+  in.durability = Durability::kRelaxed;
   in.predicted_loss_window_ms = 600;
   in.lost_commits = 6;
   in.oldest_lost_age_ms = 700;  // within 600 * 1.25 = 750
@@ -168,7 +168,7 @@ TEST(JudgeClaims, RelaxedLossesMustBeYoungerThanTheWindow) {
 
 TEST(JudgeClaims, RelaxedWithoutLossHolds) {
   ClaimInputs in;
-  in.durability = "relaxed";
+  in.durability = Durability::kRelaxed;
   in.predicted_loss_window_ms = 600;
   auto v = Find(JudgeClaims(in), "lost commits within the loss window");
   ASSERT_TRUE(v.has_value());
@@ -178,7 +178,7 @@ TEST(JudgeClaims, RelaxedWithoutLossHolds) {
 
 TEST(JudgeClaims, ThroughSimulatorNeitherTpsNorRecoveryTimeIsJudged) {
   ClaimInputs in;
-  in.durability = "strict";
+  in.durability = Durability::kStrict;
   in.predicted_tps = 1000;
   in.measured_tps = 5000;
   in.predicted_recovery_time_s = 0.1;
@@ -195,7 +195,7 @@ TEST(JudgeClaims, ThroughSimulatorNeitherTpsNorRecoveryTimeIsJudged) {
 
 TEST(JudgeClaims, FailedRecoveryAndCorruptionFail) {
   ClaimInputs in;
-  in.durability = "strict";
+  in.durability = Durability::kStrict;
   EXPECT_FALSE(Find(JudgeClaims(in), "engine recovers after every crash").has_value());  // no crash
   in.crashes = 3;
   in.power_loss = true;
@@ -215,7 +215,7 @@ TEST(JudgeClaims, FailedRecoveryAndCorruptionFail) {
 
 TEST(JudgeClaims, PowerCutWording) {
   ClaimInputs in;
-  in.durability = "relaxed";
+  in.durability = Durability::kRelaxed;
   in.predicted_loss_window_ms = 1000;
   in.lost_commits = 3;
   in.oldest_lost_age_ms = 980;
@@ -229,7 +229,7 @@ TEST(JudgeClaims, PowerCutWording) {
 // and integrity kinds are durability failures (the CLI's exit code 3 comes from the kind).
 TEST(JudgeClaims, EveryVerdictHasTheClaimOfItsKind) {
   ClaimInputs in;
-  in.durability = "standard";
+  in.durability = Durability::kStandard;
   in.predicted_tps = 1000;
   in.measured_tps = 900;
   in.predicted_recovery_time_s = 2;
@@ -249,7 +249,7 @@ TEST(JudgeClaims, EveryVerdictHasTheClaimOfItsKind) {
                                       VerdictKind::kWorstCaseRecoveryBand,
                                       VerdictKind::kRecoveryTarget, VerdictKind::kLossWithinWindow,
                                       VerdictKind::kRecovers, VerdictKind::kIntact}));
-  in.durability = "strict";
+  in.durability = Durability::kStrict;
   in.predicted_loss_window_ms = 0;
   EXPECT_TRUE(Find(JudgeClaims(in), "no acknowledged commit lost").has_value());
   EXPECT_EQ(Find(JudgeClaims(in), "no acknowledged commit lost")->kind, VerdictKind::kNoAckLost);

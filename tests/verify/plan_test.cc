@@ -7,7 +7,7 @@
 namespace waltune {
 namespace {
 
-RunConditions Conditions(VerifyEngine e) {
+RunConditions Conditions(Engine e) {
   RunConditions r;
   r.engine = e;
   r.clients = 4;
@@ -44,7 +44,7 @@ TEST(ScaleMemorySetting, LeavesDiskSizesAndPgPageCountsAlone) {
 }
 
 TEST(RunStorage, EmulatedLatencyAddsToTheNativeFlush) {
-  RunConditions r = Conditions(VerifyEngine::kPostgreSQL);
+  RunConditions r = Conditions(Engine::kPostgreSQL);
   r.flush_latency_emulated_us = 8000;
   StorageSpec s = RunStorage(r);
   EXPECT_EQ(s.flush_p50_us, 8150);
@@ -60,7 +60,7 @@ TEST(AdaptScenarioToRun, UsesTheRunsClientsCoresAndStorage) {
   Scenario s;
   s.workload.concurrency = 64;
   s.cpu_cores = 32;
-  AdaptScenarioToRun(Conditions(VerifyEngine::kPostgreSQL), &s);
+  AdaptScenarioToRun(Conditions(Engine::kPostgreSQL), &s);
   EXPECT_EQ(s.workload.concurrency, 4);
   EXPECT_EQ(s.cpu_cores, 2);
   EXPECT_EQ(s.workload.rows_per_txn, 1);
@@ -68,7 +68,7 @@ TEST(AdaptScenarioToRun, UsesTheRunsClientsCoresAndStorage) {
   EXPECT_EQ(s.storage.flush_p50_us, 150);
   EXPECT_EQ(s.workload.memory_bytes, 8 * kGiB);
   ASSERT_FALSE(s.assumptions.empty());
-  EXPECT_EQ(s.assumptions.front().source, "verify");
+  EXPECT_EQ(s.assumptions.front().source, AssumptionSource::kVerify);
 }
 
 Advice PgAdvice() {
@@ -88,7 +88,7 @@ Advice PgAdvice() {
 }
 
 TEST(PlanFromAdvice, AppliesEverySectionScaledAndSkipsReportFields) {
-  Result<VerifyPlan> p = PlanFromAdvice(PgAdvice(), Conditions(VerifyEngine::kPostgreSQL));
+  Result<VerifyPlan> p = PlanFromAdvice(PgAdvice(), Conditions(Engine::kPostgreSQL));
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   SettingList want = {{"synchronous_commit", "on"},
                       {"shared_buffers", "2048MB"},
@@ -96,7 +96,7 @@ TEST(PlanFromAdvice, AppliesEverySectionScaledAndSkipsReportFields) {
                       {"checkpoint_completion_target", "0.9"},
                       {"commit_delay", "100"}};
   EXPECT_EQ(p->settings, want);
-  EXPECT_EQ(p->durability, "strict");
+  EXPECT_EQ(p->durability, Durability::kStrict);
   EXPECT_EQ(*p->predicted_tps, 2500);
   EXPECT_EQ(*p->predicted_recovery_time_s, 12.5);
   EXPECT_EQ(*p->predicted_loss_window_ms, 0);
@@ -106,10 +106,10 @@ TEST(PlanFromAdvice, AppliesEverySectionScaledAndSkipsReportFields) {
 TEST(PlanFromAdvice, RefusesAnotherEngine) {
   Advice a = PgAdvice();
   a.engine = Engine::kMySQL;
-  Result<VerifyPlan> p = PlanFromAdvice(a, Conditions(VerifyEngine::kMariaDB));
+  Result<VerifyPlan> p = PlanFromAdvice(a, Conditions(Engine::kMariaDB));
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("MySQL"), std::string::npos);
-  EXPECT_FALSE(PlanFromAdvice(PgAdvice(), Conditions(VerifyEngine::kSQLite)).ok());
+  EXPECT_FALSE(PlanFromAdvice(PgAdvice(), Conditions(Engine::kSQLite)).ok());
 }
 
 TEST(PlanFromAdviceJson, ReadsTheContractResponse) {
@@ -124,7 +124,7 @@ TEST(PlanFromAdviceJson, ReadsTheContractResponse) {
     "throughput_impact": {"baseline_tps": 100, "with_config_tps": 3300},
     "estimates": {"data_loss_window_ms": {"value": 0, "unit": "ms", "how": ""}},
     "confidence": 0.5})");
-  Result<VerifyPlan> p = PlanFromAdviceJson(j, Conditions(VerifyEngine::kMariaDB));
+  Result<VerifyPlan> p = PlanFromAdviceJson(j, Conditions(Engine::kMariaDB));
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   SettingList want = {{"innodb_flush_log_at_trx_commit", "1"},
                       {"innodb_log_file_size", "1G"},
@@ -133,8 +133,7 @@ TEST(PlanFromAdviceJson, ReadsTheContractResponse) {
   EXPECT_EQ(*p->predicted_tps, 3300);
   EXPECT_EQ(*p->predicted_recovery_time_s, 44.1);
   EXPECT_EQ(*p->predicted_loss_window_ms, 0);
-  EXPECT_FALSE(
-      PlanFromAdviceJson(nlohmann::json::object(), Conditions(VerifyEngine::kMariaDB)).ok());
+  EXPECT_FALSE(PlanFromAdviceJson(nlohmann::json::object(), Conditions(Engine::kMariaDB)).ok());
 }
 
 // The advice loader checks every field before reading it (issue: a numeric durability_level
@@ -146,7 +145,7 @@ TEST(PlanFromAdviceJson, NamesTheFieldOfEveryDefect) {
     "group_commit": {"enabled": true},
     "durability_level": "strict",
     "throughput_impact": {"with_config_tps": 3300}})");
-  const RunConditions run = Conditions(VerifyEngine::kMariaDB);
+  const RunConditions run = Conditions(Engine::kMariaDB);
   ASSERT_TRUE(PlanFromAdviceJson(good, run).ok());
   auto field_of = [&](const nlohmann::json& j) {
     Result<VerifyPlan> p = PlanFromAdviceJson(j, run);
@@ -188,9 +187,9 @@ TEST(PlanFromAdviceJson, NamesTheFieldOfEveryDefect) {
 }
 
 TEST(ParseVerifyEngine, AcceptsAliasesAndRefusesMysql) {
-  EXPECT_EQ(*ParseVerifyEngine("PG"), VerifyEngine::kPostgreSQL);
-  EXPECT_EQ(*ParseVerifyEngine("sqlite3"), VerifyEngine::kSQLite);
-  EXPECT_EQ(*ParseVerifyEngine("MariaDB"), VerifyEngine::kMariaDB);
+  EXPECT_EQ(*ParseVerifyEngine("PG"), Engine::kPostgreSQL);
+  EXPECT_EQ(*ParseVerifyEngine("sqlite3"), Engine::kSQLite);
+  EXPECT_EQ(*ParseVerifyEngine("MariaDB"), Engine::kMariaDB);
   EXPECT_TRUE(ParseVerifyEngine("mysql").status().IsInvalidArgument());
   EXPECT_TRUE(ParseVerifyEngine("oracle").status().IsInvalidArgument());
 }

@@ -10,7 +10,7 @@ VerifyReport Sample() {
   VerifyReport r;
   r.engine = "postgresql";
   r.engine_version = "15.20";
-  r.durability_level = "strict";
+  r.durability_level = Durability::kStrict;
   r.clients = 4;
   r.seconds = 10;
   r.plan.predicted_tps = 2000;

@@ -68,7 +68,7 @@ class VerifyRun : public ::testing::Test {
   }
 
   // Advice for this run, as `waltune verify --request` computes it.
-  VerifyPlan PlanFor(VerifyEngine engine, const std::string& durability, int clients,
+  VerifyPlan PlanFor(Engine engine, const std::string& durability, int clients,
                      uint64_t flush_latency_us) {
     RunConditions run;
     run.engine = engine;
@@ -81,7 +81,7 @@ class VerifyRun : public ::testing::Test {
     run.native_flush_p99_us = flush->second;
     nlohmann::json req = {
         {"constraints",
-         {{"db_engine", VerifyEngineName(engine)}, {"durability_requirement", durability}}}};
+         {{"db_engine", EngineKey(engine)}, {"durability_requirement", durability}}}};
     auto scenario = ParseRequest(req);
     EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
     Scenario s = *scenario;
@@ -93,7 +93,7 @@ class VerifyRun : public ::testing::Test {
     return p;
   }
 
-  VerifyOptions Options(VerifyEngine engine) {
+  VerifyOptions Options(Engine engine) {
     VerifyOptions o;
     o.engine = engine;
     o.clients = 4;
@@ -108,7 +108,7 @@ class VerifyRun : public ::testing::Test {
 
   // A short run of `plan` must stop before any report, naming `setting` as not in force (and
   // quoting `shown`, the engine's value, when given).
-  void ExpectNotInForce(VerifyEngine engine, const VerifyPlan& plan, const std::string& setting,
+  void ExpectNotInForce(Engine engine, const VerifyPlan& plan, const std::string& setting,
                         const std::string& shown) {
     VerifyOptions o = Options(engine);
     o.clients = 1;
@@ -165,24 +165,24 @@ class VerifyRun : public ::testing::Test {
 };
 
 TEST_F(VerifyRun, SqliteStrictLosesNothing) {
-  VerifyPlan plan = PlanFor(VerifyEngine::kSQLite, "strict", 4, 0);
-  auto r = RunVerify(Options(VerifyEngine::kSQLite), plan);
+  VerifyPlan plan = PlanFor(Engine::kSQLite, "strict", 4, 0);
+  auto r = RunVerify(Options(Engine::kSQLite), plan);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectStrictReport(*r);
   EXPECT_EQ(r->engine, "sqlite");
 }
 
 TEST_F(VerifyRun, PostgresStrictLosesNothing) {
-  VerifyPlan plan = PlanFor(VerifyEngine::kPostgreSQL, "strict", 4, 0);
-  auto r = RunVerify(Options(VerifyEngine::kPostgreSQL), plan);
+  VerifyPlan plan = PlanFor(Engine::kPostgreSQL, "strict", 4, 0);
+  auto r = RunVerify(Options(Engine::kPostgreSQL), plan);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectStrictReport(*r);
   EXPECT_TRUE(r->checkpoints.has_value());
 }
 
 TEST_F(VerifyRun, MariadbStrictLosesNothing) {
-  VerifyPlan plan = PlanFor(VerifyEngine::kMariaDB, "strict", 4, 0);
-  auto r = RunVerify(Options(VerifyEngine::kMariaDB), plan);
+  VerifyPlan plan = PlanFor(Engine::kMariaDB, "strict", 4, 0);
+  auto r = RunVerify(Options(Engine::kMariaDB), plan);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectStrictReport(*r);
 }
@@ -190,10 +190,10 @@ TEST_F(VerifyRun, MariadbStrictLosesNothing) {
 // synchronous_commit=off may lose acknowledged commits on a kill, but only ones younger than
 // its loss window (3 x wal_writer_delay): the verdict is present and holds.
 TEST_F(VerifyRun, PostgresRelaxedLosesOnlyRecentCommits) {
-  VerifyPlan plan = PlanFor(VerifyEngine::kPostgreSQL, "relaxed", 4, 0);
+  VerifyPlan plan = PlanFor(Engine::kPostgreSQL, "relaxed", 4, 0);
   ASSERT_TRUE(plan.predicted_loss_window_ms.has_value());
   ASSERT_GT(*plan.predicted_loss_window_ms, 0);
-  auto r = RunVerify(Options(VerifyEngine::kPostgreSQL), plan);
+  auto r = RunVerify(Options(Engine::kPostgreSQL), plan);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->crashes.size(), 2u);
   bool judged = false;
@@ -226,7 +226,7 @@ TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
   // And the instances below a path with a space (LD_PRELOAD, the socket, the conninfo).
   const std::string spaced = parent_ + "/work dir";
   ASSERT_EQ(mkdir(spaced.c_str(), 0755), 0);
-  for (VerifyEngine e : {VerifyEngine::kPostgreSQL, VerifyEngine::kSQLite}) {
+  for (Engine e : {Engine::kPostgreSQL, Engine::kSQLite}) {
     VerifyPlan plan = PlanFor(e, "strict", 1, 20000);
     VerifyOptions o = Options(e);
     o.clients = 1;
@@ -237,7 +237,7 @@ TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
     auto r = RunVerify(o, plan);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_GT(r->measured_tps, 0);
-    EXPECT_LE(r->measured_tps, 50.0) << VerifyEngineName(e);
+    EXPECT_LE(r->measured_tps, 50.0) << EngineKey(e);
     EXPECT_GE(r->commit_latency_p50_ms, 20.0 / 1.1);  // bucket middle may sit below 20 ms
     EXPECT_EQ(*r->flush_latency_emulated_us, 20000u);
   }
@@ -249,7 +249,7 @@ TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
 // A server started with a library that is missing, or that does not delay flushes, must stop
 // verify with a clear error: never a report claiming flush_latency_emulated_us.
 TEST_F(VerifyRun, RefusesWhenTheFlushEmulationIsNotInForce) {
-  for (VerifyEngine e : {VerifyEngine::kPostgreSQL, VerifyEngine::kMariaDB}) {
+  for (Engine e : {Engine::kPostgreSQL, Engine::kMariaDB}) {
     VerifyPlan plan = PlanFor(e, "strict", 1, 20000);
     VerifyOptions o = Options(e);
     o.clients = 1;
@@ -258,7 +258,7 @@ TEST_F(VerifyRun, RefusesWhenTheFlushEmulationIsNotInForce) {
     o.flush_latency_us = 20000;
     o.preload_library = parent_ + "/no such dir/libwaltune_flushdelay.so";
     auto missing = RunVerify(o, plan);
-    ASSERT_FALSE(missing.ok()) << VerifyEngineName(e);
+    ASSERT_FALSE(missing.ok()) << EngineKey(e);
     EXPECT_EQ(missing.status().field(), "--preload") << missing.status().ToString();
     EXPECT_TRUE(missing.status().IsInvalidArgument());
 
@@ -267,7 +267,7 @@ TEST_F(VerifyRun, RefusesWhenTheFlushEmulationIsNotInForce) {
     ASSERT_NE(dladdr(reinterpret_cast<void*>(&sqlite3_libversion), &info), 0);
     o.preload_library = info.dli_fname;
     auto inert = RunVerify(o, plan);
-    ASSERT_FALSE(inert.ok()) << VerifyEngineName(e);
+    ASSERT_FALSE(inert.ok()) << EngineKey(e);
     EXPECT_EQ(inert.status().field(), "--flush-latency-us") << inert.status().ToString();
     EXPECT_NE(inert.status().message().find("not in force"), std::string::npos)
         << inert.status().message();
@@ -277,27 +277,27 @@ TEST_F(VerifyRun, RefusesWhenTheFlushEmulationIsNotInForce) {
 // Applied settings are read back from the server (pg_settings.source): a setting the server
 // took without it being in force (a custom placeholder, not a real parameter) stops verify.
 TEST_F(VerifyRun, RefusesASettingNotInForceInTheServer) {
-  VerifyPlan plan = PlanFor(VerifyEngine::kPostgreSQL, "strict", 1, 0);
+  VerifyPlan plan = PlanFor(Engine::kPostgreSQL, "strict", 1, 0);
   plan.settings.emplace_back("waltune.not_a_parameter", "1");
-  ExpectNotInForce(VerifyEngine::kPostgreSQL, plan, "waltune.not_a_parameter", "");
+  ExpectNotInForce(Engine::kPostgreSQL, plan, "waltune.not_a_parameter", "");
 }
 
 // MariaDB adjusts an out-of-range command-line value with only a warning in its error log:
 // innodb_log_buffer_size has a 2 MiB minimum, so 1K runs as 2097152. The read-back (SHOW GLOBAL
 // VARIABLES) stops verify instead of reporting 1K as applied.
 TEST_F(VerifyRun, MariadbRefusesASettingTheServerAdjusted) {
-  VerifyPlan plan = PlanFor(VerifyEngine::kMariaDB, "strict", 1, 0);
+  VerifyPlan plan = PlanFor(Engine::kMariaDB, "strict", 1, 0);
   std::erase_if(plan.settings, [](const auto& s) { return s.first == "innodb_log_buffer_size"; });
   plan.settings.emplace_back("innodb_log_buffer_size", "1K");
-  ExpectNotInForce(VerifyEngine::kMariaDB, plan, "innodb_log_buffer_size", "2097152");
+  ExpectNotInForce(Engine::kMariaDB, plan, "innodb_log_buffer_size", "2097152");
 }
 
 // SQLite ignores an unknown pragma without an error: reading it back finds nothing, so verify
 // stops instead of reporting it as applied.
 TEST_F(VerifyRun, SqliteRefusesAPragmaNotInForce) {
-  VerifyPlan plan = PlanFor(VerifyEngine::kSQLite, "strict", 1, 0);
+  VerifyPlan plan = PlanFor(Engine::kSQLite, "strict", 1, 0);
   plan.settings.emplace_back("waltune_not_a_pragma", "1");
-  ExpectNotInForce(VerifyEngine::kSQLite, plan, "waltune_not_a_pragma", "");
+  ExpectNotInForce(Engine::kSQLite, plan, "waltune_not_a_pragma", "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ class VerifyPowerLoss : public VerifyRun {
     }
   }
 
-  VerifyOptions PowerLossOptions(VerifyEngine engine) {
+  VerifyOptions PowerLossOptions(Engine engine) {
     VerifyOptions o = Options(engine);
     o.power_loss = true;
     o.power_loss_mechanism = mechanism_;
@@ -355,7 +355,7 @@ class VerifyPowerLoss : public VerifyRun {
     EXPECT_TRUE(intact);
   }
 
-  void ExpectStrictLosesNothing(VerifyEngine engine) {
+  void ExpectStrictLosesNothing(Engine engine) {
     VerifyPlan plan = PlanFor(engine, "strict", 4, 0);
     auto r = RunVerify(PowerLossOptions(engine), plan);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -370,7 +370,7 @@ class VerifyPowerLoss : public VerifyRun {
 
   // A relaxed setting must lose acknowledged commits in at least one cut (the simulator sees
   // the difference a SIGKILL cannot), and only commits younger than the advice's window.
-  void ExpectRelaxedLosesWithinWindow(VerifyEngine engine) {
+  void ExpectRelaxedLosesWithinWindow(Engine engine) {
     VerifyPlan plan = PlanFor(engine, "relaxed", 4, 0);
     ASSERT_TRUE(plan.predicted_loss_window_ms.has_value());
     const double window_ms = *plan.predicted_loss_window_ms;
@@ -382,7 +382,7 @@ class VerifyPowerLoss : public VerifyRun {
     for (const CrashResult& c : r->crashes) {
       lost += c.lost_commits;
       std::printf("[%s relaxed power cut] acked %llu lost %llu oldest lost %.1f ms (window %.0f)\n",
-                  VerifyEngineName(engine), static_cast<unsigned long long>(c.acked_commits),
+                  EngineKey(engine), static_cast<unsigned long long>(c.acked_commits),
                   static_cast<unsigned long long>(c.lost_commits), c.oldest_lost_age_ms.value_or(0),
                   window_ms);
       if (c.lost_commits > 0) {
@@ -406,29 +406,23 @@ class VerifyPowerLossVfs : public VerifyPowerLoss {
   VerifyPowerLossVfs() { mechanism_ = "sqlite-vfs"; }
 };
 
-TEST_F(VerifyPowerLoss, SqliteStrictLosesNothing) {
-  ExpectStrictLosesNothing(VerifyEngine::kSQLite);
-}
+TEST_F(VerifyPowerLoss, SqliteStrictLosesNothing) { ExpectStrictLosesNothing(Engine::kSQLite); }
 TEST_F(VerifyPowerLoss, SqliteRelaxedLosesWithinWindow) {
-  ExpectRelaxedLosesWithinWindow(VerifyEngine::kSQLite);
+  ExpectRelaxedLosesWithinWindow(Engine::kSQLite);
 }
 TEST_F(VerifyPowerLoss, PostgresStrictLosesNothing) {
-  ExpectStrictLosesNothing(VerifyEngine::kPostgreSQL);
+  ExpectStrictLosesNothing(Engine::kPostgreSQL);
 }
 TEST_F(VerifyPowerLoss, PostgresRelaxedLosesWithinWindow) {
-  ExpectRelaxedLosesWithinWindow(VerifyEngine::kPostgreSQL);
+  ExpectRelaxedLosesWithinWindow(Engine::kPostgreSQL);
 }
-TEST_F(VerifyPowerLoss, MariadbStrictLosesNothing) {
-  ExpectStrictLosesNothing(VerifyEngine::kMariaDB);
-}
+TEST_F(VerifyPowerLoss, MariadbStrictLosesNothing) { ExpectStrictLosesNothing(Engine::kMariaDB); }
 TEST_F(VerifyPowerLoss, MariadbRelaxedLosesWithinWindow) {
-  ExpectRelaxedLosesWithinWindow(VerifyEngine::kMariaDB);
+  ExpectRelaxedLosesWithinWindow(Engine::kMariaDB);
 }
-TEST_F(VerifyPowerLossVfs, SqliteStrictLosesNothing) {
-  ExpectStrictLosesNothing(VerifyEngine::kSQLite);
-}
+TEST_F(VerifyPowerLossVfs, SqliteStrictLosesNothing) { ExpectStrictLosesNothing(Engine::kSQLite); }
 TEST_F(VerifyPowerLossVfs, SqliteRelaxedLosesWithinWindow) {
-  ExpectRelaxedLosesWithinWindow(VerifyEngine::kSQLite);
+  ExpectRelaxedLosesWithinWindow(Engine::kSQLite);
 }
 
 #ifdef WALTUNE_BINARY

@@ -55,7 +55,7 @@ class WorkloadRun : public ::testing::Test {
   }
 
   // Strict advice for this run and this workload's shape, as `verify --request` computes it.
-  VerifyPlan PlanFor(VerifyEngine engine, VerifyWorkload workload, int clients) {
+  VerifyPlan PlanFor(Engine engine, VerifyWorkload workload, int clients) {
     RunConditions run;
     run.engine = engine;
     run.clients = clients;
@@ -67,8 +67,7 @@ class WorkloadRun : public ::testing::Test {
     run.native_flush_p50_us = flush->first;
     run.native_flush_p99_us = flush->second;
     nlohmann::json req = {
-        {"constraints",
-         {{"db_engine", VerifyEngineName(engine)}, {"durability_requirement", "strict"}}}};
+        {"constraints", {{"db_engine", EngineKey(engine)}, {"durability_requirement", "strict"}}}};
     auto scenario = ParseRequest(req);
     EXPECT_TRUE(scenario.ok()) << scenario.status().ToString();
     Scenario s = *scenario;
@@ -81,7 +80,7 @@ class WorkloadRun : public ::testing::Test {
     return p;
   }
 
-  VerifyOptions Options(VerifyEngine engine, VerifyWorkload workload) {
+  VerifyOptions Options(Engine engine, VerifyWorkload workload) {
     VerifyOptions o;
     o.engine = engine;
     o.workload = workload;
@@ -125,7 +124,7 @@ class WorkloadRun : public ::testing::Test {
   }
 
   // Runs one workload briefly with one SIGKILL: the accounting is exact and strict loses none.
-  void ExpectWorkloadAccountsExactly(VerifyEngine engine, VerifyWorkload workload) {
+  void ExpectWorkloadAccountsExactly(Engine engine, VerifyWorkload workload) {
     VerifyPlan plan = PlanFor(engine, workload, 4);
     auto r = RunVerify(Options(engine, workload), plan);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -140,7 +139,7 @@ class WorkloadRun : public ::testing::Test {
 
   // One worst-case crash: after >= 2 checkpoint cycles, at >= the fraction of the peak, WAL
   // replayed read from the engine, a cold restart, nothing acknowledged lost.
-  void ExpectWorstCase(VerifyEngine engine, VerifyWorkload workload, int clients,
+  void ExpectWorstCase(Engine engine, VerifyWorkload workload, int clients,
                        const VerifyPlan& plan) {
     VerifyOptions o = Options(engine, workload);
     o.clients = clients;
@@ -177,48 +176,48 @@ class WorkloadRun : public ::testing::Test {
 };
 
 TEST_F(WorkloadRun, SqliteUpdateAccountsExactly) {
-  ExpectWorkloadAccountsExactly(VerifyEngine::kSQLite, VerifyWorkload::kUpdate);
+  ExpectWorkloadAccountsExactly(Engine::kSQLite, VerifyWorkload::kUpdate);
 }
 TEST_F(WorkloadRun, SqliteTpcbAccountsExactly) {
-  ExpectWorkloadAccountsExactly(VerifyEngine::kSQLite, VerifyWorkload::kTpcb);
+  ExpectWorkloadAccountsExactly(Engine::kSQLite, VerifyWorkload::kTpcb);
 }
 TEST_F(WorkloadRun, PostgresUpdateAccountsExactly) {
-  ExpectWorkloadAccountsExactly(VerifyEngine::kPostgreSQL, VerifyWorkload::kUpdate);
+  ExpectWorkloadAccountsExactly(Engine::kPostgreSQL, VerifyWorkload::kUpdate);
 }
 TEST_F(WorkloadRun, PostgresTpcbAccountsExactly) {
-  ExpectWorkloadAccountsExactly(VerifyEngine::kPostgreSQL, VerifyWorkload::kTpcb);
+  ExpectWorkloadAccountsExactly(Engine::kPostgreSQL, VerifyWorkload::kTpcb);
 }
 TEST_F(WorkloadRun, MariadbUpdateAccountsExactly) {
-  ExpectWorkloadAccountsExactly(VerifyEngine::kMariaDB, VerifyWorkload::kUpdate);
+  ExpectWorkloadAccountsExactly(Engine::kMariaDB, VerifyWorkload::kUpdate);
 }
 TEST_F(WorkloadRun, MariadbTpcbAccountsExactly) {
-  ExpectWorkloadAccountsExactly(VerifyEngine::kMariaDB, VerifyWorkload::kTpcb);
+  ExpectWorkloadAccountsExactly(Engine::kMariaDB, VerifyWorkload::kTpcb);
 }
 
 // Short checkpoint cycles so that two complete within seconds: the smallest max_wal_size
 // (2 x 16 MB segments) and the shortest checkpoint_timeout.
 TEST_F(WorkloadRun, PostgresWorstCase) {
-  VerifyPlan plan = PlanFor(VerifyEngine::kPostgreSQL, VerifyWorkload::kUpdate, 4);
+  VerifyPlan plan = PlanFor(Engine::kPostgreSQL, VerifyWorkload::kUpdate, 4);
   Set(&plan, "max_wal_size", "32MB");
   Set(&plan, "min_wal_size", "32MB");
   Set(&plan, "checkpoint_timeout", "30s");
   Set(&plan, "checkpoint_completion_target", "0.9");
-  ExpectWorstCase(VerifyEngine::kPostgreSQL, VerifyWorkload::kUpdate, 4, plan);
+  ExpectWorstCase(Engine::kPostgreSQL, VerifyWorkload::kUpdate, 4, plan);
 }
 
 // A small redo log: InnoDB's page cleaner moves the checkpoint as the age approaches it.
 TEST_F(WorkloadRun, MariadbWorstCase) {
-  VerifyPlan plan = PlanFor(VerifyEngine::kMariaDB, VerifyWorkload::kTpcb, 4);
+  VerifyPlan plan = PlanFor(Engine::kMariaDB, VerifyWorkload::kTpcb, 4);
   Set(&plan, "innodb_log_file_size", "32M");
-  ExpectWorstCase(VerifyEngine::kMariaDB, VerifyWorkload::kTpcb, 4, plan);
+  ExpectWorstCase(Engine::kMariaDB, VerifyWorkload::kTpcb, 4, plan);
 }
 
 // One writer, so PASSIVE checkpoints can restart the WAL (with several, the WAL can keep
 // growing: see the advice's warning); a small wal_autocheckpoint makes cycles short.
 TEST_F(WorkloadRun, SqliteWorstCase) {
-  VerifyPlan plan = PlanFor(VerifyEngine::kSQLite, VerifyWorkload::kUpdate, 1);
+  VerifyPlan plan = PlanFor(Engine::kSQLite, VerifyWorkload::kUpdate, 1);
   Set(&plan, "wal_autocheckpoint", "200");
-  ExpectWorstCase(VerifyEngine::kSQLite, VerifyWorkload::kUpdate, 1, plan);
+  ExpectWorstCase(Engine::kSQLite, VerifyWorkload::kUpdate, 1, plan);
 }
 
 }  // namespace

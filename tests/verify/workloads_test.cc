@@ -277,7 +277,7 @@ TEST(ReportToJson, WorstCaseFieldsPerCrash) {
 
 TEST(JudgeClaims, WorstCaseAddsTheBandVerdict) {
   ClaimInputs in;
-  in.durability = "strict";
+  in.durability = Durability::kStrict;
   in.predicted_recovery_time_s = 10;
   in.crashes = 2;
   in.worst_case = true;
