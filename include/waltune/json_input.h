@@ -20,6 +20,10 @@ constexpr int kMaxJsonDepth = 64;
 // nesting deeper than kMaxJsonDepth is InvalidArgument(field, ...).
 Result<nlohmann::json> ParseJsonInput(std::string_view text, const std::string& field);
 
+// Reads the file at `path` and parses it as ParseJsonInput does; a file that cannot be read is
+// InvalidArgument(field, "cannot read '<path>'").
+Result<nlohmann::json> ReadJsonInputFile(const std::string& path, const std::string& field);
+
 }  // namespace waltune
 
 #endif  // WALTUNE_JSON_INPUT_H_

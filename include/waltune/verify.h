@@ -175,8 +175,26 @@ struct CrashResult {
   std::optional<WorstCase> worst_case;
 };
 
+// One kind per claim JudgeClaims makes. The claim text of the report is VerdictClaim(kind).
+enum class VerdictKind {
+  kThroughput,             // "throughput as predicted"
+  kRecoveryTime,           // "recovery time within the predicted worst case"
+  kWorstCaseRecoveryBand,  // "worst-case recovery within 0.6-1.0x the estimate"
+  kRecoveryTarget,         // "recovery within the target"
+  kNoAckLost,              // "no acknowledged commit lost"
+  kLossWithinWindow,       // "lost commits within the loss window"
+  kRecovers,               // "engine recovers after every crash"
+  kIntact,                 // "database intact after every crash"
+};
+const char* VerdictClaim(VerdictKind kind);
+// A failed verdict of this kind is a durability failure (`waltune verify` exits 3): a lost
+// acknowledged commit outside the promised window, a failed recovery or a damaged database.
+// Throughput and recovery-time verdicts are not.
+bool IsDurabilityFailure(VerdictKind kind);
+
 struct Verdict {
-  std::string claim;
+  VerdictKind kind = VerdictKind::kThroughput;
+  std::string claim;  // VerdictClaim(kind)
   bool holds = false;
   std::optional<double> predicted;
   std::optional<double> measured;
@@ -270,6 +288,30 @@ Result<VerifyPlan> PlanFromAdvice(const Advice& advice, const RunConditions& run
 // group_commit keys that are engine parameters, and throughput_impact.with_config_tps,
 // checkpoint_strategy.estimated_recovery_time_s, estimates' data_loss_window_ms.
 Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& advice, const RunConditions& run);
+
+// Where the plan of a run comes from (the `waltune verify` options that choose it).
+struct PlanSource {
+  std::string advice_path;       // --advice: an advise answer (JSON file) applied as it is
+  std::string request_path;      // --request: a request JSON file to advise on for this run
+  std::string engine;            // --engine as the user wrote it ("" when not given)
+  std::string durability;        // --durability: overrides the request's ("" when not given)
+  std::string calibration_path;  // --calibration for the prediction ("" when not given)
+};
+
+// The request (and calibration) as a scenario for the engine verify will run; sets run->engine
+// (InvalidArgument when the request's engine is not --engine, or is MySQL). Reads only the
+// files: safe to call before anything is measured or started.
+Result<Scenario> ScenarioForRun(const PlanSource& source, RunConditions* run);
+// `waltune advise` on the request for this run's conditions (AdaptScenarioToRun), as a plan:
+// settings, predictions, the user's recovery target, the predicted transaction shape, and the
+// advice's warnings and flush estimates as notes.
+Result<VerifyPlan> PlanFromRequest(const PlanSource& source, RunConditions* run);
+// Refuses bad input before anything is measured: the --advice file read and checked against
+// `run`, else the request read as ScenarioForRun does (on a copy of `run`).
+Status CheckPlanSource(const PlanSource& source, const RunConditions& run);
+// The plan of the run: the --advice file applied as it is (PlanFromAdviceJson), else
+// PlanFromRequest.
+Result<VerifyPlan> PlanForRun(const PlanSource& source, RunConditions* run);
 
 // Scales one memory-size setting to this machine: returns the value to apply and, when it
 // changed, a note. Values without a unit are kept (their unit is engine-specific).

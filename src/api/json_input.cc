@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <iterator>
+
 namespace waltune {
 
 Result<nlohmann::json> ParseJsonInput(std::string_view text, const std::string& field) {
@@ -25,6 +28,13 @@ Result<nlohmann::json> ParseJsonInput(std::string_view text, const std::string& 
         field, fmt::format("JSON nested deeper than {} levels; no waltune input needs that",
                            kMaxJsonDepth));
   }
+}
+
+Result<nlohmann::json> ReadJsonInputFile(const std::string& path, const std::string& field) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument(field, "cannot read '" + path + "'");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return ParseJsonInput(text, field);
 }
 
 }  // namespace waltune

@@ -47,13 +47,7 @@ int RunProbeCommand(const ProbeFlags& flags) {
   auto profile = RunProbe(env, options);
   if (show_progress) std::cerr << "\r\033[K" << std::flush;
   if (!profile.ok()) return ReportError(profile.status(), flags.format);
-  if (flags.format == "text") {
-    std::cout << ProfileToText(*profile);
-  } else {
-    std::cout << ProfileToJson(*profile).dump(2, ' ', false,
-                                              nlohmann::json::error_handler_t::replace)
-              << "\n";
-  }
+  PrintAs(flags.format, *profile, ProfileToText, ProfileToJson);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #define WALTUNE_CLI_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -15,6 +16,23 @@ namespace waltune::cli {
 // Prints {"error": {"field", "message"}} on stdout. Text that came from the input (a path, a
 // parser message quoting bytes) may not be UTF-8: invalid bytes are replaced, never thrown on.
 void PrintError(const Status& status);
+
+// Prints a document (nlohmann::json or ordered_json) on stdout, indented by 2, then a newline;
+// invalid UTF-8 in it is replaced, never thrown on.
+template <typename Json>
+void PrintJson(const Json& document) {
+  std::cout << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+// Prints `value` as --format says: to_text(value) for "text", else PrintJson(to_json(value)).
+template <typename Value, typename ToText, typename ToJson>
+void PrintAs(const std::string& format, const Value& value, ToText to_text, ToJson to_json) {
+  if (format == "text") {
+    std::cout << to_text(value);
+  } else {
+    PrintJson(to_json(value));
+  }
+}
 
 // User JSON (request, --advice, --storage-profile, --calibration) is parsed by
 // waltune::ParseJsonInput (waltune/json_input.h): one reader, every failure a Status.

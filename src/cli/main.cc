@@ -11,10 +11,7 @@
 
 namespace waltune::cli {
 
-void PrintError(const Status& status) {
-  std::cout << ErrorToJson(status).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-            << std::endl;
-}
+void PrintError(const Status& status) { PrintJson(ErrorToJson(status)); }
 
 }  // namespace waltune::cli
 

@@ -56,86 +56,127 @@ double Median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol) {
-  std::vector<Verdict> out;
-
-  // Throughput: within ±tps_relative of the prediction.
-  if (in.judge_tps && in.predicted_tps && *in.predicted_tps > 0) {
-    Verdict v;
-    v.claim = "throughput as predicted";
-    v.predicted = *in.predicted_tps;
-    v.measured = in.measured_tps;
-    double ratio = in.measured_tps / *in.predicted_tps;
-    v.holds = std::fabs(ratio - 1) <= tol.tps_relative;
-    v.detail = Fmt("measured %.0f tps = %.2fx the predicted %.0f tps (band: +/-", in.measured_tps,
-                   ratio, *in.predicted_tps) +
-               Fmt("%.0f%%)", tol.tps_relative * 100);
-    out.push_back(v);
+const char* VerdictClaim(VerdictKind kind) {
+  switch (kind) {
+    case VerdictKind::kThroughput:
+      return "throughput as predicted";
+    case VerdictKind::kRecoveryTime:
+      return "recovery time within the predicted worst case";
+    case VerdictKind::kWorstCaseRecoveryBand:
+      return "worst-case recovery within 0.6-1.0x the estimate";
+    case VerdictKind::kRecoveryTarget:
+      return "recovery within the target";
+    case VerdictKind::kNoAckLost:
+      return "no acknowledged commit lost";
+    case VerdictKind::kLossWithinWindow:
+      return "lost commits within the loss window";
+    case VerdictKind::kRecovers:
+      return "engine recovers after every crash";
+    case VerdictKind::kIntact:
+      return "database intact after every crash";
   }
+  return "?";
+}
 
-  // Recovery: the prediction is a worst case, so every measured recovery must stay below it.
-  if (!in.recovery_times_s.empty()) {
-    double worst = *std::max_element(in.recovery_times_s.begin(), in.recovery_times_s.end());
-    double median = Median(in.recovery_times_s);
-    if (in.judge_recovery_time && in.predicted_recovery_time_s) {
-      Verdict v;
-      v.claim = "recovery time within the predicted worst case";
-      v.predicted = *in.predicted_recovery_time_s;
-      v.measured = worst;
-      v.holds = worst <= *in.predicted_recovery_time_s * (1 + tol.recovery_relative);
-      v.detail = Fmt("recovery median %.3f s, max %.3f s over ", median, worst) +
-                 std::to_string(in.recovery_times_s.size()) +
-                 Fmt(" crashes; predicted worst case %.3f s (allowed up to +%.0f%%). ",
-                     *in.predicted_recovery_time_s, tol.recovery_relative * 100) +
-                 (in.worst_case ? "Each crash came at the peak distance from the last "
-                                  "checkpoint's REDO point, restarted with a cold page cache: "
-                                  "the case the estimate describes."
-                                : "A short run replays little WAL, so this checks the fixed "
-                                  "restart cost more than the worst case.");
-      out.push_back(v);
-      if (in.worst_case && *in.predicted_recovery_time_s > 0) {
-        // The estimate is a worst case: a peak crash must not exceed it, and should not fall
-        // far below it either (a needlessly pessimistic estimate forces checkpoint I/O).
-        Verdict band;
-        band.claim = "worst-case recovery within 0.6-1.0x the estimate";
-        const double lo =
-            *std::min_element(in.recovery_times_s.begin(), in.recovery_times_s.end()) /
-            *in.predicted_recovery_time_s;
-        const double hi = worst / *in.predicted_recovery_time_s;
-        band.predicted = *in.predicted_recovery_time_s;
-        band.measured = worst;
-        band.holds = lo >= 0.6 && hi <= 1.0;
-        band.detail = Fmt("measured / estimate from %.2f to %.2f over ", lo, hi) +
-                      std::to_string(in.recovery_times_s.size()) + " peak crashes";
-        out.push_back(band);
-      }
-    }
-    if (in.recovery_target_s) {
-      Verdict v;
-      v.claim = "recovery within the target";
-      v.predicted = *in.recovery_target_s;
-      v.measured = worst;
-      v.holds = worst <= *in.recovery_target_s;
-      v.detail = Fmt("max measured recovery %.3f s vs target %.3f s", worst, *in.recovery_target_s);
-      out.push_back(v);
+bool IsDurabilityFailure(VerdictKind kind) {
+  switch (kind) {
+    case VerdictKind::kNoAckLost:
+    case VerdictKind::kLossWithinWindow:
+    case VerdictKind::kRecovers:
+    case VerdictKind::kIntact:
+      return true;
+    case VerdictKind::kThroughput:
+    case VerdictKind::kRecoveryTime:
+    case VerdictKind::kWorstCaseRecoveryBand:
+    case VerdictKind::kRecoveryTarget:
+      return false;
+  }
+  return false;
+}
+
+namespace {
+
+Verdict Judged(VerdictKind kind) {
+  Verdict v;
+  v.kind = kind;
+  v.claim = VerdictClaim(kind);
+  return v;
+}
+
+// Throughput: within +/-tps_relative of the prediction.
+void JudgeThroughput(const ClaimInputs& in, const Tolerances& tol, std::vector<Verdict>* out) {
+  if (!in.judge_tps || !in.predicted_tps || *in.predicted_tps <= 0) return;
+  Verdict v = Judged(VerdictKind::kThroughput);
+  v.predicted = *in.predicted_tps;
+  v.measured = in.measured_tps;
+  double ratio = in.measured_tps / *in.predicted_tps;
+  v.holds = std::fabs(ratio - 1) <= tol.tps_relative;
+  v.detail = Fmt("measured %.0f tps = %.2fx the predicted %.0f tps (band: +/-", in.measured_tps,
+                 ratio, *in.predicted_tps) +
+             Fmt("%.0f%%)", tol.tps_relative * 100);
+  out->push_back(v);
+}
+
+// Recovery: the prediction is a worst case, so every measured recovery must stay below it; with
+// --worst-case also not far below it; and below the user's target.
+void JudgeRecovery(const ClaimInputs& in, const Tolerances& tol, std::vector<Verdict>* out) {
+  if (in.recovery_times_s.empty()) return;
+  double worst = *std::max_element(in.recovery_times_s.begin(), in.recovery_times_s.end());
+  double median = Median(in.recovery_times_s);
+  if (in.judge_recovery_time && in.predicted_recovery_time_s) {
+    Verdict v = Judged(VerdictKind::kRecoveryTime);
+    v.predicted = *in.predicted_recovery_time_s;
+    v.measured = worst;
+    v.holds = worst <= *in.predicted_recovery_time_s * (1 + tol.recovery_relative);
+    v.detail = Fmt("recovery median %.3f s, max %.3f s over ", median, worst) +
+               std::to_string(in.recovery_times_s.size()) +
+               Fmt(" crashes; predicted worst case %.3f s (allowed up to +%.0f%%). ",
+                   *in.predicted_recovery_time_s, tol.recovery_relative * 100) +
+               (in.worst_case ? "Each crash came at the peak distance from the last "
+                                "checkpoint's REDO point, restarted with a cold page cache: "
+                                "the case the estimate describes."
+                              : "A short run replays little WAL, so this checks the fixed "
+                                "restart cost more than the worst case.");
+    out->push_back(v);
+    if (in.worst_case && *in.predicted_recovery_time_s > 0) {
+      // The estimate is a worst case: a peak crash must not exceed it, and should not fall
+      // far below it either (a needlessly pessimistic estimate forces checkpoint I/O).
+      Verdict band = Judged(VerdictKind::kWorstCaseRecoveryBand);
+      const double lo = *std::min_element(in.recovery_times_s.begin(), in.recovery_times_s.end()) /
+                        *in.predicted_recovery_time_s;
+      const double hi = worst / *in.predicted_recovery_time_s;
+      band.predicted = *in.predicted_recovery_time_s;
+      band.measured = worst;
+      band.holds = lo >= 0.6 && hi <= 1.0;
+      band.detail = Fmt("measured / estimate from %.2f to %.2f over ", lo, hi) +
+                    std::to_string(in.recovery_times_s.size()) + " peak crashes";
+      out->push_back(band);
     }
   }
+  if (in.recovery_target_s) {
+    Verdict v = Judged(VerdictKind::kRecoveryTarget);
+    v.predicted = *in.recovery_target_s;
+    v.measured = worst;
+    v.holds = worst <= *in.recovery_target_s;
+    v.detail = Fmt("max measured recovery %.3f s vs target %.3f s", worst, *in.recovery_target_s);
+    out->push_back(v);
+  }
+}
 
-  // Loss: strict promises none; otherwise lost commits must be younger than the loss window.
+// Loss: strict promises none; otherwise lost commits must be younger than the loss window.
+void JudgeLoss(const ClaimInputs& in, const Tolerances& tol, std::vector<Verdict>* out) {
   const double window_ms =
       in.predicted_loss_window_ms.value_or(in.durability == Durability::kStrict ? 0 : -1);
   if (window_ms == 0) {
-    Verdict v;
-    v.claim = "no acknowledged commit lost";
+    Verdict v = Judged(VerdictKind::kNoAckLost);
     v.predicted = 0;
     v.measured = static_cast<double>(in.lost_commits);
     v.holds = in.lost_commits == 0;
     v.detail = std::to_string(in.lost_commits) +
                " acknowledged commits missing after recovery (strict promises 0)";
-    out.push_back(v);
+    out->push_back(v);
   } else if (window_ms > 0) {
-    Verdict v;
-    v.claim = "lost commits within the loss window";
+    Verdict v = Judged(VerdictKind::kLossWithinWindow);
     v.predicted = window_ms;
     if (in.lost_commits == 0) {
       v.holds = true;
@@ -157,37 +198,46 @@ std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol) {
                  Fmt("; window %.0f ms (allowed up to +%.0f%%)", window_ms,
                      tol.loss_window_relative * 100);
     }
-    out.push_back(v);
+    out->push_back(v);
   }
+}
 
-  // Recovery must succeed after every crash, and the database must pass the engine's own check.
-  if (in.crashes > 0) {
-    Verdict v;
-    v.claim = "engine recovers after every crash";
-    v.predicted = 0;
-    v.measured = in.failed_recoveries;
-    v.holds = in.failed_recoveries == 0;
-    v.detail = in.failed_recoveries == 0
-                   ? "the engine started on its own after all " + std::to_string(in.crashes) +
-                         (in.power_loss ? " power cuts" : " kills")
-                   : std::to_string(in.failed_recoveries) +
-                         " restart(s) failed; see crashes[].recovery_error";
-    out.push_back(v);
-    Verdict i;
-    i.claim = "database intact after every crash";
-    i.predicted = 0;
-    i.measured = static_cast<double>(in.integrity_problems.size());
-    i.holds = in.integrity_problems.empty();
-    if (i.holds) {
-      i.detail = "the engine's consistency check passed and no row appeared that was never written";
-    } else {
-      i.detail = in.integrity_problems.front();
-      for (size_t k = 1; k < in.integrity_problems.size() && k < 4; ++k) {
-        i.detail += "; " + in.integrity_problems[k];
-      }
+// Recovery must succeed after every crash, and the database must pass the engine's own check.
+void JudgeRecoveredIntact(const ClaimInputs& in, std::vector<Verdict>* out) {
+  if (in.crashes <= 0) return;
+  Verdict v = Judged(VerdictKind::kRecovers);
+  v.predicted = 0;
+  v.measured = in.failed_recoveries;
+  v.holds = in.failed_recoveries == 0;
+  v.detail = in.failed_recoveries == 0
+                 ? "the engine started on its own after all " + std::to_string(in.crashes) +
+                       (in.power_loss ? " power cuts" : " kills")
+                 : std::to_string(in.failed_recoveries) +
+                       " restart(s) failed; see crashes[].recovery_error";
+  out->push_back(v);
+  Verdict i = Judged(VerdictKind::kIntact);
+  i.predicted = 0;
+  i.measured = static_cast<double>(in.integrity_problems.size());
+  i.holds = in.integrity_problems.empty();
+  if (i.holds) {
+    i.detail = "the engine's consistency check passed and no row appeared that was never written";
+  } else {
+    i.detail = in.integrity_problems.front();
+    for (size_t k = 1; k < in.integrity_problems.size() && k < 4; ++k) {
+      i.detail += "; " + in.integrity_problems[k];
     }
-    out.push_back(i);
   }
+  out->push_back(i);
+}
+
+}  // namespace
+
+std::vector<Verdict> JudgeClaims(const ClaimInputs& in, const Tolerances& tol) {
+  std::vector<Verdict> out;
+  JudgeThroughput(in, tol, &out);
+  JudgeRecovery(in, tol, &out);
+  JudgeLoss(in, tol, &out);
+  JudgeRecoveredIntact(in, &out);
   return out;
 }
 

@@ -52,6 +52,86 @@ std::string Num(const std::optional<double>& v, const char* format) {
   return buf;
 }
 
+// "measured": the throughput phase and the recoveries.
+Json MeasuredToJson(const VerifyReport& r) {
+  Json rec = nullptr;
+  std::vector<double> times = RecoveryTimes(r);
+  if (!times.empty()) {
+    rec = {{"median", Round(Median(times), 4)},
+           {"min", Round(*std::min_element(times.begin(), times.end()), 4)},
+           {"max", Round(*std::max_element(times.begin(), times.end()), 4)}};
+  }
+  // Through the power-loss simulator the throughput is not a measurement of this storage: it
+  // goes to its own object and measured.tps stays null.
+  Json tps = Round(r.measured_tps, 1), p50 = Round(r.commit_latency_p50_ms, 4),
+       p99 = Round(r.commit_latency_p99_ms, 4);
+  if (r.throughput_through_simulator) tps = p50 = p99 = nullptr;
+  return {
+      {"tps", tps},
+      {"commits", r.commits_measured},
+      {"commit_latency_p50_ms", p50},
+      {"commit_latency_p99_ms", p99},
+      {"wal_bytes_per_txn", r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json()},
+      {"checkpoints", OrNull(r.checkpoints)},
+      {"txn_cpu_us", r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json()},
+      {"recovery_time_s", rec},
+      {"lost_commits",
+       std::accumulate(r.crashes.begin(), r.crashes.end(), uint64_t{0},
+                       [](uint64_t a, const CrashResult& c) { return a + c.lost_commits; })},
+      {"native_flush_p50_us", Round(r.native_flush_p50_us, 1)},
+      {"native_flush_p99_us", Round(r.native_flush_p99_us, 1)},
+      {"native_flush_samples", r.native_flush_samples}};
+}
+
+// One crash of "crashes".
+Json CrashToJson(const CrashResult& c) {
+  Json cj = {{"kind", c.kind},
+             {"load_s", Round(c.load_s, 3)},
+             {"acked_commits", c.acked_commits},
+             {"lost_commits", c.lost_commits},
+             {"unacked_survived", c.unacked_survived},
+             {"recovery_time_s", Round(c.recovery_time_s, 4)},
+             {"redo_bytes", OrNull(c.redo_bytes)},
+             {"redo_s", OrNull(c.redo_s)}};
+  if (c.oldest_lost_age_ms) cj["oldest_lost_age_ms"] = Round(*c.oldest_lost_age_ms, 2);
+  if (c.lost_age_is_lower_bound) cj["oldest_lost_age_is_lower_bound"] = true;
+  if (c.lost_age_unknown) cj["lost_age_unknown"] = true;
+  if (c.discarded_bytes) {
+    cj["power_cut"] = {{"discarded_bytes", *c.discarded_bytes},
+                       {"files_restored", OrNull(c.files_restored)},
+                       {"names_undone", OrNull(c.names_undone)},
+                       {"kept_bytes", OrNull(c.kept_bytes)}};
+  }
+  if (const std::optional<CrashResult::WorstCase>& w = c.worst_case) {
+    cj["worst_case"] = {
+        {"checkpoint_cycles", w->checkpoint_cycles},
+        {"distance_bytes", w->distance_bytes},
+        {"expected_peak_bytes", w->expected_peak_bytes},
+        {"fraction_of_peak", Round(w->fraction_of_peak, 3)},
+        {"fraction_wanted", w->fraction_wanted},
+        {"reached", w->reached},
+        {"distance_source", w->distance_source},
+        {"cold_cache", w->cold_cache},
+        {"evicted_files", w->evicted_files},
+        {"wal_replayed_bytes", OrNull(c.redo_bytes)},
+        {"replay_bytes_per_s",
+         w->replay_bytes_per_s ? Json(Round(*w->replay_bytes_per_s, 0)) : Json()},
+        {"recovery_time_s", Round(c.recovery_time_s, 4)},
+        {"recovery_to_estimate",
+         w->recovery_to_estimate ? Json(Round(*w->recovery_to_estimate, 3)) : Json()}};
+  }
+  cj["recovered"] = c.recovery_error.empty();
+  if (!c.recovery_error.empty()) cj["recovery_error"] = c.recovery_error;
+  if (c.recovery_error.empty()) {
+    cj["integrity"] = {{"check", c.integrity_check},
+                       {"ok", c.integrity_problems.empty()},
+                       {"problems", c.integrity_problems}};
+  } else {
+    cj["integrity"] = nullptr;  // nothing to check: the engine did not come up
+  }
+  return cj;
+}
+
 }  // namespace
 
 Json ReportToJson(const VerifyReport& r) {
@@ -79,33 +159,7 @@ Json ReportToJson(const VerifyReport& r) {
                     {"loss_window_ms", OrNull(r.plan.predicted_loss_window_ms)},
                     {"recovery_target_s", OrNull(r.plan.recovery_target_s)},
                     {"source", r.plan.prediction_source}};
-  Json rec = nullptr;
-  std::vector<double> times = RecoveryTimes(r);
-  if (!times.empty()) {
-    rec = {{"median", Round(Median(times), 4)},
-           {"min", Round(*std::min_element(times.begin(), times.end()), 4)},
-           {"max", Round(*std::max_element(times.begin(), times.end()), 4)}};
-  }
-  // Through the power-loss simulator the throughput is not a measurement of this storage: it
-  // goes to its own object and measured.tps stays null.
-  Json tps = Round(r.measured_tps, 1), p50 = Round(r.commit_latency_p50_ms, 4),
-       p99 = Round(r.commit_latency_p99_ms, 4);
-  if (r.throughput_through_simulator) tps = p50 = p99 = nullptr;
-  j["measured"] = {
-      {"tps", tps},
-      {"commits", r.commits_measured},
-      {"commit_latency_p50_ms", p50},
-      {"commit_latency_p99_ms", p99},
-      {"wal_bytes_per_txn", r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json()},
-      {"checkpoints", OrNull(r.checkpoints)},
-      {"txn_cpu_us", r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json()},
-      {"recovery_time_s", rec},
-      {"lost_commits",
-       std::accumulate(r.crashes.begin(), r.crashes.end(), uint64_t{0},
-                       [](uint64_t a, const CrashResult& c) { return a + c.lost_commits; })},
-      {"native_flush_p50_us", Round(r.native_flush_p50_us, 1)},
-      {"native_flush_p99_us", Round(r.native_flush_p99_us, 1)},
-      {"native_flush_samples", r.native_flush_samples}};
+  j["measured"] = MeasuredToJson(r);
   if (r.throughput_through_simulator) {
     j["measured_through_simulator"] = {
         {"tps", Round(r.measured_tps, 1)},
@@ -117,53 +171,7 @@ Json ReportToJson(const VerifyReport& r) {
   }
   j["crash_mechanism"] = r.crash_mechanism;
   Json crashes = Json::array();
-  for (const CrashResult& c : r.crashes) {
-    Json cj = {{"kind", c.kind},
-               {"load_s", Round(c.load_s, 3)},
-               {"acked_commits", c.acked_commits},
-               {"lost_commits", c.lost_commits},
-               {"unacked_survived", c.unacked_survived},
-               {"recovery_time_s", Round(c.recovery_time_s, 4)},
-               {"redo_bytes", OrNull(c.redo_bytes)},
-               {"redo_s", OrNull(c.redo_s)}};
-    if (c.oldest_lost_age_ms) cj["oldest_lost_age_ms"] = Round(*c.oldest_lost_age_ms, 2);
-    if (c.lost_age_is_lower_bound) cj["oldest_lost_age_is_lower_bound"] = true;
-    if (c.lost_age_unknown) cj["lost_age_unknown"] = true;
-    if (c.discarded_bytes) {
-      cj["power_cut"] = {{"discarded_bytes", *c.discarded_bytes},
-                         {"files_restored", OrNull(c.files_restored)},
-                         {"names_undone", OrNull(c.names_undone)},
-                         {"kept_bytes", OrNull(c.kept_bytes)}};
-    }
-    if (const std::optional<CrashResult::WorstCase>& w = c.worst_case) {
-      cj["worst_case"] = {
-          {"checkpoint_cycles", w->checkpoint_cycles},
-          {"distance_bytes", w->distance_bytes},
-          {"expected_peak_bytes", w->expected_peak_bytes},
-          {"fraction_of_peak", Round(w->fraction_of_peak, 3)},
-          {"fraction_wanted", w->fraction_wanted},
-          {"reached", w->reached},
-          {"distance_source", w->distance_source},
-          {"cold_cache", w->cold_cache},
-          {"evicted_files", w->evicted_files},
-          {"wal_replayed_bytes", OrNull(c.redo_bytes)},
-          {"replay_bytes_per_s",
-           w->replay_bytes_per_s ? Json(Round(*w->replay_bytes_per_s, 0)) : Json()},
-          {"recovery_time_s", Round(c.recovery_time_s, 4)},
-          {"recovery_to_estimate",
-           w->recovery_to_estimate ? Json(Round(*w->recovery_to_estimate, 3)) : Json()}};
-    }
-    cj["recovered"] = c.recovery_error.empty();
-    if (!c.recovery_error.empty()) cj["recovery_error"] = c.recovery_error;
-    if (c.recovery_error.empty()) {
-      cj["integrity"] = {{"check", c.integrity_check},
-                         {"ok", c.integrity_problems.empty()},
-                         {"problems", c.integrity_problems}};
-    } else {
-      cj["integrity"] = nullptr;  // nothing to check: the engine did not come up
-    }
-    crashes.push_back(cj);
-  }
+  for (const CrashResult& c : r.crashes) crashes.push_back(CrashToJson(c));
   j["crashes"] = crashes;
   Json verdicts = Json::array();
   for (const Verdict& v : r.verdicts) {
@@ -181,6 +189,62 @@ Json ReportToJson(const VerifyReport& r) {
   j["scope"] = r.scope_note;
   return j;
 }
+
+namespace {
+
+// The crash table of the text report and, with --worst-case, the table of where each crash hit.
+std::string CrashTableText(const VerifyReport& r) {
+  std::string out;
+  char line[512];
+  auto add = [&out](const std::string& s) { out += s + "\n"; };
+  add(" crash  load s   acked   lost  oldest lost ms  unacked-survived  recovery s  redo bytes  "
+      "discarded bytes  integrity");
+  int i = 0;
+  for (const auto& c : r.crashes) {
+    std::optional<double> redo, discarded;
+    if (c.redo_bytes) redo = static_cast<double>(*c.redo_bytes);
+    if (c.discarded_bytes) discarded = static_cast<double>(*c.discarded_bytes);
+    std::string integrity = c.integrity_problems.empty() ? "ok" : c.integrity_problems.front();
+    if (c.integrity_check.empty() && c.integrity_problems.empty()) integrity = "-";
+    std::string recovery = Num(c.recovery_time_s, "%.3f");
+    if (!c.recovery_error.empty()) {
+      recovery = "FAILED";
+      integrity = c.recovery_error.substr(0, 200);
+    }
+    std::snprintf(line, sizeof(line), " %5d %7.2f %7llu %6llu %14s%s %17llu %11s %11s %16s  %s",
+                  ++i, c.load_s, static_cast<unsigned long long>(c.acked_commits),
+                  static_cast<unsigned long long>(c.lost_commits),
+                  Num(c.oldest_lost_age_ms, "%.1f").c_str(), c.lost_age_is_lower_bound ? "+" : " ",
+                  static_cast<unsigned long long>(c.unacked_survived), recovery.c_str(),
+                  Num(redo, "%.0f").c_str(), Num(discarded, "%.0f").c_str(), integrity.c_str());
+    add(line);
+  }
+  bool any_worst = false;
+  i = 0;
+  for (const auto& c : r.crashes) {
+    ++i;
+    if (!c.worst_case) continue;
+    if (!any_worst) {
+      add("");
+      add(" worst case: crash  ckpt cycles  distance MB  peak MB  of peak  replayed MB  "
+          "replay MB/s  recovery s  / estimate");
+      any_worst = true;
+    }
+    const CrashResult::WorstCase& w = *c.worst_case;
+    std::optional<double> replayed, rate;
+    if (c.redo_bytes) replayed = static_cast<double>(*c.redo_bytes) / 1e6;
+    if (w.replay_bytes_per_s) rate = *w.replay_bytes_per_s / 1e6;
+    std::snprintf(line, sizeof(line), " %17d %12d %12.1f %8.1f %7.2f%s %12s %12s %11.3f %11s", i,
+                  w.checkpoint_cycles, static_cast<double>(w.distance_bytes) / 1e6,
+                  static_cast<double>(w.expected_peak_bytes) / 1e6, w.fraction_of_peak,
+                  w.reached ? " " : "!", Num(replayed, "%.1f").c_str(), Num(rate, "%.1f").c_str(),
+                  c.recovery_time_s, Num(w.recovery_to_estimate, "%.2f").c_str());
+    add(line);
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string ReportToText(const VerifyReport& r) {
   std::string out;
@@ -257,50 +321,7 @@ std::string ReportToText(const VerifyReport& r) {
   }
   add("crashes: " + r.crash_mechanism);
   add("");
-  add(" crash  load s   acked   lost  oldest lost ms  unacked-survived  recovery s  redo bytes  "
-      "discarded bytes  integrity");
-  int i = 0;
-  for (const auto& c : r.crashes) {
-    std::optional<double> redo, discarded;
-    if (c.redo_bytes) redo = static_cast<double>(*c.redo_bytes);
-    if (c.discarded_bytes) discarded = static_cast<double>(*c.discarded_bytes);
-    std::string integrity = c.integrity_problems.empty() ? "ok" : c.integrity_problems.front();
-    if (c.integrity_check.empty() && c.integrity_problems.empty()) integrity = "-";
-    std::string recovery = Num(c.recovery_time_s, "%.3f");
-    if (!c.recovery_error.empty()) {
-      recovery = "FAILED";
-      integrity = c.recovery_error.substr(0, 200);
-    }
-    std::snprintf(line, sizeof(line), " %5d %7.2f %7llu %6llu %14s%s %17llu %11s %11s %16s  %s",
-                  ++i, c.load_s, static_cast<unsigned long long>(c.acked_commits),
-                  static_cast<unsigned long long>(c.lost_commits),
-                  Num(c.oldest_lost_age_ms, "%.1f").c_str(), c.lost_age_is_lower_bound ? "+" : " ",
-                  static_cast<unsigned long long>(c.unacked_survived), recovery.c_str(),
-                  Num(redo, "%.0f").c_str(), Num(discarded, "%.0f").c_str(), integrity.c_str());
-    add(line);
-  }
-  bool any_worst = false;
-  i = 0;
-  for (const auto& c : r.crashes) {
-    ++i;
-    if (!c.worst_case) continue;
-    if (!any_worst) {
-      add("");
-      add(" worst case: crash  ckpt cycles  distance MB  peak MB  of peak  replayed MB  "
-          "replay MB/s  recovery s  / estimate");
-      any_worst = true;
-    }
-    const CrashResult::WorstCase& w = *c.worst_case;
-    std::optional<double> replayed, rate;
-    if (c.redo_bytes) replayed = static_cast<double>(*c.redo_bytes) / 1e6;
-    if (w.replay_bytes_per_s) rate = *w.replay_bytes_per_s / 1e6;
-    std::snprintf(line, sizeof(line), " %17d %12d %12.1f %8.1f %7.2f%s %12s %12s %11.3f %11s", i,
-                  w.checkpoint_cycles, static_cast<double>(w.distance_bytes) / 1e6,
-                  static_cast<double>(w.expected_peak_bytes) / 1e6, w.fraction_of_peak,
-                  w.reached ? " " : "!", Num(replayed, "%.1f").c_str(), Num(rate, "%.1f").c_str(),
-                  c.recovery_time_s, Num(w.recovery_to_estimate, "%.2f").c_str());
-    add(line);
-  }
+  out += CrashTableText(r);
   add("");
   add("verdicts:");
   for (const auto& v : r.verdicts)

@@ -266,6 +266,64 @@ Result<MeasureResult> MeasurePhase(Target* target, SharedLoad* shared, const Ver
   return m;
 }
 
+// After a recovery: which acknowledged commits are missing (newly lost, with their age at the
+// kill), which unacknowledged ones survived, and rows nobody sent.
+void CountSurvivors(const verify::PresentRows& present, const SharedLoad& shared, int64_t kill_us,
+                    const AckTimeline& timeline, std::vector<ClientLedger>* ledgers,
+                    CrashResult* crash) {
+  uint64_t unexpected = 0;
+  for (const auto& [client, rows] : present) {
+    if (client < 1 || client > shared.clients()) unexpected += rows.size();
+  }
+  for (int i = 0; i < shared.clients(); ++i) {
+    ClientLedger& l = (*ledgers)[i];
+    const ClientSlot& slot = *shared.slot(i);
+    auto it = present.find(i + 1);
+    static const std::vector<uint64_t> kNone;
+    const std::vector<uint64_t>& rows = it == present.end() ? kNone : it->second;
+    // The in-doubt seq of this crash is the last one; survived if present.
+    if (!l.in_doubt.empty() && l.in_doubt.back() == l.attempted_through &&
+        std::binary_search(rows.begin(), rows.end(), l.attempted_through)) {
+      ++crash->unacked_survived;
+    }
+    LossCount c = CountClientLoss(l, rows);
+    unexpected += c.unexpected;
+    if (getenv("WALTUNE_VERIFY_DEBUG")) {
+      for (uint64_t seq : c.newly_lost) {
+        std::fprintf(stderr, "client %d lost seq %llu (attempted %llu, acked %llu, rows %zu)\n",
+                     i + 1, (unsigned long long)seq, (unsigned long long)l.attempted_through,
+                     (unsigned long long)slot.acked.load(), rows.size());
+      }
+    }
+    crash->acked_commits += c.acked;
+    crash->lost_commits += c.newly_lost.size();
+    for (uint64_t seq : c.newly_lost) {
+      double age_ms = 0;
+      if (seq + verify::kAckRing > l.attempted_through) {
+        // Acks racing the kill by microseconds count as age 0.
+        const int64_t acked_us = slot.ack_time_us[seq % verify::kAckRing].load();
+        age_ms = static_cast<double>(std::max<int64_t>(0, kill_us - acked_us)) / 1000;
+      } else if (std::optional<int64_t> by_us = timeline.AckedBy(i, seq)) {
+        // Its slot in the ring was reused: it was acknowledged at or before this sample.
+        age_ms = static_cast<double>(std::max<int64_t>(0, kill_us - *by_us)) / 1000;
+        crash->lost_age_is_lower_bound = true;
+      } else {
+        crash->lost_age_unknown = true;
+        continue;
+      }
+      if (!crash->oldest_lost_age_ms || age_ms > *crash->oldest_lost_age_ms) {
+        crash->oldest_lost_age_ms = age_ms;
+      }
+    }
+    l.known_lost.insert(l.known_lost.end(), c.newly_lost.begin(), c.newly_lost.end());
+    std::sort(l.known_lost.begin(), l.known_lost.end());
+  }
+  if (unexpected > 0) {
+    crash->integrity_problems.push_back(std::to_string(unexpected) +
+                                        " rows present that no client ever sent");
+  }
+}
+
 // One crash: load for a random time, SIGKILL (and cut the power), restart, check, count what
 // survived. A restart that fails is recorded in the result (recovery_error), not returned as
 // an error: it is a finding of the run.
@@ -338,57 +396,7 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
                                        present.status().ToString());
     return crash;
   }
-  uint64_t unexpected = 0;
-  for (const auto& [client, rows] : *present) {
-    if (client < 1 || client > shared->clients()) unexpected += rows.size();
-  }
-  for (int i = 0; i < shared->clients(); ++i) {
-    ClientLedger& l = (*ledgers)[i];
-    const ClientSlot& slot = *shared->slot(i);
-    auto it = present->find(i + 1);
-    static const std::vector<uint64_t> kNone;
-    const std::vector<uint64_t>& rows = it == present->end() ? kNone : it->second;
-    // The in-doubt seq of this crash is the last one; survived if present.
-    if (!l.in_doubt.empty() && l.in_doubt.back() == l.attempted_through &&
-        std::binary_search(rows.begin(), rows.end(), l.attempted_through)) {
-      ++crash.unacked_survived;
-    }
-    LossCount c = CountClientLoss(l, rows);
-    unexpected += c.unexpected;
-    if (getenv("WALTUNE_VERIFY_DEBUG")) {
-      for (uint64_t seq : c.newly_lost) {
-        std::fprintf(stderr, "client %d lost seq %llu (attempted %llu, acked %llu, rows %zu)\n",
-                     i + 1, (unsigned long long)seq, (unsigned long long)l.attempted_through,
-                     (unsigned long long)slot.acked.load(), rows.size());
-      }
-    }
-    crash.acked_commits += c.acked;
-    crash.lost_commits += c.newly_lost.size();
-    for (uint64_t seq : c.newly_lost) {
-      double age_ms = 0;
-      if (seq + verify::kAckRing > l.attempted_through) {
-        // Acks racing the kill by microseconds count as age 0.
-        const int64_t acked_us = slot.ack_time_us[seq % verify::kAckRing].load();
-        age_ms = static_cast<double>(std::max<int64_t>(0, kill_us - acked_us)) / 1000;
-      } else if (std::optional<int64_t> by_us = timeline->AckedBy(i, seq)) {
-        // Its slot in the ring was reused: it was acknowledged at or before this sample.
-        age_ms = static_cast<double>(std::max<int64_t>(0, kill_us - *by_us)) / 1000;
-        crash.lost_age_is_lower_bound = true;
-      } else {
-        crash.lost_age_unknown = true;
-        continue;
-      }
-      if (!crash.oldest_lost_age_ms || age_ms > *crash.oldest_lost_age_ms) {
-        crash.oldest_lost_age_ms = age_ms;
-      }
-    }
-    l.known_lost.insert(l.known_lost.end(), c.newly_lost.begin(), c.newly_lost.end());
-    std::sort(l.known_lost.begin(), l.known_lost.end());
-  }
-  if (unexpected > 0) {
-    crash.integrity_problems.push_back(std::to_string(unexpected) +
-                                       " rows present that no client ever sent");
-  }
+  CountSurvivors(*present, *shared, kill_us, *timeline, ledgers, &crash);
   return crash;
 }
 
@@ -420,7 +428,28 @@ Result<std::pair<double, double>> MeasureFlushLatencyUs(const std::string& dir, 
   return P50P99(*us);
 }
 
-Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& plan) {
+namespace {
+
+Status CheckWorstCaseOptions(const VerifyOptions& options) {
+  if (options.power_loss) {
+    return Status::InvalidArgument("--worst-case",
+                                   "not with --power-loss: restarts through the simulator are "
+                                   "not this storage's recovery time");
+  }
+  if (!(options.worst_case_fraction > 0 && options.worst_case_fraction <= 1)) {
+    return Status::InvalidArgument("--worst-case-fraction", "must be in (0, 1]");
+  }
+  if (options.worst_case_min_cycles < 1 || options.worst_case_min_cycles > 100) {
+    return Status::InvalidArgument("--worst-case-cycles", "must be between 1 and 100");
+  }
+  if (!(options.worst_case_timeout_s > 0)) {
+    return Status::InvalidArgument("--worst-case-timeout", "must be positive");
+  }
+  return Status::Ok();
+}
+
+// Option values RunVerify refuses (InvalidArgument naming the option).
+Status CheckVerifyOptions(const VerifyOptions& options) {
   if (options.clients < 1 || options.clients > 256) {
     return Status::InvalidArgument("--clients", "must be between 1 and 256");
   }
@@ -441,22 +470,7 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
     return Status::InvalidArgument("--power-loss-mechanism",
                                    "sqlite-vfs works for --engine sqlite only");
   }
-  if (options.worst_case) {
-    if (options.power_loss) {
-      return Status::InvalidArgument("--worst-case",
-                                     "not with --power-loss: restarts through the simulator are "
-                                     "not this storage's recovery time");
-    }
-    if (!(options.worst_case_fraction > 0 && options.worst_case_fraction <= 1)) {
-      return Status::InvalidArgument("--worst-case-fraction", "must be in (0, 1]");
-    }
-    if (options.worst_case_min_cycles < 1 || options.worst_case_min_cycles > 100) {
-      return Status::InvalidArgument("--worst-case-cycles", "must be between 1 and 100");
-    }
-    if (!(options.worst_case_timeout_s > 0)) {
-      return Status::InvalidArgument("--worst-case-timeout", "must be positive");
-    }
-  }
+  if (options.worst_case) WALTUNE_RETURN_IF_ERROR(CheckWorstCaseOptions(options));
   if (options.workload != VerifyWorkload::kInsert &&
       (options.working_set_bytes < (1u << 20) || options.working_set_bytes > (1ull << 40))) {
     return Status::InvalidArgument("--working-set", "must be between 1MB and 1TB");
@@ -466,7 +480,11 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
     return Status::InvalidArgument(options.random_cuts ? "--random-cuts" : "--sync-backing",
                                    "needs --power-loss on the FUSE file system");
   }
-  Progress progress(options.progress);
+  return Status::Ok();
+}
+
+// The report's header: what runs, with which plan, and the scope of what a crash can show.
+VerifyReport NewReport(const VerifyOptions& options, const VerifyPlan& plan) {
   VerifyReport report;
   report.engine = EngineKey(options.engine);
   report.durability_level = plan.durability;
@@ -481,94 +499,66 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   report.applied_settings = plan.settings;
   report.scope_note = options.power_loss ? kPowerLossScopeNote : kScopeNote;
   report.throughput_through_simulator = options.power_loss;
+  return report;
+}
 
-  // The shared counters must outlive the target: its destructor stops the clients through them.
-  Result<std::unique_ptr<SharedLoad>> shared = SharedLoad::Create(options.clients);
-  if (!shared.ok()) return shared.status();
-  std::unique_ptr<Target> target = verify::MakeTarget(options);
-  progress.Show("setting up " + report.engine, 0, 0);
-  WALTUNE_RETURN_IF_ERROR(target->Setup(plan.settings));
-  report.engine_version = target->version();
-  report.crash_mechanism = target->CrashMechanism();
-  const bool through_fuse = target->ThroughFuse();
-  if (through_fuse) {
-    report.plan.notes.push_back(
+// After Setup: the engine version and how crashes happen, with what that means for the report.
+void DescribeTarget(const VerifyOptions& options, const Target& target, VerifyReport* report) {
+  report->engine_version = target.version();
+  report->crash_mechanism = target.CrashMechanism();
+  if (target.ThroughFuse()) {
+    report->plan.notes.push_back(
         "recovery times were measured through the FUSE simulator (every read and write of the "
         "restart crosses it), so they are reported but not judged against the predicted worst "
         "case; the recovery target is still checked");
   }
-  if (options.power_loss && !through_fuse) {
+  if (options.power_loss && !target.ThroughFuse()) {
     // The SQLite VFS writes through at once: the throughput is the native disk's (plus the
     // VFS's undo copies), but still not a clean native measurement.
-    report.scope_note +=
+    report->scope_note +=
         " With the SQLite VFS the writes reach the real disk at once, but each "
         "overwrite also saves its old bytes for the undo.";
   }
-  // Flush latency around the throughput phase (before and after, not during it: during the
-  // load the probe would queue behind the engine's own flushes, which the model accounts for).
-  Result<std::vector<double>> flush_before = FlushSamplesUs(target->dir(), 50);
-  std::vector<double> flush_us;
-  if (flush_before.ok()) flush_us = *flush_before;
-  std::vector<ClientLedger> ledgers(options.clients);
-  AckTimeline timeline;
+}
 
-  Result<MeasureResult> m =
-      MeasurePhase(target.get(), shared->get(), options, &ledgers, &progress, &timeline);
-  if (!m.ok()) return m.status();
-  report.measured_tps = m->tps;
-  report.commits_measured = m->commits;
-  report.commit_latency_p50_ms = m->p50_ms;
-  report.commit_latency_p99_ms = m->p99_ms;
-  report.wal_bytes_per_txn = m->wal_bytes_per_txn;
-  report.checkpoints = m->checkpoints;
-  report.txn_cpu_us = m->txn_cpu_us;
-  Result<std::vector<double>> flush_after = FlushSamplesUs(target->dir(), 50);
-  if (flush_after.ok()) flush_us.insert(flush_us.end(), flush_after->begin(), flush_after->end());
-  if (!flush_us.empty()) {
-    std::tie(report.native_flush_p50_us, report.native_flush_p99_us) = P50P99(flush_us);
-    report.native_flush_samples = static_cast<int>(flush_us.size());
-  }
-  if (options.repredict && !flush_us.empty()) {
-    Result<VerifyPlan> again =
-        options.repredict(report.native_flush_p50_us, report.native_flush_p99_us);
-    if (again.ok()) {
-      char note[200];
-      std::snprintf(note, sizeof(note),
-                    "predictions recomputed for the flush latency measured around the load "
-                    "(p50 %.0f us over %d samples); before the run they were tps %.0f, recovery "
-                    "%.2f s",
-                    report.native_flush_p50_us, report.native_flush_samples,
-                    report.plan.predicted_tps.value_or(0),
-                    report.plan.predicted_recovery_time_s.value_or(0));
-      report.plan.notes.push_back(note);
-      report.plan.predicted_tps = again->predicted_tps;
-      report.plan.predicted_recovery_time_s = again->predicted_recovery_time_s;
-      report.plan.predicted_loss_window_ms = again->predicted_loss_window_ms;
-      if (!again->prediction_source.empty()) {
-        report.plan.prediction_source = again->prediction_source;
-      }
-    } else {
-      report.plan.notes.push_back("re-prediction failed: " + again.status().ToString());
-    }
-  }
+void RecordMeasurement(const MeasureResult& m, VerifyReport* report) {
+  report->measured_tps = m.tps;
+  report->commits_measured = m.commits;
+  report->commit_latency_p50_ms = m.p50_ms;
+  report->commit_latency_p99_ms = m.p99_ms;
+  report->wal_bytes_per_txn = m.wal_bytes_per_txn;
+  report->checkpoints = m.checkpoints;
+  report->txn_cpu_us = m.txn_cpu_us;
+}
 
-  std::mt19937_64 rng(options.seed);
-  std::uniform_real_distribution<double> pick(options.crash_after_min_s, options.crash_after_max_s);
-  bool recovered = true;
-  for (int k = 1; k <= options.crashes && recovered; ++k) {
-    Result<CrashResult> c = CrashOnce(target.get(), shared->get(), pick(rng), &ledgers, &progress,
-                                      k, &timeline, options.worst_case ? &options : nullptr);
-    if (!c.ok()) return c.status();
-    report.crashes.push_back(*c);
-    recovered = c->recovery_error.empty();
+// The predictions again for the flush latency measured around the load (options.repredict).
+void Repredict(const VerifyOptions& options, VerifyReport* report) {
+  Result<VerifyPlan> again =
+      options.repredict(report->native_flush_p50_us, report->native_flush_p99_us);
+  if (!again.ok()) {
+    report->plan.notes.push_back("re-prediction failed: " + again.status().ToString());
+    return;
   }
-  progress.Show("shutting down", 0, 0);
-  // After a failed recovery there is no server to shut down; the target cleans up.
-  if (recovered) WALTUNE_RETURN_IF_ERROR(target->Shutdown());
-  target.reset();  // removes the temp dir
-  progress.Done();
+  char note[200];
+  std::snprintf(note, sizeof(note),
+                "predictions recomputed for the flush latency measured around the load "
+                "(p50 %.0f us over %d samples); before the run they were tps %.0f, recovery "
+                "%.2f s",
+                report->native_flush_p50_us, report->native_flush_samples,
+                report->plan.predicted_tps.value_or(0),
+                report->plan.predicted_recovery_time_s.value_or(0));
+  report->plan.notes.push_back(note);
+  report->plan.predicted_tps = again->predicted_tps;
+  report->plan.predicted_recovery_time_s = again->predicted_recovery_time_s;
+  report->plan.predicted_loss_window_ms = again->predicted_loss_window_ms;
+  if (!again->prediction_source.empty()) {
+    report->plan.prediction_source = again->prediction_source;
+  }
+}
 
-  for (CrashResult& c : report.crashes) {
+// --worst-case: each recovered crash's replay rate and its recovery against the estimate.
+void RateWorstCaseCrashes(VerifyReport* report) {
+  for (CrashResult& c : report->crashes) {
     if (!c.worst_case || !c.recovery_error.empty()) continue;
     // PostgreSQL logs its replay time; for the others the whole restart is the replay time,
     // so their rate is a lower bound (docs/verify.md).
@@ -576,12 +566,16 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
     if (c.redo_bytes && *c.redo_bytes > 0 && replay_s > 0) {
       c.worst_case->replay_bytes_per_s = static_cast<double>(*c.redo_bytes) / replay_s;
     }
-    if (report.plan.predicted_recovery_time_s && *report.plan.predicted_recovery_time_s > 0) {
+    if (report->plan.predicted_recovery_time_s && *report->plan.predicted_recovery_time_s > 0) {
       c.worst_case->recovery_to_estimate =
-          c.recovery_time_s / *report.plan.predicted_recovery_time_s;
+          c.recovery_time_s / *report->plan.predicted_recovery_time_s;
     }
   }
+}
 
+// What JudgeClaims needs from the finished report.
+ClaimInputs ClaimInputsOf(const VerifyReport& report, const VerifyOptions& options,
+                          bool through_fuse) {
   ClaimInputs in;
   in.durability = report.plan.durability;
   in.predicted_tps = report.plan.predicted_tps;
@@ -611,7 +605,62 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
       in.oldest_lost_age_ms = c.oldest_lost_age_ms;
     }
   }
-  report.verdicts = JudgeClaims(in);
+  return in;
+}
+
+}  // namespace
+
+Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& plan) {
+  WALTUNE_RETURN_IF_ERROR(CheckVerifyOptions(options));
+  Progress progress(options.progress);
+  VerifyReport report = NewReport(options, plan);
+
+  // The shared counters must outlive the target: its destructor stops the clients through them.
+  Result<std::unique_ptr<SharedLoad>> shared = SharedLoad::Create(options.clients);
+  if (!shared.ok()) return shared.status();
+  std::unique_ptr<Target> target = verify::MakeTarget(options);
+  progress.Show("setting up " + report.engine, 0, 0);
+  WALTUNE_RETURN_IF_ERROR(target->Setup(plan.settings));
+  DescribeTarget(options, *target, &report);
+  const bool through_fuse = target->ThroughFuse();
+  // Flush latency around the throughput phase (before and after, not during it: during the
+  // load the probe would queue behind the engine's own flushes, which the model accounts for).
+  Result<std::vector<double>> flush_before = FlushSamplesUs(target->dir(), 50);
+  std::vector<double> flush_us;
+  if (flush_before.ok()) flush_us = *flush_before;
+  std::vector<ClientLedger> ledgers(options.clients);
+  AckTimeline timeline;
+
+  Result<MeasureResult> m =
+      MeasurePhase(target.get(), shared->get(), options, &ledgers, &progress, &timeline);
+  if (!m.ok()) return m.status();
+  RecordMeasurement(*m, &report);
+  Result<std::vector<double>> flush_after = FlushSamplesUs(target->dir(), 50);
+  if (flush_after.ok()) flush_us.insert(flush_us.end(), flush_after->begin(), flush_after->end());
+  if (!flush_us.empty()) {
+    std::tie(report.native_flush_p50_us, report.native_flush_p99_us) = P50P99(flush_us);
+    report.native_flush_samples = static_cast<int>(flush_us.size());
+  }
+  if (options.repredict && !flush_us.empty()) Repredict(options, &report);
+
+  std::mt19937_64 rng(options.seed);
+  std::uniform_real_distribution<double> pick(options.crash_after_min_s, options.crash_after_max_s);
+  bool recovered = true;
+  for (int k = 1; k <= options.crashes && recovered; ++k) {
+    Result<CrashResult> c = CrashOnce(target.get(), shared->get(), pick(rng), &ledgers, &progress,
+                                      k, &timeline, options.worst_case ? &options : nullptr);
+    if (!c.ok()) return c.status();
+    report.crashes.push_back(*c);
+    recovered = c->recovery_error.empty();
+  }
+  progress.Show("shutting down", 0, 0);
+  // After a failed recovery there is no server to shut down; the target cleans up.
+  if (recovered) WALTUNE_RETURN_IF_ERROR(target->Shutdown());
+  target.reset();  // removes the temp dir
+  progress.Done();
+
+  RateWorstCaseCrashes(&report);
+  report.verdicts = JudgeClaims(ClaimInputsOf(report, options, through_fuse));
   return report;
 }
 

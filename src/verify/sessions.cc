@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <random>
 
+#include "settings_check.h"
 #include "waltune/parse_number.h"
 
 namespace waltune::verify {
@@ -279,7 +281,7 @@ const char* RegisterDelayVfs(uint64_t delay_us) {
   return g_delay_vfs.zName;
 }
 
-Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo) {
+Result<PGconn*> ConnectPostgres(const std::string& conninfo) {
   PGconn* conn = PQconnectdb(conninfo.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string err = PQerrorMessage(conn);
@@ -287,6 +289,38 @@ Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo
     return Status::Unavailable("PostgreSQL connect", err);
   }
   PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
+  return conn;
+}
+
+Result<MYSQL*> ConnectMariadb(const std::string& socket_path) {
+  MYSQL* m = mysql_init(nullptr);
+  if (!m) return Status::Internal("mysql_init failed");
+  if (!mysql_real_connect(m, nullptr, MariadbInstance::kUser, "", nullptr, 0, socket_path.c_str(),
+                          0)) {
+    std::string err = mysql_error(m);
+    mysql_close(m);
+    return Status::Unavailable("MariaDB connect", err);
+  }
+  return m;
+}
+
+namespace {
+
+// A load thread's connection: the client library's per-thread state first (ended again when the
+// connection fails; the session ends it when it closes).
+Result<MYSQL*> ConnectMariadbFromLoadThread(const std::string& socket_path) {
+  mysql_thread_init();
+  Result<MYSQL*> connected = ConnectMariadb(socket_path);
+  if (!connected.ok()) mysql_thread_end();
+  return connected;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo) {
+  Result<PGconn*> connected = ConnectPostgres(conninfo);
+  if (!connected.ok()) return connected.status();
+  PGconn* conn = *connected;
   PGresult* r = PQprepare(conn, "ins",
                           "INSERT INTO waltune_load (client_id, seq, payload) VALUES ($1, $2, $3)",
                           3, nullptr);
@@ -301,17 +335,38 @@ Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo
 }
 
 Result<std::unique_ptr<Session>> OpenMariadbSession(const std::string& socket_path) {
-  mysql_thread_init();
-  MYSQL* m = mysql_init(nullptr);
-  if (!m) return Status::Internal("mysql_init failed");
-  if (!mysql_real_connect(m, nullptr, MariadbInstance::kUser, "", nullptr, 0, socket_path.c_str(),
-                          0)) {
-    std::string err = mysql_error(m);
-    mysql_close(m);
-    mysql_thread_end();
-    return Status::Unavailable("MariaDB connect", err);
-  }
+  Result<MYSQL*> connected = ConnectMariadbFromLoadThread(socket_path);
+  if (!connected.ok()) return connected.status();
+  MYSQL* m = *connected;
   return std::unique_ptr<Session>(new MariadbSession(m));
+}
+
+Status CheckPragmasInForce(sqlite3* db, const SettingList& pragmas) {
+  for (const auto& [name, value] : pragmas) {
+    const std::string sql = "PRAGMA " + name;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      Status s = SqliteError(db, sql);
+      sqlite3_finalize(st);
+      return s;
+    }
+    std::optional<std::string> read;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(st, 0);
+      read = text ? reinterpret_cast<const char*>(text) : "";
+    }
+    sqlite3_finalize(st);
+    if (!read) {
+      return Status::Unavailable(name, "applied as " + value + ", but PRAGMA " + name +
+                                           " reads back nothing (SQLite ignores an unknown "
+                                           "pragma): not in force");
+    }
+    if (!SqlitePragmaInForce(name, value, *read)) {
+      return Status::Unavailable(name, "applied as " + value + ", but the connection reads back " +
+                                           *read + ": not in force");
+    }
+  }
+  return Status::Ok();
 }
 
 // Opens the database as every load connection does (VFS, busy timeout, pragmas); *autocheckpoint
@@ -342,6 +397,10 @@ static Result<sqlite3*> OpenSqliteConnection(const SqliteSessionOptions& options
     if (name == "wal_autocheckpoint") {
       autocheckpoint = ParseInteger<int>(value).value_or(autocheckpoint);
     }
+  }
+  if (Status s = CheckPragmasInForce(db, options.pragmas); !s.ok()) {
+    sqlite3_close_v2(db);
+    return s;
   }
   *autocheckpoint_out = autocheckpoint;
   return db;
@@ -500,29 +559,18 @@ class SqliteWorkloadSession : public WorkloadSession, public WalHookState {
 Result<std::unique_ptr<Session>> OpenPostgresWorkloadSession(const std::string& conninfo,
                                                              const WorkloadLayout& layout,
                                                              uint64_t seed) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string err = PQerrorMessage(conn);
-    PQfinish(conn);
-    return Status::Unavailable("PostgreSQL connect", err);
-  }
-  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
+  Result<PGconn*> connected = ConnectPostgres(conninfo);
+  if (!connected.ok()) return connected.status();
+  PGconn* conn = *connected;
   return std::unique_ptr<Session>(new PostgresWorkloadSession(conn, layout, seed));
 }
 
 Result<std::unique_ptr<Session>> OpenMariadbWorkloadSession(const std::string& socket_path,
                                                             const WorkloadLayout& layout,
                                                             uint64_t seed) {
-  mysql_thread_init();
-  MYSQL* m = mysql_init(nullptr);
-  if (!m) return Status::Internal("mysql_init failed");
-  if (!mysql_real_connect(m, nullptr, MariadbInstance::kUser, "", nullptr, 0, socket_path.c_str(),
-                          0)) {
-    std::string err = mysql_error(m);
-    mysql_close(m);
-    mysql_thread_end();
-    return Status::Unavailable("MariaDB connect", err);
-  }
+  Result<MYSQL*> connected = ConnectMariadbFromLoadThread(socket_path);
+  if (!connected.ok()) return connected.status();
+  MYSQL* m = *connected;
   return std::unique_ptr<Session>(new MariadbWorkloadSession(m, layout, seed));
 }
 

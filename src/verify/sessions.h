@@ -10,10 +10,22 @@
 #include "waltune/instance.h"
 #include "workloads.h"
 
+struct sqlite3;
+struct pg_conn;   // PGconn (libpq-fe.h)
+struct st_mysql;  // MYSQL (mysql.h)
+
 namespace waltune::verify {
 
 // Table every engine gets: (client_id, seq) is the primary key, so a row can exist only once.
 constexpr const char* kLoadTable = "waltune_load";
+
+// A connection to the PostgreSQL server at `conninfo`, server notices ignored (messages such as
+// "terminating connection" are expected when verify kills the server); Unavailable("PostgreSQL
+// connect") when it fails.
+Result<pg_conn*> ConnectPostgres(const std::string& conninfo);
+// A connection as MariadbInstance::kUser over the server's socket; Unavailable("MariaDB
+// connect") when it fails. A thread of the load calls mysql_thread_init first.
+Result<st_mysql*> ConnectMariadb(const std::string& socket_path);
 
 Result<std::unique_ptr<Session>> OpenPostgresSession(const std::string& conninfo);
 Result<std::unique_ptr<Session>> OpenMariadbSession(const std::string& socket_path);
@@ -26,6 +38,11 @@ struct SqliteSessionOptions {
   std::string vfs_name;     // non-empty: open through this registered VFS (flush_delay_us = 0)
 };
 Result<std::unique_ptr<Session>> OpenSqliteSession(const SqliteSessionOptions& options);
+
+// Reads every pragma back on `db` (PRAGMA name): Unavailable naming the pragma when SQLite
+// returns nothing for it (an unknown pragma is ignored without an error) or a value other than
+// the one applied (settings_check.h). Every load connection is checked when it opens.
+Status CheckPragmasInForce(sqlite3* db, const SettingList& pragmas);
 
 // Sessions of the update and tpcb workloads: each Commit runs TxnSql's statements (BEGIN ..
 // COMMIT) for its own random draws; a deadlock, serialization failure or SQLite busy before

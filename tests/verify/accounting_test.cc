@@ -225,6 +225,47 @@ TEST(JudgeClaims, PowerCutWording) {
   EXPECT_NE(v->detail.find("980.0 ms before the power cut"), std::string::npos) << v->detail;
 }
 
+// Every verdict carries its kind, its claim text is the kind's, and exactly the loss, recovery
+// and integrity kinds are durability failures (the CLI's exit code 3 comes from the kind).
+TEST(JudgeClaims, EveryVerdictHasTheClaimOfItsKind) {
+  ClaimInputs in;
+  in.durability = Durability::kStandard;
+  in.predicted_tps = 1000;
+  in.measured_tps = 900;
+  in.predicted_recovery_time_s = 2;
+  in.recovery_target_s = 5;
+  in.predicted_loss_window_ms = 100;
+  in.recovery_times_s = {1.5, 1.9};
+  in.worst_case = true;
+  in.crashes = 2;
+  std::vector<Verdict> verdicts = JudgeClaims(in);
+  std::vector<VerdictKind> kinds;
+  for (const Verdict& v : verdicts) {
+    EXPECT_EQ(v.claim, VerdictClaim(v.kind));
+    kinds.push_back(v.kind);
+  }
+  EXPECT_EQ(kinds,
+            (std::vector<VerdictKind>{VerdictKind::kThroughput, VerdictKind::kRecoveryTime,
+                                      VerdictKind::kWorstCaseRecoveryBand,
+                                      VerdictKind::kRecoveryTarget, VerdictKind::kLossWithinWindow,
+                                      VerdictKind::kRecovers, VerdictKind::kIntact}));
+  in.durability = Durability::kStrict;
+  in.predicted_loss_window_ms = 0;
+  EXPECT_TRUE(Find(JudgeClaims(in), "no acknowledged commit lost").has_value());
+  EXPECT_EQ(Find(JudgeClaims(in), "no acknowledged commit lost")->kind, VerdictKind::kNoAckLost);
+}
+
+TEST(IsDurabilityFailure, LossRecoveryAndIntegrityOnly) {
+  EXPECT_TRUE(IsDurabilityFailure(VerdictKind::kNoAckLost));
+  EXPECT_TRUE(IsDurabilityFailure(VerdictKind::kLossWithinWindow));
+  EXPECT_TRUE(IsDurabilityFailure(VerdictKind::kRecovers));
+  EXPECT_TRUE(IsDurabilityFailure(VerdictKind::kIntact));
+  EXPECT_FALSE(IsDurabilityFailure(VerdictKind::kThroughput));
+  EXPECT_FALSE(IsDurabilityFailure(VerdictKind::kRecoveryTime));
+  EXPECT_FALSE(IsDurabilityFailure(VerdictKind::kWorstCaseRecoveryBand));
+  EXPECT_FALSE(IsDurabilityFailure(VerdictKind::kRecoveryTarget));
+}
+
 TEST(Median, OddAndEvenCounts) {
   EXPECT_EQ(Median({3, 1, 2}), 2);
   EXPECT_EQ(Median({4, 1, 3, 2}), 2.5);

@@ -106,6 +106,23 @@ class VerifyRun : public ::testing::Test {
     return o;
   }
 
+  // A short run of `plan` must stop before any report, naming `setting` as not in force (and
+  // quoting `shown`, the engine's value, when given).
+  void ExpectNotInForce(Engine engine, const VerifyPlan& plan, const std::string& setting,
+                        const std::string& shown) {
+    VerifyOptions o = Options(engine);
+    o.clients = 1;
+    o.crashes = 0;
+    o.seconds = 1;
+    auto r = RunVerify(o, plan);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().field(), setting) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("not in force"), std::string::npos) << r.status().message();
+    if (!shown.empty()) {
+      EXPECT_NE(r.status().message().find(shown), std::string::npos) << r.status().message();
+    }
+  }
+
   // Strict: nothing acknowledged is lost, and every number is measured and reported next to
   // its prediction.
   void ExpectStrictReport(const VerifyReport& r) {
@@ -262,14 +279,25 @@ TEST_F(VerifyRun, RefusesWhenTheFlushEmulationIsNotInForce) {
 TEST_F(VerifyRun, RefusesASettingNotInForceInTheServer) {
   VerifyPlan plan = PlanFor(Engine::kPostgreSQL, "strict", 1, 0);
   plan.settings.emplace_back("waltune.not_a_parameter", "1");
-  VerifyOptions o = Options(Engine::kPostgreSQL);
-  o.clients = 1;
-  o.crashes = 0;
-  o.seconds = 1;
-  auto r = RunVerify(o, plan);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().field(), "waltune.not_a_parameter") << r.status().ToString();
-  EXPECT_NE(r.status().message().find("not in force"), std::string::npos) << r.status().message();
+  ExpectNotInForce(Engine::kPostgreSQL, plan, "waltune.not_a_parameter", "");
+}
+
+// MariaDB adjusts an out-of-range command-line value with only a warning in its error log:
+// innodb_log_buffer_size has a 2 MiB minimum, so 1K runs as 2097152. The read-back (SHOW GLOBAL
+// VARIABLES) stops verify instead of reporting 1K as applied.
+TEST_F(VerifyRun, MariadbRefusesASettingTheServerAdjusted) {
+  VerifyPlan plan = PlanFor(Engine::kMariaDB, "strict", 1, 0);
+  std::erase_if(plan.settings, [](const auto& s) { return s.first == "innodb_log_buffer_size"; });
+  plan.settings.emplace_back("innodb_log_buffer_size", "1K");
+  ExpectNotInForce(Engine::kMariaDB, plan, "innodb_log_buffer_size", "2097152");
+}
+
+// SQLite ignores an unknown pragma without an error: reading it back finds nothing, so verify
+// stops instead of reporting it as applied.
+TEST_F(VerifyRun, SqliteRefusesAPragmaNotInForce) {
+  VerifyPlan plan = PlanFor(Engine::kSQLite, "strict", 1, 0);
+  plan.settings.emplace_back("waltune_not_a_pragma", "1");
+  ExpectNotInForce(Engine::kSQLite, plan, "waltune_not_a_pragma", "");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,273 @@
+// PostgreSQL under verify: the server target over libpq, and the parsers of its LSNs and of
+// the recovery lines of its server log.
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <regex>
+#include <string_view>
+
+#include "process.h"
+#include "sessions.h"
+#include "targets/server_target.h"
+#include "waltune/parse_number.h"
+
+namespace waltune::verify {
+
+namespace {
+
+class PostgresTarget : public ServerTarget {
+ public:
+  using ServerTarget::ServerTarget;
+  ~PostgresTarget() override { CloseAdmin(); }
+
+  Result<EngineSample> Sample() override {
+    EngineSample s;
+    s.cpu_s = CpuSeconds();
+    std::string lsn;
+    WALTUNE_RETURN_IF_ERROR(QueryOne("SELECT pg_current_wal_insert_lsn()", &lsn));
+    std::optional<uint64_t> wal = ParsePostgresLsn(lsn);
+    if (!wal) return Status::IOError("pg_current_wal_insert_lsn()", "not an LSN: '" + lsn + "'");
+    s.wal_bytes = *wal;
+    std::string ckpt;
+    if (QueryOne("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter", &ckpt).ok() ||
+        QueryOne("SELECT num_timed + num_requested FROM pg_stat_checkpointer", &ckpt).ok()) {
+      Result<uint64_t> n = ParseIntegerField<uint64_t>(ckpt, "PostgreSQL checkpoint count");
+      if (!n.ok()) return n.status();
+      s.checkpoints = *n;
+    }
+    return s;
+  }
+
+  Result<CheckpointDistance> Distance() override {
+    // pg_control_checkpoint() reads pg_control, rewritten when a checkpoint completes: its
+    // redo_lsn is where a crash now would start replaying (xlog.c, StartupXLOG).
+    std::string text;
+    WALTUNE_RETURN_IF_ERROR(
+        QueryOne("SELECT redo_lsn::text || ' ' || pg_current_wal_insert_lsn()::text FROM "
+                 "pg_control_checkpoint()",
+                 &text));
+    const size_t space = text.find(' ');
+    std::optional<uint64_t> redo, now;
+    if (space != std::string::npos) {
+      redo = ParseLsnText(std::string_view(text).substr(0, space));
+      now = ParseLsnText(std::string_view(text).substr(space + 1));
+    }
+    if (!redo || !now) return Status::IOError("PostgreSQL checkpoint distance", "'" + text + "'");
+    return CheckpointDistance{*now >= *redo ? *now - *redo : 0, *redo};
+  }
+  std::string DistanceSource() const override {
+    return "pg_current_wal_insert_lsn() - pg_control_checkpoint().redo_lsn";
+  }
+
+  Result<PresentRows> ReadPresent() override {
+    PGresult* r = PQexec(admin_, "SELECT client_id, seq FROM waltune_load ORDER BY 1, 2");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      std::string err = PQerrorMessage(admin_);
+      PQclear(r);
+      return Status::IOError("PostgreSQL read rows", err);
+    }
+    PresentRows rows;
+    for (int i = 0, n = PQntuples(r); i < n; ++i) {
+      std::optional<int> client = ParseInteger<int>(PQgetvalue(r, i, 0));
+      std::optional<uint64_t> seq = ParseInteger<uint64_t>(PQgetvalue(r, i, 1));
+      if (!client || !seq) {
+        std::string bad = std::string(PQgetvalue(r, i, 0)) + ", " + PQgetvalue(r, i, 1);
+        PQclear(r);
+        return Status::IOError("PostgreSQL read rows", "not a (client_id, seq) row: " + bad);
+      }
+      rows[*client].push_back(*seq);
+    }
+    PQclear(r);
+    return rows;
+  }
+
+  Result<std::vector<std::string>> CheckIntegrity(std::string* check) override {
+    std::vector<std::string> problems;
+    std::string out;
+    if (have_amcheck_) {
+      *check = "amcheck bt_index_check(waltune_load_pkey, heapallindexed)";
+      Status s = QueryOne("SELECT bt_index_check('waltune_load_pkey'::regclass, true)", &out);
+      if (!s.ok()) problems.push_back("amcheck: " + s.message());
+    } else {
+      *check = "row count by sequential scan = by index scan";
+      std::string seq, idx;
+      Status s = QueryOne(
+          "SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = "
+          "off; SELECT count(*) FROM waltune_load",
+          &seq);
+      if (s.ok()) {
+        s = QueryOne(
+            "SET enable_seqscan = off; SET enable_indexscan = on; SET enable_bitmapscan = on; "
+            "SET enable_indexonlyscan = on; SELECT count(*) FROM waltune_load WHERE client_id > "
+            "0",
+            &idx);
+      }
+      std::string ignored;
+      (void)QueryOne("RESET ALL", &ignored);
+      if (!s.ok()) {
+        problems.push_back("count check: " + s.message());
+      } else if (seq != idx) {
+        problems.push_back("sequential scan sees " + seq + " rows, the index " + idx);
+      }
+    }
+    return problems;
+  }
+
+ protected:
+  std::unique_ptr<ServerInstance> NewInstance(const InstanceOptions& io) override {
+    return std::make_unique<PostgresInstance>(io);
+  }
+  Status ConnectAdmin() override {
+    CloseAdmin();
+    Result<PGconn*> conn =
+        ConnectPostgres(static_cast<PostgresInstance*>(instance_.get())->ConnInfo());
+    if (!conn.ok()) return conn.status();
+    admin_ = *conn;
+    return Status::Ok();
+  }
+  void CloseAdmin() override {
+    if (admin_) PQfinish(admin_);
+    admin_ = nullptr;
+  }
+  Status CreateSchema() override {
+    std::string ignored;
+    // amcheck (contrib, shipped with Debian's server package) checks the index after a crash.
+    have_amcheck_ = QueryOne("CREATE EXTENSION IF NOT EXISTS amcheck", &ignored).ok();
+    WALTUNE_RETURN_IF_ERROR(
+        QueryOne("CREATE TABLE waltune_load (client_id int NOT NULL, seq bigint NOT NULL, "
+                 "payload text, PRIMARY KEY (client_id, seq))",
+                 &ignored));
+    // Make the schema durable whatever synchronous_commit says.
+    return QueryOne("CHECKPOINT", &ignored);
+  }
+  Result<std::unique_ptr<Session>> OpenSession() override {
+    return OpenPostgresSession(static_cast<PostgresInstance*>(instance_.get())->ConnInfo());
+  }
+  Result<std::unique_ptr<Session>> OpenWorkloadSession() override {
+    return OpenPostgresWorkloadSession(static_cast<PostgresInstance*>(instance_.get())->ConnInfo(),
+                                       layout_, options_.seed);
+  }
+  Status PrepareWorkload() override {
+    std::string ignored;
+    for (const std::string& sql : PrepareSql(layout_, SqlDialect::kPostgreSQL)) {
+      WALTUNE_RETURN_IF_ERROR(QueryOne(sql.c_str(), &ignored));
+    }
+    return Status::Ok();
+  }
+  void ParseRedo(const std::string& log, RecoveryInfo* info) override {
+    ParsePostgresRedo(log, info);
+  }
+  Status CheckSettingsApplied() override {
+    // pg_settings.source is "command line" for a -c option the server took (guc.c); anything
+    // else means another source won and the report would claim a setting not in force.
+    for (const auto& [name, value] : settings_) {
+      const char* params[1] = {name.c_str()};
+      PGresult* r =
+          PQexecParams(admin_, "SELECT source, setting FROM pg_settings WHERE name = lower($1)", 1,
+                       nullptr, params, nullptr, nullptr, 0);
+      if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        std::string err = PQerrorMessage(admin_);
+        PQclear(r);
+        return Status::IOError("PostgreSQL pg_settings", err);
+      }
+      if (PQntuples(r) == 0) {
+        PQclear(r);
+        return Status::Unavailable(name, "not a parameter of this server: not in force");
+      }
+      const std::string source = PQgetvalue(r, 0, 0), setting = PQgetvalue(r, 0, 1);
+      PQclear(r);
+      if (source != "command line") {
+        return Status::Unavailable(name, "applied as " + value +
+                                             " on the command line, but the server has " + setting +
+                                             " from '" + source + "': not in force");
+      }
+    }
+    return Status::Ok();
+  }
+  Result<double> TimedSyncCommitUs() override {
+    // synchronous_commit is per session: on, the commit waits for the WAL flush (XLogFlush in
+    // xlog.c) whatever the applied settings say.
+    std::string ignored;
+    WALTUNE_RETURN_IF_ERROR(
+        QueryOne("CREATE TABLE IF NOT EXISTS waltune_flush_check (x int)", &ignored));
+    WALTUNE_RETURN_IF_ERROR(QueryOne("SET synchronous_commit = on", &ignored));
+    const double t0 = NowSeconds();
+    Status s = QueryOne("INSERT INTO waltune_flush_check VALUES (1)", &ignored);
+    const double us = (NowSeconds() - t0) * 1e6;
+    WALTUNE_RETURN_IF_ERROR(s);
+    WALTUNE_RETURN_IF_ERROR(QueryOne("RESET synchronous_commit", &ignored));
+    WALTUNE_RETURN_IF_ERROR(QueryOne("DROP TABLE waltune_flush_check", &ignored));
+    return us;
+  }
+
+ private:
+  // Runs `sql`; *out gets the first column of the first row ("" for commands).
+  Status QueryOne(const char* sql, std::string* out) {
+    if (!admin_) return Status::Unavailable("PostgreSQL", "no admin connection");
+    PGresult* r = PQexec(admin_, sql);
+    ExecStatusType st = PQresultStatus(r);
+    Status s;
+    if (st == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+      *out = PQgetvalue(r, 0, 0);
+    } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      s = Status::IOError("PostgreSQL", PQerrorMessage(admin_));
+    }
+    PQclear(r);
+    return s;
+  }
+  PGconn* admin_ = nullptr;
+  bool have_amcheck_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Target> MakePostgresTarget(const VerifyOptions& options) {
+  return std::make_unique<PostgresTarget>(options);
+}
+
+std::optional<uint64_t> ParsePostgresLsn(std::string_view text) {
+  // "%X/%X": the high and low 32 bits in hex (pg_lsn_out in src/backend/utils/adt/pg_lsn.c).
+  size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::optional<uint32_t> hi = ParseInteger<uint32_t>(text.substr(0, slash), 16);
+  std::optional<uint32_t> lo = ParseInteger<uint32_t>(text.substr(slash + 1), 16);
+  if (!hi || !lo) return std::nullopt;
+  return (static_cast<uint64_t>(*hi) << 32) | *lo;
+}
+
+void ParsePostgresRedo(const std::string& log, RecoveryInfo* info) {
+  std::smatch start, done, elapsed;
+  static const std::regex kStart("redo starts at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
+  static const std::regex kDone("redo done at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
+  static const std::regex kElapsed("redo done at [^\n]*elapsed: ([0-9.]+) s");
+  if (std::regex_search(log, start, kStart) && std::regex_search(log, done, kDone)) {
+    std::optional<uint64_t> a = ParsePostgresLsn(start[1].str());
+    std::optional<uint64_t> b = ParsePostgresLsn(done[1].str());
+    if (!a || !b) return;  // an LSN that does not fit: the redo stays unknown
+    info->redo_bytes = *b >= *a ? *b - *a : 0;
+    if (std::regex_search(log, elapsed, kElapsed)) {
+      std::optional<double> s = ParseFiniteDouble(elapsed[1].str());
+      if (s && *s >= 0) info->redo_s = *s;
+    }
+  } else if (log.find("redo is not required") != std::string::npos) {
+    info->redo_bytes = 0;
+    info->redo_s = 0;
+  }
+}
+
+std::optional<uint64_t> ParseLsnText(std::string_view text) {
+  const size_t slash = text.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 >= text.size()) {
+    return std::nullopt;
+  }
+  uint32_t hi = 0, lo = 0;
+  const char* b = text.data();
+  auto [p1, e1] = std::from_chars(b, b + slash, hi, 16);
+  auto [p2, e2] = std::from_chars(b + slash + 1, b + text.size(), lo, 16);
+  if (e1 != std::errc() || p1 != b + slash || e2 != std::errc() || p2 != b + text.size()) {
+    return std::nullopt;
+  }
+  return (uint64_t{hi} << 32) | lo;
+}
+
+}  // namespace waltune::verify
