@@ -259,25 +259,21 @@ struct InnodbAnalysis {
 // Redo capacity from the recovery target, and the rate at which the page cleaner keeps up with
 // it and with the default capacity.
 void PlanInnodbRedo(const Scenario& s, InnodbAnalysis* x, Advice* a) {
-  const Flavour& f = x->f;
-  const double tps_needed = x->tps_needed;
-  const double redo_per_txn = x->redo_per_txn;
-  const double redo_rate = x->redo_rate;
-  RedoPlan plan = PlanRedo(s, f, redo_per_txn, redo_rate, &a->warnings);
-  const double redo_minutes = plan.capacity_bytes / std::max(redo_rate, 1.0) / 60;
+  RedoPlan plan = PlanRedo(s, x->f, x->redo_per_txn, x->redo_rate, &a->warnings);
+  const double redo_minutes = plan.capacity_bytes / std::max(x->redo_rate, 1.0) / 60;
   if (redo_minutes < 5) {
     a->warnings.push_back(fmt::format(
         "the redo log holds only {:.1f} minutes of writes at {}: the page cleaner will have to "
         "flush aggressively (sync flushing stalls commits). A longer recovery target allows a "
         "larger redo log",
-        redo_minutes, engines::Tps(tps_needed)));
+        redo_minutes, engines::Tps(x->tps_needed)));
   }
 
   // The page cleaner must write the pages dirtied in one redo cycle (plus their doublewrite
   // copies, written sequentially) before the checkpoint age reaches the sync-flush point.
   const double hot_pages = engines::HotPages(s.workload, kPageBytes);
   auto cleaner_keeps_up = [&](double capacity_bytes, double tps) {
-    const double cycle = f.max_age_fraction() * capacity_bytes / (redo_per_txn * tps);
+    const double cycle = x->f.max_age_fraction() * capacity_bytes / (x->redo_per_txn * tps);
     FpiInputs in;
     in.hot_pages = hot_pages;
     in.page_changes_per_s = tps * s.workload.rows_per_txn * 2 * s.workload.random_page_fraction;
@@ -292,7 +288,8 @@ void PlanInnodbRedo(const Scenario& s, InnodbAnalysis* x, Advice* a) {
   const double page_write_ceiling_tps = LargestSatisfying(
       1, 1e7, [&](double tps) { return cleaner_keeps_up(plan.capacity_bytes, tps); }, 1e-3);
   const double base_page_write_ceiling_tps = LargestSatisfying(
-      1, 1e7, [&](double tps) { return cleaner_keeps_up(f.default_capacity_bytes(), tps); }, 1e-3);
+      1, 1e7, [&](double tps) { return cleaner_keeps_up(x->f.default_capacity_bytes(), tps); },
+      1e-3);
   x->plan = plan;
   x->page_write_ceiling_tps = page_write_ceiling_tps;
   x->base_page_write_ceiling_tps = base_page_write_ceiling_tps;
@@ -302,14 +299,13 @@ void PlanInnodbRedo(const Scenario& s, InnodbAnalysis* x, Advice* a) {
 // off) and the commit mode per durability level; with the binary log and 3+ clients a binlog
 // group-commit wait of half a flush is tried and kept where the simulation shows it helps.
 void ChooseInnodbCommitMode(const Scenario& s, double cpu_us, InnodbAnalysis* x) {
-  const Flavour& f = x->f;
   x->p = engines::CommitParams(s, cpu_us);
   x->base_p = x->p;
-  x->base_p.flushes_per_group = f.redo_round_trips() + (f.binlog_default_on() ? 1 : 0);
+  x->base_p.flushes_per_group = x->f.redo_round_trips() + (x->f.binlog_default_on() ? 1 : 0);
   x->base_t = engines::CommitThroughput(s, x->base_p, true, x->redo_per_txn);
   engines::ApplyPageWriteCeiling(&x->base_t, x->base_page_write_ceiling_tps);
 
-  x->p.flushes_per_group = f.redo_round_trips() + (x->binlog ? 1 : 0);
+  x->p.flushes_per_group = x->f.redo_round_trips() + (x->binlog ? 1 : 0);
   GroupCommitParams delayed = x->p;
   const bool try_delay = x->binlog && s.workload.concurrency >= 3;
   if (try_delay) {
@@ -322,18 +318,14 @@ void ChooseInnodbCommitMode(const Scenario& s, double cpu_us, InnodbAnalysis* x)
 
 // innodb_flush_log_at_trx_commit (and the flush timeout) and the loss window they give.
 void AddInnodbCommitSettings(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
-  const bool flush_each_commit = x.mode.flush_each_commit;
-  const ThroughputEstimate& sync_t = x.mode.sync_t;
-  const double tps_needed = x.tps_needed;
-  const bool binlog = x.binlog;
-  if (flush_each_commit) {
+  if (x.mode.flush_each_commit) {
     a->wal_config.push_back(Setting::Number(
         "innodb_flush_log_at_trx_commit", 1,
         s.durability == Durability::kStrict
             ? "strict: the redo log is flushed before every commit returns"
             : fmt::format("standard, but flushing every commit already sustains {} against the "
                           "required {}, so nothing acknowledged needs to be at risk",
-                          engines::Tps(sync_t.tps), engines::Tps(tps_needed))));
+                          engines::Tps(x.mode.sync_t.tps), engines::Tps(x.tps_needed))));
     engines::SetNoLossWindow(a);
   } else {
     a->wal_config.push_back(Setting::Number(
@@ -344,7 +336,7 @@ void AddInnodbCommitSettings(const Scenario& s, const InnodbAnalysis& x, Advice*
               "lose on a mysqld crash for no real gain)"
             : fmt::format("standard: flushing every commit sustains only {} against the "
                           "required {}; 2 bounds the loss to ~1 s on an OS crash or power cut",
-                          engines::Tps(sync_t.tps), engines::Tps(tps_needed))));
+                          engines::Tps(x.mode.sync_t.tps), engines::Tps(x.tps_needed))));
     const double flush_timeout_s = 1;
     a->wal_config.push_back(Setting::Number(
         "innodb_flush_log_at_timeout", flush_timeout_s,
@@ -357,39 +349,37 @@ void AddInnodbCommitSettings(const Scenario& s, const InnodbAnalysis& x, Advice*
         "guaranteed to run on time, so under heavy load or CPU starvation the window can be "
         "longer (MySQL manual, innodb_flush_log_at_trx_commit){}",
         flush_timeout_s,
-        binlog ? (s.durability == Durability::kRelaxed
-                      ? ". The binary log is flushed by the OS (sync_binlog=0): a power cut can "
-                        "lose binlog events the redo kept, so replicas may need rebuilding"
-                      : ". The binary log is flushed every 1000 commit groups (sync_binlog=1000): "
-                        "a power cut can lose up to that many groups of binlog events")
-               : "");
+        x.binlog
+            ? (s.durability == Durability::kRelaxed
+                   ? ". The binary log is flushed by the OS (sync_binlog=0): a power cut can "
+                     "lose binlog events the redo kept, so replicas may need rebuilding"
+                   : ". The binary log is flushed every 1000 commit groups (sync_binlog=1000): "
+                     "a power cut can lose up to that many groups of binlog events")
+            : "");
   }
 }
 
 // Binary log, doublewrite, log buffer, redo size and flush method.
 void AddInnodbLogSettings(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
-  const Flavour& f = x.f;
-  const RedoPlan& plan = x.plan;
-  const bool flush_each_commit = x.mode.flush_each_commit;
   if (x.binlog) {
     // --log-bin takes a file base name: "ON" would name the files ON.000001. MySQL 5.7 also
     // refuses to start with the binary log and no server_id.
-    if (!f.binlog_default_on()) {
+    if (!x.f.binlog_default_on()) {
       a->wal_config.push_back(Setting::Text(
           "log_bin", "mysql-bin",
           "replication needs the binary log (off by default): files mysql-bin.000001, ..."));
     }
-    if (s.replication != Replication::kNone || !f.binlog_default_on()) {
+    if (s.replication != Replication::kNone || !x.f.binlog_default_on()) {
       a->wal_config.push_back(Setting::Number(
           "server_id", 1,
-          f.mariadb || f.v.major >= 8
+          x.f.mariadb || x.f.v.major >= 8
               ? "every server of a replication topology needs its own id: 1 here, 2, 3, ... on "
                 "the replicas"
               : "MySQL 5.7 refuses to start with the binary log and no server_id; give each "
                 "replica its own (2, 3, ...)"));
     }
     const int sync_binlog =
-        flush_each_commit ? 1 : (s.durability == Durability::kRelaxed ? 0 : 1000);
+        x.mode.flush_each_commit ? 1 : (s.durability == Durability::kRelaxed ? 0 : 1000);
     a->wal_config.push_back(Setting::Number(
         "sync_binlog", sync_binlog,
         sync_binlog == 1   ? "flush the binary log at every commit group, so binlog and redo "
@@ -402,30 +392,30 @@ void AddInnodbLogSettings(const Scenario& s, const InnodbAnalysis& x, Advice* a)
   a->wal_config.push_back(Setting::Text("innodb_doublewrite", "ON",
                                         "never OFF: 16 kB pages can be torn on a power cut"));
   const uint64_t log_buffer = std::max<uint64_t>(
-      f.default_log_buffer_bytes(),
+      x.f.default_log_buffer_bytes(),
       FloorToNiceBytes(4.0 * s.workload.txn_write_bytes * s.workload.concurrency, kMiB));
   a->wal_config.push_back(Setting::Text(
       "innodb_log_buffer_size", FormatMyCnfBytes(log_buffer),
-      log_buffer == f.default_log_buffer_bytes()
+      log_buffer == x.f.default_log_buffer_bytes()
           ? "the default holds many small transactions between flushes"
           : "large transactions: room for every client's redo without waiting for a flush"));
-  if (f.capacity_variable()) {
+  if (x.f.capacity_variable()) {
     a->wal_config.push_back(
-        Setting::Text("innodb_redo_log_capacity", FormatMyCnfBytes(plan.capacity_bytes),
+        Setting::Text("innodb_redo_log_capacity", FormatMyCnfBytes(x.plan.capacity_bytes),
                       "sized from the recovery target; see checkpoint_strategy"));
-  } else if (f.single_file()) {
+  } else if (x.f.single_file()) {
     a->wal_config.push_back(Setting::Text("innodb_log_file_size",
-                                          FormatMyCnfBytes(plan.capacity_bytes),
+                                          FormatMyCnfBytes(x.plan.capacity_bytes),
                                           "the single redo file (MariaDB >= 10.5), sized from the "
                                           "recovery target"));
   } else {
     a->wal_config.push_back(
-        Setting::Text("innodb_log_file_size", FormatMyCnfBytes(plan.capacity_bytes / 2),
+        Setting::Text("innodb_log_file_size", FormatMyCnfBytes(x.plan.capacity_bytes / 2),
                       "two files of this size, sized from the recovery target"));
     a->wal_config.push_back(Setting::Number("innodb_log_files_in_group", 2,
                                             "the default; total redo = 2 x innodb_log_file_size"));
   }
-  if (f.flush_method_settable()) {
+  if (x.f.flush_method_settable()) {
     a->wal_config.push_back(Setting::Text(
         "innodb_flush_method", FlushMethodFor(s.storage),
         "O_DIRECT avoids caching data pages twice; redo is still flushed with fsync"));
@@ -435,17 +425,12 @@ void AddInnodbLogSettings(const Scenario& s, const InnodbAnalysis& x, Advice* a)
 // Page-cleaner pacing (innodb_io_capacity), the expected peak checkpoint age and the recovery
 // rationale.
 void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a) {
-  const Flavour& f = x->f;
-  const RedoPlan& plan = x->plan;
-  const double tps_needed = x->tps_needed;
-  const double redo_per_txn = x->redo_per_txn;
-  const double redo_rate = x->redo_rate;
   // Checkpoint pacing: the page cleaner must write the pages dirtied in one redo cycle before
   // the log wraps.
-  const double cycle_s = plan.max_age_bytes / std::max(redo_rate, 1.0);
+  const double cycle_s = x->plan.max_age_bytes / std::max(x->redo_rate, 1.0);
   FpiInputs dirty;
   dirty.hot_pages = engines::HotPages(s.workload, kPageBytes);
-  dirty.page_changes_per_s = tps_needed * s.workload.rows_per_txn * 2;
+  dirty.page_changes_per_s = x->tps_needed * s.workload.rows_per_txn * 2;
   dirty.checkpoint_interval_s = cycle_s;
   dirty.page_changes_per_s *= s.workload.random_page_fraction;
   const double pages_per_s_needed = PagesImagedPerInterval(dirty) / cycle_s;
@@ -477,7 +462,7 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
         "the page cleaner must write ~{:.0f} pages/s at {}, more than the {:.0f} random 16 KiB "
         "writes/s this storage sustains ({}): innodb_io_capacity is set to the needed rate, but "
         "expect the checkpoint age to reach the sync-flush point and stall commits",
-        pages_per_s_needed, engines::Tps(tps_needed), device_write_iops, s.storage.source));
+        pages_per_s_needed, engines::Tps(x->tps_needed), device_write_iops, s.storage.source));
   }
 
   // Expected peak: the cleaner writes at innodb_io_capacity in the background, so the age
@@ -485,11 +470,12 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
   // the bound at moderate rates. The bound (estimated_recovery_time_s) stays the worst case.
   const double expected_cycle_s =
       CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
-  const double expected_age_bytes = std::min(plan.max_age_bytes, expected_cycle_s * redo_rate);
-  const RedoRecovery expected_rec =
-      RecoveryForAge(s, expected_age_bytes, redo_per_txn, plan.replay_bytes_per_s, plan.startup_s);
+  const double expected_age_bytes =
+      std::min(x->plan.max_age_bytes, expected_cycle_s * x->redo_rate);
+  const RedoRecovery expected_rec = RecoveryForAge(s, expected_age_bytes, x->redo_per_txn,
+                                                   x->plan.replay_bytes_per_s, x->plan.startup_s);
 
-  a->estimated_recovery_time_s = std::round(plan.recovery_s * 10) / 10;
+  a->estimated_recovery_time_s = std::round(x->plan.recovery_s * 10) / 10;
   a->checkpoint_rationale = fmt::format(
       "InnoDB has no timed checkpoints: the checkpoint age (redo since the last checkpoint) is "
       "what recovery replays, and {} keeps it below ~{:.0f}% of the redo capacity. Worst case "
@@ -501,13 +487,14 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
       "is the largest that meets the target (capped at about an hour of writes); a larger log "
       "lets the page cleaner write each hot page less often. At {} one redo cycle lasts "
       "~{:.0f} s.",
-      f.name(), 100 * f.max_age_fraction(), 100 * f.max_age_fraction(),
-      FormatHumanBytes(plan.capacity_bytes), FormatHumanBytes(plan.max_age_bytes), plan.startup_s,
-      plan.recovery.terms.scan_s, s.storage.seq_read_bytes_per_s / 1e6, plan.recovery.terms.apply_s,
-      plan.replay_bytes_per_s / 1e6, plan.recovery.terms.page_read_s, plan.recovery.pages_to_read,
-      s.storage.random_read_16k_iops, plan.recovery_s, s.recovery_target_s,
-      engines::Tps(tps_needed), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
-      engines::Tps(tps_needed), cycle_s);
+      x->f.name(), 100 * x->f.max_age_fraction(), 100 * x->f.max_age_fraction(),
+      FormatHumanBytes(x->plan.capacity_bytes), FormatHumanBytes(x->plan.max_age_bytes),
+      x->plan.startup_s, x->plan.recovery.terms.scan_s, s.storage.seq_read_bytes_per_s / 1e6,
+      x->plan.recovery.terms.apply_s, x->plan.replay_bytes_per_s / 1e6,
+      x->plan.recovery.terms.page_read_s, x->plan.recovery.pages_to_read,
+      s.storage.random_read_16k_iops, x->plan.recovery_s, s.recovery_target_s,
+      engines::Tps(x->tps_needed), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
+      engines::Tps(x->tps_needed), cycle_s);
   x->cycle_s = cycle_s;
   x->pages_per_s_needed = pages_per_s_needed;
   x->io_capacity = io_capacity;
@@ -518,22 +505,16 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
 
 // Binlog group-commit wait and the group-commit gain.
 void AddInnodbGroupCommit(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
-  const Flavour& f = x.f;
-  const bool flush_each_commit = x.mode.flush_each_commit;
-  const bool use_delay = x.mode.use_delay;
-  const bool binlog = x.binlog;
-  const GroupCommitParams& p = x.p;
-  const ThroughputEstimate& conf_t = x.mode.conf_t;
-  a->group_commit_enabled = flush_each_commit;
+  a->group_commit_enabled = x.mode.flush_each_commit;
   // Without grouping, flushes are serialised and each carries one commit.
-  const double single_flush_tps =
-      std::min(conf_t.cpu_ceiling_tps, 1e6 / (p.flushes_per_group * s.storage.flush_p50_us));
-  if (flush_each_commit) {
-    if (use_delay) {
+  const double single_flush_tps = std::min(x.mode.conf_t.cpu_ceiling_tps,
+                                           1e6 / (x.p.flushes_per_group * s.storage.flush_p50_us));
+  if (x.mode.flush_each_commit) {
+    if (x.mode.use_delay) {
       const char* delay_name =
-          f.mariadb ? "binlog_commit_wait_usec" : "binlog_group_commit_sync_delay";
+          x.f.mariadb ? "binlog_commit_wait_usec" : "binlog_group_commit_sync_delay";
       const char* count_name =
-          f.mariadb ? "binlog_commit_wait_count" : "binlog_group_commit_sync_no_delay_count";
+          x.f.mariadb ? "binlog_commit_wait_count" : "binlog_group_commit_sync_no_delay_count";
       a->group_commit_settings.push_back(Setting::Number(
           delay_name, x.mode.sync_p.leader_delay_us,
           fmt::format("wait up to half a flush ({:.0f} us) so more commits share the binlog "
@@ -546,14 +527,15 @@ void AddInnodbGroupCommit(const Scenario& s, const InnodbAnalysis& x, Advice* a)
                           "stop waiting once this many commits are queued"));
     }
     a->group_commit_gain =
-        engines::GroupCommitGain(conf_t, single_flush_tps, s.workload.concurrency);
+        engines::GroupCommitGain(x.mode.conf_t, single_flush_tps, s.workload.concurrency);
     a->group_commit_rationale =
-        binlog ? (use_delay ? "Redo and binary-log flushes are grouped; a short wait gathers "
-                              "more commits per binlog flush."
-                            : "Redo and binary-log flushes are grouped automatically; the "
-                              "simulation shows under 5% gain from an extra wait, so none is set.")
-               : "InnoDB groups redo flushes by itself (one flush covers every commit queued "
-                 "meanwhile); without the binary log there is no group-commit knob to set.";
+        x.binlog ? (x.mode.use_delay
+                        ? "Redo and binary-log flushes are grouped; a short wait gathers "
+                          "more commits per binlog flush."
+                        : "Redo and binary-log flushes are grouped automatically; the "
+                          "simulation shows under 5% gain from an extra wait, so none is set.")
+                 : "InnoDB groups redo flushes by itself (one flush covers every commit queued "
+                   "meanwhile); without the binary log there is no group-commit knob to set.";
   } else {
     a->group_commit_gain = "not needed: commits do not wait for a flush";
     a->group_commit_rationale =
@@ -565,87 +547,65 @@ void AddInnodbGroupCommit(const Scenario& s, const InnodbAnalysis& x, Advice* a)
 // Throughput and commit latency against the engine's defaults, and the warnings when the
 // configuration is short of the required rate or slower than the defaults.
 void CompareInnodbThroughput(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
-  const Flavour& f = x.f;
-  const engines::CommitMode& m = x.mode;
-  const ThroughputEstimate& conf_t = m.conf_t;
-  const ThroughputEstimate& base_t = x.base_t;
-  const double tps_needed = x.tps_needed;
+  const ThroughputEstimate& conf_t = x.mode.conf_t;
   const bool extra_binlog_flush = x.p.flushes_per_group > x.base_p.flushes_per_group;
-  engines::SetThroughputComparison(a, base_t, conf_t);
+  engines::SetThroughputComparison(a, x.base_t, conf_t);
   std::vector<std::string> reasons;
-  if (!m.flush_each_commit) reasons.push_back("flush once per second instead of per commit");
-  if (m.use_delay) reasons.push_back("binlog group-commit wait");
+  if (!x.mode.flush_each_commit) reasons.push_back("flush once per second instead of per commit");
+  if (x.mode.use_delay) reasons.push_back("binlog group-commit wait");
   if (extra_binlog_flush) {
     reasons.push_back("binary log enabled for replication (a second flush per group)");
   }
-  if (engines::RelievesPageWrites(base_t, conf_t)) {
+  if (engines::RelievesPageWrites(x.base_t, conf_t)) {
     reasons.push_back(fmt::format("a redo log of {} instead of {}: the page cleaner keeps up",
                                   FormatHumanBytes(x.plan.capacity_bytes),
-                                  FormatHumanBytes(f.default_capacity_bytes())));
+                                  FormatHumanBytes(x.f.default_capacity_bytes())));
   }
-  a->improvement = engines::Improvement(base_t, conf_t, reasons);
+  a->improvement = engines::Improvement(x.base_t, conf_t, reasons);
   a->latency_impact =
-      m.flush_each_commit
-          ? engines::FlushedLatencyImpact(base_t, conf_t)
+      x.mode.flush_each_commit
+          ? engines::FlushedLatencyImpact(x.base_t, conf_t)
           : fmt::format("commits no longer wait for a flush ({:.2f} ms saved on average)",
-                        base_t.commit_latency_us / 1000);
-  if (conf_t.tps < tps_needed) {
-    a->warnings.push_back(engines::ShortfallWarning(tps_needed, conf_t, ""));
+                        x.base_t.commit_latency_us / 1000);
+  if (conf_t.tps < x.tps_needed) {
+    a->warnings.push_back(engines::ShortfallWarning(x.tps_needed, conf_t, ""));
     if (s.durability == Durability::kStrict) {
       ThroughputEstimate bounded_t = engines::CommitThroughput(s, x.p, false, x.redo_per_txn);
       engines::ApplyPageWriteCeiling(&bounded_t, x.page_write_ceiling_tps);
       a->warnings.push_back(engines::StrictRateWarning(
           x.binlog ? "flushing redo and binary log at every commit group"
                    : "flushing the redo at every commit group",
-          conf_t.tps, tps_needed,
+          conf_t.tps, x.tps_needed,
           x.binlog ? "innodb_flush_log_at_trx_commit=2 and sync_binlog=1000"
                    : "innodb_flush_log_at_trx_commit=2",
           "about 1 s of acknowledged commits on an OS crash or power cut", bounded_t.tps));
     }
   }
-  if (conf_t.tps < 0.95 * base_t.tps) {
+  if (conf_t.tps < 0.95 * x.base_t.tps) {
     const RedoRecovery base_rec =
-        RecoveryForAge(s, f.max_age_fraction() * f.default_capacity_bytes(), x.redo_per_txn,
+        RecoveryForAge(s, x.f.max_age_fraction() * x.f.default_capacity_bytes(), x.redo_per_txn,
                        x.plan.replay_bytes_per_s, x.plan.startup_s);
     a->warnings.push_back(engines::SlowerThanDefaultsWarning(
-        fmt::format("{}'s defaults", f.name()), conf_t, base_t,
+        fmt::format("{}'s defaults", x.f.name()), conf_t, x.base_t,
         extra_binlog_flush
             ? ": the binary log needed for replication adds a flush per commit group"
             : fmt::format(": the default redo log ({}) can take {:.1f} s to recover against "
                           "the {:.0f} s target, and the smaller log the target allows makes the "
                           "page cleaner write more often",
-                          FormatHumanBytes(f.default_capacity_bytes()), base_rec.total_s,
+                          FormatHumanBytes(x.f.default_capacity_bytes()), base_rec.total_s,
                           s.recovery_target_s)));
   }
 }
 
 // Every number the advice rests on, with its formula and inputs.
 void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
-  const Flavour& f = x.f;
-  const RedoPlan& plan = x.plan;
-  const double tps_needed = x.tps_needed;
-  const double redo_per_txn = x.redo_per_txn;
-  const double redo_rate = x.redo_rate;
-  const bool binlog = x.binlog;
-  const bool flush_each_commit = x.mode.flush_each_commit;
-  const GroupCommitParams& p = x.p;
-  const GroupCommitParams& sync_p = x.mode.sync_p;
-  const ThroughputEstimate& sync_t = x.mode.sync_t;
-  const ThroughputEstimate& conf_t = x.mode.conf_t;
-  const double cycle_s = x.cycle_s;
-  const double io_capacity = x.io_capacity;
-  const double expected_cycle_s = x.expected_cycle_s;
-  const double expected_age_bytes = x.expected_age_bytes;
-  const RedoRecovery& expected_rec = x.expected_rec;
-  const double pages_per_s_needed = x.pages_per_s_needed;
-  const double page_write_ceiling_tps = x.page_write_ceiling_tps;
   engines::AddFlushLatencyEstimates(a, s);
-  AddEstimate(a, "flushes_per_commit_group", p.flushes_per_group, "flushes",
-              fmt::format("{} for the redo{}", f.redo_round_trips(),
-                          binlog ? " + 1 for the binary log (sync_binlog=1)" : ""));
+  AddEstimate(a, "flushes_per_commit_group", x.p.flushes_per_group, "flushes",
+              fmt::format("{} for the redo{}", x.f.redo_round_trips(),
+                          x.binlog ? " + 1 for the binary log (sync_binlog=1)" : ""));
   AddEstimate(a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
-  AddEstimate(a, "required_tps", tps_needed, "tps", "constraints.write_rate");
-  AddEstimate(a, "wal_bytes_per_txn", redo_per_txn, "bytes",
+  AddEstimate(a, "required_tps", x.tps_needed, "tps", "constraints.write_rate");
+  AddEstimate(a, "wal_bytes_per_txn", x.redo_per_txn, "bytes",
               s.calibration.wal_bytes_per_txn
                   ? "measured by verify --calibrate"
                   : fmt::format("{} + {} rows x ({} + {}) bytes of redo (record, undo, page "
@@ -655,46 +615,47 @@ void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
   AddEstimate(a, "fpi_share", 0, "ratio",
               "InnoDB logs no page images in the redo; torn pages are repaired from the "
               "doublewrite buffer, which doubles data-page writes instead");
-  AddEstimate(a, "wal_rate_bytes_per_s", redo_rate, "bytes/s", "wal_bytes_per_txn x required_tps");
-  AddEstimate(a, "redo_capacity_bytes", plan.capacity_bytes, "bytes", "recommended redo size");
-  AddEstimate(a, "checkpoint_age_limit_bytes", plan.max_age_bytes, "bytes",
-              fmt::format("{:.0f}% of the redo capacity ({})", 100 * f.max_age_fraction(),
-                          f.capacity_variable() ? "log0chkp.cc"
-                          : f.mariadb           ? "log_t::set_capacity"
-                                                : "log_calc_max_ages"));
-  AddEstimate(a, "checkpoint_interval_s", cycle_s, "s",
+  AddEstimate(a, "wal_rate_bytes_per_s", x.redo_rate, "bytes/s",
+              "wal_bytes_per_txn x required_tps");
+  AddEstimate(a, "redo_capacity_bytes", x.plan.capacity_bytes, "bytes", "recommended redo size");
+  AddEstimate(a, "checkpoint_age_limit_bytes", x.plan.max_age_bytes, "bytes",
+              fmt::format("{:.0f}% of the redo capacity ({})", 100 * x.f.max_age_fraction(),
+                          x.f.capacity_variable() ? "log0chkp.cc"
+                          : x.f.mariadb           ? "log_t::set_capacity"
+                                                  : "log_calc_max_ages"));
+  AddEstimate(a, "checkpoint_interval_s", x.cycle_s, "s",
               "time to write the checkpoint-age limit at the required rate");
-  AddEstimate(a, "wal_to_replay_bytes", plan.max_age_bytes, "bytes", "worst-case checkpoint age");
-  AddEstimate(a, "replay_rate_bytes_per_s", plan.replay_bytes_per_s, "bytes/s",
+  AddEstimate(a, "wal_to_replay_bytes", x.plan.max_age_bytes, "bytes", "worst-case checkpoint age");
+  AddEstimate(a, "replay_rate_bytes_per_s", x.plan.replay_bytes_per_s, "bytes/s",
               s.calibration.replay_bytes_per_s ? "calibrated"
                                                : "redo apply, MariaDB 10.11 measured here (warm)");
-  AddEstimate(a, "startup_s", plan.startup_s, "s", "process start before redo apply");
-  AddEstimate(a, "redo_scan_s", plan.recovery.terms.scan_s, "s",
+  AddEstimate(a, "startup_s", x.plan.startup_s, "s", "process start before redo apply");
+  AddEstimate(a, "redo_scan_s", x.plan.recovery.terms.scan_s, "s",
               fmt::format("checkpoint age / sequential read bandwidth ({:.0f} MB/s)",
                           s.storage.seq_read_bytes_per_s / 1e6));
-  AddEstimate(a, "recovery_pages_to_read", plan.recovery.pages_to_read, "pages",
+  AddEstimate(a, "recovery_pages_to_read", x.plan.recovery.pages_to_read, "pages",
               "min(working-set pages, page changes in the checkpoint age)");
-  AddEstimate(a, "recovery_page_read_s", plan.recovery.terms.page_read_s, "s",
+  AddEstimate(a, "recovery_page_read_s", x.plan.recovery.terms.page_read_s, "s",
               fmt::format("pages to read / {:.0f} random 16 KiB reads/s ({})",
                           s.storage.random_read_16k_iops, s.storage.source));
-  AddEstimate(a, "estimated_recovery_time_s", plan.recovery_s, "s",
+  AddEstimate(a, "estimated_recovery_time_s", x.plan.recovery_s, "s",
               "bound: startup + redo scan + apply + page reads, at the worst-case checkpoint age");
-  AddEstimate(a, "expected_peak_checkpoint_age_bytes", expected_age_bytes, "bytes",
+  AddEstimate(a, "expected_peak_checkpoint_age_bytes", x.expected_age_bytes, "bytes",
               fmt::format("age at which innodb_io_capacity ({:.0f} pages/s) writes one cycle's "
                           "distinct pages: {:.0f} s of redo at the required rate, at most the "
                           "bound",
-                          io_capacity, expected_cycle_s));
-  AddEstimate(a, "expected_peak_recovery_time_s", expected_rec.total_s, "s",
+                          x.io_capacity, x.expected_cycle_s));
+  AddEstimate(a, "expected_peak_recovery_time_s", x.expected_rec.total_s, "s",
               "same cold-start terms at the expected peak checkpoint age");
-  AddEstimate(a, "page_flush_rate_needed_per_s", pages_per_s_needed, "pages/s",
+  AddEstimate(a, "page_flush_rate_needed_per_s", x.pages_per_s_needed, "pages/s",
               "distinct pages dirtied per redo cycle / cycle length");
   AddEstimate(a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
-  AddEstimate(a, "page_write_ceiling_tps", page_write_ceiling_tps, "tps",
+  AddEstimate(a, "page_write_ceiling_tps", x.page_write_ceiling_tps, "tps",
               "highest rate at which the page cleaner writes each redo cycle's dirty pages "
               "(sorted, plus doublewrite) before the sync-flush point");
-  engines::AddThroughputEstimates(a, conf_t, flush_each_commit ? sync_p : p, redo_per_txn,
-                                  s.storage.seq_write_bytes_per_s);
-  AddEstimate(a, "strict_commit_tps", sync_t.tps, "tps",
+  engines::AddThroughputEstimates(a, x.mode.conf_t, x.mode.flush_each_commit ? x.mode.sync_p : x.p,
+                                  x.redo_per_txn, s.storage.seq_write_bytes_per_s);
+  AddEstimate(a, "strict_commit_tps", x.mode.sync_t.tps, "tps",
               "group-commit simulation with innodb_flush_log_at_trx_commit=1");
   AddEstimate(a, "data_loss_window_ms", a->loss_window_ms, "ms", a->loss_window);
 }

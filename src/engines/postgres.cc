@@ -369,10 +369,9 @@ void PgBaseline(const Scenario& s, double cpu_us, PgAnalysis* x) {
   x->base_t = engines::CommitThroughput(s, x->p, true, x->base_wal_per_txn);
   engines::ApplyPageWriteCeiling(&x->base_t,
                                  PgPageWriteCeilingTps(s, 1.0, 1.0 * kGiB, 300, base_c));
-  const PgPlan& plan = x->plan;
-  x->page_write_ceiling_tps = PgPageWriteCeilingTps(s, CompressionRatio(plan.compression),
-                                                    static_cast<double>(plan.max_wal_size_bytes),
-                                                    plan.timeout_s, plan.target_c);
+  x->page_write_ceiling_tps = PgPageWriteCeilingTps(s, CompressionRatio(x->plan.compression),
+                                                    static_cast<double>(x->plan.max_wal_size_bytes),
+                                                    x->plan.timeout_s, x->plan.target_c);
 }
 
 // Commit mode per durability level; commit_delay (half a flush, commit_siblings 5) is tried
@@ -388,11 +387,6 @@ void ChoosePgCommitMode(const Scenario& s, PgAnalysis* x) {
 
 // wal_level, fsync, full_page_writes, synchronous_commit, WAL sizes and sync method.
 void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
-  const PgPlan& plan = x.plan;
-  const PgWal& raw_wal = x.raw_wal;
-  const bool sync_commit = x.mode.flush_each_commit;
-  const ThroughputEstimate& sync_t = x.mode.sync_t;
-  const double tps_needed = x.tps_needed;
   const double wal_writer_delay_ms = 200;
   a->wal_config.push_back(Setting::Text(
       "wal_level", s.replication == Replication::kLogical ? "logical" : "replica",
@@ -408,15 +402,16 @@ void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
           ? "kept on: the storage claims atomic 8 kB writes, but turning this off is only safe "
             "when that is proven for the whole I/O stack"
           : "required: 8 kB pages can be torn on this storage"));
-  if (sync_commit) {
+  if (x.mode.flush_each_commit) {
     a->wal_config.push_back(Setting::Text(
         "synchronous_commit", "on",
         s.durability == Durability::kStrict
             ? "strict: a commit returns only after its WAL is flushed"
             : fmt::format("standard, but the flushed commit already sustains {} ({} of the "
                           "required {}), so no acknowledged commit needs to be at risk",
-                          engines::Tps(sync_t.tps), engines::Ratio(sync_t.tps / tps_needed),
-                          engines::Tps(tps_needed))));
+                          engines::Tps(x.mode.sync_t.tps),
+                          engines::Ratio(x.mode.sync_t.tps / x.tps_needed),
+                          engines::Tps(x.tps_needed))));
     engines::SetNoLossWindow(a);
   } else {
     a->wal_config.push_back(Setting::Text(
@@ -426,7 +421,7 @@ void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
               "3 x wal_writer_delay of commits and never corrupts data"
             : fmt::format("standard: flushing every commit sustains only {} against the required "
                           "{}; asynchronous commit bounds the loss to 3 x wal_writer_delay",
-                          engines::Tps(sync_t.tps), engines::Tps(tps_needed))));
+                          engines::Tps(x.mode.sync_t.tps), engines::Tps(x.tps_needed))));
     a->wal_config.push_back(Setting::Text("wal_writer_delay", "200ms",
                                           "WAL writer flushes every 200 ms: the loss window is "
                                           "at most 3 x 200 ms"));
@@ -441,13 +436,13 @@ void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
       "wal_buffers", "16MB",
       "what -1 picks for shared_buffers >= 512MB; with the 128MB default shared_buffers -1 "
       "gives only 4MB. Raise further only if pg_stat_wal.wal_buffers_full keeps climbing"));
-  if (plan.compression != "off") {
+  if (x.plan.compression != "off") {
     a->wal_config.push_back(Setting::Text(
-        "wal_compression", plan.compression,
+        "wal_compression", x.plan.compression,
         fmt::format("full-page images are {:.0f}% of the WAL at this checkpoint spacing; "
                     "compressing them ({}) costs a little CPU per image and cuts WAL volume",
-                    100 * raw_wal.FpiBytesPerTxnAt(plan.interval_s) /
-                        raw_wal.BytesPerTxnAt(plan.interval_s),
+                    100 * x.raw_wal.FpiBytesPerTxnAt(x.plan.interval_s) /
+                        x.raw_wal.BytesPerTxnAt(x.plan.interval_s),
                     s.version.major >= 15 ? "lz4, available from PostgreSQL 15" : "pglz")));
   } else {
     a->wal_config.push_back(Setting::Text(
@@ -455,12 +450,12 @@ void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
         "full-page images are under 10% of the WAL at this checkpoint spacing; compression "
         "would cost CPU for little gain"));
   }
-  a->wal_config.push_back(Setting::Text("max_wal_size", FormatPgBytes(plan.max_wal_size_bytes),
+  a->wal_config.push_back(Setting::Text("max_wal_size", FormatPgBytes(x.plan.max_wal_size_bytes),
                                         "sized from the recovery target; see checkpoint_strategy"));
   const uint64_t min_wal =
-      std::max<uint64_t>(80 * kMiB, FloorToNiceBytes(plan.max_wal_size_bytes / 4.0, 16 * kMiB));
+      std::max<uint64_t>(80 * kMiB, FloorToNiceBytes(x.plan.max_wal_size_bytes / 4.0, 16 * kMiB));
   a->wal_config.push_back(Setting::Text(
-      "min_wal_size", FormatPgBytes(std::min(min_wal, plan.max_wal_size_bytes)),
+      "min_wal_size", FormatPgBytes(std::min(min_wal, x.plan.max_wal_size_bytes)),
       "keeps a quarter of max_wal_size of segments for recycling instead of creating new files"));
   const std::string sync_method = SyncMethodFor(s.storage);
   if (!sync_method.empty()) {
@@ -472,46 +467,40 @@ void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
 
 // checkpoint_timeout and completion target, the recovery bound and its rationale.
 void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
-  const PgPlan& plan = x.plan;
-  const PgWal& wal = x.wal;
-  const PgWal::Recovery& rec = x.rec;
-  const PgWal::Recovery& expected_rec = x.expected_rec;
-  const double tps_needed = x.tps_needed;
-  const double wal_per_txn = x.wal_per_txn;
-  const double base_wal_per_txn = x.base_wal_per_txn;
   a->checkpoint_settings.push_back(Setting::Text(
-      "checkpoint_timeout", FormatPgDuration(plan.timeout_s),
-      plan.target_met
+      "checkpoint_timeout", FormatPgDuration(x.plan.timeout_s),
+      x.plan.target_met
           ? fmt::format("at {} a checkpoint every {:.0f} s keeps worst-case recovery within the "
                         "target",
-                        engines::Tps(tps_needed), plan.interval_s)
+                        engines::Tps(x.tps_needed), x.plan.interval_s)
           : fmt::format("at {} checkpoints come every {:.0f} s (triggered by max_wal_size); the "
                         "target cannot be met, see warnings",
-                        engines::Tps(tps_needed), plan.interval_s)));
+                        engines::Tps(x.tps_needed), x.plan.interval_s)));
   a->checkpoint_settings.push_back(Setting::Number(
-      "checkpoint_completion_target", plan.target_c,
+      "checkpoint_completion_target", x.plan.target_c,
       "spread checkpoint writes over 90% of the interval (default from PostgreSQL 14)"));
   Setting trigger = Setting::Text(
-      "max_wal_size_trigger", FormatPgBytes(plan.max_wal_size_bytes),
+      "max_wal_size_trigger", FormatPgBytes(x.plan.max_wal_size_bytes),
       fmt::format("a checkpoint starts after max_wal_size / (1 + {:.1f}) = {} of WAL",
-                  plan.target_c, FormatHumanBytes(plan.max_wal_size_bytes / (1 + plan.target_c))));
+                  x.plan.target_c,
+                  FormatHumanBytes(x.plan.max_wal_size_bytes / (1 + x.plan.target_c))));
   trigger.informational = true;
   a->checkpoint_settings.push_back(trigger);
-  a->estimated_recovery_time_s = std::round(rec.total_s * 10) / 10;
+  a->estimated_recovery_time_s = std::round(x.rec.total_s * 10) / 10;
   const std::string bound_how =
-      rec.all_records
+      x.rec.all_records
           ? fmt::format(
                 "bounded as if all {} were plain records, replayed at the slower "
                 "~{:.0f} MB/s (cold cache), whatever share turns out to be full-page "
                 "images",
-                FormatHumanBytes(rec.wal_bytes), RecordReplayMBps(wal))
+                FormatHumanBytes(x.rec.wal_bytes), RecordReplayMBps(x.wal))
           : fmt::format(
                 "bounded over the unknown image share: at most {} of plain records "
                 "(what {} writes in (1 + {:.1f}) x checkpoint_timeout) at ~{:.0f} MB/s, "
                 "the remaining {} as images at ~{:.0f} MB/s",
-                FormatHumanBytes(rec.record_bytes), engines::Tps(tps_needed), plan.target_c,
-                RecordReplayMBps(wal), FormatHumanBytes(rec.image_bytes),
-                wal.ImageReplayRate() / 1e6);
+                FormatHumanBytes(x.rec.record_bytes), engines::Tps(x.tps_needed), x.plan.target_c,
+                RecordReplayMBps(x.wal), FormatHumanBytes(x.rec.image_bytes),
+                x.wal.ImageReplayRate() / 1e6);
   a->checkpoint_rationale = fmt::format(
       "Worst case is a crash just before a checkpoint completes: replay starts at the previous "
       "checkpoint's REDO point, so up to max_wal_size = {} of WAL is replayed, {} ({:.1f} s), "
@@ -519,47 +508,46 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
       "the end-of-recovery checkpoint: {:.1f} s against a target of {:.0f} s (at the predicted "
       "{:.0f}% image share it would be {:.1f} s). {}; longer spacing means fewer full-page "
       "images ({:.0f} bytes/txn now vs {:.0f} with the defaults) and smoother I/O.",
-      FormatHumanBytes(rec.wal_bytes), bound_how, rec.replay_s, rec.scan_s, rec.startup_s,
-      rec.end_checkpoint_s, rec.total_s, s.recovery_target_s,
-      100 * expected_rec.image_bytes / std::max(1.0, expected_rec.wal_bytes), expected_rec.total_s,
-      plan.target_met ? "This is the largest spacing that meets the target"
-                      : "The target cannot be met (see warnings); this is the closest spacing "
-                        "waltune recommends",
-      wal_per_txn, base_wal_per_txn);
-  if (plan.interval_s < 60) {
+      FormatHumanBytes(x.rec.wal_bytes), bound_how, x.rec.replay_s, x.rec.scan_s, x.rec.startup_s,
+      x.rec.end_checkpoint_s, x.rec.total_s, s.recovery_target_s,
+      100 * x.expected_rec.image_bytes / std::max(1.0, x.expected_rec.wal_bytes),
+      x.expected_rec.total_s,
+      x.plan.target_met ? "This is the largest spacing that meets the target"
+                        : "The target cannot be met (see warnings); this is the closest spacing "
+                          "waltune recommends",
+      x.wal_per_txn, x.base_wal_per_txn);
+  if (x.plan.interval_s < 60) {
     a->warnings.push_back(fmt::format(
         "checkpoints about every {:.0f} s: the recovery target is tight for {}; full-page "
         "images inflate the WAL{}",
-        plan.interval_s, engines::Tps(tps_needed),
-        plan.interval_s < 30 ? " and PostgreSQL will log 'checkpoints are occurring too "
-                               "frequently'"
-                             : ""));
+        x.plan.interval_s, engines::Tps(x.tps_needed),
+        x.plan.interval_s < 30 ? " and PostgreSQL will log 'checkpoints are occurring too "
+                                 "frequently'"
+                               : ""));
   }
   // The checkpointer must write the pages dirtied in one interval within c x interval.
   const double ckpt_write_s = SortedPageWriteSeconds(
-      wal.PagesImaged(plan.interval_s), engines::HotPages(s.workload, kPageBytes), kPageBytes,
+      x.wal.PagesImaged(x.plan.interval_s), engines::HotPages(s.workload, kPageBytes), kPageBytes,
       s.storage.seq_write_bytes_per_s, s.storage.random_write_iops);
   AddEstimate(a, "checkpoint_write_s", ckpt_write_s, "s",
               "time to write one interval's dirty pages, sorted (must fit in c x interval)");
-  if (ckpt_write_s > plan.target_c * plan.interval_s) {
+  if (ckpt_write_s > x.plan.target_c * x.plan.interval_s) {
     a->warnings.push_back(fmt::format(
         "each checkpoint must write ~{:.0f} pages, which takes ~{:.0f} s on this storage but "
         "must finish within {:.0f} s: checkpoints will fall behind and the WAL will exceed "
         "max_wal_size. The write rate is beyond what this storage can checkpoint",
-        wal.PagesImaged(plan.interval_s), ckpt_write_s, plan.target_c * plan.interval_s));
+        x.wal.PagesImaged(x.plan.interval_s), ckpt_write_s, x.plan.target_c * x.plan.interval_s));
   }
 }
 
 // commit_delay / commit_siblings and the group-commit gain.
 void AddPgGroupCommit(const Scenario& s, const PgAnalysis& x, Advice* a) {
-  const bool sync_commit = x.mode.flush_each_commit;
-  const bool use_delay = x.mode.use_delay;
-  const ThroughputEstimate& conf_t = x.mode.conf_t;
-  a->group_commit_enabled = sync_commit;
+  a->group_commit_enabled = x.mode.flush_each_commit;
   // Without grouping, flushes are serialised and each carries one commit.
-  const double single_flush_tps = std::min(conf_t.cpu_ceiling_tps, 1e6 / s.storage.flush_p50_us);
-  if (sync_commit) {
-    if (use_delay) {
+  const double single_flush_tps =
+      std::min(x.mode.conf_t.cpu_ceiling_tps, 1e6 / s.storage.flush_p50_us);
+  if (x.mode.flush_each_commit) {
+    if (x.mode.use_delay) {
       a->group_commit_settings.push_back(Setting::Number(
           "commit_delay", x.mode.sync_p.leader_delay_us,
           fmt::format("half a flush ({:.0f} us): the leader waits so more commits share its "
@@ -578,7 +566,7 @@ void AddPgGroupCommit(const Scenario& s, const PgAnalysis& x, Advice* a) {
               : "too few concurrent committers for a delay to gather followers"));
     }
     a->group_commit_gain =
-        engines::GroupCommitGain(conf_t, single_flush_tps, s.workload.concurrency);
+        engines::GroupCommitGain(x.mode.conf_t, single_flush_tps, s.workload.concurrency);
     a->group_commit_rationale =
         "Flushes are shared: a commit waits for the flush in progress, then rides the next one "
         "together with every commit that queued meanwhile. The gain grows with concurrency and "
@@ -594,29 +582,26 @@ void AddPgGroupCommit(const Scenario& s, const PgAnalysis& x, Advice* a) {
 // Throughput and commit latency against PostgreSQL's defaults, and the warnings when the
 // configuration is short of the required rate or slower than the defaults.
 void ComparePgThroughput(const Scenario& s, const PgAnalysis& x, Advice* a) {
-  const engines::CommitMode& m = x.mode;
-  const ThroughputEstimate& conf_t = m.conf_t;
-  const ThroughputEstimate& base_t = x.base_t;
-  const double tps_needed = x.tps_needed;
-  engines::SetThroughputComparison(a, base_t, conf_t);
+  const ThroughputEstimate& conf_t = x.mode.conf_t;
+  engines::SetThroughputComparison(a, x.base_t, conf_t);
   std::vector<std::string> reasons;
-  if (!m.flush_each_commit) reasons.push_back("asynchronous commit");
-  if (m.flush_each_commit && m.use_delay) reasons.push_back("commit_delay");
+  if (!x.mode.flush_each_commit) reasons.push_back("asynchronous commit");
+  if (x.mode.flush_each_commit && x.mode.use_delay) reasons.push_back("commit_delay");
   if (x.plan.compression != "off") reasons.push_back("wal_compression");
   if (x.wal_per_txn < 0.95 * x.base_wal_per_txn) reasons.push_back("fewer full-page images");
-  if (engines::RelievesPageWrites(base_t, conf_t)) {
+  if (engines::RelievesPageWrites(x.base_t, conf_t)) {
     reasons.push_back("checkpoints that write each hot page less often");
   }
-  a->improvement = engines::Improvement(base_t, conf_t, reasons);
-  a->latency_impact = m.flush_each_commit
-                          ? engines::FlushedLatencyImpact(base_t, conf_t)
+  a->improvement = engines::Improvement(x.base_t, conf_t, reasons);
+  a->latency_impact = x.mode.flush_each_commit
+                          ? engines::FlushedLatencyImpact(x.base_t, conf_t)
                           : fmt::format(
                                 "commits no longer wait for the flush ({:.2f} ms saved per "
                                 "commit on average)",
-                                base_t.commit_latency_us / 1000);
-  if (conf_t.tps < tps_needed) {
+                                x.base_t.commit_latency_us / 1000);
+  if (conf_t.tps < x.tps_needed) {
     a->warnings.push_back(engines::ShortfallWarning(
-        tps_needed, conf_t,
+        x.tps_needed, conf_t,
         ": more concurrent clients, storage with power-loss protection, or a relaxed durability "
         "level would help"));
     if (s.durability == Durability::kStrict) {
@@ -624,14 +609,14 @@ void ComparePgThroughput(const Scenario& s, const PgAnalysis& x, Advice* a) {
       ThroughputEstimate async_t = engines::CommitThroughput(s, x.p, false, x.wal_per_txn);
       engines::ApplyPageWriteCeiling(&async_t, x.page_write_ceiling_tps);
       a->warnings.push_back(engines::StrictRateWarning(
-          "flushing every commit (synchronous_commit=on) with group commit", conf_t.tps, tps_needed,
-          "synchronous_commit=off with wal_writer_delay=200ms",
+          "flushing every commit (synchronous_commit=on) with group commit", conf_t.tps,
+          x.tps_needed, "synchronous_commit=off with wal_writer_delay=200ms",
           "up to 600 ms of acknowledged commits (3 x wal_writer_delay) on a crash", async_t.tps));
     }
   }
-  if (conf_t.tps < 0.95 * base_t.tps) {
+  if (conf_t.tps < 0.95 * x.base_t.tps) {
     a->warnings.push_back(engines::SlowerThanDefaultsWarning(
-        "PostgreSQL's defaults", conf_t, base_t,
+        "PostgreSQL's defaults", conf_t, x.base_t,
         fmt::format(": the defaults (checkpoint_timeout 5min, max_wal_size 1GB) can take up to "
                     "{:.1f} s to recover against the {:.0f} s target, so checkpoints must come "
                     "every {:.0f} s{}",
@@ -645,80 +630,66 @@ void ComparePgThroughput(const Scenario& s, const PgAnalysis& x, Advice* a) {
 
 // Every number the advice rests on, with its formula and inputs.
 void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
-  const PgPlan& plan = x.plan;
-  const PgWal& wal = x.wal;
-  const PgWal::Recovery& rec = x.rec;
-  const PgWal::Recovery& expected_rec = x.expected_rec;
-  const PgWal::Recovery& base_rec = x.base_rec;
-  const double tps_needed = x.tps_needed;
-  const double wal_per_txn = x.wal_per_txn;
-  const double base_wal_per_txn = x.base_wal_per_txn;
-  const double base_interval = x.base_interval;
-  const double page_write_ceiling_tps = x.page_write_ceiling_tps;
-  const bool sync_commit = x.mode.flush_each_commit;
-  const ThroughputEstimate& sync_t = x.mode.sync_t;
-  const GroupCommitParams& sync_p = x.mode.sync_p;
-  const ThroughputEstimate& conf_t = x.mode.conf_t;
-  const GroupCommitParams& p = x.p;
   engines::AddFlushLatencyEstimates(a, s);
   AddEstimate(a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
-  AddEstimate(a, "required_tps", tps_needed, "tps", "constraints.write_rate");
-  AddEstimate(a, "wal_base_bytes_per_txn", wal.base_bytes_per_txn(), "bytes",
+  AddEstimate(a, "required_tps", x.tps_needed, "tps", "constraints.write_rate");
+  AddEstimate(a, "wal_base_bytes_per_txn", x.wal.base_bytes_per_txn(), "bytes",
               s.calibration.wal_bytes_per_txn
                   ? "measured by verify --calibrate"
                   : fmt::format("{} + {} rows x ({} + {}) bytes (heap + btree records, commit)",
                                 kCommitRecordBytes, s.workload.rows_per_txn, s.workload.row_bytes,
                                 kRowOverheadBytes));
-  AddEstimate(a, "fpi_bytes_per_txn", wal.FpiBytesPerTxnAt(plan.interval_s), "bytes",
+  AddEstimate(a, "fpi_bytes_per_txn", x.wal.FpiBytesPerTxnAt(x.plan.interval_s), "bytes",
               fmt::format("hot pages {:.0f} x (1 - exp(-r T / P)) images per {:.0f} s interval, "
                           "{:.0f} bytes each (compression {})",
-                          engines::HotPages(s.workload, kPageBytes), plan.interval_s,
-                          kFpiBytes * CompressionRatio(plan.compression), plan.compression));
-  AddEstimate(a, "wal_bytes_per_txn", wal_per_txn, "bytes", "base + full-page images");
-  AddEstimate(a, "fpi_share", wal.FpiBytesPerTxnAt(plan.interval_s) / wal_per_txn, "ratio",
+                          engines::HotPages(s.workload, kPageBytes), x.plan.interval_s,
+                          kFpiBytes * CompressionRatio(x.plan.compression), x.plan.compression));
+  AddEstimate(a, "wal_bytes_per_txn", x.wal_per_txn, "bytes", "base + full-page images");
+  AddEstimate(a, "fpi_share", x.wal.FpiBytesPerTxnAt(x.plan.interval_s) / x.wal_per_txn, "ratio",
               "full-page image bytes / all WAL bytes at the recommended spacing");
-  AddEstimate(a, "baseline_wal_bytes_per_txn", base_wal_per_txn, "bytes",
-              fmt::format("defaults: checkpoint every {:.0f} s, no compression", base_interval));
-  AddEstimate(a, "wal_rate_bytes_per_s", wal_per_txn * tps_needed, "bytes/s",
+  AddEstimate(a, "baseline_wal_bytes_per_txn", x.base_wal_per_txn, "bytes",
+              fmt::format("defaults: checkpoint every {:.0f} s, no compression", x.base_interval));
+  AddEstimate(a, "wal_rate_bytes_per_s", x.wal_per_txn * x.tps_needed, "bytes/s",
               "wal_bytes_per_txn x required_tps");
-  AddEstimate(a, "checkpoint_interval_s", plan.interval_s, "s",
+  AddEstimate(a, "checkpoint_interval_s", x.plan.interval_s, "s",
               "min(checkpoint_timeout, time to write max_wal_size / (1 + target))");
-  AddEstimate(a, "baseline_checkpoint_interval_s", base_interval, "s",
+  AddEstimate(a, "baseline_checkpoint_interval_s", x.base_interval, "s",
               "PostgreSQL defaults: 5min, max_wal_size 1GB");
-  AddEstimate(a, "wal_to_replay_bytes", rec.wal_bytes, "bytes",
+  AddEstimate(a, "wal_to_replay_bytes", x.rec.wal_bytes, "bytes",
               "worst-case replay window: max_wal_size, or less when the plain records of "
               "(1 + c) x checkpoint_timeout plus two images per hot page are less");
-  AddEstimate(a, "wal_to_replay_record_bytes", rec.record_bytes, "bytes",
+  AddEstimate(a, "wal_to_replay_record_bytes", x.rec.record_bytes, "bytes",
               "of the window, bytes taken as plain records for the bound (the slowest mix)");
-  AddEstimate(a, "replay_rate_bytes_per_s", rec.effective_replay_bytes_per_s, "bytes/s",
+  AddEstimate(a, "replay_rate_bytes_per_s", x.rec.effective_replay_bytes_per_s, "bytes/s",
               s.calibration.replay_bytes_per_s
                   ? "records at the calibrated rate, images at 200 MB/s"
                   : "records ~38 MB/s (cold, measured), full-page images ~200 MB/s (measured); "
                     "the bound's mix");
-  AddEstimate(a, "wal_scan_s", rec.scan_s, "s",
+  AddEstimate(a, "wal_scan_s", x.rec.scan_s, "s",
               fmt::format("window / sequential read bandwidth ({:.0f} MB/s, {})",
                           s.storage.seq_read_bytes_per_s / 1e6, s.storage.source));
-  AddEstimate(a, "startup_s", rec.startup_s, "s", "process start and control-file read");
-  AddEstimate(a, "end_of_recovery_checkpoint_s", rec.end_checkpoint_s, "s",
+  AddEstimate(a, "startup_s", x.rec.startup_s, "s", "process start and control-file read");
+  AddEstimate(a, "end_of_recovery_checkpoint_s", x.rec.end_checkpoint_s, "s",
               "pages dirtied by replay (at most the hot set), written sorted: min(pages / "
               "random-write IOPS, hot set / sequential bandwidth), plus two flushes");
-  AddEstimate(a, "estimated_recovery_time_s", rec.total_s, "s",
-              rec.all_records ? "bound: startup + WAL scan + window replayed as plain records "
-                                "(slower rate) + end-of-recovery checkpoint"
-                              : "bound: startup + WAL scan + slowest record/image mix + "
-                                "end-of-recovery checkpoint");
-  AddEstimate(a, "expected_recovery_time_s", expected_rec.total_s, "s",
-              fmt::format("same crash at the predicted {:.0f}% full-page-image share of (1 + c) "
-                          "x {:.0f} s of WAL ({})",
-                          100 * expected_rec.image_bytes / std::max(1.0, expected_rec.wal_bytes),
-                          plan.interval_s, FormatHumanBytes(expected_rec.wal_bytes)));
-  AddEstimate(a, "baseline_recovery_time_s", base_rec.total_s, "s", "with PostgreSQL defaults");
+  AddEstimate(a, "estimated_recovery_time_s", x.rec.total_s, "s",
+              x.rec.all_records ? "bound: startup + WAL scan + window replayed as plain records "
+                                  "(slower rate) + end-of-recovery checkpoint"
+                                : "bound: startup + WAL scan + slowest record/image mix + "
+                                  "end-of-recovery checkpoint");
+  AddEstimate(
+      a, "expected_recovery_time_s", x.expected_rec.total_s, "s",
+      fmt::format("same crash at the predicted {:.0f}% full-page-image share of (1 + c) "
+                  "x {:.0f} s of WAL ({})",
+                  100 * x.expected_rec.image_bytes / std::max(1.0, x.expected_rec.wal_bytes),
+                  x.plan.interval_s, FormatHumanBytes(x.expected_rec.wal_bytes)));
+  AddEstimate(a, "baseline_recovery_time_s", x.base_rec.total_s, "s", "with PostgreSQL defaults");
   AddEstimate(a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
-  engines::AddThroughputEstimates(a, conf_t, sync_commit ? sync_p : p, wal_per_txn,
-                                  s.storage.seq_write_bytes_per_s);
-  AddEstimate(a, "strict_commit_tps", sync_t.tps, "tps",
+  engines::AddThroughputEstimates(a, x.mode.conf_t, x.mode.flush_each_commit ? x.mode.sync_p : x.p,
+                                  x.wal_per_txn, s.storage.seq_write_bytes_per_s);
+  AddEstimate(a, "strict_commit_tps", x.mode.sync_t.tps, "tps",
               "group-commit simulation with synchronous_commit=on");
-  AddEstimate(a, "page_write_ceiling_tps", page_write_ceiling_tps, "tps",
+  AddEstimate(a, "page_write_ceiling_tps", x.page_write_ceiling_tps, "tps",
               "highest rate at which each checkpoint can write its dirty pages (sorted) within "
               "checkpoint_completion_target x interval");
   AddEstimate(a, "data_loss_window_ms", a->loss_window_ms, "ms", a->loss_window);

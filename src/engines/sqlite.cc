@@ -113,17 +113,13 @@ struct SqliteAnalysis {
 // each hot page once), never above the recovery target, and for standard (synchronous=NORMAL)
 // never more than ~1 s of commits between WAL syncs.
 void PlanSqliteCheckpoints(const Scenario& s, SqliteAnalysis* x, Advice* a) {
-  const double frame_bytes = x->frame_bytes;
-  const double frames_per_s = x->frames_per_s;
-  const double open_s = x->open_s;
-  const double scan_rate = x->scan_rate;
-  const double wal_per_txn = x->wal_per_txn;
   SqlitePlan plan;
   const double target_pages =
-      std::max(0.0, (s.recovery_target_s - open_s) * scan_rate / frame_bytes);
-  double pages = std::max<double>(kDefaultAutocheckpointPages, frames_per_s * 10);
+      std::max(0.0, (s.recovery_target_s - x->open_s) * x->scan_rate / x->frame_bytes);
+  double pages = std::max<double>(kDefaultAutocheckpointPages, x->frames_per_s * 10);
   pages = std::min(pages, 65536.0);  // keep the WAL index small (~256 MB of WAL)
-  if (s.durability == Durability::kStandard) pages = std::min(pages, std::max(10.0, frames_per_s));
+  if (s.durability == Durability::kStandard)
+    pages = std::min(pages, std::max(10.0, x->frames_per_s));
   pages = std::min(pages, target_pages);
   if (pages < 10) {
     plan.target_met = false;
@@ -132,8 +128,8 @@ void PlanSqliteCheckpoints(const Scenario& s, SqliteAnalysis* x, Advice* a) {
   plan.autocheckpoint_pages =
       static_cast<int>(pages >= 1000 ? std::floor(pages / 100) * 100 : std::floor(pages));
   // Worst case: a crash with the WAL just below the threshold plus one transaction.
-  plan.wal_bytes_at_checkpoint = plan.autocheckpoint_pages * frame_bytes + wal_per_txn;
-  plan.recovery_s = open_s + plan.wal_bytes_at_checkpoint / scan_rate;
+  plan.wal_bytes_at_checkpoint = plan.autocheckpoint_pages * x->frame_bytes + x->wal_per_txn;
+  plan.recovery_s = x->open_s + plan.wal_bytes_at_checkpoint / x->scan_rate;
   if (plan.recovery_s > s.recovery_target_s) plan.target_met = false;
   if (!plan.target_met) {
     a->warnings.push_back(
@@ -141,7 +137,7 @@ void PlanSqliteCheckpoints(const Scenario& s, SqliteAnalysis* x, Advice* a) {
                     "database and scanning even a tiny WAL takes ({:.2f} s)",
                     s.recovery_target_s, plan.recovery_s));
   }
-  const double checkpoint_interval_s = plan.autocheckpoint_pages / std::max(frames_per_s, 1e-9);
+  const double checkpoint_interval_s = plan.autocheckpoint_pages / std::max(x->frames_per_s, 1e-9);
   x->plan = plan;
   x->checkpoint_interval_s = checkpoint_interval_s;
 }
@@ -195,10 +191,7 @@ void EstimateSqliteThroughput(const Scenario& s, SqliteAnalysis* x) {
 // journal_mode, synchronous, wal_autocheckpoint, journal_size_limit, and the warnings about
 // synchronous=OFF, several writers and replication.
 void AddSqliteSettings(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
-  const SqlitePlan& plan = x.plan;
-  const bool sync_off = x.sync_off;
   const char* synchronous = x.synchronous;
-  const double checkpoint_interval_s = x.checkpoint_interval_s;
   a->wal_config.push_back(Setting::Text("journal_mode", "WAL",
                                         "one WAL append per commit instead of a rollback journal "
                                         "and in-place writes; readers do not block the writer"));
@@ -211,7 +204,7 @@ void AddSqliteSettings(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
           ? "standard: the WAL is synced only at checkpoints; an application crash loses "
             "nothing, a power cut or OS crash may roll back commits since the last sync, and "
             "the database stays consistent"
-      : sync_off
+      : x.sync_off
           ? "relaxed, corruption risk accepted: nothing is synced; an OS crash or power cut may "
             "lose recent commits and can corrupt the database"
           : "relaxed: the WAL is synced only at checkpoints, which come less often than for "
@@ -219,20 +212,20 @@ void AddSqliteSettings(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
             "consistent (OFF would risk corruption for little gain; waltune uses it only when "
             "the request accepts corruption risk)"));
   a->checkpoint_settings.push_back(Setting::Number(
-      "wal_autocheckpoint", plan.autocheckpoint_pages,
+      "wal_autocheckpoint", x.plan.autocheckpoint_pages,
       s.durability == Durability::kStandard
           ? fmt::format("checkpoint (and sync the WAL) about every {:.1f} s of writes, which "
                         "bounds the NORMAL loss window",
-                        checkpoint_interval_s)
+                        x.checkpoint_interval_s)
           : fmt::format("checkpoint about every {:.1f} s of writes: fewer, larger checkpoints "
                         "write each hot page once",
-                        checkpoint_interval_s)));
+                        x.checkpoint_interval_s)));
   const uint64_t size_limit =
-      FloorToNiceBytes(std::max(4.0 * kMiB, 1.5 * plan.wal_bytes_at_checkpoint), kMiB);
+      FloorToNiceBytes(std::max(4.0 * kMiB, 1.5 * x.plan.wal_bytes_at_checkpoint), kMiB);
   a->wal_config.push_back(Setting::Number(
       "journal_size_limit", static_cast<double>(size_limit),
       "truncate the WAL file back to this size after a checkpoint resets it (bytes)"));
-  if (sync_off) {
+  if (x.sync_off) {
     a->warnings.push_back(
         "synchronous=OFF: an operating-system crash or power cut can corrupt "
         "the database, not only lose recent commits (sqlite.org pragma "
@@ -256,14 +249,7 @@ void AddSqliteSettings(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
 
 // The recovery rationale, group commit (none: one writer) and the loss window.
 void AddSqliteRecoveryAndLoss(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
-  const SqlitePlan& plan = x.plan;
-  const bool sync_off = x.sync_off;
-  const double checkpoint_interval_s = x.checkpoint_interval_s;
-  const double scan_rate = x.scan_rate;
-  const double tps_needed = x.tps_needed;
-  const double wal_frames_per_txn = x.wal_frames_per_txn;
-  const double unsynced_txns = x.unsynced_txns;
-  a->estimated_recovery_time_s = std::round(plan.recovery_s * 100) / 100;
+  a->estimated_recovery_time_s = std::round(x.plan.recovery_s * 100) / 100;
   a->checkpoint_rationale = fmt::format(
       "SQLite replays nothing at start-up: it rebuilds the WAL index by scanning at most "
       "{} of WAL ({} pages plus one transaction) at ~{:.1f} GB/s, {:.2f} s in the worst case "
@@ -271,8 +257,9 @@ void AddSqliteRecoveryAndLoss(const Scenario& s, const SqliteAnalysis& x, Advice
       "aims for a checkpoint about every {:.1f} s at {}. Checkpoints are PASSIVE: readers that "
       "never pause can starve them, so run `PRAGMA wal_checkpoint(TRUNCATE)` from a maintenance "
       "job if the WAL keeps growing.",
-      FormatHumanBytes(plan.wal_bytes_at_checkpoint), plan.autocheckpoint_pages, scan_rate / 1e9,
-      plan.recovery_s, s.recovery_target_s, checkpoint_interval_s, engines::Tps(tps_needed));
+      FormatHumanBytes(x.plan.wal_bytes_at_checkpoint), x.plan.autocheckpoint_pages,
+      x.scan_rate / 1e9, x.plan.recovery_s, s.recovery_target_s, x.checkpoint_interval_s,
+      engines::Tps(x.tps_needed));
 
   a->group_commit_enabled = false;
   a->group_commit_gain = "none: SQLite has a single writer";
@@ -284,9 +271,9 @@ void AddSqliteRecoveryAndLoss(const Scenario& s, const SqliteAnalysis& x, Advice
   if (s.durability == Durability::kStrict) {
     a->loss_window_ms = 0;
     a->loss_window = "none: every acknowledged commit is synced";
-  } else if (!sync_off) {
+  } else if (!x.sync_off) {
     // NORMAL: bounded by the autocheckpoint interval at the stated rate.
-    a->loss_window_ms = std::round(checkpoint_interval_s * 1000);
+    a->loss_window_ms = std::round(x.checkpoint_interval_s * 1000);
     a->loss_window = fmt::format(
         "on a power cut or OS crash, the commits since the last checkpoint (the only time "
         "NORMAL syncs the WAL): up to wal_autocheckpoint {} pages / {:.3g} pages per transaction "
@@ -295,9 +282,9 @@ void AddSqliteRecoveryAndLoss(const Scenario& s, const SqliteAnalysis& x, Advice
         "until the next checkpoint or until the OS writes the WAL back (Linux: ~30 s, "
         "vm.dirty_expire_centisecs). None on an application crash; the database stays "
         "consistent",
-        plan.autocheckpoint_pages, wal_frames_per_txn, unsynced_txns, checkpoint_interval_s,
-        engines::Tps(tps_needed));
-    AddEstimate(a, "unsynced_txns_max", unsynced_txns, "txns",
+        x.plan.autocheckpoint_pages, x.wal_frames_per_txn, x.unsynced_txns, x.checkpoint_interval_s,
+        engines::Tps(x.tps_needed));
+    AddEstimate(a, "unsynced_txns_max", x.unsynced_txns, "txns",
                 "wal_autocheckpoint pages / WAL pages per transaction: commits a power cut may "
                 "roll back with synchronous=NORMAL");
   } else {
@@ -311,35 +298,28 @@ void AddSqliteRecoveryAndLoss(const Scenario& s, const SqliteAnalysis& x, Advice
 // Throughput and commit latency against the defaults, and the warnings when one writer is
 // short of the required rate.
 void CompareSqliteThroughput(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
-  const double base_tps = x.base_tps;
-  const double conf_tps = x.conf_tps;
-  const double base_us = x.base_us;
-  const double conf_us = x.conf_us;
-  const double commit_flushes = x.commit_flushes;
-  const double tps_needed = x.tps_needed;
-  const double frames_per_s = x.frames_per_s;
-  a->baseline_tps = std::round(base_tps);
-  a->with_config_tps = std::round(conf_tps);
-  a->baseline_commit_latency_us = base_us;
-  a->with_config_commit_latency_us = conf_us;
+  a->baseline_tps = std::round(x.base_tps);
+  a->with_config_tps = std::round(x.conf_tps);
+  a->baseline_commit_latency_us = x.base_us;
+  a->with_config_commit_latency_us = x.conf_us;
   a->improvement = fmt::format(
       "{} (WAL mode: {} flush(es) per commit instead of ~{:.0f} with the rollback journal)",
-      engines::Ratio(conf_tps / base_tps), commit_flushes, kRollbackJournalFlushesPerCommit);
+      engines::Ratio(x.conf_tps / x.base_tps), x.commit_flushes, kRollbackJournalFlushesPerCommit);
   a->latency_impact =
       fmt::format("{} per commit ({:.3f} ms vs {:.3f} ms with the defaults)",
-                  engines::LatencyDelta(base_us, conf_us), conf_us / 1000, base_us / 1000);
-  if (conf_tps < tps_needed) {
+                  engines::LatencyDelta(x.base_us, x.conf_us), x.conf_us / 1000, x.base_us / 1000);
+  if (x.conf_tps < x.tps_needed) {
     a->warnings.push_back(
         fmt::format("the required {} exceeds the predicted {} for one writer{}",
-                    engines::Tps(tps_needed), engines::Tps(conf_tps),
+                    engines::Tps(x.tps_needed), engines::Tps(x.conf_tps),
                     s.durability == Durability::kStrict
                         ? ": each commit waits for a flush; batch several writes per transaction"
                         : ""));
     if (s.durability == Durability::kStrict) {
       // Standard's wal_autocheckpoint aims at ~1 s of writes (never under 10 pages).
-      const double standard_interval_s = std::max(10.0, frames_per_s) / frames_per_s;
+      const double standard_interval_s = std::max(10.0, x.frames_per_s) / x.frames_per_s;
       a->warnings.push_back(engines::StrictRateWarning(
-          "one writer syncing the WAL at every commit (synchronous=FULL)", conf_tps, tps_needed,
+          "one writer syncing the WAL at every commit (synchronous=FULL)", x.conf_tps, x.tps_needed,
           "synchronous=NORMAL",
           fmt::format("commits since the last checkpoint, ~{:.1f} s at "
                       "this rate, on a power cut or OS crash",
@@ -351,43 +331,34 @@ void CompareSqliteThroughput(const Scenario& s, const SqliteAnalysis& x, Advice*
 
 // Every number the advice rests on, with its formula and inputs.
 void AddSqliteEstimates(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
-  const SqlitePlan& plan = x.plan;
-  const double tps_needed = x.tps_needed;
-  const double frames = x.frames;
-  const double wal_per_txn = x.wal_per_txn;
-  const double checkpoint_interval_s = x.checkpoint_interval_s;
-  const double pages_per_checkpoint = x.pages_per_checkpoint;
-  const double scan_rate = x.scan_rate;
-  const double cpu_us = x.cpu_us;
-  const double commit_flushes = x.commit_flushes;
   engines::AddFlushLatencyEstimates(a, s);
-  AddEstimate(a, "required_tps", tps_needed, "tps", "constraints.write_rate");
-  AddEstimate(a, "wal_frames_per_txn", frames, "pages",
+  AddEstimate(a, "required_tps", x.tps_needed, "tps", "constraints.write_rate");
+  AddEstimate(a, "wal_frames_per_txn", x.frames, "pages",
               "ceil(1.2 x txn_write_bytes / 4096) table pages + 1 index page");
-  AddEstimate(a, "wal_bytes_per_txn", wal_per_txn, "bytes", "frames x (4096 + 24)");
+  AddEstimate(a, "wal_bytes_per_txn", x.wal_per_txn, "bytes", "frames x (4096 + 24)");
   AddEstimate(a, "fpi_share", 1, "ratio", "SQLite's WAL holds whole pages only");
-  AddEstimate(a, "wal_rate_bytes_per_s", wal_per_txn * tps_needed, "bytes/s",
+  AddEstimate(a, "wal_rate_bytes_per_s", x.wal_per_txn * x.tps_needed, "bytes/s",
               "wal_bytes_per_txn x required_tps");
-  AddEstimate(a, "checkpoint_interval_s", checkpoint_interval_s, "s",
+  AddEstimate(a, "checkpoint_interval_s", x.checkpoint_interval_s, "s",
               "wal_autocheckpoint pages / WAL frames per second");
-  AddEstimate(a, "pages_per_checkpoint", pages_per_checkpoint, "pages",
+  AddEstimate(a, "pages_per_checkpoint", x.pages_per_checkpoint, "pages",
               "distinct hot pages modified between checkpoints");
-  AddEstimate(a, "wal_to_replay_bytes", plan.wal_bytes_at_checkpoint, "bytes",
+  AddEstimate(a, "wal_to_replay_bytes", x.plan.wal_bytes_at_checkpoint, "bytes",
               "WAL index rebuilt at start-up: autocheckpoint pages + one transaction");
-  AddEstimate(a, "replay_rate_bytes_per_s", scan_rate, "bytes/s",
+  AddEstimate(a, "replay_rate_bytes_per_s", x.scan_rate, "bytes/s",
               s.calibration.replay_bytes_per_s
                   ? "calibrated"
                   : fmt::format("cold WAL-index rebuild: 1 / (1 / {:.0f} MB/s sequential read + "
                                 "1 / 2500 MB/s indexing, measured here)",
                                 s.storage.seq_read_bytes_per_s / 1e6));
-  AddEstimate(a, "estimated_recovery_time_s", plan.recovery_s, "s", "open + WAL scan");
+  AddEstimate(a, "estimated_recovery_time_s", x.plan.recovery_s, "s", "open + WAL scan");
   AddEstimate(a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
-  AddEstimate(a, "cpu_ceiling_tps", 1e6 / cpu_us, "tps", "one writer: 1e6 / txn_cpu_us");
-  if (commit_flushes > 0) {
+  AddEstimate(a, "cpu_ceiling_tps", 1e6 / x.cpu_us, "tps", "one writer: 1e6 / txn_cpu_us");
+  if (x.commit_flushes > 0) {
     AddEstimate(a, "flush_ceiling_tps", 1e6 / s.storage.flush_p50_us, "tps",
                 "one writer / flush latency: each commit waits for its own flush");
   }
-  AddEstimate(a, "bandwidth_ceiling_tps", s.storage.seq_write_bytes_per_s / wal_per_txn, "tps",
+  AddEstimate(a, "bandwidth_ceiling_tps", s.storage.seq_write_bytes_per_s / x.wal_per_txn, "tps",
               "sequential write bandwidth / WAL bytes per transaction");
   AddEstimate(a, "data_loss_window_ms", a->loss_window_ms, "ms", a->loss_window);
 }
