@@ -32,16 +32,6 @@ constexpr double kMaxWriteRateTps = 5e6;  // beyond any single-node engine
 constexpr double kMaxRecoveryTargetS = 7 * 86400;
 constexpr int kMaxConcurrency = 100000;
 
-std::string FormatNumber(double v) {
-  char buf[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof(buf), "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.3g", v);
-  }
-  return buf;
-}
-
 // A JSON scalar as text: strings as-is, numbers formatted, anything else is an error.
 Result<std::string> ScalarText(const json& v, const std::string& field, const char* expected) {
   if (v.is_string()) return v.get<std::string>();

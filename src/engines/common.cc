@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "param_table.h"
+#include "waltune/units.h"
 
 namespace waltune::engines {
 
@@ -74,11 +75,6 @@ double Confidence(const Scenario& s, bool target_met, double engine_penalty) {
 
 std::string Ratio(double ratio) { return fmt::format("{:.1f}x", ratio); }
 
-std::string Tps(double tps) {
-  if (tps >= 100) return fmt::format("{:.0f} tps", tps);
-  return fmt::format("{:.1f} tps", tps);
-}
-
 std::string LatencyDelta(double from_us, double to_us) {
   double d = (to_us - from_us) / 1000.0;
   if (std::fabs(d) < 0.005) return "no change";
@@ -114,8 +110,8 @@ std::string StrictRateWarning(const std::string& strict_path, double strict_tps,
       "strict means no acknowledged commit is lost, and {} sustains only ~{} here against the "
       "required {}; waltune keeps strict and does not switch on its own. If a bounded loss is "
       "acceptable, durability \"standard\" would use {} ({}), predicted ~{}",
-      strict_path, Tps(strict_tps), Tps(required_tps), bounded_loss_settings, loss_window,
-      Tps(bounded_loss_tps));
+      strict_path, FormatTps(strict_tps), FormatTps(required_tps), bounded_loss_settings,
+      loss_window, FormatTps(bounded_loss_tps));
 }
 
 void ApplyPageWriteCeiling(ThroughputEstimate* t, double page_write_ceiling_tps) {
@@ -208,7 +204,7 @@ std::string FlushedLatencyImpact(const ThroughputEstimate& base_t,
 std::string ShortfallWarning(double required_tps, const ThroughputEstimate& conf_t,
                              const std::string& if_flush_limited) {
   return fmt::format("the required {} exceeds the predicted {} (limited by {}){}",
-                     Tps(required_tps), Tps(conf_t.tps), LimitedBy(conf_t),
+                     FormatTps(required_tps), FormatTps(conf_t.tps), LimitedBy(conf_t),
                      FlushLimited(conf_t) ? if_flush_limited : "");
 }
 
@@ -216,7 +212,7 @@ std::string SlowerThanDefaultsWarning(const std::string& defaults, const Through
                                       const ThroughputEstimate& base_t, const std::string& why) {
   return fmt::format(
       "the recommended configuration is predicted slower than {} ({} vs {}, limited by {}){}",
-      defaults, Tps(conf_t.tps), Tps(base_t.tps), LimitedBy(conf_t), why);
+      defaults, FormatTps(conf_t.tps), FormatTps(base_t.tps), LimitedBy(conf_t), why);
 }
 
 void AddFlushLatencyEstimates(Advice* a, const Scenario& s) {

@@ -38,8 +38,6 @@ double Confidence(const Scenario& s, bool target_met, double engine_penalty);
 
 // "2.9x", "1.0x", "0.8x".
 std::string Ratio(double ratio);
-// "12,345 tps" style for text; numbers in JSON stay numbers.
-std::string Tps(double tps);
 // "+0.12 ms" / "-1.60 ms" / "no change".
 std::string LatencyDelta(double from_us, double to_us);
 

@@ -266,7 +266,7 @@ void PlanInnodbRedo(const Scenario& s, InnodbAnalysis* x, Advice* a) {
         "the redo log holds only {:.1f} minutes of writes at {}: the page cleaner will have to "
         "flush aggressively (sync flushing stalls commits). A longer recovery target allows a "
         "larger redo log",
-        redo_minutes, engines::Tps(x->tps_needed)));
+        redo_minutes, FormatTps(x->tps_needed)));
   }
 
   // The page cleaner must write the pages dirtied in one redo cycle (plus their doublewrite
@@ -325,7 +325,7 @@ void AddInnodbCommitSettings(const Scenario& s, const InnodbAnalysis& x, Advice*
             ? "strict: the redo log is flushed before every commit returns"
             : fmt::format("standard, but flushing every commit already sustains {} against the "
                           "required {}, so nothing acknowledged needs to be at risk",
-                          engines::Tps(x.mode.sync_t.tps), engines::Tps(x.tps_needed))));
+                          FormatTps(x.mode.sync_t.tps), FormatTps(x.tps_needed))));
     engines::SetNoLossWindow(a);
   } else {
     a->wal_config.push_back(Setting::Number(
@@ -336,7 +336,7 @@ void AddInnodbCommitSettings(const Scenario& s, const InnodbAnalysis& x, Advice*
               "lose on a mysqld crash for no real gain)"
             : fmt::format("standard: flushing every commit sustains only {} against the "
                           "required {}; 2 bounds the loss to ~1 s on an OS crash or power cut",
-                          engines::Tps(x.mode.sync_t.tps), engines::Tps(x.tps_needed))));
+                          FormatTps(x.mode.sync_t.tps), FormatTps(x.tps_needed))));
     const double flush_timeout_s = 1;
     a->wal_config.push_back(Setting::Number(
         "innodb_flush_log_at_timeout", flush_timeout_s,
@@ -462,7 +462,7 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
         "the page cleaner must write ~{:.0f} pages/s at {}, more than the {:.0f} random 16 KiB "
         "writes/s this storage sustains ({}): innodb_io_capacity is set to the needed rate, but "
         "expect the checkpoint age to reach the sync-flush point and stall commits",
-        pages_per_s_needed, engines::Tps(x->tps_needed), device_write_iops, s.storage.source));
+        pages_per_s_needed, FormatTps(x->tps_needed), device_write_iops, s.storage.source));
   }
 
   // Expected peak: the cleaner writes at innodb_io_capacity in the background, so the age
@@ -493,8 +493,8 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
       x->plan.recovery.terms.apply_s, x->plan.replay_bytes_per_s / 1e6,
       x->plan.recovery.terms.page_read_s, x->plan.recovery.pages_to_read,
       s.storage.random_read_16k_iops, x->plan.recovery_s, s.recovery_target_s,
-      engines::Tps(x->tps_needed), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
-      engines::Tps(x->tps_needed), cycle_s);
+      FormatTps(x->tps_needed), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
+      FormatTps(x->tps_needed), cycle_s);
   x->cycle_s = cycle_s;
   x->pages_per_s_needed = pages_per_s_needed;
   x->io_capacity = io_capacity;

@@ -280,7 +280,7 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
         "WAL ({:.1f} s) + replay ({:.1f} s) + the end-of-recovery checkpoint ({:.1f} s) can "
         "take {:.1f} s. Faster storage (random writes), a smaller working set, or a longer "
         "target is needed",
-        s.recovery_target_s, engines::Tps(s.workload.write_rate_tps), r.startup_s, r.scan_s,
+        s.recovery_target_s, FormatTps(s.workload.write_rate_tps), r.startup_s, r.scan_s,
         r.replay_s, r.end_checkpoint_s, r.total_s));
   }
   const PgConfig c = ConfigForSpacing(wal, t_max, plan.target_c);
@@ -409,9 +409,9 @@ void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
             ? "strict: a commit returns only after its WAL is flushed"
             : fmt::format("standard, but the flushed commit already sustains {} ({} of the "
                           "required {}), so no acknowledged commit needs to be at risk",
-                          engines::Tps(x.mode.sync_t.tps),
+                          FormatTps(x.mode.sync_t.tps),
                           engines::Ratio(x.mode.sync_t.tps / x.tps_needed),
-                          engines::Tps(x.tps_needed))));
+                          FormatTps(x.tps_needed))));
     engines::SetNoLossWindow(a);
   } else {
     a->wal_config.push_back(Setting::Text(
@@ -421,7 +421,7 @@ void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
               "3 x wal_writer_delay of commits and never corrupts data"
             : fmt::format("standard: flushing every commit sustains only {} against the required "
                           "{}; asynchronous commit bounds the loss to 3 x wal_writer_delay",
-                          engines::Tps(x.mode.sync_t.tps), engines::Tps(x.tps_needed))));
+                          FormatTps(x.mode.sync_t.tps), FormatTps(x.tps_needed))));
     a->wal_config.push_back(Setting::Text("wal_writer_delay", "200ms",
                                           "WAL writer flushes every 200 ms: the loss window is "
                                           "at most 3 x 200 ms"));
@@ -472,10 +472,10 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
       x.plan.target_met
           ? fmt::format("at {} a checkpoint every {:.0f} s keeps worst-case recovery within the "
                         "target",
-                        engines::Tps(x.tps_needed), x.plan.interval_s)
+                        FormatTps(x.tps_needed), x.plan.interval_s)
           : fmt::format("at {} checkpoints come every {:.0f} s (triggered by max_wal_size); the "
                         "target cannot be met, see warnings",
-                        engines::Tps(x.tps_needed), x.plan.interval_s)));
+                        FormatTps(x.tps_needed), x.plan.interval_s)));
   a->checkpoint_settings.push_back(Setting::Number(
       "checkpoint_completion_target", x.plan.target_c,
       "spread checkpoint writes over 90% of the interval (default from PostgreSQL 14)"));
@@ -498,7 +498,7 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
                 "bounded over the unknown image share: at most {} of plain records "
                 "(what {} writes in (1 + {:.1f}) x checkpoint_timeout) at ~{:.0f} MB/s, "
                 "the remaining {} as images at ~{:.0f} MB/s",
-                FormatHumanBytes(x.rec.record_bytes), engines::Tps(x.tps_needed), x.plan.target_c,
+                FormatHumanBytes(x.rec.record_bytes), FormatTps(x.tps_needed), x.plan.target_c,
                 RecordReplayMBps(x.wal), FormatHumanBytes(x.rec.image_bytes),
                 x.wal.ImageReplayRate() / 1e6);
   a->checkpoint_rationale = fmt::format(
@@ -520,7 +520,7 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
     a->warnings.push_back(fmt::format(
         "checkpoints about every {:.0f} s: the recovery target is tight for {}; full-page "
         "images inflate the WAL{}",
-        x.plan.interval_s, engines::Tps(x.tps_needed),
+        x.plan.interval_s, FormatTps(x.tps_needed),
         x.plan.interval_s < 30 ? " and PostgreSQL will log 'checkpoints are occurring too "
                                  "frequently'"
                                : ""));

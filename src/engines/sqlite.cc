@@ -259,7 +259,7 @@ void AddSqliteRecoveryAndLoss(const Scenario& s, const SqliteAnalysis& x, Advice
       "job if the WAL keeps growing.",
       FormatHumanBytes(x.plan.wal_bytes_at_checkpoint), x.plan.autocheckpoint_pages,
       x.scan_rate / 1e9, x.plan.recovery_s, s.recovery_target_s, x.checkpoint_interval_s,
-      engines::Tps(x.tps_needed));
+      FormatTps(x.tps_needed));
 
   a->group_commit_enabled = false;
   a->group_commit_gain = "none: SQLite has a single writer";
@@ -283,7 +283,7 @@ void AddSqliteRecoveryAndLoss(const Scenario& s, const SqliteAnalysis& x, Advice
         "vm.dirty_expire_centisecs). None on an application crash; the database stays "
         "consistent",
         x.plan.autocheckpoint_pages, x.wal_frames_per_txn, x.unsynced_txns, x.checkpoint_interval_s,
-        engines::Tps(x.tps_needed));
+        FormatTps(x.tps_needed));
     AddEstimate(a, "unsynced_txns_max", x.unsynced_txns, "txns",
                 "wal_autocheckpoint pages / WAL pages per transaction: commits a power cut may "
                 "roll back with synchronous=NORMAL");
@@ -311,7 +311,7 @@ void CompareSqliteThroughput(const Scenario& s, const SqliteAnalysis& x, Advice*
   if (x.conf_tps < x.tps_needed) {
     a->warnings.push_back(
         fmt::format("the required {} exceeds the predicted {} for one writer{}",
-                    engines::Tps(x.tps_needed), engines::Tps(x.conf_tps),
+                    FormatTps(x.tps_needed), FormatTps(x.conf_tps),
                     s.durability == Durability::kStrict
                         ? ": each commit waits for a flush; batch several writes per transaction"
                         : ""));
