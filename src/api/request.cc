@@ -118,24 +118,6 @@ std::optional<StorageClass> MatchStorage(const std::string& raw) {
   return std::nullopt;
 }
 
-const char* StorageClassWord(StorageClass c) {
-  switch (c) {
-    case StorageClass::kHdd:
-      return "HDD";
-    case StorageClass::kSataSsd:
-      return "SATA SSD";
-    case StorageClass::kConsumerNvme:
-      return "NVMe";
-    case StorageClass::kEnterpriseFlash:
-      return "flash with power-loss protection";
-    case StorageClass::kBatteryBackedCache:
-      return "battery-backed write cache";
-    case StorageClass::kMemory:
-      return "memory (tmpfs)";
-  }
-  return "?";
-}
-
 // ----- upstream_results ---------------------------------------------------------------------
 
 struct UpstreamReading {
