@@ -9,12 +9,12 @@
 #  5. build-fuzz/ (clang, libFuzzer, ASan+UBSan): each fuzz target for FUZZ_SECONDS (60) on its
 #     seed corpus and past findings, two at a time; any finding fails (docs/fuzzing.md).
 # Sanitizer and fuzz builds compile only the targets their tests need. Each stage's time is
-# printed at the end. STAGES="format length unit integration asan tsan fuzz" picks stages (default:
-# all). The length stage fails on any function in src/ over 120 lines that is not a deliberate
-# table (scripts/check_function_length.py).
+# printed at the end. STAGES="format length unit integration release asan tsan fuzz" picks stages
+# (default: all). The length stage fails on any function in src/ over 120 lines that is not a
+# deliberate table (scripts/check_function_length.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stages="${STAGES:-format length unit integration asan tsan fuzz}"
+stages="${STAGES:-format length unit integration release asan tsan fuzz}"
 fuzz_seconds="${FUZZ_SECONDS:-60}"
 jobs="$(nproc)"
 launcher=()
@@ -93,6 +93,15 @@ tsan_tests() {
   ./build-tsan/tests/verify/verify_unit_tests --gtest_filter='ThreadLoad.*'
   unset TSAN_OPTIONS
 }
+# The build a packager makes: Release, the Debian compiler, no -Werror (warnings are CI's business,
+# not a user's); then cmake --install and the installed binaries (tests/cli/install_test.sh).
+release_build() {
+  cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+  cmake --build build-release -j "$jobs" --target waltune waltune-powercut waltune_flushdelay
+  local version
+  version=$(sed -n 's/^project(waltune VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+  bash tests/cli/install_test.sh build-release "$version"
+}
 fuzz_build() {
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g" \
@@ -100,6 +109,9 @@ fuzz_build() {
   cmake --build build-fuzz -j "$jobs" --target "${fuzz_targets[@]/#/fuzz_}"
 }
 
+if want release; then
+  stage release release_build
+fi
 if want asan; then
   stage asan-build asan_build
   stage asan-unit asan_unit

@@ -1,8 +1,22 @@
 // Env: every system call `waltune probe` makes goes through this interface, so the probe's
 // statistics, batching and classification can be tested against a scripted fake
 // (tests/io/fake_env.h). src/io/env_posix.cc is the only implementation that touches the
-// operating system, and the only file in waltune that calls fsync, fdatasync or opens with
-// O_DSYNC / O_DIRECT.
+// operating system. Every flush that waltune times goes through it (fsync, fdatasync, syncfs,
+// O_DSYNC / O_DIRECT opens): the probe's, and verify's native flush latency
+// (MeasureOverwriteFlushesUs in waltune/probe.h).
+//
+// Every other flush call in src/ (none of them timed) and why it is not an Env call:
+//  - src/powercut/durable_state.cc (SyncFile, SyncDirectory): the waltune-powercut FUSE daemon
+//    passes an engine's fsync/fdatasync on to the backing file system (--sync-backing). It
+//    flushes descriptors that FUSE hands it, next to the openat/renameat/... calls that are the
+//    file system's whole job, and the daemon links neither waltune_io nor anything above it.
+//  - src/preload/flush_delay.c: the LD_PRELOAD shim *is* fsync/fdatasync inside the engine's
+//    server process (a C library without waltune's code); it delays, then calls the real one.
+//  - src/verify/targets.cc EvictFromPageCache: sync(2), then fdatasync + posix_fadvise
+//    (DONTNEED) of each file of an engine's data directory before a cold restart, so that the
+//    dropped pages are clean; files the engine wrote, walked recursively, nothing measured.
+//  - SQLite's own unix VFS syncs (src/powercut/sqlite_vfs.cc calls xSync of the wrapped VFS,
+//    never fsync itself).
 #ifndef WALTUNE_ENV_H_
 #define WALTUNE_ENV_H_
 
@@ -22,6 +36,10 @@ struct FileOptions {
   // removal on SIGINT/SIGTERM/SIGHUP until Env::RemoveFile is called for it.
   // Default: false (open an existing file).
   bool create_exclusive = false;
+  // Create the file, or empty it when it exists (O_CREAT|O_TRUNC). Not registered for signal
+  // cleanup: for callers that install their own SIGINT/SIGTERM handlers (verify) and remove the
+  // file themselves. Default: false.
+  bool create_truncate = false;
   // Every write returns only once the data (not necessarily the metadata) is on stable storage
   // (O_DSYNC; PostgreSQL's wal_sync_method=open_datasync). Default: false.
   bool dsync = false;
@@ -88,6 +106,9 @@ class Env {
   virtual Status CheckDirectory(const std::string& path) = 0;
   // Free space of the file system holding `path`, for a non-root user. Unit: bytes.
   virtual Result<uint64_t> FreeBytes(const std::string& path) = 0;
+  // syncfs(2) of the file system holding the directory `path`: writes back everything dirty
+  // there, whoever wrote it.
+  virtual Status SyncFileSystem(const std::string& path) = 0;
 
   // Read-only inspection used to describe the storage (/proc/mounts, /sys/...).
   virtual Result<std::string> ReadTextFile(const std::string& path) = 0;

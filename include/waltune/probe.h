@@ -224,6 +224,15 @@ struct ProbeOptions {
 // written; IOError when a write or flush fails midway. Probe files are removed in every case.
 Result<StorageProfile> RunProbe(Env* env, const ProbeOptions& options);
 
+// verify's native flush latency (its report's native_flush_* numbers), in a scratch file
+// `dir`/flush-probe.tmp: first a syncfs of `dir`'s file system (what initdb --no-sync, the
+// engine's install or a load left dirty would otherwise ride on the timed flushes: ext4
+// data=ordered commits it with them), then 16 x 8 KiB written and fsynced (preallocated, as WAL
+// segments are, so the timed flushes carry data only), then `flushes` x (8 KiB overwrite +
+// fdatasync), each timed. The file is removed. Unit: us, one sample per flush.
+Result<std::vector<double>> MeasureOverwriteFlushesUs(Env* env, const std::string& dir,
+                                                      int flushes);
+
 // The storage-profile JSON (docs/probe.md) and a human table.
 nlohmann::json ProfileToJson(const StorageProfile& profile);
 std::string ProfileToText(const StorageProfile& profile);

@@ -1,68 +1,13 @@
 // Finds the file system and the disks under a directory from /proc/mounts and /sys.
 #include <algorithm>
-#include <sstream>
 
-#include "waltune/parse_number.h"
+#include "posix/mounts.h"
 #include "waltune/probe.h"
 
 namespace waltune {
 namespace {
 
-struct MountEntry {
-  std::string source;
-  std::string mount_point;
-  std::string fs_type;
-};
-
-// /proc/mounts escapes space, tab, newline and backslash as \040, \011, \012, \134.
-std::string UnescapeMountField(const std::string& field) {
-  std::string out;
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size()) {
-      const std::string octal = field.substr(i + 1, 3);
-      if (octal.size() == 3 &&
-          std::all_of(octal.begin(), octal.end(), [](char c) { return c >= '0' && c <= '7'; })) {
-        out.push_back(static_cast<char>(ParseInteger<unsigned>(octal, 8).value_or('?')));
-        i += 3;
-        continue;
-      }
-    }
-    out.push_back(field[i]);
-  }
-  return out;
-}
-
-std::vector<MountEntry> ParseMounts(const std::string& text) {
-  std::vector<MountEntry> mounts;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    MountEntry entry;
-    if (!(fields >> entry.source >> entry.mount_point >> entry.fs_type)) continue;
-    entry.source = UnescapeMountField(entry.source);
-    entry.mount_point = UnescapeMountField(entry.mount_point);
-    mounts.push_back(entry);
-  }
-  return mounts;
-}
-
-bool IsUnder(const std::string& path, const std::string& mount_point) {
-  if (mount_point == "/") return true;
-  if (path.compare(0, mount_point.size(), mount_point) != 0) return false;
-  return path.size() == mount_point.size() || path[mount_point.size()] == '/';
-}
-
-// The mount holding `path`: the longest matching mount point; the last one listed wins when the
-// same point is mounted over.
-const MountEntry* FindMount(const std::vector<MountEntry>& mounts, const std::string& path) {
-  const MountEntry* best = nullptr;
-  for (const MountEntry& m : mounts) {
-    if (!IsUnder(path, m.mount_point)) continue;
-    if (best == nullptr || m.mount_point.size() >= best->mount_point.size()) best = &m;
-  }
-  return best;
-}
+using posix::MountEntry;
 
 std::string Basename(const std::string& path) {
   size_t slash = path.find_last_of('/');
@@ -210,8 +155,8 @@ Result<DeviceInfo> ReadDeviceInfo(Env* env, const std::string& path) {
   const MountEntry* mount = nullptr;
   std::vector<MountEntry> mounts;
   if (mounts_text.ok()) {
-    mounts = ParseMounts(*mounts_text);
-    mount = FindMount(mounts, info.path);
+    mounts = posix::ParseProcMounts(*mounts_text);
+    mount = posix::FindMountHolding(mounts, info.path);
   }
   if (mount != nullptr) {
     info.mount_point = mount->mount_point;

@@ -1,5 +1,6 @@
-// The POSIX Env: the only file in waltune that makes file-system system calls, and the only one
-// that calls fsync/fdatasync or opens with O_DSYNC/O_DIRECT.
+// The POSIX Env: the only file of the probe and verify that flushes files itself (fsync,
+// fdatasync, syncfs) or opens with O_DSYNC/O_DIRECT; waltune/env.h lists the flush calls
+// elsewhere in src/ (the power-loss daemon, the LD_PRELOAD shim) and why.
 //
 // Why each flush call is what it is:
 //  - Fdatasync() is fdatasync(2): on Linux it writes the data plus the metadata needed to read
@@ -28,17 +29,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "posix/posix_error.h"
 #include "waltune/env.h"
 
 namespace waltune {
-namespace {
 
-// The single place that turns errno into a Status.
-Status PosixError(const std::string& context, int error_number) {
-  std::string message = std::strerror(error_number);
-  if (error_number == ENOSPC) message += " (file system full)";
-  return Status::IOError(context, message);
-}
+using posix::PosixError;
+
+namespace {
 
 // --- Files removed on SIGINT/SIGTERM/SIGHUP -------------------------------------------------
 // A fixed table, because the signal handler may only read plain memory and call unlink().
@@ -98,20 +96,9 @@ class PosixProbeFile final : public ProbeFile {
   ~PosixProbeFile() override { ::close(fd_); }
 
   Status WriteAt(uint64_t offset_bytes, const char* data, size_t n) override {
-    while (n > 0) {
-      ssize_t done = ::pwrite(fd_, data, n, static_cast<off_t>(offset_bytes));
-      if (done < 0) {
-        if (errno == EINTR) continue;
-        if (direct_ && errno == EINVAL) {
-          return Status::Unavailable(path_, "O_DIRECT write refused by the file system (EINVAL)");
-        }
-        return PosixError(path_, errno);
-      }
-      data += done;
-      n -= static_cast<size_t>(done);
-      offset_bytes += static_cast<uint64_t>(done);
-    }
-    return Status::Ok();
+    return Transfer("write", path_, offset_bytes, n, [&](size_t at, size_t left, off_t offset) {
+      return ::pwrite(fd_, data + at, left, offset);
+    });
   }
 
   Status Fdatasync() override {
@@ -125,22 +112,10 @@ class PosixProbeFile final : public ProbeFile {
   }
 
   Status ReadAt(uint64_t offset_bytes, char* data, size_t n) override {
-    while (n > 0) {
-      ssize_t done = ::pread(fd_, data, n, static_cast<off_t>(offset_bytes));
-      if (done < 0) {
-        if (errno == EINTR) continue;
-        if (direct_ && errno == EINVAL) {
-          return Status::Unavailable(path_, "O_DIRECT read refused by the file system (EINVAL)");
-        }
-        return PosixError(path_ + ": pread", errno);
-      }
-      if (done == 0)
-        return Status::IOError(path_ + ": pread", "short read past the end of the file");
-      data += done;
-      n -= static_cast<size_t>(done);
-      offset_bytes += static_cast<uint64_t>(done);
-    }
-    return Status::Ok();
+    return Transfer("read", path_ + ": pread", offset_bytes, n,
+                    [&](size_t at, size_t left, off_t offset) {
+                      return ::pread(fd_, data + at, left, offset);
+                    });
   }
 
   Status DropCache() override {
@@ -158,6 +133,32 @@ class PosixProbeFile final : public ProbeFile {
   }
 
  private:
+  // Calls `io(bytes_done, bytes_left, offset)` (one pwrite or pread) until `n` bytes moved at
+  // `offset_bytes`: retries EINTR and short transfers. A read that reaches the end of the file
+  // first is an IOError; `context` names the file (and call) in errno errors.
+  template <typename Io>
+  Status Transfer(const char* verb, const std::string& context, uint64_t offset_bytes, size_t n,
+                  Io io) {
+    size_t at = 0;
+    while (at < n) {
+      ssize_t done = io(at, n - at, static_cast<off_t>(offset_bytes + at));
+      if (done < 0) {
+        if (errno == EINTR) continue;
+        if (direct_ && errno == EINVAL) {
+          return Status::Unavailable(
+              path_, std::string("O_DIRECT ") + verb + " refused by the file system (EINVAL)");
+        }
+        return PosixError(context, errno);
+      }
+      if (done == 0) {
+        return Status::IOError(path_ + ": p" + verb,
+                               std::string("short ") + verb + " past the end of the file");
+      }
+      at += static_cast<size_t>(done);
+    }
+    return Status::Ok();
+  }
+
   const std::string path_;
   const int fd_;
   const bool direct_;
@@ -169,6 +170,7 @@ class PosixEnv final : public Env {
                                               const FileOptions& options) override {
     int flags = (options.read ? O_RDWR : O_WRONLY) | O_CLOEXEC;
     if (options.create_exclusive) flags |= O_CREAT | O_EXCL;
+    if (options.create_truncate) flags |= O_CREAT | O_TRUNC;
     if (options.dsync) flags |= O_DSYNC;
     if (options.direct) flags |= O_DIRECT;
     int fd = ::open(path.c_str(), flags, 0600);
@@ -210,6 +212,16 @@ class PosixEnv final : public Env {
     struct statvfs st;
     if (::statvfs(path.c_str(), &st) != 0) return PosixError(path, errno);
     return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  }
+
+  Status SyncFileSystem(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return PosixError(path, errno);
+    const int rc = ::syncfs(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) return PosixError(path + ": syncfs", err);
+    return Status::Ok();
   }
 
   Result<std::string> ReadTextFile(const std::string& path) override {

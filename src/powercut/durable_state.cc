@@ -94,14 +94,8 @@ std::string ParentOf(const std::string& path) {
 
 // A directory descriptor's entries other than "." and "..": 0 none, 1 some, -errno on error.
 int DirectoryHasEntries(int root_fd, const std::string& path) {
-  int fd = openat(root_fd, path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  DIR* dir = fdopendir(fd);
-  if (dir == nullptr) {
-    int err = errno;
-    close(fd);
-    return -err;
-  }
+  DIR* dir = OpenDirectoryAt(root_fd, path, O_NOFOLLOW);
+  if (dir == nullptr) return -errno;
   int result = 0;
   while (dirent* e = readdir(dir)) {
     if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
@@ -663,6 +657,18 @@ PendingStats DurableState::Stats() {
     for (const auto& [offset, range] : st->undo) stats.undo_bytes += range.len_bytes;
   }
   return stats;
+}
+
+DIR* OpenDirectoryAt(int root_fd, const std::string& path, int extra_flags) {
+  int fd = openat(root_fd, path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | extra_flags);
+  if (fd < 0) return nullptr;
+  DIR* dir = fdopendir(fd);
+  if (dir == nullptr) {
+    int err = errno;
+    close(fd);
+    errno = err;
+  }
+  return dir;
 }
 
 }  // namespace waltune::powercut

@@ -15,6 +15,7 @@
 #ifndef WALTUNE_SRC_POWERCUT_DURABLE_STATE_H_
 #define WALTUNE_SRC_POWERCUT_DURABLE_STATE_H_
 
+#include <dirent.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -28,11 +29,18 @@
 #include <unordered_map>
 #include <vector>
 
+#include "waltune/powercut.h"  // PendingStats: what Stats() reports and the "stats" reply carries
+
 namespace waltune::powercut {
 
 // Name of the hidden directory (directly under the backing root) that keeps removed entries
 // until their removal is durable. Invisible through the mount.
 inline constexpr char kTrashDirName[] = ".powercut-trash";
+
+// The directory `path` (relative to `root_fd`) opened as a stream: openat with O_RDONLY |
+// O_DIRECTORY | O_CLOEXEC | `extra_flags`, then fdopendir. Null with errno set on failure.
+// closedir() closes the descriptor too.
+DIR* OpenDirectoryAt(int root_fd, const std::string& path, int extra_flags);
 
 struct DurableStateOptions {
   // Behave like ext4/XFS: fsync/fdatasync of any file also commits every namespace change made
@@ -65,14 +73,6 @@ struct CutResult {
   uint64_t names_kept = 0;       // Pending namespace changes a random cut kept.
   uint64_t errors = 0;           // Undo steps that failed (see stderr); 0 when all is well.
   std::vector<std::string> touched_paths;  // Mount-relative paths to invalidate in the kernel.
-};
-
-// What is pending right now (not yet durable).
-struct PendingStats {
-  uint64_t cuts = 0;
-  uint64_t dirty_files = 0;    // Inodes with unsynced data or size.
-  uint64_t undo_bytes = 0;     // Durable bytes held to undo overwrites.
-  uint64_t pending_names = 0;  // Namespace changes not yet committed.
 };
 
 class DurableState {

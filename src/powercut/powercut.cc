@@ -22,6 +22,9 @@
 #include <sstream>
 #include <thread>
 
+#include "posix/mounts.h"
+#include "posix/posix_error.h"
+#include "posix/proc.h"
 #include "waltune/helpers.h"
 #include "waltune/parse_number.h"
 
@@ -29,9 +32,7 @@ namespace waltune::powercut {
 
 namespace {
 
-Status PosixError(const std::string& context, int err) {
-  return Status::IOError(context, std::strerror(err));
-}
+using posix::PosixError;
 
 Result<std::string> RealPath(const std::string& path) {
   char buf[PATH_MAX];
@@ -116,96 +117,15 @@ std::string LogTail(const std::string& path, size_t max_bytes = 1500) {
   return text.empty() ? "" : " [log: " + text + "]";
 }
 
-std::string Unescape(const std::string& s) {  // mountinfo escapes space, tab, \n, backslash.
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    std::optional<unsigned> code = s[i] == '\\' && i + 3 < s.size()
-                                       ? ParseInteger<unsigned>(s.substr(i + 1, 3), 8)
-                                       : std::nullopt;
-    if (code && *code < 256) {
-      out.push_back(static_cast<char>(*code));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-// Parent pid and state letter of "pid" from /proc; {0, 0} when it is gone.
-std::pair<pid_t, char> ParentAndState(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return {0, 0};
-  size_t close = line.rfind(')');
-  if (close == std::string::npos) return {0, 0};
-  std::istringstream rest(line.substr(close + 1));
-  char state = 0;
-  pid_t ppid = 0;
-  if (!(rest >> state >> ppid)) return {0, 0};
-  return {ppid, state};
-}
-
-std::vector<pid_t> Descendants(pid_t root) {
-  std::vector<pid_t> found = {root};
-  for (size_t i = 0; i < found.size(); ++i) {
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-      pid_t pid = ParseInteger<pid_t>(e.path().filename().string()).value_or(0);
-      if (pid > 0 && ParentAndState(pid).first == found[i]) found.push_back(pid);
-    }
-  }
-  return found;
-}
-
-// Whether a live process has `path` in its command line (fusermount3's auto_unmount helper
-// names the mount point and may outlive the unmount by a moment on a busy machine).
-bool AnyProcessMentions(const std::string& path) {
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-    std::optional<pid_t> pid = ParseInteger<pid_t>(e.path().filename().string());
-    if (!pid || *pid == getpid()) continue;
-    if (ParentAndState(*pid).second == 'Z') continue;  // exited, only not reaped yet
-    std::ifstream in(e.path() / "cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.find(path) != std::string::npos) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Status KillProcessTree(pid_t root, std::chrono::milliseconds timeout) {
-  if (root <= 0) return Status::InvalidArgument("pid", "not a process id");
-  kill(root, SIGSTOP);
-  std::vector<pid_t> all = Descendants(root);
-  kill(-root, SIGKILL);
-  for (pid_t pid : all) kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(root, &status, 0);  // Fails with ECHILD when "root" is not our child: fine.
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (pid_t pid : all) {
-    for (;;) {
-      char state = ParentAndState(pid).second;
-      if (state == 0 || state == 'Z' || state == 'X') break;
-      if (std::chrono::steady_clock::now() >= deadline) {
-        return Status::Unavailable("kill", "process " + std::to_string(pid) + " survived SIGKILL");
-      }
-      kill(pid, SIGKILL);
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  }
-  return Status::Ok();
+  return posix::KillProcessTree(root, std::chrono::duration<double>(timeout).count());
 }
 
 bool IsMounted(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, dev, root, mount_point;
-    fields >> id >> parent >> dev >> root >> mount_point;
-    if (Unescape(mount_point) == path) return true;
+  for (const posix::MountEntry& m : posix::ReadSelfMountInfo()) {
+    if (m.mount_point == path) return true;
   }
   return false;
 }
@@ -213,28 +133,9 @@ bool IsMounted(const std::string& path) {
 MountOf MountHolding(const std::string& path) {
   std::error_code ec;
   const std::string canonical = std::filesystem::weakly_canonical(path, ec).string();
-  const std::string& target = ec ? path : canonical;
-  MountOf best;
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  // proc(5): "id parent major:minor root mount_point options [optional...] - fstype source ..."
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, dev, root, mount_point;
-    fields >> id >> parent >> dev >> root >> mount_point;
-    const size_t dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
-    std::istringstream after(line.substr(dash + 3));
-    std::string fs_type;
-    after >> fs_type;
-    const std::string mp = Unescape(mount_point);
-    const bool holds = target == mp || mp == "/" ||
-                       (target.size() > mp.size() && target.compare(0, mp.size(), mp) == 0 &&
-                        target[mp.size()] == '/');
-    // Later lines are mounted on top of earlier ones: the last longest match wins.
-    if (holds && mp.size() >= best.mount_point.size()) best = MountOf{mp, fs_type};
-  }
-  return best;
+  const std::vector<posix::MountEntry> mounts = posix::ReadSelfMountInfo();
+  const posix::MountEntry* holder = posix::FindMountHolding(mounts, ec ? path : canonical);
+  return holder == nullptr ? MountOf{} : MountOf{holder->mount_point, holder->fs_type};
 }
 
 Result<std::string> SendControlCommand(const std::string& control_socket,
@@ -439,7 +340,8 @@ Status PowercutMount::Unmount() {
   }
   // Done only when no helper of the mount is left either.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (AnyProcessMentions(mountpoint_) && std::chrono::steady_clock::now() < deadline) {
+  while (!posix::ProcessesMentioning(mountpoint_, posix::Mention::kCommandLine).empty() &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return Status::Ok();

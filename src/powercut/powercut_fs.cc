@@ -57,123 +57,124 @@ bool IsHidden(const std::string& rel) {
   return rel == kTrash || rel.rfind(kTrash + "/", 0) == 0;
 }
 
-#define PC_CHECK_HIDDEN(rel) \
-  if (IsHidden(rel)) return -ENOENT
-
 int Errno(int r) { return r == 0 ? 0 : -errno; }
 
-int OpGetattr(const char* path, struct stat* st, fuse_file_info* fi) {
+// Runs `op(c, rel)` on the backing-relative form of a mount path, under the operation guard.
+// The hidden trash directory does not exist through the mount: ENOENT.
+template <typename Op>
+int OnPath(const char* path, Op op) {
   Context* c = Ctx();
   auto guard = c->state->OpGuard();
-  if (fi != nullptr && fi->fh != 0) return Errno(fstat(H(fi)->fd, st));
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  return Errno(fstatat(c->root_fd, rel.c_str(), st, AT_SYMLINK_NOFOLLOW));
+  const std::string rel = Rel(path);
+  if (IsHidden(rel)) return -ENOENT;
+  return op(c, rel);
+}
+
+// OnPath for the two paths of rename and link.
+template <typename Op>
+int OnTwoPaths(const char* from, const char* to, Op op) {
+  Context* c = Ctx();
+  auto guard = c->state->OpGuard();
+  const std::string rel_from = Rel(from);
+  const std::string rel_to = Rel(to);
+  if (IsHidden(rel_from) || IsHidden(rel_to)) return -ENOENT;
+  return op(c, rel_from, rel_to);
+}
+
+// Attribute calls: through the open handle when FUSE passes one (`by_handle(c, h)`), else by
+// path as OnPath.
+template <typename ByHandle, typename ByPath>
+int OnHandleOrPath(const char* path, fuse_file_info* fi, ByHandle by_handle, ByPath by_path) {
+  if (fi == nullptr || fi->fh == 0) return OnPath(path, by_path);
+  Context* c = Ctx();
+  auto guard = c->state->OpGuard();
+  return by_handle(c, H(fi));
+}
+
+int OpGetattr(const char* path, struct stat* st, fuse_file_info* fi) {
+  return OnHandleOrPath(
+      path, fi, [st](Context*, Handle* h) { return Errno(fstat(h->fd, st)); },
+      [st](Context* c, const std::string& rel) {
+        return Errno(fstatat(c->root_fd, rel.c_str(), st, AT_SYMLINK_NOFOLLOW));
+      });
 }
 
 int OpReadlink(const char* path, char* buf, size_t size) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  ssize_t n = readlinkat(c->root_fd, rel.c_str(), buf, size - 1);
-  if (n < 0) return -errno;
-  buf[n] = '\0';
-  return 0;
+  return OnPath(path, [buf, size](Context* c, const std::string& rel) {
+    ssize_t n = readlinkat(c->root_fd, rel.c_str(), buf, size - 1);
+    if (n < 0) return -errno;
+    buf[n] = '\0';
+    return 0;
+  });
 }
 
 int OpMknod(const char* path, mode_t mode, dev_t rdev) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  const fuse_context* fc = fuse_get_context();
-  return c->state->Mknod(rel, mode, rdev, fc->uid, fc->gid);
+  return OnPath(path, [mode, rdev](Context* c, const std::string& rel) {
+    const fuse_context* fc = fuse_get_context();
+    return c->state->Mknod(rel, mode, rdev, fc->uid, fc->gid);
+  });
 }
 
 int OpMkdir(const char* path, mode_t mode) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  const fuse_context* fc = fuse_get_context();
-  return c->state->Mkdir(rel, mode, fc->uid, fc->gid);
+  return OnPath(path, [mode](Context* c, const std::string& rel) {
+    const fuse_context* fc = fuse_get_context();
+    return c->state->Mkdir(rel, mode, fc->uid, fc->gid);
+  });
 }
 
 int OpUnlink(const char* path) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  return c->state->Unlink(rel);
+  return OnPath(path, [](Context* c, const std::string& rel) { return c->state->Unlink(rel); });
 }
 
 int OpRmdir(const char* path) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  return c->state->Rmdir(rel);
+  return OnPath(path, [](Context* c, const std::string& rel) { return c->state->Rmdir(rel); });
 }
 
 int OpSymlink(const char* target, const char* path) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  const fuse_context* fc = fuse_get_context();
-  return c->state->Symlink(target, rel, fc->uid, fc->gid);
+  return OnPath(path, [target](Context* c, const std::string& rel) {
+    const fuse_context* fc = fuse_get_context();
+    return c->state->Symlink(target, rel, fc->uid, fc->gid);
+  });
 }
 
 int OpRename(const char* from, const char* to, unsigned int flags) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel_from = Rel(from);
-  std::string rel_to = Rel(to);
-  PC_CHECK_HIDDEN(rel_from);
-  PC_CHECK_HIDDEN(rel_to);
-  return c->state->Rename(rel_from, rel_to, flags);
+  return OnTwoPaths(from, to, [flags](Context* c, const std::string& f, const std::string& t) {
+    return c->state->Rename(f, t, flags);
+  });
 }
 
 int OpLink(const char* from, const char* to) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel_from = Rel(from);
-  std::string rel_to = Rel(to);
-  PC_CHECK_HIDDEN(rel_from);
-  PC_CHECK_HIDDEN(rel_to);
-  return c->state->Link(rel_from, rel_to);
+  return OnTwoPaths(from, to, [](Context* c, const std::string& f, const std::string& t) {
+    return c->state->Link(f, t);
+  });
 }
 
 int OpChmod(const char* path, mode_t mode, fuse_file_info* fi) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  if (fi != nullptr && fi->fh != 0) return Errno(fchmod(H(fi)->fd, mode));
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  return Errno(fchmodat(c->root_fd, rel.c_str(), mode, 0));
+  return OnHandleOrPath(
+      path, fi, [mode](Context*, Handle* h) { return Errno(fchmod(h->fd, mode)); },
+      [mode](Context* c, const std::string& rel) {
+        return Errno(fchmodat(c->root_fd, rel.c_str(), mode, 0));
+      });
 }
 
 int OpChown(const char* path, uid_t uid, gid_t gid, fuse_file_info* fi) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  if (fi != nullptr && fi->fh != 0) return Errno(fchown(H(fi)->fd, uid, gid));
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  return Errno(fchownat(c->root_fd, rel.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW));
+  return OnHandleOrPath(
+      path, fi, [uid, gid](Context*, Handle* h) { return Errno(fchown(h->fd, uid, gid)); },
+      [uid, gid](Context* c, const std::string& rel) {
+        return Errno(fchownat(c->root_fd, rel.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW));
+      });
 }
 
 int OpTruncate(const char* path, off_t size, fuse_file_info* fi) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  if (fi != nullptr && fi->fh != 0) return c->state->Truncate(H(fi)->fd, H(fi)->path, size);
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  int fd = openat(c->root_fd, rel.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return -errno;
-  int r = c->state->Truncate(fd, rel, size);
-  close(fd);
-  return r;
+  return OnHandleOrPath(
+      path, fi, [size](Context* c, Handle* h) { return c->state->Truncate(h->fd, h->path, size); },
+      [size](Context* c, const std::string& rel) {
+        int fd = openat(c->root_fd, rel.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) return -errno;
+        int r = c->state->Truncate(fd, rel, size);
+        close(fd);
+        return r;
+      });
 }
 
 // Opens the backing file read-write when possible: the undo bookkeeping needs to read and
@@ -206,24 +207,20 @@ int FinishOpen(Context* c, const std::string& rel, int fd, fuse_file_info* fi) {
 }
 
 int OpOpen(const char* path, fuse_file_info* fi) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  int fd = OpenBacking(c->root_fd, rel, fi->flags);
-  if (fd < 0) return fd;
-  return FinishOpen(c, rel, fd, fi);
+  return OnPath(path, [fi](Context* c, const std::string& rel) {
+    int fd = OpenBacking(c->root_fd, rel, fi->flags);
+    if (fd < 0) return fd;
+    return FinishOpen(c, rel, fd, fi);
+  });
 }
 
 int OpCreate(const char* path, mode_t mode, fuse_file_info* fi) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  const fuse_context* fc = fuse_get_context();
-  int fd = c->state->Create(rel, fi->flags, mode, fc->uid, fc->gid);
-  if (fd < 0) return fd;
-  return FinishOpen(c, rel, fd, fi);
+  return OnPath(path, [mode, fi](Context* c, const std::string& rel) {
+    const fuse_context* fc = fuse_get_context();
+    int fd = c->state->Create(rel, fi->flags, mode, fc->uid, fc->gid);
+    if (fd < 0) return fd;
+    return FinishOpen(c, rel, fd, fi);
+  });
 }
 
 int OpRead(const char*, char* buf, size_t size, off_t offset, fuse_file_info* fi) {
@@ -270,24 +267,16 @@ int OpFsync(const char*, int datasync, fuse_file_info* fi) {
 }
 
 int OpOpendir(const char* path, fuse_file_info* fi) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  int fd = openat(c->root_fd, rel.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  DIR* dir = fdopendir(fd);
-  if (dir == nullptr) {
-    int err = errno;
-    close(fd);
-    return -err;
-  }
-  auto* h = new Handle;
-  h->dir = dir;
-  h->fd = fd;
-  h->path = rel;
-  fi->fh = reinterpret_cast<uint64_t>(h);
-  return 0;
+  return OnPath(path, [fi](Context* c, const std::string& rel) {
+    DIR* dir = OpenDirectoryAt(c->root_fd, rel, 0);
+    if (dir == nullptr) return -errno;
+    auto* h = new Handle;
+    h->dir = dir;
+    h->fd = dirfd(dir);
+    h->path = rel;
+    fi->fh = reinterpret_cast<uint64_t>(h);
+    return 0;
+  });
 }
 
 int OpReaddir(const char*, void* buf, fuse_fill_dir_t filler, off_t, fuse_file_info* fi,
@@ -322,12 +311,11 @@ int OpFsyncdir(const char*, int, fuse_file_info* fi) {
 }
 
 int OpUtimens(const char* path, const timespec tv[2], fuse_file_info* fi) {
-  Context* c = Ctx();
-  auto guard = c->state->OpGuard();
-  if (fi != nullptr && fi->fh != 0) return Errno(futimens(H(fi)->fd, tv));
-  std::string rel = Rel(path);
-  PC_CHECK_HIDDEN(rel);
-  return Errno(utimensat(c->root_fd, rel.c_str(), tv, AT_SYMLINK_NOFOLLOW));
+  return OnHandleOrPath(
+      path, fi, [tv](Context*, Handle* h) { return Errno(futimens(h->fd, tv)); },
+      [tv](Context* c, const std::string& rel) {
+        return Errno(utimensat(c->root_fd, rel.c_str(), tv, AT_SYMLINK_NOFOLLOW));
+      });
 }
 
 int OpFallocate(const char*, int mode, off_t offset, off_t len, fuse_file_info* fi) {

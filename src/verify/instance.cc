@@ -16,6 +16,7 @@
 #include <iterator>
 #include <optional>
 
+#include "posix/posix_error.h"
 #include "process.h"
 
 namespace waltune {
@@ -79,23 +80,12 @@ Status PlacePreload(const std::string& source, const std::string& target,
     if (!out) return Status::IOError("copy " + source + " to " + target, "write failed");
   }
   if (chmod(target.c_str(), 0644) != 0) {
-    return Status::IOError("chmod " + target, std::strerror(errno));
+    return posix::PosixError("chmod " + target, errno);
   }
   if (owner.has_value() && chown(target.c_str(), owner->uid, owner->gid) != 0) {
-    return Status::IOError("chown " + target, std::strerror(errno));
+    return posix::PosixError("chown " + target, errno);
   }
   return Status::Ok();
-}
-
-// Whether `path` is mapped into process `pid` (/proc/PID/maps, proc(5)).
-bool IsMapped(pid_t pid, const std::string& path) {
-  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    const size_t at = line.find('/');
-    if (at != std::string::npos && line.compare(at, std::string::npos, path) == 0) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -109,7 +99,7 @@ Result<std::string> MakeTempDir(const std::string& parent, const std::string& ta
   }
   std::string templ = base + "/waltune-" + tag + "-XXXXXX";
   if (mkdtemp(templ.data()) == nullptr) {
-    return Status::IOError("mkdtemp " + templ, std::strerror(errno));
+    return posix::PosixError("mkdtemp " + templ, errno);
   }
   if (owner != nullptr) {
     Result<std::optional<verify::RunAs>> cred = verify::CredentialsFor(owner);
@@ -120,7 +110,7 @@ Result<std::string> MakeTempDir(const std::string& parent, const std::string& ta
     if (cred->has_value() && chown(templ.c_str(), (*cred)->uid, (*cred)->gid) != 0) {
       int err = errno;
       rmdir(templ.c_str());
-      return Status::IOError("chown " + templ, std::strerror(err));
+      return posix::PosixError("chown " + templ, err);
     }
     if (cred->has_value()) {
       Status reach = CheckUserCanReach(templ, **cred);
@@ -160,20 +150,20 @@ Status ServerInstance::Create() {
   Result<std::optional<verify::RunAs>> cred = verify::CredentialsFor(ServerUser());
   if (!cred.ok()) return cred.status();
   if (cred->has_value() && chown(log_path_.c_str(), (*cred)->uid, (*cred)->gid) != 0) {
-    return Status::IOError("chown " + log_path_, std::strerror(errno));
+    return posix::PosixError("chown " + log_path_, errno);
   }
   if (options_.data_parent_dir.empty()) {
     data_dir_ = dir_ + "/data";
   } else {
     data_dir_ = options_.data_parent_dir + "/" + ServerUser() + "-data";
     if (mkdir(data_dir_.c_str(), 0700) != 0) {
-      std::string err = std::strerror(errno);
+      const int err = errno;
       data_dir_.clear();  // not ours: never remove it
-      return Status::IOError("mkdir " + options_.data_parent_dir + "/" + ServerUser() + "-data",
-                             err);
+      return posix::PosixError("mkdir " + options_.data_parent_dir + "/" + ServerUser() + "-data",
+                               err);
     }
     if (cred->has_value() && chown(data_dir_.c_str(), (*cred)->uid, (*cred)->gid) != 0) {
-      return Status::IOError("chown " + data_dir_, std::strerror(errno));
+      return posix::PosixError("chown " + data_dir_, errno);
     }
   }
   Status s = Initialize();
@@ -257,7 +247,7 @@ Status ServerInstance::Start(const SettingList& settings) {
   // The emulation is claimed only when it is in force: the library must be mapped in the
   // server (the loader ignores an unreadable LD_PRELOAD with a warning). Whether it delays
   // flushes is timed by the caller through the engine (verify's targets).
-  if (options_.flush_latency_us > 0 && !IsMapped(pid_, preload)) {
+  if (options_.flush_latency_us > 0 && !posix::IsMapped(pid_, preload)) {
     Status k = Kill();
     (void)k;
     return Status::Unavailable(

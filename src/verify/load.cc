@@ -8,6 +8,8 @@
 #include <cstring>
 #include <new>
 
+#include "posix/posix_error.h"
+
 namespace waltune::verify {
 
 int64_t MonotonicMicros() {
@@ -38,7 +40,7 @@ double HistogramQuantileUs(const std::vector<uint64_t>& hist, double q) {
 Result<std::unique_ptr<SharedLoad>> SharedLoad::Create(int clients) {
   size_t bytes = sizeof(LoadHeader) + sizeof(ClientSlot) * static_cast<size_t>(clients);
   void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (base == MAP_FAILED) return Status::IOError("mmap", std::strerror(errno));
+  if (base == MAP_FAILED) return posix::PosixError("mmap", errno);
   return std::unique_ptr<SharedLoad>(new SharedLoad(base, bytes, clients));
 }
 

@@ -1,6 +1,5 @@
 #include "process.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -12,15 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 
+#include "posix/posix_error.h"
 #include "waltune/instance.h"
-#include "waltune/parse_number.h"
 
 extern char** environ;
 
@@ -33,9 +28,7 @@ std::atomic<pid_t> g_groups[kMaxGroups];
 std::atomic<int> g_signals_seen{0};
 std::atomic<bool> g_handlers_installed{false};
 
-Status PosixError(const std::string& context, int err) {
-  return Status::IOError(context, std::strerror(err));
-}
+using posix::PosixError;
 
 void CleanupSignalHandler(int sig) {
   if (g_signals_seen.fetch_add(1) > 0) _exit(128 + sig);
@@ -43,57 +36,6 @@ void CleanupSignalHandler(int sig) {
     pid_t pgid = slot.load();
     if (pgid > 0) kill(-pgid, SIGKILL);
   }
-}
-
-void SleepSeconds(double s) {
-  struct timespec ts;
-  ts.tv_sec = static_cast<time_t>(s);
-  ts.tv_nsec = static_cast<long>((s - static_cast<double>(ts.tv_sec)) * 1e9);
-  nanosleep(&ts, nullptr);
-}
-
-// Fields after the command name in /proc/PID/stat; empty when the process is gone.
-std::vector<std::string> StatFields(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return {};
-  size_t close = line.rfind(')');
-  if (close == std::string::npos) return {};
-  std::istringstream rest(line.substr(close + 1));
-  std::vector<std::string> fields;
-  std::string f;
-  while (rest >> f) fields.push_back(f);
-  return fields;
-}
-
-std::vector<pid_t> AllPids() {
-  std::vector<pid_t> pids;
-  DIR* d = opendir("/proc");
-  if (!d) return pids;
-  while (struct dirent* e = readdir(d)) {
-    std::optional<pid_t> v = ParseInteger<pid_t>(e->d_name);
-    if (v && *v > 0) pids.push_back(*v);
-  }
-  closedir(d);
-  return pids;
-}
-
-// `root` and every live process below it (by parent pid), found by repeated /proc scans.
-std::vector<pid_t> TreeOf(pid_t root) {
-  std::vector<std::pair<pid_t, pid_t>> parent_of;  // (pid, ppid)
-  for (pid_t pid : AllPids()) {
-    std::vector<std::string> f = StatFields(pid);
-    if (f.size() < 2 || f[0] == "Z" || f[0] == "X") continue;
-    std::optional<pid_t> ppid = ParseInteger<pid_t>(f[1]);
-    if (ppid) parent_of.emplace_back(pid, *ppid);
-  }
-  std::vector<pid_t> tree = {root};
-  for (size_t i = 0; i < tree.size(); ++i) {
-    for (const auto& [pid, ppid] : parent_of) {
-      if (ppid == tree[i]) tree.push_back(pid);
-    }
-  }
-  return tree;
 }
 
 }  // namespace
@@ -229,25 +171,14 @@ std::string DescribeWaitStatus(int wait_status) {
   return "status " + std::to_string(wait_status);
 }
 
-bool ChildExited(pid_t pid, int* wait_status) {
-  int st = 0;
-  pid_t r = waitpid(pid, &st, WNOHANG);
-  if (r == pid || (r < 0 && errno == ECHILD)) {
-    if (wait_status) *wait_status = st;
-    return true;
-  }
-  return false;
+Status KillGroupAndReap(pid_t pgid, double timeout_s) {
+  Status s = posix::KillProcessTree(pgid, timeout_s);
+  UnregisterGroup(pgid);
+  return s;
 }
 
-bool WaitChild(pid_t pid, double timeout_s, int* wait_status) {
-  const double deadline = NowSeconds() + timeout_s;
-  double pause_s = 0.001;
-  while (true) {
-    if (ChildExited(pid, wait_status)) return true;
-    if (NowSeconds() > deadline) return false;
-    SleepSeconds(pause_s);
-    pause_s = std::min(pause_s * 2, 0.05);
-  }
+std::vector<pid_t> ProcessesMentioning(const std::string& path) {
+  return posix::ProcessesMentioning(path, posix::Mention::kCommandLineOrCwd);
 }
 
 Status RunAndWait(const SpawnOptions& options, double timeout_s) {
@@ -267,86 +198,6 @@ Status RunAndWait(const SpawnOptions& options, double timeout_s) {
     return Status::IOError(options.argv[0], "failed (" + DescribeWaitStatus(st) + ")");
   }
   return Status::Ok();
-}
-
-bool GroupAlive(pid_t pgid) {
-  for (pid_t pid : AllPids()) {
-    std::vector<std::string> f = StatFields(pid);
-    if (f.size() < 3) continue;
-    if (f[0] == "Z" || f[0] == "X") continue;  // zombies hold no files, memory or sockets
-    if (ParseInteger<pid_t>(f[2]) == pgid) return true;
-  }
-  return false;
-}
-
-Status KillGroupAndReap(pid_t pgid, double timeout_s) {
-  // PostgreSQL backends call setsid(), so they leave the postmaster's group: stop the leader
-  // (no more forks), collect its descendants, then SIGKILL the group and every descendant.
-  kill(pgid, SIGSTOP);
-  std::vector<pid_t> tree = TreeOf(pgid);
-  kill(-pgid, SIGKILL);
-  for (pid_t pid : tree) kill(pid, SIGKILL);
-  int st = 0;
-  bool reaped = WaitChild(pgid, timeout_s, &st);
-  const double deadline = NowSeconds() + timeout_s;
-  // The old PID must be gone from /proc, and so must the group's other members (PostgreSQL
-  // backends refuse to let a new postmaster attach while they hold the old shared memory).
-  auto any_alive = [&tree]() {
-    for (pid_t pid : tree) {
-      std::vector<std::string> f = StatFields(pid);
-      if (!f.empty() && f[0] != "Z" && f[0] != "X") return true;
-    }
-    return false;
-  };
-  while (access(("/proc/" + std::to_string(pgid)).c_str(), F_OK) == 0 || GroupAlive(pgid) ||
-         any_alive()) {
-    if (NowSeconds() > deadline) {
-      return Status::Unavailable(
-          "kill", "process group " + std::to_string(pgid) + " still alive after SIGKILL");
-    }
-    kill(-pgid, SIGKILL);
-    SleepSeconds(0.002);
-  }
-  UnregisterGroup(pgid);
-  if (!reaped) return Status::Internal("process " + std::to_string(pgid) + " not reaped");
-  return Status::Ok();
-}
-
-std::vector<pid_t> ProcessesMentioning(const std::string& path) {
-  std::vector<pid_t> found;
-  const pid_t self = getpid();
-  for (pid_t pid : AllPids()) {
-    if (pid == self) continue;
-    std::vector<std::string> f = StatFields(pid);
-    if (f.empty() || f[0] == "Z" || f[0] == "X") continue;
-    std::string base = "/proc/" + std::to_string(pid);
-    std::ifstream in(base + "/cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    char cwd[4096];
-    ssize_t n = readlink((base + "/cwd").c_str(), cwd, sizeof(cwd) - 1);
-    std::string cwd_text = n > 0 ? std::string(cwd, static_cast<size_t>(n)) : "";
-    if (cmdline.find(path) != std::string::npos || cwd_text.rfind(path, 0) == 0) {
-      found.push_back(pid);
-    }
-  }
-  return found;
-}
-
-double GroupCpuSeconds(pid_t pgid) {
-  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  std::vector<pid_t> tree = TreeOf(pgid);
-  double total = 0;
-  for (pid_t pid : AllPids()) {
-    std::vector<std::string> f = StatFields(pid);
-    if (f.size() < 13) continue;
-    bool member =
-        ParseInteger<pid_t>(f[2]) == pgid || std::find(tree.begin(), tree.end(), pid) != tree.end();
-    // utime and stime (fields 14 and 15 of proc_pid_stat(5)) in clock ticks.
-    std::optional<uint64_t> utime = ParseInteger<uint64_t>(f[11]);
-    std::optional<uint64_t> stime = ParseInteger<uint64_t>(f[12]);
-    if (member && utime && stime) total += static_cast<double>(*utime + *stime) / ticks;
-  }
-  return total;
 }
 
 }  // namespace waltune::verify

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "posix/proc.h"
 #include "waltune/status.h"
 
 namespace waltune::verify {
@@ -45,25 +46,21 @@ Status RunAndWait(const SpawnOptions& options, double timeout_s);
 void RegisterGroup(pid_t pgid);
 void UnregisterGroup(pid_t pgid);
 
-// SIGKILL to the whole group `pgid` and every descendant of its leader (PostgreSQL backends
-// leave the group with setsid), waitpid(pgid) (it must be our child), then waits until
-// /proc/pgid, every member of the group and every descendant are gone. Unregisters the group.
+// posix::KillProcessTree(pgid): SIGKILL to the whole group `pgid` and every descendant of its
+// leader (PostgreSQL backends leave the group with setsid), reap `pgid`, wait until every
+// member of the group and every descendant is gone. Unregisters the group.
 Status KillGroupAndReap(pid_t pgid, double timeout_s);
 
-// Non-blocking: true when the child `pid` has exited (and reaps it, storing its wait status).
-bool ChildExited(pid_t pid, int* wait_status);
-
-// Waits up to timeout_s for child `pid` to exit; true when it did (reaped).
-bool WaitChild(pid_t pid, double timeout_s, int* wait_status);
-
-// Whether any process of group `pgid` still exists (scans /proc).
-bool GroupAlive(pid_t pgid);
+// Child reaping and the /proc walks are posix/proc.h's: ChildExited (non-blocking reap),
+// WaitChild (reap within timeout_s), GroupAlive (a live member of group `pgid`) and
+// GroupCpuSeconds (user+system CPU time of group `pgid` and the tree below its leader. Unit: s).
+using posix::ChildExited;
+using posix::GroupAlive;
+using posix::GroupCpuSeconds;
+using posix::WaitChild;
 
 // Pids of processes whose command line or cwd mentions `path` (for leak checks in tests).
 std::vector<pid_t> ProcessesMentioning(const std::string& path);
-
-// Sum of user+system CPU time of every process in group `pgid` or below its leader. Unit: s.
-double GroupCpuSeconds(pid_t pgid);
 
 // Human description of a wait status ("exit 1", "signal 9").
 std::string DescribeWaitStatus(int wait_status);

@@ -18,6 +18,7 @@
 #include "process.h"
 #include "targets.h"
 #include "waltune/powercut.h"
+#include "waltune/probe.h"
 #include "waltune/verify.h"
 
 namespace waltune {
@@ -420,43 +421,10 @@ Result<VerifyEngine> ParseVerifyEngine(const std::string& text) {
 }
 
 namespace {
-// 8 KiB overwrite + fdatasync of a preallocated file in `dir`, `flushes` times. Unit: us.
+// 8 KiB overwrite + fdatasync of a preallocated file in `dir`, `flushes` times, through the
+// Env (waltune/probe.h). Unit: us.
 Result<std::vector<double>> FlushSamplesUs(const std::string& dir, int flushes) {
-  // Write back what initdb --no-sync, install-db or the load left dirty first: otherwise the
-  // probe's flushes wait for journal commits that carry those pages (ext4 data=ordered) and
-  // report a latency the engine's preallocated WAL does not see.
-  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    syncfs(dir_fd);
-    close(dir_fd);
-  }
-  std::string path = dir + "/flush-probe.tmp";
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IOError("open " + path, std::strerror(errno));
-  std::vector<char> block(8192, 'w');
-  std::vector<double> us;
-  Status s;
-  // Preallocate, as WAL files are: the timed flushes then carry data only, no metadata.
-  for (int i = 0; i < 16 && s.ok(); ++i) {
-    if (pwrite(fd, block.data(), block.size(), static_cast<off_t>(i) * 8192) !=
-        static_cast<ssize_t>(block.size())) {
-      s = Status::IOError("flush probe " + path, std::strerror(errno));
-    }
-  }
-  if (s.ok() && fsync(fd) != 0) s = Status::IOError("flush probe " + path, std::strerror(errno));
-  for (int i = 0; i < flushes && s.ok(); ++i) {
-    const double t0 = verify::NowSeconds();
-    if (pwrite(fd, block.data(), block.size(), static_cast<off_t>(i % 16) * 8192) !=
-            static_cast<ssize_t>(block.size()) ||
-        fdatasync(fd) != 0) {
-      s = Status::IOError("flush probe " + path, std::strerror(errno));
-    }
-    us.push_back((verify::NowSeconds() - t0) * 1e6);
-  }
-  close(fd);
-  unlink(path.c_str());
-  if (!s.ok()) return s;
-  return us;
+  return MeasureOverwriteFlushesUs(Env::Default(), dir, flushes);
 }
 }  // namespace
 

@@ -52,6 +52,9 @@ Result<std::unique_ptr<ProbeFile>> FakeEnv::OpenFile(const std::string& path,
     if (exists) return Status::IOError(path, "File exists");
     files_[path] = FileState{};
     created_.insert(path);
+  } else if (options.create_truncate) {
+    if (refuse_create) return Status::IOError(path, "Permission denied");
+    files_[path] = FileState{};
   } else if (!exists) {
     return Status::IOError(path, "No such file or directory");
   }
@@ -131,6 +134,14 @@ Status FakeEnv::DoDropCache(const std::string& path, const FileOptions& o) {
       FakeOp::Kind::kDropCache, path, 0, files_.at(path).size_bytes, o.dsync, o.direct, false};
   ops_.push_back(op);
   now_ns_ += cost_ns(op);
+  return Status::Ok();
+}
+
+// Recorded as one op with the directory as its path; fails for an unknown directory.
+Status FakeEnv::SyncFileSystem(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!directories_.count(path)) return Status::IOError(path, "No such file or directory");
+  ops_.push_back(FakeOp{FakeOp::Kind::kSyncFileSystem, path, 0, 0, false, false, false});
   return Status::Ok();
 }
 

@@ -16,7 +16,7 @@
 namespace waltune::testing {
 
 struct FakeOp {
-  enum class Kind { kWrite, kFdatasync, kFsync, kAllocate, kRead, kDropCache };
+  enum class Kind { kWrite, kFdatasync, kFsync, kAllocate, kRead, kDropCache, kSyncFileSystem };
   Kind kind = Kind::kWrite;
   std::string path;
   uint64_t offset_bytes = 0;
@@ -67,6 +67,7 @@ class FakeEnv : public Env {
   Status RemoveFile(const std::string& path) override;
   Status CheckDirectory(const std::string& path) override;
   Result<uint64_t> FreeBytes(const std::string& path) override;
+  Status SyncFileSystem(const std::string& path) override;
   Result<std::string> ReadTextFile(const std::string& path) override;
   Result<std::string> RealPath(const std::string& path) override;
   Result<std::vector<std::string>> ListDirectory(const std::string& path) override;

@@ -36,6 +36,7 @@ uint64_t SsdCost(const FakeOp& op) {
     case FakeOp::Kind::kRead:
       return op.bytes >= (1u << 20) ? 500 * kUs : op.bytes >= 16384 ? 120 * kUs : 100 * kUs;
     case FakeOp::Kind::kDropCache:
+    case FakeOp::Kind::kSyncFileSystem:
       return 0;
   }
   return 0;

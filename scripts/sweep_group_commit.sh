@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Group-commit sweep: predicted vs measured throughput of strict (flush-per-commit) commits on
+# real engines. For every point `waltune verify` asks advise for the same conditions (clients,
+# this machine's cores, the native flush latency of the instance's file system plus the emulated
+# delay, the workload's shape) and measures the engine; no crash (--crashes 0).
+#
+#   scripts/sweep_group_commit.sh [BUILD_DIR]            (default: build)
+#   ENGINES="postgresql mariadb" WORKLOADS="insert tpcb" LATENCIES="0 2000 8000" \
+#   CLIENTS="1 4 16 64" SECONDS_PER_POINT=8 REPEATS=1 scripts/sweep_group_commit.sh
+#
+# Prints one markdown table row per point (every point, failed ones included), then per engine
+# the median and the worst |measured / predicted - 1|. Raw verify JSON goes to $OUT (default
+# a temp dir) so a table can be rebuilt without rerunning.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${1:-build}"
+waltune="$build/waltune"
+seconds="${SECONDS_PER_POINT:-8}"
+engines="${ENGINES:-postgresql mariadb}"
+workloads="${WORKLOADS:-insert tpcb}"
+latencies="${LATENCIES:-0 2000 8000}"
+clients_list="${CLIENTS:-1 4 16 64}"
+repeats="${REPEATS:-1}"
+out="${OUT:-$(mktemp -d)}"
+mkdir -p "$out"
+command -v jq >/dev/null || { echo "sweep: jq is needed (scripts/setup.sh installs it)" >&2; exit 1; }
+[ -x "$waltune" ] || { echo "sweep: $waltune not built (scripts/build.sh)" >&2; exit 1; }
+
+echo "Strict group-commit sweep, $(date -u +%Y-%m-%dT%H:%MZ), ${seconds} s per point, $(nproc) cores, raw JSON in $out"
+echo
+echo "| engine | workload | flush latency | clients | predicted tps | measured tps | measured / predicted | commit p50 ms | native fdatasync p50 us |"
+echo "|---|---|---|---|---|---|---|---|---|"
+ratios="$out/ratios.tsv"
+: >"$ratios"
+for engine in $engines; do
+  for workload in $workloads; do
+    for lat in $latencies; do
+      for c in $clients_list; do
+        for rep in $(seq 1 "$repeats"); do
+          args=(verify --engine "$engine" --durability strict --clients "$c" --seconds "$seconds"
+                --crashes 0 --workload "$workload" --working-set 32MB --format json)
+          label="native"
+          if [ "$lat" != "0" ]; then
+            args+=(--flush-latency-us "$lat")
+            label="+${lat} us"
+          fi
+          json="$out/$engine-$workload-$lat-$c-$rep.json"
+          if ! "$waltune" "${args[@]}" >"$json" 2>"$json.err"; then
+            echo "| $engine | $workload | $label | $c | run failed: $(head -c 120 "$json.err" | tr '\n|' '  ') | | | | |"
+            continue
+          fi
+          jq -r --arg e "$engine" --arg w "$workload" --arg lbl "$label" '
+            def r(n): if . == null then "-" else (. * pow(10; n) | round / pow(10; n) | tostring) end;
+            [ $e, $w, $lbl, (.clients|tostring), (.predicted.tps|r(0)), (.measured.tps|r(0)),
+              (if .predicted.tps then (.measured.tps / .predicted.tps | r(2)) else "-" end),
+              (.measured.commit_latency_p50_ms|r(3)), (.measured.native_flush_p50_us|r(0))
+            ] | "| " + join(" | ") + " |"' "$json"
+          jq -r --arg e "$engine" \
+            'if .predicted.tps then "\($e)\t\(.measured.tps / .predicted.tps)" else empty end' \
+            "$json" >>"$ratios"
+        done
+      done
+    done
+  done
+done
+echo
+echo "| engine | points | median abs(measured/predicted - 1) | worst abs(measured/predicted - 1) |"
+echo "|---|---|---|---|"
+for engine in $engines; do
+  awk -F'\t' -v e="$engine" '$1 == e { d = $2 - 1; if (d < 0) d = -d; print d }' "$ratios" |
+    sort -g | awk -v e="$engine" '{ v[NR] = $1 } END {
+      if (NR == 0) { printf "| %s | 0 | - | - |\n", e; exit }
+      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      printf "| %s | %d | %.2f | %.2f |\n", e, NR, m, v[NR] }'
+done

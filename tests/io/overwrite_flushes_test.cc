@@ -1,0 +1,90 @@
+// MeasureOverwriteFlushesUs (verify's native flush latency) on a FakeEnv with a scripted clock.
+#include <gtest/gtest.h>
+
+#include "fake_env.h"
+#include "waltune/probe.h"
+
+namespace waltune {
+namespace {
+
+using testing::FakeEnv;
+using testing::FakeOp;
+
+constexpr uint64_t kUs = 1000;
+
+// Overwrites cost 10 us, fdatasync 100 us plus 1 us per 8 KiB dirty, fsync 500 us.
+uint64_t Cost(const FakeOp& op) {
+  switch (op.kind) {
+    case FakeOp::Kind::kWrite:
+      return 10 * kUs;
+    case FakeOp::Kind::kFdatasync:
+      return 100 * kUs + op.bytes / 8192 * kUs;
+    case FakeOp::Kind::kFsync:
+      return 500 * kUs;
+    default:
+      return 0;
+  }
+}
+
+TEST(OverwriteFlushesTest, SyncsPreallocatesThenTimesEachOverwriteAndFlush) {
+  FakeEnv env;
+  env.cost_ns = Cost;
+  env.AddDirectory("/run/pg");
+  Result<std::vector<double>> us = MeasureOverwriteFlushesUs(&env, "/run/pg", 20);
+  ASSERT_TRUE(us.ok()) << us.status().ToString();
+  // Each sample: one 8 KiB overwrite (10 us) and its fdatasync (100 + 1 us); the preallocation
+  // and its fsync are not timed.
+  ASSERT_EQ(us->size(), 20u);
+  for (double v : *us) EXPECT_DOUBLE_EQ(v, 111);
+
+  std::vector<FakeOp> ops = env.ops();
+  ASSERT_EQ(ops.size(), 1u + 16 + 1 + 2 * 20);
+  EXPECT_EQ(ops[0].kind, FakeOp::Kind::kSyncFileSystem);
+  EXPECT_EQ(ops[0].path, "/run/pg");
+  for (int i = 1; i <= 16; ++i) {
+    EXPECT_EQ(ops[i].kind, FakeOp::Kind::kWrite);
+    EXPECT_EQ(ops[i].offset_bytes, static_cast<uint64_t>(i - 1) * 8192);
+    EXPECT_EQ(ops[i].bytes, 8192u);
+  }
+  EXPECT_EQ(ops[17].kind, FakeOp::Kind::kFsync);
+  for (int i = 0; i < 20; ++i) {
+    const FakeOp& w = ops[18 + 2 * i];
+    EXPECT_EQ(w.kind, FakeOp::Kind::kWrite);
+    EXPECT_EQ(w.path, "/run/pg/flush-probe.tmp");
+    EXPECT_EQ(w.offset_bytes, static_cast<uint64_t>(i % 16) * 8192);  // overwrites, never grows
+    EXPECT_FALSE(w.grew_file);
+    EXPECT_EQ(ops[19 + 2 * i].kind, FakeOp::Kind::kFdatasync);
+  }
+  EXPECT_TRUE(env.ExistingFiles().empty());  // the scratch file is removed
+}
+
+TEST(OverwriteFlushesTest, ReusesAScratchFileLeftBehind) {
+  FakeEnv env;
+  env.AddDirectory("/run/pg");
+  ASSERT_TRUE(MeasureOverwriteFlushesUs(&env, "/run/pg", 1).ok());
+  FileOptions create;
+  create.create_exclusive = true;
+  ASSERT_TRUE(env.OpenFile("/run/pg/flush-probe.tmp", create).ok());  // a crashed run's
+  Result<std::vector<double>> us = MeasureOverwriteFlushesUs(&env, "/run/pg", 3);
+  ASSERT_TRUE(us.ok()) << us.status().ToString();
+  EXPECT_EQ(us->size(), 3u);
+  EXPECT_TRUE(env.ExistingFiles().empty());
+}
+
+TEST(OverwriteFlushesTest, ErrorsNameTheScratchFile) {
+  FakeEnv env;
+  env.AddDirectory("/run/pg");
+  env.fail_write_number = 3;
+  Result<std::vector<double>> us = MeasureOverwriteFlushesUs(&env, "/run/pg", 5);
+  ASSERT_FALSE(us.ok());
+  EXPECT_EQ(us.status().ToString(), "flush probe /run/pg/flush-probe.tmp: No space left on device");
+  EXPECT_TRUE(env.ExistingFiles().empty());
+
+  Result<std::vector<double>> missing = MeasureOverwriteFlushesUs(&env, "/nowhere", 5);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().ToString(),
+            "open /nowhere/flush-probe.tmp: No such file or directory");
+}
+
+}  // namespace
+}  // namespace waltune
