@@ -28,6 +28,17 @@ ALLOWED = {
     ("src/api/query_reader.cc", "DurabilityPatterns"),
 }
 
+# Not tables: long functions in src/cli and src/verify that are being split in parallel
+# (issue 11). Listed on every run as "pending"; they do not fail the check. Remove each entry
+# when its function is split: an entry whose function is within the limit fails the check.
+PENDING = {
+    ("src/cli/cmd_verify.cc", "RunVerifyCommand"),
+    ("src/verify/accounting.cc", "JudgeClaims"),
+    ("src/verify/report.cc", "ReportToJson"),
+    ("src/verify/report.cc", "ReportToText"),
+    ("src/verify/run.cc", "RunVerify"),
+}
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 
@@ -138,14 +149,21 @@ def main():
                                                          flags.get(path) or default_flags(path)):
             seen[(rel, line)] = (rel, name, parent, line, length)
     too_long = []
+    pending_seen = set()
     for rel, name, parent, line, length in sorted(seen.values()):
         allowed = (rel, name) in ALLOWED
         qual = f"{parent}::{name}" if parent and parent != name else name
-        if length > opts.max and not allowed:
+        if length > opts.max and (rel, name) in PENDING:
+            pending_seen.add((rel, name))
+            print(f"{rel}:{line}: {qual} is {length} lines (pending: being split)")
+        elif length > opts.max and not allowed:
             too_long.append(f"{rel}:{line}: {qual} is {length} lines (limit {opts.max})")
         elif opts.all and (length > opts.max // 2 or allowed):
             note = " (allowed: deliberate table)" if allowed else ""
             print(f"{rel}:{line}: {qual} {length} lines{note}")
+    for rel, name in sorted(PENDING - pending_seen):
+        too_long.append(f"{rel}: {name} is no longer over {opts.max} lines (or gone): remove it "
+                        "from PENDING in scripts/check_function_length.py")
     for t in too_long:
         print(t)
     if too_long:
@@ -154,7 +172,7 @@ def main():
               "scripts/check_function_length.py)", file=sys.stderr)
         return 1
     print(f"length: every function in src/ within {opts.max} lines ({len(seen)} functions, "
-          f"{len(ALLOWED)} deliberate tables allowed)")
+          f"{len(ALLOWED)} deliberate tables allowed, {len(PENDING)} pending)")
     return 0
 
 
