@@ -14,6 +14,8 @@ packages=(
   # Fuzzing and sanitizers (scripts/test.sh): clang, libFuzzer and the sanitizer runtimes,
   # llvm-symbolizer for readable reports; clang-format for the style; ccache to rebuild fast.
   clang libclang-rt-14-dev llvm-14 clang-format ccache
+  # libclang's Python bindings for scripts/check_function_length.py (the length stage).
+  python3 python3-clang-14 libclang-14-dev
 )
 
 missing=()

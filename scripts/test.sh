@@ -9,10 +9,12 @@
 #  5. build-fuzz/ (clang, libFuzzer, ASan+UBSan): each fuzz target for FUZZ_SECONDS (60) on its
 #     seed corpus and past findings, two at a time; any finding fails (docs/fuzzing.md).
 # Sanitizer and fuzz builds compile only the targets their tests need. Each stage's time is
-# printed at the end. STAGES="format unit integration release asan tsan fuzz" picks stages (default: all).
+# printed at the end. STAGES="format length unit integration release asan tsan fuzz" picks stages
+# (default: all). The length stage fails on any function in src/ over 120 lines that is not a
+# deliberate table (scripts/check_function_length.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stages="${STAGES:-format unit integration release asan tsan fuzz}"
+stages="${STAGES:-format length unit integration release asan tsan fuzz}"
 fuzz_seconds="${FUZZ_SECONDS:-60}"
 jobs="$(nproc)"
 launcher=()
@@ -48,6 +50,10 @@ format_check() {
 }
 if want format; then
   stage format format_check
+fi
+# Size: no function in src/ longer than 120 lines except the deliberate tables the script names.
+if want length; then
+  stage length python3 scripts/check_function_length.py
 fi
 stage build bash scripts/build.sh -DWALTUNE_WERROR=ON
 if want unit; then

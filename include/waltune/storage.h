@@ -72,6 +72,8 @@ struct StorageSpec {
 // comment next to it in storage.cc.
 StorageSpec StoragePreset(StorageClass storage_class);
 const char* StorageClassName(StorageClass storage_class);
+// The class in words for messages: "HDD", "NVMe", "battery-backed write cache".
+const char* StorageClassWord(StorageClass storage_class);
 
 }  // namespace waltune
 

@@ -37,6 +37,21 @@ std::string FormatHumanBytes(double bytes);
 // PostgreSQL duration: 600 -> "10min", 30 -> "30s", 3600 -> "1h", 0.2 -> "200ms".
 std::string FormatPgDuration(double seconds);
 
+// ----- Numbers as text: one implementation (FormatDecimal), one named function per format.
+// `v` as printf writes it with `digits` decimals (style 'f') or significant digits ('g').
+std::string FormatDecimal(double v, char style, int digits);
+// Whole numbers exactly, others with 3 significant digits: 5000000 -> "5000000",
+// 0.25 -> "0.25", 1.23456 -> "1.23" (request messages and assumptions).
+std::string FormatNumber(double v);
+// A commit rate for text: "12345 tps" from 100 up, "12.5 tps" below.
+std::string FormatTps(double tps);
+// An estimate in the text report: whole from 100 up ("1234"), else 4 significant digits
+// ("0.1235", "12.5").
+std::string FormatEstimateValue(double v);
+// A numeric configuration value: whole numbers as integers ("1000"), others as printf's %g
+// ("0.9", "1.5e-05").
+std::string FormatConfigNumber(double v);
+
 // Lower-cases ASCII and trims spaces; used by all alias matching.
 std::string NormalizeText(std::string_view text);
 

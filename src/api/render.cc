@@ -180,9 +180,8 @@ std::string AdviceToText(const Advice& a) {
   }
   o << "Model estimates\n";
   for (const Estimate& e : a.estimates) {
-    std::string value =
-        std::fabs(e.value) >= 100 ? fmt::format("{:.0f}", e.value) : fmt::format("{:.4g}", e.value);
-    o << fmt::format("  {:<34} {:>14} {:<8} {}\n", e.name, value, e.unit, e.how);
+    o << fmt::format("  {:<34} {:>14} {:<8} {}\n", e.name, FormatEstimateValue(e.value), e.unit,
+                     e.how);
   }
   o << "\nPaste into " << a.config_target << ":\n\n" << a.config_snippet;
   return o.str();

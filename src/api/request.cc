@@ -32,16 +32,6 @@ constexpr double kMaxWriteRateTps = 5e6;  // beyond any single-node engine
 constexpr double kMaxRecoveryTargetS = 7 * 86400;
 constexpr int kMaxConcurrency = 100000;
 
-std::string FormatNumber(double v) {
-  char buf[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof(buf), "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.3g", v);
-  }
-  return buf;
-}
-
 // A JSON scalar as text: strings as-is, numbers formatted, anything else is an error.
 Result<std::string> ScalarText(const json& v, const std::string& field, const char* expected) {
   if (v.is_string()) return v.get<std::string>();
@@ -117,24 +107,6 @@ std::optional<StorageClass> MatchStorage(const std::string& raw) {
     return plp ? StorageClass::kEnterpriseFlash : StorageClass::kSataSsd;
   }
   return std::nullopt;
-}
-
-const char* StorageClassWord(StorageClass c) {
-  switch (c) {
-    case StorageClass::kHdd:
-      return "HDD";
-    case StorageClass::kSataSsd:
-      return "SATA SSD";
-    case StorageClass::kConsumerNvme:
-      return "NVMe";
-    case StorageClass::kEnterpriseFlash:
-      return "flash with power-loss protection";
-    case StorageClass::kBatteryBackedCache:
-      return "battery-backed write cache";
-    case StorageClass::kMemory:
-      return "memory (tmpfs)";
-  }
-  return "?";
 }
 
 // ----- upstream_results ---------------------------------------------------------------------

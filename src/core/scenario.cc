@@ -1,8 +1,7 @@
 #include "waltune/scenario.h"
 
-#include <cstdio>
-
 #include "waltune/advice.h"
+#include "waltune/units.h"
 
 namespace waltune {
 
@@ -61,14 +60,7 @@ std::string EngineVersion::ToString() const {
 }
 
 std::string Setting::ConfigText() const {
-  if (kind == Kind::kText) return text;
-  char buf[64];
-  if (number == static_cast<double>(static_cast<long long>(number))) {
-    std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(number));
-  } else {
-    std::snprintf(buf, sizeof(buf), "%g", number);
-  }
-  return buf;
+  return kind == Kind::kText ? text : FormatConfigNumber(number);
 }
 
 const Setting* Advice::Find(const std::string& name) const {

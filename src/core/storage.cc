@@ -138,22 +138,37 @@ StorageSpec StoragePreset(StorageClass storage_class) {
   return s;
 }
 
-const char* StorageClassName(StorageClass storage_class) {
-  switch (storage_class) {
-    case StorageClass::kHdd:
-      return "hdd";
-    case StorageClass::kSataSsd:
-      return "sata_ssd";
-    case StorageClass::kConsumerNvme:
-      return "consumer_nvme";
-    case StorageClass::kEnterpriseFlash:
-      return "enterprise_flash";
-    case StorageClass::kBatteryBackedCache:
-      return "battery_backed_cache";
-    case StorageClass::kMemory:
-      return "memory";
+namespace {
+// Each storage class's name in the contract and its word in messages: one row per class.
+struct StorageClassText {
+  StorageClass storage_class;
+  const char* name;
+  const char* word;
+};
+constexpr StorageClassText kStorageClassTexts[] = {
+    {StorageClass::kHdd, "hdd", "HDD"},
+    {StorageClass::kSataSsd, "sata_ssd", "SATA SSD"},
+    {StorageClass::kConsumerNvme, "consumer_nvme", "NVMe"},
+    {StorageClass::kEnterpriseFlash, "enterprise_flash", "flash with power-loss protection"},
+    {StorageClass::kBatteryBackedCache, "battery_backed_cache", "battery-backed write cache"},
+    {StorageClass::kMemory, "memory", "memory (tmpfs)"},
+};
+const StorageClassText* FindStorageClassText(StorageClass storage_class) {
+  for (const StorageClassText& t : kStorageClassTexts) {
+    if (t.storage_class == storage_class) return &t;
   }
-  return "unknown";
+  return nullptr;
+}
+}  // namespace
+
+const char* StorageClassName(StorageClass storage_class) {
+  const StorageClassText* t = FindStorageClassText(storage_class);
+  return t != nullptr ? t->name : "unknown";
+}
+
+const char* StorageClassWord(StorageClass storage_class) {
+  const StorageClassText* t = FindStorageClassText(storage_class);
+  return t != nullptr ? t->word : "?";
 }
 
 }  // namespace waltune

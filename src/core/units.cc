@@ -1,5 +1,6 @@
 #include "waltune/units.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -257,6 +258,31 @@ std::string FormatPgDuration(double seconds) {
   if (s != 0 && s % 3600 == 0) return std::to_string(s / 3600) + "h";
   if (s != 0 && s % 60 == 0) return std::to_string(s / 60) + "min";
   return std::to_string(s) + "s";
+}
+
+std::string FormatDecimal(double v, char style, int digits) {
+  const char* format = style == 'g' ? "%.*g" : "%.*f";
+  const int n = std::snprintf(nullptr, 0, format, digits, v);
+  std::string out(static_cast<size_t>(std::max(n, 0)) + 1, '\0');
+  std::snprintf(out.data(), out.size(), format, digits, v);
+  out.resize(static_cast<size_t>(std::max(n, 0)));
+  return out;
+}
+
+std::string FormatNumber(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return FormatDecimal(v, 'f', 0);
+  return FormatDecimal(v, 'g', 3);
+}
+
+std::string FormatTps(double tps) { return FormatDecimal(tps, 'f', tps >= 100 ? 0 : 1) + " tps"; }
+
+std::string FormatEstimateValue(double v) {
+  return std::fabs(v) >= 100 ? FormatDecimal(v, 'f', 0) : FormatDecimal(v, 'g', 4);
+}
+
+std::string FormatConfigNumber(double v) {
+  const double whole = static_cast<double>(static_cast<long long>(v));
+  return v == whole ? FormatDecimal(whole, 'f', 0) : FormatDecimal(v, 'g', 6);
 }
 
 }  // namespace waltune

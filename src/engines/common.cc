@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "param_table.h"
+#include "waltune/units.h"
+
 namespace waltune::engines {
 
 Advice StartAdvice(const Scenario& s) {
@@ -72,11 +75,6 @@ double Confidence(const Scenario& s, bool target_met, double engine_penalty) {
 
 std::string Ratio(double ratio) { return fmt::format("{:.1f}x", ratio); }
 
-std::string Tps(double tps) {
-  if (tps >= 100) return fmt::format("{:.0f} tps", tps);
-  return fmt::format("{:.1f} tps", tps);
-}
-
 std::string LatencyDelta(double from_us, double to_us) {
   double d = (to_us - from_us) / 1000.0;
   if (std::fabs(d) < 0.005) return "no change";
@@ -112,8 +110,8 @@ std::string StrictRateWarning(const std::string& strict_path, double strict_tps,
       "strict means no acknowledged commit is lost, and {} sustains only ~{} here against the "
       "required {}; waltune keeps strict and does not switch on its own. If a bounded loss is "
       "acceptable, durability \"standard\" would use {} ({}), predicted ~{}",
-      strict_path, Tps(strict_tps), Tps(required_tps), bounded_loss_settings, loss_window,
-      Tps(bounded_loss_tps));
+      strict_path, FormatTps(strict_tps), FormatTps(required_tps), bounded_loss_settings,
+      loss_window, FormatTps(bounded_loss_tps));
 }
 
 void ApplyPageWriteCeiling(ThroughputEstimate* t, double page_write_ceiling_tps) {
@@ -121,6 +119,120 @@ void ApplyPageWriteCeiling(ThroughputEstimate* t, double page_write_ceiling_tps)
     t->tps = page_write_ceiling_tps;
     t->limited_by = LimitingFactor::kPageWrites;
   }
+}
+
+ThroughputEstimate CommitThroughput(const Scenario& s, const GroupCommitParams& p,
+                                    bool waits_for_flush, double log_bytes_per_txn) {
+  ThroughputInputs in;
+  in.commit = p;
+  in.waits_for_flush = waits_for_flush;
+  in.wal_bytes_per_txn = log_bytes_per_txn;
+  in.seq_write_bytes_per_s = s.storage.seq_write_bytes_per_s;
+  return EstimateThroughput(in);
+}
+
+double HalfFlushDelayUs(const Scenario& s) {
+  return std::clamp(std::round(s.storage.flush_p50_us / 2), 10.0, 100000.0);
+}
+
+CommitMode ChooseCommitMode(const Scenario& s, const GroupCommitParams& p,
+                            const GroupCommitParams* delayed, double log_bytes_per_txn,
+                            double page_write_ceiling_tps) {
+  CommitMode m;
+  m.strict_t = CommitThroughput(s, p, true, log_bytes_per_txn);
+  ApplyPageWriteCeiling(&m.strict_t, page_write_ceiling_tps);
+  if (delayed != nullptr) {
+    m.delayed_t = CommitThroughput(s, *delayed, true, log_bytes_per_txn);
+    ApplyPageWriteCeiling(&m.delayed_t, page_write_ceiling_tps);
+    m.use_delay = m.delayed_t.tps >= kDelayGain * m.strict_t.tps;
+  }
+  m.sync_t = m.use_delay ? m.delayed_t : m.strict_t;
+  m.sync_p = m.use_delay ? *delayed : p;
+  if (s.durability == Durability::kRelaxed) {
+    m.flush_each_commit = false;
+  } else if (s.durability == Durability::kStandard) {
+    m.flush_each_commit = m.sync_t.tps >= kStandardHeadroom * s.workload.write_rate_tps;
+  }
+  m.conf_t = m.flush_each_commit ? m.sync_t : CommitThroughput(s, p, false, log_bytes_per_txn);
+  ApplyPageWriteCeiling(&m.conf_t, page_write_ceiling_tps);
+  return m;
+}
+
+std::string LimitedBy(const ThroughputEstimate& t) { return LimitingFactorName(t.limited_by); }
+
+bool FlushLimited(const ThroughputEstimate& t) { return t.limited_by == LimitingFactor::kFlush; }
+
+bool RelievesPageWrites(const ThroughputEstimate& base_t, const ThroughputEstimate& conf_t) {
+  return base_t.limited_by == LimitingFactor::kPageWrites && conf_t.tps > 1.05 * base_t.tps;
+}
+
+void SetNoLossWindow(Advice* a) {
+  a->loss_window_ms = 0;
+  a->loss_window = "none: every acknowledged commit is flushed before it is acknowledged";
+}
+
+std::string GroupCommitGain(const ThroughputEstimate& conf_t, double single_flush_tps,
+                            int clients) {
+  return fmt::format("{} over one flush per commit ({:.1f} commits per flush at {} clients)",
+                     Ratio(conf_t.tps / single_flush_tps), conf_t.mean_batch, clients);
+}
+
+void SetThroughputComparison(Advice* a, const ThroughputEstimate& base_t,
+                             const ThroughputEstimate& conf_t) {
+  a->baseline_tps = std::round(base_t.tps);
+  a->with_config_tps = std::round(conf_t.tps);
+  a->baseline_commit_latency_us = base_t.commit_latency_us;
+  a->with_config_commit_latency_us = conf_t.commit_latency_us;
+}
+
+std::string Improvement(const ThroughputEstimate& base_t, const ThroughputEstimate& conf_t,
+                        const std::vector<std::string>& reasons) {
+  std::string why;
+  for (size_t i = 0; i < reasons.size(); ++i) why += (i ? " + " : "") + reasons[i];
+  if (why.empty()) why = "same commit path as the defaults";
+  return fmt::format("{} ({}); limited by {}", Ratio(conf_t.tps / base_t.tps), why,
+                     LimitedBy(conf_t));
+}
+
+std::string FlushedLatencyImpact(const ThroughputEstimate& base_t,
+                                 const ThroughputEstimate& conf_t) {
+  return fmt::format("{} average per commit ({:.2f} ms vs {:.2f} ms with the defaults)",
+                     LatencyDelta(base_t.commit_latency_us, conf_t.commit_latency_us),
+                     conf_t.commit_latency_us / 1000, base_t.commit_latency_us / 1000);
+}
+
+std::string ShortfallWarning(double required_tps, const ThroughputEstimate& conf_t,
+                             const std::string& if_flush_limited) {
+  return fmt::format("the required {} exceeds the predicted {} (limited by {}){}",
+                     FormatTps(required_tps), FormatTps(conf_t.tps), LimitedBy(conf_t),
+                     FlushLimited(conf_t) ? if_flush_limited : "");
+}
+
+std::string SlowerThanDefaultsWarning(const std::string& defaults, const ThroughputEstimate& conf_t,
+                                      const ThroughputEstimate& base_t, const std::string& why) {
+  return fmt::format(
+      "the recommended configuration is predicted slower than {} ({} vs {}, limited by {}){}",
+      defaults, FormatTps(conf_t.tps), FormatTps(base_t.tps), LimitedBy(conf_t), why);
+}
+
+void AddFlushLatencyEstimates(Advice* a, const Scenario& s) {
+  AddEstimate(a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
+  AddEstimate(a, "flush_latency_p99_us", s.storage.flush_p99_us, "us", s.storage.source);
+}
+
+std::string ConfigSnippet(const Advice& a, const std::string& title, const char* comment,
+                          const std::string& section_header,
+                          std::initializer_list<const std::vector<Setting>*> sections,
+                          std::string (*line)(const Setting&)) {
+  std::string snippet = std::string(comment) + " waltune: " + title + "\n";
+  snippet += ApplyComment(a, comment) + section_header;
+  for (const std::vector<Setting>* section : sections) {
+    for (const Setting& st : *section) {
+      if (st.informational) continue;
+      snippet += line(st);
+    }
+  }
+  return snippet;
 }
 
 }  // namespace waltune::engines

@@ -2,7 +2,9 @@
 #ifndef WALTUNE_ENGINES_COMMON_H_
 #define WALTUNE_ENGINES_COMMON_H_
 
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "waltune/advice.h"
 #include "waltune/model.h"
@@ -36,8 +38,6 @@ double Confidence(const Scenario& s, bool target_met, double engine_penalty);
 
 // "2.9x", "1.0x", "0.8x".
 std::string Ratio(double ratio);
-// "12,345 tps" style for text; numbers in JSON stay numbers.
-std::string Tps(double tps);
 // "+0.12 ms" / "-1.60 ms" / "no change".
 std::string LatencyDelta(double from_us, double to_us);
 
@@ -58,6 +58,79 @@ std::string StrictRateWarning(const std::string& strict_path, double strict_tps,
 // The standard durability level keeps commit-time flushes when the flushed configuration has
 // this much headroom over the required write rate; otherwise it uses the bounded-loss mode.
 inline constexpr double kStandardHeadroom = 1.5;
+
+// --- Steps shared by the engine advisors -------------------------------------------------
+
+// Throughput of the commit path with `log_bytes_per_txn` of WAL/redo per transaction;
+// `waits_for_flush` false is the bounded-loss mode (commits do not wait for a flush).
+ThroughputEstimate CommitThroughput(const Scenario& s, const GroupCommitParams& p,
+                                    bool waits_for_flush, double log_bytes_per_txn);
+
+// A commit delay of half a flush (the PostgreSQL docs' starting point for commit_delay),
+// rounded to whole us, within [10 us, 100 ms].
+double HalfFlushDelayUs(const Scenario& s);
+
+// The commit mode chosen for a durability level and what it is predicted to sustain.
+struct CommitMode {
+  ThroughputEstimate strict_t;   // a flush per commit group, no delay
+  ThroughputEstimate delayed_t;  // with the leader delay (only when one was tried)
+  bool use_delay = false;        // the delay gains at least kDelayGain over strict_t
+  ThroughputEstimate sync_t;     // the better of the two flushed paths
+  GroupCommitParams sync_p;      // its parameters
+  bool flush_each_commit = true;
+  ThroughputEstimate conf_t;  // the chosen mode, at the page-write ceiling
+};
+// A commit delay is recommended only when the simulation shows at least this gain.
+inline constexpr double kDelayGain = 1.05;
+// strict always flushes every commit; relaxed never; standard flushes when the flushed path has
+// kStandardHeadroom over the required rate. `delayed` (may be null: no delay tried) is the
+// commit path with the engine's leader delay. Every estimate is capped at
+// `page_write_ceiling_tps` (ApplyPageWriteCeiling).
+CommitMode ChooseCommitMode(const Scenario& s, const GroupCommitParams& p,
+                            const GroupCommitParams* delayed, double log_bytes_per_txn,
+                            double page_write_ceiling_tps);
+
+// What binds a throughput estimate, for text ("cpu", "flush", "bandwidth", "page writes").
+// Every comparison of ThroughputEstimate::limited_by in src/engines is one of these functions.
+std::string LimitedBy(const ThroughputEstimate& t);
+bool FlushLimited(const ThroughputEstimate& t);
+// The defaults were bound by page writes and the configuration gains over 5% on them.
+bool RelievesPageWrites(const ThroughputEstimate& base_t, const ThroughputEstimate& conf_t);
+
+// A flushed commit mode: no acknowledged commit is lost.
+void SetNoLossWindow(Advice* a);
+
+// "2.9x over one flush per commit (3.4 commits per flush at 8 clients)".
+std::string GroupCommitGain(const ThroughputEstimate& conf_t, double single_flush_tps, int clients);
+
+// Copies the throughput and commit latency of the defaults and of the configuration.
+void SetThroughputComparison(Advice* a, const ThroughputEstimate& base_t,
+                             const ThroughputEstimate& conf_t);
+// "2.9x (reason + reason); limited by flush"; no reasons: "same commit path as the defaults".
+std::string Improvement(const ThroughputEstimate& base_t, const ThroughputEstimate& conf_t,
+                        const std::vector<std::string>& reasons);
+// "+0.12 ms average per commit (1.20 ms vs 1.08 ms with the defaults)".
+std::string FlushedLatencyImpact(const ThroughputEstimate& base_t,
+                                 const ThroughputEstimate& conf_t);
+// The configuration does not reach the required rate; `if_flush_limited` is appended when the
+// flush binds.
+std::string ShortfallWarning(double required_tps, const ThroughputEstimate& conf_t,
+                             const std::string& if_flush_limited);
+// "the recommended configuration is predicted slower than <defaults> (... limited by ...)<why>".
+std::string SlowerThanDefaultsWarning(const std::string& defaults, const ThroughputEstimate& conf_t,
+                                      const ThroughputEstimate& base_t, const std::string& why);
+
+// flush_latency_p50_us and flush_latency_p99_us from the storage profile.
+void AddFlushLatencyEstimates(Advice* a, const Scenario& s);
+
+// The configuration file text: "<comment> waltune: <title>", the apply steps as comments,
+// `section_header`, then one `line(setting)` per setting of `sections` that belongs in a
+// configuration file (informational settings such as PostgreSQL's derived checkpoint trigger
+// are skipped for every engine).
+std::string ConfigSnippet(const Advice& a, const std::string& title, const char* comment,
+                          const std::string& section_header,
+                          std::initializer_list<const std::vector<Setting>*> sections,
+                          std::string (*line)(const Setting&));
 
 }  // namespace waltune::engines
 

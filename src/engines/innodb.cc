@@ -225,55 +225,55 @@ RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_per_txn,
   return p;
 }
 
-ThroughputEstimate InnodbThroughput(const Scenario& s, const GroupCommitParams& p, bool waits,
-                                    double redo_per_txn) {
-  ThroughputInputs in;
-  in.commit = p;
-  in.waits_for_flush = waits;
-  in.wal_bytes_per_txn = redo_per_txn;
-  in.seq_write_bytes_per_s = s.storage.seq_write_bytes_per_s;
-  return EstimateThroughput(in);
-}
-
 std::string FlushMethodFor(const StorageSpec& st) {
   // A measured profile on which direct I/O was unavailable or slowest keeps plain fsync.
   if (st.measured && st.recommended_sync_method == "fsync") return "fsync";
   return "O_DIRECT";
 }
 
-Advice InnodbAdvisor::Advise(const Scenario& s) const {
-  Flavour f{mariadb_, s.version};
-  Advice a = engines::StartAdvice(s);
-  a.config_target = "my.cnf, [mysqld] section";
-  if (!mariadb_ && s.version.major == 8 && s.version.minor == 0 && s.version.patch == 0) {
-    f.v.patch = 30;
-    a.assumptions.push_back(Assumption{"constraints.engine_version", "8.0.30 or later",
-                                       AssumptionSource::kDefault,
-                                       "8.0 without a patch level: assumed a current 8.0 release "
-                                       "(innodb_redo_log_capacity exists from 8.0.30)"});
-  }
-  const double cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
-  const double tps_needed = s.workload.write_rate_tps;
-  const double redo_per_txn = RedoBytesPerTxn(s);
-  const double redo_rate = redo_per_txn * tps_needed;
-  const bool binlog = f.binlog_default_on() || s.replication != Replication::kNone;
+// The numbers the steps of InnodbAdvisor::Advise share, in the order the steps fill them.
+struct InnodbAnalysis {
+  Flavour f;
+  double tps_needed = 0;
+  double redo_per_txn = 0;
+  double redo_rate = 0;  // bytes/s at the required rate
+  bool binlog = false;   // on by default or needed for replication
+  // PlanInnodbRedo.
+  RedoPlan plan;
+  double page_write_ceiling_tps = 0;       // with the recommended redo capacity
+  double base_page_write_ceiling_tps = 0;  // with the default capacity
+  // ChooseInnodbCommitMode.
+  GroupCommitParams p;
+  GroupCommitParams base_p;
+  ThroughputEstimate base_t;
+  engines::CommitMode mode;
+  // AddInnodbCheckpointSettings: page-cleaner pacing.
+  double cycle_s = 0;
+  double pages_per_s_needed = 0;
+  double io_capacity = 0;
+  double expected_cycle_s = 0;
+  double expected_age_bytes = 0;
+  RedoRecovery expected_rec;
+};
 
-  // 1. Redo capacity from the recovery target.
-  RedoPlan plan = PlanRedo(s, f, redo_per_txn, redo_rate, &a.warnings);
-  const double redo_minutes = plan.capacity_bytes / std::max(redo_rate, 1.0) / 60;
+// Redo capacity from the recovery target, and the rate at which the page cleaner keeps up with
+// it and with the default capacity.
+void PlanInnodbRedo(const Scenario& s, InnodbAnalysis* x, Advice* a) {
+  RedoPlan plan = PlanRedo(s, x->f, x->redo_per_txn, x->redo_rate, &a->warnings);
+  const double redo_minutes = plan.capacity_bytes / std::max(x->redo_rate, 1.0) / 60;
   if (redo_minutes < 5) {
-    a.warnings.push_back(fmt::format(
+    a->warnings.push_back(fmt::format(
         "the redo log holds only {:.1f} minutes of writes at {}: the page cleaner will have to "
         "flush aggressively (sync flushing stalls commits). A longer recovery target allows a "
         "larger redo log",
-        redo_minutes, engines::Tps(tps_needed)));
+        redo_minutes, FormatTps(x->tps_needed)));
   }
 
   // The page cleaner must write the pages dirtied in one redo cycle (plus their doublewrite
   // copies, written sequentially) before the checkpoint age reaches the sync-flush point.
   const double hot_pages = engines::HotPages(s.workload, kPageBytes);
   auto cleaner_keeps_up = [&](double capacity_bytes, double tps) {
-    const double cycle = f.max_age_fraction() * capacity_bytes / (redo_per_txn * tps);
+    const double cycle = x->f.max_age_fraction() * capacity_bytes / (x->redo_per_txn * tps);
     FpiInputs in;
     in.hot_pages = hot_pages;
     in.page_changes_per_s = tps * s.workload.rows_per_txn * 2 * s.workload.random_page_fraction;
@@ -288,54 +288,47 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   const double page_write_ceiling_tps = LargestSatisfying(
       1, 1e7, [&](double tps) { return cleaner_keeps_up(plan.capacity_bytes, tps); }, 1e-3);
   const double base_page_write_ceiling_tps = LargestSatisfying(
-      1, 1e7, [&](double tps) { return cleaner_keeps_up(f.default_capacity_bytes(), tps); }, 1e-3);
+      1, 1e7, [&](double tps) { return cleaner_keeps_up(x->f.default_capacity_bytes(), tps); },
+      1e-3);
+  x->plan = plan;
+  x->page_write_ceiling_tps = page_write_ceiling_tps;
+  x->base_page_write_ceiling_tps = base_page_write_ceiling_tps;
+}
 
-  // 2. Commit path and group commit.
-  GroupCommitParams p = engines::CommitParams(s, cpu_us);
-  GroupCommitParams base_p = p;
-  // Defaults: MySQL 8 has the binary log on with sync_binlog=1; MariaDB has it off.
-  base_p.flushes_per_group = f.redo_round_trips() + (f.binlog_default_on() ? 1 : 0);
-  ThroughputEstimate base_t = InnodbThroughput(s, base_p, true, redo_per_txn);
-  engines::ApplyPageWriteCeiling(&base_t, base_page_write_ceiling_tps);
+// The defaults' commit path (MySQL 8 has the binary log on with sync_binlog=1; MariaDB has it
+// off) and the commit mode per durability level; with the binary log and 3+ clients a binlog
+// group-commit wait of half a flush is tried and kept where the simulation shows it helps.
+void ChooseInnodbCommitMode(const Scenario& s, double cpu_us, InnodbAnalysis* x) {
+  x->p = engines::CommitParams(s, cpu_us);
+  x->base_p = x->p;
+  x->base_p.flushes_per_group = x->f.redo_round_trips() + (x->f.binlog_default_on() ? 1 : 0);
+  x->base_t = engines::CommitThroughput(s, x->base_p, true, x->redo_per_txn);
+  engines::ApplyPageWriteCeiling(&x->base_t, x->base_page_write_ceiling_tps);
 
-  p.flushes_per_group = f.redo_round_trips() + (binlog ? 1 : 0);
-  ThroughputEstimate strict_t = InnodbThroughput(s, p, true, redo_per_txn);
-  GroupCommitParams delayed = p;
-  const bool try_delay = binlog && s.workload.concurrency >= 3;
-  ThroughputEstimate delayed_t;
+  x->p.flushes_per_group = x->f.redo_round_trips() + (x->binlog ? 1 : 0);
+  GroupCommitParams delayed = x->p;
+  const bool try_delay = x->binlog && s.workload.concurrency >= 3;
   if (try_delay) {
-    delayed.leader_delay_us = std::clamp(std::round(s.storage.flush_p50_us / 2), 10.0, 100000.0);
+    delayed.leader_delay_us = engines::HalfFlushDelayUs(s);
     delayed.delay_until_batch = std::max(2, s.workload.concurrency / 2);
-    delayed_t = InnodbThroughput(s, delayed, true, redo_per_txn);
-    engines::ApplyPageWriteCeiling(&delayed_t, page_write_ceiling_tps);
   }
-  engines::ApplyPageWriteCeiling(&strict_t, page_write_ceiling_tps);
-  const bool use_delay = try_delay && delayed_t.tps >= 1.05 * strict_t.tps;
-  const ThroughputEstimate sync_t = use_delay ? delayed_t : strict_t;
-  const GroupCommitParams& sync_p = use_delay ? delayed : p;
-  bool flush_each_commit = true;
-  if (s.durability == Durability::kRelaxed) {
-    flush_each_commit = false;
-  } else if (s.durability == Durability::kStandard) {
-    flush_each_commit = sync_t.tps >= engines::kStandardHeadroom * tps_needed;
-  }
-  ThroughputEstimate conf_t =
-      flush_each_commit ? sync_t : InnodbThroughput(s, p, false, redo_per_txn);
-  engines::ApplyPageWriteCeiling(&conf_t, page_write_ceiling_tps);
+  x->mode = engines::ChooseCommitMode(s, x->p, try_delay ? &delayed : nullptr, x->redo_per_txn,
+                                      x->page_write_ceiling_tps);
+}
 
-  // 3. Parameters.
-  if (flush_each_commit) {
-    a.wal_config.push_back(Setting::Number(
+// innodb_flush_log_at_trx_commit (and the flush timeout) and the loss window they give.
+void AddInnodbCommitSettings(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
+  if (x.mode.flush_each_commit) {
+    a->wal_config.push_back(Setting::Number(
         "innodb_flush_log_at_trx_commit", 1,
         s.durability == Durability::kStrict
             ? "strict: the redo log is flushed before every commit returns"
             : fmt::format("standard, but flushing every commit already sustains {} against the "
                           "required {}, so nothing acknowledged needs to be at risk",
-                          engines::Tps(sync_t.tps), engines::Tps(tps_needed))));
-    a.loss_window_ms = 0;
-    a.loss_window = "none: every acknowledged commit is flushed before it is acknowledged";
+                          FormatTps(x.mode.sync_t.tps), FormatTps(x.tps_needed))));
+    engines::SetNoLossWindow(a);
   } else {
-    a.wal_config.push_back(Setting::Number(
+    a->wal_config.push_back(Setting::Number(
         "innodb_flush_log_at_trx_commit", 2,
         s.durability == Durability::kRelaxed
             ? "relaxed: commits are written to the OS at once and flushed once per second; a "
@@ -343,46 +336,51 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
               "lose on a mysqld crash for no real gain)"
             : fmt::format("standard: flushing every commit sustains only {} against the "
                           "required {}; 2 bounds the loss to ~1 s on an OS crash or power cut",
-                          engines::Tps(sync_t.tps), engines::Tps(tps_needed))));
+                          FormatTps(x.mode.sync_t.tps), FormatTps(x.tps_needed))));
     const double flush_timeout_s = 1;
-    a.wal_config.push_back(Setting::Number(
+    a->wal_config.push_back(Setting::Number(
         "innodb_flush_log_at_timeout", flush_timeout_s,
         "seconds between background redo flushes: this is the loss window, not a group-commit "
         "setting"));
-    a.loss_window_ms = flush_timeout_s * 1000;
-    a.loss_window = fmt::format(
+    a->loss_window_ms = flush_timeout_s * 1000;
+    a->loss_window = fmt::format(
         "about {:.0f} s of acknowledged commits (innodb_flush_log_at_timeout) on an OS crash or "
         "power cut, none on a crash of the server process alone; the background flush is not "
         "guaranteed to run on time, so under heavy load or CPU starvation the window can be "
         "longer (MySQL manual, innodb_flush_log_at_trx_commit){}",
         flush_timeout_s,
-        binlog ? (s.durability == Durability::kRelaxed
-                      ? ". The binary log is flushed by the OS (sync_binlog=0): a power cut can "
-                        "lose binlog events the redo kept, so replicas may need rebuilding"
-                      : ". The binary log is flushed every 1000 commit groups (sync_binlog=1000): "
-                        "a power cut can lose up to that many groups of binlog events")
-               : "");
+        x.binlog
+            ? (s.durability == Durability::kRelaxed
+                   ? ". The binary log is flushed by the OS (sync_binlog=0): a power cut can "
+                     "lose binlog events the redo kept, so replicas may need rebuilding"
+                   : ". The binary log is flushed every 1000 commit groups (sync_binlog=1000): "
+                     "a power cut can lose up to that many groups of binlog events")
+            : "");
   }
-  if (binlog) {
+}
+
+// Binary log, doublewrite, log buffer, redo size and flush method.
+void AddInnodbLogSettings(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
+  if (x.binlog) {
     // --log-bin takes a file base name: "ON" would name the files ON.000001. MySQL 5.7 also
     // refuses to start with the binary log and no server_id.
-    if (!f.binlog_default_on()) {
-      a.wal_config.push_back(Setting::Text(
+    if (!x.f.binlog_default_on()) {
+      a->wal_config.push_back(Setting::Text(
           "log_bin", "mysql-bin",
           "replication needs the binary log (off by default): files mysql-bin.000001, ..."));
     }
-    if (s.replication != Replication::kNone || !f.binlog_default_on()) {
-      a.wal_config.push_back(Setting::Number(
+    if (s.replication != Replication::kNone || !x.f.binlog_default_on()) {
+      a->wal_config.push_back(Setting::Number(
           "server_id", 1,
-          f.mariadb || f.v.major >= 8
+          x.f.mariadb || x.f.v.major >= 8
               ? "every server of a replication topology needs its own id: 1 here, 2, 3, ... on "
                 "the replicas"
               : "MySQL 5.7 refuses to start with the binary log and no server_id; give each "
                 "replica its own (2, 3, ...)"));
     }
     const int sync_binlog =
-        flush_each_commit ? 1 : (s.durability == Durability::kRelaxed ? 0 : 1000);
-    a.wal_config.push_back(Setting::Number(
+        x.mode.flush_each_commit ? 1 : (s.durability == Durability::kRelaxed ? 0 : 1000);
+    a->wal_config.push_back(Setting::Number(
         "sync_binlog", sync_binlog,
         sync_binlog == 1   ? "flush the binary log at every commit group, so binlog and redo "
                              "agree after a crash (replicas never get ahead of the primary)"
@@ -391,44 +389,48 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
                            : "flush the binary log every 1000 commit groups: bounded loss, "
                              "matching innodb_flush_log_at_trx_commit=2"));
   }
-  a.wal_config.push_back(Setting::Text("innodb_doublewrite", "ON",
-                                       "never OFF: 16 kB pages can be torn on a power cut"));
+  a->wal_config.push_back(Setting::Text("innodb_doublewrite", "ON",
+                                        "never OFF: 16 kB pages can be torn on a power cut"));
   const uint64_t log_buffer = std::max<uint64_t>(
-      f.default_log_buffer_bytes(),
+      x.f.default_log_buffer_bytes(),
       FloorToNiceBytes(4.0 * s.workload.txn_write_bytes * s.workload.concurrency, kMiB));
-  a.wal_config.push_back(Setting::Text(
+  a->wal_config.push_back(Setting::Text(
       "innodb_log_buffer_size", FormatMyCnfBytes(log_buffer),
-      log_buffer == f.default_log_buffer_bytes()
+      log_buffer == x.f.default_log_buffer_bytes()
           ? "the default holds many small transactions between flushes"
           : "large transactions: room for every client's redo without waiting for a flush"));
-  if (f.capacity_variable()) {
-    a.wal_config.push_back(
-        Setting::Text("innodb_redo_log_capacity", FormatMyCnfBytes(plan.capacity_bytes),
+  if (x.f.capacity_variable()) {
+    a->wal_config.push_back(
+        Setting::Text("innodb_redo_log_capacity", FormatMyCnfBytes(x.plan.capacity_bytes),
                       "sized from the recovery target; see checkpoint_strategy"));
-  } else if (f.single_file()) {
-    a.wal_config.push_back(Setting::Text("innodb_log_file_size",
-                                         FormatMyCnfBytes(plan.capacity_bytes),
-                                         "the single redo file (MariaDB >= 10.5), sized from the "
-                                         "recovery target"));
+  } else if (x.f.single_file()) {
+    a->wal_config.push_back(Setting::Text("innodb_log_file_size",
+                                          FormatMyCnfBytes(x.plan.capacity_bytes),
+                                          "the single redo file (MariaDB >= 10.5), sized from the "
+                                          "recovery target"));
   } else {
-    a.wal_config.push_back(Setting::Text("innodb_log_file_size",
-                                         FormatMyCnfBytes(plan.capacity_bytes / 2),
-                                         "two files of this size, sized from the recovery target"));
-    a.wal_config.push_back(Setting::Number("innodb_log_files_in_group", 2,
-                                           "the default; total redo = 2 x innodb_log_file_size"));
+    a->wal_config.push_back(
+        Setting::Text("innodb_log_file_size", FormatMyCnfBytes(x.plan.capacity_bytes / 2),
+                      "two files of this size, sized from the recovery target"));
+    a->wal_config.push_back(Setting::Number("innodb_log_files_in_group", 2,
+                                            "the default; total redo = 2 x innodb_log_file_size"));
   }
-  if (f.flush_method_settable()) {
-    a.wal_config.push_back(Setting::Text(
+  if (x.f.flush_method_settable()) {
+    a->wal_config.push_back(Setting::Text(
         "innodb_flush_method", FlushMethodFor(s.storage),
         "O_DIRECT avoids caching data pages twice; redo is still flushed with fsync"));
   }
+}
 
+// Page-cleaner pacing (innodb_io_capacity), the expected peak checkpoint age and the recovery
+// rationale.
+void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a) {
   // Checkpoint pacing: the page cleaner must write the pages dirtied in one redo cycle before
   // the log wraps.
-  const double cycle_s = plan.max_age_bytes / std::max(redo_rate, 1.0);
+  const double cycle_s = x->plan.max_age_bytes / std::max(x->redo_rate, 1.0);
   FpiInputs dirty;
   dirty.hot_pages = engines::HotPages(s.workload, kPageBytes);
-  dirty.page_changes_per_s = tps_needed * s.workload.rows_per_txn * 2;
+  dirty.page_changes_per_s = x->tps_needed * s.workload.rows_per_txn * 2;
   dirty.checkpoint_interval_s = cycle_s;
   dirty.page_changes_per_s *= s.workload.random_page_fraction;
   const double pages_per_s_needed = PagesImagedPerInterval(dirty) / cycle_s;
@@ -443,24 +445,24 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
       std::max(round_up_100(std::max(100.0, pages_per_s_needed)), std::min(want, half_device));
   const double io_capacity_max =
       std::max(io_capacity * 2, std::min(2000.0, std::round(device_write_iops / 100) * 100));
-  a.checkpoint_settings.push_back(Setting::Number(
+  a->checkpoint_settings.push_back(Setting::Number(
       "innodb_io_capacity", io_capacity,
       fmt::format("background flushing rate: at least the {:.0f} pages/s dirtied per redo cycle "
                   "(twice that when half the device's {:.0f} random 16 KiB writes/s allow)",
                   pages_per_s_needed, device_write_iops)));
-  a.checkpoint_settings.push_back(
+  a->checkpoint_settings.push_back(
       Setting::Number("innodb_io_capacity_max", io_capacity_max,
                       "ceiling for adaptive flushing when the checkpoint age grows (at least twice "
                       "innodb_io_capacity)"));
-  a.checkpoint_settings.push_back(
+  a->checkpoint_settings.push_back(
       Setting::Text("innodb_adaptive_flushing", "ON",
                     "flush faster as the checkpoint age approaches the redo capacity"));
   if (pages_per_s_needed > device_write_iops) {
-    a.warnings.push_back(fmt::format(
+    a->warnings.push_back(fmt::format(
         "the page cleaner must write ~{:.0f} pages/s at {}, more than the {:.0f} random 16 KiB "
         "writes/s this storage sustains ({}): innodb_io_capacity is set to the needed rate, but "
         "expect the checkpoint age to reach the sync-flush point and stall commits",
-        pages_per_s_needed, engines::Tps(tps_needed), device_write_iops, s.storage.source));
+        pages_per_s_needed, FormatTps(x->tps_needed), device_write_iops, s.storage.source));
   }
 
   // Expected peak: the cleaner writes at innodb_io_capacity in the background, so the age
@@ -468,12 +470,13 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   // the bound at moderate rates. The bound (estimated_recovery_time_s) stays the worst case.
   const double expected_cycle_s =
       CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
-  const double expected_age_bytes = std::min(plan.max_age_bytes, expected_cycle_s * redo_rate);
-  const RedoRecovery expected_rec =
-      RecoveryForAge(s, expected_age_bytes, redo_per_txn, plan.replay_bytes_per_s, plan.startup_s);
+  const double expected_age_bytes =
+      std::min(x->plan.max_age_bytes, expected_cycle_s * x->redo_rate);
+  const RedoRecovery expected_rec = RecoveryForAge(s, expected_age_bytes, x->redo_per_txn,
+                                                   x->plan.replay_bytes_per_s, x->plan.startup_s);
 
-  a.estimated_recovery_time_s = std::round(plan.recovery_s * 10) / 10;
-  a.checkpoint_rationale = fmt::format(
+  a->estimated_recovery_time_s = std::round(x->plan.recovery_s * 10) / 10;
+  a->checkpoint_rationale = fmt::format(
       "InnoDB has no timed checkpoints: the checkpoint age (redo since the last checkpoint) is "
       "what recovery replays, and {} keeps it below ~{:.0f}% of the redo capacity. Worst case "
       "(the bound) {:.0f}% x {} = {} of redo from a cold cache: {:.1f} s start-up + {:.1f} s "
@@ -484,194 +487,218 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
       "is the largest that meets the target (capped at about an hour of writes); a larger log "
       "lets the page cleaner write each hot page less often. At {} one redo cycle lasts "
       "~{:.0f} s.",
-      f.name(), 100 * f.max_age_fraction(), 100 * f.max_age_fraction(),
-      FormatHumanBytes(plan.capacity_bytes), FormatHumanBytes(plan.max_age_bytes), plan.startup_s,
-      plan.recovery.terms.scan_s, s.storage.seq_read_bytes_per_s / 1e6, plan.recovery.terms.apply_s,
-      plan.replay_bytes_per_s / 1e6, plan.recovery.terms.page_read_s, plan.recovery.pages_to_read,
-      s.storage.random_read_16k_iops, plan.recovery_s, s.recovery_target_s,
-      engines::Tps(tps_needed), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
-      engines::Tps(tps_needed), cycle_s);
+      x->f.name(), 100 * x->f.max_age_fraction(), 100 * x->f.max_age_fraction(),
+      FormatHumanBytes(x->plan.capacity_bytes), FormatHumanBytes(x->plan.max_age_bytes),
+      x->plan.startup_s, x->plan.recovery.terms.scan_s, s.storage.seq_read_bytes_per_s / 1e6,
+      x->plan.recovery.terms.apply_s, x->plan.replay_bytes_per_s / 1e6,
+      x->plan.recovery.terms.page_read_s, x->plan.recovery.pages_to_read,
+      s.storage.random_read_16k_iops, x->plan.recovery_s, s.recovery_target_s,
+      FormatTps(x->tps_needed), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
+      FormatTps(x->tps_needed), cycle_s);
+  x->cycle_s = cycle_s;
+  x->pages_per_s_needed = pages_per_s_needed;
+  x->io_capacity = io_capacity;
+  x->expected_cycle_s = expected_cycle_s;
+  x->expected_age_bytes = expected_age_bytes;
+  x->expected_rec = expected_rec;
+}
 
-  // 4. Group commit section.
-  a.group_commit_enabled = flush_each_commit;
+// Binlog group-commit wait and the group-commit gain.
+void AddInnodbGroupCommit(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
+  a->group_commit_enabled = x.mode.flush_each_commit;
   // Without grouping, flushes are serialised and each carries one commit.
-  const double single_flush_tps =
-      std::min(conf_t.cpu_ceiling_tps, 1e6 / (p.flushes_per_group * s.storage.flush_p50_us));
-  if (flush_each_commit) {
-    if (use_delay) {
+  const double single_flush_tps = std::min(x.mode.conf_t.cpu_ceiling_tps,
+                                           1e6 / (x.p.flushes_per_group * s.storage.flush_p50_us));
+  if (x.mode.flush_each_commit) {
+    if (x.mode.use_delay) {
       const char* delay_name =
-          mariadb_ ? "binlog_commit_wait_usec" : "binlog_group_commit_sync_delay";
+          x.f.mariadb ? "binlog_commit_wait_usec" : "binlog_group_commit_sync_delay";
       const char* count_name =
-          mariadb_ ? "binlog_commit_wait_count" : "binlog_group_commit_sync_no_delay_count";
-      a.group_commit_settings.push_back(Setting::Number(
-          delay_name, sync_p.leader_delay_us,
+          x.f.mariadb ? "binlog_commit_wait_count" : "binlog_group_commit_sync_no_delay_count";
+      a->group_commit_settings.push_back(Setting::Number(
+          delay_name, x.mode.sync_p.leader_delay_us,
           fmt::format("wait up to half a flush ({:.0f} us) so more commits share the binlog "
                       "flush; simulated +{:.0f}% tps at {} clients",
-                      s.storage.flush_p50_us, 100 * (delayed_t.tps / strict_t.tps - 1),
+                      s.storage.flush_p50_us,
+                      100 * (x.mode.delayed_t.tps / x.mode.strict_t.tps - 1),
                       s.workload.concurrency)));
-      a.group_commit_settings.push_back(Setting::Number(
-          count_name, sync_p.delay_until_batch, "stop waiting once this many commits are queued"));
+      a->group_commit_settings.push_back(
+          Setting::Number(count_name, x.mode.sync_p.delay_until_batch,
+                          "stop waiting once this many commits are queued"));
     }
-    a.group_commit_gain = fmt::format(
-        "{} over one flush per commit ({:.1f} commits per flush at {} clients)",
-        engines::Ratio(conf_t.tps / single_flush_tps), conf_t.mean_batch, s.workload.concurrency);
-    a.group_commit_rationale =
-        binlog ? (use_delay ? "Redo and binary-log flushes are grouped; a short wait gathers "
-                              "more commits per binlog flush."
-                            : "Redo and binary-log flushes are grouped automatically; the "
-                              "simulation shows under 5% gain from an extra wait, so none is set.")
-               : "InnoDB groups redo flushes by itself (one flush covers every commit queued "
-                 "meanwhile); without the binary log there is no group-commit knob to set.";
+    a->group_commit_gain =
+        engines::GroupCommitGain(x.mode.conf_t, single_flush_tps, s.workload.concurrency);
+    a->group_commit_rationale =
+        x.binlog ? (x.mode.use_delay
+                        ? "Redo and binary-log flushes are grouped; a short wait gathers "
+                          "more commits per binlog flush."
+                        : "Redo and binary-log flushes are grouped automatically; the "
+                          "simulation shows under 5% gain from an extra wait, so none is set.")
+                 : "InnoDB groups redo flushes by itself (one flush covers every commit queued "
+                   "meanwhile); without the binary log there is no group-commit knob to set.";
   } else {
-    a.group_commit_gain = "not needed: commits do not wait for a flush";
-    a.group_commit_rationale =
+    a->group_commit_gain = "not needed: commits do not wait for a flush";
+    a->group_commit_rationale =
         "With innodb_flush_log_at_trx_commit=2 the redo is flushed once per second in the "
         "background; there is nothing to group.";
   }
+}
 
-  // 5. Throughput.
-  a.baseline_tps = std::round(base_t.tps);
-  a.with_config_tps = std::round(conf_t.tps);
-  a.baseline_commit_latency_us = base_t.commit_latency_us;
-  a.with_config_commit_latency_us = conf_t.commit_latency_us;
+// Throughput and commit latency against the engine's defaults, and the warnings when the
+// configuration is short of the required rate or slower than the defaults.
+void CompareInnodbThroughput(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
+  const ThroughputEstimate& conf_t = x.mode.conf_t;
+  const bool extra_binlog_flush = x.p.flushes_per_group > x.base_p.flushes_per_group;
+  engines::SetThroughputComparison(a, x.base_t, conf_t);
   std::vector<std::string> reasons;
-  if (!flush_each_commit) reasons.push_back("flush once per second instead of per commit");
-  if (use_delay) reasons.push_back("binlog group-commit wait");
-  if (p.flushes_per_group > base_p.flushes_per_group) {
+  if (!x.mode.flush_each_commit) reasons.push_back("flush once per second instead of per commit");
+  if (x.mode.use_delay) reasons.push_back("binlog group-commit wait");
+  if (extra_binlog_flush) {
     reasons.push_back("binary log enabled for replication (a second flush per group)");
   }
-  if (base_t.limited_by == LimitingFactor::kPageWrites && conf_t.tps > 1.05 * base_t.tps) {
+  if (engines::RelievesPageWrites(x.base_t, conf_t)) {
     reasons.push_back(fmt::format("a redo log of {} instead of {}: the page cleaner keeps up",
-                                  FormatHumanBytes(plan.capacity_bytes),
-                                  FormatHumanBytes(f.default_capacity_bytes())));
+                                  FormatHumanBytes(x.plan.capacity_bytes),
+                                  FormatHumanBytes(x.f.default_capacity_bytes())));
   }
-  std::string why;
-  for (size_t i = 0; i < reasons.size(); ++i) why += (i ? " + " : "") + reasons[i];
-  if (why.empty()) why = "same commit path as the defaults";
-  a.improvement = fmt::format("{} ({}); limited by {}", engines::Ratio(conf_t.tps / base_t.tps),
-                              why, LimitingFactorName(conf_t.limited_by));
-  a.latency_impact =
-      flush_each_commit
-          ? fmt::format("{} average per commit ({:.2f} ms vs {:.2f} ms with the defaults)",
-                        engines::LatencyDelta(base_t.commit_latency_us, conf_t.commit_latency_us),
-                        conf_t.commit_latency_us / 1000, base_t.commit_latency_us / 1000)
+  a->improvement = engines::Improvement(x.base_t, conf_t, reasons);
+  a->latency_impact =
+      x.mode.flush_each_commit
+          ? engines::FlushedLatencyImpact(x.base_t, conf_t)
           : fmt::format("commits no longer wait for a flush ({:.2f} ms saved on average)",
-                        base_t.commit_latency_us / 1000);
-  if (conf_t.tps < tps_needed) {
-    a.warnings.push_back(fmt::format("the required {} exceeds the predicted {} (limited by {})",
-                                     engines::Tps(tps_needed), engines::Tps(conf_t.tps),
-                                     LimitingFactorName(conf_t.limited_by)));
+                        x.base_t.commit_latency_us / 1000);
+  if (conf_t.tps < x.tps_needed) {
+    a->warnings.push_back(engines::ShortfallWarning(x.tps_needed, conf_t, ""));
     if (s.durability == Durability::kStrict) {
-      ThroughputEstimate bounded_t = InnodbThroughput(s, p, false, redo_per_txn);
-      engines::ApplyPageWriteCeiling(&bounded_t, page_write_ceiling_tps);
-      a.warnings.push_back(engines::StrictRateWarning(
-          binlog ? "flushing redo and binary log at every commit group"
-                 : "flushing the redo "
-                   "at every commit group",
-          conf_t.tps, tps_needed,
-          binlog ? "innodb_flush_log_at_trx_commit=2 and sync_binlog=1000"
-                 : "innodb_flush_log_at_trx_commit=2",
+      ThroughputEstimate bounded_t = engines::CommitThroughput(s, x.p, false, x.redo_per_txn);
+      engines::ApplyPageWriteCeiling(&bounded_t, x.page_write_ceiling_tps);
+      a->warnings.push_back(engines::StrictRateWarning(
+          x.binlog ? "flushing redo and binary log at every commit group"
+                   : "flushing the redo at every commit group",
+          conf_t.tps, x.tps_needed,
+          x.binlog ? "innodb_flush_log_at_trx_commit=2 and sync_binlog=1000"
+                   : "innodb_flush_log_at_trx_commit=2",
           "about 1 s of acknowledged commits on an OS crash or power cut", bounded_t.tps));
     }
   }
-
-  if (conf_t.tps < 0.95 * base_t.tps) {
+  if (conf_t.tps < 0.95 * x.base_t.tps) {
     const RedoRecovery base_rec =
-        RecoveryForAge(s, f.max_age_fraction() * f.default_capacity_bytes(), redo_per_txn,
-                       plan.replay_bytes_per_s, plan.startup_s);
-    a.warnings.push_back(fmt::format(
-        "the recommended configuration is predicted slower than {}'s defaults ({} vs {}, "
-        "limited by {}){}",
-        f.name(), engines::Tps(conf_t.tps), engines::Tps(base_t.tps),
-        LimitingFactorName(conf_t.limited_by),
-        p.flushes_per_group > base_p.flushes_per_group
+        RecoveryForAge(s, x.f.max_age_fraction() * x.f.default_capacity_bytes(), x.redo_per_txn,
+                       x.plan.replay_bytes_per_s, x.plan.startup_s);
+    a->warnings.push_back(engines::SlowerThanDefaultsWarning(
+        fmt::format("{}'s defaults", x.f.name()), conf_t, x.base_t,
+        extra_binlog_flush
             ? ": the binary log needed for replication adds a flush per commit group"
             : fmt::format(": the default redo log ({}) can take {:.1f} s to recover against "
                           "the {:.0f} s target, and the smaller log the target allows makes the "
                           "page cleaner write more often",
-                          FormatHumanBytes(f.default_capacity_bytes()), base_rec.total_s,
+                          FormatHumanBytes(x.f.default_capacity_bytes()), base_rec.total_s,
                           s.recovery_target_s)));
   }
-  AddEstimate(&a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
-  AddEstimate(&a, "flush_latency_p99_us", s.storage.flush_p99_us, "us", s.storage.source);
-  AddEstimate(&a, "flushes_per_commit_group", p.flushes_per_group, "flushes",
-              fmt::format("{} for the redo{}", f.redo_round_trips(),
-                          binlog ? " + 1 for the binary log (sync_binlog=1)" : ""));
-  AddEstimate(&a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
-  AddEstimate(&a, "required_tps", tps_needed, "tps", "constraints.write_rate");
-  AddEstimate(&a, "wal_bytes_per_txn", redo_per_txn, "bytes",
+}
+
+// Every number the advice rests on, with its formula and inputs.
+void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
+  engines::AddFlushLatencyEstimates(a, s);
+  AddEstimate(a, "flushes_per_commit_group", x.p.flushes_per_group, "flushes",
+              fmt::format("{} for the redo{}", x.f.redo_round_trips(),
+                          x.binlog ? " + 1 for the binary log (sync_binlog=1)" : ""));
+  AddEstimate(a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
+  AddEstimate(a, "required_tps", x.tps_needed, "tps", "constraints.write_rate");
+  AddEstimate(a, "wal_bytes_per_txn", x.redo_per_txn, "bytes",
               s.calibration.wal_bytes_per_txn
                   ? "measured by verify --calibrate"
                   : fmt::format("{} + {} rows x ({} + {}) bytes of redo (record, undo, page "
                                 "directory)",
                                 kTxnRedoBytes, s.workload.rows_per_txn, s.workload.row_bytes,
                                 kRowRedoOverheadBytes));
-  AddEstimate(&a, "fpi_share", 0, "ratio",
+  AddEstimate(a, "fpi_share", 0, "ratio",
               "InnoDB logs no page images in the redo; torn pages are repaired from the "
               "doublewrite buffer, which doubles data-page writes instead");
-  AddEstimate(&a, "wal_rate_bytes_per_s", redo_rate, "bytes/s", "wal_bytes_per_txn x required_tps");
-  AddEstimate(&a, "redo_capacity_bytes", plan.capacity_bytes, "bytes", "recommended redo size");
-  AddEstimate(&a, "checkpoint_age_limit_bytes", plan.max_age_bytes, "bytes",
-              fmt::format("{:.0f}% of the redo capacity ({})", 100 * f.max_age_fraction(),
-                          f.capacity_variable() ? "log0chkp.cc"
-                          : f.mariadb           ? "log_t::set_capacity"
-                                                : "log_calc_max_ages"));
-  AddEstimate(&a, "checkpoint_interval_s", cycle_s, "s",
+  AddEstimate(a, "wal_rate_bytes_per_s", x.redo_rate, "bytes/s",
+              "wal_bytes_per_txn x required_tps");
+  AddEstimate(a, "redo_capacity_bytes", x.plan.capacity_bytes, "bytes", "recommended redo size");
+  AddEstimate(a, "checkpoint_age_limit_bytes", x.plan.max_age_bytes, "bytes",
+              fmt::format("{:.0f}% of the redo capacity ({})", 100 * x.f.max_age_fraction(),
+                          x.f.capacity_variable() ? "log0chkp.cc"
+                          : x.f.mariadb           ? "log_t::set_capacity"
+                                                  : "log_calc_max_ages"));
+  AddEstimate(a, "checkpoint_interval_s", x.cycle_s, "s",
               "time to write the checkpoint-age limit at the required rate");
-  AddEstimate(&a, "wal_to_replay_bytes", plan.max_age_bytes, "bytes", "worst-case checkpoint age");
-  AddEstimate(&a, "replay_rate_bytes_per_s", plan.replay_bytes_per_s, "bytes/s",
+  AddEstimate(a, "wal_to_replay_bytes", x.plan.max_age_bytes, "bytes", "worst-case checkpoint age");
+  AddEstimate(a, "replay_rate_bytes_per_s", x.plan.replay_bytes_per_s, "bytes/s",
               s.calibration.replay_bytes_per_s ? "calibrated"
                                                : "redo apply, MariaDB 10.11 measured here (warm)");
-  AddEstimate(&a, "startup_s", plan.startup_s, "s", "process start before redo apply");
-  AddEstimate(&a, "redo_scan_s", plan.recovery.terms.scan_s, "s",
+  AddEstimate(a, "startup_s", x.plan.startup_s, "s", "process start before redo apply");
+  AddEstimate(a, "redo_scan_s", x.plan.recovery.terms.scan_s, "s",
               fmt::format("checkpoint age / sequential read bandwidth ({:.0f} MB/s)",
                           s.storage.seq_read_bytes_per_s / 1e6));
-  AddEstimate(&a, "recovery_pages_to_read", plan.recovery.pages_to_read, "pages",
+  AddEstimate(a, "recovery_pages_to_read", x.plan.recovery.pages_to_read, "pages",
               "min(working-set pages, page changes in the checkpoint age)");
-  AddEstimate(&a, "recovery_page_read_s", plan.recovery.terms.page_read_s, "s",
+  AddEstimate(a, "recovery_page_read_s", x.plan.recovery.terms.page_read_s, "s",
               fmt::format("pages to read / {:.0f} random 16 KiB reads/s ({})",
                           s.storage.random_read_16k_iops, s.storage.source));
-  AddEstimate(&a, "estimated_recovery_time_s", plan.recovery_s, "s",
+  AddEstimate(a, "estimated_recovery_time_s", x.plan.recovery_s, "s",
               "bound: startup + redo scan + apply + page reads, at the worst-case checkpoint age");
-  AddEstimate(&a, "expected_peak_checkpoint_age_bytes", expected_age_bytes, "bytes",
+  AddEstimate(a, "expected_peak_checkpoint_age_bytes", x.expected_age_bytes, "bytes",
               fmt::format("age at which innodb_io_capacity ({:.0f} pages/s) writes one cycle's "
                           "distinct pages: {:.0f} s of redo at the required rate, at most the "
                           "bound",
-                          io_capacity, expected_cycle_s));
-  AddEstimate(&a, "expected_peak_recovery_time_s", expected_rec.total_s, "s",
+                          x.io_capacity, x.expected_cycle_s));
+  AddEstimate(a, "expected_peak_recovery_time_s", x.expected_rec.total_s, "s",
               "same cold-start terms at the expected peak checkpoint age");
-  AddEstimate(&a, "page_flush_rate_needed_per_s", pages_per_s_needed, "pages/s",
+  AddEstimate(a, "page_flush_rate_needed_per_s", x.pages_per_s_needed, "pages/s",
               "distinct pages dirtied per redo cycle / cycle length");
-  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s",
-              "constraints.recovery_time_target");
-  AddEstimate(&a, "page_write_ceiling_tps", page_write_ceiling_tps, "tps",
+  AddEstimate(a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
+  AddEstimate(a, "page_write_ceiling_tps", x.page_write_ceiling_tps, "tps",
               "highest rate at which the page cleaner writes each redo cycle's dirty pages "
               "(sorted, plus doublewrite) before the sync-flush point");
-  engines::AddThroughputEstimates(&a, conf_t, flush_each_commit ? sync_p : p, redo_per_txn,
-                                  s.storage.seq_write_bytes_per_s);
-  AddEstimate(&a, "strict_commit_tps", sync_t.tps, "tps",
+  engines::AddThroughputEstimates(a, x.mode.conf_t, x.mode.flush_each_commit ? x.mode.sync_p : x.p,
+                                  x.redo_per_txn, s.storage.seq_write_bytes_per_s);
+  AddEstimate(a, "strict_commit_tps", x.mode.sync_t.tps, "tps",
               "group-commit simulation with innodb_flush_log_at_trx_commit=1");
-  AddEstimate(&a, "data_loss_window_ms", a.loss_window_ms, "ms", a.loss_window);
-
-  // MySQL cannot be started on these machines (not in Debian): its output is checked by golden
-  // tests only, so it gets a little less confidence than MariaDB.
-  a.confidence = engines::Confidence(s, plan.target_met, mariadb_ ? 0.0 : 0.05);
-
-  // Every setting is checked against the parameter table for the version advised for.
-  engines::FinalizeSettings(&a, f.v);
-  std::string snippet = fmt::format("# waltune: {} {} WAL and checkpoint settings ({})\n", f.name(),
-                                    f.v.ToString(), DurabilityName(s.durability));
-  snippet += engines::ApplyComment(a, "#") + "[mysqld]\n";
-  for (const auto* section : {&a.wal_config, &a.checkpoint_settings, &a.group_commit_settings}) {
-    for (const Setting& st : *section) {
-      if (st.informational) continue;
-      snippet += st.name + " = " + st.ConfigText() + "\n";
-    }
-  }
-  a.config_snippet = snippet;
-  return a;
+  AddEstimate(a, "data_loss_window_ms", a->loss_window_ms, "ms", a->loss_window);
 }
 
+std::string MyCnfLine(const Setting& st) { return st.name + " = " + st.ConfigText() + "\n"; }
+
+Advice InnodbAdvisor::Advise(const Scenario& s) const {
+  InnodbAnalysis x;
+  x.f = Flavour{mariadb_, s.version};
+  Advice a = engines::StartAdvice(s);
+  a.config_target = "my.cnf, [mysqld] section";
+  if (!mariadb_ && s.version.major == 8 && s.version.minor == 0 && s.version.patch == 0) {
+    x.f.v.patch = 30;
+    a.assumptions.push_back(Assumption{"constraints.engine_version", "8.0.30 or later", AssumptionSource::kDefault,
+                                       "8.0 without a patch level: assumed a current 8.0 release "
+                                       "(innodb_redo_log_capacity exists from 8.0.30)"});
+  }
+  const double cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
+  x.tps_needed = s.workload.write_rate_tps;
+  x.redo_per_txn = RedoBytesPerTxn(s);
+  x.redo_rate = x.redo_per_txn * x.tps_needed;
+  x.binlog = x.f.binlog_default_on() || s.replication != Replication::kNone;
+  PlanInnodbRedo(s, &x, &a);
+  ChooseInnodbCommitMode(s, cpu_us, &x);
+  AddInnodbCommitSettings(s, x, &a);
+  AddInnodbLogSettings(s, x, &a);
+  AddInnodbCheckpointSettings(s, &x, &a);
+  AddInnodbGroupCommit(s, x, &a);
+  CompareInnodbThroughput(s, x, &a);
+  AddInnodbEstimates(s, x, &a);
+  // MySQL cannot be started on these machines (not in Debian): its output is checked by golden
+  // tests only, so it gets a little less confidence than MariaDB.
+  a.confidence = engines::Confidence(s, x.plan.target_met, mariadb_ ? 0.0 : 0.05);
+  // Every setting is checked against the parameter table for the version advised for.
+  engines::FinalizeSettings(&a, x.f.v);
+  a.config_snippet = engines::ConfigSnippet(
+      a,
+      fmt::format("{} {} WAL and checkpoint settings ({})", x.f.name(), x.f.v.ToString(),
+                  DurabilityName(s.durability)),
+      "#", "[mysqld]\n", {&a.wal_config, &a.checkpoint_settings, &a.group_commit_settings},
+      MyCnfLine);
+  return a;
+}
 }  // namespace
 
 const EngineAdvisor& MysqlAdvisorInstance() {

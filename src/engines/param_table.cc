@@ -59,6 +59,7 @@ using T = ParamType;
 using C = ParamContext;
 const std::vector<std::string> kNoValues;
 
+// Deliberate table (one row per parameter; scripts/check_function_length.py allows its length).
 std::vector<ParamSpec> BuildTable() {
   const Engine pg = Engine::kPostgreSQL, my = Engine::kMySQL, ma = Engine::kMariaDB,
                lite = Engine::kSQLite;

@@ -64,7 +64,7 @@ double CompressionRatio(const std::string& method) {
 class PgWal {
  public:
   // `tps` 0 means the scenario's required write rate.
-  PgWal(const Scenario& s, double fpi_ratio, double tps = 0) : s_(s), fpi_ratio_(fpi_ratio) {
+  PgWal(const Scenario& s, double fpi_ratio, double tps = 0) : s_(&s), fpi_ratio_(fpi_ratio) {
     const Workload& w = s.workload;
     base_bytes_ = s.calibration.wal_bytes_per_txn
                       ? *s.calibration.wal_bytes_per_txn
@@ -115,8 +115,8 @@ class PgWal {
     double effective_replay_bytes_per_s = 0;
   };
   double RecordReplayRate() const {
-    return s_.calibration.replay_bytes_per_s ? *s_.calibration.replay_bytes_per_s
-                                             : kRecordReplayBytesPerS;
+    return s_->calibration.replay_bytes_per_s ? *s_->calibration.replay_bytes_per_s
+                                              : kRecordReplayBytesPerS;
   }
   // Replay rate per WAL byte of images: an image costs what restoring its uncompressed page
   // costs, so compressed images replay at 200 MB/s x ratio per WAL byte.
@@ -124,11 +124,12 @@ class PgWal {
   // The end-of-recovery checkpoint writes every page the replay dirtied (sorted), then flushes.
   double EndCheckpointS(double pages) const {
     return SortedPageWriteSeconds(pages, fpi_.hot_pages, kPageBytes,
-                                  s_.storage.seq_write_bytes_per_s, s_.storage.random_write_iops) +
-           2 * s_.storage.flush_p50_us / 1e6;
+                                  s_->storage.seq_write_bytes_per_s,
+                                  s_->storage.random_write_iops) +
+           2 * s_->storage.flush_p50_us / 1e6;
   }
   double StartupS() const {
-    return s_.calibration.restart_overhead_s ? *s_.calibration.restart_overhead_s : kStartupS;
+    return s_->calibration.restart_overhead_s ? *s_->calibration.restart_overhead_s : kStartupS;
   }
   // Expected worst case at the *predicted* image share, for checkpoint interval T and
   // completion target c: replay (1+c)*T of WAL, but never more than max_wal_size: a checkpoint
@@ -184,7 +185,7 @@ class PgWal {
   void Finish(double pages_dirtied, Recovery* r) const {
     ColdRecoveryInputs in;
     in.log_bytes = r->wal_bytes;
-    in.seq_read_bytes_per_s = s_.storage.seq_read_bytes_per_s;
+    in.seq_read_bytes_per_s = s_->storage.seq_read_bytes_per_s;
     in.apply_s = r->replay_s;
     const ColdRecoveryTerms t = ColdRecovery(in);
     r->scan_s = t.scan_s;
@@ -195,7 +196,7 @@ class PgWal {
         r->replay_s > 0 ? r->wal_bytes / r->replay_s : RecordReplayRate();
   }
 
-  const Scenario& s_;
+  const Scenario* s_;
   double fpi_ratio_;
   double base_bytes_ = 0;
   double tps_ = 0;
@@ -279,7 +280,7 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
         "WAL ({:.1f} s) + replay ({:.1f} s) + the end-of-recovery checkpoint ({:.1f} s) can "
         "take {:.1f} s. Faster storage (random writes), a smaller working set, or a longer "
         "target is needed",
-        s.recovery_target_s, engines::Tps(s.workload.write_rate_tps), r.startup_s, r.scan_s,
+        s.recovery_target_s, FormatTps(s.workload.write_rate_tps), r.startup_s, r.scan_s,
         r.replay_s, r.end_checkpoint_s, r.total_s));
   }
   const PgConfig c = ConfigForSpacing(wal, t_max, plan.target_c);
@@ -307,21 +308,397 @@ double PgPageWriteCeilingTps(const Scenario& s, double fpi_ratio, double max_wal
   return LargestSatisfying(1, 1e7, keeps_up, 1e-3);
 }
 
-ThroughputEstimate PgThroughput(const Scenario& s, const GroupCommitParams& p, bool sync_commit,
-                                double wal_bytes_per_txn) {
-  ThroughputInputs in;
-  in.commit = p;
-  in.waits_for_flush = sync_commit;
-  in.wal_bytes_per_txn = wal_bytes_per_txn;
-  in.seq_write_bytes_per_s = s.storage.seq_write_bytes_per_s;
-  return EstimateThroughput(in);
-}
-
 std::string SyncMethodFor(const StorageSpec& st) {
   const std::string& m = st.recommended_sync_method;
   if (m == "open_datasync_direct") return "open_datasync";
   if (m == "fdatasync" || m == "fsync" || m == "open_datasync" || m == "open_sync") return m;
   return "";
+}
+
+// The numbers the steps of PostgresAdvisor::Advise share, in the order the steps fill them.
+struct PgAnalysis {
+  explicit PgAnalysis(const Scenario& s) : raw_wal(s, 1.0), wal(s, 1.0), base_wal(s, 1.0) {}
+  double tps_needed = 0;
+  // PlanPgCheckpoints: the spacing, and the recovery it allows.
+  PgPlan plan;
+  PgWal raw_wal;                 // no compression
+  PgWal wal;                     // the recommended compression
+  PgWal::Recovery rec;           // the bound
+  PgWal::Recovery expected_rec;  // at the predicted image share
+  double wal_per_txn = 0;
+  // PgBaseline: PostgreSQL's defaults on the same storage and workload.
+  PgWal base_wal;
+  double base_interval = 0;
+  double base_wal_per_txn = 0;
+  PgWal::Recovery base_rec;
+  GroupCommitParams p;
+  ThroughputEstimate base_t;
+  double page_write_ceiling_tps = 0;  // of the recommended checkpoint settings
+  // ChoosePgCommitMode.
+  engines::CommitMode mode;
+};
+
+// Checkpoint spacing, first without compression; compress images when they matter.
+void PlanPgCheckpoints(const Scenario& s, PgAnalysis* x, Advice* a) {
+  std::vector<std::string> plan_warnings;
+  PgPlan plan = PlanCheckpoints(s, "off", &plan_warnings);
+  const double raw_fpi_share =
+      x->raw_wal.FpiBytesPerTxnAt(plan.interval_s) / x->raw_wal.BytesPerTxnAt(plan.interval_s);
+  if (raw_fpi_share > 0.10) {
+    plan_warnings.clear();
+    plan = PlanCheckpoints(s, CompressionFor(s.version), &plan_warnings);
+  }
+  a->warnings.insert(a->warnings.end(), plan_warnings.begin(), plan_warnings.end());
+  x->plan = plan;
+  x->wal = PgWal(s, CompressionRatio(plan.compression));
+  x->rec =
+      x->wal.BoundFor(static_cast<double>(plan.max_wal_size_bytes), plan.timeout_s, plan.target_c);
+  x->expected_rec = x->wal.ExpectedFor(plan.interval_s, plan.target_c,
+                                       static_cast<double>(plan.max_wal_size_bytes));
+  x->wal_per_txn = x->wal.BytesPerTxnAt(plan.interval_s);
+}
+
+// PostgreSQL's defaults (checkpoint_timeout 5min, max_wal_size 1GB, no compression) on the same
+// storage and workload, and the page-write ceiling of the recommended checkpoints.
+void PgBaseline(const Scenario& s, double cpu_us, PgAnalysis* x) {
+  const double base_c = s.version.major >= 14 ? 0.9 : 0.5;
+  x->base_interval = std::min(300.0, x->base_wal.IntervalForCycleBytes(1.0 * kGiB / (1 + base_c)));
+  x->base_wal_per_txn = x->base_wal.BytesPerTxnAt(x->base_interval);
+  x->base_rec = x->base_wal.BoundFor(1.0 * kGiB, 300, base_c);
+  x->p = engines::CommitParams(s, cpu_us);
+  x->base_t = engines::CommitThroughput(s, x->p, true, x->base_wal_per_txn);
+  engines::ApplyPageWriteCeiling(&x->base_t,
+                                 PgPageWriteCeilingTps(s, 1.0, 1.0 * kGiB, 300, base_c));
+  x->page_write_ceiling_tps = PgPageWriteCeilingTps(s, CompressionRatio(x->plan.compression),
+                                                    static_cast<double>(x->plan.max_wal_size_bytes),
+                                                    x->plan.timeout_s, x->plan.target_c);
+}
+
+// Commit mode per durability level; commit_delay (half a flush, commit_siblings 5) is tried
+// only with more clients than commit_siblings and kept only where the simulation shows it helps.
+void ChoosePgCommitMode(const Scenario& s, PgAnalysis* x) {
+  GroupCommitParams delayed = x->p;
+  delayed.leader_delay_us = engines::HalfFlushDelayUs(s);
+  delayed.delay_min_siblings = 5;
+  const bool try_delay = s.workload.concurrency > delayed.delay_min_siblings;
+  x->mode = engines::ChooseCommitMode(s, x->p, try_delay ? &delayed : nullptr, x->wal_per_txn,
+                                      x->page_write_ceiling_tps);
+}
+
+// wal_level, fsync, full_page_writes, synchronous_commit, WAL sizes and sync method.
+void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
+  const double wal_writer_delay_ms = 200;
+  a->wal_config.push_back(Setting::Text(
+      "wal_level", s.replication == Replication::kLogical ? "logical" : "replica",
+      s.replication == Replication::kLogical
+          ? "logical decoding needs wal_level=logical"
+          : "the default; keeps base backups and physical replicas possible (minimal saves little "
+            "WAL for small transactions)"));
+  a->wal_config.push_back(
+      Setting::Text("fsync", "on", "never off: a crash could corrupt the cluster"));
+  a->wal_config.push_back(Setting::Text(
+      "full_page_writes", "on",
+      s.storage.atomic_page_writes
+          ? "kept on: the storage claims atomic 8 kB writes, but turning this off is only safe "
+            "when that is proven for the whole I/O stack"
+          : "required: 8 kB pages can be torn on this storage"));
+  if (x.mode.flush_each_commit) {
+    a->wal_config.push_back(Setting::Text(
+        "synchronous_commit", "on",
+        s.durability == Durability::kStrict
+            ? "strict: a commit returns only after its WAL is flushed"
+            : fmt::format("standard, but the flushed commit already sustains {} ({} of the "
+                          "required {}), so no acknowledged commit needs to be at risk",
+                          FormatTps(x.mode.sync_t.tps),
+                          engines::Ratio(x.mode.sync_t.tps / x.tps_needed),
+                          FormatTps(x.tps_needed))));
+    engines::SetNoLossWindow(a);
+  } else {
+    a->wal_config.push_back(Setting::Text(
+        "synchronous_commit", "off",
+        s.durability == Durability::kRelaxed
+            ? "relaxed: commits return before the flush; a crash loses at most the last "
+              "3 x wal_writer_delay of commits and never corrupts data"
+            : fmt::format("standard: flushing every commit sustains only {} against the required "
+                          "{}; asynchronous commit bounds the loss to 3 x wal_writer_delay",
+                          FormatTps(x.mode.sync_t.tps), FormatTps(x.tps_needed))));
+    a->wal_config.push_back(Setting::Text("wal_writer_delay", "200ms",
+                                          "WAL writer flushes every 200 ms: the loss window is "
+                                          "at most 3 x 200 ms"));
+    a->loss_window_ms = 3 * wal_writer_delay_ms;
+    a->loss_window = fmt::format(
+        "at most {:.0f} ms of acknowledged commits (3 x wal_writer_delay {:.0f} ms: the WAL "
+        "writer favours whole pages when busy, PostgreSQL docs 'Asynchronous Commit') on a crash "
+        "of the server, OS or power; the database stays consistent",
+        3 * wal_writer_delay_ms, wal_writer_delay_ms);
+  }
+  a->wal_config.push_back(Setting::Text(
+      "wal_buffers", "16MB",
+      "what -1 picks for shared_buffers >= 512MB; with the 128MB default shared_buffers -1 "
+      "gives only 4MB. Raise further only if pg_stat_wal.wal_buffers_full keeps climbing"));
+  if (x.plan.compression != "off") {
+    a->wal_config.push_back(Setting::Text(
+        "wal_compression", x.plan.compression,
+        fmt::format("full-page images are {:.0f}% of the WAL at this checkpoint spacing; "
+                    "compressing them ({}) costs a little CPU per image and cuts WAL volume",
+                    100 * x.raw_wal.FpiBytesPerTxnAt(x.plan.interval_s) /
+                        x.raw_wal.BytesPerTxnAt(x.plan.interval_s),
+                    s.version.major >= 15 ? "lz4, available from PostgreSQL 15" : "pglz")));
+  } else {
+    a->wal_config.push_back(Setting::Text(
+        "wal_compression", "off",
+        "full-page images are under 10% of the WAL at this checkpoint spacing; compression "
+        "would cost CPU for little gain"));
+  }
+  a->wal_config.push_back(Setting::Text("max_wal_size", FormatPgBytes(x.plan.max_wal_size_bytes),
+                                        "sized from the recovery target; see checkpoint_strategy"));
+  const uint64_t min_wal =
+      std::max<uint64_t>(80 * kMiB, FloorToNiceBytes(x.plan.max_wal_size_bytes / 4.0, 16 * kMiB));
+  a->wal_config.push_back(Setting::Text(
+      "min_wal_size", FormatPgBytes(std::min(min_wal, x.plan.max_wal_size_bytes)),
+      "keeps a quarter of max_wal_size of segments for recycling instead of creating new files"));
+  const std::string sync_method = SyncMethodFor(s.storage);
+  if (!sync_method.empty()) {
+    a->wal_config.push_back(
+        Setting::Text("wal_sync_method", sync_method,
+                      "fastest safe method measured by `waltune probe` on " + s.storage.source));
+  }
+}
+
+// checkpoint_timeout and completion target, the recovery bound and its rationale.
+void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
+  a->checkpoint_settings.push_back(Setting::Text(
+      "checkpoint_timeout", FormatPgDuration(x.plan.timeout_s),
+      x.plan.target_met
+          ? fmt::format("at {} a checkpoint every {:.0f} s keeps worst-case recovery within the "
+                        "target",
+                        FormatTps(x.tps_needed), x.plan.interval_s)
+          : fmt::format("at {} checkpoints come every {:.0f} s (triggered by max_wal_size); the "
+                        "target cannot be met, see warnings",
+                        FormatTps(x.tps_needed), x.plan.interval_s)));
+  a->checkpoint_settings.push_back(Setting::Number(
+      "checkpoint_completion_target", x.plan.target_c,
+      "spread checkpoint writes over 90% of the interval (default from PostgreSQL 14)"));
+  Setting trigger = Setting::Text(
+      "max_wal_size_trigger", FormatPgBytes(x.plan.max_wal_size_bytes),
+      fmt::format("a checkpoint starts after max_wal_size / (1 + {:.1f}) = {} of WAL",
+                  x.plan.target_c,
+                  FormatHumanBytes(x.plan.max_wal_size_bytes / (1 + x.plan.target_c))));
+  trigger.informational = true;
+  a->checkpoint_settings.push_back(trigger);
+  a->estimated_recovery_time_s = std::round(x.rec.total_s * 10) / 10;
+  const std::string bound_how =
+      x.rec.all_records
+          ? fmt::format(
+                "bounded as if all {} were plain records, replayed at the slower "
+                "~{:.0f} MB/s (cold cache), whatever share turns out to be full-page "
+                "images",
+                FormatHumanBytes(x.rec.wal_bytes), RecordReplayMBps(x.wal))
+          : fmt::format(
+                "bounded over the unknown image share: at most {} of plain records "
+                "(what {} writes in (1 + {:.1f}) x checkpoint_timeout) at ~{:.0f} MB/s, "
+                "the remaining {} as images at ~{:.0f} MB/s",
+                FormatHumanBytes(x.rec.record_bytes), FormatTps(x.tps_needed), x.plan.target_c,
+                RecordReplayMBps(x.wal), FormatHumanBytes(x.rec.image_bytes),
+                x.wal.ImageReplayRate() / 1e6);
+  a->checkpoint_rationale = fmt::format(
+      "Worst case is a crash just before a checkpoint completes: replay starts at the previous "
+      "checkpoint's REDO point, so up to max_wal_size = {} of WAL is replayed, {} ({:.1f} s), "
+      "plus {:.1f} s reading the WAL back from a cold cache, {:.1f} s start-up and {:.1f} s for "
+      "the end-of-recovery checkpoint: {:.1f} s against a target of {:.0f} s (at the predicted "
+      "{:.0f}% image share it would be {:.1f} s). {}; longer spacing means fewer full-page "
+      "images ({:.0f} bytes/txn now vs {:.0f} with the defaults) and smoother I/O.",
+      FormatHumanBytes(x.rec.wal_bytes), bound_how, x.rec.replay_s, x.rec.scan_s, x.rec.startup_s,
+      x.rec.end_checkpoint_s, x.rec.total_s, s.recovery_target_s,
+      100 * x.expected_rec.image_bytes / std::max(1.0, x.expected_rec.wal_bytes),
+      x.expected_rec.total_s,
+      x.plan.target_met ? "This is the largest spacing that meets the target"
+                        : "The target cannot be met (see warnings); this is the closest spacing "
+                          "waltune recommends",
+      x.wal_per_txn, x.base_wal_per_txn);
+  if (x.plan.interval_s < 60) {
+    a->warnings.push_back(fmt::format(
+        "checkpoints about every {:.0f} s: the recovery target is tight for {}; full-page "
+        "images inflate the WAL{}",
+        x.plan.interval_s, FormatTps(x.tps_needed),
+        x.plan.interval_s < 30 ? " and PostgreSQL will log 'checkpoints are occurring too "
+                                 "frequently'"
+                               : ""));
+  }
+  // The checkpointer must write the pages dirtied in one interval within c x interval.
+  const double ckpt_write_s = SortedPageWriteSeconds(
+      x.wal.PagesImaged(x.plan.interval_s), engines::HotPages(s.workload, kPageBytes), kPageBytes,
+      s.storage.seq_write_bytes_per_s, s.storage.random_write_iops);
+  AddEstimate(a, "checkpoint_write_s", ckpt_write_s, "s",
+              "time to write one interval's dirty pages, sorted (must fit in c x interval)");
+  if (ckpt_write_s > x.plan.target_c * x.plan.interval_s) {
+    a->warnings.push_back(fmt::format(
+        "each checkpoint must write ~{:.0f} pages, which takes ~{:.0f} s on this storage but "
+        "must finish within {:.0f} s: checkpoints will fall behind and the WAL will exceed "
+        "max_wal_size. The write rate is beyond what this storage can checkpoint",
+        x.wal.PagesImaged(x.plan.interval_s), ckpt_write_s, x.plan.target_c * x.plan.interval_s));
+  }
+}
+
+// commit_delay / commit_siblings and the group-commit gain.
+void AddPgGroupCommit(const Scenario& s, const PgAnalysis& x, Advice* a) {
+  a->group_commit_enabled = x.mode.flush_each_commit;
+  // Without grouping, flushes are serialised and each carries one commit.
+  const double single_flush_tps =
+      std::min(x.mode.conf_t.cpu_ceiling_tps, 1e6 / s.storage.flush_p50_us);
+  if (x.mode.flush_each_commit) {
+    if (x.mode.use_delay) {
+      a->group_commit_settings.push_back(Setting::Number(
+          "commit_delay", x.mode.sync_p.leader_delay_us,
+          fmt::format("half a flush ({:.0f} us): the leader waits so more commits share its "
+                      "flush; simulated +{:.0f}% tps at {} clients",
+                      s.storage.flush_p50_us,
+                      100 * (x.mode.delayed_t.tps / x.mode.strict_t.tps - 1),
+                      s.workload.concurrency)));
+      a->group_commit_settings.push_back(Setting::Number(
+          "commit_siblings", 5, "delay only when at least 5 other transactions are active"));
+    } else {
+      a->group_commit_settings.push_back(Setting::Number(
+          "commit_delay", 0,
+          s.workload.concurrency > 5
+              ? "PostgreSQL already groups commits behind WALWriteLock; the simulation shows "
+                "under 5% gain from a delay, so it would only add latency"
+              : "too few concurrent committers for a delay to gather followers"));
+    }
+    a->group_commit_gain =
+        engines::GroupCommitGain(x.mode.conf_t, single_flush_tps, s.workload.concurrency);
+    a->group_commit_rationale =
+        "Flushes are shared: a commit waits for the flush in progress, then rides the next one "
+        "together with every commit that queued meanwhile. The gain grows with concurrency and "
+        "flush latency.";
+  } else {
+    a->group_commit_gain = "not needed: asynchronous commit does not wait for a flush";
+    a->group_commit_rationale =
+        "With synchronous_commit=off the WAL writer flushes in the background; commits never "
+        "wait for a flush, so there is nothing to group.";
+  }
+}
+
+// Throughput and commit latency against PostgreSQL's defaults, and the warnings when the
+// configuration is short of the required rate or slower than the defaults.
+void ComparePgThroughput(const Scenario& s, const PgAnalysis& x, Advice* a) {
+  const ThroughputEstimate& conf_t = x.mode.conf_t;
+  engines::SetThroughputComparison(a, x.base_t, conf_t);
+  std::vector<std::string> reasons;
+  if (!x.mode.flush_each_commit) reasons.push_back("asynchronous commit");
+  if (x.mode.flush_each_commit && x.mode.use_delay) reasons.push_back("commit_delay");
+  if (x.plan.compression != "off") reasons.push_back("wal_compression");
+  if (x.wal_per_txn < 0.95 * x.base_wal_per_txn) reasons.push_back("fewer full-page images");
+  if (engines::RelievesPageWrites(x.base_t, conf_t)) {
+    reasons.push_back("checkpoints that write each hot page less often");
+  }
+  a->improvement = engines::Improvement(x.base_t, conf_t, reasons);
+  a->latency_impact = x.mode.flush_each_commit
+                          ? engines::FlushedLatencyImpact(x.base_t, conf_t)
+                          : fmt::format(
+                                "commits no longer wait for the flush ({:.2f} ms saved per "
+                                "commit on average)",
+                                x.base_t.commit_latency_us / 1000);
+  if (conf_t.tps < x.tps_needed) {
+    a->warnings.push_back(engines::ShortfallWarning(
+        x.tps_needed, conf_t,
+        ": more concurrent clients, storage with power-loss protection, or a relaxed durability "
+        "level would help"));
+    if (s.durability == Durability::kStrict) {
+      // Strict never switches to asynchronous commit; say what the bounded-loss mode would give.
+      ThroughputEstimate async_t = engines::CommitThroughput(s, x.p, false, x.wal_per_txn);
+      engines::ApplyPageWriteCeiling(&async_t, x.page_write_ceiling_tps);
+      a->warnings.push_back(engines::StrictRateWarning(
+          "flushing every commit (synchronous_commit=on) with group commit", conf_t.tps,
+          x.tps_needed, "synchronous_commit=off with wal_writer_delay=200ms",
+          "up to 600 ms of acknowledged commits (3 x wal_writer_delay) on a crash", async_t.tps));
+    }
+  }
+  if (conf_t.tps < 0.95 * x.base_t.tps) {
+    a->warnings.push_back(engines::SlowerThanDefaultsWarning(
+        "PostgreSQL's defaults", conf_t, x.base_t,
+        fmt::format(": the defaults (checkpoint_timeout 5min, max_wal_size 1GB) can take up to "
+                    "{:.1f} s to recover against the {:.0f} s target, so checkpoints must come "
+                    "every {:.0f} s{}",
+                    x.base_rec.total_s, s.recovery_target_s, x.plan.interval_s,
+                    x.base_rec.total_s <= s.recovery_target_s
+                        ? "; the defaults would also meet the target, so keep them if throughput "
+                          "matters more than the checkpoint spacing"
+                        : "")));
+  }
+}
+
+// Every number the advice rests on, with its formula and inputs.
+void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
+  engines::AddFlushLatencyEstimates(a, s);
+  AddEstimate(a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
+  AddEstimate(a, "required_tps", x.tps_needed, "tps", "constraints.write_rate");
+  AddEstimate(a, "wal_base_bytes_per_txn", x.wal.base_bytes_per_txn(), "bytes",
+              s.calibration.wal_bytes_per_txn
+                  ? "measured by verify --calibrate"
+                  : fmt::format("{} + {} rows x ({} + {}) bytes (heap + btree records, commit)",
+                                kCommitRecordBytes, s.workload.rows_per_txn, s.workload.row_bytes,
+                                kRowOverheadBytes));
+  AddEstimate(a, "fpi_bytes_per_txn", x.wal.FpiBytesPerTxnAt(x.plan.interval_s), "bytes",
+              fmt::format("hot pages {:.0f} x (1 - exp(-r T / P)) images per {:.0f} s interval, "
+                          "{:.0f} bytes each (compression {})",
+                          engines::HotPages(s.workload, kPageBytes), x.plan.interval_s,
+                          kFpiBytes * CompressionRatio(x.plan.compression), x.plan.compression));
+  AddEstimate(a, "wal_bytes_per_txn", x.wal_per_txn, "bytes", "base + full-page images");
+  AddEstimate(a, "fpi_share", x.wal.FpiBytesPerTxnAt(x.plan.interval_s) / x.wal_per_txn, "ratio",
+              "full-page image bytes / all WAL bytes at the recommended spacing");
+  AddEstimate(a, "baseline_wal_bytes_per_txn", x.base_wal_per_txn, "bytes",
+              fmt::format("defaults: checkpoint every {:.0f} s, no compression", x.base_interval));
+  AddEstimate(a, "wal_rate_bytes_per_s", x.wal_per_txn * x.tps_needed, "bytes/s",
+              "wal_bytes_per_txn x required_tps");
+  AddEstimate(a, "checkpoint_interval_s", x.plan.interval_s, "s",
+              "min(checkpoint_timeout, time to write max_wal_size / (1 + target))");
+  AddEstimate(a, "baseline_checkpoint_interval_s", x.base_interval, "s",
+              "PostgreSQL defaults: 5min, max_wal_size 1GB");
+  AddEstimate(a, "wal_to_replay_bytes", x.rec.wal_bytes, "bytes",
+              "worst-case replay window: max_wal_size, or less when the plain records of "
+              "(1 + c) x checkpoint_timeout plus two images per hot page are less");
+  AddEstimate(a, "wal_to_replay_record_bytes", x.rec.record_bytes, "bytes",
+              "of the window, bytes taken as plain records for the bound (the slowest mix)");
+  AddEstimate(a, "replay_rate_bytes_per_s", x.rec.effective_replay_bytes_per_s, "bytes/s",
+              s.calibration.replay_bytes_per_s
+                  ? "records at the calibrated rate, images at 200 MB/s"
+                  : "records ~38 MB/s (cold, measured), full-page images ~200 MB/s (measured); "
+                    "the bound's mix");
+  AddEstimate(a, "wal_scan_s", x.rec.scan_s, "s",
+              fmt::format("window / sequential read bandwidth ({:.0f} MB/s, {})",
+                          s.storage.seq_read_bytes_per_s / 1e6, s.storage.source));
+  AddEstimate(a, "startup_s", x.rec.startup_s, "s", "process start and control-file read");
+  AddEstimate(a, "end_of_recovery_checkpoint_s", x.rec.end_checkpoint_s, "s",
+              "pages dirtied by replay (at most the hot set), written sorted: min(pages / "
+              "random-write IOPS, hot set / sequential bandwidth), plus two flushes");
+  AddEstimate(a, "estimated_recovery_time_s", x.rec.total_s, "s",
+              x.rec.all_records ? "bound: startup + WAL scan + window replayed as plain records "
+                                  "(slower rate) + end-of-recovery checkpoint"
+                                : "bound: startup + WAL scan + slowest record/image mix + "
+                                  "end-of-recovery checkpoint");
+  AddEstimate(
+      a, "expected_recovery_time_s", x.expected_rec.total_s, "s",
+      fmt::format("same crash at the predicted {:.0f}% full-page-image share of (1 + c) "
+                  "x {:.0f} s of WAL ({})",
+                  100 * x.expected_rec.image_bytes / std::max(1.0, x.expected_rec.wal_bytes),
+                  x.plan.interval_s, FormatHumanBytes(x.expected_rec.wal_bytes)));
+  AddEstimate(a, "baseline_recovery_time_s", x.base_rec.total_s, "s", "with PostgreSQL defaults");
+  AddEstimate(a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
+  engines::AddThroughputEstimates(a, x.mode.conf_t, x.mode.flush_each_commit ? x.mode.sync_p : x.p,
+                                  x.wal_per_txn, s.storage.seq_write_bytes_per_s);
+  AddEstimate(a, "strict_commit_tps", x.mode.sync_t.tps, "tps",
+              "group-commit simulation with synchronous_commit=on");
+  AddEstimate(a, "page_write_ceiling_tps", x.page_write_ceiling_tps, "tps",
+              "highest rate at which each checkpoint can write its dirty pages (sorted) within "
+              "checkpoint_completion_target x interval");
+  AddEstimate(a, "data_loss_window_ms", a->loss_window_ms, "ms", a->loss_window);
+}
+
+std::string PgConfLine(const Setting& st) {
+  const std::string value = st.ConfigText();
+  const bool quote = st.kind == Setting::Kind::kText;
+  return st.name + " = " + (quote ? "'" + value + "'" : value) + "\n";
 }
 
 Advice PostgresAdvisor::Advise(const Scenario& s) const {
@@ -330,391 +707,24 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
       "postgresql.conf (or ALTER SYSTEM SET ...; then SELECT pg_reload_conf(), and restart the "
       "server for the settings `apply` marks restart)";
   const double cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
-  const double tps_needed = s.workload.write_rate_tps;
-
-  // 1. Checkpoint spacing, first without compression; compress images when they matter.
-  std::vector<std::string> plan_warnings;
-  PgPlan plan = PlanCheckpoints(s, "off", &plan_warnings);
-  const PgWal raw_wal(s, 1.0);
-  const double raw_fpi_share =
-      raw_wal.FpiBytesPerTxnAt(plan.interval_s) / raw_wal.BytesPerTxnAt(plan.interval_s);
-  if (raw_fpi_share > 0.10) {
-    plan_warnings.clear();
-    plan = PlanCheckpoints(s, CompressionFor(s.version), &plan_warnings);
-  }
-  a.warnings.insert(a.warnings.end(), plan_warnings.begin(), plan_warnings.end());
-  PgWal wal(s, CompressionRatio(plan.compression));
-  const PgWal::Recovery rec =
-      wal.BoundFor(static_cast<double>(plan.max_wal_size_bytes), plan.timeout_s, plan.target_c);
-  const PgWal::Recovery expected_rec =
-      wal.ExpectedFor(plan.interval_s, plan.target_c, static_cast<double>(plan.max_wal_size_bytes));
-  const double wal_per_txn = wal.BytesPerTxnAt(plan.interval_s);
-
-  // 2. Baseline: PostgreSQL's defaults on the same storage and workload.
-  const double base_c = s.version.major >= 14 ? 0.9 : 0.5;
-  PgWal base_wal(s, 1.0);
-  const double base_interval =
-      std::min(300.0, base_wal.IntervalForCycleBytes(1.0 * kGiB / (1 + base_c)));
-  const double base_wal_per_txn = base_wal.BytesPerTxnAt(base_interval);
-  const PgWal::Recovery base_rec = base_wal.BoundFor(1.0 * kGiB, 300, base_c);
-  GroupCommitParams p = engines::CommitParams(s, cpu_us);
-  ThroughputEstimate base_t = PgThroughput(s, p, true, base_wal_per_txn);
-  engines::ApplyPageWriteCeiling(&base_t, PgPageWriteCeilingTps(s, 1.0, 1.0 * kGiB, 300, base_c));
-  const double page_write_ceiling_tps = PgPageWriteCeilingTps(
-      s, CompressionRatio(plan.compression), static_cast<double>(plan.max_wal_size_bytes),
-      plan.timeout_s, plan.target_c);
-
-  // 3. Commit mode per durability level.
-  ThroughputEstimate strict_t = PgThroughput(s, p, true, wal_per_txn);
-  // commit_delay only where the simulation shows it helps (>= 5%).
-  GroupCommitParams delayed = p;
-  delayed.leader_delay_us = std::clamp(std::round(s.storage.flush_p50_us / 2), 10.0, 100000.0);
-  delayed.delay_min_siblings = 5;
-  const bool try_delay = s.workload.concurrency > delayed.delay_min_siblings;
-  ThroughputEstimate delayed_t;
-  if (try_delay) {
-    delayed_t = PgThroughput(s, delayed, true, wal_per_txn);
-    engines::ApplyPageWriteCeiling(&delayed_t, page_write_ceiling_tps);
-  }
-  engines::ApplyPageWriteCeiling(&strict_t, page_write_ceiling_tps);
-  const bool use_delay = try_delay && delayed_t.tps >= 1.05 * strict_t.tps;
-  const ThroughputEstimate sync_t = use_delay ? delayed_t : strict_t;
-  const GroupCommitParams& sync_p = use_delay ? delayed : p;
-
-  bool sync_commit = true;
-  if (s.durability == Durability::kRelaxed) {
-    sync_commit = false;
-  } else if (s.durability == Durability::kStandard) {
-    sync_commit = sync_t.tps >= engines::kStandardHeadroom * tps_needed;
-  }
-  ThroughputEstimate conf_t = sync_commit ? sync_t : PgThroughput(s, p, false, wal_per_txn);
-  engines::ApplyPageWriteCeiling(&conf_t, page_write_ceiling_tps);
-  const double wal_writer_delay_ms = 200;
-
-  // 4. Parameters.
-  a.wal_config.push_back(Setting::Text(
-      "wal_level", s.replication == Replication::kLogical ? "logical" : "replica",
-      s.replication == Replication::kLogical
-          ? "logical decoding needs wal_level=logical"
-          : "the default; keeps base backups and physical replicas possible (minimal saves little "
-            "WAL for small transactions)"));
-  a.wal_config.push_back(
-      Setting::Text("fsync", "on", "never off: a crash could corrupt the cluster"));
-  a.wal_config.push_back(Setting::Text(
-      "full_page_writes", "on",
-      s.storage.atomic_page_writes
-          ? "kept on: the storage claims atomic 8 kB writes, but turning this off is only safe "
-            "when that is proven for the whole I/O stack"
-          : "required: 8 kB pages can be torn on this storage"));
-  if (sync_commit) {
-    a.wal_config.push_back(Setting::Text(
-        "synchronous_commit", "on",
-        s.durability == Durability::kStrict
-            ? "strict: a commit returns only after its WAL is flushed"
-            : fmt::format("standard, but the flushed commit already sustains {} ({} of the "
-                          "required {}), so no acknowledged commit needs to be at risk",
-                          engines::Tps(sync_t.tps), engines::Ratio(sync_t.tps / tps_needed),
-                          engines::Tps(tps_needed))));
-    a.loss_window_ms = 0;
-    a.loss_window = "none: every acknowledged commit is flushed before it is acknowledged";
-  } else {
-    a.wal_config.push_back(Setting::Text(
-        "synchronous_commit", "off",
-        s.durability == Durability::kRelaxed
-            ? "relaxed: commits return before the flush; a crash loses at most the last "
-              "3 x wal_writer_delay of commits and never corrupts data"
-            : fmt::format("standard: flushing every commit sustains only {} against the required "
-                          "{}; asynchronous commit bounds the loss to 3 x wal_writer_delay",
-                          engines::Tps(sync_t.tps), engines::Tps(tps_needed))));
-    a.wal_config.push_back(Setting::Text("wal_writer_delay", "200ms",
-                                         "WAL writer flushes every 200 ms: the loss window is "
-                                         "at most 3 x 200 ms"));
-    a.loss_window_ms = 3 * wal_writer_delay_ms;
-    a.loss_window = fmt::format(
-        "at most {:.0f} ms of acknowledged commits (3 x wal_writer_delay {:.0f} ms: the WAL "
-        "writer favours whole pages when busy, PostgreSQL docs 'Asynchronous Commit') on a crash "
-        "of the server, OS or power; the database stays consistent",
-        3 * wal_writer_delay_ms, wal_writer_delay_ms);
-  }
-  a.wal_config.push_back(Setting::Text(
-      "wal_buffers", "16MB",
-      "what -1 picks for shared_buffers >= 512MB; with the 128MB default shared_buffers -1 "
-      "gives only 4MB. Raise further only if pg_stat_wal.wal_buffers_full keeps climbing"));
-  if (plan.compression != "off") {
-    a.wal_config.push_back(Setting::Text(
-        "wal_compression", plan.compression,
-        fmt::format("full-page images are {:.0f}% of the WAL at this checkpoint spacing; "
-                    "compressing them ({}) costs a little CPU per image and cuts WAL volume",
-                    100 * raw_wal.FpiBytesPerTxnAt(plan.interval_s) /
-                        raw_wal.BytesPerTxnAt(plan.interval_s),
-                    s.version.major >= 15 ? "lz4, available from PostgreSQL 15" : "pglz")));
-  } else {
-    a.wal_config.push_back(Setting::Text(
-        "wal_compression", "off",
-        "full-page images are under 10% of the WAL at this checkpoint spacing; compression "
-        "would cost CPU for little gain"));
-  }
-  a.wal_config.push_back(Setting::Text("max_wal_size", FormatPgBytes(plan.max_wal_size_bytes),
-                                       "sized from the recovery target; see checkpoint_strategy"));
-  const uint64_t min_wal =
-      std::max<uint64_t>(80 * kMiB, FloorToNiceBytes(plan.max_wal_size_bytes / 4.0, 16 * kMiB));
-  a.wal_config.push_back(Setting::Text(
-      "min_wal_size", FormatPgBytes(std::min(min_wal, plan.max_wal_size_bytes)),
-      "keeps a quarter of max_wal_size of segments for recycling instead of creating new files"));
-  const std::string sync_method = SyncMethodFor(s.storage);
-  if (!sync_method.empty()) {
-    a.wal_config.push_back(
-        Setting::Text("wal_sync_method", sync_method,
-                      "fastest safe method measured by `waltune probe` on " + s.storage.source));
-  }
-
-  a.checkpoint_settings.push_back(Setting::Text(
-      "checkpoint_timeout", FormatPgDuration(plan.timeout_s),
-      plan.target_met
-          ? fmt::format("at {} a checkpoint every {:.0f} s keeps worst-case recovery within the "
-                        "target",
-                        engines::Tps(tps_needed), plan.interval_s)
-          : fmt::format("at {} checkpoints come every {:.0f} s (triggered by max_wal_size); the "
-                        "target cannot be met, see warnings",
-                        engines::Tps(tps_needed), plan.interval_s)));
-  a.checkpoint_settings.push_back(Setting::Number(
-      "checkpoint_completion_target", plan.target_c,
-      "spread checkpoint writes over 90% of the interval (default from PostgreSQL 14)"));
-  Setting trigger = Setting::Text(
-      "max_wal_size_trigger", FormatPgBytes(plan.max_wal_size_bytes),
-      fmt::format("a checkpoint starts after max_wal_size / (1 + {:.1f}) = {} of WAL",
-                  plan.target_c, FormatHumanBytes(plan.max_wal_size_bytes / (1 + plan.target_c))));
-  trigger.informational = true;
-  a.checkpoint_settings.push_back(trigger);
-  a.estimated_recovery_time_s = std::round(rec.total_s * 10) / 10;
-  const std::string bound_how =
-      rec.all_records
-          ? fmt::format(
-                "bounded as if all {} were plain records, replayed at the slower "
-                "~{:.0f} MB/s (cold cache), whatever share turns out to be full-page "
-                "images",
-                FormatHumanBytes(rec.wal_bytes), RecordReplayMBps(wal))
-          : fmt::format(
-                "bounded over the unknown image share: at most {} of plain records "
-                "(what {} writes in (1 + {:.1f}) x checkpoint_timeout) at ~{:.0f} MB/s, "
-                "the remaining {} as images at ~{:.0f} MB/s",
-                FormatHumanBytes(rec.record_bytes), engines::Tps(tps_needed), plan.target_c,
-                RecordReplayMBps(wal), FormatHumanBytes(rec.image_bytes),
-                wal.ImageReplayRate() / 1e6);
-  a.checkpoint_rationale = fmt::format(
-      "Worst case is a crash just before a checkpoint completes: replay starts at the previous "
-      "checkpoint's REDO point, so up to max_wal_size = {} of WAL is replayed, {} ({:.1f} s), "
-      "plus {:.1f} s reading the WAL back from a cold cache, {:.1f} s start-up and {:.1f} s for "
-      "the end-of-recovery checkpoint: {:.1f} s against a target of {:.0f} s (at the predicted "
-      "{:.0f}% image share it would be {:.1f} s). {}; longer spacing means fewer full-page "
-      "images ({:.0f} bytes/txn now vs {:.0f} with the defaults) and smoother I/O.",
-      FormatHumanBytes(rec.wal_bytes), bound_how, rec.replay_s, rec.scan_s, rec.startup_s,
-      rec.end_checkpoint_s, rec.total_s, s.recovery_target_s,
-      100 * expected_rec.image_bytes / std::max(1.0, expected_rec.wal_bytes), expected_rec.total_s,
-      plan.target_met ? "This is the largest spacing that meets the target"
-                      : "The target cannot be met (see warnings); this is the closest spacing "
-                        "waltune recommends",
-      wal_per_txn, base_wal_per_txn);
-  if (plan.interval_s < 60) {
-    a.warnings.push_back(fmt::format(
-        "checkpoints about every {:.0f} s: the recovery target is tight for {}; full-page "
-        "images inflate the WAL{}",
-        plan.interval_s, engines::Tps(tps_needed),
-        plan.interval_s < 30 ? " and PostgreSQL will log 'checkpoints are occurring too "
-                               "frequently'"
-                             : ""));
-  }
-  // The checkpointer must write the pages dirtied in one interval within c x interval.
-  const double ckpt_write_s = SortedPageWriteSeconds(
-      wal.PagesImaged(plan.interval_s), engines::HotPages(s.workload, kPageBytes), kPageBytes,
-      s.storage.seq_write_bytes_per_s, s.storage.random_write_iops);
-  AddEstimate(&a, "checkpoint_write_s", ckpt_write_s, "s",
-              "time to write one interval's dirty pages, sorted (must fit in c x interval)");
-  if (ckpt_write_s > plan.target_c * plan.interval_s) {
-    a.warnings.push_back(fmt::format(
-        "each checkpoint must write ~{:.0f} pages, which takes ~{:.0f} s on this storage but "
-        "must finish within {:.0f} s: checkpoints will fall behind and the WAL will exceed "
-        "max_wal_size. The write rate is beyond what this storage can checkpoint",
-        wal.PagesImaged(plan.interval_s), ckpt_write_s, plan.target_c * plan.interval_s));
-  }
-
-  // 5. Group commit.
-  a.group_commit_enabled = sync_commit;
-  // Without grouping, flushes are serialised and each carries one commit.
-  const double single_flush_tps = std::min(conf_t.cpu_ceiling_tps, 1e6 / s.storage.flush_p50_us);
-  if (sync_commit) {
-    if (use_delay) {
-      a.group_commit_settings.push_back(Setting::Number(
-          "commit_delay", sync_p.leader_delay_us,
-          fmt::format("half a flush ({:.0f} us): the leader waits so more commits share its "
-                      "flush; simulated +{:.0f}% tps at {} clients",
-                      s.storage.flush_p50_us, 100 * (delayed_t.tps / strict_t.tps - 1),
-                      s.workload.concurrency)));
-      a.group_commit_settings.push_back(Setting::Number(
-          "commit_siblings", 5, "delay only when at least 5 other transactions are active"));
-    } else {
-      a.group_commit_settings.push_back(Setting::Number(
-          "commit_delay", 0,
-          s.workload.concurrency > 5
-              ? "PostgreSQL already groups commits behind WALWriteLock; the simulation shows "
-                "under 5% gain from a delay, so it would only add latency"
-              : "too few concurrent committers for a delay to gather followers"));
-    }
-    a.group_commit_gain = fmt::format(
-        "{} over one flush per commit ({:.1f} commits per flush at {} clients)",
-        engines::Ratio(conf_t.tps / single_flush_tps), conf_t.mean_batch, s.workload.concurrency);
-    a.group_commit_rationale =
-        "Flushes are shared: a commit waits for the flush in progress, then rides the next one "
-        "together with every commit that queued meanwhile. The gain grows with concurrency and "
-        "flush latency.";
-  } else {
-    a.group_commit_gain = "not needed: asynchronous commit does not wait for a flush";
-    a.group_commit_rationale =
-        "With synchronous_commit=off the WAL writer flushes in the background; commits never "
-        "wait for a flush, so there is nothing to group.";
-  }
-
-  // 6. Throughput and estimates.
-  a.baseline_tps = std::round(base_t.tps);
-  a.with_config_tps = std::round(conf_t.tps);
-  a.baseline_commit_latency_us = base_t.commit_latency_us;
-  a.with_config_commit_latency_us = conf_t.commit_latency_us;
-  std::vector<std::string> reasons;
-  if (!sync_commit) reasons.push_back("asynchronous commit");
-  if (sync_commit && use_delay) reasons.push_back("commit_delay");
-  if (plan.compression != "off") reasons.push_back("wal_compression");
-  if (wal_per_txn < 0.95 * base_wal_per_txn) reasons.push_back("fewer full-page images");
-  if (base_t.limited_by == LimitingFactor::kPageWrites && conf_t.tps > 1.05 * base_t.tps) {
-    reasons.push_back("checkpoints that write each hot page less often");
-  }
-  std::string why;
-  for (size_t i = 0; i < reasons.size(); ++i) why += (i ? " + " : "") + reasons[i];
-  a.improvement = fmt::format("{} ({}); limited by {}", engines::Ratio(conf_t.tps / base_t.tps),
-                              why.empty() ? "same commit path as the defaults" : why,
-                              LimitingFactorName(conf_t.limited_by));
-  a.latency_impact =
-      sync_commit ? fmt::format(
-                        "{} average per commit ({:.2f} ms vs {:.2f} ms with the "
-                        "defaults)",
-                        engines::LatencyDelta(base_t.commit_latency_us, conf_t.commit_latency_us),
-                        conf_t.commit_latency_us / 1000, base_t.commit_latency_us / 1000)
-                  : fmt::format(
-                        "commits no longer wait for the flush ({:.2f} ms saved per "
-                        "commit on average)",
-                        base_t.commit_latency_us / 1000);
-  if (conf_t.tps < tps_needed) {
-    a.warnings.push_back(fmt::format("the required {} exceeds the predicted {} (limited by {}){}",
-                                     engines::Tps(tps_needed), engines::Tps(conf_t.tps),
-                                     LimitingFactorName(conf_t.limited_by),
-                                     conf_t.limited_by == LimitingFactor::kFlush
-                                         ? ": more concurrent clients, storage with power-loss "
-                                           "protection, or a relaxed durability level would help"
-                                         : ""));
-    if (s.durability == Durability::kStrict) {
-      // Strict never switches to asynchronous commit; say what the bounded-loss mode would give.
-      ThroughputEstimate async_t = PgThroughput(s, p, false, wal_per_txn);
-      engines::ApplyPageWriteCeiling(&async_t, page_write_ceiling_tps);
-      a.warnings.push_back(engines::StrictRateWarning(
-          "flushing every commit (synchronous_commit=on) with group commit", conf_t.tps, tps_needed,
-          "synchronous_commit=off with wal_writer_delay=200ms",
-          "up to 600 ms of acknowledged commits (3 x wal_writer_delay) on a crash", async_t.tps));
-    }
-  }
-
-  if (conf_t.tps < 0.95 * base_t.tps) {
-    a.warnings.push_back(fmt::format(
-        "the recommended configuration is predicted slower than PostgreSQL's defaults ({} vs "
-        "{}, limited by {}): the defaults (checkpoint_timeout 5min, max_wal_size 1GB) can take "
-        "up to {:.1f} s to recover against the {:.0f} s target, so checkpoints must come every "
-        "{:.0f} s{}",
-        engines::Tps(conf_t.tps), engines::Tps(base_t.tps), LimitingFactorName(conf_t.limited_by),
-        base_rec.total_s, s.recovery_target_s, plan.interval_s,
-        base_rec.total_s <= s.recovery_target_s
-            ? "; the defaults would also meet the target, so keep them if throughput matters "
-              "more than the checkpoint spacing"
-            : ""));
-  }
-  AddEstimate(&a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
-  AddEstimate(&a, "flush_latency_p99_us", s.storage.flush_p99_us, "us", s.storage.source);
-  AddEstimate(&a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
-  AddEstimate(&a, "required_tps", tps_needed, "tps", "constraints.write_rate");
-  AddEstimate(&a, "wal_base_bytes_per_txn", wal.base_bytes_per_txn(), "bytes",
-              s.calibration.wal_bytes_per_txn
-                  ? "measured by verify --calibrate"
-                  : fmt::format("{} + {} rows x ({} + {}) bytes (heap + btree records, commit)",
-                                kCommitRecordBytes, s.workload.rows_per_txn, s.workload.row_bytes,
-                                kRowOverheadBytes));
-  AddEstimate(&a, "fpi_bytes_per_txn", wal.FpiBytesPerTxnAt(plan.interval_s), "bytes",
-              fmt::format("hot pages {:.0f} x (1 - exp(-r T / P)) images per {:.0f} s interval, "
-                          "{:.0f} bytes each (compression {})",
-                          engines::HotPages(s.workload, kPageBytes), plan.interval_s,
-                          kFpiBytes * CompressionRatio(plan.compression), plan.compression));
-  AddEstimate(&a, "wal_bytes_per_txn", wal_per_txn, "bytes", "base + full-page images");
-  AddEstimate(&a, "fpi_share", wal.FpiBytesPerTxnAt(plan.interval_s) / wal_per_txn, "ratio",
-              "full-page image bytes / all WAL bytes at the recommended spacing");
-  AddEstimate(&a, "baseline_wal_bytes_per_txn", base_wal_per_txn, "bytes",
-              fmt::format("defaults: checkpoint every {:.0f} s, no compression", base_interval));
-  AddEstimate(&a, "wal_rate_bytes_per_s", wal_per_txn * tps_needed, "bytes/s",
-              "wal_bytes_per_txn x required_tps");
-  AddEstimate(&a, "checkpoint_interval_s", plan.interval_s, "s",
-              "min(checkpoint_timeout, time to write max_wal_size / (1 + target))");
-  AddEstimate(&a, "baseline_checkpoint_interval_s", base_interval, "s",
-              "PostgreSQL defaults: 5min, max_wal_size 1GB");
-  AddEstimate(&a, "wal_to_replay_bytes", rec.wal_bytes, "bytes",
-              "worst-case replay window: max_wal_size, or less when the plain records of "
-              "(1 + c) x checkpoint_timeout plus two images per hot page are less");
-  AddEstimate(&a, "wal_to_replay_record_bytes", rec.record_bytes, "bytes",
-              "of the window, bytes taken as plain records for the bound (the slowest mix)");
-  AddEstimate(&a, "replay_rate_bytes_per_s", rec.effective_replay_bytes_per_s, "bytes/s",
-              s.calibration.replay_bytes_per_s
-                  ? "records at the calibrated rate, images at 200 MB/s"
-                  : "records ~38 MB/s (cold, measured), full-page images ~200 MB/s (measured); "
-                    "the bound's mix");
-  AddEstimate(&a, "wal_scan_s", rec.scan_s, "s",
-              fmt::format("window / sequential read bandwidth ({:.0f} MB/s, {})",
-                          s.storage.seq_read_bytes_per_s / 1e6, s.storage.source));
-  AddEstimate(&a, "startup_s", rec.startup_s, "s", "process start and control-file read");
-  AddEstimate(&a, "end_of_recovery_checkpoint_s", rec.end_checkpoint_s, "s",
-              "pages dirtied by replay (at most the hot set), written sorted: min(pages / "
-              "random-write IOPS, hot set / sequential bandwidth), plus two flushes");
-  AddEstimate(&a, "estimated_recovery_time_s", rec.total_s, "s",
-              rec.all_records ? "bound: startup + WAL scan + window replayed as plain records "
-                                "(slower rate) + end-of-recovery checkpoint"
-                              : "bound: startup + WAL scan + slowest record/image mix + "
-                                "end-of-recovery checkpoint");
-  AddEstimate(&a, "expected_recovery_time_s", expected_rec.total_s, "s",
-              fmt::format("same crash at the predicted {:.0f}% full-page-image share of (1 + c) "
-                          "x {:.0f} s of WAL ({})",
-                          100 * expected_rec.image_bytes / std::max(1.0, expected_rec.wal_bytes),
-                          plan.interval_s, FormatHumanBytes(expected_rec.wal_bytes)));
-  AddEstimate(&a, "baseline_recovery_time_s", base_rec.total_s, "s", "with PostgreSQL defaults");
-  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s",
-              "constraints.recovery_time_target");
-  engines::AddThroughputEstimates(&a, conf_t, sync_commit ? sync_p : p, wal_per_txn,
-                                  s.storage.seq_write_bytes_per_s);
-  AddEstimate(&a, "strict_commit_tps", sync_t.tps, "tps",
-              "group-commit simulation with synchronous_commit=on");
-  AddEstimate(&a, "page_write_ceiling_tps", page_write_ceiling_tps, "tps",
-              "highest rate at which each checkpoint can write its dirty pages (sorted) within "
-              "checkpoint_completion_target x interval");
-  AddEstimate(&a, "data_loss_window_ms", a.loss_window_ms, "ms", a.loss_window);
-
-  a.confidence = engines::Confidence(s, plan.target_met, 0.0);
-
-  // 7. Snippet, after every setting is checked against the parameter table.
+  PgAnalysis x(s);
+  x.tps_needed = s.workload.write_rate_tps;
+  PlanPgCheckpoints(s, &x, &a);
+  PgBaseline(s, cpu_us, &x);
+  ChoosePgCommitMode(s, &x);
+  AddPgWalSettings(s, x, &a);
+  AddPgCheckpointSettings(s, x, &a);
+  AddPgGroupCommit(s, x, &a);
+  ComparePgThroughput(s, x, &a);
+  AddPgEstimates(s, x, &a);
+  a.confidence = engines::Confidence(s, x.plan.target_met, 0.0);
+  // The snippet, after every setting is checked against the parameter table.
   engines::FinalizeSettings(&a, s.version);
-  std::string snippet = fmt::format("# waltune: PostgreSQL {} WAL and checkpoint settings ({})\n",
-                                    s.version.ToString(), DurabilityName(s.durability));
-  snippet += engines::ApplyComment(a, "#");
-  for (const auto* section : {&a.wal_config, &a.checkpoint_settings, &a.group_commit_settings}) {
-    for (const Setting& st : *section) {
-      if (st.informational) continue;
-      std::string value = st.ConfigText();
-      bool quote = st.kind == Setting::Kind::kText;
-      snippet += st.name + " = " + (quote ? "'" + value + "'" : value) + "\n";
-    }
-  }
-  a.config_snippet = snippet;
+  a.config_snippet = engines::ConfigSnippet(
+      a,
+      fmt::format("PostgreSQL {} WAL and checkpoint settings ({})", s.version.ToString(),
+                  DurabilityName(s.durability)),
+      "#", "", {&a.wal_config, &a.checkpoint_settings, &a.group_commit_settings}, PgConfLine);
   return a;
 }
 

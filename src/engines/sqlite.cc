@@ -79,35 +79,47 @@ struct SqlitePlan {
   bool target_met = true;
 };
 
-Advice SqliteAdvisor::Advise(const Scenario& s) const {
-  Advice a = engines::StartAdvice(s);
-  a.config_target =
-      "PRAGMA statements: journal_mode once (stored in the database file), the others on every "
-      "connection that writes";
-  const double cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
-  const double tps_needed = s.workload.write_rate_tps;
-  const double frames = FramesPerTxn(s.workload);
-  const double frame_bytes = kPageBytes + kFrameHeaderBytes;
-  const double wal_per_txn =
-      s.calibration.wal_bytes_per_txn ? *s.calibration.wal_bytes_per_txn : frames * frame_bytes;
-  const double frames_per_s = tps_needed * wal_per_txn / frame_bytes;
-  const double open_s =
-      s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kOpenS;
-  // Cold rebuild: read the WAL at the storage's sequential read bandwidth, then index it.
-  const double scan_rate =
-      s.calibration.replay_bytes_per_s
-          ? *s.calibration.replay_bytes_per_s
-          : 1.0 / (1.0 / s.storage.seq_read_bytes_per_s + 1.0 / kWalIndexCpuBytesPerS);
+// The numbers the steps of SqliteAdvisor::Advise share, in the order the steps fill them.
+struct SqliteAnalysis {
+  // The inputs (Advise).
+  double cpu_us = 0;
+  double tps_needed = 0;
+  double frames = 0;  // WAL frames per transaction
+  double frame_bytes = kPageBytes + kFrameHeaderBytes;
+  double wal_per_txn = 0;
+  double frames_per_s = 0;
+  double open_s = 0;
+  double scan_rate = 0;  // cold WAL-index rebuild, bytes/s
+  // PlanSqliteCheckpoints.
+  SqlitePlan plan;
+  double checkpoint_interval_s = 0;
+  // EstimateSqliteThroughput.
+  double hot_pages = 0;
+  double pages_per_checkpoint = 0;
+  double checkpoint_write_s = 0;
+  double txns_per_checkpoint = 0;
+  bool sync_off = false;  // synchronous=OFF
+  const char* synchronous = "NORMAL";
+  double commit_flushes = 0;
+  double conf_us = 0;
+  double wal_frames_per_txn = 0;
+  double unsynced_txns = 0;  // NORMAL: commits since the last checkpoint are unsynced
+  double base_us = 0;
+  double conf_tps = 0;
+  double base_tps = 0;
+};
 
-  // 1. wal_autocheckpoint: checkpoint about every 10 s of writes (fewer, larger checkpoints
-  //    write each hot page once), never above the recovery target, and for standard
-  //    (synchronous=NORMAL) never more than ~1 s of commits between WAL syncs.
+// wal_autocheckpoint: checkpoint about every 10 s of writes (fewer, larger checkpoints write
+// each hot page once), never above the recovery target, and for standard (synchronous=NORMAL)
+// never more than ~1 s of commits between WAL syncs.
+void PlanSqliteCheckpoints(const Scenario& s, SqliteAnalysis* x, Advice* a) {
   SqlitePlan plan;
   const double target_pages =
-      std::max(0.0, (s.recovery_target_s - open_s) * scan_rate / frame_bytes);
-  double pages = std::max<double>(kDefaultAutocheckpointPages, frames_per_s * 10);
+      std::max(0.0, (s.recovery_target_s - x->open_s) * x->scan_rate / x->frame_bytes);
+  double pages = std::max<double>(kDefaultAutocheckpointPages, x->frames_per_s * 10);
   pages = std::min(pages, 65536.0);  // keep the WAL index small (~256 MB of WAL)
-  if (s.durability == Durability::kStandard) pages = std::min(pages, std::max(10.0, frames_per_s));
+  if (s.durability == Durability::kStandard)
+    pages = std::min(pages, std::max(10.0, x->frames_per_s));
   pages = std::min(pages, target_pages);
   if (pages < 10) {
     plan.target_met = false;
@@ -116,65 +128,74 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
   plan.autocheckpoint_pages =
       static_cast<int>(pages >= 1000 ? std::floor(pages / 100) * 100 : std::floor(pages));
   // Worst case: a crash with the WAL just below the threshold plus one transaction.
-  plan.wal_bytes_at_checkpoint = plan.autocheckpoint_pages * frame_bytes + wal_per_txn;
-  plan.recovery_s = open_s + plan.wal_bytes_at_checkpoint / scan_rate;
+  plan.wal_bytes_at_checkpoint = plan.autocheckpoint_pages * x->frame_bytes + x->wal_per_txn;
+  plan.recovery_s = x->open_s + plan.wal_bytes_at_checkpoint / x->scan_rate;
   if (plan.recovery_s > s.recovery_target_s) plan.target_met = false;
   if (!plan.target_met) {
-    a.warnings.push_back(
+    a->warnings.push_back(
         fmt::format("the recovery target of {:.2f} s is below what opening the "
                     "database and scanning even a tiny WAL takes ({:.2f} s)",
                     s.recovery_target_s, plan.recovery_s));
   }
-  const double checkpoint_interval_s = plan.autocheckpoint_pages / std::max(frames_per_s, 1e-9);
+  const double checkpoint_interval_s = plan.autocheckpoint_pages / std::max(x->frames_per_s, 1e-9);
+  x->plan = plan;
+  x->checkpoint_interval_s = checkpoint_interval_s;
+}
 
-  // 2. Throughput: one writer. A checkpoint copies the distinct pages to the database file
-  //    and syncs twice (WAL, database) unless synchronous=OFF.
+// One writer: CPU, the commit's flushes, the WAL append, and its share of each checkpoint
+// (copying the distinct pages, plus two syncs, WAL and database, unless synchronous=OFF).
+// Unit: us per transaction.
+double SqlitePerTxnUs(const Scenario& s, const SqliteAnalysis& x, double commit_flushes,
+                      bool sync_checkpoint) {
+  const double flush_cpu_us = s.calibration.cpu_includes_flush_wait ? 0 : engines::kFlushWaitCpuUs;
+  double us = x.cpu_us + commit_flushes * (s.storage.flush_p50_us + flush_cpu_us) +
+              x.wal_per_txn / s.storage.seq_write_bytes_per_s * 1e6;
+  us += x.checkpoint_write_s * 1e6 / x.txns_per_checkpoint;
+  if (sync_checkpoint) us += 2 * s.storage.flush_p50_us / x.txns_per_checkpoint;
+  return us;
+}
+
+// Throughput of the configuration and of the defaults (rollback journal, synchronous=FULL).
+void EstimateSqliteThroughput(const Scenario& s, SqliteAnalysis* x) {
   FpiInputs dirty;
   dirty.hot_pages = engines::HotPages(s.workload, kPageBytes);
   // Appends keep rewriting the same tail pages; random writes spread over the working set.
-  dirty.page_changes_per_s = tps_needed * frames * s.workload.random_page_fraction;
-  dirty.checkpoint_interval_s = checkpoint_interval_s;
-  const double pages_per_checkpoint = PagesImagedPerInterval(dirty);
-  const double checkpoint_write_s =
-      SortedPageWriteSeconds(pages_per_checkpoint, dirty.hot_pages, kPageBytes,
+  dirty.page_changes_per_s = x->tps_needed * x->frames * s.workload.random_page_fraction;
+  dirty.checkpoint_interval_s = x->checkpoint_interval_s;
+  x->hot_pages = dirty.hot_pages;
+  x->pages_per_checkpoint = PagesImagedPerInterval(dirty);
+  x->checkpoint_write_s =
+      SortedPageWriteSeconds(x->pages_per_checkpoint, dirty.hot_pages, kPageBytes,
                              s.storage.seq_write_bytes_per_s, s.storage.random_write_iops);
-  const double txns_per_checkpoint = std::max(1.0, checkpoint_interval_s * tps_needed);
-  auto per_txn_us = [&](double commit_flushes, bool sync_checkpoint) {
-    const double flush_cpu_us =
-        s.calibration.cpu_includes_flush_wait ? 0 : engines::kFlushWaitCpuUs;
-    double us = cpu_us + commit_flushes * (s.storage.flush_p50_us + flush_cpu_us) +
-                wal_per_txn / s.storage.seq_write_bytes_per_s * 1e6;
-    us += checkpoint_write_s * 1e6 / txns_per_checkpoint;
-    if (sync_checkpoint) us += 2 * s.storage.flush_p50_us / txns_per_checkpoint;
-    return us;
-  };
+  x->txns_per_checkpoint = std::max(1.0, x->checkpoint_interval_s * x->tps_needed);
   // Relaxed uses NORMAL too: OFF gains only the checkpoint syncs and can corrupt the file on
   // power loss, so it is used only when the user said they accept that risk.
-  const bool sync_off = s.durability == Durability::kRelaxed && s.accepts_corruption_risk;
-  const char* synchronous = s.durability == Durability::kStrict ? "FULL"
-                            : sync_off                          ? "OFF"
-                                                                : "NORMAL";
-  const double commit_flushes = s.durability == Durability::kStrict ? 1 : 0;
-  const double conf_us = per_txn_us(commit_flushes, !sync_off);
-  // NORMAL: commits since the last checkpoint are unsynced. Unit: transactions.
-  const double wal_frames_per_txn = wal_per_txn / frame_bytes;
-  const double unsynced_txns = plan.autocheckpoint_pages / wal_frames_per_txn;
-  // Defaults: rollback journal, synchronous=FULL; every commit writes its pages to the journal
-  // and in place (random writes of `frames` pages each).
-  const double base_us =
-      cpu_us + kRollbackJournalFlushesPerCommit * s.storage.flush_p50_us +
+  x->sync_off = s.durability == Durability::kRelaxed && s.accepts_corruption_risk;
+  x->synchronous = s.durability == Durability::kStrict ? "FULL" : x->sync_off ? "OFF" : "NORMAL";
+  x->commit_flushes = s.durability == Durability::kStrict ? 1 : 0;
+  x->conf_us = SqlitePerTxnUs(s, *x, x->commit_flushes, !x->sync_off);
+  x->wal_frames_per_txn = x->wal_per_txn / x->frame_bytes;
+  x->unsynced_txns = x->plan.autocheckpoint_pages / x->wal_frames_per_txn;
+  // Defaults: every commit writes its pages to the journal and in place (random writes of
+  // `frames` pages each).
+  x->base_us =
+      x->cpu_us + kRollbackJournalFlushesPerCommit * s.storage.flush_p50_us +
       2 *
-          SortedPageWriteSeconds(frames, dirty.hot_pages, kPageBytes,
+          SortedPageWriteSeconds(x->frames, dirty.hot_pages, kPageBytes,
                                  s.storage.seq_write_bytes_per_s, s.storage.random_write_iops) *
           1e6;
-  const double conf_tps = 1e6 / conf_us;
-  const double base_tps = 1e6 / base_us;
+  x->conf_tps = 1e6 / x->conf_us;
+  x->base_tps = 1e6 / x->base_us;
+}
 
-  // 3. PRAGMAs.
-  a.wal_config.push_back(Setting::Text("journal_mode", "WAL",
-                                       "one WAL append per commit instead of a rollback journal "
-                                       "and in-place writes; readers do not block the writer"));
-  a.wal_config.push_back(Setting::Text(
+// journal_mode, synchronous, wal_autocheckpoint, journal_size_limit, and the warnings about
+// synchronous=OFF, several writers and replication.
+void AddSqliteSettings(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
+  const char* synchronous = x.synchronous;
+  a->wal_config.push_back(Setting::Text("journal_mode", "WAL",
+                                        "one WAL append per commit instead of a rollback journal "
+                                        "and in-place writes; readers do not block the writer"));
+  a->wal_config.push_back(Setting::Text(
       "synchronous", synchronous,
       s.durability == Durability::kStrict
           ? "strict: the WAL is synced at every commit, so no acknowledged commit is lost on "
@@ -183,35 +204,35 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
           ? "standard: the WAL is synced only at checkpoints; an application crash loses "
             "nothing, a power cut or OS crash may roll back commits since the last sync, and "
             "the database stays consistent"
-      : sync_off
+      : x.sync_off
           ? "relaxed, corruption risk accepted: nothing is synced; an OS crash or power cut may "
             "lose recent commits and can corrupt the database"
           : "relaxed: the WAL is synced only at checkpoints, which come less often than for "
             "standard; a power cut may roll back recent commits but the database stays "
             "consistent (OFF would risk corruption for little gain; waltune uses it only when "
             "the request accepts corruption risk)"));
-  a.checkpoint_settings.push_back(Setting::Number(
-      "wal_autocheckpoint", plan.autocheckpoint_pages,
+  a->checkpoint_settings.push_back(Setting::Number(
+      "wal_autocheckpoint", x.plan.autocheckpoint_pages,
       s.durability == Durability::kStandard
           ? fmt::format("checkpoint (and sync the WAL) about every {:.1f} s of writes, which "
                         "bounds the NORMAL loss window",
-                        checkpoint_interval_s)
+                        x.checkpoint_interval_s)
           : fmt::format("checkpoint about every {:.1f} s of writes: fewer, larger checkpoints "
                         "write each hot page once",
-                        checkpoint_interval_s)));
+                        x.checkpoint_interval_s)));
   const uint64_t size_limit =
-      FloorToNiceBytes(std::max(4.0 * kMiB, 1.5 * plan.wal_bytes_at_checkpoint), kMiB);
-  a.wal_config.push_back(Setting::Number(
+      FloorToNiceBytes(std::max(4.0 * kMiB, 1.5 * x.plan.wal_bytes_at_checkpoint), kMiB);
+  a->wal_config.push_back(Setting::Number(
       "journal_size_limit", static_cast<double>(size_limit),
       "truncate the WAL file back to this size after a checkpoint resets it (bytes)"));
-  if (sync_off) {
-    a.warnings.push_back(
+  if (x.sync_off) {
+    a->warnings.push_back(
         "synchronous=OFF: an operating-system crash or power cut can corrupt "
         "the database, not only lose recent commits (sqlite.org pragma "
         "synchronous). Use NORMAL if the file must always open cleanly");
   }
   if (s.workload.concurrency > 1) {
-    a.warnings.push_back(fmt::format(
+    a->warnings.push_back(fmt::format(
         "SQLite has one writer at a time: {} concurrent writers queue behind each other "
         "(set a busy_timeout; its sleeps cost throughput) and, when some connection is always "
         "active, PASSIVE checkpoints cannot reset the WAL, so it grows past wal_autocheckpoint "
@@ -220,36 +241,40 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
         s.workload.concurrency));
   }
   if (s.replication != Replication::kNone) {
-    a.out_of_scope.push_back(
+    a->out_of_scope.push_back(
         "SQLite has no built-in replication; replicating it (e.g. with an "
         "external WAL shipper) is out of scope");
   }
+}
 
-  a.estimated_recovery_time_s = std::round(plan.recovery_s * 100) / 100;
-  a.checkpoint_rationale = fmt::format(
+// The recovery rationale, group commit (none: one writer) and the loss window.
+void AddSqliteRecoveryAndLoss(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
+  a->estimated_recovery_time_s = std::round(x.plan.recovery_s * 100) / 100;
+  a->checkpoint_rationale = fmt::format(
       "SQLite replays nothing at start-up: it rebuilds the WAL index by scanning at most "
       "{} of WAL ({} pages plus one transaction) at ~{:.1f} GB/s, {:.2f} s in the worst case "
       "against a target of {:.0f} s; the page copy moves to the next checkpoint. The threshold "
       "aims for a checkpoint about every {:.1f} s at {}. Checkpoints are PASSIVE: readers that "
       "never pause can starve them, so run `PRAGMA wal_checkpoint(TRUNCATE)` from a maintenance "
       "job if the WAL keeps growing.",
-      FormatHumanBytes(plan.wal_bytes_at_checkpoint), plan.autocheckpoint_pages, scan_rate / 1e9,
-      plan.recovery_s, s.recovery_target_s, checkpoint_interval_s, engines::Tps(tps_needed));
+      FormatHumanBytes(x.plan.wal_bytes_at_checkpoint), x.plan.autocheckpoint_pages,
+      x.scan_rate / 1e9, x.plan.recovery_s, s.recovery_target_s, x.checkpoint_interval_s,
+      FormatTps(x.tps_needed));
 
-  a.group_commit_enabled = false;
-  a.group_commit_gain = "none: SQLite has a single writer";
-  a.group_commit_rationale =
+  a->group_commit_enabled = false;
+  a->group_commit_gain = "none: SQLite has a single writer";
+  a->group_commit_rationale =
       "SQLite serialises writers, so commits cannot share a flush. To get the effect of group "
       "commit, batch several logical writes into one BEGIN ... COMMIT in the application (one "
       "flush per batch), and keep one writer thread feeding it.";
 
   if (s.durability == Durability::kStrict) {
-    a.loss_window_ms = 0;
-    a.loss_window = "none: every acknowledged commit is synced";
-  } else if (!sync_off) {
+    a->loss_window_ms = 0;
+    a->loss_window = "none: every acknowledged commit is synced";
+  } else if (!x.sync_off) {
     // NORMAL: bounded by the autocheckpoint interval at the stated rate.
-    a.loss_window_ms = std::round(checkpoint_interval_s * 1000);
-    a.loss_window = fmt::format(
+    a->loss_window_ms = std::round(x.checkpoint_interval_s * 1000);
+    a->loss_window = fmt::format(
         "on a power cut or OS crash, the commits since the last checkpoint (the only time "
         "NORMAL syncs the WAL): up to wal_autocheckpoint {} pages / {:.3g} pages per transaction "
         "= {:.0f} transactions, i.e. {:.1f} s at the stated {}. At a lower or bursty rate the "
@@ -257,96 +282,121 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
         "until the next checkpoint or until the OS writes the WAL back (Linux: ~30 s, "
         "vm.dirty_expire_centisecs). None on an application crash; the database stays "
         "consistent",
-        plan.autocheckpoint_pages, wal_frames_per_txn, unsynced_txns, checkpoint_interval_s,
-        engines::Tps(tps_needed));
-    AddEstimate(&a, "unsynced_txns_max", unsynced_txns, "txns",
+        x.plan.autocheckpoint_pages, x.wal_frames_per_txn, x.unsynced_txns, x.checkpoint_interval_s,
+        FormatTps(x.tps_needed));
+    AddEstimate(a, "unsynced_txns_max", x.unsynced_txns, "txns",
                 "wal_autocheckpoint pages / WAL pages per transaction: commits a power cut may "
                 "roll back with synchronous=NORMAL");
   } else {
-    a.loss_window_ms = 30000;
-    a.loss_window =
+    a->loss_window_ms = 30000;
+    a->loss_window =
         "whatever the OS had not written back (Linux: up to ~30 s, "
         "vm.dirty_expire_centisecs); an OS crash or power cut may corrupt the file";
   }
+}
 
-  a.baseline_tps = std::round(base_tps);
-  a.with_config_tps = std::round(conf_tps);
-  a.baseline_commit_latency_us = base_us;
-  a.with_config_commit_latency_us = conf_us;
-  a.improvement = fmt::format(
+// Throughput and commit latency against the defaults, and the warnings when one writer is
+// short of the required rate.
+void CompareSqliteThroughput(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
+  a->baseline_tps = std::round(x.base_tps);
+  a->with_config_tps = std::round(x.conf_tps);
+  a->baseline_commit_latency_us = x.base_us;
+  a->with_config_commit_latency_us = x.conf_us;
+  a->improvement = fmt::format(
       "{} (WAL mode: {} flush(es) per commit instead of ~{:.0f} with the rollback journal)",
-      engines::Ratio(conf_tps / base_tps), commit_flushes, kRollbackJournalFlushesPerCommit);
-  a.latency_impact =
+      engines::Ratio(x.conf_tps / x.base_tps), x.commit_flushes, kRollbackJournalFlushesPerCommit);
+  a->latency_impact =
       fmt::format("{} per commit ({:.3f} ms vs {:.3f} ms with the defaults)",
-                  engines::LatencyDelta(base_us, conf_us), conf_us / 1000, base_us / 1000);
-  if (conf_tps < tps_needed) {
-    a.warnings.push_back(
+                  engines::LatencyDelta(x.base_us, x.conf_us), x.conf_us / 1000, x.base_us / 1000);
+  if (x.conf_tps < x.tps_needed) {
+    a->warnings.push_back(
         fmt::format("the required {} exceeds the predicted {} for one writer{}",
-                    engines::Tps(tps_needed), engines::Tps(conf_tps),
+                    FormatTps(x.tps_needed), FormatTps(x.conf_tps),
                     s.durability == Durability::kStrict
                         ? ": each commit waits for a flush; batch several writes per transaction"
                         : ""));
     if (s.durability == Durability::kStrict) {
       // Standard's wal_autocheckpoint aims at ~1 s of writes (never under 10 pages).
-      const double standard_interval_s = std::max(10.0, frames_per_s) / frames_per_s;
-      a.warnings.push_back(engines::StrictRateWarning(
-          "one writer syncing the WAL at every commit (synchronous=FULL)", conf_tps, tps_needed,
+      const double standard_interval_s = std::max(10.0, x.frames_per_s) / x.frames_per_s;
+      a->warnings.push_back(engines::StrictRateWarning(
+          "one writer syncing the WAL at every commit (synchronous=FULL)", x.conf_tps, x.tps_needed,
           "synchronous=NORMAL",
           fmt::format("commits since the last checkpoint, ~{:.1f} s at "
                       "this rate, on a power cut or OS crash",
                       standard_interval_s),
-          1e6 / per_txn_us(0, true)));
+          1e6 / SqlitePerTxnUs(s, x, 0, true)));
     }
   }
+}
 
-  AddEstimate(&a, "flush_latency_p50_us", s.storage.flush_p50_us, "us", s.storage.source);
-  AddEstimate(&a, "flush_latency_p99_us", s.storage.flush_p99_us, "us", s.storage.source);
-  AddEstimate(&a, "required_tps", tps_needed, "tps", "constraints.write_rate");
-  AddEstimate(&a, "wal_frames_per_txn", frames, "pages",
+// Every number the advice rests on, with its formula and inputs.
+void AddSqliteEstimates(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
+  engines::AddFlushLatencyEstimates(a, s);
+  AddEstimate(a, "required_tps", x.tps_needed, "tps", "constraints.write_rate");
+  AddEstimate(a, "wal_frames_per_txn", x.frames, "pages",
               "ceil(1.2 x txn_write_bytes / 4096) table pages + 1 index page");
-  AddEstimate(&a, "wal_bytes_per_txn", wal_per_txn, "bytes", "frames x (4096 + 24)");
-  AddEstimate(&a, "fpi_share", 1, "ratio", "SQLite's WAL holds whole pages only");
-  AddEstimate(&a, "wal_rate_bytes_per_s", wal_per_txn * tps_needed, "bytes/s",
+  AddEstimate(a, "wal_bytes_per_txn", x.wal_per_txn, "bytes", "frames x (4096 + 24)");
+  AddEstimate(a, "fpi_share", 1, "ratio", "SQLite's WAL holds whole pages only");
+  AddEstimate(a, "wal_rate_bytes_per_s", x.wal_per_txn * x.tps_needed, "bytes/s",
               "wal_bytes_per_txn x required_tps");
-  AddEstimate(&a, "checkpoint_interval_s", checkpoint_interval_s, "s",
+  AddEstimate(a, "checkpoint_interval_s", x.checkpoint_interval_s, "s",
               "wal_autocheckpoint pages / WAL frames per second");
-  AddEstimate(&a, "pages_per_checkpoint", pages_per_checkpoint, "pages",
+  AddEstimate(a, "pages_per_checkpoint", x.pages_per_checkpoint, "pages",
               "distinct hot pages modified between checkpoints");
-  AddEstimate(&a, "wal_to_replay_bytes", plan.wal_bytes_at_checkpoint, "bytes",
+  AddEstimate(a, "wal_to_replay_bytes", x.plan.wal_bytes_at_checkpoint, "bytes",
               "WAL index rebuilt at start-up: autocheckpoint pages + one transaction");
-  AddEstimate(&a, "replay_rate_bytes_per_s", scan_rate, "bytes/s",
+  AddEstimate(a, "replay_rate_bytes_per_s", x.scan_rate, "bytes/s",
               s.calibration.replay_bytes_per_s
                   ? "calibrated"
                   : fmt::format("cold WAL-index rebuild: 1 / (1 / {:.0f} MB/s sequential read + "
                                 "1 / 2500 MB/s indexing, measured here)",
                                 s.storage.seq_read_bytes_per_s / 1e6));
-  AddEstimate(&a, "estimated_recovery_time_s", plan.recovery_s, "s", "open + WAL scan");
-  AddEstimate(&a, "recovery_target_s", s.recovery_target_s, "s",
-              "constraints.recovery_time_target");
-  AddEstimate(&a, "cpu_ceiling_tps", 1e6 / cpu_us, "tps", "one writer: 1e6 / txn_cpu_us");
-  if (commit_flushes > 0) {
-    AddEstimate(&a, "flush_ceiling_tps", 1e6 / s.storage.flush_p50_us, "tps",
+  AddEstimate(a, "estimated_recovery_time_s", x.plan.recovery_s, "s", "open + WAL scan");
+  AddEstimate(a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
+  AddEstimate(a, "cpu_ceiling_tps", 1e6 / x.cpu_us, "tps", "one writer: 1e6 / txn_cpu_us");
+  if (x.commit_flushes > 0) {
+    AddEstimate(a, "flush_ceiling_tps", 1e6 / s.storage.flush_p50_us, "tps",
                 "one writer / flush latency: each commit waits for its own flush");
   }
-  AddEstimate(&a, "bandwidth_ceiling_tps", s.storage.seq_write_bytes_per_s / wal_per_txn, "tps",
+  AddEstimate(a, "bandwidth_ceiling_tps", s.storage.seq_write_bytes_per_s / x.wal_per_txn, "tps",
               "sequential write bandwidth / WAL bytes per transaction");
-  AddEstimate(&a, "data_loss_window_ms", a.loss_window_ms, "ms", a.loss_window);
+  AddEstimate(a, "data_loss_window_ms", a->loss_window_ms, "ms", a->loss_window);
+}
 
-  a.confidence = engines::Confidence(s, plan.target_met, 0.0);
+std::string PragmaLine(const Setting& st) {
+  return "PRAGMA " + st.name + " = " + st.ConfigText() + ";\n";
+}
 
+Advice SqliteAdvisor::Advise(const Scenario& s) const {
+  Advice a = engines::StartAdvice(s);
+  a.config_target =
+      "PRAGMA statements: journal_mode once (stored in the database file), the others on every "
+      "connection that writes";
+  SqliteAnalysis x;
+  x.cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
+  x.tps_needed = s.workload.write_rate_tps;
+  x.frames = FramesPerTxn(s.workload);
+  x.wal_per_txn =
+      s.calibration.wal_bytes_per_txn ? *s.calibration.wal_bytes_per_txn : x.frames * x.frame_bytes;
+  x.frames_per_s = x.tps_needed * x.wal_per_txn / x.frame_bytes;
+  x.open_s = s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kOpenS;
+  // Cold rebuild: read the WAL at the storage's sequential read bandwidth, then index it.
+  x.scan_rate = s.calibration.replay_bytes_per_s
+                    ? *s.calibration.replay_bytes_per_s
+                    : 1.0 / (1.0 / s.storage.seq_read_bytes_per_s + 1.0 / kWalIndexCpuBytesPerS);
+  PlanSqliteCheckpoints(s, &x, &a);
+  EstimateSqliteThroughput(s, &x);
+  AddSqliteSettings(s, x, &a);
+  AddSqliteRecoveryAndLoss(s, x, &a);
+  CompareSqliteThroughput(s, x, &a);
+  AddSqliteEstimates(s, x, &a);
+  a.confidence = engines::Confidence(s, x.plan.target_met, 0.0);
   // "SQLite 3" without a minor version: checked against 3.7.0, the first with WAL mode (what is
   // valid there is valid in every later 3.x).
   engines::FinalizeSettings(&a, std::max(s.version, EngineVersion{3, 7, 0}));
-  std::string snippet =
-      fmt::format("-- waltune: SQLite WAL settings ({})\n", DurabilityName(s.durability));
-  snippet += engines::ApplyComment(a, "--");
-  for (const auto* section : {&a.wal_config, &a.checkpoint_settings}) {
-    for (const Setting& st : *section) {
-      if (st.informational) continue;
-      snippet += "PRAGMA " + st.name + " = " + st.ConfigText() + ";\n";
-    }
-  }
-  a.config_snippet = snippet;
+  a.config_snippet = engines::ConfigSnippet(
+      a, fmt::format("SQLite WAL settings ({})", DurabilityName(s.durability)), "--", "",
+      {&a.wal_config, &a.checkpoint_settings}, PragmaLine);
   return a;
 }
 

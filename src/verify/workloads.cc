@@ -65,6 +65,8 @@ SqlDialect DialectOf(VerifyEngine engine) {
       return SqlDialect::kMariaDB;
     case VerifyEngine::kSQLite:
       return SqlDialect::kSQLite;
+    default:  // MySQL and registered engines: verify cannot run them (engine table)
+      break;
   }
   return SqlDialect::kSQLite;
 }

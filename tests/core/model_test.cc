@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+
+#include "waltune/storage.h"
 
 namespace waltune {
 namespace {
@@ -210,6 +213,15 @@ TEST(Solve, NiceRounding) {
   EXPECT_EQ(FloorToNiceSeconds(20), 30);
   EXPECT_EQ(FloorToNiceSeconds(100), 90);
   EXPECT_EQ(FloorToNiceSeconds(1000), 960);
+}
+
+TEST(StorageClassText, NameForTheContractWordForMessages) {
+  EXPECT_STREQ(StorageClassName(StorageClass::kConsumerNvme), "consumer_nvme");
+  EXPECT_STREQ(StorageClassWord(StorageClass::kConsumerNvme), "NVMe");
+  EXPECT_STREQ(StorageClassName(StorageClass::kMemory), "memory");
+  EXPECT_STREQ(StorageClassWord(StorageClass::kMemory), "memory (tmpfs)");
+  EXPECT_STREQ(StorageClassName(static_cast<StorageClass>(99)), "unknown");
+  EXPECT_STREQ(StorageClassWord(static_cast<StorageClass>(99)), "?");
 }
 
 }  // namespace

@@ -77,5 +77,26 @@ TEST(Format, PostgresAndMyCnfSizes) {
   EXPECT_EQ(FormatPgDuration(0.2), "200ms");
 }
 
+TEST(Format, NumbersOneImplementationPerFormat) {
+  EXPECT_EQ(FormatDecimal(2.25, 'f', 1), "2.2");         // printf: the binary value's tie to even
+  EXPECT_EQ(FormatDecimal(1e300, 'f', 0).size(), 301u);  // no fixed buffer
+  EXPECT_EQ(FormatNumber(5000000), "5000000");
+  EXPECT_EQ(FormatNumber(0.25), "0.25");
+  EXPECT_EQ(FormatNumber(1.23456), "1.23");
+  EXPECT_EQ(FormatNumber(1e16), "1e+16");
+  EXPECT_EQ(FormatTps(12345.4), "12345 tps");
+  EXPECT_EQ(FormatTps(100), "100 tps");
+  EXPECT_EQ(FormatTps(99.96), "100.0 tps");  // one decimal below 100
+  EXPECT_EQ(FormatTps(12.54), "12.5 tps");
+  EXPECT_EQ(FormatEstimateValue(1234.5678), "1235");
+  EXPECT_EQ(FormatEstimateValue(-250.4), "-250");
+  EXPECT_EQ(FormatEstimateValue(0.123456), "0.1235");
+  EXPECT_EQ(FormatEstimateValue(12.5), "12.5");
+  EXPECT_EQ(FormatConfigNumber(1000), "1000");
+  EXPECT_EQ(FormatConfigNumber(0.9), "0.9");
+  EXPECT_EQ(FormatConfigNumber(1.5e-5), "1.5e-05");
+  EXPECT_EQ(FormatConfigNumber(-0.0), "0");
+}
+
 }  // namespace
 }  // namespace waltune
