@@ -669,7 +669,8 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
   a.config_target = "my.cnf, [mysqld] section";
   if (!mariadb_ && s.version.major == 8 && s.version.minor == 0 && s.version.patch == 0) {
     x.f.v.patch = 30;
-    a.assumptions.push_back(Assumption{"constraints.engine_version", "8.0.30 or later", AssumptionSource::kDefault,
+    a.assumptions.push_back(Assumption{"constraints.engine_version", "8.0.30 or later",
+                                       AssumptionSource::kDefault,
                                        "8.0 without a patch level: assumed a current 8.0 release "
                                        "(innodb_redo_log_capacity exists from 8.0.30)"});
   }

@@ -9,7 +9,7 @@
 namespace waltune::engines {
 namespace {
 
-ThroughputEstimate Estimate(double tps, double latency_us, const std::string& limited_by) {
+ThroughputEstimate Estimate(double tps, double latency_us, LimitingFactor limited_by) {
   ThroughputEstimate t;
   t.tps = tps;
   t.commit_latency_us = latency_us;
@@ -18,8 +18,8 @@ ThroughputEstimate Estimate(double tps, double latency_us, const std::string& li
 }
 
 TEST(CommonSteps, ImprovementJoinsReasonsAndNamesTheLimit) {
-  const ThroughputEstimate base = Estimate(1000, 2000, "flush");
-  const ThroughputEstimate conf = Estimate(2900, 1500, "cpu");
+  const ThroughputEstimate base = Estimate(1000, 2000, LimitingFactor::kFlush);
+  const ThroughputEstimate conf = Estimate(2900, 1500, LimitingFactor::kCpu);
   // 2900 / 1000 = 2.9x.
   EXPECT_EQ(Improvement(base, conf, {"commit_delay", "wal_compression"}),
             "2.9x (commit_delay + wal_compression); limited by cpu");
@@ -28,19 +28,20 @@ TEST(CommonSteps, ImprovementJoinsReasonsAndNamesTheLimit) {
 
 TEST(CommonSteps, FlushedLatencyImpactIsTheDifferenceInMilliseconds) {
   // 1500 us - 2000 us = -0.50 ms.
-  EXPECT_EQ(FlushedLatencyImpact(Estimate(1000, 2000, "flush"), Estimate(1200, 1500, "flush")),
+  EXPECT_EQ(FlushedLatencyImpact(Estimate(1000, 2000, LimitingFactor::kFlush),
+                                 Estimate(1200, 1500, LimitingFactor::kFlush)),
             "-0.50 ms average per commit (1.50 ms vs 2.00 ms with the defaults)");
 }
 
 TEST(CommonSteps, ShortfallWarningAddsTheHintOnlyWhenTheFlushBinds) {
-  EXPECT_EQ(ShortfallWarning(5000, Estimate(1234, 0, "flush"), ": hint"),
+  EXPECT_EQ(ShortfallWarning(5000, Estimate(1234, 0, LimitingFactor::kFlush), ": hint"),
             "the required 5000 tps exceeds the predicted 1234 tps (limited by flush): hint");
-  EXPECT_EQ(ShortfallWarning(5000, Estimate(1234, 0, "cpu"), ": hint"),
+  EXPECT_EQ(ShortfallWarning(5000, Estimate(1234, 0, LimitingFactor::kCpu), ": hint"),
             "the required 5000 tps exceeds the predicted 1234 tps (limited by cpu)");
 }
 
 TEST(CommonSteps, PageWriteCeilingBindsOnlyBelowTheEstimate) {
-  ThroughputEstimate t = Estimate(1000, 0, "flush");
+  ThroughputEstimate t = Estimate(1000, 0, LimitingFactor::kFlush);
   ApplyPageWriteCeiling(&t, 1500);
   EXPECT_EQ(t.tps, 1000);
   EXPECT_EQ(LimitedBy(t), "flush");
@@ -48,9 +49,10 @@ TEST(CommonSteps, PageWriteCeilingBindsOnlyBelowTheEstimate) {
   EXPECT_EQ(t.tps, 400);
   EXPECT_EQ(LimitedBy(t), "page writes");
   // Relieved only when the configuration gains more than 5% over a page-write-bound default.
-  EXPECT_TRUE(RelievesPageWrites(t, Estimate(421, 0, "flush")));
-  EXPECT_FALSE(RelievesPageWrites(t, Estimate(420, 0, "flush")));
-  EXPECT_FALSE(RelievesPageWrites(Estimate(400, 0, "flush"), Estimate(1000, 0, "cpu")));
+  EXPECT_TRUE(RelievesPageWrites(t, Estimate(421, 0, LimitingFactor::kFlush)));
+  EXPECT_FALSE(RelievesPageWrites(t, Estimate(420, 0, LimitingFactor::kFlush)));
+  EXPECT_FALSE(RelievesPageWrites(Estimate(400, 0, LimitingFactor::kFlush),
+                                  Estimate(1000, 0, LimitingFactor::kCpu)));
 }
 
 TEST(CommonSteps, HalfFlushDelayIsRoundedAndClamped) {
