@@ -117,6 +117,33 @@ void JudgeThroughput(const ClaimInputs& in, const Tolerances& tol, std::vector<V
   out->push_back(v);
 }
 
+// --worst-case: the estimate is a worst case, so a peak crash must not exceed it, and should not
+// fall far below it either (a needlessly pessimistic estimate forces checkpoint I/O). Judged
+// over the crashes that reached the peak; with none, the claim is unproven and does not hold.
+void JudgeWorstCaseBand(const ClaimInputs& in, std::vector<Verdict>* out) {
+  Verdict band = Judged(VerdictKind::kWorstCaseRecoveryBand);
+  band.predicted = *in.predicted_recovery_time_s;
+  const std::vector<double>& peak = in.peak_recovery_times_s;
+  const size_t missed =
+      in.recovery_times_s.size() - std::min(in.recovery_times_s.size(), peak.size());
+  const std::string not_peak =
+      missed > 0 ? "; " + std::to_string(missed) + " crash(es) not at the peak left out" : "";
+  if (peak.empty()) {
+    band.holds = false;
+    band.detail = "no crash reached the peak distance" + not_peak;
+    out->push_back(band);
+    return;
+  }
+  const double lo = *std::min_element(peak.begin(), peak.end()) / *in.predicted_recovery_time_s;
+  const double worst = *std::max_element(peak.begin(), peak.end());
+  const double hi = worst / *in.predicted_recovery_time_s;
+  band.measured = worst;
+  band.holds = lo >= 0.6 && hi <= 1.0;
+  band.detail = Fmt("measured / estimate from %.2f to %.2f over ", lo, hi) +
+                std::to_string(peak.size()) + " peak crashes" + not_peak;
+  out->push_back(band);
+}
+
 // Recovery: the prediction is a worst case, so every measured recovery must stay below it; with
 // --worst-case also not far below it; and below the user's target.
 void JudgeRecovery(const ClaimInputs& in, const Tolerances& tol, std::vector<Verdict>* out) {
@@ -138,20 +165,7 @@ void JudgeRecovery(const ClaimInputs& in, const Tolerances& tol, std::vector<Ver
                               : "A short run replays little WAL, so this checks the fixed "
                                 "restart cost more than the worst case.");
     out->push_back(v);
-    if (in.worst_case && *in.predicted_recovery_time_s > 0) {
-      // The estimate is a worst case: a peak crash must not exceed it, and should not fall
-      // far below it either (a needlessly pessimistic estimate forces checkpoint I/O).
-      Verdict band = Judged(VerdictKind::kWorstCaseRecoveryBand);
-      const double lo = *std::min_element(in.recovery_times_s.begin(), in.recovery_times_s.end()) /
-                        *in.predicted_recovery_time_s;
-      const double hi = worst / *in.predicted_recovery_time_s;
-      band.predicted = *in.predicted_recovery_time_s;
-      band.measured = worst;
-      band.holds = lo >= 0.6 && hi <= 1.0;
-      band.detail = Fmt("measured / estimate from %.2f to %.2f over ", lo, hi) +
-                    std::to_string(in.recovery_times_s.size()) + " peak crashes";
-      out->push_back(band);
-    }
+    if (in.worst_case && *in.predicted_recovery_time_s > 0) JudgeWorstCaseBand(in, out);
   }
   if (in.recovery_target_s) {
     Verdict v = Judged(VerdictKind::kRecoveryTarget);

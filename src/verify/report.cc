@@ -110,6 +110,7 @@ Json CrashToJson(const CrashResult& c) {
         {"fraction_of_peak", Round(w->fraction_of_peak, 3)},
         {"fraction_wanted", w->fraction_wanted},
         {"reached", w->reached},
+        {"missed_peak", w->missed_peak},
         {"distance_source", w->distance_source},
         {"cold_cache", w->cold_cache},
         {"evicted_files", w->evicted_files},
@@ -237,8 +238,9 @@ std::string CrashTableText(const VerifyReport& r) {
     std::snprintf(line, sizeof(line), " %17d %12d %12.1f %8.1f %7.2f%s %12s %12s %11.3f %11s", i,
                   w.checkpoint_cycles, static_cast<double>(w.distance_bytes) / 1e6,
                   static_cast<double>(w.expected_peak_bytes) / 1e6, w.fraction_of_peak,
-                  w.reached ? " " : "!", Num(replayed, "%.1f").c_str(), Num(rate, "%.1f").c_str(),
-                  c.recovery_time_s, Num(w.recovery_to_estimate, "%.2f").c_str());
+                  (w.reached && !w.missed_peak) ? " " : "!", Num(replayed, "%.1f").c_str(),
+                  Num(rate, "%.1f").c_str(), c.recovery_time_s,
+                  Num(w.recovery_to_estimate, "%.2f").c_str());
     add(line);
   }
   return out;

@@ -287,13 +287,22 @@ TEST(JudgeClaims, WorstCaseAddsTheBandVerdict) {
     }
     return std::nullopt;
   };
-  in.recovery_times_s = {6.5, 9.8};  // 0.65x and 0.98x
+  in.recovery_times_s = in.peak_recovery_times_s = {6.5, 9.8};  // 0.65x and 0.98x
   ASSERT_TRUE(band().has_value());
   EXPECT_TRUE(band()->holds);
-  in.recovery_times_s = {6.5, 10.4};  // over the estimate
+  in.recovery_times_s = in.peak_recovery_times_s = {6.5, 10.4};  // over the estimate
   EXPECT_FALSE(band()->holds);
-  in.recovery_times_s = {5.0, 9.0};  // 0.5x: too pessimistic
+  in.recovery_times_s = in.peak_recovery_times_s = {5.0, 9.0};  // 0.5x: too pessimistic
   EXPECT_FALSE(band()->holds);
+  // A crash a checkpoint beat to the peak (0.05x) is left out of the band, and said so.
+  in.recovery_times_s = {0.5, 6.5, 9.8};
+  in.peak_recovery_times_s = {6.5, 9.8};
+  EXPECT_TRUE(band()->holds);
+  EXPECT_NE(band()->detail.find("1 crash(es) not at the peak left out"), std::string::npos);
+  // No crash at the peak: nothing proves the band.
+  in.peak_recovery_times_s.clear();
+  EXPECT_FALSE(band()->holds);
+  EXPECT_NE(band()->detail.find("no crash reached the peak"), std::string::npos);
   in.worst_case = false;
   EXPECT_FALSE(band().has_value());
 }
