@@ -23,8 +23,6 @@
 
 namespace waltune {
 
-// Transitional alias while verify's targets move to `Engine`; removed after the merge.
-using VerifyEngine = Engine;
 // An engine of the engine table (waltune/engine_traits.h) by any of its names, e.g.
 // sqlite/sqlite3, postgresql/postgres/pg, mariadb, that verify supports; InvalidArgument
 // naming --engine otherwise. Its key (EngineKey) names it in reports and calibration files.

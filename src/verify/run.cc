@@ -629,7 +629,9 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   // The shared counters must outlive the target: its destructor stops the clients through them.
   Result<std::unique_ptr<SharedLoad>> shared = SharedLoad::Create(options.clients);
   if (!shared.ok()) return shared.status();
-  std::unique_ptr<Target> target = verify::MakeTarget(options);
+  Result<std::unique_ptr<Target>> made = verify::MakeTarget(options);
+  if (!made.ok()) return made.status();
+  std::unique_ptr<Target> target = std::move(made).value();
   progress.Show("setting up " + report.engine, 0, 0);
   WALTUNE_RETURN_IF_ERROR(target->Setup(plan.settings));
   DescribeTarget(options, *target, &report);

@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <charconv>
 #include <filesystem>
+#include <map>
 
 #include "targets/server_target.h"
 
@@ -40,18 +42,32 @@ Result<uint64_t> EvictFromPageCache(const std::string& dir) {
   return files;
 }
 
-std::unique_ptr<Target> MakeTarget(const VerifyOptions& options) {
-  switch (options.engine) {
-    case Engine::kPostgreSQL:
-      return MakePostgresTarget(options);
-    case Engine::kMariaDB:
-      return MakeMariadbTarget(options);
-    case Engine::kSQLite:
-      return MakeSqliteTarget(options);
-    case Engine::kMySQL:  // ParseVerifyEngine refuses it: no MySQL server here
-      break;
+namespace {
+// Filled by the static initializers of targets/<engine>.cc, before main().
+std::map<Engine, TargetFactory>& Factories() {
+  static std::map<Engine, TargetFactory> factories;
+  return factories;
+}
+}  // namespace
+
+bool RegisterTarget(Engine engine, TargetFactory factory) {
+  assert(factory != nullptr && Factories().count(engine) == 0);
+  Factories()[engine] = factory;
+  return true;
+}
+
+TargetFactory FindTargetFactory(Engine engine) {
+  auto it = Factories().find(engine);
+  return it == Factories().end() ? nullptr : it->second;
+}
+
+Result<std::unique_ptr<Target>> MakeTarget(const VerifyOptions& options) {
+  TargetFactory factory = FindTargetFactory(options.engine);
+  if (factory == nullptr) {
+    return Status::InvalidArgument(
+        "--engine", std::string("no verify target for ") + EngineName(options.engine));
   }
-  return nullptr;
+  return factory(options);
 }
 
 }  // namespace waltune::verify

@@ -84,7 +84,18 @@ class Target {
   virtual Status Shutdown() = 0;
 };
 
-std::unique_ptr<Target> MakeTarget(const VerifyOptions& options);
+// The verify targets, one per engine: each targets/<engine>.cc registers its factory at start-up
+// (`const bool kRegistered = RegisterTarget(...)`; the library is linked whole-archive, so no
+// registration is dropped). An engine's row in the engine table says verify_supported; its
+// target file registers the factory: nothing else names the engine here.
+using TargetFactory = std::unique_ptr<Target> (*)(const VerifyOptions& options);
+// Returns true (for the static initializer). REQUIRES: no factory registered for `engine` yet.
+bool RegisterTarget(Engine engine, TargetFactory factory);
+// The registered factory of `engine`, or nullptr.
+TargetFactory FindTargetFactory(Engine engine);
+
+// A new target for options.engine; an error when no target is registered for it.
+Result<std::unique_ptr<Target>> MakeTarget(const VerifyOptions& options);
 
 // Parsers of engine logs for the redo replayed, exposed for tests. Malformed or out-of-range
 // numbers leave the redo unknown (never throw).

@@ -57,20 +57,6 @@ std::string CreateTable(SqlDialect d, const std::string& table, const std::strin
 
 }  // namespace
 
-SqlDialect DialectOf(VerifyEngine engine) {
-  switch (engine) {
-    case VerifyEngine::kPostgreSQL:
-      return SqlDialect::kPostgreSQL;
-    case VerifyEngine::kMariaDB:
-      return SqlDialect::kMariaDB;
-    case VerifyEngine::kSQLite:
-      return SqlDialect::kSQLite;
-    default:  // MySQL and registered engines: verify cannot run them (engine table)
-      break;
-  }
-  return SqlDialect::kSQLite;
-}
-
 WorkloadLayout LayoutFor(VerifyWorkload workload, uint64_t working_set_bytes,
                          uint64_t payload_bytes, int clients) {
   WorkloadLayout l;

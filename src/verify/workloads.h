@@ -14,7 +14,6 @@
 namespace waltune::verify {
 
 enum class SqlDialect { kPostgreSQL, kMariaDB, kSQLite };
-SqlDialect DialectOf(VerifyEngine engine);
 
 // Bytes a row of the prepared tables takes besides its payload (ids, balance, tuple or record
 // header; PostgreSQL's heap tuple header is 23 bytes plus line pointer, InnoDB's record header

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "targets.h"
 #include "waltune/engine.h"
 #include "waltune/engine_traits.h"
 #include "waltune/model.h"
@@ -78,6 +79,10 @@ TEST(EngineTable, VerifyRunsWhatTheTableSays) {
   for (Engine e : kBuiltIn) {
     Result<Engine> parsed = ParseVerifyEngine(EngineKey(e));
     EXPECT_EQ(parsed.ok(), TraitsOf(e).verify_supported) << EngineKey(e);
+    // Its target file registered a verify target (and survived the link) exactly when the
+    // table says verify can run it.
+    EXPECT_EQ(verify::FindTargetFactory(e) != nullptr, TraitsOf(e).verify_supported)
+        << EngineKey(e);
     if (parsed.ok()) {
       EXPECT_EQ(*parsed, e);
     }

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "targets.h"
 #include "waltune/engine.h"
 #include "waltune/engine_traits.h"
 #include "waltune/render.h"
@@ -124,6 +125,27 @@ TEST(FakeEngine, VerifyPlanningAcceptsIt) {
   Result<VerifyPlan> other = PlanFromAdviceJson(AdviceToJson(Solve(*s)), run);
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.status().field(), "wal_config.engine");
+}
+
+// Its verify target registers the way targets/<engine>.cc do; until then verify says there is
+// none instead of running anything.
+bool g_fake_target_made = false;
+std::unique_ptr<verify::Target> MakeFakeTarget(const VerifyOptions& options) {
+  g_fake_target_made = options.engine == FakeEngine();
+  return nullptr;
+}
+
+TEST(FakeEngine, VerifyMakesItsRegisteredTarget) {
+  VerifyOptions o;
+  o.engine = FakeEngine();
+  Result<std::unique_ptr<verify::Target>> none = verify::MakeTarget(o);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().field(), "--engine");
+  EXPECT_NE(none.status().message().find("FakeDB"), std::string::npos);
+  ASSERT_TRUE(verify::RegisterTarget(FakeEngine(), &MakeFakeTarget));
+  EXPECT_EQ(verify::FindTargetFactory(FakeEngine()), &MakeFakeTarget);
+  EXPECT_TRUE(verify::MakeTarget(o).ok());
+  EXPECT_TRUE(g_fake_target_made);
 }
 
 TEST(FakeEngine, UnregisteredNamesAreStillRefusedNamingTheField) {

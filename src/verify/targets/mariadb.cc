@@ -247,11 +247,13 @@ class MariadbTarget : public ServerTarget {
   uint64_t checkpoint_moves_ = 0;
 };
 
-}  // namespace
-
 std::unique_ptr<Target> MakeMariadbTarget(const VerifyOptions& options) {
   return std::make_unique<MariadbTarget>(options);
 }
+
+[[maybe_unused]] const bool kRegistered = RegisterTarget(Engine::kMariaDB, &MakeMariadbTarget);
+
+}  // namespace
 
 void ParseMariadbRedo(const std::string& log, RecoveryInfo* info) {
   std::smatch start, end;

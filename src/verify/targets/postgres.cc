@@ -219,11 +219,13 @@ class PostgresTarget : public ServerTarget {
   bool have_amcheck_ = false;
 };
 
-}  // namespace
-
 std::unique_ptr<Target> MakePostgresTarget(const VerifyOptions& options) {
   return std::make_unique<PostgresTarget>(options);
 }
+
+[[maybe_unused]] const bool kRegistered = RegisterTarget(Engine::kPostgreSQL, &MakePostgresTarget);
+
+}  // namespace
 
 std::optional<uint64_t> ParsePostgresLsn(std::string_view text) {
   // "%X/%X": the high and low 32 bits in hex (pg_lsn_out in src/backend/utils/adt/pg_lsn.c).

@@ -28,11 +28,6 @@ Status CheckOnPowerLossMount(const std::string& data_dir, const PowerLossRig& ri
 // Clears the stop flag and the ready count before a load starts.
 void ResetStop(SharedLoad* shared);
 
-// The targets of each engine (targets/postgres.cc, targets/mariadb.cc, targets/sqlite.cc).
-std::unique_ptr<Target> MakePostgresTarget(const VerifyOptions& options);
-std::unique_ptr<Target> MakeMariadbTarget(const VerifyOptions& options);
-std::unique_ptr<Target> MakeSqliteTarget(const VerifyOptions& options);
-
 // ---------------------------------------------------------------------------------------------
 // Server targets: clients are threads of this process.
 

@@ -388,10 +388,12 @@ class SqliteTarget : public Target {
   uint64_t vfs_cuts_ = 0;
 };
 
-}  // namespace
-
 std::unique_ptr<Target> MakeSqliteTarget(const VerifyOptions& options) {
   return std::make_unique<SqliteTarget>(options);
 }
+
+[[maybe_unused]] const bool kRegistered = RegisterTarget(Engine::kSQLite, &MakeSqliteTarget);
+
+}  // namespace
 
 }  // namespace waltune::verify
