@@ -54,8 +54,10 @@ const char* AssumptionSourceName(AssumptionSource source) {
 
 std::string EngineVersion::ToString() const {
   std::string s = std::to_string(major);
-  if (minor || patch) s += "." + std::to_string(minor);
-  if (patch) s += "." + std::to_string(patch);
+  // Appended piece by piece: `"." + std::to_string(...)` trips GCC 12's -Wrestrict false
+  // positive in Release builds (GCC bug 105329).
+  if (minor || patch) s.append(".").append(std::to_string(minor));
+  if (patch) s.append(".").append(std::to_string(patch));
   return s;
 }
 

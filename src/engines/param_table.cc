@@ -345,7 +345,7 @@ std::string Join(const std::vector<std::string>& names) {
 // The value as a SQL literal for SET / ALTER SYSTEM / PRAGMA.
 std::string SqlValue(const Setting& s) {
   if (s.kind == Setting::Kind::kNumber) return s.ConfigText();
-  return "'" + s.ConfigText() + "'";
+  return fmt::format("'{}'", s.ConfigText());  // not "'" + ...: GCC 12 -Wrestrict (bug 105329)
 }
 
 std::string MyValue(const Setting& s, const ParamSpec& p) {
@@ -355,7 +355,7 @@ std::string MyValue(const Setting& s, const ParamSpec& p) {
     if (bytes.ok()) return std::to_string(*bytes);
   }
   if (s.kind == Setting::Kind::kNumber || p.type == ParamType::kBool) return s.ConfigText();
-  return "'" + s.ConfigText() + "'";
+  return fmt::format("'{}'", s.ConfigText());  // not "'" + ...: GCC 12 -Wrestrict (bug 105329)
 }
 
 ApplyStep StepFor(Engine engine, const EngineVersion& v, const Setting& s, const ParamSpec& p) {

@@ -45,7 +45,10 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (TakeValue(arg, "--send", &value)) {
       std::string command;
-      for (int j = i + 1; j < argc; ++j) command += (j > i + 1 ? " " : "") + std::string(argv[j]);
+      for (int j = i + 1; j < argc; ++j) {
+        if (j > i + 1) command += ' ';
+        command += argv[j];
+      }
       if (command.empty()) break;
       return Send(value, command);
     } else if (TakeValue(arg, "--control", &value)) {
