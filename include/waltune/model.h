@@ -33,7 +33,14 @@ struct GroupCommitParams {
   // Leader sleeps this long before flushing. Unit: us. Default: 0 (no delay).
   double leader_delay_us = 0;
   // Delay only when at least this many other clients are active (PostgreSQL commit_siblings).
+  // Counted when the leader takes the flush, as PostgreSQL's MinimumActiveBackends does: the
+  // other clients waiting for a flush, plus those in their CPU phase that already hold a
+  // transaction id, i.e. that are past `active_from_cpu_fraction` of it (PostgreSQL assigns the
+  // id at the first write and clears it right after the commit's flush).
   int delay_min_siblings = 0;
+  // Fraction of its CPU phase after which a client counts as active; a client still queued for a
+  // core has not started its transaction and does not count. Unit: fraction 0-1. Default: 0.
+  double active_from_cpu_fraction = 0;
   // Stop delaying as soon as this many commits wait (MySQL ..._no_delay_count). 0 = never.
   int delay_until_batch = 0;
   // Commits to simulate after warm-up; more gives a steadier estimate.

@@ -54,6 +54,7 @@ class Simulation {
   explicit Simulation(const GroupCommitParams& p)
       : p_(p), cpu_rng_(p.seed), flush_rng_(p.seed ^ 0x9e3779b97f4a7c15ULL) {
     core_free_us_.assign(std::max(1, p.cpu_cores), 0.0);
+    active_from_us_.assign(std::max(1, p.clients), 0.0);
   }
 
   GroupCommitResult Run() {
@@ -103,7 +104,17 @@ class Simulation {
     double cpu = (p_.txn_cpu_us + p_.flush_wait_cpu_us) *
                  std::exp(0.25 * cpu_rng_.Normal() - 0.03125);  // mean-preserving
     *core = start + cpu;
+    active_from_us_[client] = start + p_.active_from_cpu_fraction * cpu;
     Push(*core, EventKind::kCpuDone, client);
+  }
+
+  // Other clients active now (delay_min_siblings): all waiting but the leader, and those in
+  // their CPU phase past active_from_cpu_fraction. Clients in waiting_ have active_from_us_ in
+  // the past, so one pass over all clients counts both.
+  int ActiveSiblings() const {
+    int active = 0;
+    for (double from : active_from_us_) active += from <= now_ ? 1 : 0;
+    return active - 1;  // the leader itself
   }
 
   void OnAppend(int client) {
@@ -122,7 +133,9 @@ class Simulation {
   void BeginLeader() {
     assert(!busy_);
     busy_ = true;
-    bool siblings_ok = p_.clients - 1 >= p_.delay_min_siblings;
+    const bool siblings_ok =
+        p_.delay_min_siblings <= 0 ||
+        (p_.clients - 1 >= p_.delay_min_siblings && ActiveSiblings() >= p_.delay_min_siblings);
     if (p_.leader_delay_us > 0 && siblings_ok &&
         !(p_.delay_until_batch > 0 && static_cast<int>(waiting_.size()) >= p_.delay_until_batch)) {
       delaying_ = true;
@@ -171,6 +184,7 @@ class Simulation {
   Rng flush_rng_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::vector<double> core_free_us_;
+  std::vector<double> active_from_us_;  // per client: when it holds a transaction id
   std::deque<Waiter> waiting_;
   std::vector<double> latencies_us_;
   double now_ = 0;

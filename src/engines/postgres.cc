@@ -374,12 +374,27 @@ void PgBaseline(const Scenario& s, double cpu_us, PgAnalysis* x) {
                                                     x->plan.timeout_s, x->plan.target_c);
 }
 
+// Where in its CPU phase a transaction gets its transaction id, the point from which
+// commit_siblings counts it (MinimumActiveBackends in procarray.c counts backends with an xid;
+// the xid is assigned at the first write, GetCurrentTransactionId from heap_insert/heap_update,
+// and cleared by ProcArrayEndTransaction right after the commit's flush, xact.c). One statement
+// (autocommit): halfway, after parse and plan. Several: BEGIN first, then the first write
+// statement halfway: (1 + 0.5) / S. An estimate from the code path, not fitted.
+double XidFromCpuFraction(const Workload& w) {
+  const int statements = std::max(1, w.statements_per_txn);
+  return statements == 1 ? 0.5 : 1.5 / statements;
+}
+
 // Commit mode per durability level; commit_delay (half a flush, commit_siblings 5) is tried
 // only with more clients than commit_siblings and kept only where the simulation shows it helps.
+// The simulation applies commit_siblings as PostgreSQL does, when the leader takes the flush:
+// right after a flush that covered every waiter few others hold an xid, so that leader flushes
+// without the delay.
 void ChoosePgCommitMode(const Scenario& s, PgAnalysis* x) {
   GroupCommitParams delayed = x->p;
   delayed.leader_delay_us = engines::HalfFlushDelayUs(s);
   delayed.delay_min_siblings = 5;
+  delayed.active_from_cpu_fraction = XidFromCpuFraction(s.workload);
   const bool try_delay = s.workload.concurrency > delayed.delay_min_siblings;
   x->mode = engines::ChooseCommitMode(s, x->p, try_delay ? &delayed : nullptr, x->wal_per_txn,
                                       x->page_write_ceiling_tps);
