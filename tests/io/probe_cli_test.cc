@@ -144,8 +144,12 @@ TEST_F(ProbeCliTest, TextFormatOnShmShowsClassAndWarning) {
 TEST_F(ProbeCliTest, ProgressLineOnlyOnATerminal) {
   if (::access("/usr/bin/script", X_OK) != 0) GTEST_SKIP() << "util-linux script(1) missing";
   // script(1) gives the command a pseudo-terminal; its output is what the terminal showed.
-  const std::string cmd =
-      std::string(WALTUNE_BINARY) + " probe --path /dev/shm --seconds 1 --format text";
+  // It runs the command through the shell: the binary's path is quoted (it may hold spaces).
+  std::string quoted = "'";
+  for (char c : std::string(WALTUNE_BINARY))
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  quoted += "'";
+  const std::string cmd = quoted + " probe --path /dev/shm --seconds 1 --format text";
   Wait(Start({"/usr/bin/script", "-qec", cmd, "/dev/null"}, io_dir_), io_dir_);
   const std::string terminal = Slurp(io_dir_ + "/stdout");
   EXPECT_NE(terminal.find("probe [1/"), std::string::npos) << terminal;
