@@ -26,6 +26,10 @@ struct StorageSpec {
   // Median and 99th percentile of write(8 KiB) + fdatasync. Unit: us.
   double flush_p50_us = 0;
   double flush_p99_us = 0;
+  // The part of flush_p50_us / flush_p99_us that is an emulated delay, added to each
+  // fsync/fdatasync (and O_DSYNC write) call only: `verify --flush-latency-us`. Device round
+  // trips that are not flush calls (an O_DIRECT write) do not pay it. Unit: us. 0: real storage.
+  double emulated_flush_delay_us = 0;
   // Sequential write bandwidth. Unit: bytes per second.
   double seq_write_bytes_per_s = 0;
   // Random 8 KiB writes the device sustains without a flush after each (page flushing at

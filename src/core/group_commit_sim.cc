@@ -153,6 +153,9 @@ class Simulation {
     for (int i = 0; i < std::max(1, p_.flushes_per_group); ++i) {
       duration += flush_rng_.Lognormal(p_.flush_p50_us, p_.flush_p99_us);
     }
+    if (p_.group_write_p50_us > 0) {
+      duration += flush_rng_.Lognormal(p_.group_write_p50_us, p_.group_write_p99_us);
+    }
     Push(now_ + duration, EventKind::kFlushDone, -1);
   }
 

@@ -26,7 +26,8 @@ ThroughputEstimate EstimateThroughput(const ThroughputInputs& in) {
   const double runnable = std::min(p.clients, std::max(1, p.cpu_cores));
   const double cpu_us = p.txn_cpu_us + (in.waits_for_flush ? p.flush_wait_cpu_us : 0);
   e.cpu_ceiling_tps = runnable * 1e6 / cpu_us;
-  const double flush_us = p.flush_p50_us * std::max(1, p.flushes_per_group);
+  const double flush_us =
+      p.flush_p50_us * std::max(1, p.flushes_per_group) + std::max(0.0, p.group_write_p50_us);
   e.flush_ceiling_tps = in.waits_for_flush && flush_us > 0
                             ? p.clients * 1e6 / flush_us
                             : std::numeric_limits<double>::infinity();

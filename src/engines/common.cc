@@ -87,10 +87,14 @@ void AddThroughputEstimates(Advice* a, const ThroughputEstimate& t, const GroupC
               fmt::format("min(clients {}, cores {}) * 1e6 / txn_cpu_us {:.0f}", p.clients,
                           p.cpu_cores, p.txn_cpu_us));
   if (std::isfinite(t.flush_ceiling_tps)) {
+    const std::string write =
+        p.group_write_p50_us > 0
+            ? fmt::format(" + a {:.0f} us write round trip", p.group_write_p50_us)
+            : std::string();
     AddEstimate(a, "flush_ceiling_tps", t.flush_ceiling_tps, "tps",
-                fmt::format("clients {} / flush latency {:.0f} us x {} flush(es) per group: "
+                fmt::format("clients {} / (flush latency {:.0f} us x {} flush(es){}) per group: "
                             "the device limit if every client rides each flush",
-                            p.clients, p.flush_p50_us, std::max(1, p.flushes_per_group)));
+                            p.clients, p.flush_p50_us, std::max(1, p.flushes_per_group), write));
   }
   if (std::isfinite(t.bandwidth_ceiling_tps)) {
     AddEstimate(a, "bandwidth_ceiling_tps", t.bandwidth_ceiling_tps, "tps",

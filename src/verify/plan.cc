@@ -185,6 +185,7 @@ StorageSpec RunStorage(const RunConditions& run) {
   s.name = name;
   s.flush_p50_us = p50;
   s.flush_p99_us = p99;
+  s.emulated_flush_delay_us = extra;
   s.measured = true;
   s.source = "waltune verify: 50 x (8 KiB write + fdatasync) in the run's temp dir";
   return s;

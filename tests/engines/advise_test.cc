@@ -346,6 +346,34 @@ TEST(HandChecked, MariadbRedoFromRecoveryTarget) {
               0.6 + 0.81 * 4 * 1073741824.0 * (1 / 3e9 + 1 / 100e6) + 65536 / 9000.0, 1e-6);
 }
 
+// MariaDB >= 10.8 makes two device round trips per commit group: the O_DIRECT redo write and
+// the fdatasync (log_t::flush). An emulated flush delay (verify --flush-latency-us) lengthens
+// only the fdatasync. Hand-checked: 16 clients, native round trip 150 us, +2000 us emulated:
+// flush ceiling 16 x 1e6 / (2150 + 150) = 6956.5 tps, not 16 x 1e6 / (2 x 2150) = 3720.9; on a
+// real device with a 2150 us flush both round trips take 2150 us: 3720.9 tps.
+TEST(HandChecked, MariadbEmulatedDelayLengthensOnlyTheFlush) {
+  auto s = ParseRequest(Request({{"db_engine", "mariadb"},
+                                 {"engine_version", "10.11"},
+                                 {"durability_requirement", "strict"},
+                                 {"concurrency", 16}}));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Scenario maria = *s;
+  maria.storage.flush_p50_us = 2150;
+  maria.storage.flush_p99_us = 2150;
+  maria.storage.emulated_flush_delay_us = 2000;
+  EXPECT_NEAR(Estimate(Solve(maria), "flush_ceiling_tps"), 16e6 / 2300, 0.01);
+  maria.storage.emulated_flush_delay_us = 0;
+  EXPECT_NEAR(Estimate(Solve(maria), "flush_ceiling_tps"), 16e6 / 4300, 0.01);
+  // PostgreSQL makes one round trip, the fdatasync: the delay counts fully either way.
+  auto pg = ParseRequest(
+      Request({{"db_engine", "pg"}, {"durability_requirement", "strict"}, {"concurrency", 16}}));
+  ASSERT_TRUE(pg.ok());
+  Scenario postgres = *pg;
+  postgres.storage = maria.storage;
+  postgres.storage.emulated_flush_delay_us = 2000;
+  EXPECT_NEAR(Estimate(Solve(postgres), "flush_ceiling_tps"), 16e6 / 2150, 0.01);
+}
+
 // PostgreSQL: worst-case replay is (1 + c) x WAL per cycle, with c = 0.9.
 TEST(HandChecked, PostgresReplayIsOnePointNineCycles) {
   Advice a = AdviseOk(Request({{"db_engine", "pg"},
