@@ -297,15 +297,19 @@ TEST(Properties, EstimateWithinTargetUnlessWarned) {
 
 // Hand-checked SQLite arithmetic: 4 rows x 100 bytes -> ceil(1.2 x 400 / 4096) + 1 = 2 frames
 // of 4120 bytes = 8240 bytes per transaction. Strict on HDD at 50 tps: ~10 s of writes is
-// 50 x 2 x 10 = 1000 frames -> the default floor of 1000 pages. Recovery = 0.02 s + (1000 x
-// 4120 + 8240) bytes read cold at 1 / (1 / 150e6 + 1 / 2.5e9) = 141.509 MB/s = 0.02 +
-// 0.029172896 = 0.049172896 s.
+// 50 x 2 x 10 = 1000 frames -> the default floor of 1000 pages.
 // Throughput, one writer: cpu 20 + 8 x 4 = 52 us, flush 8300 us, WAL 8240 B / 150 MB/s =
 // 54.93 us, and the checkpoint every 10 s (500 txns): 999.05 distinct pages out of
 // P = 2 GiB / 4 kB = 524288 hot pages (r = 100 changes/s), sorted: min(999.05 / 150 = 6.6603 s,
-// sweep 524288 x 4096 / 150e6 = 14.32 s) = 6.6603 s = 13320.6 us per txn, plus 2 x 8300 / 500
+// sweep 524288 x 4096 / 150e6 = 14.3166 s) = 6.6603 s = 13320.6 us per txn, plus 2 x 8300 / 500
 // = 33.2 us of syncs, plus 70 us of CPU for the commit's own fsync (kFlushWaitCpuUs).
-// Total ~21830.7 us -> 45.8 tps.
+// Total ~21830.7 us -> 45.8 tps: short of 50, so larger checkpoints are tried (the 10 s target
+// allows (10 - 0.02) x 141.509e6 / 4120 = 342780 pages, capped at 65536):
+// 2000 pages (20 s, 1000 txns): 1996.2 distinct pages, min(13.308 s, 14.3166 s) -> 13308 us +
+// 16.6 us of syncs = 21801.5 us, 45.9 tps: not 1% better; 4000 pages (40 s, 2000 txns):
+// 3984.8 distinct pages, the sweep 14.3166 s wins -> 7158.3 us + 8.3 us = 15643.5 us, 63.9 tps
+// >= 50: kept. Recovery = 0.02 s + (4000 x 4120 + 8240) bytes read cold at
+// 1 / (1 / 150e6 + 1 / 2.5e9) = 141.509 MB/s = 0.02 + 0.116516896 = 0.136516896 s.
 // Baseline (rollback journal): 52 + 3 x 8300 + 2 x min(2 / 150 s, sweep) = 51619 us -> 19.4 tps.
 TEST(HandChecked, SqliteWalArithmetic) {
   Advice a = AdviseOk(Request({{"db_engine", "sqlite"},
@@ -316,10 +320,10 @@ TEST(HandChecked, SqliteWalArithmetic) {
                                {"concurrency", 1}}));
   EXPECT_DOUBLE_EQ(Estimate(a, "wal_frames_per_txn"), 2);
   EXPECT_DOUBLE_EQ(Estimate(a, "wal_bytes_per_txn"), 8240);
-  EXPECT_EQ(Value(a, "wal_autocheckpoint"), "1000");
-  EXPECT_NEAR(Estimate(a, "estimated_recovery_time_s"), 0.049172896, 1e-8);
-  EXPECT_NEAR(a.with_config_commit_latency_us, 21830.7, 5);
-  EXPECT_EQ(a.with_config_tps, 46);
+  EXPECT_EQ(Value(a, "wal_autocheckpoint"), "4000");
+  EXPECT_NEAR(Estimate(a, "estimated_recovery_time_s"), 0.136516896, 1e-8);
+  EXPECT_NEAR(a.with_config_commit_latency_us, 15643.5, 5);
+  EXPECT_EQ(a.with_config_tps, 64);
   EXPECT_EQ(a.baseline_tps, 19);
 }
 

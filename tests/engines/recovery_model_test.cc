@@ -94,10 +94,13 @@ const std::vector<double> kRates = {50, 200, 1000, 5000, 20000};
 
 // Feasibility is monotone: if a rate R is reachable, every lower rate is; and if the answer for
 // a higher rate predicts at least R for its configuration, R itself is reachable.
-// SQLite is held to the first half only: its wal_autocheckpoint grows with the rate (~10 s of
-// writes), and on an HDD a larger checkpoint sweeps the file instead of seeking, so the answer
-// for 200 tps (4000-page checkpoints) predicts 64 tps where the one for 50 tps (1000 pages)
-// predicts 46 tps; sizing SQLite checkpoints for throughput is not modelled yet.
+// SQLite too: its wal_autocheckpoint grows with the rate (~10 s of writes), and on an HDD a
+// larger checkpoint sweeps the file instead of seeking, so the answer for 200 tps (4000-page
+// checkpoints) predicted 64 tps where the one for 50 tps (1000 pages) predicted 46 tps; now a
+// writer short of its rate gets larger checkpoints when the recovery target allows them
+// (WidenSqliteCheckpoints). Except SQLite standard: there the checkpoint interval is the loss
+// window (synchronous=NORMAL syncs the WAL only at checkpoints), ~1 s of writes at the stated
+// rate, so a higher stated rate gets larger checkpoints that a lower one may not borrow.
 TEST(PageWrites, FeasibilityIsMonotoneOverEnginesStoragesTargetsAndRates) {
   for (const std::string durability : {"strict", "standard"}) {
     for (const auto& [engine, version] : Engines()) {
@@ -117,7 +120,8 @@ TEST(PageWrites, FeasibilityIsMonotoneOverEnginesStoragesTargetsAndRates) {
               if (Reachable(answers[hi], kRates[hi])) {
                 EXPECT_TRUE(Reachable(answers[lo], kRates[lo])) << where;
               }
-              if (engine != "SQLite" && answers[hi].with_config_tps >= kRates[lo]) {
+              const bool loss_window_sized = engine == "SQLite" && durability == "standard";
+              if (!loss_window_sized && answers[hi].with_config_tps >= kRates[lo]) {
                 EXPECT_TRUE(Reachable(answers[lo], kRates[lo]))
                     << where << ": higher answer predicts " << answers[hi].with_config_tps
                     << ", lower " << answers[lo].with_config_tps;
