@@ -28,8 +28,8 @@ command -v jq >/dev/null || { echo "sweep: jq is needed (scripts/setup.sh instal
 
 echo "Strict group-commit sweep, $(date -u +%Y-%m-%dT%H:%MZ), ${seconds} s per point, $(nproc) cores, raw JSON in $out"
 echo
-echo "| engine | workload | flush latency | clients | predicted tps | measured tps | measured / predicted | commit p50 ms | native fdatasync p50 us |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| engine | workload | flush latency | clients | predicted tps | measured tps | measured / predicted | commit p50 ms | commits per WAL sync | CPU per txn us | native fdatasync p50 us |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 ratios="$out/ratios.tsv"
 : >"$ratios"
 for engine in $engines; do
@@ -46,14 +46,15 @@ for engine in $engines; do
           fi
           json="$out/$engine-$workload-$lat-$c-$rep.json"
           if ! "$waltune" "${args[@]}" >"$json" 2>"$json.err"; then
-            echo "| $engine | $workload | $label | $c | run failed: $(head -c 120 "$json.err" | tr '\n|' '  ') | | | | |"
+            echo "| $engine | $workload | $label | $c | run failed: $(head -c 120 "$json.err" | tr '\n|' '  ') | | | | | | |"
             continue
           fi
           jq -r --arg e "$engine" --arg w "$workload" --arg lbl "$label" '
             def r(n): if . == null then "-" else (. * pow(10; n) | round / pow(10; n) | tostring) end;
             [ $e, $w, $lbl, (.clients|tostring), (.predicted.tps|r(0)), (.measured.tps|r(0)),
               (if .predicted.tps then (.measured.tps / .predicted.tps | r(2)) else "-" end),
-              (.measured.commit_latency_p50_ms|r(3)), (.measured.native_flush_p50_us|r(0))
+              (.measured.commit_latency_p50_ms|r(3)), (.measured.commits_per_wal_sync|r(2)),
+              (.measured.txn_cpu_us|r(0)), (.measured.native_flush_p50_us|r(0))
             ] | "| " + join(" | ") + " |"' "$json"
           jq -r --arg e "$engine" \
             'if .predicted.tps then "\($e)\t\(.measured.tps / .predicted.tps)" else empty end' \

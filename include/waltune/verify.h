@@ -226,6 +226,9 @@ struct VerifyReport {
   std::optional<double> wal_bytes_per_txn;
   std::optional<uint64_t> checkpoints;  // during the measurement
   std::optional<double> txn_cpu_us;     // client + engine CPU per commit
+  // Commits per WAL/redo sync during the measurement: the group-commit batch the engine
+  // achieved (its own sync count, so background syncs lower it a little).
+  std::optional<double> commits_per_wal_sync;
   // fdatasync of 8 KiB in the instance dir: 50 flushes just before and 50 just after the
   // throughput phase (co-tenant noise around the run, not the engine's own flushes).
   double native_flush_p50_us = 0;

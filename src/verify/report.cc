@@ -74,6 +74,8 @@ Json MeasuredToJson(const VerifyReport& r) {
       {"wal_bytes_per_txn", r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json()},
       {"checkpoints", OrNull(r.checkpoints)},
       {"txn_cpu_us", r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json()},
+      {"commits_per_wal_sync",
+       r.commits_per_wal_sync ? Json(Round(*r.commits_per_wal_sync, 2)) : Json()},
       {"recovery_time_s", rec},
       {"lost_commits",
        std::accumulate(r.crashes.begin(), r.crashes.end(), uint64_t{0},
@@ -310,9 +312,10 @@ std::string ReportToText(const VerifyReport& r) {
   row("commit latency p99 (ms)", "", Num(p99_ms, "%.3f"));
   std::optional<double> ckpt;
   if (r.checkpoints) ckpt = static_cast<double>(*r.checkpoints);
-  std::snprintf(line, sizeof(line), "WAL bytes/txn %s, checkpoints %s, CPU per txn %s us",
+  std::snprintf(line, sizeof(line),
+                "WAL bytes/txn %s, checkpoints %s, CPU per txn %s us, commits per WAL sync %s",
                 Num(r.wal_bytes_per_txn, "%.0f").c_str(), Num(ckpt, "%.0f").c_str(),
-                Num(r.txn_cpu_us, "%.0f").c_str());
+                Num(r.txn_cpu_us, "%.0f").c_str(), Num(r.commits_per_wal_sync, "%.2f").c_str());
   add(line);
   if (r.throughput_through_simulator) {
     std::snprintf(line, sizeof(line),

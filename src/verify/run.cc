@@ -219,6 +219,7 @@ struct MeasureResult {
   std::optional<double> wal_bytes_per_txn;
   std::optional<uint64_t> checkpoints;
   std::optional<double> txn_cpu_us;
+  std::optional<double> commits_per_wal_sync;
 };
 
 Result<MeasureResult> MeasurePhase(Target* target, SharedLoad* shared, const VerifyOptions& opt,
@@ -261,6 +262,10 @@ Result<MeasureResult> MeasurePhase(Target* target, SharedLoad* shared, const Ver
     if (a->checkpoints && b->checkpoints) m.checkpoints = *b->checkpoints - *a->checkpoints;
     if (b->cpu_s > a->cpu_s) {
       m.txn_cpu_us = (b->cpu_s - a->cpu_s) * 1e6 / static_cast<double>(m.commits);
+    }
+    if (a->wal_syncs && b->wal_syncs && *b->wal_syncs > *a->wal_syncs) {
+      m.commits_per_wal_sync =
+          static_cast<double>(m.commits) / static_cast<double>(*b->wal_syncs - *a->wal_syncs);
     }
   }
   return m;
@@ -537,6 +542,7 @@ void RecordMeasurement(const MeasureResult& m, VerifyReport* report) {
   report->wal_bytes_per_txn = m.wal_bytes_per_txn;
   report->checkpoints = m.checkpoints;
   report->txn_cpu_us = m.txn_cpu_us;
+  report->commits_per_wal_sync = m.commits_per_wal_sync;
 }
 
 // The predictions again for the flush latency measured around the load (options.repredict).

@@ -19,6 +19,9 @@ struct EngineSample {
   std::optional<uint64_t> wal_bytes;    // cumulative WAL/redo written
   std::optional<uint64_t> checkpoints;  // cumulative checkpoints (or checkpoint-LSN moves seen)
   double cpu_s = 0;                     // engine + client CPU so far. Unit: s.
+  // Cumulative WAL/redo sync calls the engine counts (PostgreSQL pg_stat_wal.wal_sync, MariaDB
+  // Innodb_os_log_fsyncs), by any of its processes; unknown where it keeps no count.
+  std::optional<uint64_t> wal_syncs;
 };
 
 struct RecoveryInfo {

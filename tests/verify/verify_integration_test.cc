@@ -125,6 +125,16 @@ class VerifyRun : public ::testing::Test {
 
   // Strict: nothing acknowledged is lost, and every number is measured and reported next to
   // its prediction.
+  // Strict with 4 clients: every commit waits for a sync that covers it, and the engine's own
+  // count of WAL syncs is read around the measurement: between background-only syncs (tiny)
+  // and all 4 clients in every sync, with a little slack for syncs of the WAL writer.
+  static void ExpectCommitsPerWalSync(const VerifyReport& r) {
+    ASSERT_TRUE(r.commits_per_wal_sync.has_value());
+    EXPECT_GT(*r.commits_per_wal_sync, 0.2);
+    EXPECT_LE(*r.commits_per_wal_sync, 4.0);
+    EXPECT_TRUE(ReportToJson(r)["measured"]["commits_per_wal_sync"].is_number());
+  }
+
   void ExpectStrictReport(const VerifyReport& r) {
     ASSERT_EQ(r.crashes.size(), 2u);
     for (const CrashResult& c : r.crashes) {
@@ -177,6 +187,7 @@ TEST_F(VerifyRun, PostgresStrictLosesNothing) {
   auto r = RunVerify(Options(Engine::kPostgreSQL), plan);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectStrictReport(*r);
+  ExpectCommitsPerWalSync(*r);
   EXPECT_TRUE(r->checkpoints.has_value());
 }
 
@@ -185,6 +196,7 @@ TEST_F(VerifyRun, MariadbStrictLosesNothing) {
   auto r = RunVerify(Options(Engine::kMariaDB), plan);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectStrictReport(*r);
+  ExpectCommitsPerWalSync(*r);
 }
 
 // synchronous_commit=off may lose acknowledged commits on a kill, but only ones younger than

@@ -27,10 +27,12 @@ class MariadbTarget : public ServerTarget {
     std::map<std::string, std::string> status;
     WALTUNE_RETURN_IF_ERROR(
         Query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', "
-              "'Innodb_os_log_written', 'Innodb_lsn_last_checkpoint')",
+              "'Innodb_os_log_written', 'Innodb_lsn_last_checkpoint', 'Innodb_os_log_fsyncs', "
+              "'Innodb_data_fsyncs')",
               &status));
     for (const char* name :
-         {"Innodb_lsn_current", "Innodb_os_log_written", "Innodb_lsn_last_checkpoint"}) {
+         {"Innodb_lsn_current", "Innodb_os_log_written", "Innodb_lsn_last_checkpoint",
+          "Innodb_os_log_fsyncs", "Innodb_data_fsyncs"}) {
       if (status.count(name) && !ParseInteger<uint64_t>(status[name])) {
         return Status::IOError(std::string("SHOW GLOBAL STATUS ") + name,
                                "not a number: '" + status[name] + "'");
@@ -40,6 +42,14 @@ class MariadbTarget : public ServerTarget {
       s.wal_bytes = *ParseInteger<uint64_t>(status["Innodb_lsn_current"]);
     } else if (status.count("Innodb_os_log_written")) {
       s.wal_bytes = *ParseInteger<uint64_t>(status["Innodb_os_log_written"]);
+    }
+    // Redo syncs: Innodb_os_log_fsyncs where the server has it; MariaDB 10.8+ dropped it, and
+    // its log_t::flush -> os_file_flush counts in Innodb_data_fsyncs, every InnoDB file's syncs
+    // (the page cleaner's and doublewrite's too, few in a short load).
+    if (status.count("Innodb_os_log_fsyncs")) {
+      s.wal_syncs = *ParseInteger<uint64_t>(status["Innodb_os_log_fsyncs"]);
+    } else if (status.count("Innodb_data_fsyncs")) {
+      s.wal_syncs = *ParseInteger<uint64_t>(status["Innodb_data_fsyncs"]);
     }
     if (status.count("Innodb_lsn_last_checkpoint")) {
       uint64_t ckpt_lsn = *ParseInteger<uint64_t>(status["Innodb_lsn_last_checkpoint"]);

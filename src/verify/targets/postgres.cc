@@ -35,6 +35,13 @@ class PostgresTarget : public ServerTarget {
       if (!n.ok()) return n.status();
       s.checkpoints = *n;
     }
+    // WAL syncs by any process (PostgreSQL 14+; issue_xlog_fsync in xlog.c counts them).
+    std::string syncs;
+    if (QueryOne("SELECT wal_sync FROM pg_stat_wal", &syncs).ok()) {
+      Result<uint64_t> n = ParseIntegerField<uint64_t>(syncs, "pg_stat_wal.wal_sync");
+      if (!n.ok()) return n.status();
+      s.wal_syncs = *n;
+    }
     return s;
   }
 
