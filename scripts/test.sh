@@ -87,11 +87,16 @@ tsan_build() {
   cmake --build build-tsan -j "$jobs" --target powercut_state_test verify_unit_tests
 }
 tsan_tests() {
-  # Suppressions, each justified in the file: tests/tsan.supp.
-  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
+  # Suppressions, each justified in the file: tests/tsan.supp. TSAN_OPTIONS separates options
+  # by spaces, so the file is passed by a copy in a temp dir (the checkout may have spaces).
+  local supp
+  supp=$(mktemp -d)
+  cp tests/tsan.supp "$supp/tsan.supp"
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$supp/tsan.supp"
   ./build-tsan/tests/powercut/powercut_state_test
   ./build-tsan/tests/verify/verify_unit_tests --gtest_filter='ThreadLoad.*'
   unset TSAN_OPTIONS
+  rm -rf "$supp"
 }
 # The build a packager makes: Release, the Debian compiler, no -Werror (warnings are CI's business,
 # not a user's); then cmake --install and the installed binaries (tests/cli/install_test.sh).
