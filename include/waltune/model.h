@@ -22,9 +22,23 @@ struct GroupCommitParams {
   int cpu_cores = 8;
   // Per-transaction CPU time (parse, execute, WAL insert, client round trips). Unit: us.
   double txn_cpu_us = 200;
-  // Extra CPU of a commit that waits for a flush: the flush syscall, the wake-up and lock
-  // hand-off of the followers. Spent only when commits wait. Unit: us. Default: 0.
-  double flush_wait_cpu_us = 0;
+  // Client round trips per transaction and the CPU each costs when it wakes a process on an idle
+  // core (idle exit, cross-core wake-up); charged when a transaction starts on an idle core, so
+  // a lightly loaded machine pays it and a saturated one does not. Unit: us.
+  int statements = 1;
+  double idle_wake_cpu_us = 0;
+  // CPU of one group flush: the leader's write and sync system calls and its wake-up of the
+  // followers it covered, taken from the cores (it delays the clients' CPU, not the flush).
+  // Unit: us.
+  double flush_cpu_us = 0;
+  // Contended rows: each transaction updates one of `hot_rows` rows (uniform; 0 = no row
+  // conflicts) after `lock_at_cpu_fraction` of its CPU phase; a client that finds the row
+  // locked waits for the holder. The holder releases it at its commit's append (InnoDB releases
+  // record locks before the redo flush) or, with `locks_held_through_flush`, when its flush
+  // completes (PostgreSQL releases locks after the commit record is flushed).
+  int hot_rows = 0;
+  double lock_at_cpu_fraction = 0.5;
+  bool locks_held_through_flush = false;
   // Flush latency distribution (lognormal through p50 and p99). Unit: us.
   double flush_p50_us = 100;
   double flush_p99_us = 200;

@@ -67,6 +67,12 @@ struct Workload {
   // SQL statements (client round trips) per transaction, BEGIN and COMMIT included. 0 = derive
   // from the workload shape. Unit: count.
   int statements_per_txn = 0;
+  // Rows of the smallest table every transaction updates (pgbench's branches): transactions that
+  // pick the same row wait for each other's row lock. 0 = no such table (set by verify's tpcb
+  // workload; not a request field). Unit: count.
+  int hot_rows = 0;
+  // The statement (1-based, BEGIN included) that updates that row. Unit: count.
+  int hot_row_statement = 0;
 };
 
 // Measured numbers from `waltune verify --calibrate` for one engine on one machine.

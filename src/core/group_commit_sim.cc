@@ -36,7 +36,7 @@ class Rng {
   std::mt19937_64 engine_;
 };
 
-enum class EventKind { kCpuDone, kDelayDone, kFlushDone };
+enum class EventKind { kCpuDone, kLockPoint, kDelayDone, kFlushDone };
 struct Event {
   double time_us;
   EventKind kind;
@@ -55,6 +55,13 @@ class Simulation {
       : p_(p), cpu_rng_(p.seed), flush_rng_(p.seed ^ 0x9e3779b97f4a7c15ULL) {
     core_free_us_.assign(std::max(1, p.cpu_cores), 0.0);
     active_from_us_.assign(std::max(1, p.clients), 0.0);
+    after_lock_cpu_us_.assign(std::max(1, p.clients), 0.0);
+    held_row_.assign(std::max(1, p.clients), -1);
+    lock_blocked_.assign(std::max(1, p.clients), false);
+    if (p.hot_rows > 0) {
+      row_holder_.assign(p.hot_rows, -1);
+      row_waiters_.resize(p.hot_rows);
+    }
   }
 
   GroupCommitResult Run() {
@@ -67,6 +74,9 @@ class Simulation {
       switch (e.kind) {
         case EventKind::kCpuDone:
           OnAppend(e.client);
+          break;
+        case EventKind::kLockPoint:
+          OnLockPoint(e.client);
           break;
         case EventKind::kDelayDone:
           // Ignore a delay that an early start (delay_until_batch) already ended.
@@ -97,27 +107,77 @@ class Simulation {
     events_.push(Event{t, kind, client, order_++});
   }
 
-  // CPU phase on the first free core (FIFO), jittered around txn_cpu_us.
-  void StartCpu(int client, double t) {
+  // A job of `cpu_us` on the first free core (FIFO); returns its end.
+  double RunOnCore(double t, double cpu_us, double* start_us = nullptr) {
     auto core = std::min_element(core_free_us_.begin(), core_free_us_.end());
     double start = std::max(t, *core);
-    double cpu = (p_.txn_cpu_us + p_.flush_wait_cpu_us) *
-                 std::exp(0.25 * cpu_rng_.Normal() - 0.03125);  // mean-preserving
-    *core = start + cpu;
+    *core = start + cpu_us;
+    if (start_us != nullptr) *start_us = start;
+    return *core;
+  }
+
+  // CPU phase on the first free core (FIFO), jittered around txn_cpu_us. With hot rows it stops
+  // at the row lock (kLockPoint) and the rest runs once the row is held.
+  void StartCpu(int client, double t) {
+    double cpu = p_.txn_cpu_us * std::exp(0.25 * cpu_rng_.Normal() - 0.03125);  // mean-preserving
+    if (*std::min_element(core_free_us_.begin(), core_free_us_.end()) <= t) {
+      cpu += std::max(1, p_.statements) * p_.idle_wake_cpu_us;
+    }
+    double start = 0;
+    if (p_.hot_rows > 0) {
+      const double before = p_.lock_at_cpu_fraction * cpu;
+      after_lock_cpu_us_[client] = cpu - before;
+      Push(RunOnCore(t, before, &start), EventKind::kLockPoint, client);
+    } else {
+      Push(RunOnCore(t, cpu, &start), EventKind::kCpuDone, client);
+    }
     active_from_us_[client] = start + p_.active_from_cpu_fraction * cpu;
-    Push(*core, EventKind::kCpuDone, client);
+  }
+
+  void OnLockPoint(int client) {
+    const int row = std::min(p_.hot_rows - 1, static_cast<int>(cpu_rng_.Uniform() * p_.hot_rows));
+    if (row_holder_[row] >= 0) {
+      lock_blocked_[client] = true;
+      row_waiters_[row].push_back(client);
+      return;
+    }
+    row_holder_[row] = client;
+    held_row_[client] = row;
+    Push(RunOnCore(now_, after_lock_cpu_us_[client]), EventKind::kCpuDone, client);
+  }
+
+  // The client's row lock passes to the first waiter, which then runs the rest of its CPU.
+  void ReleaseRow(int client) {
+    const int row = held_row_[client];
+    if (row < 0) return;
+    held_row_[client] = -1;
+    if (row_waiters_[row].empty()) {
+      row_holder_[row] = -1;
+      return;
+    }
+    const int next = row_waiters_[row].front();
+    row_waiters_[row].pop_front();
+    row_holder_[row] = next;
+    held_row_[next] = row;
+    lock_blocked_[next] = false;
+    Push(RunOnCore(now_, after_lock_cpu_us_[next]), EventKind::kCpuDone, next);
   }
 
   // Other clients active now (delay_min_siblings): all waiting but the leader, and those in
   // their CPU phase past active_from_cpu_fraction. Clients in waiting_ have active_from_us_ in
   // the past, so one pass over all clients counts both.
+  // A client waiting for a row lock does not count (MinimumActiveBackends skips backends with
+  // a lock wait).
   int ActiveSiblings() const {
     int active = 0;
-    for (double from : active_from_us_) active += from <= now_ ? 1 : 0;
+    for (size_t c = 0; c < active_from_us_.size(); ++c) {
+      active += active_from_us_[c] <= now_ && !lock_blocked_[c] ? 1 : 0;
+    }
     return active - 1;  // the leader itself
   }
 
   void OnAppend(int client) {
+    if (!p_.locks_held_through_flush) ReleaseRow(client);
     waiting_.push_back({client, now_});
     if (delaying_ && p_.delay_until_batch > 0 &&
         static_cast<int>(waiting_.size()) >= p_.delay_until_batch) {
@@ -145,9 +205,12 @@ class Simulation {
     StartFlush();
   }
 
+  // The flush covers everything appended so far. Its CPU is taken from the cores' queue, but the
+  // leader issues it at once: a woken leader is scheduled ahead of runnable clients.
   void StartFlush() {
     delaying_ = false;
     in_flush_ = true;
+    if (p_.flush_cpu_us > 0) RunOnCore(now_, p_.flush_cpu_us);
     flushing_ = static_cast<int>(waiting_.size());
     double duration = 0;
     for (int i = 0; i < std::max(1, p_.flushes_per_group); ++i) {
@@ -169,6 +232,7 @@ class Simulation {
         ++measured_commits_;
         latencies_us_.push_back(now_ - w.append_us);
       }
+      if (p_.locks_held_through_flush) ReleaseRow(w.client);
       StartCpu(w.client, now_);
     }
     if (completed_ > warmup) ++measured_flushes_;
@@ -187,7 +251,12 @@ class Simulation {
   Rng flush_rng_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::vector<double> core_free_us_;
-  std::vector<double> active_from_us_;  // per client: when it holds a transaction id
+  std::vector<double> active_from_us_;     // per client: when it holds a transaction id
+  std::vector<double> after_lock_cpu_us_;  // per client: CPU left once its row is locked
+  std::vector<int> held_row_;              // per client: the hot row it holds, -1 none
+  std::vector<bool> lock_blocked_;         // per client: waiting for a row lock
+  std::vector<int> row_holder_;            // per hot row: the client holding it, -1 none
+  std::vector<std::deque<int>> row_waiters_;
   std::deque<Waiter> waiting_;
   std::vector<double> latencies_us_;
   double now_ = 0;

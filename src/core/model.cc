@@ -24,7 +24,9 @@ ThroughputEstimate EstimateThroughput(const ThroughputInputs& in) {
   const GroupCommitParams& p = in.commit;
   ThroughputEstimate e;
   const double runnable = std::min(p.clients, std::max(1, p.cpu_cores));
-  const double cpu_us = p.txn_cpu_us + (in.waits_for_flush ? p.flush_wait_cpu_us : 0);
+  // At best every client shares each flush: its CPU spread over all of them.
+  const double cpu_us =
+      p.txn_cpu_us + (in.waits_for_flush ? p.flush_cpu_us / std::max(1, p.clients) : 0);
   e.cpu_ceiling_tps = runnable * 1e6 / cpu_us;
   const double flush_us =
       p.flush_p50_us * std::max(1, p.flushes_per_group) + std::max(0.0, p.group_write_p50_us);

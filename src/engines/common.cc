@@ -28,7 +28,10 @@ double TxnCpuUs(const Scenario& s, double model_default_us, Advice* advice) {
     return *s.calibration.txn_cpu_us;
   }
   AddEstimate(advice, "txn_cpu_us", model_default_us, "us",
-              "model default for this engine and transaction shape (not calibrated)");
+              fmt::format("model default for this engine and {} statement(s) (client round "
+                          "trips, BEGIN and COMMIT included) of {} row(s) per transaction (not "
+                          "calibrated)",
+                          StatementsPerTxn(s.workload), s.workload.rows_per_txn));
   return model_default_us;
 }
 
@@ -36,12 +39,26 @@ double HotPages(const Workload& w, double page_bytes) {
   return std::max(1.0, static_cast<double>(w.working_set_bytes) / page_bytes);
 }
 
-GroupCommitParams CommitParams(const Scenario& s, double txn_cpu_us) {
+int StatementsPerTxn(const Workload& w) {
+  if (w.statements_per_txn > 0) return w.statements_per_txn;
+  return w.rows_per_txn <= 1 ? 1 : w.rows_per_txn + 2;
+}
+
+GroupCommitParams CommitParams(const Scenario& s, double txn_cpu_us, double flush_cpu_us) {
   GroupCommitParams p;
   p.clients = s.workload.concurrency;
   p.cpu_cores = s.cpu_cores;
   p.txn_cpu_us = txn_cpu_us;
-  p.flush_wait_cpu_us = s.calibration.cpu_includes_flush_wait ? 0 : kFlushWaitCpuUs;
+  p.flush_cpu_us = s.calibration.cpu_includes_flush_wait ? 0 : flush_cpu_us;
+  p.statements = StatementsPerTxn(s.workload);
+  p.idle_wake_cpu_us = kIdleWakeCpuUs;
+  if (s.workload.hot_rows > 0) {
+    // The lock is taken halfway through the statement that updates the row.
+    const int statements = StatementsPerTxn(s.workload);
+    const int at = std::clamp(s.workload.hot_row_statement, 1, statements);
+    p.hot_rows = s.workload.hot_rows;
+    p.lock_at_cpu_fraction = (at - 0.5) / statements;
+  }
   p.flush_p50_us = s.storage.flush_p50_us;
   p.flush_p99_us = std::max(s.storage.flush_p99_us, s.storage.flush_p50_us);
   // Enough commits for a steady estimate, bounded so that advise stays fast at any concurrency.
@@ -83,9 +100,13 @@ std::string LatencyDelta(double from_us, double to_us) {
 
 void AddThroughputEstimates(Advice* a, const ThroughputEstimate& t, const GroupCommitParams& p,
                             double wal_bytes_per_txn, double seq_write_bytes_per_s) {
+  const std::string flush_cpu =
+      p.flush_cpu_us > 0 && std::isfinite(t.flush_ceiling_tps)
+          ? fmt::format(" + {:.0f} us of CPU per group flush / clients", p.flush_cpu_us)
+          : std::string();
   AddEstimate(a, "cpu_ceiling_tps", t.cpu_ceiling_tps, "tps",
-              fmt::format("min(clients {}, cores {}) * 1e6 / txn_cpu_us {:.0f}", p.clients,
-                          p.cpu_cores, p.txn_cpu_us));
+              fmt::format("min(clients {}, cores {}) * 1e6 / (txn_cpu_us {:.0f}{})", p.clients,
+                          p.cpu_cores, p.txn_cpu_us, flush_cpu));
   if (std::isfinite(t.flush_ceiling_tps)) {
     const std::string write =
         p.group_write_p50_us > 0

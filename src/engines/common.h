@@ -22,12 +22,23 @@ double TxnCpuUs(const Scenario& s, double model_default_us, Advice* advice);
 double HotPages(const Workload& w, double page_bytes);
 
 // Group-commit simulation parameters for this scenario's clients, cores and storage, with the
-// flush-wait CPU (kFlushWaitCpuUs unless the calibration already includes it).
-GroupCommitParams CommitParams(const Scenario& s, double txn_cpu_us);
+// engine's CPU per group flush (none when the calibrated CPU per transaction was measured with
+// flushes, so already includes it) and the workload's hot rows.
+GroupCommitParams CommitParams(const Scenario& s, double txn_cpu_us, double flush_cpu_us);
 
-// CPU a commit spends because it waits for a flush. *Measured here* by `waltune verify`
-// (PostgreSQL 15, MariaDB 10.11, 4 clients, one-row inserts): 143-155 us per commit when
-// flushing vs 69-88 us with asynchronous commit. Unit: us.
+// Client round trips per transaction: statements_per_txn when given, else one autocommit
+// statement for a one-row transaction and BEGIN + one statement per row + COMMIT otherwise.
+int StatementsPerTxn(const Workload& w);
+
+// CPU of a client round trip that wakes a process on an idle core, beyond what the same round
+// trip costs on a busy machine. *Fitted here* (2-vCPU VM) on one-client tpcb, 7 statements, in
+// the strict group-commit sweep: 820 us per transaction on PostgreSQL against 546 us of busy
+// CPU and flush (39 us per statement), 716 us against 478 us on MariaDB (34 us). Unit: us.
+inline constexpr double kIdleWakeCpuUs = 36;
+
+// CPU a commit spends because it waits for its own flush when nothing shares it (SQLite's one
+// writer). *Measured here* by `waltune verify` (4 clients, one-row inserts): 143-155 us per
+// commit when flushing vs 69-88 us with asynchronous commit. Unit: us.
 inline constexpr double kFlushWaitCpuUs = 70;
 
 void AddEstimate(Advice* a, std::string name, double value, std::string unit, std::string how);

@@ -54,6 +54,17 @@ constexpr double kTxnRedoBytes = 100;
 constexpr double kReplayBytesPerS = 100e6;
 constexpr double kStartupS = 0.6;
 
+// CPU of the server and the client per transaction and per group flush, *fitted here* on the
+// strict group-commit sweep (docs/sweep-group-commit.md, MariaDB 10.11, 2 cores, native
+// flushes): measured CPU per commit = kInnodbTxnCpuUs + statements x kInnodbStatementCpuUs +
+// kInnodbFlushCpuUs / commits per redo sync (one-row INSERT: 114 us at 1.00, 60 us at 7.39,
+// 53 us at 28 commits per sync; tpcb, 7 statements: 323 us at 3.22, 305 us at 12.8). Rows
+// beyond one per statement keep the earlier per-row figure. Units: us.
+constexpr double kInnodbTxnCpuUs = 7;
+constexpr double kInnodbStatementCpuUs = 44;
+constexpr double kInnodbFlushCpuUs = 63;
+constexpr double kInnodbExtraRowCpuUs = 30;
+
 struct Flavour {
   bool mariadb = false;
   EngineVersion v;
@@ -120,7 +131,11 @@ class InnodbAdvisor : public EngineAdvisor {
 
   // Server + client CPU without the flush wait. *Measured here* by verify (MariaDB 10.11):
   // 82-83 us per one-row autocommit INSERT with innodb_flush_log_at_trx_commit=2.
-  double DefaultTxnCpuUs(const Workload& w) const override { return 50 + 30.0 * w.rows_per_txn; }
+  double DefaultTxnCpuUs(const Workload& w) const override {
+    const int statements = engines::StatementsPerTxn(w);
+    return kInnodbTxnCpuUs + kInnodbStatementCpuUs * statements +
+           kInnodbExtraRowCpuUs * std::max(0, w.rows_per_txn - statements);
+  }
 
   Advice Advise(const Scenario& s) const override;
 
@@ -316,7 +331,7 @@ void SetRedoGroup(const Scenario& s, const Flavour& f, bool binlog, GroupCommitP
 }
 
 void ChooseInnodbCommitMode(const Scenario& s, double cpu_us, InnodbAnalysis* x) {
-  x->p = engines::CommitParams(s, cpu_us);
+  x->p = engines::CommitParams(s, cpu_us, kInnodbFlushCpuUs);
   x->base_p = x->p;
   SetRedoGroup(s, x->f, x->f.binlog_default_on(), &x->base_p);
   x->base_t = engines::CommitThroughput(s, x->base_p, true, x->redo_per_txn);

@@ -145,6 +145,12 @@ void AdaptWorkloadShape(const RunConditions& run, Scenario* s) {
   w.statements_per_txn = shape.statements_per_txn;
   w.random_page_fraction = shape.random_page_fraction;
   w.working_set_bytes = shape.working_set_bytes;
+  w.hot_row_statement = shape.hot_row_statement;
+  w.hot_rows = shape.hot_row_statement > 0
+                   ? static_cast<int>(verify::LayoutFor(run.workload, run.working_set_bytes,
+                                                        run.payload_bytes, run.clients)
+                                          .branches)
+                   : 0;
   note("constraints.rows_per_txn", std::to_string(shape.rows_per_txn));
   note("constraints.statements_per_txn", std::to_string(shape.statements_per_txn));
   note("constraints.txn_write_bytes", std::to_string(shape.txn_write_bytes));

@@ -177,6 +177,7 @@ WorkloadShape ShapeOf(VerifyWorkload workload, uint64_t payload_bytes, uint64_t 
       s.txn_write_bytes = 3 * payload_bytes + kHistoryRowBytes;
       s.random_page_fraction = 0.25;
       s.working_set_bytes = working_set_bytes;
+      s.hot_row_statement = 5;  // UPDATE branches (TxnSql)
       break;
   }
   return s;

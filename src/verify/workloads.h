@@ -64,6 +64,9 @@ struct WorkloadShape {
   uint64_t txn_write_bytes = 100;
   double random_page_fraction = 0;
   uint64_t working_set_bytes = 0;  // 0 for insert (the table only grows)
+  // The statement (1-based) that updates a row of the smallest table (tpcb: branches, one row
+  // per client, LayoutFor); 0 when there is none.
+  int hot_row_statement = 0;
 };
 WorkloadShape ShapeOf(VerifyWorkload workload, uint64_t payload_bytes, uint64_t working_set_bytes);
 

@@ -480,6 +480,30 @@ TEST(StorageProfile, MalformedProfileNamesTheSubField) {
 }
 
 // `verify --calibrate` output (docs/verify.md) replaces model defaults and says so.
+// Hand-checked CPU per transaction (docs/wal-model.md): PostgreSQL 62 us per statement, InnoDB
+// 7 + 44 us per statement. A tpcb-like 7-statement transaction: 434 and 315 us; a one-row
+// autocommit INSERT: 62 and 51 us; 4 rows with the statement count left out: BEGIN + 4 + COMMIT
+// = 6 statements, 372 and 271 us; 100 rows in 3 statements: 97 rows beyond one per statement at
+// 30 us each on top.
+TEST(HandChecked, CpuPerTransactionCountsStatements) {
+  struct Case {
+    const char* engine;
+    json rows, statements;
+    double cpu_us;
+  };
+  const Case cases[] = {{"postgresql", 4, 7, 434},         {"mariadb", 4, 7, 315},
+                        {"postgresql", 1, 1, 62},          {"mariadb", 1, 1, 51},
+                        {"postgresql", 4, nullptr, 372},   {"mariadb", 4, nullptr, 271},
+                        {"postgresql", 100, 3, 186 + 2910}};
+  for (const Case& c : cases) {
+    json constraints = {
+        {"db_engine", c.engine}, {"durability_requirement", "strict"}, {"rows_per_txn", c.rows}};
+    if (!c.statements.is_null()) constraints["statements_per_txn"] = c.statements;
+    Advice a = AdviseOk(Request(constraints));
+    EXPECT_DOUBLE_EQ(Estimate(a, "txn_cpu_us"), c.cpu_us) << c.engine << " " << c.statements;
+  }
+}
+
 TEST(Calibration, MeasuredNumbersReplaceDefaultsAndAreListed) {
   json request = Request({{"db_engine", "sqlite"},
                           {"durability_requirement", "strict"},

@@ -72,7 +72,7 @@ TEST(CommonSteps, CommitModeFollowsTheDurabilityLevel) {
   s.storage.flush_p50_us = 1000;
   s.storage.flush_p99_us = 2000;
   s.storage.seq_write_bytes_per_s = 500e6;
-  const GroupCommitParams p = CommitParams(s, 50);
+  const GroupCommitParams p = CommitParams(s, 50, 30);
   for (Durability d : {Durability::kStrict, Durability::kStandard, Durability::kRelaxed}) {
     s.durability = d;
     const CommitMode m = ChooseCommitMode(s, p, nullptr, 500, 1e9);

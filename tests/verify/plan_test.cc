@@ -71,6 +71,21 @@ TEST(AdaptScenarioToRun, UsesTheRunsClientsCoresAndStorage) {
   EXPECT_EQ(s.assumptions.front().source, AssumptionSource::kVerify);
 }
 
+// tpcb: the branches table has one row per client (LayoutFor) and statement 5 updates it.
+TEST(AdaptScenarioToRun, TpcbHasOneHotBranchRowPerClient) {
+  RunConditions r = Conditions(Engine::kPostgreSQL);
+  r.workload = VerifyWorkload::kTpcb;
+  r.clients = 16;
+  Scenario s;
+  AdaptScenarioToRun(r, &s);
+  EXPECT_EQ(s.workload.hot_rows, 16);
+  EXPECT_EQ(s.workload.hot_row_statement, 5);
+  r.workload = VerifyWorkload::kUpdate;
+  Scenario u;
+  AdaptScenarioToRun(r, &u);
+  EXPECT_EQ(u.workload.hot_rows, 0);
+}
+
 Advice PgAdvice() {
   Advice a;
   a.engine = Engine::kPostgreSQL;

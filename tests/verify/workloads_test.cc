@@ -108,6 +108,8 @@ TEST(ShapeOf, HandCheckedShapes) {
   EXPECT_EQ(t.statements_per_txn, 7);  // BEGIN, 3 UPDATEs, SELECT, INSERT, COMMIT
   EXPECT_EQ(t.txn_write_bytes, 340u);
   EXPECT_EQ(t.random_page_fraction, 0.25);
+  EXPECT_EQ(t.hot_row_statement, 5);  // UPDATE branches
+  EXPECT_EQ(u.hot_row_statement, 0);
 }
 
 // The SQLite SQL runs for real: the tables fill to the layout, a transaction changes what it
