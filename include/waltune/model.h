@@ -23,10 +23,14 @@ struct GroupCommitParams {
   // Per-transaction CPU time (parse, execute, WAL insert, client round trips). Unit: us.
   double txn_cpu_us = 200;
   // Client round trips per transaction and the CPU each costs when it wakes a process on an idle
-  // core (idle exit, cross-core wake-up); charged when a transaction starts on an idle core, so
-  // a lightly loaded machine pays it and a saturated one does not. Unit: us.
+  // core (idle exit, cross-core wake-up); charged for every statement but the committing one
+  // when a transaction starts on an idle core, so a lightly loaded machine pays it and a
+  // saturated one does not. Unit: us.
   int statements = 1;
   double idle_wake_cpu_us = 0;
+  // When a flush ends with commits still waiting, the next leader is another client asleep on
+  // the flush lock: the next flush starts this much later (its wake-up). Unit: us. 0: at once.
+  double handoff_us = 0;
   // CPU of one group flush: the leader's write and sync system calls and its wake-up of the
   // followers it covered, taken from the cores (it delays the clients' CPU, not the flush).
   // Unit: us.

@@ -36,7 +36,7 @@ class Rng {
   std::mt19937_64 engine_;
 };
 
-enum class EventKind { kCpuDone, kLockPoint, kDelayDone, kFlushDone };
+enum class EventKind { kCpuDone, kLockPoint, kDelayDone, kFlushDone, kHandOff };
 struct Event {
   double time_us;
   EventKind kind;
@@ -85,6 +85,10 @@ class Simulation {
         case EventKind::kFlushDone:
           OnFlushDone(warmup);
           break;
+        case EventKind::kHandOff:
+          handing_off_ = false;
+          if (!busy_ && !waiting_.empty()) BeginLeader();
+          break;
       }
     }
     GroupCommitResult r;
@@ -121,7 +125,7 @@ class Simulation {
   void StartCpu(int client, double t) {
     double cpu = p_.txn_cpu_us * std::exp(0.25 * cpu_rng_.Normal() - 0.03125);  // mean-preserving
     if (*std::min_element(core_free_us_.begin(), core_free_us_.end()) <= t) {
-      cpu += std::max(1, p_.statements) * p_.idle_wake_cpu_us;
+      cpu += (std::max(1, p_.statements) - 1) * p_.idle_wake_cpu_us;
     }
     double start = 0;
     if (p_.hot_rows > 0) {
@@ -179,6 +183,7 @@ class Simulation {
   void OnAppend(int client) {
     if (!p_.locks_held_through_flush) ReleaseRow(client);
     waiting_.push_back({client, now_});
+    if (handing_off_) return;  // the woken next leader takes it
     if (delaying_ && p_.delay_until_batch > 0 &&
         static_cast<int>(waiting_.size()) >= p_.delay_until_batch) {
       delaying_ = false;
@@ -238,7 +243,14 @@ class Simulation {
     if (completed_ > warmup) ++measured_flushes_;
     in_flush_ = false;
     busy_ = false;
-    if (!waiting_.empty()) BeginLeader();
+    if (waiting_.empty()) return;
+    if (p_.handoff_us > 0) {
+      // The next leader is another client, asleep: it must be woken before it can flush.
+      handing_off_ = true;
+      Push(now_ + p_.handoff_us, EventKind::kHandOff, -1);
+      return;
+    }
+    BeginLeader();
   }
 
   struct Waiter {
@@ -266,7 +278,8 @@ class Simulation {
   bool busy_ = false;      // a leader holds the flush (delaying or flushing)
   bool delaying_ = false;  // leader is sleeping before its flush
   bool in_flush_ = false;
-  int flushing_ = 0;  // commits covered by the flush in progress
+  bool handing_off_ = false;  // a flush ended with waiters left: the next leader is waking
+  int flushing_ = 0;          // commits covered by the flush in progress
   int completed_ = 0;
   int64_t measured_commits_ = 0;
   int64_t measured_flushes_ = 0;

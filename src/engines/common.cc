@@ -52,6 +52,7 @@ GroupCommitParams CommitParams(const Scenario& s, double txn_cpu_us, double flus
   p.flush_cpu_us = s.calibration.cpu_includes_flush_wait ? 0 : flush_cpu_us;
   p.statements = StatementsPerTxn(s.workload);
   p.idle_wake_cpu_us = kIdleWakeCpuUs;
+  p.handoff_us = kIdleWakeCpuUs;
   if (s.workload.hot_rows > 0) {
     // The lock is taken halfway through the statement that updates the row.
     const int statements = StatementsPerTxn(s.workload);

@@ -30,10 +30,15 @@ GroupCommitParams CommitParams(const Scenario& s, double txn_cpu_us, double flus
 // statement for a one-row transaction and BEGIN + one statement per row + COMMIT otherwise.
 int StatementsPerTxn(const Workload& w);
 
-// CPU of a client round trip that wakes a process on an idle core, beyond what the same round
-// trip costs on a busy machine. *Fitted here* (2-vCPU VM) on one-client tpcb, 7 statements, in
-// the strict group-commit sweep: 820 us per transaction on PostgreSQL against 546 us of busy
-// CPU and flush (39 us per statement), 716 us against 478 us on MariaDB (34 us). Unit: us.
+// The wake-up of a process asleep on this machine (2-vCPU VM), *fitted here* on the strict
+// group-commit sweep (docs/sweep-group-commit.md). Charged (1) as CPU for each statement but
+// the committing one of a transaction that starts on an idle core: one-client tpcb took 722-820
+// us per transaction on PostgreSQL against 578 us of busy CPU and flush (24-40 us per extra
+// statement), 716-725 us against 497 us on MariaDB (36-38 us); one-row inserts show none (their
+// one-client CPU is the busy CPU plus the flush's); and (2) as the hand-off latency before the
+// next group's leader, asleep on the flush lock, can flush: at native latency PostgreSQL and
+// MariaDB flushed every 145 us with 4 clients where the device's fdatasync takes 73-91 us.
+// Unit: us.
 inline constexpr double kIdleWakeCpuUs = 36;
 
 // CPU a commit spends because it waits for its own flush when nothing shares it (SQLite's one
