@@ -121,18 +121,24 @@ TEST(GroupCommit, SiblingsAreCountedWhenTheLeaderFlushes) {
   EXPECT_NEAR(always.mean_batch, 16, 0.5);
 }
 
+// Clients on cores with a fixed CPU time per transaction and flushes of exactly flush_us.
+GroupCommitParams FixedParams(int clients, int cores, double cpu_us, double flush_us) {
+  GroupCommitParams p;
+  p.clients = clients;
+  p.cpu_cores = cores;
+  p.txn_cpu_us = cpu_us;
+  p.flush_p50_us = flush_us;
+  p.flush_p99_us = flush_us;
+  return p;
+}
+
 // Hand-checked, 4 clients on 4 cores, 2 us of CPU, flushes of exactly 1000 us, all four updating
 // one hot row. Released at the append (InnoDB), the lock does not hold anyone up: groups
 // alternate, N/2 = 2 commits per 1000 us flush, 2000 tps. Held through the flush (PostgreSQL),
 // the next holder can only append once the holder's flush is done, so no two commits share a
 // flush: 1 commit per flush, 1000 tps.
 TEST(GroupCommit, RowLocksHeldThroughTheFlushSerialiseCommits) {
-  GroupCommitParams p;
-  p.clients = 4;
-  p.cpu_cores = 4;
-  p.txn_cpu_us = 2;
-  p.flush_p50_us = 1000;
-  p.flush_p99_us = 1000;
+  GroupCommitParams p = FixedParams(4, 4, 2, 1000);
   p.hot_rows = 1;
   p.lock_at_cpu_fraction = 0.5;
   GroupCommitResult released = SimulateGroupCommit(p);
@@ -153,12 +159,7 @@ TEST(GroupCommit, RowLocksHeldThroughTheFlushSerialiseCommits) {
 // of it. It delays the clients' CPU, not the flush: with 1 client and 1000 us flushes the cycle
 // stays 100 + 1000 us (909 tps), the flush CPU overlapping the device round trip.
 TEST(GroupCommit, FlushCpuIsTakenFromTheCores) {
-  GroupCommitParams p;
-  p.clients = 2;
-  p.cpu_cores = 1;
-  p.txn_cpu_us = 100;
-  p.flush_p50_us = 1;
-  p.flush_p99_us = 1;
+  GroupCommitParams p = FixedParams(2, 1, 100, 1);
   EXPECT_NEAR(SimulateGroupCommit(p).tps, 10000, 0.03 * 10000);
   p.flush_cpu_us = 100;
   EXPECT_NEAR(SimulateGroupCommit(p).tps, 5000, 0.05 * 5000);
@@ -174,12 +175,7 @@ TEST(GroupCommit, FlushCpuIsTakenFromTheCores) {
 // Saturated (8 clients, 1 core, 1 us flushes) no core is ever idle when a transaction starts:
 // 1e6 / 100 = 10000 tps, as without the term.
 TEST(GroupCommit, IdleWakeUpsCostOnlyOnAnIdleMachine) {
-  GroupCommitParams p;
-  p.clients = 1;
-  p.cpu_cores = 2;
-  p.txn_cpu_us = 100;
-  p.flush_p50_us = 1000;
-  p.flush_p99_us = 1000;
+  GroupCommitParams p = FixedParams(1, 2, 100, 1000);
   p.statements = 7;
   p.idle_wake_cpu_us = 36;
   EXPECT_NEAR(SimulateGroupCommit(p).tps, 1e6 / 1316, 0.03 * 1e6 / 1316);
@@ -196,12 +192,7 @@ TEST(GroupCommit, IdleWakeUpsCostOnlyOnAnIdleMachine) {
 // (the first to append after a flush that covered everyone, nobody waiting: no hand-off), then,
 // 100 us after it, one of all 4; 5 commits per 1000 + 100 + 1000 us, 2381 tps, 2.5 per flush.
 TEST(GroupCommit, HandOffToTheNextLeaderLetsTheGroupGrow) {
-  GroupCommitParams p;
-  p.clients = 4;
-  p.cpu_cores = 4;
-  p.txn_cpu_us = 2;
-  p.flush_p50_us = 1000;
-  p.flush_p99_us = 1000;
+  GroupCommitParams p = FixedParams(4, 4, 2, 1000);
   GroupCommitResult direct = SimulateGroupCommit(p);
   EXPECT_NEAR(direct.tps, 2000, 0.03 * 2000);
   EXPECT_NEAR(direct.mean_batch, 2, 0.05);
