@@ -236,6 +236,40 @@ std::string DropThousandsSeparators(const std::string& s) {
   return out;
 }
 
+// libstdc++'s std::regex matches by recursion: every character a `+` or `*` consumes is one
+// more nested call. "rpo" followed by 10,000 colons overflowed the 8 MiB stack of the normal
+// build (99,000 colons even a 256 MiB one), and so did a 30,000-letter word (found by
+// fuzz_request, measured with `ulimit -s`). Two rules bound the depth whatever the text's
+// length: no pattern repeats a group without a bound (`{0,16}`, not `*`), and no run of
+// non-space characters is longer than kMaxTokenChars: a space breaks it here. No word, number
+// or unit the patterns read is that long, and text without such a run is unchanged. Runs of
+// spaces are already single.
+constexpr size_t kMaxTokenChars = 64;
+
+std::string SplitLongTokens(std::string s) {
+  size_t run = 0;
+  for (char c : s) {
+    run = c == ' ' ? 0 : run + 1;
+    if (run > kMaxTokenChars) break;
+  }
+  if (run <= kMaxTokenChars) return s;
+  std::string out;
+  out.reserve(s.size() + s.size() / kMaxTokenChars);
+  run = 0;
+  for (char c : s) {
+    if (c == ' ') {
+      run = 0;
+    } else if (run == kMaxTokenChars) {
+      out.push_back(' ');
+      run = 1;
+    } else {
+      ++run;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
 struct Match {
   size_t pos = 0;
   std::string text;
@@ -349,6 +383,8 @@ const std::vector<DurabilityPattern>& DurabilityPatterns() {
       R"((?:transactions?|txns?|commits?|writes?|orders?|payments?|rows?|records?|data|events?|messages?|entries|updates?|inserts?|trades?|bookings?|transfers?|sales?|notes?|documents?|jobs?|tickets?|items?|anything|nothing))";
   const std::string kNegModal =
       R"((?:can't|cannot|can not|couldn't|could not|must not|mustn't|must never|may never|may not|should never|shouldn't|should not|shall not|shall never|will never|won't|will not|can never|never|do not want to|don't want to|not allowed to|not permitted to|is not allowed to|are not allowed to|dont want to|cant|wont|mustnt|shouldnt|do not wish to|don't wish to))";
+  // One pattern per entry, as written.
+  // clang-format off
   static const std::vector<DurabilityPattern> kPatterns = {
       // ---- loss-averse statements
       // -----------------------------------------------------------
@@ -357,11 +393,11 @@ const std::vector<DurabilityPattern>& DurabilityPatterns() {
        S, X, false},
       {Regex(R"(\blossless\b|\bloss[- ]free\b|\bloss[- ]less\b)"), S, X, false},
       {Regex(
-           R"(\b(?:zero|0)[- ]rpo\b|\brpo\s*(?:of|=|:|is|must be|should be|target(?: of)?|needs to be|has to be|\s)*(?:zero|0|0 ?s|0 ?ms|none|nil)(?![\d]|\.\d)|\brpo\s*(?:=|of|:)?\s*zero\b)"),
+           R"(\b(?:zero|0)[- ]rpo\b|\brpo\s*(?:of|=|:|is|must be|should be|target(?: of)?|needs to be|has to be|\s){0,16}(?:zero|0|0 ?s|0 ?ms|none|nil)(?![\d]|\.\d)|\brpo\s*(?:=|of|:)?\s*zero\b)"),
        S, X, false},
       {Regex(
            "\\b" + kNegModal +
-           R"(\s+(?:ever\s+|afford\s+to\s+|tolerate\s+|accept\s+|risk\s+|risking\s+|be\s+allowed\s+to\s+|want\s+to\s+|wish\s+to\s+)*(?:los(?:e|ing)|drop(?:ping)?)\b)"),
+           R"(\s+(?:ever\s+|afford\s+to\s+|tolerate\s+|accept\s+|risk\s+|risking\s+|be\s+allowed\s+to\s+|want\s+to\s+|wish\s+to\s+){0,16}(?:los(?:e|ing)|drop(?:ping)?)\b)"),
        S, X, false},
       {Regex(
            R"(\b(?:can't|cannot|can not|couldn't|could not|must not|mustn't|won't|will not|do not|don't|does not|doesn't|should not|shouldn't)\s+(?:ever\s+)?(?:afford|tolerate|accept|risk|have|allow|permit|survive|live with|handle)\s+(?:any\s+|even\s+(?:a|one)\s+[a-z]+\s+of\s+|the\s+)?(?:data\s+|transaction\s+|commit\s+)?(?:loss|losing|lost)\b)"),
@@ -411,13 +447,13 @@ const std::vector<DurabilityPattern>& DurabilityPatterns() {
            R"(\b(?:can|could|may|might|ok to|okay to|fine to|acceptable to|able to|allowed to|happy to|willing to|prepared to|afford to|fine|ok with|okay with|fine with|comfortable with|happy with|(?:ok|okay|fine|acceptable|alright|no problem)\s+if\s+(?:we|you|it|they)|don't mind|do not mind)\s+(?:afford\s+to\s+|tolerate\s+|accept\s+)?los(?:e|ing)\s+(?:up to\s+|at most\s+|about\s+|around\s+|roughly\s+|maybe\s+|the last\s+|last\s+)?(?:~\s*)?(?:\d+(?:\.\d+)?\s*|one\s+|a\s+|an\s+|a\s+few\s+|few\s+|a\s+couple(?:\s+of)?\s+|two\s+|several\s+|half\s+a\s+)?(?:ms|milliseconds?|s|secs?|seconds?)\b)"),
        T, X, true},
       {Regex(
-           R"(\blos(?:e|ing)\s+(?:(?:up to|at most|about|around|roughly|the last|last|maybe|only|just)\s+)*(?:a\s+few\s+|an?\s+|one\s+|~\s*)?(?:\d+(?:\.\d+)?\s*|a\s+couple(?:\s+of)?\s+|few\s+)?(?:ms|milliseconds?|s|secs?|seconds?)\b(?:\s+(?:of\s+)?(?:[a-z-]+\s+){0,6}?)?(?:is|would be|are|will be|seems)\s+(?:fine|ok|okay|acceptable|tolerable|not a problem|no problem|no big deal|allowed|not the end of the world|survivable|an acceptable)\b)"),
+           R"(\blos(?:e|ing)\s+(?:(?:up to|at most|about|around|roughly|the last|last|maybe|only|just)\s+){0,16}(?:a\s+few\s+|an?\s+|one\s+|~\s*)?(?:\d+(?:\.\d+)?\s*|a\s+couple(?:\s+of)?\s+|few\s+)?(?:ms|milliseconds?|s|secs?|seconds?)\b(?:\s+(?:of\s+)?(?:[a-z-]+\s+){0,6}?)?(?:is|would be|are|will be|seems)\s+(?:fine|ok|okay|acceptable|tolerable|not a problem|no problem|no big deal|allowed|not the end of the world|survivable|an acceptable)\b)"),
        T, X, true},
       {Regex(
            R"(\b(?:a|one|\d+(?:\.\d+)?|few|a few|a couple of|two)\s+(?:[a-z]+\s+)?(?:ms|milliseconds?|seconds?|secs?|s)\s+(?:of\s+)?(?:[a-z]+\s+)?(?:data\s+|write\s+|transaction\s+|commit\s+)?loss\s+(?:on\s+(?:a\s+)?[a-z ]{0,30}?)?(?:is|would be|are|will be)\s+(?:fine|ok|okay|acceptable|tolerable|allowed|not a problem|no problem)\b)"),
        T, X, true},
       {Regex(
-           R"(\brpo\s*(?:of|=|:|is|target(?: of)?|<|<=|under|below|up to|~|around|about|\s)*(?:\d+(?:\.\d+)?|one|a few|a|few|two|five|ten)\s*(?:ms|milliseconds?|s|secs?|seconds?)\b)"),
+           R"(\brpo\s*(?:of|=|:|is|target(?: of)?|<|<=|under|below|up to|~|around|about|\s){0,16}(?:\d+(?:\.\d+)?|one|a few|a|few|two|five|ten)\s*(?:ms|milliseconds?|s|secs?|seconds?)\b)"),
        T, X, false},
       {Regex(R"(\bbounded\s+(?:data\s+)?loss\b)"), T, X, false},
       {Regex(
@@ -480,6 +516,7 @@ const std::vector<DurabilityPattern>& DurabilityPatterns() {
            R"(\b(?:analytics|staging|sandbox|prototype|demo|benchmark(?:ing)?|load[- ]test(?:ing)?|(?:a|the|our|is a|read|redis|app|application|query|build|http|api|session|results?|object|lookup|local|disposable)\s+cache|caching\s+(?:layer|tier|table|db|database|service)|cache\s+(?:db|database|table|tier|layer|store|server|instance|only)|session store|sessions? table|metrics|telemetry|(?:test(?:ing)?|dev(?:elopment)?|ci|qa)\s+(?:env|environment|database|db|instance|server|box|cluster|copy|data))\b)"),
        R, D, false},
   };
+  // clang-format on
   return kPatterns;
 }
 
@@ -532,7 +569,7 @@ void ReadRate(const std::string& t, QueryReading* q) {
   // Label + number: "TPS: 30k", "write rate of 4000/s", "peak tps ~ 12000".
   static const Regex kLabel(
       std::string(
-          R"(\b(?:tps|(?:write|commit|insert|transaction|ingest)\s+rate)\s*(?:of|is|at|around|about|approx\.?|roughly|~|:|=|peaks?\s+at|up\s+to|reaching|target|\s)*)") +
+          R"(\b(?:tps|(?:write|commit|insert|transaction|ingest)\s+rate)\s*(?:of|is|at|around|about|approx\.?|roughly|~|:|=|peaks?\s+at|up\s+to|reaching|target|\s){0,16})") +
       kNum + R"((?:\s*(?:/\s*s|/\s*sec|per\s+second|tps))?(?![a-z\d]|\.\d))");
   struct Found {
     double tps;
@@ -617,16 +654,16 @@ std::optional<uint64_t> SizeBytes(const std::string& num, const std::string& uni
 void ReadSizes(const std::string& t, QueryReading* q) {
   const std::string kSize = R"((\d+(?:\.\d+)?)\s*(kb|kib|mb|mib|gb|gib|tb|tib|g|t)\b)";
   static const Regex kWsAfter(
-      R"(\b(?:working\s*set|hot\s+(?:set|data(?:\s*set)?|pages)|active\s+data(?:\s*set)?)\s*(?:of|is|:|=|~|about|around|approx\.?|roughly|under|below|maybe|\s)*)" +
+      R"(\b(?:working\s*set|hot\s+(?:set|data(?:\s*set)?|pages)|active\s+data(?:\s*set)?)\s*(?:of|is|:|=|~|about|around|approx\.?|roughly|under|below|maybe|\s){0,16})" +
       kSize);
   static const Regex kWsBefore(R"(\b)" + kSize +
                                R"(\s+(?:of\s+)?(?:working\s*set|hot\s+(?:set|data)))");
   static const Regex kDataAfter(
-      R"(\b(?:database|db|data\s*set|dataset|data\s+size|total\s+data)\s+(?:size\s+)?(?:is|of|:|~|about|around|roughly|=|holds|\s)*)" +
+      R"(\b(?:database|db|data\s*set|dataset|data\s+size|total\s+data)\s+(?:size\s+)?(?:is|of|:|~|about|around|roughly|=|holds|\s){0,16})" +
       kSize);
   static const Regex kDataBefore(R"(\b)" + kSize +
                                  R"(\s+(?:of\s+data|database|db|dataset|data\s*set))");
-  static const Regex kMemAfter(R"(\b(?:ram|memory)\s*(?:of|is|:|=|\s)*)" + kSize);
+  static const Regex kMemAfter(R"(\b(?:ram|memory)\s*(?:of|is|:|=|\s){0,16})" + kSize);
   static const Regex kMemBefore(R"(\b)" + kSize + R"(\s+(?:of\s+)?(?:ram|memory)\b)");
   auto first = [&](const Regex& a, const Regex& b) -> std::optional<Reading<uint64_t>> {
     for (const Regex* re : {&a, &b}) {
@@ -649,7 +686,7 @@ void ReadConcurrency(const std::string& t, QueryReading* q) {
       R"(\b(\d{1,7}(?:\.\d+)?)\s*(k|thousand|millions?|m)?\s+(?:[a-z-]+\s+){0,2}?(?:connections|conns|clients|sessions|writers|writer\s+threads|threads|backends|workers|worker\s+processes|concurrent\s+users|active\s+users)\b(?!\s*(?:per|/|a\s+second)))");
   static const Regex kPool(
       R"(\b(?:pool\s+(?:of|size(?:\s+of)?|size\s*[:=]|with)\s*(?:about\s+|around\s+|~)?(\d{1,7})|(\d{1,7})[- ]connection\s+pool|max\s+pool\s+size\s*(?:of|[:=])?\s*(\d{1,7})))");
-  static const Regex kConcurrent(R"(\bconcurrency\s*(?:of|is|:|=|~|\s)*(\d{1,7})\b)");
+  static const Regex kConcurrent(R"(\bconcurrency\s*(?:of|is|:|=|~|\s){0,16}(\d{1,7})\b)");
   auto take = [&](double n, const std::string& evidence) {
     if (n > kMaxConcurrency) {
       q->absurd.push_back("'" + evidence + "' is absurd: more than 100000 clients");
@@ -800,7 +837,7 @@ std::string NormalizeQueryText(std::string_view text) {
     collapsed.push_back(c);
   }
   while (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
-  return DropThousandsSeparators(collapsed);
+  return SplitLongTokens(DropThousandsSeparators(collapsed));
 }
 
 std::optional<Reading<Engine>> FindEngine(std::string_view normalized,
@@ -808,7 +845,7 @@ std::optional<Reading<Engine>> FindEngine(std::string_view normalized,
                                           std::vector<Engine>* all_named) {
   const std::string t(normalized);
   static const Regex kEngine(
-      R"(\b(postgresql|postgres|pgsql|pg|mysql|percona(?:\s+server)?|innodb|mariadb|maria\s+db|sqlite3|sqlite|aurora\s+postgres(?:ql)?|aurora\s+mysql)(?:[\s-]*(?:v|version|ver\.?|release)?\s*(\d{1,2}(?:\.\d{1,4}){0,2})(?![\d]|\.\d|\s*(?:k|%|x|gb|mb|tb|tps|ms|s|sec|secs|seconds|min|minutes|h|hours|connections|clients|replicas?|nodes|servers|cores|cpus?|instances|tables|rows|writes|users)\b))?(?![a-z_]))");
+      R"(\b(postgresql|postgres|pgsql|pg|mysql|percona(?:\s+server)?|innodb|mariadb|maria\s+db|sqlite3|sqlite|aurora\s+postgres(?:ql)?|aurora\s+mysql)(?:[\s-]{0,16}(?:v|version|ver\.?|release)?\s*(\d{1,2}(?:\.\d{1,4}){0,2})(?![\d]|\.\d|\s*(?:k|%|x|gb|mb|tb|tps|ms|s|sec|secs|seconds|min|minutes|h|hours|connections|clients|replicas?|nodes|servers|cores|cpus?|instances|tables|rows|writes|users)\b))?(?![a-z_]))");
   static const Regex kLooseVersion(R"(\b(?:version|ver\.?|v)\s*(\d{1,2}(?:\.\d{1,4}){0,2})\b)");
   std::vector<Match> matches = AllMatches(t, kEngine);
   bool maria = false;
@@ -833,13 +870,13 @@ std::optional<Reading<Engine>> FindEngine(std::string_view normalized,
   }
   // "migrate from MySQL 5.7 to PostgreSQL 16": the engine to configure is the target.
   static const Regex kTarget(
-      R"(\b(?:migrat\w*|mov(?:e|ing)|switch\w*|port(?:ing)?|upgrad\w*|go(?:ing)?)\b(?:[^.;]|\.\d){0,80}?\bto\s+(postgresql|postgres|pg|mysql|percona(?:\s+server)?|mariadb|sqlite3?)(?:[\s-]*(?:v|version)?\s*(\d{1,2}(?:\.\d{1,4}){0,2})(?![\d]|\.\d))?(?![a-z_]))");
+      R"(\b(?:migrat\w*|mov(?:e|ing)|switch\w*|port(?:ing)?|upgrad\w*|go(?:ing)?)\b(?:[^.;]|\.\d){0,80}?\bto\s+(postgresql|postgres|pg|mysql|percona(?:\s+server)?|mariadb|sqlite3?)(?:[\s-]{0,16}(?:v|version)?\s*(\d{1,2}(?:\.\d{1,4}){0,2})(?![\d]|\.\d))?(?![a-z_]))");
   // "upgrading from PostgreSQL 12 to 16": the version to configure is the target.
   static const Regex kUpgrade(
       R"(\bupgrad\w*\b(?:[^.;]|\.\d){0,80}?\bto\s+(?:v|version\s*)?(\d{1,2}(?:\.\d{1,4}){0,2})(?![\d]|\.\d|\s*(?:k|%|gb|tps|connections|clients)\b))");
   // "We considered MySQL but recommend PostgreSQL 16": the engine recommended or chosen.
   static const Regex kChosen(
-      R"(\b(?:recommend\w*|suggest\w*|choose|chose|chosen|pick(?:ed)?|select(?:ed)?|go(?:ing)?\s+with|went\s+with|winner|verdict|decided\s+on|settled\s+on)\b\s*(?::|is|would be|=|-)?\s*(?:to\s+use\s+|using\s+)?(postgresql|postgres|pg|mysql|percona(?:\s+server)?|mariadb|sqlite3?)(?:[\s-]*(?:v|version)?\s*(\d{1,2}(?:\.\d{1,4}){0,2})(?![\d]|\.\d))?(?![a-z_]))");
+      R"(\b(?:recommend\w*|suggest\w*|choose|chose|chosen|pick(?:ed)?|select(?:ed)?|go(?:ing)?\s+with|went\s+with|winner|verdict|decided\s+on|settled\s+on)\b\s*(?::|is|would be|=|-)?\s*(?:to\s+use\s+|using\s+)?(postgresql|postgres|pg|mysql|percona(?:\s+server)?|mariadb|sqlite3?)(?:[\s-]{0,16}(?:v|version)?\s*(\d{1,2}(?:\.\d{1,4}){0,2})(?![\d]|\.\d))?(?![a-z_]))");
   std::smatch target;
   if (engine && (std::regex_search(t, target, kTarget) || std::regex_search(t, target, kChosen))) {
     Engine e = EngineFromName(target[1].str());

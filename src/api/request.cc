@@ -53,7 +53,10 @@ struct EngineMatch {
 // Recognises an engine's name, key or alias in the engine table with an optional version as
 // the whole text: "postgres", "pg", "postgresql 16", "mysql 8.0.36", "innodb", "mariadb 10.11",
 // "sqlite3" (SQLite 3).
+// std::regex matches by recursion, one level per character here: a name longer than any engine
+// name with a version is not tried (200,000 characters overflowed the stack).
 std::optional<EngineMatch> MatchEngine(const std::string& raw) {
+  if (raw.size() > 100) return std::nullopt;
   static const std::regex kPattern(R"(^\s*(.+?)\s*[-]?\s*(?:v(?:ersion)?\s*)?([0-9][0-9.]*)?\s*$)",
                                    std::regex::icase);
   std::smatch m;
@@ -241,8 +244,10 @@ class RequestParser {
     if (!text_.absurd.empty()) return Status::InvalidArgument("query", text_.absurd.front());
     excerpt_ = ReadQuery(excerpt_text_);
     if (request_.contains("upstream_results") && !request_["upstream_results"].is_null()) {
+      std::string upstream_text;  // checked before any of it is read
+      CollectText(request_["upstream_results"], &upstream_text);
+      WALTUNE_RETURN_IF_ERROR(CheckLength("upstream_results", upstream_text));
       upstream_ = ReadUpstream(request_["upstream_results"]);
-      WALTUNE_RETURN_IF_ERROR(CheckLength("upstream_results", upstream_.text));
       upstream_text_ = ReadQuery(upstream_.text);
     }
     WALTUNE_RETURN_IF_ERROR(ParseEngine());
@@ -306,12 +311,19 @@ class RequestParser {
     for (const auto& [key, value] : c_.items()) {
       if (!kKnown.count(key)) {
         s_.warnings.push_back("unknown constraint 'constraints." + key + "' ignored");
+      } else if (value.is_string() && value.get_ref<const std::string&>().size() > kMaxValueChars) {
+        return Status::InvalidArgument(
+            F(key.c_str()), "is " + std::to_string(value.get_ref<const std::string&>().size()) +
+                                " characters long; a constraint's value is at most " +
+                                std::to_string(kMaxValueChars) + " (a file path at most)");
       }
     }
     return Status::Ok();
   }
 
   static constexpr size_t kMaxTextChars = 100000;
+  // A constraint is a word, a number with a unit or a file path (storage_profile): PATH_MAX.
+  static constexpr size_t kMaxValueChars = 4096;
   static Status CheckLength(const char* field, const std::string& text) {
     if (text.size() <= kMaxTextChars) return Status::Ok();
     return Status::InvalidArgument(field, "is " + std::to_string(text.size()) +

@@ -32,6 +32,42 @@ TEST(NormalizeQueryText, QuotesDashesSpacesAndThousands) {
   EXPECT_EQ(NormalizeQueryText("16 128gb"), "16 128gb");
 }
 
+// libstdc++'s std::regex recurses once per character a repetition consumes. Found by
+// fuzz_request (a 56,612-character engine name); "rpo" and 10,000 colons overflowed the 8 MiB
+// stack of the normal build. These texts are as long as a request may be, and are read.
+TEST(ReadQuery, LongRunsDoNotExhaustTheStack) {
+  const size_t n = 99000;
+  std::string of;
+  for (size_t i = 0; i < n / 3; ++i) of += "of ";
+  const std::vector<std::string> texts = {
+      "rpo " + std::string(n, ':'),
+      "rpo " + of + "0",
+      "no " + std::string(n, 'a') + " lost",
+      "working set of " + std::string(n, '~') + " 5 gb",
+      "postgres" + std::string(n, '-') + "16",
+      "lost " + std::string(n, 'x') + " not acceptable",
+  };
+  for (const std::string& t : texts) {
+    QueryReading q = ReadQuery(t);  // must return
+    EXPECT_FALSE(q.loss_averse) << t.substr(0, 20);
+    EXPECT_FALSE(q.working_set_bytes) << t.substr(0, 20);
+    EXPECT_FALSE(q.version) << t.substr(0, 20);
+  }
+  QueryReading pg = ReadQuery("postgres" + std::string(n, '-') + "16");
+  ASSERT_TRUE(pg.engine);
+  EXPECT_EQ(pg.engine->value, Engine::kPostgreSQL);
+}
+
+TEST(NormalizeQueryText, BreaksRunsLongerThanAnyWordAndLeavesTextWithoutThemAlone) {
+  const std::string prose = "we need 1500 tps on postgresql 16, no data loss (write-ahead-log)";
+  EXPECT_EQ(NormalizeQueryText(prose), prose);
+  std::string word(64, 'a');
+  EXPECT_EQ(NormalizeQueryText("x " + word + " y"), "x " + word + " y");
+  EXPECT_EQ(NormalizeQueryText("x " + word + "bc y"), "x " + word + " bc y");
+  EXPECT_EQ(NormalizeQueryText(std::string(130, 'z')),
+            std::string(64, 'z') + " " + std::string(64, 'z') + " zz");
+}
+
 TEST(FindEngine, VersionsOnlyInEachEnginesRange) {
   auto read = [](const char* text) {
     std::optional<Reading<EngineVersion>> v;

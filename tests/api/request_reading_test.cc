@@ -250,6 +250,11 @@ TEST(CheckedNumbers, AbsurdOrMalformedNumbersNameTheField) {
       {json{{"constraints", {{"db_engine", "pg"}}},
             {"reference_excerpt", std::string(200000, ' ')}},
        "reference_excerpt"},
+      // fuzz_request: a 56,612-character db_engine overflowed the stack in std::regex.
+      {Request({{"db_engine", "Postgre" + std::string(60000, ']')}}), "constraints.db_engine"},
+      {Request({{"db_engine", "pg"}, {"engine_version", std::string(5000, ' ') + "16"}}),
+       "constraints.engine_version"},
+      {json{{"upstream_results", {{"notes", std::string(100001, 'x')}}}}, "upstream_results"},
   };
   for (const auto& [request, field] : cases) {
     auto s = ParseRequest(request);
