@@ -17,8 +17,16 @@ namespace waltune {
 
 // Lower-cases, maps Unicode quotes/apostrophes/dashes/NBSP/ellipsis to ASCII, drops thousands
 // separators inside numbers ("30,000" and "30 000" -> "30000"; a decimal comma "1,5" is kept as
-// "1.5" only when it cannot be a thousands group) and collapses runs of white space.
+// "1.5" only when it cannot be a thousands group) and collapses runs of white space. A run of
+// more than kMaxQueryTokenChars non-space characters is broken by spaces (query_reader.cc: it
+// bounds the recursion of std::regex); no word or number the reader reads is that long.
 std::string NormalizeQueryText(std::string_view text);
+
+constexpr size_t kMaxQueryTokenChars = 64;
+
+// The longest run of digits in the normalised text, before long runs are broken: a number
+// longer than kMaxQueryTokenChars would be read in pieces, so the caller refuses the text.
+size_t LongestDigitRun(std::string_view text);
 
 // How strongly a durability reading is stated.
 enum class Strength {

@@ -241,25 +241,23 @@ std::string DropThousandsSeparators(const std::string& s) {
 // build (99,000 colons even a 256 MiB one), and so did a 30,000-letter word (found by
 // fuzz_request, measured with `ulimit -s`). Two rules bound the depth whatever the text's
 // length: no pattern repeats a group without a bound (`{0,16}`, not `*`), and no run of
-// non-space characters is longer than kMaxTokenChars: a space breaks it here. No word, number
+// non-space characters is longer than kMaxQueryTokenChars: a space breaks it here. No word, number
 // or unit the patterns read is that long, and text without such a run is unchanged. Runs of
 // spaces are already single.
-constexpr size_t kMaxTokenChars = 64;
-
 std::string SplitLongTokens(std::string s) {
   size_t run = 0;
   for (char c : s) {
     run = c == ' ' ? 0 : run + 1;
-    if (run > kMaxTokenChars) break;
+    if (run > kMaxQueryTokenChars) break;
   }
-  if (run <= kMaxTokenChars) return s;
+  if (run <= kMaxQueryTokenChars) return s;
   std::string out;
-  out.reserve(s.size() + s.size() / kMaxTokenChars);
+  out.reserve(s.size() + s.size() / kMaxQueryTokenChars);
   run = 0;
   for (char c : s) {
     if (c == ' ') {
       run = 0;
-    } else if (run == kMaxTokenChars) {
+    } else if (run == kMaxQueryTokenChars) {
       out.push_back(' ');
       run = 1;
     } else {
@@ -816,7 +814,9 @@ void ReadOutOfScope(const std::string& t, QueryReading* q) {
 
 }  // namespace
 
-std::string NormalizeQueryText(std::string_view text) {
+namespace {
+
+std::string NormalizeUnsplit(std::string_view text) {
   std::string mapped;
   mapped.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
@@ -837,7 +837,22 @@ std::string NormalizeQueryText(std::string_view text) {
     collapsed.push_back(c);
   }
   while (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
-  return SplitLongTokens(DropThousandsSeparators(collapsed));
+  return DropThousandsSeparators(collapsed);
+}
+
+}  // namespace
+
+std::string NormalizeQueryText(std::string_view text) {
+  return SplitLongTokens(NormalizeUnsplit(text));
+}
+
+size_t LongestDigitRun(std::string_view text) {
+  size_t longest = 0, run = 0;
+  for (char c : NormalizeUnsplit(text)) {
+    run = IsDigit(c) ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest;
 }
 
 std::optional<Reading<Engine>> FindEngine(std::string_view normalized,

@@ -324,11 +324,21 @@ class RequestParser {
   static constexpr size_t kMaxTextChars = 100000;
   // A constraint is a word, a number with a unit or a file path (storage_profile): PATH_MAX.
   static constexpr size_t kMaxValueChars = 4096;
-  static Status CheckLength(const char* field, const std::string& text) {
-    if (text.size() <= kMaxTextChars) return Status::Ok();
-    return Status::InvalidArgument(field, "is " + std::to_string(text.size()) +
-                                              " characters long; at most 100000 are read. Keep "
-                                              "the part about the workload and its durability");
+  // Also refuses a number longer than the reader reads whole (NormalizeQueryText breaks it):
+  // reading "5003...(130 digits) tps" in pieces would be a silent guess.
+  static Status CheckLength(const std::string& field, const std::string& text) {
+    if (text.size() > kMaxTextChars) {
+      return Status::InvalidArgument(field, "is " + std::to_string(text.size()) +
+                                                " characters long; at most 100000 are read. Keep "
+                                                "the part about the workload and its durability");
+    }
+    if (size_t digits = LongestDigitRun(text); digits > kMaxQueryTokenChars) {
+      return Status::InvalidArgument(field,
+                                     "holds a number of " + std::to_string(digits) +
+                                         " digits; no quantity waltune reads has more than " +
+                                         std::to_string(kMaxQueryTokenChars));
+    }
+    return Status::Ok();
   }
 
   bool Has(const char* key) const { return c_.contains(key) && !c_[key].is_null(); }
@@ -511,6 +521,7 @@ class RequestParser {
                                        "must be a string: \"strict\", \"standard\" or \"relaxed\"");
       }
       const std::string raw = c_["durability_requirement"].get<std::string>();
+      WALTUNE_RETURN_IF_ERROR(CheckLength(F("durability_requirement"), raw));
       auto d = ReadDurabilityPhrase(raw);
       if (!d) {
         return Status::InvalidArgument(

@@ -255,6 +255,11 @@ TEST(CheckedNumbers, AbsurdOrMalformedNumbersNameTheField) {
       {Request({{"db_engine", "pg"}, {"engine_version", std::string(5000, ' ') + "16"}}),
        "constraints.engine_version"},
       {json{{"upstream_results", {{"notes", std::string(100001, 'x')}}}}, "upstream_results"},
+      // A number longer than the reader reads whole is refused, not read in pieces ("30 tps").
+      {Request({{"db_engine", "pg"}}, "we need 5003" + std::string(126, '3') + "30 tps"), "query"},
+      {Request({{"db_engine", "pg"},
+                {"durability_requirement", "we can lose " + std::string(70, '1') + " s"}}),
+       "constraints.durability_requirement"},
   };
   for (const auto& [request, field] : cases) {
     auto s = ParseRequest(request);
