@@ -112,7 +112,7 @@ TEST(ParsePostgresLsn, ChecksBothHalves) {
 
 TEST(ParsePostgresRedo, MalformedNumbersLeaveTheRedoUnknown) {
   RecoveryInfo info;
-  // An LSN half wider than 32 bits (the regex accepts any hex run).
+  // An LSN half wider than 32 bits.
   ParsePostgresRedo(
       "LOG:  redo starts at 0/1A2B3C8\nLOG:  redo done at 123456789ABCDEF01/1C00000 system "
       "usage: elapsed: 0.03 s\n",
@@ -132,6 +132,24 @@ TEST(ParsePostgresRedo, MalformedNumbersLeaveTheRedoUnknown) {
                         std::string(400, '9') + " s\n",
                     &huge);
   EXPECT_FALSE(huge.redo_s.has_value());
+}
+
+// std::regex recurses once per character a repetition consumes: a 200,000-character line of
+// the log (or run of digits) must leave the redo unknown, not overflow the stack.
+TEST(ParseEngineRedo, LongLinesAndRunsAreNotReadAndDoNotCrash) {
+  const std::string line(200000, 'x'), digits(200000, '7');
+  RecoveryInfo pg;
+  ParsePostgresRedo(
+      "LOG:  redo starts at 0/100\nLOG:  redo done at 0/200 " + line + " elapsed: 0.5 s\n", &pg);
+  EXPECT_EQ(pg.redo_bytes, 0x100u);
+  EXPECT_FALSE(pg.redo_s.has_value());
+  RecoveryInfo pg_digits;
+  ParsePostgresRedo("LOG:  redo starts at 0/" + digits + "\nLOG:  redo done at 0/200\n",
+                    &pg_digits);
+  EXPECT_FALSE(pg_digits.redo_bytes.has_value());
+  RecoveryInfo maria;
+  ParseMariadbRedo("InnoDB: Starting crash recovery from checkpoint LSN=" + digits + "\n", &maria);
+  EXPECT_FALSE(maria.redo_bytes.has_value());
 }
 
 TEST(ParseMariadbRedo, NumbersBeyond64BitsLeaveTheRedoUnknown) {

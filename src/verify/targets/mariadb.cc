@@ -267,9 +267,13 @@ std::unique_ptr<Target> MakeMariadbTarget(const VerifyOptions& options) {
 
 void ParseMariadbRedo(const std::string& log, RecoveryInfo* info) {
   std::smatch start, end;
-  static const std::regex kStart("Starting crash recovery from checkpoint LSN=([0-9]+)");
+  // Bounded repetitions (std::regex recurses once per character a repetition consumes); an LSN
+  // is a 64-bit number: at most 20 digits, and a longer run is no LSN.
+  static const std::regex kStart(
+      "Starting crash recovery from checkpoint LSN=([0-9]{1,20})(?![0-9])");
   // "End of log at LSN=N" (10.8+) else the first "log sequence number N" after the start.
-  static const std::regex kEnd("End of log at LSN=([0-9]+)|log sequence number ([0-9]+)");
+  static const std::regex kEnd(
+      "End of log at LSN=([0-9]{1,20})(?![0-9])|log sequence number ([0-9]{1,20})(?![0-9])");
   if (std::regex_search(log, start, kStart)) {
     std::optional<uint64_t> a = ParseInteger<uint64_t>(start[1].str());
     std::string rest = start.suffix();

@@ -246,9 +246,12 @@ std::optional<uint64_t> ParsePostgresLsn(std::string_view text) {
 
 void ParsePostgresRedo(const std::string& log, RecoveryInfo* info) {
   std::smatch start, done, elapsed;
-  static const std::regex kStart("redo starts at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
-  static const std::regex kDone("redo done at ([0-9A-Fa-f]+/[0-9A-Fa-f]+)");
-  static const std::regex kElapsed("redo done at [^\n]*elapsed: ([0-9.]+) s");
+  // Bounded repetitions: std::regex recurses once per character a repetition consumes, so an
+  // unbounded one over a long line of the log could overflow the stack. An LSN half is 32 bits.
+  static const std::regex kStart(
+      "redo starts at ([0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8})(?![0-9A-Fa-f])");
+  static const std::regex kDone("redo done at ([0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8})(?![0-9A-Fa-f])");
+  static const std::regex kElapsed("redo done at [^\n]{0,400}elapsed: ([0-9.]{1,20}) s");
   if (std::regex_search(log, start, kStart) && std::regex_search(log, done, kDone)) {
     std::optional<uint64_t> a = ParsePostgresLsn(start[1].str());
     std::optional<uint64_t> b = ParsePostgresLsn(done[1].str());
