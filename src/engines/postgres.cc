@@ -9,6 +9,9 @@
 //    (1 + c) * D: one full cycle plus the c-fraction during which the next checkpoint ran.
 //  - After replay, crash recovery performs an end-of-recovery checkpoint before accepting
 //    connections (xlog.c PerformRecoveryXLogAction: CHECKPOINT_END_OF_RECOVERY | IMMEDIATE).
+//  - Before replay, crash recovery opens and fsyncs every file of the data directory, WAL
+//    included (xlog.c StartupXLOG -> SyncDataDirectory, recovery_init_sync_method=fsync, the
+//    default; "syncfs" from PostgreSQL 14 syncs each file system once instead).
 //  - The first change to a page after a checkpoint writes a full-page image
 //    (full_page_writes); wal_compression compresses only those images. pglz as `on` from 9.5,
 //    lz4/zstd from 15. checkpoint_completion_target default 0.9 from 14 (0.5 before).
@@ -48,6 +51,13 @@ constexpr double kFpiBytes = 0.8 * kPageBytes;
 constexpr double kFpiReplayBytesPerS = 200e6;
 constexpr double kRecordReplayBytesPerS = 38e6;
 constexpr double kStartupS = 0.5;
+// Files of a new PostgreSQL 15 cluster, counted here: three databases of 298 catalog files, 61
+// in global/, ~15 more (pg_xact, pg_multixact, ...). Plus the WAL segments and one file per GiB
+// of table data (relations are split in 1 GiB segments); each table and index adds 1-3 more,
+// which the request does not tell.
+constexpr double kClusterFiles = 970;
+constexpr double kWalSegmentBytes = 16.0 * kMiB;
+constexpr double kRelationSegmentBytes = 1.0 * kGiB;
 constexpr uint64_t kMaxWalSizeUnit = 64 * kMiB;
 constexpr double kTimeoutMinS = 300, kTimeoutMaxS = 3600;
 // Closest checkpoint spacing waltune recommends (checkpoint_warning's default).
@@ -122,6 +132,8 @@ class PgWal {
     double replay_s = 0;
     double end_checkpoint_s = 0;
     double startup_s = 0;
+    double datadir_files = 0;
+    double datadir_sync_s = 0;  // fsync of every file before replay
     double total_s = 0;
     double effective_replay_bytes_per_s = 0;
   };
@@ -142,6 +154,25 @@ class PgWal {
   double StartupS() const {
     return s_->calibration.restart_overhead_s ? *s_->calibration.restart_overhead_s : kStartupS;
   }
+  // Files SyncDataDirectory fsyncs: the cluster's, the WAL segments and the table data's 1 GiB
+  // segments. pg_wal holds the replay window plus the segments recycled for the next cycle
+  // (xlog.c RemoveOldXlogFiles keeps about one cycle's estimate): at most twice the window,
+  // at most max_wal_size.
+  double DataDirFiles(double window_bytes, double max_wal_size_bytes) const {
+    const double data =
+        static_cast<double>(std::max(s_->workload.data_size_bytes, s_->workload.working_set_bytes));
+    const double wal = std::min(max_wal_size_bytes, 2 * window_bytes);
+    return kClusterFiles + std::ceil(wal / kWalSegmentBytes) +
+           std::ceil(data / kRelationSegmentBytes);
+  }
+  // An fsync of a clean file still costs one device cache flush (ext4 sends one per call):
+  // measured here 3.1-3.7 ms per clean file against 3.96 ms per 8 KiB write + fdatasync, and
+  // 3.6 s before "redo starts" for ~1,020 files at a 4.0 ms flush p50. A calibrated restart
+  // overhead (restart minus redo, measured by verify) already holds it.
+  double DataDirSyncS(double files) const {
+    if (s_->calibration.restart_overhead_s) return 0;
+    return files * s_->storage.flush_p50_us / 1e6;
+  }
   // Expected worst case at the *predicted* image share, for checkpoint interval T and
   // completion target c: replay (1+c)*T of WAL, but never more than max_wal_size: a checkpoint
   // is paced by WAL as well as time (checkpointer.c IsCheckpointOnSchedule), so it completes
@@ -159,7 +190,7 @@ class PgWal {
     }
     r.wal_bytes = r.record_bytes + r.image_bytes;
     r.replay_s = r.record_bytes / RecordReplayRate() + r.image_bytes / ImageReplayRate();
-    Finish(PagesImaged(window_s), &r);
+    Finish(PagesImaged(window_s), max_wal_size_bytes, &r);
     return r;
   }
   // Bound for a configuration, whatever share of the WAL turns out to be images: checkpoints
@@ -183,7 +214,7 @@ class PgWal {
     const double interval =
         std::min(timeout_s, IntervalForCycleBytes(max_wal_size_bytes / (1 + target_c)));
     Finish(DistinctPagesBound(fpi_.hot_pages, fpi_.page_changes_per_s * (1 + target_c) * interval),
-           &r);
+           max_wal_size_bytes, &r);
     return r;
   }
 
@@ -193,7 +224,7 @@ class PgWal {
   // each page after the REDO point carries its image (xlogrecovery.c / XLogReadBufferForRedo
   // restores it without reading the page); reads of pages evicted during replay are inside
   // the cold 38 MB/s record rate.
-  void Finish(double pages_dirtied, Recovery* r) const {
+  void Finish(double pages_dirtied, double max_wal_size_bytes, Recovery* r) const {
     ColdRecoveryInputs in;
     in.log_bytes = r->wal_bytes;
     in.seq_read_bytes_per_s = s_->storage.seq_read_bytes_per_s;
@@ -202,7 +233,9 @@ class PgWal {
     r->scan_s = t.scan_s;
     r->end_checkpoint_s = EndCheckpointS(pages_dirtied);
     r->startup_s = StartupS();
-    r->total_s = r->startup_s + t.total_s + r->end_checkpoint_s;
+    r->datadir_files = DataDirFiles(r->wal_bytes, max_wal_size_bytes);
+    r->datadir_sync_s = DataDirSyncS(r->datadir_files);
+    r->total_s = r->startup_s + r->datadir_sync_s + t.total_s + r->end_checkpoint_s;
     r->effective_replay_bytes_per_s =
         r->replay_s > 0 ? r->wal_bytes / r->replay_s : RecordReplayRate();
   }
@@ -215,6 +248,22 @@ class PgWal {
 };
 
 double RecordReplayMBps(const PgWal& wal) { return wal.RecordReplayRate() / 1e6; }
+
+// The data-directory sync of the rationale; where it takes a second or more, the faster method
+// of PostgreSQL 14+ (syncfs(2) per file system; Linux reports its write errors from 5.8 on).
+std::string DataDirSyncText(const Scenario& s, const PgWal::Recovery& r) {
+  if (s.calibration.restart_overhead_s) return "the data-directory sync inside it";
+  std::string text = fmt::format(
+      "{:.1f} s syncing the data directory first (~{:.0f} files, one device flush "
+      "each)",
+      r.datadir_sync_s, r.datadir_files);
+  if (s.version.major >= 14 && r.datadir_sync_s >= 1.0) {
+    text +=
+        ", which recovery_init_sync_method=syncfs would make one sync per file system (Linux "
+        "5.8+; it also flushes other programs' files there),";
+  }
+  return text;
+}
 
 class PostgresAdvisor : public EngineAdvisor {
  public:
@@ -287,12 +336,12 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
     warnings->push_back(fmt::format(
         "the recovery target of {:.0f} s cannot be met at {} on this storage: even with "
         "checkpoints every 30 s (waltune spaces them no closer: PostgreSQL's checkpoint_warning "
-        "threshold, and full-page images explode below it), start-up ({:.1f} s) + reading the "
-        "WAL ({:.1f} s) + replay ({:.1f} s) + the end-of-recovery checkpoint ({:.1f} s) can "
-        "take {:.1f} s. Faster storage (random writes), a smaller working set, or a longer "
-        "target is needed",
-        s.recovery_target_s, FormatTps(s.workload.write_rate_tps), r.startup_s, r.scan_s,
-        r.replay_s, r.end_checkpoint_s, r.total_s));
+        "threshold, and full-page images explode below it), start-up ({:.1f} s) + syncing the "
+        "data directory ({:.1f} s) + reading the WAL ({:.1f} s) + replay ({:.1f} s) + the "
+        "end-of-recovery checkpoint ({:.1f} s) can take {:.1f} s. Faster storage (random "
+        "writes), a smaller working set, or a longer target is needed",
+        s.recovery_target_s, FormatTps(s.workload.write_rate_tps), r.startup_s, r.datadir_sync_s,
+        r.scan_s, r.replay_s, r.end_checkpoint_s, r.total_s));
   }
   const PgConfig c = ConfigForSpacing(wal, t_max, plan.target_c);
   plan.max_wal_size_bytes = c.max_wal_size_bytes;
@@ -531,12 +580,12 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
   a->checkpoint_rationale = fmt::format(
       "Worst case is a crash just before a checkpoint completes: replay starts at the previous "
       "checkpoint's REDO point, so up to max_wal_size = {} of WAL is replayed, {} ({:.1f} s), "
-      "plus {:.1f} s reading the WAL back from a cold cache, {:.1f} s start-up and {:.1f} s for "
-      "the end-of-recovery checkpoint: {:.1f} s against a target of {:.0f} s (at the predicted "
+      "plus {:.1f} s reading the WAL back from a cold cache, {:.1f} s start-up, {} and {:.1f} s "
+      "for the end-of-recovery checkpoint: {:.1f} s against a target of {:.0f} s (at the predicted "
       "{:.0f}% image share it would be {:.1f} s). {}; longer spacing means fewer full-page "
       "images ({:.0f} bytes/txn now vs {:.0f} with the defaults) and smoother I/O.",
       FormatHumanBytes(x.rec.wal_bytes), bound_how, x.rec.replay_s, x.rec.scan_s, x.rec.startup_s,
-      x.rec.end_checkpoint_s, x.rec.total_s, s.recovery_target_s,
+      DataDirSyncText(s, x.rec), x.rec.end_checkpoint_s, x.rec.total_s, s.recovery_target_s,
       100 * x.expected_rec.image_bytes / std::max(1.0, x.expected_rec.wal_bytes),
       x.expected_rec.total_s,
       x.plan.target_met ? "This is the largest spacing that meets the target"
@@ -695,15 +744,25 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
   AddEstimate(a, "wal_scan_s", x.rec.scan_s, "s",
               fmt::format("window / sequential read bandwidth ({:.0f} MB/s, {})",
                           s.storage.seq_read_bytes_per_s / 1e6, s.storage.source));
-  AddEstimate(a, "startup_s", x.rec.startup_s, "s", "process start and control-file read");
+  AddEstimate(a, "startup_s", x.rec.startup_s, "s",
+              s.calibration.restart_overhead_s
+                  ? "calibrated restart overhead (restart minus redo, measured by verify)"
+                  : "process start and control-file read");
+  AddEstimate(a, "datadir_sync_s", x.rec.datadir_sync_s, "s",
+              s.calibration.restart_overhead_s
+                  ? "inside the calibrated restart overhead"
+                  : fmt::format("before replay every file of the data directory is fsynced, one "
+                                "device flush each: ~{:.0f} files x {:.0f} us flush p50 ({})",
+                                x.rec.datadir_files, s.storage.flush_p50_us, s.storage.source));
   AddEstimate(a, "end_of_recovery_checkpoint_s", x.rec.end_checkpoint_s, "s",
               "pages dirtied by replay (at most the hot set), written sorted: min(pages / "
               "random-write IOPS, hot set / sequential bandwidth), plus two flushes");
   AddEstimate(a, "estimated_recovery_time_s", x.rec.total_s, "s",
-              x.rec.all_records ? "bound: startup + WAL scan + window replayed as plain records "
-                                  "(slower rate) + end-of-recovery checkpoint"
-                                : "bound: startup + WAL scan + slowest record/image mix + "
-                                  "end-of-recovery checkpoint");
+              x.rec.all_records ? "bound: startup + data-directory sync + WAL scan + window "
+                                  "replayed as plain records (slower rate) + end-of-recovery "
+                                  "checkpoint"
+                                : "bound: startup + data-directory sync + WAL scan + slowest "
+                                  "record/image mix + end-of-recovery checkpoint");
   AddEstimate(
       a, "expected_recovery_time_s", x.expected_rec.total_s, "s",
       fmt::format("same crash at the predicted {:.0f}% full-page-image share of (1 + c) "
