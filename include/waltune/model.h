@@ -46,6 +46,11 @@ struct GroupCommitParams {
   // Flush latency distribution (lognormal through p50 and p99). Unit: us.
   double flush_p50_us = 100;
   double flush_p99_us = 200;
+  // Measured mean of the flush samples, 0: unknown. When given, the lognormal's sigma is at
+  // most sqrt(2 ln(mean / p50)), so that its mean (p50 x e^(sigma^2 / 2)) does not exceed it:
+  // throughput depends on the mean flush time, which a p99 from few samples overstates.
+  // Unit: us.
+  double flush_mean_us = 0;
   // Flushes each group needs (2 for MySQL with binlog and sync_binlog=1: redo prepare + binlog).
   int flushes_per_group = 1;
   // A device write round trip each group makes besides its flushes (MariaDB >= 10.8 writes the
@@ -81,6 +86,10 @@ struct GroupCommitResult {
 
 // Deterministic for equal params (own RNG and distributions, no std:: distribution objects).
 GroupCommitResult SimulateGroupCommit(const GroupCommitParams& params);
+
+// The sigma of a lognormal with the given median and mean: sqrt(2 ln(mean / median)), 0 when
+// mean <= median.
+double LognormalSigmaForMean(double median, double mean);
 
 // ---------------------------------------------------------------------------------------------
 // Commit throughput with its ceilings, for one durability mode.

@@ -96,7 +96,8 @@ struct VerifyOptions {
   // instance's dir just before and just after the throughput phase (p50, p99; Unit: us). The
   // settings already applied stay; only the predicted numbers of the returned plan are used.
   // Null: the plan's predictions stand.
-  std::function<Result<VerifyPlan>(double flush_p50_us, double flush_p99_us)> repredict;
+  std::function<Result<VerifyPlan>(double flush_p50_us, double flush_p99_us, double flush_mean_us)>
+      repredict;
 };
 
 // What to apply and what was predicted for these run conditions.
@@ -233,6 +234,7 @@ struct VerifyReport {
   // throughput phase (co-tenant noise around the run, not the engine's own flushes).
   double native_flush_p50_us = 0;
   double native_flush_p99_us = 0;
+  double native_flush_mean_us = 0;
   int native_flush_samples = 0;
 
   std::vector<CrashResult> crashes;
@@ -276,6 +278,7 @@ struct RunConditions {
   // Native write+fdatasync latency measured on the file system of the run. Unit: us.
   double native_flush_p50_us = 0;
   double native_flush_p99_us = 0;
+  double native_flush_mean_us = 0;  // 0: not measured
   uint64_t flush_latency_emulated_us = 0;
 };
 

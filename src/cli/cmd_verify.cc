@@ -138,10 +138,11 @@ VerifyOptions VerifyOptionsOf(const VerifyCliOptions& opt, const RunConditions& 
   vo.progress = isatty(STDERR_FILENO) == 1;
   if (opt.source.advice_path.empty()) {
     // Predict again for the flush latency the engine really saw during the load.
-    vo.repredict = [source = opt.source, run](double p50_us, double p99_us) {
+    vo.repredict = [source = opt.source, run](double p50_us, double p99_us, double mean_us) {
       RunConditions during = run;
       during.native_flush_p50_us = p50_us;
       during.native_flush_p99_us = p99_us;
+      during.native_flush_mean_us = mean_us;
       return PlanFromRequest(source, &during);
     };
   }

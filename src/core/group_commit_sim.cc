@@ -25,10 +25,12 @@ class Rng {
     double u1 = Uniform(), u2 = Uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
   }
-  // Lognormal with the given median and 99th percentile (p99 >= median).
-  double Lognormal(double median, double p99) {
+  // Lognormal with the given median and 99th percentile (p99 >= median), and a mean at most
+  // `mean` when that is given (> 0).
+  double Lognormal(double median, double p99, double mean = 0) {
     if (median <= 0) return 0;
     double sigma = p99 > median ? std::log(p99 / median) / 2.3263 : 0.0;
+    if (mean > 0) sigma = std::min(sigma, LognormalSigmaForMean(median, mean));
     return median * std::exp(sigma * Normal());
   }
 
@@ -219,7 +221,7 @@ class Simulation {
     flushing_ = static_cast<int>(waiting_.size());
     double duration = 0;
     for (int i = 0; i < std::max(1, p_.flushes_per_group); ++i) {
-      duration += flush_rng_.Lognormal(p_.flush_p50_us, p_.flush_p99_us);
+      duration += flush_rng_.Lognormal(p_.flush_p50_us, p_.flush_p99_us, p_.flush_mean_us);
     }
     if (p_.group_write_p50_us > 0) {
       duration += flush_rng_.Lognormal(p_.group_write_p50_us, p_.group_write_p99_us);
@@ -286,6 +288,10 @@ class Simulation {
 };
 
 }  // namespace
+
+double LognormalSigmaForMean(double median, double mean) {
+  return mean > median && median > 0 ? std::sqrt(2 * std::log(mean / median)) : 0.0;
+}
 
 GroupCommitResult SimulateGroupCommit(const GroupCommitParams& params) {
   assert(params.clients >= 1);

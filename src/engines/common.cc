@@ -62,6 +62,7 @@ GroupCommitParams CommitParams(const Scenario& s, double txn_cpu_us, double flus
   }
   p.flush_p50_us = s.storage.flush_p50_us;
   p.flush_p99_us = std::max(s.storage.flush_p99_us, s.storage.flush_p50_us);
+  p.flush_mean_us = s.storage.flush_mean_us;
   // Enough commits for a steady estimate, bounded so that advise stays fast at any concurrency.
   p.commits = std::clamp(s.workload.concurrency * 400, 8000, 40000);
   return p;

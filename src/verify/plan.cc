@@ -191,6 +191,7 @@ StorageSpec RunStorage(const RunConditions& run) {
   s.name = name;
   s.flush_p50_us = p50;
   s.flush_p99_us = p99;
+  s.flush_mean_us = run.native_flush_mean_us > 0 ? run.native_flush_mean_us + extra : 0;
   s.emulated_flush_delay_us = extra;
   s.measured = true;
   s.source = "waltune verify: 50 x (8 KiB write + fdatasync) in the run's temp dir";

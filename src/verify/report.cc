@@ -82,6 +82,7 @@ Json MeasuredToJson(const VerifyReport& r) {
                        [](uint64_t a, const CrashResult& c) { return a + c.lost_commits; })},
       {"native_flush_p50_us", Round(r.native_flush_p50_us, 1)},
       {"native_flush_p99_us", Round(r.native_flush_p99_us, 1)},
+      {"native_flush_mean_us", Round(r.native_flush_mean_us, 1)},
       {"native_flush_samples", r.native_flush_samples}};
 }
 

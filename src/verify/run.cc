@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <thread>
@@ -547,8 +548,8 @@ void RecordMeasurement(const MeasureResult& m, VerifyReport* report) {
 
 // The predictions again for the flush latency measured around the load (options.repredict).
 void Repredict(const VerifyOptions& options, VerifyReport* report) {
-  Result<VerifyPlan> again =
-      options.repredict(report->native_flush_p50_us, report->native_flush_p99_us);
+  Result<VerifyPlan> again = options.repredict(
+      report->native_flush_p50_us, report->native_flush_p99_us, report->native_flush_mean_us);
   if (!again.ok()) {
     report->plan.notes.push_back("re-prediction failed: " + again.status().ToString());
     return;
@@ -658,6 +659,8 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   if (flush_after.ok()) flush_us.insert(flush_us.end(), flush_after->begin(), flush_after->end());
   if (!flush_us.empty()) {
     std::tie(report.native_flush_p50_us, report.native_flush_p99_us) = P50P99(flush_us);
+    report.native_flush_mean_us = std::accumulate(flush_us.begin(), flush_us.end(), 0.0) /
+                                  static_cast<double>(flush_us.size());
     report.native_flush_samples = static_cast<int>(flush_us.size());
   }
   if (options.repredict && !flush_us.empty()) Repredict(options, &report);

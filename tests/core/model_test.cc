@@ -205,6 +205,25 @@ TEST(GroupCommit, HandOffToTheNextLeaderLetsTheGroupGrow) {
 // Hand-checked: P = 1000 pages, r = 10 changes/s, T = 100 s:
 // imaged = 1000 (1 - e^-1) = 632.12; per txn at 5 tps with 8192-byte images:
 // 632.12 x 8192 / (5 x 100) = 10356.7 bytes.
+// Hand-checked, one client, 1 us of CPU, flushes with p50 100 us and p99 10,000 us: the
+// lognormal through them has sigma ln(100) / 2.3263 = 1.98 and mean 100 e^(1.98^2 / 2) = 709 us,
+// so ~1,410 tps. The measured mean of those samples, 200 us, caps sigma at sqrt(2 ln 2) = 1.18:
+// mean 200 us, ~4,975 tps (1 us of CPU + 200 us).
+TEST(GroupCommit, MeasuredMeanFlushCapsTheLognormalTail) {
+  EXPECT_NEAR(LognormalSigmaForMean(100, 200), std::sqrt(2 * std::log(2.0)), 1e-12);
+  EXPECT_EQ(LognormalSigmaForMean(100, 90), 0);
+  GroupCommitParams p = FixedParams(1, 1, 1, 100);
+  p.flush_p99_us = 10000;
+  p.commits = 200000;
+  const double tail_tps = SimulateGroupCommit(p).tps;
+  const double sigma = std::log(100.0) / 2.3263;
+  EXPECT_NEAR(tail_tps, 1e6 / (1 + 100 * std::exp(sigma * sigma / 2)), 0.05 * 1410);
+  p.flush_mean_us = 200;
+  EXPECT_NEAR(SimulateGroupCommit(p).tps, 1e6 / 201, 0.05 * 4975);
+  p.flush_mean_us = 5000;  // a mean above the p99's lognormal: the p99 decides
+  EXPECT_DOUBLE_EQ(SimulateGroupCommit(p).tps, tail_tps);
+}
+
 TEST(FullPageImages, ExponentialSaturation) {
   FpiInputs in{1000, 10, 100, 8192};
   EXPECT_NEAR(PagesImagedPerInterval(in), 632.1206, 1e-3);
