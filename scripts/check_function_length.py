@@ -15,6 +15,7 @@ Usage: scripts/check_function_length.py [--max N] [--all]
 import argparse
 import glob
 import json
+import multiprocessing
 import os
 import shlex
 import sys
@@ -123,6 +124,15 @@ def functions(cindex, path, args):
     yield from walk(tu.cursor)
 
 
+_CINDEX = None
+
+
+def functions_of(job):
+    """A worker's task: the functions defined in one file, as plain tuples."""
+    path, args = job
+    return list(functions(_CINDEX, path, args))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max", type=int, default=MAX_LINES)
@@ -137,10 +147,15 @@ def main():
     flags = compile_flags()
     sources = sorted(glob.glob(os.path.join(ROOT, "src", "**", "*.c"), recursive=True) +
                      glob.glob(os.path.join(ROOT, "src", "**", "*.cc"), recursive=True))
+    # One parse per file, on every core (the workers are forked with libclang loaded).
+    global _CINDEX
+    _CINDEX = cindex
+    jobs = [(path, flags.get(path) or default_flags(path)) for path in sources]
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
+        found = pool.map(functions_of, jobs, chunksize=1)
     seen = {}
-    for path in sources:
-        for rel, name, parent, line, length in functions(cindex, path,
-                                                         flags.get(path) or default_flags(path)):
+    for functions_in_file in found:
+        for rel, name, parent, line, length in functions_in_file:
             seen[(rel, line)] = (rel, name, parent, line, length)
     too_long = []
     pending_seen = set()

@@ -15,6 +15,12 @@
 
 namespace waltune {
 
+// The largest values a request may state, in constraints and in prose alike (request.cc refuses
+// larger constraints with exit 2; the reader does not read larger values from text).
+inline constexpr double kMaxWriteRateTps = 5e6;  // beyond any single-node engine
+inline constexpr double kMaxRecoveryTargetS = 7 * 86400;
+inline constexpr int kMaxConcurrency = 100000;
+
 // Lower-cases, maps Unicode quotes/apostrophes/dashes/NBSP/ellipsis to ASCII, drops thousands
 // separators inside numbers ("30,000" and "30 000" -> "30000"; a decimal comma "1,5" is kept as
 // "1.5" only when it cannot be a thousands group) and collapses runs of white space. A run of

@@ -91,10 +91,6 @@ class TableRegexTraits : public std::regex_traits<char> {
 using Regex = std::basic_regex<char, TableRegexTraits>;
 using RegexIterator = std::regex_iterator<std::string::const_iterator, char, TableRegexTraits>;
 
-constexpr double kMaxWriteRateTps = 5e6;  // same bound as constraints.write_rate
-constexpr double kMaxRecoveryTargetS = 7 * 86400;
-constexpr int kMaxConcurrency = 100000;
-
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 

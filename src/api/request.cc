@@ -28,10 +28,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr double kMaxWriteRateTps = 5e6;  // beyond any single-node engine
-constexpr double kMaxRecoveryTargetS = 7 * 86400;
-constexpr int kMaxConcurrency = 100000;
-
 // A JSON scalar as text: strings as-is, numbers formatted, anything else is an error.
 Result<std::string> ScalarText(const json& v, const std::string& field, const char* expected) {
   if (v.is_string()) return v.get<std::string>();

@@ -41,7 +41,7 @@ Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& 
   return ParseJsonInput(*text, field);
 }
 
-int Fail(const Status& status) {
+int FailAdvise(const Status& status) {
   PrintError(status);
   std::cerr << "waltune advise: " << status.ToString() << std::endl;
   return 2;
@@ -51,18 +51,18 @@ int RunAdvise(const AdviseOptions& opt) {
   ParseOptions parse;
   if (!opt.storage_profile_path.empty()) {
     auto j = ReadJsonFile(opt.storage_profile_path, "--storage-profile");
-    if (!j.ok()) return Fail(j.status());
+    if (!j.ok()) return FailAdvise(j.status());
     parse.storage_profile = *j;
   }
   if (!opt.calibration_path.empty()) {
     auto j = ReadJsonFile(opt.calibration_path, "--calibration");
-    if (!j.ok()) return Fail(j.status());
+    if (!j.ok()) return FailAdvise(j.status());
     parse.calibration = *j;
   }
   auto request = ReadJsonFile(opt.input, "request");
-  if (!request.ok()) return Fail(request.status());
+  if (!request.ok()) return FailAdvise(request.status());
   auto scenario = ParseRequest(*request, parse);
-  if (!scenario.ok()) return Fail(scenario.status());
+  if (!scenario.ok()) return FailAdvise(scenario.status());
   Advice advice = Solve(*scenario);
   if (opt.format == "text") {
     std::cout << AdviceToText(advice);

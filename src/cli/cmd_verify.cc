@@ -38,7 +38,7 @@ struct VerifyCliOptions {
   std::string working_set = "64MB";
 };
 
-int Fail(const Status& status) {
+int FailVerify(const Status& status) {
   PrintError(status);
   std::cerr << "waltune verify: " << status.ToString() << std::endl;
   if (Interrupted()) return 130;
@@ -158,23 +158,23 @@ int ExitCodeOf(const VerifyReport& report) {
 }
 
 int RunVerifyCommand(const VerifyCliOptions& opt) {
-  if (Status s = CheckOptionCombinations(opt); !s.ok()) return Fail(s);
+  if (Status s = CheckOptionCombinations(opt); !s.ok()) return FailVerify(s);
   Result<RunConditions> conditions = RunConditionsOf(opt);
-  if (!conditions.ok()) return Fail(conditions.status());
+  if (!conditions.ok()) return FailVerify(conditions.status());
   RunConditions run = *conditions;
   const PlanSource& source = opt.source;
   // Bad input is refused before anything is measured or started.
-  if (Status s = CheckPlanSource(source, run); !s.ok()) return Fail(s);
-  if (Status s = MeasureRunFlushLatency(opt.run.parent_dir, &run); !s.ok()) return Fail(s);
+  if (Status s = CheckPlanSource(source, run); !s.ok()) return FailVerify(s);
+  if (Status s = MeasureRunFlushLatency(opt.run.parent_dir, &run); !s.ok()) return FailVerify(s);
   Result<VerifyPlan> plan = PlanForRun(source, &run);
-  if (!plan.ok()) return Fail(plan.status());
+  if (!plan.ok()) return FailVerify(plan.status());
 
   InstallCleanupSignalHandlers();
   auto report = RunVerify(VerifyOptionsOf(opt, run), *plan);
-  if (!report.ok()) return Fail(report.status());
+  if (!report.ok()) return FailVerify(report.status());
   if (!opt.calibrate_path.empty()) {
     Status s = WriteCalibration(opt.calibrate_path, *report);
-    if (!s.ok()) return Fail(s);
+    if (!s.ok()) return FailVerify(s);
   }
   PrintAs(opt.format, *report, ReportToText, ReportToJson);
   return ExitCodeOf(*report);

@@ -44,7 +44,7 @@ namespace {
 
 using engines::AddEstimate;
 
-constexpr double kPageBytes = 16384;
+constexpr double kInnodbPageBytes = 16384;
 // Redo per row change (record + undo log redo + page directory), per transaction (mtr/commit).
 // Sysbench write-only measured here: 1.6-1.8 KB per 4-statement transaction.
 constexpr double kRowRedoOverheadBytes = 200;
@@ -52,7 +52,7 @@ constexpr double kTxnRedoBytes = 100;
 // Redo apply speed and start-up. *Measured here*: MariaDB 10.11 restarted with 44 MB of redo in
 // 1.0 s; MySQL is not runnable here and uses the same figures (lower confidence).
 constexpr double kReplayBytesPerS = 100e6;
-constexpr double kStartupS = 0.6;
+constexpr double kInnodbStartupS = 0.6;
 
 // CPU of the server and the client per transaction and per group flush, *fitted here* on the
 // strict group-commit sweep (docs/sweep-group-commit.md, MariaDB 10.11, 2 cores, native
@@ -151,8 +151,9 @@ double RedoBytesPerTxn(const Scenario& s) {
 // Page changes per transaction that land on pages recovery must read back: two pages (row and
 // index) per random row write; appends fill the tail, two pages per page of data written.
 double PageChangesPerTxn(const Workload& w) {
-  return w.rows_per_txn * 2 * w.random_page_fraction +
-         2 * static_cast<double>(w.txn_write_bytes) / kPageBytes * (1 - w.random_page_fraction);
+  return w.rows_per_txn * 2 * w.random_page_fraction + 2 * static_cast<double>(w.txn_write_bytes) /
+                                                           kInnodbPageBytes *
+                                                           (1 - w.random_page_fraction);
 }
 
 // Cold-start recovery of a checkpoint age of `age_bytes`:
@@ -171,7 +172,7 @@ RedoRecovery RecoveryForAge(const Scenario& s, double age_bytes, double redo_per
                             double apply_bytes_per_s, double startup_s) {
   RedoRecovery r;
   r.age_bytes = age_bytes;
-  r.pages_to_read = DistinctPagesBound(engines::HotPages(s.workload, kPageBytes),
+  r.pages_to_read = DistinctPagesBound(engines::HotPages(s.workload, kInnodbPageBytes),
                                        age_bytes / redo_per_txn * PageChangesPerTxn(s.workload));
   ColdRecoveryInputs in;
   in.log_bytes = age_bytes;
@@ -198,7 +199,8 @@ struct RedoPlan {
 RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_per_txn,
                   double redo_rate_bytes_per_s, std::vector<std::string>* warnings) {
   RedoPlan p;
-  p.startup_s = s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kStartupS;
+  p.startup_s =
+      s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kInnodbStartupS;
   p.replay_bytes_per_s =
       s.calibration.replay_bytes_per_s ? *s.calibration.replay_bytes_per_s : kReplayBytesPerS;
   auto recovery_for_capacity = [&](double capacity) {
@@ -288,7 +290,7 @@ void PlanInnodbRedo(const Scenario& s, InnodbAnalysis* x, Advice* a) {
 
   // The page cleaner must write the pages dirtied in one redo cycle (plus their doublewrite
   // copies, written sequentially) before the checkpoint age reaches the sync-flush point.
-  const double hot_pages = engines::HotPages(s.workload, kPageBytes);
+  const double hot_pages = engines::HotPages(s.workload, kInnodbPageBytes);
   auto cleaner_keeps_up = [&](double capacity_bytes, double tps) {
     const double cycle = x->f.max_age_fraction() * capacity_bytes / (x->redo_per_txn * tps);
     FpiInputs in;
@@ -297,9 +299,9 @@ void PlanInnodbRedo(const Scenario& s, InnodbAnalysis* x, Advice* a) {
     in.checkpoint_interval_s = cycle;
     const double pages = PagesImagedPerInterval(in);
     const double write_s =
-        SortedPageWriteSeconds(pages, hot_pages, kPageBytes, s.storage.seq_write_bytes_per_s,
+        SortedPageWriteSeconds(pages, hot_pages, kInnodbPageBytes, s.storage.seq_write_bytes_per_s,
                                s.storage.random_write_16k_iops) +
-        pages * kPageBytes / s.storage.seq_write_bytes_per_s;
+        pages * kInnodbPageBytes / s.storage.seq_write_bytes_per_s;
     return write_s <= 0.9 * cycle;
   };
   const double page_write_ceiling_tps = LargestSatisfying(
@@ -461,7 +463,7 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
   // the log wraps.
   const double cycle_s = x->plan.max_age_bytes / std::max(x->redo_rate, 1.0);
   FpiInputs dirty;
-  dirty.hot_pages = engines::HotPages(s.workload, kPageBytes);
+  dirty.hot_pages = engines::HotPages(s.workload, kInnodbPageBytes);
   dirty.page_changes_per_s = x->tps_needed * s.workload.rows_per_txn * 2;
   dirty.checkpoint_interval_s = cycle_s;
   dirty.page_changes_per_s *= s.workload.random_page_fraction;

@@ -37,7 +37,7 @@ namespace {
 
 using engines::AddEstimate;
 
-constexpr double kPageBytes = 4096;
+constexpr double kSqlitePageBytes = 4096;
 constexpr double kFrameHeaderBytes = 24;
 // CPU part of the WAL-index rebuild (checksums, hash inserts): 0.4 s per GB warm, measured here.
 constexpr double kWalIndexCpuBytesPerS = 2.5e9;
@@ -69,7 +69,7 @@ class SqliteAdvisor : public EngineAdvisor {
 
 // Pages one transaction modifies: table leaf pages for its bytes, plus one index page.
 double FramesPerTxn(const Workload& w) {
-  return std::ceil(1.2 * static_cast<double>(w.txn_write_bytes) / kPageBytes) + 1;
+  return std::ceil(1.2 * static_cast<double>(w.txn_write_bytes) / kSqlitePageBytes) + 1;
 }
 
 struct SqlitePlan {
@@ -86,7 +86,7 @@ struct SqliteAnalysis {
   double cpu_us = 0;
   double tps_needed = 0;
   double frames = 0;  // WAL frames per transaction
-  double frame_bytes = kPageBytes + kFrameHeaderBytes;
+  double frame_bytes = kSqlitePageBytes + kFrameHeaderBytes;
   double wal_per_txn = 0;
   double frames_per_s = 0;
   double open_s = 0;
@@ -171,14 +171,14 @@ double SqlitePerTxnUs(const Scenario& s, const SqliteAnalysis& x, double commit_
 // Throughput of the configuration and of the defaults (rollback journal, synchronous=FULL).
 void EstimateSqliteThroughput(const Scenario& s, SqliteAnalysis* x) {
   FpiInputs dirty;
-  dirty.hot_pages = engines::HotPages(s.workload, kPageBytes);
+  dirty.hot_pages = engines::HotPages(s.workload, kSqlitePageBytes);
   // Appends keep rewriting the same tail pages; random writes spread over the working set.
   dirty.page_changes_per_s = x->tps_needed * x->frames * s.workload.random_page_fraction;
   dirty.checkpoint_interval_s = x->checkpoint_interval_s;
   x->hot_pages = dirty.hot_pages;
   x->pages_per_checkpoint = PagesImagedPerInterval(dirty);
   x->checkpoint_write_s =
-      SortedPageWriteSeconds(x->pages_per_checkpoint, dirty.hot_pages, kPageBytes,
+      SortedPageWriteSeconds(x->pages_per_checkpoint, dirty.hot_pages, kSqlitePageBytes,
                              s.storage.seq_write_bytes_per_s, s.storage.random_write_iops);
   x->txns_per_checkpoint = std::max(1.0, x->checkpoint_interval_s * x->tps_needed);
   // Relaxed uses NORMAL too: OFF gains only the checkpoint syncs and can corrupt the file on
@@ -194,7 +194,7 @@ void EstimateSqliteThroughput(const Scenario& s, SqliteAnalysis* x) {
   x->base_us =
       x->cpu_us + kRollbackJournalFlushesPerCommit * s.storage.flush_p50_us +
       2 *
-          SortedPageWriteSeconds(x->frames, dirty.hot_pages, kPageBytes,
+          SortedPageWriteSeconds(x->frames, dirty.hot_pages, kSqlitePageBytes,
                                  s.storage.seq_write_bytes_per_s, s.storage.random_write_iops) *
           1e6;
   x->conf_tps = 1e6 / x->conf_us;

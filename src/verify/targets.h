@@ -88,8 +88,8 @@ class Target {
 };
 
 // The verify targets, one per engine: each targets/<engine>.cc registers its factory at start-up
-// (`const bool kRegistered = RegisterTarget(...)`; the library is linked whole-archive, so no
-// registration is dropped). An engine's row in the engine table says verify_supported; its
+// (`const bool k<Engine>Registered = RegisterTarget(...)`; the library is linked whole-archive, so
+// no registration is dropped). An engine's row in the engine table says verify_supported; its
 // target file registers the factory: nothing else names the engine here.
 using TargetFactory = std::unique_ptr<Target> (*)(const VerifyOptions& options);
 // Returns true (for the static initializer). REQUIRES: no factory registered for `engine` yet.

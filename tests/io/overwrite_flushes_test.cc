@@ -10,17 +10,17 @@ namespace {
 using testing::FakeEnv;
 using testing::FakeOp;
 
-constexpr uint64_t kUs = 1000;
+constexpr uint64_t kOneUsNs = 1000;
 
 // Overwrites cost 10 us, fdatasync 100 us plus 1 us per 8 KiB dirty, fsync 500 us.
 uint64_t Cost(const FakeOp& op) {
   switch (op.kind) {
     case FakeOp::Kind::kWrite:
-      return 10 * kUs;
+      return 10 * kOneUsNs;
     case FakeOp::Kind::kFdatasync:
-      return 100 * kUs + op.bytes / 8192 * kUs;
+      return 100 * kOneUsNs + op.bytes / 8192 * kOneUsNs;
     case FakeOp::Kind::kFsync:
-      return 500 * kUs;
+      return 500 * kOneUsNs;
     default:
       return 0;
   }

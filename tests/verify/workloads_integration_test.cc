@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "our_children.h"
 #include "process.h"
 #include "waltune/engine.h"
 #include "waltune/request.h"
@@ -20,22 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<pid_t> OurChildren() {
-  std::vector<pid_t> kids;
-  const std::string me = std::to_string(getpid());
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::string name = e.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(e.path() / "stat");
-    std::string line;
-    if (!std::getline(in, line)) continue;
-    std::istringstream rest(line.substr(line.rfind(')') + 2));
-    std::string state, ppid;
-    rest >> state >> ppid;
-    if (ppid == me) kids.push_back(std::stoi(name));
-  }
-  return kids;
-}
+using testing::OurChildren;
 
 class WorkloadRun : public ::testing::Test {
  protected:

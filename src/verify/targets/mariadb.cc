@@ -261,7 +261,8 @@ std::unique_ptr<Target> MakeMariadbTarget(const VerifyOptions& options) {
   return std::make_unique<MariadbTarget>(options);
 }
 
-[[maybe_unused]] const bool kRegistered = RegisterTarget(Engine::kMariaDB, &MakeMariadbTarget);
+[[maybe_unused]] const bool kMariadbRegistered =
+    RegisterTarget(Engine::kMariaDB, &MakeMariadbTarget);
 
 }  // namespace
 

@@ -230,7 +230,8 @@ std::unique_ptr<Target> MakePostgresTarget(const VerifyOptions& options) {
   return std::make_unique<PostgresTarget>(options);
 }
 
-[[maybe_unused]] const bool kRegistered = RegisterTarget(Engine::kPostgreSQL, &MakePostgresTarget);
+[[maybe_unused]] const bool kPostgresRegistered =
+    RegisterTarget(Engine::kPostgreSQL, &MakePostgresTarget);
 
 }  // namespace
 

@@ -392,7 +392,7 @@ std::unique_ptr<Target> MakeSqliteTarget(const VerifyOptions& options) {
   return std::make_unique<SqliteTarget>(options);
 }
 
-[[maybe_unused]] const bool kRegistered = RegisterTarget(Engine::kSQLite, &MakeSqliteTarget);
+[[maybe_unused]] const bool kSqliteRegistered = RegisterTarget(Engine::kSQLite, &MakeSqliteTarget);
 
 }  // namespace
 
