@@ -1,22 +1,17 @@
 #!/usr/bin/env bash
 # One command for the whole test suite on a fresh machine (CI runs exactly this):
-#  1. install packages; check format and function length; build build/ with warnings as errors;
+#  1. install packages, build build/ with warnings as errors;
 #  2. unit and CLI tests (two at a time), then live-engine integration tests (PostgreSQL,
 #     MariaDB, SQLite, FUSE, disk timing) one at a time so that they do not disturb each
-#     other's measurements on a 2-core machine. Meanwhile, niced (the tests come first; they
-#     must hold on a busy machine anyway), the release, sanitizer and fuzz builds compile
-#     (output in build-later.log);
-#  3. build-release/ (Release, no -Werror, as a packager builds): cmake --install and the
-#     installed binaries;
-#  4. build-asan/ (Debug type, so asserts are on, at -O1 as ASan advises; ASan+UBSan): every
-#     unit test;
-#  5. build-tsan/ (TSan): the power-cut file-system state tests and the verify load driver;
-#  6. build-fuzz/ (clang, libFuzzer, ASan+UBSan): each fuzz target for FUZZ_SECONDS (60) on its
+#     other's measurements on a 2-core machine;
+#  3. build-asan/ (Debug type, so asserts run, at -O1 as ASan advises; ASan+UBSan): every unit test;
+#  4. build-tsan/ (TSan): the power-cut file-system state tests and the verify load driver;
+#  5. build-fuzz/ (clang, libFuzzer, ASan+UBSan): each fuzz target for FUZZ_SECONDS (60) on its
 #     seed corpus and past findings, two at a time; any finding fails (docs/fuzzing.md).
 # Sanitizer and fuzz builds compile only the targets their tests need. Each stage's time is
-# printed at the end; docs/ci.md has measured times. STAGES="format length unit integration
-# release asan tsan fuzz" picks stages (default: all). The length stage fails on any function in
-# src/ over 120 lines that is not a deliberate table (scripts/check_function_length.py).
+# printed at the end. STAGES="format length unit integration release asan tsan fuzz" picks stages
+# (default: all). The length stage fails on any function in src/ over 120 lines that is not a
+# deliberate table (scripts/check_function_length.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stages="${STAGES:-format length unit integration release asan tsan fuzz}"
@@ -29,7 +24,7 @@ fi
 # CI builds: unity sources (one compiler run per batch of files: nlohmann::json and <regex> are
 # parsed and instantiated once a batch instead of once a file) and line tables only instead of
 # full debug info (-g1: backtraces and sanitizer reports keep file:line; full -g made an -O2
-# compile 1.5x slower).
+# compile 1.5x slower). Stage times measured: docs/ci.md.
 unity=(-DCMAKE_UNITY_BUILD=ON)
 timings=()
 stage() {  # name command...
@@ -43,14 +38,7 @@ report() {
   echo "== stage timings"
   printf '%s\n' "${timings[@]}"
 }
-later_pid=""
-finish() {
-  # Builds still running beside a stage that failed are stopped with it.
-  if [ -n "$later_pid" ]; then kill -- -"$later_pid" 2>/dev/null || true; fi
-  report
-}
-trap finish EXIT
-trap 'exit 143' TERM INT
+trap report EXIT
 want() { [[ " $stages " == *" $1 "* ]]; }
 
 stage setup bash scripts/setup.sh
@@ -76,6 +64,9 @@ stage build bash scripts/build.sh -DWALTUNE_WERROR=ON "${unity[@]}" \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
 if want unit; then
   stage unit ctest --test-dir build --output-on-failure --timeout 900 -j 2 -LE integration
+fi
+if want integration; then
+  stage integration ctest --test-dir build --output-on-failure --timeout 900 -L integration
 fi
 
 # Unit-test targets (and what the CLI tests run) for the sanitizer build.
@@ -120,8 +111,6 @@ tsan_tests() {
 release_build() {
   cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release "${unity[@]}" "${launcher[@]}" >/dev/null
   cmake --build build-release -j "$jobs" --target waltune waltune-powercut waltune_flushdelay
-}
-release_install_test() {
   local version
   version=$(sed -n 's/^project(waltune VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
   bash tests/cli/install_test.sh build-release "$version"
@@ -133,46 +122,18 @@ fuzz_build() {
   cmake --build build-fuzz -j "$jobs" --target "${fuzz_targets[@]/#/fuzz_}"
 }
 
-later_builds() {
-  if want release; then release_build; fi
-  if want asan; then asan_build; fi
-  if want tsan; then tsan_build; fi
-  if want fuzz; then fuzz_build; fi
-}
-wait_later_builds() {
-  local rc=0
-  wait "$later_pid" || rc=$?
-  later_pid=""
-  if [ "$rc" -ne 0 ]; then
-    tail -n 40 build-later.log
-    echo "the release, sanitizer or fuzz build failed (build-later.log)" >&2
-    return "$rc"
-  fi
-}
-
-if want integration; then
-  # Job control gives the builds their own process group, so that finish() can stop them all.
-  set -m
-  (
-    renice -n 10 -p "$BASHPID" >/dev/null
-    later_builds
-  ) >build-later.log 2>&1 &
-  later_pid=$!
-  set +m
-  stage integration ctest --test-dir build --output-on-failure --timeout 900 -L integration
-  stage later-builds wait_later_builds
-else
-  stage later-builds later_builds
-fi
 if want release; then
-  stage release release_install_test
+  stage release release_build
 fi
 if want asan; then
+  stage asan-build asan_build
   stage asan-unit asan_unit
 fi
 if want tsan; then
+  stage tsan-build tsan_build
   stage tsan-tests tsan_tests
 fi
 if want fuzz; then
+  stage fuzz-build fuzz_build
   stage fuzz bash scripts/fuzz.sh "$fuzz_seconds" "${fuzz_targets[@]}"
 fi
