@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import shlex
+import subprocess
 import sys
 
 MAX_LINES = 120
@@ -88,9 +89,22 @@ def compile_flags():
     return flags
 
 
+def pkg_config_cflags(*packages):
+    try:
+        out = subprocess.run(["pkg-config", "--cflags", *packages], capture_output=True,
+                             text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return shlex.split(out)
+
+
 def default_flags(path):
+    """Flags for a file no configured build lists (CI checks before it builds, and a unity
+    build lists only its unity sources): the include paths and definitions src/ needs."""
     lang = ["-x", "c", "-std=c11"] if path.endswith(".c") else ["-x", "c++", "-std=c++20"]
-    return lang + ["-I" + os.path.join(ROOT, "include"), "-I" + os.path.join(ROOT, "src")]
+    return lang + ["-I" + os.path.join(ROOT, "include"), "-I" + os.path.join(ROOT, "src"),
+                   "-I" + os.path.join(ROOT, "src", "verify"), "-I" + os.path.dirname(path),
+                   '-DWALTUNE_VERSION="0"'] + pkg_config_cflags("libpq", "libmariadb")
 
 
 def functions(cindex, path, args):
@@ -104,6 +118,11 @@ def functions(cindex, path, args):
     }
     tu = cindex.Index.create().parse(path, args=args)
     src = os.path.join(ROOT, "src") + os.sep
+    # A file that does not parse (a header not found, say) would hide its functions: an error.
+    for d in tu.diagnostics:
+        if d.severity >= cindex.Diagnostic.Error:
+            yield ("error", os.path.relpath(path, ROOT), d.spelling, d.location.line)
+            return
 
     def walk(cursor):
         for c in cursor.get_children():
@@ -154,9 +173,19 @@ def main():
     with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
         found = pool.map(functions_of, jobs, chunksize=1)
     seen = {}
+    parse_errors = []
     for functions_in_file in found:
-        for rel, name, parent, line, length in functions_in_file:
+        for item in functions_in_file:
+            if item[0] == "error":
+                parse_errors.append(f"{item[1]}:{item[3]}: does not parse: {item[2]}")
+                continue
+            rel, name, parent, line, length = item
             seen[(rel, line)] = (rel, name, parent, line, length)
+    if parse_errors:
+        print("\n".join(parse_errors))
+        print(f"length: {len(parse_errors)} file(s) in src/ do not parse, so their functions "
+              "cannot be measured; give default_flags() what they need", file=sys.stderr)
+        return 2
     too_long = []
     pending_seen = set()
     for rel, name, parent, line, length in sorted(seen.values()):
