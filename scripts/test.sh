@@ -121,7 +121,17 @@ release_build() {
 # printed after the integration tests with its stage times.
 later_log=$(mktemp)
 later_pid=
+# If this script stops (a failed test, Ctrl-C), the builds beside the tests stop with it: the
+# subshell runs as its own process group (job control on just for it; same session, so the
+# same autogroup) and the exit trap signals that whole group.
+stop_later() {
+  if [ -n "$later_pid" ] && kill -0 "$later_pid" 2>/dev/null; then
+    kill -TERM -- "-$later_pid" 2>/dev/null || true
+  fi
+}
+trap 'stop_later; report' EXIT
 if want release || want tsan; then
+  set -m
   (
     renice -n 10 -p "$BASHPID" >/dev/null
     timings=()
@@ -130,6 +140,7 @@ if want release || want tsan; then
     printf '%s\n' "${timings[@]}" >"$later_log.timings"
   ) >"$later_log" 2>&1 &
   later_pid=$!
+  set +m
 fi
 if want integration; then
   stage integration ctest --test-dir build --output-on-failure --timeout 900 -L integration
@@ -137,6 +148,7 @@ fi
 if [ -n "$later_pid" ]; then
   later_status=0
   wait "$later_pid" || later_status=$?
+  later_pid=
   cat "$later_log"
   [ -f "$later_log.timings" ] && mapfile -t -O "${#timings[@]}" timings < <(sed 's/$/ (beside integration)/' "$later_log.timings")
   rm -f "$later_log" "$later_log.timings"
