@@ -85,6 +85,9 @@ class ServerInstance {
   const std::string& log_path() const { return log_path_; }
   // Seconds from spawning the server to its first accepted connection, for the last Start().
   double last_start_s() const { return last_start_s_; }
+  // Flushes the flush-delay library has delayed in this instance's server processes since the
+  // last Start() with --flush-latency-us (its WALTUNE_FLUSH_DELAY_COUNTER file).
+  Result<uint64_t> DelayedFlushes() const;
   // Current size of the log file; pass it to LogSince to read what a later start wrote.
   uint64_t LogSize() const;
   std::string LogSince(uint64_t offset) const;

@@ -12,6 +12,11 @@
  * syncfs/sync, msync, and asynchronous I/O submitted through libaio/io_uring (data-file writes
  * in InnoDB; the redo log is still flushed with fsync/fdatasync or written to an O_DSYNC fd).
  *
+ * When WALTUNE_FLUSH_DELAY_COUNTER names a file of at least 8 bytes that the process can write,
+ * every delay adds one to the 64-bit count at its start (a shared mapping, so all the server's
+ * processes count into one place): verify reads it to prove that flushes were delayed, which a
+ * timing alone cannot tell from a slow disk.
+ *
  * Written in C so that nothing else (no C++ runtime) is injected into the server.
  */
 #define _GNU_SOURCE
@@ -19,12 +24,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 static long g_delay_us = 0;
+static uint64_t* g_delayed = NULL; /* shared count of delayed calls; NULL: not counted */
 
 __attribute__((constructor)) static void waltune_flushdelay_init(void) {
   const char* v = getenv("WALTUNE_FLUSH_DELAY_US");
@@ -38,6 +46,17 @@ __attribute__((constructor)) static void waltune_flushdelay_init(void) {
       g_delay_us = us;
     }
   }
+  const char* counter = getenv("WALTUNE_FLUSH_DELAY_COUNTER");
+  if (g_delay_us > 0 && counter != NULL) {
+    int saved = errno;
+    int fd = open(counter, O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+      void* p = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      if (p != MAP_FAILED) g_delayed = (uint64_t*)p;
+      close(fd);
+    }
+    errno = saved;
+  }
 }
 
 static void delay(void) {
@@ -48,6 +67,7 @@ static void delay(void) {
   ts.tv_nsec = (g_delay_us % 1000000) * 1000;
   while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR) {
   }
+  if (g_delayed != NULL) __atomic_add_fetch(g_delayed, 1, __ATOMIC_RELAXED);
   errno = saved;
 }
 

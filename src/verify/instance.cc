@@ -61,6 +61,26 @@ std::string PlacedPreloadPath(const std::string& instance_dir) {
   return instance_dir + "/libwaltune_flushdelay.so";
 }
 
+// The count of flushes the library delayed (WALTUNE_FLUSH_DELAY_COUNTER): 8 zero bytes, owned
+// by the server user, which the library maps shared and adds to.
+std::string DelayCounterPath(const std::string& instance_dir) {
+  return instance_dir + "/flushdelay.count";
+}
+
+Status PlaceDelayCounter(const std::string& path, const std::optional<verify::RunAs>& owner) {
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    const char zeros[sizeof(uint64_t)] = {};
+    out.write(zeros, sizeof(zeros));
+    if (!out) return Status::IOError("create " + path, "write failed");
+  }
+  if (chmod(path.c_str(), 0600) != 0) return posix::PosixError("chmod " + path, errno);
+  if (owner.has_value() && chown(path.c_str(), owner->uid, owner->gid) != 0) {
+    return posix::PosixError("chown " + path, errno);
+  }
+  return Status::Ok();
+}
+
 Status PlacePreload(const std::string& source, const std::string& target,
                     const std::optional<verify::RunAs>& owner) {
   std::ifstream in(source, std::ios::binary);
@@ -211,6 +231,8 @@ Status ServerInstance::Start(const SettingList& settings) {
         (plain ? preload : "./" + std::filesystem::path(preload).filename().string()));
     spawn.extra_env.push_back("WALTUNE_FLUSH_DELAY_US=" +
                               std::to_string(options_.flush_latency_us));
+    WALTUNE_RETURN_IF_ERROR(PlaceDelayCounter(DelayCounterPath(dir_), *cred));
+    spawn.extra_env.push_back("WALTUNE_FLUSH_DELAY_COUNTER=" + DelayCounterPath(dir_));
   }
   const double t0 = verify::NowSeconds();
   Result<pid_t> pid = verify::Spawn(spawn);
@@ -282,6 +304,16 @@ Status ServerInstance::Stop() {
 Status ServerInstance::ConnectCheck() const {
   if (!running()) return Status::Unavailable(engine_name(), "server not running");
   return TryConnect();
+}
+
+Result<uint64_t> ServerInstance::DelayedFlushes() const {
+  const std::string path = DelayCounterPath(dir_);
+  std::ifstream in(path, std::ios::binary);
+  uint64_t count = 0;
+  if (!in.read(reinterpret_cast<char*>(&count), sizeof(count))) {
+    return Status::IOError("--flush-latency-us", "cannot read the delay count " + path);
+  }
+  return count;
 }
 
 uint64_t ServerInstance::LogSize() const {
