@@ -8,6 +8,12 @@
 #   ENGINES="postgresql mariadb" WORKLOADS="insert tpcb" LATENCIES="0 2000 8000" \
 #   CLIENTS="1 4 16 64" SECONDS_PER_POINT=8 REPEATS=1 scripts/sweep_group_commit.sh
 #
+# Before the grid, each engine is calibrated on this host (CALIBRATE=1, the default): two
+# `verify --calibrate` runs of CALIBRATION_WORKLOAD (default tpcb) at native flushes, one with
+# 1 client and one with CALIBRATION_CLIENTS (default 16), record its CPU per statement for the
+# two regimes; every point is then predicted with `--calibration`. CALIBRATE=0 predicts with
+# the model's constants (sweeps 1-4 of docs/sweep-group-commit.md).
+#
 # Prints one markdown table row per point (every point, failed ones included), then per engine
 # the median and the worst |measured / predicted - 1|. Raw verify JSON goes to $OUT (default
 # a temp dir) so a table can be rebuilt without rerunning.
@@ -26,7 +32,27 @@ mkdir -p "$out"
 command -v jq >/dev/null || { echo "sweep: jq is needed (scripts/setup.sh installs it)" >&2; exit 1; }
 [ -x "$waltune" ] || { echo "sweep: $waltune not built (scripts/build.sh)" >&2; exit 1; }
 
+calibration=()
+if [ "${CALIBRATE:-1}" = "1" ]; then
+  cal="$out/calibration.json"
+  rm -f "$cal"
+  for engine in $engines; do
+    for c in 1 "${CALIBRATION_CLIENTS:-16}"; do
+      "$waltune" verify --engine "$engine" --durability strict --clients "$c" --seconds "$seconds" \
+        --crashes 0 --workload "${CALIBRATION_WORKLOAD:-tpcb}" --working-set 32MB --format json \
+        --calibrate "$cal" >"$out/calibrate-$engine-$c.json" 2>"$out/calibrate-$engine-$c.err" ||
+        { echo "sweep: calibration run failed ($engine, $c clients): $(head -c 300 "$out/calibrate-$engine-$c.err")" >&2; exit 1; }
+    done
+  done
+  calibration=(--calibration "$cal")
+fi
+
 echo "Strict group-commit sweep, $(date -u +%Y-%m-%dT%H:%MZ), ${seconds} s per point, $(nproc) cores, raw JSON in $out"
+if [ ${#calibration[@]} -gt 0 ]; then
+  echo
+  echo "Calibrated on this host (${CALIBRATION_WORKLOAD:-tpcb}, native flushes), CPU per statement in us:"
+  jq -r '.engines | to_entries[] | "- \(.key): one client \(.value.statement_cpu_one_client_us), \(.value.statement_cpu_clients) clients \(.value.statement_cpu_concurrent_us)"' "$cal"
+fi
 echo
 echo "| engine | workload | flush latency | clients | predicted tps | measured tps | measured / predicted | commit p50 ms | commits per WAL sync | CPU per txn us | native fdatasync p50 us |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -38,7 +64,8 @@ for engine in $engines; do
       for c in $clients_list; do
         for rep in $(seq 1 "$repeats"); do
           args=(verify --engine "$engine" --durability strict --clients "$c" --seconds "$seconds"
-                --crashes 0 --workload "$workload" --working-set 32MB --format json)
+                --crashes 0 --workload "$workload" --working-set 32MB --format json
+                "${calibration[@]}")
           label="native"
           if [ "$lat" != "0" ]; then
             args+=(--flush-latency-us "$lat")

@@ -3,6 +3,7 @@
 #ifndef WALTUNE_ENGINE_H_
 #define WALTUNE_ENGINE_H_
 
+#include <optional>
 #include <string>
 
 #include "waltune/advice.h"
@@ -11,6 +12,30 @@
 #include "waltune/status.h"
 
 namespace waltune {
+
+// CPU of the server and the client per transaction, flush waits excluded, split by what it is
+// spent on so that a calibrated cost per statement (`verify --calibrate`) can replace the
+// model's. Units: us.
+struct CpuCosts {
+  double per_txn_us = 0;        // fixed per transaction
+  double per_statement_us = 0;  // per client round trip; 0: not modelled per statement
+  double per_extra_row_us = 0;  // per row beyond one per statement (multi-row statements)
+  double per_row_us = 0;        // per row, for engines modelled per row (SQLite)
+  double per_flush_us = 0;      // per group flush, shared by the commits of the group
+};
+
+// CPU per transaction of `workload` with `statement_us` per statement:
+//   per_txn + statements * statement_us + per_extra_row * max(0, rows - statements)
+//   + per_row * rows.
+// Statements: Workload::statements_per_txn, or the shape's default (engines::StatementsPerTxn).
+double TxnCpuUs(const CpuCosts& costs, const Workload& workload, double statement_us);
+
+// The CPU per statement a measurement implies: measured CPU per commit minus the fixed, row and
+// flush parts (the flush's CPU shared by `commits_per_flush` commits), divided by the
+// statements. nullopt when the engine is not modelled per statement or the rest is not
+// positive. Unit: us.
+std::optional<double> StatementCpuFromMeasurement(const CpuCosts& costs, const Workload& workload,
+                                                  double txn_cpu_us, double commits_per_flush);
 
 class EngineAdvisor {
  public:
@@ -21,8 +46,8 @@ class EngineAdvisor {
   // May append a warning to `warnings` (e.g. a newer version treated as the newest known).
   virtual Status CheckVersion(const EngineVersion& version,
                               std::vector<std::string>* warnings) const = 0;
-  // Per-transaction CPU time assumed for the workload when not calibrated. Unit: us.
-  virtual double DefaultTxnCpuUs(const Workload& workload) const = 0;
+  // The model's CPU costs (used unless calibrated).
+  virtual CpuCosts Cpu() const = 0;
   // Solves the scenario. REQUIRES: scenario normalised by ParseRequest (version checked).
   virtual Advice Advise(const Scenario& scenario) const = 0;
 };

@@ -80,6 +80,13 @@ struct Calibration {
   bool present = false;
   std::string source;
   std::optional<double> txn_cpu_us;
+  // CPU per statement (client round trip) measured with one client, and with several clients
+  // sharing the cores (`statement_cpu_clients` of them): a host's cost of a statement depends
+  // on whether its processes wake on idle cores, not on the workload
+  // (docs/sweep-group-commit.md). They take precedence over txn_cpu_us. Unit: us.
+  std::optional<double> statement_cpu_one_client_us;
+  std::optional<double> statement_cpu_concurrent_us;
+  int statement_cpu_clients = 0;
   std::optional<double> wal_bytes_per_txn;
   std::optional<double> replay_bytes_per_s;
   std::optional<double> restart_overhead_s;

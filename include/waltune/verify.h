@@ -227,6 +227,10 @@ struct VerifyReport {
   std::optional<double> wal_bytes_per_txn;
   std::optional<uint64_t> checkpoints;  // during the measurement
   std::optional<double> txn_cpu_us;     // client + engine CPU per commit
+  // CPU per statement (client round trip) the measurement implies, the engine's fixed, row and
+  // flush CPU taken out (StatementCpuFromMeasurement). Only with native flushes, not through the
+  // power-cut simulator, and for a plan made from a request (its workload shape). Unit: us.
+  std::optional<double> statement_cpu_us;
   // Commits per WAL/redo sync during the measurement: the group-commit batch the engine
   // achieved (its own sync count, so background syncs lower it a little).
   std::optional<double> commits_per_wal_sync;

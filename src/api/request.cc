@@ -1024,6 +1024,19 @@ class RequestParser {
     };
     Calibration& c = s_.calibration;
     WALTUNE_RETURN_IF_ERROR(read("txn_cpu_us", 1e7, &c.txn_cpu_us));  // 10 s
+    WALTUNE_RETURN_IF_ERROR(
+        read("statement_cpu_one_client_us", 1e7, &c.statement_cpu_one_client_us));
+    WALTUNE_RETURN_IF_ERROR(
+        read("statement_cpu_concurrent_us", 1e7, &c.statement_cpu_concurrent_us));
+    std::optional<double> clients;
+    WALTUNE_RETURN_IF_ERROR(read("statement_cpu_clients", 100000, &clients));
+    if (clients) {
+      if (*clients != std::floor(*clients) || *clients < 2) {
+        return Status::InvalidArgument(field + ".engines." + key + ".statement_cpu_clients",
+                                       "must be a whole number of clients, at least 2");
+      }
+      c.statement_cpu_clients = static_cast<int>(*clients);
+    }
     WALTUNE_RETURN_IF_ERROR(read("wal_bytes_per_txn", 1073741824.0, &c.wal_bytes_per_txn));
     WALTUNE_RETURN_IF_ERROR(read("replay_bytes_per_s", 1e12, &c.replay_bytes_per_s));
     WALTUNE_RETURN_IF_ERROR(read("restart_overhead_s", 86400, &c.restart_overhead_s));
@@ -1035,6 +1048,8 @@ class RequestParser {
     std::string used;
     for (const auto& [name, value] :
          {std::pair<const char*, const std::optional<double>&>{"txn_cpu_us", c.txn_cpu_us},
+          {"statement_cpu_one_client_us", c.statement_cpu_one_client_us},
+          {"statement_cpu_concurrent_us", c.statement_cpu_concurrent_us},
           {"wal_bytes_per_txn", c.wal_bytes_per_txn},
           {"replay_bytes_per_s", c.replay_bytes_per_s},
           {"restart_overhead_s", c.restart_overhead_s}}) {

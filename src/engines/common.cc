@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "param_table.h"
 #include "waltune/units.h"
@@ -21,18 +22,53 @@ Advice StartAdvice(const Scenario& s) {
   return a;
 }
 
-double TxnCpuUs(const Scenario& s, double model_default_us, Advice* advice) {
-  if (s.calibration.txn_cpu_us) {
-    AddEstimate(advice, "txn_cpu_us", *s.calibration.txn_cpu_us, "us",
-                "measured by `waltune verify --calibrate` (" + s.calibration.source + ")");
-    return *s.calibration.txn_cpu_us;
+TxnCpu ResolveTxnCpu(const Scenario& s, const CpuCosts& costs, Advice* advice) {
+  const Calibration& cal = s.calibration;
+  const int statements = StatementsPerTxn(s.workload);
+  const bool one_client = s.workload.concurrency <= 1;
+  const std::optional<double>& same =
+      one_client ? cal.statement_cpu_one_client_us : cal.statement_cpu_concurrent_us;
+  const std::optional<double>& other =
+      one_client ? cal.statement_cpu_concurrent_us : cal.statement_cpu_one_client_us;
+  TxnCpu out;
+  out.flush_us = costs.per_flush_us;
+  if (costs.per_statement_us > 0 && same) {
+    out.txn_us = TxnCpuUs(costs, s.workload, *same);
+    out.includes_idle_wakes = one_client;
+    const std::string regime =
+        one_client ? std::string("one client")
+                   : fmt::format("{} clients", cal.statement_cpu_clients > 0
+                                                   ? std::to_string(cal.statement_cpu_clients)
+                                                   : std::string("several"));
+    AddEstimate(advice, "txn_cpu_us", out.txn_us, "us",
+                fmt::format("{} statement(s) x {:.1f} us per statement measured by `waltune "
+                            "verify --calibrate` with {} ({}), plus the model's fixed and row "
+                            "CPU",
+                            statements, *same, regime, cal.source));
+    return out;
   }
-  AddEstimate(advice, "txn_cpu_us", model_default_us, "us",
+  if (costs.per_statement_us > 0 && other) {
+    advice->warnings.push_back(fmt::format(
+        "the calibration file measured the CPU per statement only with {}; this request has {} "
+        "client(s), whose cost per statement differs on the same host, so the model's figure is "
+        "used (calibrate with `waltune verify --clients {}` as well)",
+        one_client ? "several clients" : "one client", s.workload.concurrency,
+        one_client ? 1 : 16));
+  }
+  if (cal.txn_cpu_us) {
+    out.txn_us = *cal.txn_cpu_us;
+    if (cal.cpu_includes_flush_wait) out.flush_us = 0;
+    AddEstimate(advice, "txn_cpu_us", out.txn_us, "us",
+                "measured by `waltune verify --calibrate` (" + cal.source + ")");
+    return out;
+  }
+  out.txn_us = TxnCpuUs(costs, s.workload, costs.per_statement_us);
+  AddEstimate(advice, "txn_cpu_us", out.txn_us, "us",
               fmt::format("model default for this engine and {} statement(s) (client round "
                           "trips, BEGIN and COMMIT included) of {} row(s) per transaction (not "
                           "calibrated)",
-                          StatementsPerTxn(s.workload), s.workload.rows_per_txn));
-  return model_default_us;
+                          statements, s.workload.rows_per_txn));
+  return out;
 }
 
 double HotPages(const Workload& w, double page_bytes) {
@@ -44,14 +80,40 @@ int StatementsPerTxn(const Workload& w) {
   return w.rows_per_txn <= 1 ? 1 : w.rows_per_txn + 2;
 }
 
-GroupCommitParams CommitParams(const Scenario& s, double txn_cpu_us, double flush_cpu_us) {
+}  // namespace waltune::engines
+
+namespace waltune {
+
+double TxnCpuUs(const CpuCosts& c, const Workload& w, double statement_us) {
+  const int statements = engines::StatementsPerTxn(w);
+  return c.per_txn_us + statements * statement_us +
+         c.per_extra_row_us * std::max(0, w.rows_per_txn - statements) +
+         c.per_row_us * w.rows_per_txn;
+}
+
+std::optional<double> StatementCpuFromMeasurement(const CpuCosts& c, const Workload& w,
+                                                  double txn_cpu_us, double commits_per_flush) {
+  if (c.per_statement_us <= 0 || !(txn_cpu_us > 0) || !(commits_per_flush > 0)) {
+    return std::nullopt;
+  }
+  const double rest = TxnCpuUs(c, w, 0) + c.per_flush_us / commits_per_flush;
+  const double per_statement = (txn_cpu_us - rest) / engines::StatementsPerTxn(w);
+  if (!(per_statement > 0) || !std::isfinite(per_statement)) return std::nullopt;
+  return per_statement;
+}
+
+}  // namespace waltune
+
+namespace waltune::engines {
+
+GroupCommitParams CommitParams(const Scenario& s, const TxnCpu& cpu) {
   GroupCommitParams p;
   p.clients = s.workload.concurrency;
   p.cpu_cores = s.cpu_cores;
-  p.txn_cpu_us = txn_cpu_us;
-  p.flush_cpu_us = s.calibration.cpu_includes_flush_wait ? 0 : flush_cpu_us;
+  p.txn_cpu_us = cpu.txn_us;
+  p.flush_cpu_us = cpu.flush_us;
   p.statements = StatementsPerTxn(s.workload);
-  p.idle_wake_cpu_us = kIdleWakeCpuUs;
+  p.idle_wake_cpu_us = cpu.includes_idle_wakes ? 0 : kIdleWakeCpuUs;
   p.handoff_us = kIdleWakeCpuUs;
   if (s.workload.hot_rows > 0) {
     // The lock is taken halfway through the statement that updates the row.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "waltune/advice.h"
+#include "waltune/engine.h"
 #include "waltune/model.h"
 #include "waltune/scenario.h"
 
@@ -15,8 +16,21 @@ namespace waltune::engines {
 // Copies assumptions, warnings and out-of-scope notes, and sets engine/version/durability.
 Advice StartAdvice(const Scenario& s);
 
-// Per-transaction CPU time: the calibrated value when `verify --calibrate` measured one.
-double TxnCpuUs(const Scenario& s, double model_default_us, Advice* advice);
+// The CPU a transaction of the scenario's workload costs, and where the figure came from.
+struct TxnCpu {
+  double txn_us = 0;    // per transaction, flush waits excluded
+  double flush_us = 0;  // per group flush (0 when txn_us was measured with the flush waits)
+  // txn_us was measured with one client, so it holds the wake-ups of processes on idle cores
+  // (GroupCommitParams::idle_wake_cpu_us must not add them again).
+  bool includes_idle_wakes = false;
+};
+
+// The CPU per transaction, in order of preference: the calibrated CPU per statement for the
+// scenario's regime (one client, or several) applied to its workload's statements; the
+// calibrated CPU per transaction (measured on verify's workload); the engine's model `costs`.
+// Adds the txn_cpu_us estimate (with its source) to `advice`, and a warning when a
+// calibration file has a statement figure only for the other regime.
+TxnCpu ResolveTxnCpu(const Scenario& s, const CpuCosts& costs, Advice* advice);
 
 // Pages that receive the writes (the working set), in pages of `page_bytes`.
 double HotPages(const Workload& w, double page_bytes);
@@ -24,7 +38,7 @@ double HotPages(const Workload& w, double page_bytes);
 // Group-commit simulation parameters for this scenario's clients, cores and storage, with the
 // engine's CPU per group flush (none when the calibrated CPU per transaction was measured with
 // flushes, so already includes it) and the workload's hot rows.
-GroupCommitParams CommitParams(const Scenario& s, double txn_cpu_us, double flush_cpu_us);
+GroupCommitParams CommitParams(const Scenario& s, const TxnCpu& cpu);
 
 // Client round trips per transaction: statements_per_txn when given, else one autocommit
 // statement for a one-row transaction and BEGIN + one statement per row + COMMIT otherwise.

@@ -131,10 +131,13 @@ class InnodbAdvisor : public EngineAdvisor {
 
   // Server + client CPU without the flush wait. *Measured here* by verify (MariaDB 10.11):
   // 82-83 us per one-row autocommit INSERT with innodb_flush_log_at_trx_commit=2.
-  double DefaultTxnCpuUs(const Workload& w) const override {
-    const int statements = engines::StatementsPerTxn(w);
-    return kInnodbTxnCpuUs + kInnodbStatementCpuUs * statements +
-           kInnodbExtraRowCpuUs * std::max(0, w.rows_per_txn - statements);
+  CpuCosts Cpu() const override {
+    CpuCosts c;
+    c.per_txn_us = kInnodbTxnCpuUs;
+    c.per_statement_us = kInnodbStatementCpuUs;
+    c.per_extra_row_us = kInnodbExtraRowCpuUs;
+    c.per_flush_us = kInnodbFlushCpuUs;
+    return c;
   }
 
   Advice Advise(const Scenario& s) const override;
@@ -332,8 +335,8 @@ void SetRedoGroup(const Scenario& s, const Flavour& f, bool binlog, GroupCommitP
   }
 }
 
-void ChooseInnodbCommitMode(const Scenario& s, double cpu_us, InnodbAnalysis* x) {
-  x->p = engines::CommitParams(s, cpu_us, kInnodbFlushCpuUs);
+void ChooseInnodbCommitMode(const Scenario& s, const engines::TxnCpu& cpu, InnodbAnalysis* x) {
+  x->p = engines::CommitParams(s, cpu);
   x->base_p = x->p;
   SetRedoGroup(s, x->f, x->f.binlog_default_on(), &x->base_p);
   x->base_t = engines::CommitThroughput(s, x->base_p, true, x->redo_per_txn);
@@ -709,13 +712,13 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
                                        "8.0 without a patch level: assumed a current 8.0 release "
                                        "(innodb_redo_log_capacity exists from 8.0.30)"});
   }
-  const double cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
+  const engines::TxnCpu cpu = engines::ResolveTxnCpu(s, Cpu(), &a);
   x.tps_needed = s.workload.write_rate_tps;
   x.redo_per_txn = RedoBytesPerTxn(s);
   x.redo_rate = x.redo_per_txn * x.tps_needed;
   x.binlog = x.f.binlog_default_on() || s.replication != Replication::kNone;
   PlanInnodbRedo(s, &x, &a);
-  ChooseInnodbCommitMode(s, cpu_us, &x);
+  ChooseInnodbCommitMode(s, cpu, &x);
   AddInnodbCommitSettings(s, x, &a);
   AddInnodbLogSettings(s, x, &a);
   AddInnodbCheckpointSettings(s, &x, &a);

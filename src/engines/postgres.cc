@@ -283,10 +283,12 @@ class PostgresAdvisor : public EngineAdvisor {
     return Status::Ok();
   }
 
-  double DefaultTxnCpuUs(const Workload& w) const override {
-    const int statements = engines::StatementsPerTxn(w);
-    return kPgStatementCpuUs * statements +
-           kPgExtraRowCpuUs * std::max(0, w.rows_per_txn - statements);
+  CpuCosts Cpu() const override {
+    CpuCosts c;
+    c.per_statement_us = kPgStatementCpuUs;
+    c.per_extra_row_us = kPgExtraRowCpuUs;
+    c.per_flush_us = kPgFlushCpuUs;
+    return c;
   }
 
   Advice Advise(const Scenario& s) const override;
@@ -420,12 +422,12 @@ void PlanPgCheckpoints(const Scenario& s, PgAnalysis* x, Advice* a) {
 
 // PostgreSQL's defaults (checkpoint_timeout 5min, max_wal_size 1GB, no compression) on the same
 // storage and workload, and the page-write ceiling of the recommended checkpoints.
-void PgBaseline(const Scenario& s, double cpu_us, PgAnalysis* x) {
+void PgBaseline(const Scenario& s, const engines::TxnCpu& cpu, PgAnalysis* x) {
   const double base_c = s.version.major >= 14 ? 0.9 : 0.5;
   x->base_interval = std::min(300.0, x->base_wal.IntervalForCycleBytes(1.0 * kGiB / (1 + base_c)));
   x->base_wal_per_txn = x->base_wal.BytesPerTxnAt(x->base_interval);
   x->base_rec = x->base_wal.BoundFor(1.0 * kGiB, 300, base_c);
-  x->p = engines::CommitParams(s, cpu_us, kPgFlushCpuUs);
+  x->p = engines::CommitParams(s, cpu);
   x->p.locks_held_through_flush = true;
   x->base_t = engines::CommitThroughput(s, x->p, true, x->base_wal_per_txn);
   engines::ApplyPageWriteCeiling(&x->base_t,
@@ -792,11 +794,11 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   a.config_target =
       "postgresql.conf (or ALTER SYSTEM SET ...; then SELECT pg_reload_conf(), and restart the "
       "server for the settings `apply` marks restart)";
-  const double cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
+  const engines::TxnCpu cpu = engines::ResolveTxnCpu(s, Cpu(), &a);
   PgAnalysis x(s);
   x.tps_needed = s.workload.write_rate_tps;
   PlanPgCheckpoints(s, &x, &a);
-  PgBaseline(s, cpu_us, &x);
+  PgBaseline(s, cpu, &x);
   ChoosePgCommitMode(s, &x);
   AddPgWalSettings(s, x, &a);
   AddPgCheckpointSettings(s, x, &a);

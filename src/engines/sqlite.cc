@@ -61,8 +61,15 @@ class SqliteAdvisor : public EngineAdvisor {
     return Status::Ok();
   }
 
-  // Embedded: no round trips. Per statement ~8 us plus the commit bookkeeping.
-  double DefaultTxnCpuUs(const Workload& w) const override { return 20 + 8.0 * w.rows_per_txn; }
+  // Embedded: no round trips. Per row ~8 us plus the commit bookkeeping; a commit that waits
+  // for its own flush spends kFlushWaitCpuUs more (one writer: every group is one commit).
+  CpuCosts Cpu() const override {
+    CpuCosts c;
+    c.per_txn_us = 20;
+    c.per_row_us = 8;
+    c.per_flush_us = engines::kFlushWaitCpuUs;
+    return c;
+  }
 
   Advice Advise(const Scenario& s) const override;
 };
@@ -84,6 +91,7 @@ struct SqlitePlan {
 struct SqliteAnalysis {
   // The inputs (Advise).
   double cpu_us = 0;
+  double flush_cpu_us = 0;  // per commit flush
   double tps_needed = 0;
   double frames = 0;  // WAL frames per transaction
   double frame_bytes = kSqlitePageBytes + kFrameHeaderBytes;
@@ -160,8 +168,7 @@ void PlanSqliteCheckpoints(const Scenario& s, SqliteAnalysis* x, Advice* a) {
 // Unit: us per transaction.
 double SqlitePerTxnUs(const Scenario& s, const SqliteAnalysis& x, double commit_flushes,
                       bool sync_checkpoint) {
-  const double flush_cpu_us = s.calibration.cpu_includes_flush_wait ? 0 : engines::kFlushWaitCpuUs;
-  double us = x.cpu_us + commit_flushes * (s.storage.flush_p50_us + flush_cpu_us) +
+  double us = x.cpu_us + commit_flushes * (s.storage.flush_p50_us + x.flush_cpu_us) +
               x.wal_per_txn / s.storage.seq_write_bytes_per_s * 1e6;
   us += x.checkpoint_write_s * 1e6 / x.txns_per_checkpoint;
   if (sync_checkpoint) us += 2 * s.storage.flush_p50_us / x.txns_per_checkpoint;
@@ -417,7 +424,9 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
       "PRAGMA statements: journal_mode once (stored in the database file), the others on every "
       "connection that writes";
   SqliteAnalysis x;
-  x.cpu_us = engines::TxnCpuUs(s, DefaultTxnCpuUs(s.workload), &a);
+  const engines::TxnCpu cpu = engines::ResolveTxnCpu(s, Cpu(), &a);
+  x.cpu_us = cpu.txn_us;
+  x.flush_cpu_us = cpu.flush_us;
   x.tps_needed = s.workload.write_rate_tps;
   x.frames = FramesPerTxn(s.workload);
   x.wal_per_txn =

@@ -74,6 +74,7 @@ Json MeasuredToJson(const VerifyReport& r) {
       {"wal_bytes_per_txn", r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json()},
       {"checkpoints", OrNull(r.checkpoints)},
       {"txn_cpu_us", r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json()},
+      {"statement_cpu_us", r.statement_cpu_us ? Json(Round(*r.statement_cpu_us, 1)) : Json()},
       {"commits_per_wal_sync",
        r.commits_per_wal_sync ? Json(Round(*r.commits_per_wal_sync, 2)) : Json()},
       {"recovery_time_s", rec},
@@ -314,9 +315,11 @@ std::string ReportToText(const VerifyReport& r) {
   std::optional<double> ckpt;
   if (r.checkpoints) ckpt = static_cast<double>(*r.checkpoints);
   std::snprintf(line, sizeof(line),
-                "WAL bytes/txn %s, checkpoints %s, CPU per txn %s us, commits per WAL sync %s",
+                "WAL bytes/txn %s, checkpoints %s, CPU per txn %s us (per statement %s us), "
+                "commits per WAL sync %s",
                 Num(r.wal_bytes_per_txn, "%.0f").c_str(), Num(ckpt, "%.0f").c_str(),
-                Num(r.txn_cpu_us, "%.0f").c_str(), Num(r.commits_per_wal_sync, "%.2f").c_str());
+                Num(r.txn_cpu_us, "%.0f").c_str(), Num(r.statement_cpu_us, "%.0f").c_str(),
+                Num(r.commits_per_wal_sync, "%.2f").c_str());
   add(line);
   if (r.throughput_through_simulator) {
     std::snprintf(line, sizeof(line),
@@ -357,6 +360,26 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
   }
   Json e;
   e["txn_cpu_us"] = r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json();
+  // CPU per statement in two regimes, one client and several: a run records its own and keeps
+  // the other's from the existing entry (calibrate once with --clients 1, once with more).
+  const nlohmann::json* old_entry = nullptr;
+  if (existing.is_object() && existing.contains("engines") && existing["engines"].is_object() &&
+      existing["engines"].contains(r.engine) && existing["engines"][r.engine].is_object()) {
+    old_entry = &existing["engines"][r.engine];
+  }
+  for (const char* key :
+       {"statement_cpu_one_client_us", "statement_cpu_concurrent_us", "statement_cpu_clients"}) {
+    e[key] = nullptr;
+    if (old_entry != nullptr && old_entry->contains(key)) e[key] = (*old_entry)[key];
+  }
+  if (r.statement_cpu_us) {
+    if (r.clients <= 1) {
+      e["statement_cpu_one_client_us"] = Round(*r.statement_cpu_us, 1);
+    } else {
+      e["statement_cpu_concurrent_us"] = Round(*r.statement_cpu_us, 1);
+      e["statement_cpu_clients"] = r.clients;
+    }
+  }
   e["wal_bytes_per_txn"] = r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json();
   // Replay rate: PostgreSQL logs the replay time itself; for the others the whole restart time
   // is used, which makes the rate a lower bound.

@@ -18,6 +18,7 @@
 #include "load.h"
 #include "process.h"
 #include "targets.h"
+#include "waltune/engine.h"
 #include "waltune/powercut.h"
 #include "waltune/probe.h"
 #include "waltune/verify.h"
@@ -546,6 +547,20 @@ void RecordMeasurement(const MeasureResult& m, VerifyReport* report) {
   report->commits_per_wal_sync = m.commits_per_wal_sync;
 }
 
+// The CPU per statement the run implies. Not with an emulated flush delay (the engines'
+// background work is then spread over far fewer commits: 2-3.5x the CPU per commit in
+// docs/sweep-group-commit.md), nor through the power-cut simulator (FUSE's CPU is counted), nor
+// without the plan's workload shape (an --advice plan).
+std::optional<double> MeasuredStatementCpuUs(const VerifyOptions& options, const VerifyPlan& plan,
+                                             const VerifyReport& report) {
+  if (options.flush_latency_us > 0 || options.power_loss || !plan.predicted_workload ||
+      !report.txn_cpu_us || !report.commits_per_wal_sync) {
+    return std::nullopt;
+  }
+  return StatementCpuFromMeasurement(AdvisorFor(options.engine).Cpu(), *plan.predicted_workload,
+                                     *report.txn_cpu_us, *report.commits_per_wal_sync);
+}
+
 // The predictions again for the flush latency measured around the load (options.repredict).
 void Repredict(const VerifyOptions& options, VerifyReport* report) {
   Result<VerifyPlan> again = options.repredict(
@@ -655,6 +670,7 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
       MeasurePhase(target.get(), shared->get(), options, &ledgers, &progress, &timeline);
   if (!m.ok()) return m.status();
   RecordMeasurement(*m, &report);
+  report.statement_cpu_us = MeasuredStatementCpuUs(options, plan, report);
   Result<std::vector<double>> flush_after = FlushSamplesUs(target->dir(), 50);
   if (flush_after.ok()) flush_us.insert(flush_us.end(), flush_after->begin(), flush_after->end());
   if (!flush_us.empty()) {

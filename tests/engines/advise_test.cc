@@ -535,6 +535,42 @@ TEST(Calibration, MeasuredNumbersReplaceDefaultsAndAreListed) {
   EXPECT_EQ(bad.status().field(), "--calibration.engines.sqlite.txn_cpu_us");
 }
 
+TEST(Calibration, StatementCpuPerRegimeIsReadAndChecked) {
+  json request = Request({{"db_engine", "postgresql"},
+                          {"durability_requirement", "strict"},
+                          {"write_rate", 100},
+                          {"concurrency", 1},
+                          {"statements_per_txn", 7},
+                          {"rows_per_txn", 4},
+                          {"storage_type", "SSD"}});
+  ParseOptions with;
+  with.calibration = {{"waltune_calibration", 1},
+                      {"machine", "test box"},
+                      {"engines",
+                       {{"postgresql",
+                         {{"statement_cpu_one_client_us", 100.0},
+                          {"statement_cpu_concurrent_us", 150.0},
+                          {"statement_cpu_clients", 16}}}}}};
+  auto one = ParseRequest(request, with);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  // PostgreSQL: no fixed part, 7 statements x 100 us.
+  EXPECT_DOUBLE_EQ(Estimate(Solve(*one), "txn_cpu_us"), 700);
+  request["constraints"]["concurrency"] = 8;
+  auto eight = ParseRequest(request, with);
+  ASSERT_TRUE(eight.ok());
+  EXPECT_DOUBLE_EQ(Estimate(Solve(*eight), "txn_cpu_us"), 1050);
+  for (const auto& [key, value] : {std::pair<std::string, json>{"statement_cpu_clients", 1.5},
+                                   {"statement_cpu_clients", 1},
+                                   {"statement_cpu_one_client_us", -1},
+                                   {"statement_cpu_concurrent_us", "fast"}}) {
+    ParseOptions bad = with;
+    bad.calibration["engines"]["postgresql"][key] = value;
+    auto r = ParseRequest(request, bad);
+    ASSERT_FALSE(r.ok()) << key << " " << value;
+    EXPECT_EQ(r.status().field(), "--calibration.engines.postgresql." + key);
+  }
+}
+
 TEST(Confidence, DropsWithDefaultsRisesWithDetail) {
   Advice bare = AdviseOk(Request({{"db_engine", "pg"}}));
   Advice full = AdviseOk(Request({{"db_engine", "pg"},

@@ -65,6 +65,105 @@ TEST(CommonSteps, HalfFlushDelayIsRoundedAndClamped) {
   EXPECT_EQ(HalfFlushDelayUs(s), 100000);
 }
 
+// PostgreSQL-like costs: 62 us per statement, 37 us per group flush.
+CpuCosts PerStatementCosts() {
+  CpuCosts c;
+  c.per_txn_us = 7;
+  c.per_statement_us = 62;
+  c.per_extra_row_us = 30;
+  c.per_flush_us = 37;
+  return c;
+}
+
+TEST(CpuCostsTest, TxnCpuSumsTheParts) {
+  Workload w;
+  w.rows_per_txn = 5;  // BEGIN + 5 statements + COMMIT = 7 statements, no extra rows
+  // 7 + 7 x 100 = 707.
+  EXPECT_DOUBLE_EQ(TxnCpuUs(PerStatementCosts(), w, 100), 707);
+  w.statements_per_txn = 3;  // 5 rows in 3 statements: 2 extra rows
+  // 7 + 3 x 100 + 2 x 30 = 367.
+  EXPECT_DOUBLE_EQ(TxnCpuUs(PerStatementCosts(), w, 100), 367);
+  CpuCosts per_row;
+  per_row.per_txn_us = 20;
+  per_row.per_row_us = 8;
+  // SQLite-like: 20 + 5 x 8 = 60.
+  EXPECT_DOUBLE_EQ(TxnCpuUs(per_row, w, 0), 60);
+}
+
+TEST(CpuCostsTest, StatementCpuFromAMeasurement) {
+  Workload tpcb;
+  tpcb.rows_per_txn = 4;
+  tpcb.statements_per_txn = 7;
+  // Sweep 4's PostgreSQL tpcb point at 4 clients: 1023 us per commit at 1.08 commits per sync.
+  // (1023 - 7 - 37 / 1.08) / 7 = (1023 - 7 - 34.26) / 7 = 140.25.
+  auto per = StatementCpuFromMeasurement(PerStatementCosts(), tpcb, 1023, 1.08);
+  ASSERT_TRUE(per.has_value());
+  EXPECT_NEAR(*per, 140.25, 0.01);
+  // Back again: the statement figure reproduces the measured CPU per commit.
+  EXPECT_NEAR(TxnCpuUs(PerStatementCosts(), tpcb, *per) + 37 / 1.08, 1023, 1e-9);
+  Workload insert;
+  insert.rows_per_txn = 1;  // one autocommit statement
+  // (149 - 7 - 37) / 1 = 105.
+  EXPECT_NEAR(*StatementCpuFromMeasurement(PerStatementCosts(), insert, 149, 1), 105, 1e-9);
+  // Less CPU than the fixed and flush parts: no statement figure, never a negative one.
+  EXPECT_FALSE(StatementCpuFromMeasurement(PerStatementCosts(), insert, 40, 1).has_value());
+  EXPECT_FALSE(StatementCpuFromMeasurement(PerStatementCosts(), insert, 149, 0).has_value());
+  CpuCosts per_row;
+  per_row.per_row_us = 8;  // not modelled per statement
+  EXPECT_FALSE(StatementCpuFromMeasurement(per_row, insert, 149, 1).has_value());
+}
+
+double EstimateValue(const Advice& a, const std::string& name) {
+  for (const auto& e : a.estimates) {
+    if (e.name == name) return e.value;
+  }
+  return -1;
+}
+
+TEST(CpuCostsTest, CalibratedStatementCpuForTheRequestsRegime) {
+  Scenario s;
+  s.workload.rows_per_txn = 4;
+  s.workload.statements_per_txn = 7;
+  s.calibration.present = true;
+  s.calibration.source = "test box";
+  s.calibration.statement_cpu_one_client_us = 100;
+  s.calibration.statement_cpu_concurrent_us = 150;
+  s.calibration.statement_cpu_clients = 16;
+  s.calibration.txn_cpu_us = 999;
+
+  s.workload.concurrency = 1;
+  Advice a;
+  TxnCpu one = ResolveTxnCpu(s, PerStatementCosts(), &a);
+  EXPECT_DOUBLE_EQ(one.txn_us, 7 + 7 * 100);  // 707
+  EXPECT_DOUBLE_EQ(one.flush_us, 37);
+  EXPECT_TRUE(one.includes_idle_wakes);
+  EXPECT_DOUBLE_EQ(EstimateValue(a, "txn_cpu_us"), 707);
+  // Measured with one client, the wake-ups on idle cores are in the figure already.
+  EXPECT_EQ(CommitParams(s, one).idle_wake_cpu_us, 0);
+
+  s.workload.concurrency = 4;
+  Advice b;
+  TxnCpu several = ResolveTxnCpu(s, PerStatementCosts(), &b);
+  EXPECT_DOUBLE_EQ(several.txn_us, 7 + 7 * 150);  // 1057
+  EXPECT_FALSE(several.includes_idle_wakes);
+  EXPECT_EQ(CommitParams(s, several).idle_wake_cpu_us, kIdleWakeCpuUs);
+  EXPECT_TRUE(b.warnings.empty());
+
+  // Only the other regime calibrated: the whole-transaction figure, with a warning.
+  s.calibration.statement_cpu_concurrent_us.reset();
+  Advice c;
+  EXPECT_DOUBLE_EQ(ResolveTxnCpu(s, PerStatementCosts(), &c).txn_us, 999);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("only with one client"), std::string::npos) << c.warnings[0];
+
+  // Nothing calibrated: the model, 7 + 7 x 62 = 441.
+  s.calibration = Calibration{};
+  Advice d;
+  TxnCpu model = ResolveTxnCpu(s, PerStatementCosts(), &d);
+  EXPECT_DOUBLE_EQ(model.txn_us, 441);
+  EXPECT_FALSE(model.includes_idle_wakes);
+}
+
 TEST(CommonSteps, CommitModeFollowsTheDurabilityLevel) {
   Scenario s;
   s.workload.concurrency = 8;
@@ -72,7 +171,7 @@ TEST(CommonSteps, CommitModeFollowsTheDurabilityLevel) {
   s.storage.flush_p50_us = 1000;
   s.storage.flush_p99_us = 2000;
   s.storage.seq_write_bytes_per_s = 500e6;
-  const GroupCommitParams p = CommitParams(s, 50, 30);
+  const GroupCommitParams p = CommitParams(s, TxnCpu{50, 30, false});
   for (Durability d : {Durability::kStrict, Durability::kStandard, Durability::kRelaxed}) {
     s.durability = d;
     const CommitMode m = ChooseCommitMode(s, p, nullptr, 500, 1e9);

@@ -23,7 +23,11 @@ class FakeAdvisor : public EngineAdvisor {
     if (v.major != 2) return Status::InvalidArgument("", "FakeDB " + v.ToString() + " unknown");
     return Status::Ok();
   }
-  double DefaultTxnCpuUs(const Workload&) const override { return 50; }
+  CpuCosts Cpu() const override {
+    CpuCosts c;
+    c.per_txn_us = 50;
+    return c;
+  }
   Advice Advise(const Scenario& s) const override {
     Advice a;
     a.engine = s.engine;

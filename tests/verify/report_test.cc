@@ -113,6 +113,30 @@ TEST(UpdateCalibration, WritesThisEngineAndKeepsOthers) {
   EXPECT_TRUE(j["machine"].is_string());
 }
 
+TEST(UpdateCalibration, StatementCpuGoesToTheRunsRegimeAndKeepsTheOther) {
+  VerifyReport r = Sample();
+  r.statement_cpu_us = 141.26;
+  r.clients = 16;
+  auto concurrent = UpdateCalibration(nullptr, r);
+  const auto& pg = concurrent["engines"]["postgresql"];
+  EXPECT_EQ(pg["statement_cpu_concurrent_us"], 141.3);
+  EXPECT_EQ(pg["statement_cpu_clients"], 16);
+  EXPECT_TRUE(pg["statement_cpu_one_client_us"].is_null());
+  // A one-client run adds its own figure and keeps the several-clients one.
+  r.clients = 1;
+  r.statement_cpu_us = 99;
+  auto both = UpdateCalibration(nlohmann::json::parse(concurrent.dump()), r);
+  const auto& pg2 = both["engines"]["postgresql"];
+  EXPECT_EQ(pg2["statement_cpu_one_client_us"], 99.0);
+  EXPECT_EQ(pg2["statement_cpu_concurrent_us"], 141.3);
+  EXPECT_EQ(pg2["statement_cpu_clients"], 16);
+  // A run without a statement figure (emulated flushes) keeps both.
+  r.statement_cpu_us.reset();
+  auto kept = UpdateCalibration(nlohmann::json::parse(both.dump()), r);
+  EXPECT_EQ(kept["engines"]["postgresql"]["statement_cpu_one_client_us"], 99.0);
+  EXPECT_EQ(kept["engines"]["postgresql"]["statement_cpu_concurrent_us"], 141.3);
+}
+
 TEST(UpdateCalibration, WithoutLoggedReplayTheRateIsALowerBound) {
   VerifyReport r = Sample();
   r.engine = "mariadb";

@@ -121,6 +121,17 @@ class WorkloadRun : public ::testing::Test {
     auto j = ReportToJson(*r);
     EXPECT_EQ(j["workload"]["predicted_for"]["statements_per_txn"],
               workload == VerifyWorkload::kTpcb ? 7 : 4);
+    // The CPU per statement the run implies (native flushes): positive, below the CPU of the
+    // whole transaction; SQLite is modelled per row and has none.
+    if (engine == Engine::kSQLite) {
+      EXPECT_FALSE(r->statement_cpu_us.has_value());
+    } else {
+      ASSERT_TRUE(r->txn_cpu_us.has_value());
+      ASSERT_TRUE(r->statement_cpu_us.has_value());
+      EXPECT_GT(*r->statement_cpu_us, 0);
+      EXPECT_LT(*r->statement_cpu_us, *r->txn_cpu_us);
+      EXPECT_TRUE(j["measured"]["statement_cpu_us"].is_number());
+    }
   }
 
   // One worst-case crash: after >= 2 checkpoint cycles, at >= the fraction of the peak, WAL
