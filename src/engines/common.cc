@@ -50,9 +50,11 @@ TxnCpu ResolveTxnCpu(const Scenario& s, const CpuCosts& costs, Advice* advice) {
   if (costs.per_statement_us > 0 && other) {
     advice->warnings.push_back(fmt::format(
         "the calibration file measured the CPU per statement only with {}; this request has {} "
-        "client(s), whose cost per statement differs on the same host, so the model's figure is "
-        "used (calibrate with `waltune verify --clients {}` as well)",
+        "client(s), whose cost per statement differs on the same host, so {} is used "
+        "(calibrate with `waltune verify --clients {}` as well)",
         one_client ? "several clients" : "one client", s.workload.concurrency,
+        cal.txn_cpu_us ? "the calibrated CPU per transaction (measured on verify's workload)"
+                       : "the model's figure",
         one_client ? 1 : 16));
   }
   if (cal.txn_cpu_us) {

@@ -155,6 +155,8 @@ TEST(CpuCostsTest, CalibratedStatementCpuForTheRequestsRegime) {
   EXPECT_DOUBLE_EQ(ResolveTxnCpu(s, PerStatementCosts(), &c).txn_us, 999);
   ASSERT_EQ(c.warnings.size(), 1u);
   EXPECT_NE(c.warnings[0].find("only with one client"), std::string::npos) << c.warnings[0];
+  EXPECT_NE(c.warnings[0].find("calibrated CPU per transaction"), std::string::npos)
+      << c.warnings[0];
 
   // Nothing calibrated: the model, 7 + 7 x 62 = 441.
   s.calibration = Calibration{};
