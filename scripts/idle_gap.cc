@@ -4,7 +4,9 @@
 // For gaps of 0, 200, 2000 and 8000 us it prints the distribution of
 //   T1 the overshoot of clock_nanosleep(gap) (the flush-delay library sleeps this way);
 //   T2 fdatasync of one 8 KiB pwrite in DIR, issued `gap` us after the write (0: back to back);
-//   T3 a one-byte pipe round trip to another process, `gap` us after the previous one.
+//   T3 a one-byte pipe round trip to another process, `gap` us after the previous one;
+//   T4 an O_DIRECT pwrite of 4 KiB (MariaDB >= 10.8 writes its redo log this way), `gap` us
+//      after the previous flush, then fdatasync: the write, the fdatasync and both together.
 // Units: us.
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -64,6 +66,43 @@ bool FlushAfterGap(const std::string& dir, int samples, long gap_us) {
   return true;
 }
 
+bool DirectWriteAfterGap(const std::string& dir, int samples, long gap_us) {
+  const std::string path = dir + "/idle_gap_direct.dat";
+  const int fd = open(path.c_str(), O_CREAT | O_RDWR | O_TRUNC | O_DIRECT, 0600);
+  if (fd < 0) return false;
+  void* buf = nullptr;
+  if (posix_memalign(&buf, 4096, 4096) != 0) {
+    close(fd);
+    return false;
+  }
+  std::memset(buf, 'x', 4096);
+  // Allocate the blocks first, as InnoDB's preallocated redo file has them.
+  bool ok = true;
+  for (int i = 0; i < 64 && ok; ++i) ok = pwrite(fd, buf, 4096, i * 4096L) == 4096;
+  ok = ok && fsync(fd) == 0;
+  std::vector<double> write_us, sync_us, both_us;
+  for (int i = 0; i < samples && ok; ++i) {
+    if (gap_us > 0) SleepUs(gap_us);
+    const double t0 = NowUs();
+    ok = pwrite(fd, buf, 4096, (i % 64) * 4096L) == 4096;
+    const double t1 = NowUs();
+    ok = ok && fdatasync(fd) == 0;
+    const double t2 = NowUs();
+    write_us.push_back(t1 - t0);
+    sync_us.push_back(t2 - t1);
+    both_us.push_back(t2 - t0);
+  }
+  free(buf);
+  close(fd);
+  unlink(path.c_str());
+  if (!ok) return false;
+  const std::string after = " after " + std::to_string(gap_us) + " us gap";
+  Report("T4 O_DIRECT pwrite 4 KiB" + after, write_us);
+  Report("T4 fdatasync after it" + after, sync_us);
+  Report("T4 both" + after, both_us);
+  return true;
+}
+
 bool RoundTripAfterGap(int samples, long gap_us) {
   int to_child[2], to_parent[2];
   if (pipe(to_child) != 0 || pipe(to_parent) != 0) return false;
@@ -112,7 +151,8 @@ int main(int argc, char** argv) {
       }
       Report("T1 nanosleep " + std::to_string(gap_us) + " us: overshoot", over_us);
     }
-    if (!FlushAfterGap(dir, samples, gap_us) || !RoundTripAfterGap(samples, gap_us)) {
+    if (!FlushAfterGap(dir, samples, gap_us) || !DirectWriteAfterGap(dir, samples, gap_us) ||
+        !RoundTripAfterGap(samples, gap_us)) {
       std::fprintf(stderr, "idle_gap: %s\n", std::strerror(errno));
       return 1;
     }

@@ -6,11 +6,25 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace waltune {
 
 // ---------------------------------------------------------------------------------------------
 // Group commit: a discrete-event simulation on virtual time.
+
+// What a flush costs beyond a back-to-back one when the device sat idle before it: `extra_us`
+// after `idle_us` of idleness (measured: the flush's median after that gap minus the median
+// back to back). Unit: us.
+struct FlushIdleExtra {
+  double idle_us = 0;
+  double extra_us = 0;
+};
+
+// The extra latency of a flush issued `idle_us` after the device's previous flush ended: linear
+// between the points (sorted by idle_us; from 0 at idle 0) and the last point's extra past it.
+// Empty points: 0. Negative idle counts as 0. Unit: us.
+double FlushIdleExtraUs(const std::vector<FlushIdleExtra>& points, double idle_us);
 //
 // N clients loop: spend txn_cpu_us of CPU (on cpu_cores cores), append a commit record, wait
 // until a flush covers it. One flush runs at a time; when it ends, a waiting committer becomes
@@ -53,11 +67,17 @@ struct GroupCommitParams {
   double flush_mean_us = 0;
   // Flushes each group needs (2 for MySQL with binlog and sync_binlog=1: redo prepare + binlog).
   int flushes_per_group = 1;
-  // A device write round trip each group makes besides its flushes (MariaDB >= 10.8 writes the
-  // redo with O_DIRECT, then calls fdatasync), lognormal through p50 and p99, drawn after the
-  // flushes. Unit: us. 0: none.
-  double group_write_p50_us = 0;
-  double group_write_p99_us = 0;
+  // The flush after an idle device (FlushIdleExtraUs): a group's first flush pays the extra for
+  // the time since the previous group's flushes ended, plus the emulated delay slept before the
+  // real flush call. The flush distribution above is that of back-to-back flushes. Empty: no
+  // extra.
+  std::vector<FlushIdleExtra> flush_idle_extra;
+  // The part of flush_p50_us / flush_p99_us that is a sleep before each real flush call
+  // (`verify --flush-latency-us`): the device is idle during it. Unit: us.
+  double emulated_delay_us = 0;
+  // What that sleep takes beyond its nominal length (timer slack, the wake-up), added to each
+  // flush that has an emulated delay. Unit: us.
+  double emulated_delay_overshoot_us = 0;
   // Leader sleeps this long before flushing. Unit: us. Default: 0 (no delay).
   double leader_delay_us = 0;
   // Delay only when at least this many other clients are active (PostgreSQL commit_siblings).

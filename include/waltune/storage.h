@@ -35,6 +35,20 @@ struct StorageSpec {
   // fsync/fdatasync (and O_DSYNC write) call only: `verify --flush-latency-us`. Device round
   // trips that are not flush calls (an O_DIRECT write) do not pay it. Unit: us. 0: real storage.
   double emulated_flush_delay_us = 0;
+  // What a sleep of that delay takes beyond it, measured by verify (`clock_nanosleep` overshoot:
+  // timer slack and the wake-up); each emulated flush pays it too. Unit: us. 0: not measured.
+  double emulated_delay_overshoot_us = 0;
+  // The flush after the device sat idle (`waltune probe`, verify): the median of write(8 KiB) +
+  // fdatasync issued `idle_us` after the previous flush ended, for a few gaps, idle_us
+  // ascending. On the virtio disk this was measured on, a flush 2 ms after the last one took
+  // 3-4x a back-to-back one (docs/sweep-group-commit.md). flush_p50_us is the back-to-back
+  // median. Empty: not measured (presets), no idle term.
+  struct IdleFlushPoint {
+    double idle_us = 0;
+    double flush_p50_us = 0;
+    int samples = 0;
+  };
+  std::vector<IdleFlushPoint> flush_after_idle;
   // Sequential write bandwidth. Unit: bytes per second.
   double seq_write_bytes_per_s = 0;
   // Random 8 KiB writes the device sustains without a flush after each (page flushing at

@@ -220,16 +220,20 @@ class Simulation {
     if (p_.flush_cpu_us > 0) RunOnCore(now_, p_.flush_cpu_us);
     flushing_ = static_cast<int>(waiting_.size());
     double duration = 0;
-    for (int i = 0; i < std::max(1, p_.flushes_per_group); ++i) {
+    const int flushes = std::max(1, p_.flushes_per_group);
+    for (int i = 0; i < flushes; ++i) {
       duration += flush_rng_.Lognormal(p_.flush_p50_us, p_.flush_p99_us, p_.flush_mean_us);
     }
-    if (p_.group_write_p50_us > 0) {
-      duration += flush_rng_.Lognormal(p_.group_write_p50_us, p_.group_write_p99_us);
-    }
+    const double overshoot_us = p_.emulated_delay_us > 0 ? p_.emulated_delay_overshoot_us : 0;
+    duration += flushes * overshoot_us;
+    // Only the first flush follows an idle device; the group's others come back to back.
+    const double idle_us = now_ - device_idle_since_us_ + p_.emulated_delay_us + overshoot_us;
+    duration += FlushIdleExtraUs(p_.flush_idle_extra, idle_us);
     Push(now_ + duration, EventKind::kFlushDone, -1);
   }
 
   void OnFlushDone(int warmup) {
+    device_idle_since_us_ = now_;
     for (int i = 0; i < flushing_; ++i) {
       Waiter w = waiting_.front();
       waiting_.pop_front();
@@ -275,6 +279,7 @@ class Simulation {
   std::vector<double> latencies_us_;
   double now_ = 0;
   double measure_start_us_ = 0;
+  double device_idle_since_us_ = 0;  // end of the last flush
   uint64_t order_ = 0;
   uint64_t delay_generation_ = 0;
   bool busy_ = false;      // a leader holds the flush (delaying or flushing)
@@ -288,6 +293,21 @@ class Simulation {
 };
 
 }  // namespace
+
+double FlushIdleExtraUs(const std::vector<FlushIdleExtra>& points, double idle_us) {
+  double prev_idle_us = 0, prev_extra_us = 0;
+  for (const FlushIdleExtra& p : points) {
+    if (idle_us <= p.idle_us) {
+      const double span_us = p.idle_us - prev_idle_us;
+      if (span_us <= 0) return p.extra_us;
+      const double t = std::max(0.0, idle_us - prev_idle_us) / span_us;
+      return prev_extra_us + t * (p.extra_us - prev_extra_us);
+    }
+    prev_idle_us = p.idle_us;
+    prev_extra_us = p.extra_us;
+  }
+  return prev_extra_us;
+}
 
 double LognormalSigmaForMean(double median, double mean) {
   return mean > median && median > 0 ? std::sqrt(2 * std::log(mean / median)) : 0.0;

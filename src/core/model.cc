@@ -28,8 +28,7 @@ ThroughputEstimate EstimateThroughput(const ThroughputInputs& in) {
   const double cpu_us =
       p.txn_cpu_us + (in.waits_for_flush ? p.flush_cpu_us / std::max(1, p.clients) : 0);
   e.cpu_ceiling_tps = runnable * 1e6 / cpu_us;
-  const double flush_us =
-      p.flush_p50_us * std::max(1, p.flushes_per_group) + std::max(0.0, p.group_write_p50_us);
+  const double flush_us = p.flush_p50_us * std::max(1, p.flushes_per_group);
   e.flush_ceiling_tps = in.waits_for_flush && flush_us > 0
                             ? p.clients * 1e6 / flush_us
                             : std::numeric_limits<double>::infinity();

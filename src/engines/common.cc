@@ -108,6 +108,17 @@ std::optional<double> StatementCpuFromMeasurement(const CpuCosts& c, const Workl
 
 namespace waltune::engines {
 
+std::vector<FlushIdleExtra> FlushIdleExtras(const StorageSpec& storage) {
+  // The back-to-back median the points are compared with: without the emulated delay, which the
+  // points (measured on the real device) do not include.
+  const double back_to_back_us = storage.flush_p50_us - storage.emulated_flush_delay_us;
+  std::vector<FlushIdleExtra> extras;
+  for (const StorageSpec::IdleFlushPoint& p : storage.flush_after_idle) {
+    extras.push_back({p.idle_us, std::max(0.0, p.flush_p50_us - back_to_back_us)});
+  }
+  return extras;
+}
+
 GroupCommitParams CommitParams(const Scenario& s, const TxnCpu& cpu) {
   GroupCommitParams p;
   p.clients = s.workload.concurrency;
@@ -127,6 +138,9 @@ GroupCommitParams CommitParams(const Scenario& s, const TxnCpu& cpu) {
   p.flush_p50_us = s.storage.flush_p50_us;
   p.flush_p99_us = std::max(s.storage.flush_p99_us, s.storage.flush_p50_us);
   p.flush_mean_us = s.storage.flush_mean_us;
+  p.emulated_delay_us = s.storage.emulated_flush_delay_us;
+  p.emulated_delay_overshoot_us = s.storage.emulated_delay_overshoot_us;
+  p.flush_idle_extra = FlushIdleExtras(s.storage);
   // Enough commits for a steady estimate, bounded so that advise stays fast at any concurrency.
   p.commits = std::clamp(s.workload.concurrency * 400, 8000, 40000);
   return p;
@@ -174,14 +188,10 @@ void AddThroughputEstimates(Advice* a, const ThroughputEstimate& t, const GroupC
               fmt::format("min(clients {}, cores {}) * 1e6 / (txn_cpu_us {:.0f}{})", p.clients,
                           p.cpu_cores, p.txn_cpu_us, flush_cpu));
   if (std::isfinite(t.flush_ceiling_tps)) {
-    const std::string write =
-        p.group_write_p50_us > 0
-            ? fmt::format(" + a {:.0f} us write round trip", p.group_write_p50_us)
-            : std::string();
     AddEstimate(a, "flush_ceiling_tps", t.flush_ceiling_tps, "tps",
-                fmt::format("clients {} / (flush latency {:.0f} us x {} flush(es){}) per group: "
+                fmt::format("clients {} / (flush latency {:.0f} us x {} flush(es)) per group: "
                             "the device limit if every client rides each flush",
-                            p.clients, p.flush_p50_us, std::max(1, p.flushes_per_group), write));
+                            p.clients, p.flush_p50_us, std::max(1, p.flushes_per_group)));
   }
   if (std::isfinite(t.bandwidth_ceiling_tps)) {
     AddEstimate(a, "bandwidth_ceiling_tps", t.bandwidth_ceiling_tps, "tps",

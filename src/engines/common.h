@@ -35,9 +35,14 @@ TxnCpu ResolveTxnCpu(const Scenario& s, const CpuCosts& costs, Advice* advice);
 // Pages that receive the writes (the working set), in pages of `page_bytes`.
 double HotPages(const Workload& w, double page_bytes);
 
-// Group-commit simulation parameters for this scenario's clients, cores and storage, with the
-// engine's CPU per group flush (none when the calibrated CPU per transaction was measured with
-// flushes, so already includes it) and the workload's hot rows.
+// The storage's flush-after-idle points as extras over its back-to-back median (emulated delay
+// taken out): the simulation's flush_idle_extra.
+std::vector<FlushIdleExtra> FlushIdleExtras(const StorageSpec& storage);
+
+// Group-commit simulation parameters for this scenario's clients, cores and storage (flush
+// latency back to back, after an idle device, and any emulated delay), with the engine's CPU per
+// group flush (none when the calibrated CPU per transaction was measured with flushes, so
+// already includes it) and the workload's hot rows.
 GroupCommitParams CommitParams(const Scenario& s, const TxnCpu& cpu);
 
 // Client round trips per transaction: statements_per_txn when given, else one autocommit

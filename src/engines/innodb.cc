@@ -84,13 +84,6 @@ struct Flavour {
   }
   bool binlog_default_on() const { return !mariadb && v.major >= 8; }
   bool flush_method_settable() const { return !(mariadb && v.major >= 11); }
-  // Device round trips per redo flush. MariaDB >= 10.8 writes the redo log with O_DIRECT when
-  // it can (innodb_log_file_buffering=OFF, MDEV-28766) and then calls fdatasync: two round
-  // trips. *Measured here* by verify (MariaDB 10.11, 4 clients): commit latency p50 ~4x the
-  // fdatasync p50, where one round trip per group predicts ~2x. Only the second is a flush call
-  // (log_t::flush -> os_file_flush -> fdatasync, log0log.cc), so only it pays an emulated
-  // flush delay (RedoGroupParams).
-  int redo_round_trips() const { return mariadb && v >= EngineVersion{10, 8, 0} ? 2 : 1; }
   const char* name() const { return mariadb ? "MariaDB" : "MySQL"; }
 };
 
@@ -320,29 +313,23 @@ void PlanInnodbRedo(const Scenario& s, InnodbAnalysis* x, Advice* a) {
 // The defaults' commit path (MySQL 8 has the binary log on with sync_binlog=1; MariaDB has it
 // off) and the commit mode per durability level; with the binary log and 3+ clients a binlog
 // group-commit wait of half a flush is tried and kept where the simulation shows it helps.
-// The device time of one commit group: one redo flush (plus the binary log's with sync_binlog=1)
-// and, for an O_DIRECT redo write, a write round trip before it. The write costs what a flush
-// round trip of the device costs (the measurement above) minus any emulated delay, which only
-// fsync/fdatasync calls pay.
-void SetRedoGroup(const Scenario& s, const Flavour& f, bool binlog, GroupCommitParams* p) {
-  p->flushes_per_group = 1 + (binlog ? 1 : 0);
-  p->group_write_p50_us = 0;
-  p->group_write_p99_us = 0;
-  if (f.redo_round_trips() > 1) {
-    const double emulated = s.storage.emulated_flush_delay_us;
-    p->group_write_p50_us = std::max(1.0, p->flush_p50_us - emulated);
-    p->group_write_p99_us = std::max(p->group_write_p50_us, p->flush_p99_us - emulated);
-  }
-}
+// The device time of one commit group: one redo flush, plus the binary log's with
+// sync_binlog=1. MariaDB >= 10.8 writes the redo with O_DIRECT (innodb_log_file_buffering=OFF,
+// MDEV-28766) and then calls fdatasync (log_t::flush -> os_file_flush, log0log.cc): a device
+// write and a cache flush, as the measured flush (a buffered 8 KiB write + fdatasync) is.
+// *Measured here* with scripts/idle_gap.cc (300 samples, p50): O_DIRECT 4 KiB write +
+// fdatasync 90 us against write + fdatasync 97 us back to back, 271 us against 389 us after a
+// 2 ms gap (docs/sweep-group-commit.md, sweep 6): one flush per group, not two.
+void SetRedoGroup(bool binlog, GroupCommitParams* p) { p->flushes_per_group = 1 + (binlog ? 1 : 0); }
 
 void ChooseInnodbCommitMode(const Scenario& s, const engines::TxnCpu& cpu, InnodbAnalysis* x) {
   x->p = engines::CommitParams(s, cpu);
   x->base_p = x->p;
-  SetRedoGroup(s, x->f, x->f.binlog_default_on(), &x->base_p);
+  SetRedoGroup(x->f.binlog_default_on(), &x->base_p);
   x->base_t = engines::CommitThroughput(s, x->base_p, true, x->redo_per_txn);
   engines::ApplyPageWriteCeiling(&x->base_t, x->base_page_write_ceiling_tps);
 
-  SetRedoGroup(s, x->f, x->binlog, &x->p);
+  SetRedoGroup(x->binlog, &x->p);
   GroupCommitParams delayed = x->p;
   const bool try_delay = x->binlog && s.workload.concurrency >= 3;
   if (try_delay) {
@@ -546,7 +533,7 @@ void AddInnodbGroupCommit(const Scenario& s, const InnodbAnalysis& x, Advice* a)
   // Without grouping, flushes are serialised and each carries one commit.
   const double single_flush_tps =
       std::min(x.mode.conf_t.cpu_ceiling_tps,
-               1e6 / (x.p.flushes_per_group * s.storage.flush_p50_us + x.p.group_write_p50_us));
+               1e6 / (x.p.flushes_per_group * s.storage.flush_p50_us));
   if (x.mode.flush_each_commit) {
     if (x.mode.use_delay) {
       const char* delay_name =
@@ -638,9 +625,9 @@ void CompareInnodbThroughput(const Scenario& s, const InnodbAnalysis& x, Advice*
 // Every number the advice rests on, with its formula and inputs.
 void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
   engines::AddFlushLatencyEstimates(a, s);
-  AddEstimate(a, "flushes_per_commit_group", x.f.redo_round_trips() + (x.binlog ? 1 : 0), "flushes",
-              fmt::format("{} for the redo{}", x.f.redo_round_trips(),
-                          x.binlog ? " + 1 for the binary log (sync_binlog=1)" : ""));
+  AddEstimate(a, "flushes_per_commit_group", x.binlog ? 2 : 1, "flushes",
+              x.binlog ? "1 for the redo + 1 for the binary log (sync_binlog=1)"
+                       : "1 for the redo (its write and fdatasync: one measured write + flush)");
   AddEstimate(a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
   AddEstimate(a, "required_tps", x.tps_needed, "tps", "constraints.write_rate");
   AddEstimate(a, "wal_bytes_per_txn", x.redo_per_txn, "bytes",
