@@ -122,6 +122,8 @@ class Env {
 
   // Monotonic clock. Unit: ns. Thread-safe.
   virtual uint64_t NowNanos() = 0;
+  // Sleeps at least `us` on the monotonic clock (clock_nanosleep, resumed after a signal).
+  virtual void SleepMicros(uint64_t us) = 0;
   // Identifies this process in probe file names.
   virtual int ProcessId() = 0;
   // True when standard error is a terminal (progress lines are shown only then).

@@ -145,6 +145,13 @@ struct RandomIoResult {
   double ops_per_s = 0;
 };
 
+// The recommended method's 8 KiB overwrite + flush issued after the device sat idle.
+struct IdleFlushResult {
+  uint64_t gap_us = 0;     // the sleep before each timed write
+  double idle_p50_us = 0;  // median measured idle time (the gap and the sleep's overshoot)
+  LatencyStats stats;      // the write + flush
+};
+
 struct StorageProfile {
   DeviceInfo device;
   Classification classification;
@@ -156,6 +163,10 @@ struct StorageProfile {
   std::vector<WriteSizeResult> write_sizes;
   std::string recommended_sync_method;
   std::string recommendation_reason;
+  // The recommended method's flush after an idle gap of 0.2, 2 and 8 ms (commits that come
+  // apart find the device idle; a virtio disk took 3-4x longer after 2 ms).
+  std::string flush_after_idle_method;
+  std::vector<IdleFlushResult> flush_after_idle;
   // Large buffered writes followed by one fdatasync. Unit: bytes per second.
   double seq_write_bytes_per_s = 0;
   uint64_t seq_write_bytes = 0;
@@ -232,6 +243,21 @@ Result<StorageProfile> RunProbe(Env* env, const ProbeOptions& options);
 // fdatasync), each timed. The file is removed. Unit: us, one sample per flush.
 Result<std::vector<double>> MeasureOverwriteFlushesUs(Env* env, const std::string& dir,
                                                       int flushes);
+
+// The same loop with a sleep of `gap_us` before each timed write + fdatasync: the flush after
+// the device sat idle. Each sample's idle time is measured (from the previous flush's end to the
+// write: the gap and the sleep's overshoot). Unit: us.
+struct IdleFlushSamples {
+  uint64_t gap_us = 0;          // the sleep asked for
+  std::vector<double> idle_us;  // per flush: time since the previous flush ended
+  std::vector<double> flush_us;
+};
+Result<IdleFlushSamples> MeasureFlushesAfterIdleUs(Env* env, const std::string& dir, int flushes,
+                                                   uint64_t gap_us);
+
+// How much longer than `sleep_us` each of `samples` sleeps takes (timer slack, the wake-up).
+// Unit: us.
+std::vector<double> MeasureSleepOvershootUs(Env* env, uint64_t sleep_us, int samples);
 
 // The storage-profile JSON (docs/probe.md) and a human table.
 nlohmann::json ProfileToJson(const StorageProfile& profile);

@@ -42,6 +42,18 @@ const char* VerifyWorkloadName(VerifyWorkload workload);  // "insert", "update",
 // InvalidArgument naming --workload otherwise.
 Result<VerifyWorkload> ParseVerifyWorkload(const std::string& text);
 
+// The flush latency of a run's file system, measured by verify in the instance's dir (before and
+// after the load) or in a scratch dir (before planning): write(8 KiB) + fdatasync back to back,
+// after idle gaps, and the overshoot of a sleep of the emulated delay. Unit: us.
+struct FlushMeasurement {
+  double p50_us = 0;
+  double p99_us = 0;
+  double mean_us = 0;
+  int samples = 0;
+  std::vector<StorageSpec::IdleFlushPoint> after_idle;  // idle_us ascending
+  double emulated_delay_overshoot_us = 0;               // median; 0 without emulation
+};
+
 struct VerifyOptions {
   Engine engine = Engine::kSQLite;
   // Client threads, each committing its own transactions. Default: 4.
@@ -93,11 +105,10 @@ struct VerifyOptions {
   // may come back torn), closer to a real disk than the strict cut that loses all of them.
   bool random_cuts = false;
   // Optional: recomputes the predictions for the native flush latency measured in the
-  // instance's dir just before and just after the throughput phase (p50, p99; Unit: us). The
-  // settings already applied stay; only the predicted numbers of the returned plan are used.
-  // Null: the plan's predictions stand.
-  std::function<Result<VerifyPlan>(double flush_p50_us, double flush_p99_us, double flush_mean_us)>
-      repredict;
+  // instance's dir just before and just after the throughput phase. The settings already
+  // applied stay; only the predicted numbers of the returned plan are used. Null: the plan's
+  // predictions stand.
+  std::function<Result<VerifyPlan>(const FlushMeasurement& flush)> repredict;
 };
 
 // What to apply and what was predicted for these run conditions.
@@ -240,6 +251,11 @@ struct VerifyReport {
   double native_flush_p99_us = 0;
   double native_flush_mean_us = 0;
   int native_flush_samples = 0;
+  // The same flush after the device sat idle (10 samples per gap before the load, 10 after):
+  // the model's flush-after-idle term (docs/wal-model.md).
+  std::vector<StorageSpec::IdleFlushPoint> native_flush_after_idle;
+  // Median overshoot of 20 sleeps of the emulated delay; only with --flush-latency-us.
+  std::optional<double> emulated_delay_overshoot_us;
 
   std::vector<CrashResult> crashes;
   std::vector<Verdict> verdicts;
@@ -258,6 +274,10 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
 // Median and p99 of `fdatasync` after an 8 KiB write, `flushes` times, in a scratch file in
 // `dir`. Unit: us. Used for the prediction when no latency is emulated.
 Result<std::pair<double, double>> MeasureFlushLatencyUs(const std::string& dir, int flushes);
+
+// Everything FlushMeasurement holds, in a scratch file in `dir`: 50 back-to-back flushes, 10
+// after each idle gap (200 us, 2 ms, 8 ms), and 20 sleeps of `emulated_delay_us` (none when 0).
+Result<FlushMeasurement> MeasureRunFlushes(const std::string& dir, uint64_t emulated_delay_us);
 
 nlohmann::ordered_json ReportToJson(const VerifyReport& report);
 std::string ReportToText(const VerifyReport& report);
@@ -283,8 +303,13 @@ struct RunConditions {
   double native_flush_p50_us = 0;
   double native_flush_p99_us = 0;
   double native_flush_mean_us = 0;  // 0: not measured
+  std::vector<StorageSpec::IdleFlushPoint> native_flush_after_idle;
   uint64_t flush_latency_emulated_us = 0;
+  double emulated_delay_overshoot_us = 0;  // measured; 0: not measured or no emulation
 };
+
+// `run` with the measured flush latency (back to back, after idle, the sleep's overshoot).
+void SetRunFlush(const FlushMeasurement& flush, RunConditions* run);
 
 // CPU cores and memory of this machine, with the other fields of `base` kept.
 RunConditions WithThisMachine(RunConditions base);

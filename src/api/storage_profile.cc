@@ -26,6 +26,7 @@ class ProfileReader {
     WALTUNE_RETURN_IF_ERROR(ReadSyncMethods());
     WALTUNE_RETURN_IF_ERROR(ReadBandwidth());
     WALTUNE_RETURN_IF_ERROR(ReadCurve());
+    WALTUNE_RETURN_IF_ERROR(ReadFlushAfterIdle());
     WALTUNE_RETURN_IF_ERROR(ReadDescription());
     MapClass();
     WALTUNE_RETURN_IF_ERROR(ReadMeasuredRates());
@@ -135,6 +136,38 @@ class ProfileReader {
       if (!batch.ok()) return batch.status();
       spec_.group_commit_curve.push_back(
           {static_cast<int>(point["writers"].get<int64_t>()), *cps, *batch});
+    }
+    return Status::Ok();
+  }
+
+  // Optional (older probes lack it; null: not measured): the recommended method's flush after
+  // an idle gap, idle_us strictly ascending.
+  Status ReadFlushAfterIdle() {
+    if (!p_.contains("flush_after_idle") || p_["flush_after_idle"].is_null()) {
+      return Status::Ok();
+    }
+    const json& points = p_["flush_after_idle"];
+    if (!points.is_array()) return Bad("flush_after_idle", "must be an array");
+    if (points.size() > 64) return Bad("flush_after_idle", "has more than 64 points");
+    for (size_t i = 0; i < points.size(); ++i) {
+      const std::string sub = fmt::format("flush_after_idle[{}]", i);
+      const json& point = points[i];
+      if (!point.is_object()) return Bad(sub, "must be an object");
+      auto idle = Number(point, "idle_us", sub + ".idle_us", 0, true);
+      if (!idle.ok()) return idle.status();
+      if (*idle > 3.6e9) return Bad(sub + ".idle_us", "must be at most an hour (3.6e9 us)");
+      if (!spec_.flush_after_idle.empty() && *idle <= spec_.flush_after_idle.back().idle_us) {
+        return Bad(sub + ".idle_us", "must be larger than the previous point's");
+      }
+      auto p50 = Number(point, "p50_us", sub + ".p50_us", 0, true);
+      if (!p50.ok()) return p50.status();
+      if (*p50 > 3.6e9) return Bad(sub + ".p50_us", "must be at most an hour (3.6e9 us)");
+      if (!point.contains("samples") || !point["samples"].is_number_integer() ||
+          point["samples"].get<int64_t>() < 1 || point["samples"].get<int64_t>() > 100000000) {
+        return Bad(sub + ".samples", "must be a positive integer");
+      }
+      spec_.flush_after_idle.push_back(StorageSpec::IdleFlushPoint{
+          *idle, *p50, static_cast<int>(point["samples"].get<int64_t>())});
     }
     return Status::Ok();
   }

@@ -120,12 +120,11 @@ Result<RunConditions> RunConditionsOf(const VerifyCliOptions& opt) {
 Status MeasureRunFlushLatency(const std::string& workdir, RunConditions* run) {
   auto probe_dir = MakeTempDir(workdir, "probe", nullptr);
   if (!probe_dir.ok()) return probe_dir.status();
-  auto flush = MeasureFlushLatencyUs(*probe_dir, 50);
+  auto flush = MeasureRunFlushes(*probe_dir, run->flush_latency_emulated_us);
   std::error_code ec;
   std::filesystem::remove_all(*probe_dir, ec);
   if (!flush.ok()) return flush.status();
-  run->native_flush_p50_us = flush->first;
-  run->native_flush_p99_us = flush->second;
+  SetRunFlush(*flush, run);
   return Status::Ok();
 }
 
@@ -138,11 +137,9 @@ VerifyOptions VerifyOptionsOf(const VerifyCliOptions& opt, const RunConditions& 
   vo.progress = isatty(STDERR_FILENO) == 1;
   if (opt.source.advice_path.empty()) {
     // Predict again for the flush latency the engine really saw during the load.
-    vo.repredict = [source = opt.source, run](double p50_us, double p99_us, double mean_us) {
+    vo.repredict = [source = opt.source, run](const FlushMeasurement& flush) {
       RunConditions during = run;
-      during.native_flush_p50_us = p50_us;
-      during.native_flush_p99_us = p99_us;
-      during.native_flush_mean_us = mean_us;
+      SetRunFlush(flush, &during);
       return PlanFromRequest(source, &during);
     };
   }

@@ -320,7 +320,9 @@ void PlanInnodbRedo(const Scenario& s, InnodbAnalysis* x, Advice* a) {
 // *Measured here* with scripts/idle_gap.cc (300 samples, p50): O_DIRECT 4 KiB write +
 // fdatasync 90 us against write + fdatasync 97 us back to back, 271 us against 389 us after a
 // 2 ms gap (docs/sweep-group-commit.md, sweep 6): one flush per group, not two.
-void SetRedoGroup(bool binlog, GroupCommitParams* p) { p->flushes_per_group = 1 + (binlog ? 1 : 0); }
+void SetRedoGroup(bool binlog, GroupCommitParams* p) {
+  p->flushes_per_group = 1 + (binlog ? 1 : 0);
+}
 
 void ChooseInnodbCommitMode(const Scenario& s, const engines::TxnCpu& cpu, InnodbAnalysis* x) {
   x->p = engines::CommitParams(s, cpu);
@@ -531,9 +533,8 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
 void AddInnodbGroupCommit(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
   a->group_commit_enabled = x.mode.flush_each_commit;
   // Without grouping, flushes are serialised and each carries one commit.
-  const double single_flush_tps =
-      std::min(x.mode.conf_t.cpu_ceiling_tps,
-               1e6 / (x.p.flushes_per_group * s.storage.flush_p50_us));
+  const double single_flush_tps = std::min(x.mode.conf_t.cpu_ceiling_tps,
+                                           1e6 / (x.p.flushes_per_group * s.storage.flush_p50_us));
   if (x.mode.flush_each_commit) {
     if (x.mode.use_delay) {
       const char* delay_name =

@@ -267,6 +267,14 @@ class PosixEnv final : public Env {
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
   }
 
+  void SleepMicros(uint64_t us) override {
+    struct timespec left;
+    left.tv_sec = static_cast<time_t>(us / 1000000);
+    left.tv_nsec = static_cast<long>(us % 1000000) * 1000;
+    while (::clock_nanosleep(CLOCK_MONOTONIC, 0, &left, &left) == EINTR) {
+    }
+  }
+
   int ProcessId() override { return static_cast<int>(::getpid()); }
 
   bool StderrIsTerminal() override { return ::isatty(STDERR_FILENO) == 1; }

@@ -24,6 +24,11 @@ constexpr double kWeightSeqWrite = 1.5;
 constexpr double kWeightGroupCommit = 0.8;  // per writer count
 constexpr double kWeightRandomIo = 0.4;     // per random write/read phase (6 of them)
 constexpr double kWeightSeqRead = 0.5;
+constexpr double kWeightIdleGap = 0.2;  // per idle gap (3 of them)
+
+// Idle gaps before a flush: between two commits of one client, and sparse commits. Unit: us.
+constexpr uint64_t kIdleGapsUs[] = {200, 2000, 8000};
+constexpr int kIdleGapCount = static_cast<int>(sizeof(kIdleGapsUs) / sizeof(kIdleGapsUs[0]));
 
 struct RandomIoPhase {
   bool read;
@@ -100,6 +105,8 @@ class ProbeRun {
   Status MeasureFlushLoop(ProbeFile* file, FlushCall flush, bool append,
                           const WritePattern& pattern, const Phase& phase, LatencyStats* stats);
   Status MeasureSequentialWrite(StorageProfile* profile);
+  // The method's overwrite + flush after the device sat idle `gap_us`, until the phase ends.
+  Status MeasureFlushAfterIdle(const std::string& method, uint64_t gap_us, IdleFlushResult* r);
   Status MeasureGroupCommit(const std::string& method, int writers, GroupCommitPoint* point);
   Status MeasureRandomIo(const RandomIoPhase& phase, RandomIoResult* result);
   // Opens the sequential phase's file for reading, bypassing the cache (O_DIRECT, or a cache
@@ -131,7 +138,7 @@ const std::vector<std::string>& WriteSizeMethods() {
 
 int PhaseCount(const ProbeOptions& o) {
   const int methods = static_cast<int>(SyncMethodNames().size());
-  return 1 + 2 * methods + static_cast<int>(WriteSizeMethods().size() * 3) + 1 +
+  return 1 + 2 * methods + static_cast<int>(WriteSizeMethods().size() * 3) + kIdleGapCount + 1 +
          static_cast<int>(o.group_commit_writers.size()) +
          static_cast<int>(RandomIoPhases().size()) + 1;
 }
@@ -139,7 +146,8 @@ int PhaseCount(const ProbeOptions& o) {
 double TotalWeight(const ProbeOptions& o) {
   const double methods = static_cast<double>(SyncMethodNames().size());
   return methods * (kWeightOverwrite + kWeightAppend) +
-         static_cast<double>(WriteSizeMethods().size() * 3) * kWeightWriteSize + kWeightSeqWrite +
+         static_cast<double>(WriteSizeMethods().size() * 3) * kWeightWriteSize +
+         kIdleGapCount * kWeightIdleGap + kWeightSeqWrite +
          static_cast<double>(o.group_commit_writers.size()) * kWeightGroupCommit +
          static_cast<double>(RandomIoPhases().size()) * kWeightRandomIo + kWeightSeqRead;
 }
@@ -233,6 +241,41 @@ Result<SyncMethodResult> ProbeRun::MeasureMethod(const std::string& method, bool
   }
   if (!s.ok()) return s;
   return result;
+}
+
+Status ProbeRun::MeasureFlushAfterIdle(const std::string& method, uint64_t gap_us,
+                                       IdleFlushResult* r) {
+  Phase phase = BeginPhase(kWeightIdleGap,
+                           fmt::format("{}, 8 KiB overwrite after {} us idle", method, gap_us));
+  auto file = env_->OpenFile(segment_path_, OptionsFor(method));
+  if (!file.ok()) return file.status();
+  const FlushCall flush = FlushCallFor(method);
+  AlignedBuffer block(options_.block_bytes);
+  std::memset(block.data(), 'i', block.size());
+  std::vector<uint64_t> flush_ns;
+  std::vector<double> idle_us;
+  uint64_t offset = 0;
+  const uint64_t begin_ns = env_->NowNanos();
+  uint64_t last_end_ns = begin_ns;
+  while (flush_ns.size() < options_.max_ops_per_phase &&
+         (flush_ns.empty() || last_end_ns < phase.deadline_ns)) {
+    if (offset + options_.block_bytes > options_.segment_bytes) offset = 0;
+    env_->SleepMicros(gap_us);
+    const uint64_t t0 = env_->NowNanos();
+    WALTUNE_RETURN_IF_ERROR((*file)->WriteAt(offset, block.data(), options_.block_bytes));
+    offset += options_.block_bytes;
+    WALTUNE_RETURN_IF_ERROR(Flush(file->get(), flush));
+    const uint64_t end = env_->NowNanos();
+    idle_us.push_back(static_cast<double>(t0 - last_end_ns) / 1000.0);
+    flush_ns.push_back(end - t0);
+    last_end_ns = end;
+  }
+  std::sort(idle_us.begin(), idle_us.end());
+  r->gap_us = gap_us;
+  r->idle_p50_us = idle_us[(idle_us.size() - 1) / 2];
+  r->stats =
+      ComputeLatencyStats(std::move(flush_ns), std::max<uint64_t>(last_end_ns - begin_ns, 1));
+  return Status::Ok();
 }
 
 Status ProbeRun::MeasureSequentialWrite(StorageProfile* profile) {
@@ -443,6 +486,13 @@ Status ProbeRun::Run(StorageProfile* profile) {
   }
   profile->recommended_sync_method =
       RecommendSyncMethod(&profile->sync_methods, profile->device, &profile->recommendation_reason);
+  profile->flush_after_idle_method =
+      profile->recommended_sync_method.empty() ? kFdatasync : profile->recommended_sync_method;
+  for (uint64_t gap_us : kIdleGapsUs) {
+    IdleFlushResult r;
+    WALTUNE_RETURN_IF_ERROR(MeasureFlushAfterIdle(profile->flush_after_idle_method, gap_us, &r));
+    profile->flush_after_idle.push_back(r);
+  }
   // The curve uses the recommended method: it is what the database will be told to use.
   profile->group_commit_method =
       profile->recommended_sync_method.empty() ? kFdatasync : profile->recommended_sync_method;

@@ -94,6 +94,16 @@ nlohmann::json ProfileToJson(const StorageProfile& p) {
   j["write_sizes"] = sizes;
   j["recommended_sync_method"] = p.recommended_sync_method;
   j["recommendation_reason"] = p.recommendation_reason;
+  nlohmann::json idle = nlohmann::json::array();
+  for (const IdleFlushResult& r : p.flush_after_idle) {
+    idle.push_back({{"gap_us", r.gap_us},
+                    {"idle_us", Round1(r.idle_p50_us)},
+                    {"p50_us", Round1(r.stats.p50_us)},
+                    {"p99_us", Round1(r.stats.p99_us)},
+                    {"samples", r.stats.ops}});
+  }
+  j["flush_after_idle"] = idle;
+  j["flush_after_idle_method"] = OptionalString(p.flush_after_idle_method);
   j["seq_write_bytes_per_s"] = std::round(p.seq_write_bytes_per_s);
   j["seq_write_bytes"] = p.seq_write_bytes;
   nlohmann::json random_io = nlohmann::json::array();
@@ -180,6 +190,15 @@ std::string ProfileToText(const StorageProfile& p) {
     }
     out += fmt::format("  {:<26}{:>12}{:>12}{:>12}{:>12.0f}\n", pattern, FormatUs(w.stats.p50_us),
                        FormatUs(w.stats.p99_us), FormatUs(w.stats.max_us), w.stats.ops_per_s);
+  }
+  if (!p.flush_after_idle.empty()) {
+    out += fmt::format(
+        "\nFlush after an idle device ({}, 8 KiB overwrite):\n  {:>10}{:>12}{:>12}{:>8}\n",
+        p.flush_after_idle_method, "idle", "p50", "p99", "ops");
+    for (const IdleFlushResult& r : p.flush_after_idle) {
+      out += fmt::format("  {:>10}{:>12}{:>12}{:>8}\n", FormatUs(r.idle_p50_us),
+                         FormatUs(r.stats.p50_us), FormatUs(r.stats.p99_us), r.stats.ops);
+    }
   }
   out += fmt::format("\nSequential write: {}/s ({} written, then one fdatasync)\n\n",
                      FormatHumanBytes(p.seq_write_bytes_per_s),

@@ -170,6 +170,14 @@ RunConditions WithThisMachine(RunConditions base) {
   return base;
 }
 
+void SetRunFlush(const FlushMeasurement& flush, RunConditions* run) {
+  run->native_flush_p50_us = flush.p50_us;
+  run->native_flush_p99_us = flush.p99_us;
+  run->native_flush_mean_us = flush.mean_us;
+  run->native_flush_after_idle = flush.after_idle;
+  run->emulated_delay_overshoot_us = flush.emulated_delay_overshoot_us;
+}
+
 StorageSpec RunStorage(const RunConditions& run) {
   const double extra = static_cast<double>(run.flush_latency_emulated_us);
   const double p50 = run.native_flush_p50_us + extra;
@@ -193,8 +201,14 @@ StorageSpec RunStorage(const RunConditions& run) {
   s.flush_p99_us = p99;
   s.flush_mean_us = run.native_flush_mean_us > 0 ? run.native_flush_mean_us + extra : 0;
   s.emulated_flush_delay_us = extra;
+  s.emulated_delay_overshoot_us = extra > 0 ? run.emulated_delay_overshoot_us : 0;
+  s.flush_after_idle = run.native_flush_after_idle;
   s.measured = true;
-  s.source = "waltune verify: 50 x (8 KiB write + fdatasync) in the run's temp dir";
+  s.source =
+      run.native_flush_after_idle.empty()
+          ? "waltune verify: 50 x (8 KiB write + fdatasync) in the run's temp dir"
+          : "waltune verify: 50 x (8 KiB write + fdatasync) in the run's temp dir, and 10 after "
+            "each idle gap (0.2, 2, 8 ms)";
   return s;
 }
 

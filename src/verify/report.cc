@@ -53,6 +53,17 @@ std::string Num(const std::optional<double>& v, const char* format) {
 }
 
 // "measured": the throughput phase and the recoveries.
+// [{idle_us, flush_p50_us, samples}]: the flush after an idle device.
+Json IdlePointsToJson(const std::vector<StorageSpec::IdleFlushPoint>& points) {
+  Json out = Json::array();
+  for (const StorageSpec::IdleFlushPoint& p : points) {
+    out.push_back({{"idle_us", Round(p.idle_us, 1)},
+                   {"flush_p50_us", Round(p.flush_p50_us, 1)},
+                   {"samples", p.samples}});
+  }
+  return out;
+}
+
 Json MeasuredToJson(const VerifyReport& r) {
   Json rec = nullptr;
   std::vector<double> times = RecoveryTimes(r);
@@ -84,7 +95,10 @@ Json MeasuredToJson(const VerifyReport& r) {
       {"native_flush_p50_us", Round(r.native_flush_p50_us, 1)},
       {"native_flush_p99_us", Round(r.native_flush_p99_us, 1)},
       {"native_flush_mean_us", Round(r.native_flush_mean_us, 1)},
-      {"native_flush_samples", r.native_flush_samples}};
+      {"native_flush_samples", r.native_flush_samples},
+      {"native_flush_after_idle", IdlePointsToJson(r.native_flush_after_idle)},
+      {"emulated_delay_overshoot_us",
+       r.emulated_delay_overshoot_us ? Json(Round(*r.emulated_delay_overshoot_us, 1)) : Json()}};
 }
 
 // One crash of "crashes".

@@ -15,6 +15,7 @@
 #include <thread>
 #include <tuple>
 
+#include "flush_sampling.h"
 #include "load.h"
 #include "process.h"
 #include "targets.h"
@@ -443,6 +444,12 @@ Result<std::pair<double, double>> MeasureFlushLatencyUs(const std::string& dir, 
   return P50P99(*us);
 }
 
+Result<FlushMeasurement> MeasureRunFlushes(const std::string& dir, uint64_t emulated_delay_us) {
+  verify::FlushSampler sampler(Env::Default(), emulated_delay_us);
+  WALTUNE_RETURN_IF_ERROR(sampler.Sample(dir, 50, 10, 20));
+  return sampler.Summary();
+}
+
 namespace {
 
 Status CheckWorstCaseOptions(const VerifyOptions& options) {
@@ -562,9 +569,8 @@ std::optional<double> MeasuredStatementCpuUs(const VerifyOptions& options, const
 }
 
 // The predictions again for the flush latency measured around the load (options.repredict).
-void Repredict(const VerifyOptions& options, VerifyReport* report) {
-  Result<VerifyPlan> again = options.repredict(
-      report->native_flush_p50_us, report->native_flush_p99_us, report->native_flush_mean_us);
+void Repredict(const VerifyOptions& options, const FlushMeasurement& flush, VerifyReport* report) {
+  Result<VerifyPlan> again = options.repredict(flush);
   if (!again.ok()) {
     report->plan.notes.push_back("re-prediction failed: " + again.status().ToString());
     return;
@@ -660,9 +666,9 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   const bool through_fuse = target->ThroughFuse();
   // Flush latency around the throughput phase (before and after, not during it: during the
   // load the probe would queue behind the engine's own flushes, which the model accounts for).
-  Result<std::vector<double>> flush_before = FlushSamplesUs(target->dir(), 50);
-  std::vector<double> flush_us;
-  if (flush_before.ok()) flush_us = *flush_before;
+  // A failed round leaves fewer samples (none: the plan's predictions stand).
+  verify::FlushSampler flush(Env::Default(), options.flush_latency_us);
+  (void)flush.Sample(target->dir(), 50, 10, 20);
   std::vector<ClientLedger> ledgers(options.clients);
   AckTimeline timeline;
 
@@ -671,15 +677,19 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   if (!m.ok()) return m.status();
   RecordMeasurement(*m, &report);
   report.statement_cpu_us = MeasuredStatementCpuUs(options, plan, report);
-  Result<std::vector<double>> flush_after = FlushSamplesUs(target->dir(), 50);
-  if (flush_after.ok()) flush_us.insert(flush_us.end(), flush_after->begin(), flush_after->end());
-  if (!flush_us.empty()) {
-    std::tie(report.native_flush_p50_us, report.native_flush_p99_us) = P50P99(flush_us);
-    report.native_flush_mean_us = std::accumulate(flush_us.begin(), flush_us.end(), 0.0) /
-                                  static_cast<double>(flush_us.size());
-    report.native_flush_samples = static_cast<int>(flush_us.size());
+  (void)flush.Sample(target->dir(), 50, 10, 0);
+  if (!flush.empty()) {
+    const FlushMeasurement m = flush.Summary();
+    report.native_flush_p50_us = m.p50_us;
+    report.native_flush_p99_us = m.p99_us;
+    report.native_flush_mean_us = m.mean_us;
+    report.native_flush_samples = m.samples;
+    report.native_flush_after_idle = m.after_idle;
+    if (options.flush_latency_us > 0) {
+      report.emulated_delay_overshoot_us = m.emulated_delay_overshoot_us;
+    }
+    if (options.repredict) Repredict(options, m, &report);
   }
-  if (options.repredict && !flush_us.empty()) Repredict(options, &report);
 
   std::mt19937_64 rng(options.seed);
   std::uniform_real_distribution<double> pick(options.crash_after_min_s, options.crash_after_max_s);

@@ -358,9 +358,8 @@ TEST(HandChecked, MariadbRedoFromRecoveryTarget) {
 // may be emulated): flush ceiling 16 x 1e6 / 2150 = 7441.9 tps for both engines, emulated or not.
 TEST(HandChecked, MariadbCommitGroupIsOneMeasuredFlush) {
   for (const char* engine : {"mariadb", "pg"}) {
-    auto s = ParseRequest(Request({{"db_engine", engine},
-                                   {"durability_requirement", "strict"},
-                                   {"concurrency", 16}}));
+    auto s = ParseRequest(Request(
+        {{"db_engine", engine}, {"durability_requirement", "strict"}, {"concurrency", 16}}));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     Scenario scenario = *s;
     scenario.storage.flush_p50_us = 2150;

@@ -203,6 +203,16 @@ uint64_t FakeEnv::NowNanos() {
   return now_ns_;
 }
 
+// The clock advances by the time asked for plus what cost_ns scripts (the overshoot).
+void FakeEnv::SleepMicros(uint64_t us) {
+  std::lock_guard<std::mutex> lock(mu_);
+  FakeOp op;
+  op.kind = FakeOp::Kind::kSleep;
+  op.sleep_us = us;
+  ops_.push_back(op);
+  now_ns_ += us * 1000 + cost_ns(op);
+}
+
 std::vector<FakeOp> FakeEnv::ops() const {
   std::lock_guard<std::mutex> lock(mu_);
   return ops_;

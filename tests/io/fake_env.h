@@ -16,7 +16,16 @@
 namespace waltune::testing {
 
 struct FakeOp {
-  enum class Kind { kWrite, kFdatasync, kFsync, kAllocate, kRead, kDropCache, kSyncFileSystem };
+  enum class Kind {
+    kWrite,
+    kFdatasync,
+    kFsync,
+    kAllocate,
+    kRead,
+    kDropCache,
+    kSyncFileSystem,
+    kSleep
+  };
   Kind kind = Kind::kWrite;
   std::string path;
   uint64_t offset_bytes = 0;
@@ -24,6 +33,7 @@ struct FakeOp {
   bool dsync = false;      // the file was opened with O_DSYNC
   bool direct = false;     // ... with O_DIRECT
   bool grew_file = false;  // a write past the end, or a flush after one
+  uint64_t sleep_us = 0;   // kSleep: the time asked for (the clock advances by it + cost_ns)
 };
 
 class FakeEnv : public Env {
@@ -74,6 +84,7 @@ class FakeEnv : public Env {
   bool FileExists(const std::string& path) override;
   Result<DeviceNumber> DeviceOf(const std::string& path) override;
   uint64_t NowNanos() override;
+  void SleepMicros(uint64_t us) override;
   int ProcessId() override { return 4242; }
   bool StderrIsTerminal() override { return false; }
 

@@ -37,6 +37,7 @@ uint64_t SsdCost(const FakeOp& op) {
       return op.bytes >= (1u << 20) ? 500 * kUs : op.bytes >= 16384 ? 120 * kUs : 100 * kUs;
     case FakeOp::Kind::kDropCache:
     case FakeOp::Kind::kSyncFileSystem:
+    case FakeOp::Kind::kSleep:  // no overshoot
       return 0;
   }
   return 0;
@@ -55,11 +56,11 @@ class FsyncProbeTest : public ::testing::Test {
     env_.SetText(sda + "/sda1/partition", "1\n");
     env_.SetText("/sys/block/sda/queue/rotational", "0\n");
     env_.SetText("/sys/block/sda/queue/write_cache", "write back\n");
-    // 0.1 s per budget unit: the weights add up to 13.6 with one group-commit point
-    // (4 x (1 + 0.5) sync methods, 6 x 0.4 write sizes, 1.5 sequential, 0.8 group commit,
-    // 6 x 0.4 random page writes/reads, 0.5 sequential read).
+    // 0.1 s per budget unit: the weights add up to 14.2 with one group-commit point
+    // (4 x (1 + 0.5) sync methods, 6 x 0.4 write sizes, 3 x 0.2 flushes after idle,
+    // 1.5 sequential, 0.8 group commit, 6 x 0.4 random page writes/reads, 0.5 sequential read).
     options_.path = "/data/pg";
-    options_.budget_s = 1.36;
+    options_.budget_s = 1.42;
     options_.max_ops_per_phase = 50;
     options_.seq_max_bytes = kMiB64;
     options_.group_commit_writers = {1};
@@ -227,6 +228,47 @@ TEST_F(FsyncProbeTest, RecommendsFastestSafeMethodAndUsesItForGroupCommit) {
   EXPECT_DOUBLE_EQ(g.commit_p50_us, 80);
 }
 
+// The flush after an idle device, with the recommended method (open_datasync_direct: an 80 us
+// O_DIRECT|O_DSYNC write). Scripted: a sleep overshoots by 50 us, and the first write or flush
+// after a sleep costs 200 us more. Per gap: idle = gap + 50 us, write 80 + 200 = 280 us; each
+// phase has 0.2 units = 0.02 s: 200 us gap -> ceil(20000 / 530) = 38 samples, 2000 us ->
+// ceil(20000 / 2330) = 9, 8000 us -> ceil(20000 / 8330) = 3.
+TEST_F(FsyncProbeTest, FlushAfterIdleWithTheRecommendedMethod) {
+  bool slept = false;
+  env_.cost_ns = [&slept](const FakeOp& op) -> uint64_t {
+    if (op.kind == FakeOp::Kind::kSleep) {
+      slept = true;
+      return 50 * kUs;
+    }
+    uint64_t cost = SsdCost(op);
+    if (slept && (op.kind == FakeOp::Kind::kWrite || op.kind == FakeOp::Kind::kFdatasync ||
+                  op.kind == FakeOp::Kind::kFsync)) {
+      slept = false;
+      cost += 200 * kUs;
+    }
+    return cost;
+  };
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->flush_after_idle_method, kOpenDatasyncDirect);
+  ASSERT_EQ(p->flush_after_idle.size(), 3u);
+  const uint64_t gaps[] = {200, 2000, 8000};
+  const uint64_t ops[] = {38, 9, 3};
+  for (int i = 0; i < 3; ++i) {
+    const IdleFlushResult& r = p->flush_after_idle[i];
+    EXPECT_EQ(r.gap_us, gaps[i]);
+    EXPECT_DOUBLE_EQ(r.idle_p50_us, static_cast<double>(gaps[i]) + 50);
+    EXPECT_DOUBLE_EQ(r.stats.p50_us, 280);
+    EXPECT_EQ(r.stats.ops, ops[i]) << gaps[i];
+  }
+  nlohmann::json j = ProfileToJson(*p);
+  ASSERT_EQ(j["flush_after_idle"].size(), 3u);
+  EXPECT_EQ(j["flush_after_idle"][1]["idle_us"], 2050.0);
+  EXPECT_EQ(j["flush_after_idle"][1]["p50_us"], 280.0);
+  EXPECT_EQ(j["flush_after_idle"][1]["samples"], 9);
+  EXPECT_EQ(j["flush_after_idle_method"], "open_datasync_direct");
+}
+
 TEST_F(FsyncProbeTest, PhasesEndAtTheirShareOfTheBudget) {
   options_.max_ops_per_phase = 1000000;
   auto p = RunProbe(&env_, options_);
@@ -238,11 +280,11 @@ TEST_F(FsyncProbeTest, PhasesEndAtTheirShareOfTheBudget) {
   EXPECT_EQ(Method(p->sync_methods, kOpenDatasyncDirect).stats.ops, 1250u);
   EXPECT_EQ(Method(p->append_sync_methods, kFdatasync).stats.ops, 334u);  // 50 ms / 150 us
   EXPECT_DOUBLE_EQ(Method(p->sync_methods, kFdatasync).stats.ops_per_s, 10000);
-  // The whole run: the 1.36 s budget less the unused half of the sequential phase and the
+  // The whole run: the 1.42 s budget less the unused half of the sequential phase and the
   // unused part of the random-I/O and read phases (they stop at one op per block of the
   // 64 MiB file), plus the setup and the last op of each phase.
-  EXPECT_LT(p->elapsed_s, 1.36 + 0.2);
-  EXPECT_GT(p->elapsed_s, 1.07 - 0.15);
+  EXPECT_LT(p->elapsed_s, 1.42 + 0.2);
+  EXPECT_GT(p->elapsed_s, 1.13 - 0.15);
 }
 
 TEST_F(FsyncProbeTest, ElapsedIsTheVirtualTimeTheRunTook) {
@@ -291,7 +333,11 @@ TEST_F(FsyncProbeTest, WritesOnlyItsOwnFilesInTheDirectoryAndRemovesThem) {
   for (const std::string& path : created) {
     EXPECT_EQ(path.rfind("/data/pg/.waltune-probe-4242-", 0), 0u) << path;
   }
-  for (const FakeOp& op : env_.ops()) EXPECT_TRUE(created.count(op.path)) << op.path;
+  for (const FakeOp& op : env_.ops()) {
+    if (op.kind != FakeOp::Kind::kSleep) {
+      EXPECT_TRUE(created.count(op.path)) << op.path;
+    }
+  }
   EXPECT_TRUE(env_.ExistingFiles().empty());
 }
 
@@ -335,21 +381,23 @@ TEST_F(FsyncProbeTest, ProgressReportsEveryPhaseInOrder) {
   options_.progress = [&seen](const ProbeProgress& p) { seen.push_back(p); };
   auto p = RunProbe(&env_, options_);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
-  // setup + 4 overwrite + 4 append + 6 write sizes + 2 group-commit points + sequential
-  // write + 6 random page writes/reads + sequential read
-  ASSERT_EQ(seen.size(), 25u);
+  // setup + 4 overwrite + 4 append + 6 write sizes + 3 flushes after idle + 2 group-commit
+  // points + sequential write + 6 random page writes/reads + sequential read
+  ASSERT_EQ(seen.size(), 28u);
   for (size_t i = 0; i < seen.size(); ++i) {
     EXPECT_EQ(seen[i].phase, static_cast<int>(i) + 1);
-    EXPECT_EQ(seen[i].phase_count, 25);
+    EXPECT_EQ(seen[i].phase_count, 28);
   }
   EXPECT_EQ(seen[1].label, "fdatasync, 8 KiB overwrites");
-  EXPECT_EQ(seen[16].label, "group commit, 2 writers");
+  EXPECT_EQ(seen[15].label, "open_datasync_direct, 8 KiB overwrite after 200 us idle");
+  EXPECT_EQ(seen[17].label, "open_datasync_direct, 8 KiB overwrite after 8000 us idle");
+  EXPECT_EQ(seen[19].label, "group commit, 2 writers");
   // After every latency phase: its write-back is heavy.
-  EXPECT_EQ(seen[17].label, "sequential write bandwidth");
-  EXPECT_EQ(seen[18].label, "random 8 KiB writes");
-  EXPECT_EQ(seen[21].label, "random 16 KiB writes + fdatasync");
-  EXPECT_EQ(seen[22].label, "random 8 KiB reads (uncached)");
-  EXPECT_EQ(seen[24].label, "sequential read bandwidth (uncached)");
+  EXPECT_EQ(seen[20].label, "sequential write bandwidth");
+  EXPECT_EQ(seen[21].label, "random 8 KiB writes");
+  EXPECT_EQ(seen[24].label, "random 16 KiB writes + fdatasync");
+  EXPECT_EQ(seen[25].label, "random 8 KiB reads (uncached)");
+  EXPECT_EQ(seen[27].label, "sequential read bandwidth (uncached)");
 }
 
 TEST_F(FsyncProbeTest, ClassifiesAndWarnsFromDeviceAndMeasurement) {

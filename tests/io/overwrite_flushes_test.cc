@@ -86,5 +86,49 @@ TEST(OverwriteFlushesTest, ErrorsNameTheScratchFile) {
             "open /nowhere/flush-probe.tmp: No such file or directory");
 }
 
+// After a gap: each timed write + fdatasync follows a sleep of the gap. Scripted: sleeps overshoot
+// by 60 us; writes and flushes cost as in Cost. Each sample: idle 2000 + 60 = 2060 us (the first
+// one too: the clock is read after the preallocation's fsync), flush 10 + 101 = 111 us.
+TEST(OverwriteFlushesTest, AfterAnIdleGapTimesTheIdleAndTheFlush) {
+  FakeEnv env;
+  env.AddDirectory("/run/pg");
+  env.cost_ns = [](const FakeOp& op) -> uint64_t {
+    return op.kind == FakeOp::Kind::kSleep ? 60 * kOneUsNs : Cost(op);
+  };
+  Result<IdleFlushSamples> s = MeasureFlushesAfterIdleUs(&env, "/run/pg", 4, 2000);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->gap_us, 2000u);
+  ASSERT_EQ(s->idle_us.size(), 4u);
+  ASSERT_EQ(s->flush_us.size(), 4u);
+  for (double v : s->idle_us) EXPECT_DOUBLE_EQ(v, 2060);
+  for (double v : s->flush_us) EXPECT_DOUBLE_EQ(v, 111);
+  EXPECT_EQ(env.CountOps(FakeOp::Kind::kSleep), 4);
+  // The sleep comes before each timed write.
+  std::vector<FakeOp> ops = env.ops();
+  ASSERT_GE(ops.size(), 4u * 3);
+  const size_t first = ops.size() - 4 * 3;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(ops[first + 3 * i].kind, FakeOp::Kind::kSleep);
+    EXPECT_EQ(ops[first + 3 * i].sleep_us, 2000u);
+    EXPECT_EQ(ops[first + 3 * i + 1].kind, FakeOp::Kind::kWrite);
+    EXPECT_EQ(ops[first + 3 * i + 2].kind, FakeOp::Kind::kFdatasync);
+  }
+  EXPECT_TRUE(env.ExistingFiles().empty());
+}
+
+// Scripted overshoots of 50, 70 and 90 us over a 2000 us sleep.
+TEST(OverwriteFlushesTest, SleepOvershootIsTheTimeBeyondTheAsk) {
+  FakeEnv env;
+  int n = 0;
+  env.cost_ns = [&n](const FakeOp& op) -> uint64_t {
+    return op.kind == FakeOp::Kind::kSleep ? (50 + 20 * n++) * kOneUsNs : 0;
+  };
+  std::vector<double> over = MeasureSleepOvershootUs(&env, 2000, 3);
+  ASSERT_EQ(over.size(), 3u);
+  EXPECT_DOUBLE_EQ(over[0], 50);
+  EXPECT_DOUBLE_EQ(over[1], 70);
+  EXPECT_DOUBLE_EQ(over[2], 90);
+}
+
 }  // namespace
 }  // namespace waltune

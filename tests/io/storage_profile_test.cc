@@ -78,6 +78,58 @@ TEST(StorageProfileTest, MeasuredRatesReplaceThePresetsRates) {
   EXPECT_EQ(spec->measured_rates.find("random_write_16k_fdatasync_iops"), std::string::npos);
 }
 
+// The flush after an idle device: points read in order; absent or null means not measured.
+TEST(StorageProfileTest, FlushAfterIdlePointsAreRead) {
+  json p = ContractProfile();
+  auto plain = StorageSpecFromProfile(p, kField);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->flush_after_idle.empty());
+  p["flush_after_idle"] = nullptr;
+  ASSERT_TRUE(StorageSpecFromProfile(p, kField).ok());
+  p["flush_after_idle"] = json::parse(R"([
+    {"gap_us": 200, "idle_us": 262.5, "p50_us": 132.4, "p99_us": 293.8, "samples": 300},
+    {"gap_us": 2000, "idle_us": 2082.5, "p50_us": 388.9, "p99_us": 933.8, "samples": 200},
+    {"gap_us": 8000, "idle_us": 8119.8, "p50_us": 550.8, "p99_us": 1287.5, "samples": 60}])");
+  auto spec = StorageSpecFromProfile(p, kField);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  ASSERT_EQ(spec->flush_after_idle.size(), 3u);
+  EXPECT_DOUBLE_EQ(spec->flush_after_idle[0].idle_us, 262.5);
+  EXPECT_DOUBLE_EQ(spec->flush_after_idle[1].flush_p50_us, 388.9);
+  EXPECT_EQ(spec->flush_after_idle[2].samples, 60);
+}
+
+TEST(StorageProfileTest, BadFlushAfterIdleNamesTheSubField) {
+  auto error = [](const json& points) {
+    json p = ContractProfile();
+    p["flush_after_idle"] = points;
+    auto spec = StorageSpecFromProfile(p, kField);
+    return spec.ok() ? std::string("ok") : spec.status().field();
+  };
+  const json good = {{"idle_us", 200}, {"p50_us", 130}, {"samples", 10}};
+  EXPECT_EQ(error(json::object()), "constraints.storage_profile.flush_after_idle");
+  EXPECT_EQ(error(json::array({1})), "constraints.storage_profile.flush_after_idle[0]");
+  json no_idle = good;
+  no_idle.erase("idle_us");
+  EXPECT_EQ(error(json::array({no_idle})),
+            "constraints.storage_profile.flush_after_idle[0].idle_us");
+  json zero_p50 = good;
+  zero_p50["p50_us"] = 0;
+  EXPECT_EQ(error(json::array({zero_p50})),
+            "constraints.storage_profile.flush_after_idle[0].p50_us");
+  json huge_p50 = good;
+  huge_p50["p50_us"] = 1e300;
+  EXPECT_EQ(error(json::array({huge_p50})),
+            "constraints.storage_profile.flush_after_idle[0].p50_us");
+  json fractional = good;
+  fractional["samples"] = 2.5;
+  EXPECT_EQ(error(json::array({fractional})),
+            "constraints.storage_profile.flush_after_idle[0].samples");
+  // Not ascending: the second point's idle time must exceed the first's.
+  EXPECT_EQ(error(json::array({good, good})),
+            "constraints.storage_profile.flush_after_idle[1].idle_us");
+  EXPECT_EQ(error(json::array({good})), "ok");
+}
+
 TEST(StorageProfileTest, BadMeasuredRateNamesTheField) {
   for (const json& bad : {json("fast"), json(0), json(-3), json(true)}) {
     json p = ContractProfile();

@@ -56,6 +56,32 @@ TEST(RunStorage, EmulatedLatencyAddsToTheNativeFlush) {
   EXPECT_EQ(RunStorage(r).storage_class, StorageClass::kSataSsd);
 }
 
+// The measured flush after idle and the sleep's overshoot reach the model's storage; the
+// overshoot only with an emulated delay (it is the emulated sleep's).
+TEST(RunStorage, CarriesTheFlushAfterIdleAndTheOvershoot) {
+  FlushMeasurement m;
+  m.p50_us = 97;
+  m.p99_us = 211;
+  m.mean_us = 119;
+  m.samples = 100;
+  m.after_idle = {{262, 132, 20}, {2083, 389, 20}, {8120, 551, 20}};
+  m.emulated_delay_overshoot_us = 82;
+  RunConditions r = Conditions(Engine::kMariaDB);
+  r.flush_latency_emulated_us = 2000;
+  SetRunFlush(m, &r);
+  StorageSpec s = RunStorage(r);
+  EXPECT_EQ(s.flush_p50_us, 2097);
+  EXPECT_EQ(s.flush_mean_us, 2119);
+  EXPECT_EQ(s.emulated_delay_overshoot_us, 82);
+  ASSERT_EQ(s.flush_after_idle.size(), 3u);
+  EXPECT_EQ(s.flush_after_idle[1].idle_us, 2083);
+  EXPECT_EQ(s.flush_after_idle[1].flush_p50_us, 389);
+  r.flush_latency_emulated_us = 0;
+  s = RunStorage(r);
+  EXPECT_EQ(s.emulated_delay_overshoot_us, 0);
+  EXPECT_EQ(s.flush_after_idle.size(), 3u);
+}
+
 TEST(AdaptScenarioToRun, UsesTheRunsClientsCoresAndStorage) {
   Scenario s;
   s.workload.concurrency = 64;
