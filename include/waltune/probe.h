@@ -244,6 +244,10 @@ Result<StorageProfile> RunProbe(Env* env, const ProbeOptions& options);
 Result<std::vector<double>> MeasureOverwriteFlushesUs(Env* env, const std::string& dir,
                                                       int flushes);
 
+// Idle gaps before a flush that probe and verify measure: between two commits of one client
+// (~200 us of CPU and round trips), and sparse commits / emulated delays (2 and 8 ms). Unit: us.
+inline constexpr uint64_t kFlushIdleGapsUs[] = {200, 2000, 8000};
+
 // The same loop with a sleep of `gap_us` before each timed write + fdatasync: the flush after
 // the device sat idle. Each sample's idle time is measured (from the previous flush's end to the
 // write: the gap and the sleep's overshoot). Unit: us.

@@ -25,10 +25,8 @@ constexpr double kWeightGroupCommit = 0.8;  // per writer count
 constexpr double kWeightRandomIo = 0.4;     // per random write/read phase (6 of them)
 constexpr double kWeightSeqRead = 0.5;
 constexpr double kWeightIdleGap = 0.2;  // per idle gap (3 of them)
-
-// Idle gaps before a flush: between two commits of one client, and sparse commits. Unit: us.
-constexpr uint64_t kIdleGapsUs[] = {200, 2000, 8000};
-constexpr int kIdleGapCount = static_cast<int>(sizeof(kIdleGapsUs) / sizeof(kIdleGapsUs[0]));
+constexpr int kIdleGapCount =
+    static_cast<int>(sizeof(kFlushIdleGapsUs) / sizeof(kFlushIdleGapsUs[0]));
 
 struct RandomIoPhase {
   bool read;
@@ -488,7 +486,7 @@ Status ProbeRun::Run(StorageProfile* profile) {
       RecommendSyncMethod(&profile->sync_methods, profile->device, &profile->recommendation_reason);
   profile->flush_after_idle_method =
       profile->recommended_sync_method.empty() ? kFdatasync : profile->recommended_sync_method;
-  for (uint64_t gap_us : kIdleGapsUs) {
+  for (uint64_t gap_us : kFlushIdleGapsUs) {
     IdleFlushResult r;
     WALTUNE_RETURN_IF_ERROR(MeasureFlushAfterIdle(profile->flush_after_idle_method, gap_us, &r));
     profile->flush_after_idle.push_back(r);

@@ -12,7 +12,7 @@ Status FlushSampler::Sample(const std::string& dir, int back_to_back, int per_ga
   if (!b2b.ok()) return b2b.status();
   back_to_back_us_.insert(back_to_back_us_.end(), b2b->begin(), b2b->end());
   if (after_gap_.empty()) {
-    for (uint64_t gap_us : kIdleGapsUs) after_gap_.push_back(IdleFlushSamples{gap_us, {}, {}});
+    for (uint64_t gap_us : kFlushIdleGapsUs) after_gap_.push_back(IdleFlushSamples{gap_us, {}, {}});
   }
   for (IdleFlushSamples& pooled : after_gap_) {
     if (per_gap <= 0) break;

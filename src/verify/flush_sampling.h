@@ -12,10 +12,6 @@
 
 namespace waltune::verify {
 
-// Idle gaps the flush is sampled after: the device idle between two commits of one client
-// (~200 us of CPU and round trip) and the sweeps' emulated delays (2 and 8 ms). Unit: us.
-inline constexpr uint64_t kIdleGapsUs[] = {200, 2000, 8000};
-
 class FlushSampler {
  public:
   // emulated_delay_us: the delay of --flush-latency-us whose sleep overshoot is sampled (0: none).
@@ -23,7 +19,7 @@ class FlushSampler {
       : env_(env), emulated_delay_us_(emulated_delay_us) {}
 
   // One round in a scratch file in `dir`: `back_to_back` flushes, `per_gap` after each of
-  // kIdleGapsUs, and `sleeps` sleeps of the emulated delay. Samples taken before an error are
+  // kFlushIdleGapsUs, and `sleeps` sleeps of the emulated delay. Samples taken before an error are
   // kept.
   Status Sample(const std::string& dir, int back_to_back, int per_gap, int sleeps);
 
