@@ -78,6 +78,19 @@ struct GroupCommitParams {
   // What that sleep takes beyond its nominal length (timer slack, the wake-up), added to each
   // flush that has an emulated delay. Unit: us.
   double emulated_delay_overshoot_us = 0;
+  // While a real flush is in flight (the emulated sleep excluded), the host takes this share of
+  // every core from the guest: a virtual machine's device emulation runs on the same host CPUs as
+  // its cores. Charged when the flush starts, share x its real duration on each core, as the
+  // flush CPU above. Unit: fraction 0-1. 0: none (bare metal).
+  double flush_core_stall_share = 0;
+  // The completion of a flush — the leader's return from the sync call, its release of the
+  // flush lock and its wake-ups of the followers it covered (follower_wake_us each, one after
+  // another) — runs on a core. With completion_waits_for_core it queues FIFO behind the
+  // clients' CPU already queued, and the followers and the next leader go on when it ends; a
+  // saturated machine thus lets the next group grow while the leader waits for a core. Without,
+  // the completion is instant and the leader is scheduled ahead of runnable clients.
+  bool completion_waits_for_core = false;
+  double follower_wake_us = 0;  // Unit: us per follower.
   // Leader sleeps this long before flushing. Unit: us. Default: 0 (no delay).
   double leader_delay_us = 0;
   // Delay only when at least this many other clients are active (PostgreSQL commit_siblings).

@@ -38,7 +38,7 @@ class Rng {
   std::mt19937_64 engine_;
 };
 
-enum class EventKind { kCpuDone, kLockPoint, kDelayDone, kFlushDone, kHandOff };
+enum class EventKind { kCpuDone, kLockPoint, kDelayDone, kFlushDone, kCompletion, kHandOff };
 struct Event {
   double time_us;
   EventKind kind;
@@ -85,6 +85,16 @@ class Simulation {
           if (delaying_ && e.client == static_cast<int>(delay_generation_)) StartFlush();
           break;
         case EventKind::kFlushDone:
+          device_idle_since_us_ = now_;
+          if (p_.completion_waits_for_core) {
+            // The leader's wake-up loop, on the first free core after the CPU queued before it.
+            const double wakes_us = std::max(0, flushing_ - 1) * p_.follower_wake_us;
+            Push(RunOnCore(now_, wakes_us), EventKind::kCompletion, -1);
+          } else {
+            OnFlushDone(warmup);
+          }
+          break;
+        case EventKind::kCompletion:
           OnFlushDone(warmup);
           break;
         case EventKind::kHandOff:
@@ -229,11 +239,17 @@ class Simulation {
     // Only the first flush follows an idle device; the group's others come back to back.
     const double idle_us = now_ - device_idle_since_us_ + p_.emulated_delay_us + overshoot_us;
     duration += FlushIdleExtraUs(p_.flush_idle_extra, idle_us);
+    if (p_.flush_core_stall_share > 0) {
+      const double real_us =
+          std::max(0.0, duration - flushes * (p_.emulated_delay_us + overshoot_us));
+      for (double& core : core_free_us_) {
+        core = std::max(core, now_) + p_.flush_core_stall_share * real_us;
+      }
+    }
     Push(now_ + duration, EventKind::kFlushDone, -1);
   }
 
   void OnFlushDone(int warmup) {
-    device_idle_since_us_ = now_;
     for (int i = 0; i < flushing_; ++i) {
       Waiter w = waiting_.front();
       waiting_.pop_front();

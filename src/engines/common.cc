@@ -139,6 +139,9 @@ GroupCommitParams CommitParams(const Scenario& s, const TxnCpu& cpu) {
   p.flush_p99_us = std::max(s.storage.flush_p99_us, s.storage.flush_p50_us);
   p.flush_mean_us = s.storage.flush_mean_us;
   p.emulated_delay_us = s.storage.emulated_flush_delay_us;
+  p.flush_core_stall_share = kFlushCoreStallShare;
+  p.completion_waits_for_core = true;
+  p.follower_wake_us = kFollowerWakeUs;
   p.emulated_delay_overshoot_us = s.storage.emulated_delay_overshoot_us;
   p.flush_idle_extra = FlushIdleExtras(s.storage);
   // Enough commits for a steady estimate, bounded so that advise stays fast at any concurrency.

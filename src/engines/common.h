@@ -60,6 +60,26 @@ int StatementsPerTxn(const Workload& w);
 // Unit: us.
 inline constexpr double kIdleWakeCpuUs = 36;
 
+// Share of each core the host takes from this VM while a real flush is in flight
+// (GroupCommitParams::flush_core_stall_share). *Measured here* with scripts/flush_stall.cc: two
+// processes spinning on the two cores lose 1.40 core-s over 2 s beside a process that overwrites
+// 8 KiB and calls fdatasync in a loop (8 613 flushes, p50 162 us, in flight 2.0 s of the 2 s;
+// its own CPU 0.35 s), against 0.18 core-s beside a process that sleeps as long as each flush
+// instead (9 106 wake-ups, its own CPU 0.075 s); guest steal time 0.58 s against 0. Beyond the
+// two processes' own CPU and wake-ups: (1.40 - 0.35) - (0.18 - 0.075) = 0.95 core-s in 2 s, 0.24
+// of each core, the same per second in flight with 64 KiB and 1 MiB writes (0.26, 0.22): the
+// stall follows the time the device works, not the number of flushes. Medians of 5-7 rounds.
+// A host constant, like kIdleWakeCpuUs: `probe` does not measure it yet. Unit: fraction.
+inline constexpr double kFlushCoreStallShare = 0.24;
+
+// A flush's leader wakes its followers one after another (PostgreSQL's LWLockWakeup posts each
+// waiter's semaphore, lwlock.c; MariaDB's group_commit_lock::release wakes each waiter in turn,
+// log0sync.cc). *Measured here* with scripts/wake_chain.cc (N processes asleep on their own
+// process-shared semaphores, the leader posts them in a loop, medians of 300 rounds, two runs):
+// the leader's loop took 110.3 / 94.7 us for 16 followers and 200.6 / 215.0 us for 32, 5.9-6.9
+// us per follower. Unit: us.
+inline constexpr double kFollowerWakeUs = 6.5;
+
 // CPU a commit spends because it waits for its own flush when nothing shares it (SQLite's one
 // writer). *Measured here* by `waltune verify` (4 clients, one-row inserts): 143-155 us per
 // commit when flushing vs 69-88 us with asynchronous commit. Unit: us.
