@@ -8,10 +8,11 @@
 #   ENGINES="postgresql mariadb" WORKLOADS="insert tpcb" LATENCIES="0 2000 8000" \
 #   CLIENTS="1 4 16 64" SECONDS_PER_POINT=8 REPEATS=1 scripts/sweep_group_commit.sh
 #
-# Before the grid, each engine is calibrated on this host (CALIBRATE=1, the default): two
-# `verify --calibrate` runs of CALIBRATION_WORKLOAD (default tpcb) at native flushes, one with
-# 1 client and one with CALIBRATION_CLIENTS (default 16), record its CPU per statement for the
-# two regimes; every point is then predicted with `--calibration`. CALIBRATE=0 predicts with
+# Before the grid, each engine is calibrated on this host (CALIBRATE=1, the default):
+# `verify --calibrate` runs of CALIBRATION_WORKLOAD (default tpcb) at native flushes, with 1
+# client and with CALIBRATION_CLIENTS (default 16), CALIBRATION_REPEATS times each (default 3),
+# record the medians of its CPU per statement for the two regimes; every point is then predicted
+# with `--calibration`. CALIBRATE=0 predicts with
 # the model's constants (sweeps 1-4 of docs/sweep-group-commit.md).
 #
 # Prints one markdown table row per point (every point, failed ones included), then per engine
@@ -34,16 +35,33 @@ command -v jq >/dev/null || { echo "sweep: jq is needed (scripts/setup.sh instal
 
 calibration=()
 if [ "${CALIBRATE:-1}" = "1" ]; then
+  # CALIBRATION_REPEATS runs per regime (default 3), each into a fresh file; the calibration is
+  # the last many-client run's file with the medians of the runs' CPU per statement: this host's
+  # CPU cost drifts by 10-30% from minute to minute (docs/sweep-group-commit.md, sweep 8).
   cal="$out/calibration.json"
-  rm -f "$cal"
+  cal_repeats="${CALIBRATION_REPEATS:-3}"
+  many="${CALIBRATION_CLIENTS:-16}"
+  echo '{"waltune_calibration": 1, "engines": {}}' >"$cal.merged"
   for engine in $engines; do
-    for c in 1 "${CALIBRATION_CLIENTS:-16}"; do
-      "$waltune" verify --engine "$engine" --durability strict --clients "$c" --seconds "$seconds" \
-        --crashes 0 --workload "${CALIBRATION_WORKLOAD:-tpcb}" --working-set 32MB --format json \
-        --calibrate "$cal" >"$out/calibrate-$engine-$c.json" 2>"$out/calibrate-$engine-$c.err" ||
-        { echo "sweep: calibration run failed ($engine, $c clients): $(head -c 300 "$out/calibrate-$engine-$c.err")" >&2; exit 1; }
+    for c in 1 "$many"; do
+      for r in $(seq 1 "$cal_repeats"); do
+        run_cal="$out/calibrate-$engine-$c-$r"
+        rm -f "$run_cal.cal.json"
+        "$waltune" verify --engine "$engine" --durability strict --clients "$c" --seconds "$seconds" \
+          --crashes 0 --workload "${CALIBRATION_WORKLOAD:-tpcb}" --working-set 32MB --format json \
+          --calibrate "$run_cal.cal.json" >"$run_cal.json" 2>"$run_cal.err" ||
+          { echo "sweep: calibration run failed ($engine, $c clients): $(head -c 300 "$run_cal.err")" >&2; exit 1; }
+      done
     done
+    one=$(for r in $(seq 1 "$cal_repeats"); do jq ".engines.\"$engine\".statement_cpu_one_client_us" "$out/calibrate-$engine-1-$r.cal.json"; done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    conc=$(for r in $(seq 1 "$cal_repeats"); do jq ".engines.\"$engine\".statement_cpu_concurrent_us" "$out/calibrate-$engine-$many-$r.cal.json"; done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    jq --arg e "$engine" --argjson one "$one" --argjson conc "$conc" \
+      --slurpfile last "$out/calibrate-$engine-$many-$cal_repeats.cal.json" \
+      '.machine = $last[0].machine | .engines[$e] = ($last[0].engines[$e]
+        + {statement_cpu_one_client_us: $one, statement_cpu_concurrent_us: $conc})' \
+      "$cal.merged" >"$cal.tmp" && mv "$cal.tmp" "$cal.merged"
   done
+  mv "$cal.merged" "$cal"
   calibration=(--calibration "$cal")
 fi
 
@@ -52,6 +70,14 @@ if [ ${#calibration[@]} -gt 0 ]; then
   echo
   echo "Calibrated on this host (${CALIBRATION_WORKLOAD:-tpcb}, native flushes), CPU per statement in us:"
   jq -r '.engines | to_entries[] | "- \(.key): one client \(.value.statement_cpu_one_client_us), \(.value.statement_cpu_clients) clients \(.value.statement_cpu_concurrent_us)"' "$cal"
+  echo "  (medians of ${cal_repeats} runs each; the runs:"
+  for engine in $engines; do
+    for c in 1 "$many"; do
+      key=$([ "$c" = 1 ] && echo statement_cpu_one_client_us || echo statement_cpu_concurrent_us)
+      echo "  $engine, $c clients: $(for r in $(seq 1 "$cal_repeats"); do jq -r ".engines.\"$engine\".$key" "$out/calibrate-$engine-$c-$r.cal.json"; done | paste -sd' ')"
+    done
+  done
+  echo "  )"
 fi
 echo
 echo "| engine | workload | flush latency | clients | predicted tps | measured tps | measured / predicted | commit p50 ms | commits per WAL sync | CPU per txn us | native fdatasync p50 us |"
