@@ -81,6 +81,9 @@ struct VerifyOptions {
   // Longest load of one worst-case crash before it gives up waiting for the peak and crashes
   // anyway (the report then shows the fraction reached). Unit: s.
   double worst_case_timeout_s = 300;
+  // Pace the load: the clients together start at most this many transactions per second (the
+  // throughput is then not judged against the prediction). Unit: tps. 0 = as fast as they can.
+  double rate_tps = 0;
   // Emulated flush latency added to every fsync/fdatasync/O_DSYNC write. Unit: us. 0 = native.
   uint64_t flush_latency_us = 0;
   // Path of libwaltune_flushdelay.so (needed when flush_latency_us > 0 for the servers).
@@ -117,7 +120,12 @@ struct VerifyPlan {
   SettingList settings;                         // engine settings, in the engine's own names
   std::optional<double> predicted_tps;
   std::optional<double> predicted_recovery_time_s;  // the advice's worst case
-  std::optional<double> predicted_loss_window_ms;   // 0 for strict
+  // InnoDB: the recovery at the checkpoint age the page cleaner is expected to hold at the
+  // request's rate (`expected_peak_recovery_time_s`), far below the bound at moderate rates;
+  // --worst-case judges its 0.6-1.0x band on it when the load ran at that rate.
+  std::optional<double> expected_peak_recovery_time_s;
+  std::optional<double> required_tps;             // the request's write rate, when known
+  std::optional<double> predicted_loss_window_ms;  // 0 for strict
   std::optional<double> recovery_target_s;          // the user's target, when known
   std::string prediction_source;   // e.g. "advise for this run (4 clients, 2 cores, ...)"
   std::vector<std::string> notes;  // e.g. settings scaled down for this machine
@@ -156,6 +164,8 @@ struct WorstCaseCrash {
   uint64_t evicted_files = 0;
   std::optional<double> replay_bytes_per_s;    // redo_bytes / (redo_s, else recovery_time_s)
   std::optional<double> recovery_to_estimate;  // recovery_time_s / predicted_recovery_time_s
+  // recovery_time_s / the plan's expected_peak_recovery_time_s (InnoDB).
+  std::optional<double> recovery_to_expected_peak;
 };
 
 // --worst-case: how many extra crashes RunVerify makes when a crash missed the peak.
@@ -226,6 +236,7 @@ struct VerifyReport {
   int clients = 0;
   double seconds = 0;
   std::optional<uint64_t> flush_latency_emulated_us;
+  std::optional<double> paced_rate_tps;       // --rate
   std::string workload = "insert";            // VerifyWorkloadName
   std::optional<uint64_t> working_set_bytes;  // update/tpcb
   VerifyPlan plan;
@@ -385,6 +396,8 @@ struct ClaimInputs {
   Durability durability = Durability::kStrict;
   std::optional<double> predicted_tps;
   std::optional<double> predicted_recovery_time_s;
+  std::optional<double> expected_peak_recovery_time_s;  // see VerifyPlan
+  std::optional<double> required_tps;                   // the rate the expected peak is for
   std::optional<double> predicted_loss_window_ms;
   std::optional<double> recovery_target_s;
   double measured_tps = 0;

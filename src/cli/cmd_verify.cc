@@ -1,6 +1,7 @@
 // `waltune verify --engine sqlite|postgresql|mariadb [--request REQ.json | --advice ADVICE.json]
 //                [--durability strict|standard|relaxed] [--clients N] [--seconds S]
-//                [--crashes K] [--flush-latency-us X] [--calibrate FILE] [--calibration FILE]
+//                [--crashes K] [--rate TPS] [--flush-latency-us X] [--calibrate FILE]
+//                [--calibration FILE]
 //                [--format json|text] [--power-loss [--power-loss-mechanism auto|fuse|sqlite-vfs]
 //                [--sync-backing] [--random-cuts]] [--workload insert|update|tpcb]
 //                [--working-set SIZE] [--worst-case [--worst-case-fraction F]
@@ -204,6 +205,9 @@ void SetupVerify(CLI::App& app, int* exit_code) {
   with_default("--crash-after-max", opt->run.crash_after_max_s, "longest load before a kill (s)");
   sub->add_option("--flush-latency-us", opt->run.flush_latency_us,
                   "emulate slower storage: delay every fsync/fdatasync/O_DSYNC write by X us");
+  sub->add_option("--rate", opt->run.rate_tps,
+                  "pace the load: the clients together start at most this many transactions per "
+                  "second (default: as fast as they can; the throughput is then not judged)");
   with_default("--payload-bytes", opt->run.payload_bytes, "payload bytes per row");
   with_default("--workload", opt->workload,
                "insert (append-only, default), update (random rows of --working-set) or tpcb "

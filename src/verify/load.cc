@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -68,8 +69,9 @@ std::vector<uint64_t> SharedLoad::MergedHistogram() const {
   return hist;
 }
 
-ThreadLoad::ThreadLoad(SharedLoad* shared, SessionFactory factory, uint64_t payload_bytes)
-    : shared_(shared), factory_(std::move(factory)) {
+ThreadLoad::ThreadLoad(SharedLoad* shared, SessionFactory factory, uint64_t payload_bytes,
+                       double rate_tps)
+    : shared_(shared), factory_(std::move(factory)), rate_tps_(rate_tps) {
   payload_.resize(payload_bytes);
   for (uint64_t i = 0; i < payload_bytes; ++i) payload_[i] = static_cast<char>('a' + i % 26);
 }
@@ -89,6 +91,18 @@ void ThreadLoad::Join() {
   threads_.clear();
 }
 
+bool ThreadLoad::WaitUntil(int64_t at_us) const {
+  constexpr int64_t kSliceUs = 20000;
+  const LoadHeader& header = *shared_->header();
+  for (int64_t now = MonotonicMicros(); now < at_us; now = MonotonicMicros()) {
+    if (header.stop.load(std::memory_order_relaxed)) return false;
+    const int64_t us = std::min(at_us - now, kSliceUs);
+    struct timespec d = {static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000};
+    nanosleep(&d, nullptr);
+  }
+  return true;
+}
+
 void ThreadLoad::RunClient(int client) {
   ClientSlot& slot = *shared_->slot(client);
   LoadHeader& header = *shared_->header();
@@ -103,7 +117,15 @@ void ThreadLoad::RunClient(int client) {
   slot.state.store(ClientSlot::kRunning);
   header.ready_clients.fetch_add(1);
   uint64_t seq = slot.attempted.load() + 1;
+  // Paced: this client's turns are interval_us apart, the clients' turns spread evenly.
+  const double interval_us = rate_tps_ > 0 ? shared_->clients() * 1e6 / rate_tps_ : 0;
+  int64_t turn_us =
+      MonotonicMicros() + static_cast<int64_t>(interval_us * client / shared_->clients());
   while (!header.stop.load(std::memory_order_relaxed)) {
+    if (interval_us > 0) {
+      if (!WaitUntil(turn_us)) break;
+      turn_us = std::max(turn_us + static_cast<int64_t>(interval_us), MonotonicMicros());
+    }
     slot.attempted.store(seq);
     const int64_t t0 = MonotonicMicros();
     bool retry = false;

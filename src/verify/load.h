@@ -92,19 +92,25 @@ class Session {
 };
 using SessionFactory = std::function<Result<std::unique_ptr<Session>>(int client)>;
 
-// Client threads writing until header()->stop is set or their session fails.
+// Client threads writing until header()->stop is set or their session fails. With rate_tps > 0
+// the load is paced: each client starts a transaction at most every clients / rate_tps seconds
+// (staggered, never catching up after a slow one), so all together commit at most rate_tps.
 class ThreadLoad {
  public:
-  ThreadLoad(SharedLoad* shared, SessionFactory factory, uint64_t payload_bytes);
+  ThreadLoad(SharedLoad* shared, SessionFactory factory, uint64_t payload_bytes,
+             double rate_tps = 0);
   ~ThreadLoad();  // joins
   void Start();
   void Join();
 
  private:
   void RunClient(int client);
+  // Sleeps until `at_us` (MonotonicMicros) in slices that watch the stop flag; false if stopped.
+  bool WaitUntil(int64_t at_us) const;
   SharedLoad* shared_;
   SessionFactory factory_;
   std::string payload_;
+  double rate_tps_ = 0;
   std::vector<std::thread> threads_;
 };
 

@@ -72,6 +72,14 @@ const std::set<std::string>& NotSettings() {
   return kNames;
 }
 
+// An estimate of the advice by name, when it has one (a positive value).
+std::optional<double> EstimateValue(const Advice& advice, const std::string& name) {
+  for (const Estimate& e : advice.estimates) {
+    if (e.name == name && e.value > 0) return e.value;
+  }
+  return std::nullopt;
+}
+
 void FillPrediction(VerifyPlan* plan, double tps, double recovery_s, double loss_window_ms) {
   if (tps > 0) plan->predicted_tps = tps;
   if (recovery_s > 0) plan->predicted_recovery_time_s = recovery_s;
@@ -293,6 +301,8 @@ Result<VerifyPlan> PlanFromAdvice(const Advice& advice, const RunConditions& run
           s.name, ScaleMemorySetting(s.name, s.ConfigText(), run.memory_bytes, &plan.notes));
     }
   }
+  plan.expected_peak_recovery_time_s = EstimateValue(advice, "expected_peak_recovery_time_s");
+  plan.required_tps = EstimateValue(advice, "required_tps");
   FillPrediction(&plan, advice.with_config_tps, advice.estimated_recovery_time_s,
                  advice.loss_window_ms);
   return plan;
@@ -367,6 +377,17 @@ Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditio
   if (estimates != nullptr) {
     WALTUNE_RETURN_IF_ERROR(
         AdviceObject(*estimates, "estimates.data_loss_window_ms", false, &loss_estimate));
+    // InnoDB's expected peak and the rate it is for (optional; see VerifyPlan).
+    for (auto [key, out] : {std::pair{"expected_peak_recovery_time_s",
+                                      &plan.expected_peak_recovery_time_s},
+                            std::pair{"required_tps", &plan.required_tps}}) {
+      const std::string path = std::string("estimates.") + key;
+      const nlohmann::json* estimate = nullptr;
+      WALTUNE_RETURN_IF_ERROR(AdviceObject(*estimates, path, false, &estimate));
+      if (estimate != nullptr) {
+        WALTUNE_RETURN_IF_ERROR(AdviceNonNegative(*estimate, path, "value", out));
+      }
+    }
   }
   if (loss_estimate != nullptr) {
     WALTUNE_RETURN_IF_ERROR(

@@ -137,7 +137,9 @@ Json CrashToJson(const CrashResult& c) {
          w->replay_bytes_per_s ? Json(Round(*w->replay_bytes_per_s, 0)) : Json()},
         {"recovery_time_s", Round(c.recovery_time_s, 4)},
         {"recovery_to_estimate",
-         w->recovery_to_estimate ? Json(Round(*w->recovery_to_estimate, 3)) : Json()}};
+         w->recovery_to_estimate ? Json(Round(*w->recovery_to_estimate, 3)) : Json()},
+        {"recovery_to_expected_peak",
+         w->recovery_to_expected_peak ? Json(Round(*w->recovery_to_expected_peak, 3)) : Json()}};
   }
   cj["recovered"] = c.recovery_error.empty();
   if (!c.recovery_error.empty()) cj["recovery_error"] = c.recovery_error;
@@ -161,6 +163,7 @@ Json ReportToJson(const VerifyReport& r) {
   j["clients"] = r.clients;
   j["seconds"] = r.seconds;
   j["flush_latency_emulated_us"] = OrNull(r.flush_latency_emulated_us);
+  j["paced_rate_tps"] = OrNull(r.paced_rate_tps);
   Json shape = nullptr;
   if (const std::optional<Workload>& w = r.plan.predicted_workload) {
     shape = {{"rows_per_txn", w->rows_per_txn},
@@ -175,6 +178,9 @@ Json ReportToJson(const VerifyReport& r) {
                    {"predicted_for", shape}};
   j["predicted"] = {{"tps", OrNull(r.plan.predicted_tps)},
                     {"recovery_time_s", OrNull(r.plan.predicted_recovery_time_s)},
+                    {"expected_peak_recovery_time_s",
+                     OrNull(r.plan.expected_peak_recovery_time_s)},
+                    {"required_tps", OrNull(r.plan.required_tps)},
                     {"loss_window_ms", OrNull(r.plan.predicted_loss_window_ms)},
                     {"recovery_target_s", OrNull(r.plan.recovery_target_s)},
                     {"source", r.plan.prediction_source}};
@@ -321,6 +327,9 @@ std::string ReportToText(const VerifyReport& r) {
   }
   row("throughput (tps)", Num(r.plan.predicted_tps, "%.0f"), Num(native_tps, "%.0f"));
   row("recovery, worst (s)", Num(r.plan.predicted_recovery_time_s, "%.2f"), Num(rec_max, "%.3f"));
+  if (r.plan.expected_peak_recovery_time_s) {
+    row("recovery, expected peak (s)", Num(r.plan.expected_peak_recovery_time_s, "%.2f"), "");
+  }
   row("recovery, median (s)", "", Num(rec_med, "%.3f"));
   row("lost acknowledged commits", "", std::to_string(lost));
   row("loss window (ms)", Num(r.plan.predicted_loss_window_ms, "%.0f"), "");

@@ -474,6 +474,9 @@ Status CheckVerifyOptions(const VerifyOptions& options) {
   if (options.clients < 1 || options.clients > 256) {
     return Status::InvalidArgument("--clients", "must be between 1 and 256");
   }
+  if (!(options.rate_tps >= 0 && options.rate_tps <= 1e6)) {
+    return Status::InvalidArgument("--rate", "must be between 0 (not paced) and 1000000 tps");
+  }
   if (!(options.seconds > 0)) return Status::InvalidArgument("--seconds", "must be positive");
   if (options.crashes < 0) return Status::InvalidArgument("--crashes", "must be >= 0");
   if (options.crash_after_min_s <= 0 || options.crash_after_max_s < options.crash_after_min_s) {
@@ -520,6 +523,15 @@ VerifyReport NewReport(const VerifyOptions& options, const VerifyPlan& plan) {
   report.applied_settings = plan.settings;
   report.scope_note = options.power_loss ? kPowerLossScopeNote : kScopeNote;
   report.throughput_through_simulator = options.power_loss;
+  if (options.rate_tps > 0) {
+    report.paced_rate_tps = options.rate_tps;
+    char note[160];
+    std::snprintf(note, sizeof(note),
+                  "the load was paced at %.0f tps (--rate): the throughput is reported, not "
+                  "judged against the prediction",
+                  options.rate_tps);
+    report.plan.notes.push_back(note);
+  }
   return report;
 }
 
@@ -555,11 +567,13 @@ void RecordMeasurement(const MeasureResult& m, VerifyReport* report) {
 
 // The CPU per statement the run implies. Not with an emulated flush delay (the engines'
 // background work is then spread over far fewer commits: 2-3.5x the CPU per commit in
-// docs/sweep-group-commit.md), nor through the power-cut simulator (FUSE's CPU is counted), nor
-// without the plan's workload shape (an --advice plan).
+// docs/sweep-group-commit.md), nor for a paced load (the same, and idle cores between
+// transactions), nor through the power-cut simulator (FUSE's CPU is counted), nor without the
+// plan's workload shape (an --advice plan).
 std::optional<double> MeasuredStatementCpuUs(const VerifyOptions& options, const VerifyPlan& plan,
                                              const VerifyReport& report) {
-  if (options.flush_latency_us > 0 || options.power_loss || !plan.predicted_workload ||
+  if (options.flush_latency_us > 0 || options.power_loss || options.rate_tps > 0 ||
+      !plan.predicted_workload ||
       !report.txn_cpu_us || !report.commits_per_wal_sync) {
     return std::nullopt;
   }
@@ -585,6 +599,7 @@ void Repredict(const VerifyOptions& options, const FlushMeasurement& flush, Veri
   report->plan.notes.push_back(note);
   report->plan.predicted_tps = again->predicted_tps;
   report->plan.predicted_recovery_time_s = again->predicted_recovery_time_s;
+  report->plan.expected_peak_recovery_time_s = again->expected_peak_recovery_time_s;
   report->plan.predicted_loss_window_ms = again->predicted_loss_window_ms;
   if (!again->prediction_source.empty()) {
     report->plan.prediction_source = again->prediction_source;
@@ -605,6 +620,8 @@ void RateWorstCaseCrashes(VerifyReport* report) {
       c.worst_case->recovery_to_estimate =
           c.recovery_time_s / *report->plan.predicted_recovery_time_s;
     }
+    const std::optional<double>& peak = report->plan.expected_peak_recovery_time_s;
+    if (peak && *peak > 0) c.worst_case->recovery_to_expected_peak = c.recovery_time_s / *peak;
   }
 }
 
@@ -615,10 +632,12 @@ ClaimInputs ClaimInputsOf(const VerifyReport& report, const VerifyOptions& optio
   in.durability = report.plan.durability;
   in.predicted_tps = report.plan.predicted_tps;
   in.predicted_recovery_time_s = report.plan.predicted_recovery_time_s;
+  in.expected_peak_recovery_time_s = report.plan.expected_peak_recovery_time_s;
+  in.required_tps = report.plan.required_tps;
   in.predicted_loss_window_ms = report.plan.predicted_loss_window_ms;
   in.recovery_target_s = report.plan.recovery_target_s;
   in.measured_tps = report.measured_tps;
-  in.judge_tps = !report.throughput_through_simulator;
+  in.judge_tps = !report.throughput_through_simulator && !(options.rate_tps > 0);
   in.judge_recovery_time = !through_fuse;
   in.power_loss = options.power_loss;
   in.worst_case = options.worst_case;

@@ -224,7 +224,45 @@ TEST(PlanFromAdviceJson, NamesTheFieldOfEveryDefect) {
   j = good;
   j["estimates"] = {{"data_loss_window_ms", {{"value", "0"}}}};
   EXPECT_EQ(field_of(j), "estimates.data_loss_window_ms.value");
+  j = good;
+  j["estimates"] = {{"expected_peak_recovery_time_s", {{"value", -2}}}};
+  EXPECT_EQ(field_of(j), "estimates.expected_peak_recovery_time_s.value");
+  j = good;
+  j["estimates"] = {{"required_tps", "500"}};
+  EXPECT_EQ(field_of(j), "estimates.required_tps");
   EXPECT_EQ(field_of(nlohmann::json::array()), "--advice");
+}
+
+// InnoDB's expected peak and the rate it is for come into the plan, from an advice file and
+// from the advice verify computes itself; an engine without one leaves them empty.
+TEST(PlanFromAdviceJson, CarriesTheExpectedPeakAndItsRate) {
+  auto j = nlohmann::json::parse(R"({
+    "wal_config": {"engine": "MariaDB", "innodb_flush_log_at_trx_commit": 1},
+    "checkpoint_strategy": {"estimated_recovery_time_s": 10.0},
+    "group_commit": {"enabled": true},
+    "durability_level": "strict",
+    "estimates": {"expected_peak_recovery_time_s": {"value": 1.88, "unit": "s", "how": ""},
+                  "required_tps": {"value": 500, "unit": "tps", "how": ""}}})");
+  Result<VerifyPlan> p = PlanFromAdviceJson(j, Conditions(Engine::kMariaDB));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(*p->predicted_recovery_time_s, 10.0);
+  EXPECT_EQ(*p->expected_peak_recovery_time_s, 1.88);
+  EXPECT_EQ(*p->required_tps, 500);
+  j["estimates"].erase("expected_peak_recovery_time_s");
+  p = PlanFromAdviceJson(j, Conditions(Engine::kMariaDB));
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->expected_peak_recovery_time_s.has_value());
+
+  Advice a = PgAdvice();
+  a.estimates.push_back({"expected_peak_recovery_time_s", 3.5, "s", "test"});
+  a.estimates.push_back({"required_tps", 750, "tps", "test"});
+  Result<VerifyPlan> q = PlanFromAdvice(a, Conditions(Engine::kPostgreSQL));
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ(*q->expected_peak_recovery_time_s, 3.5);
+  EXPECT_EQ(*q->required_tps, 750);
+  q = PlanFromAdvice(PgAdvice(), Conditions(Engine::kPostgreSQL));
+  ASSERT_TRUE(q.ok());
+  EXPECT_FALSE(q->expected_peak_recovery_time_s.has_value());
 }
 
 TEST(ParseVerifyEngine, AcceptsAliasesAndRefusesMysql) {

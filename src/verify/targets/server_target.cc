@@ -105,7 +105,7 @@ Status ServerTarget::StartLoad(SharedLoad* shared) {
       [this](int) {
         return layout_.workload == VerifyWorkload::kInsert ? OpenSession() : OpenWorkloadSession();
       },
-      options_.payload_bytes);
+      options_.payload_bytes, options_.rate_tps);
   load_->Start();
   return Status::Ok();
 }

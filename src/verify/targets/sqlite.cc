@@ -90,6 +90,7 @@ class SqliteTarget : public Target {
     shared->header()->cut_done.store(0);
     SqliteSessionOptions so{db_path_, pragmas_, options_.flush_latency_us, shared->header(), ""};
     const uint64_t payload = options_.payload_bytes;
+    const double rate_tps = options_.rate_tps;
     const WorkloadLayout layout = layout_;
     const uint64_t seed = options_.seed;
     const bool use_vfs = use_vfs_;
@@ -102,9 +103,9 @@ class SqliteTarget : public Target {
       signal(SIGTERM, SIG_DFL);
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(3);
-      if (use_vfs) RunVfsWriter(shared, so, payload, layout, seed);  // does not return
+      if (use_vfs) RunVfsWriter(shared, so, payload, rate_tps, layout, seed);  // does not return
       {
-        ThreadLoad load(shared, SqliteFactory(so, layout, seed), payload);
+        ThreadLoad load(shared, SqliteFactory(so, layout, seed), payload, rate_tps);
         load.Start();
         load.Join();
       }
@@ -247,8 +248,8 @@ class SqliteTarget : public Target {
   // The forked writer with the power-loss VFS: runs the load and, when the parent asks for a
   // cut, cuts and exits at once (no close, no checkpoint: the power is gone).
   [[noreturn]] static void RunVfsWriter(SharedLoad* shared, SqliteSessionOptions so,
-                                        uint64_t payload, const WorkloadLayout& layout,
-                                        uint64_t seed) {
+                                        uint64_t payload, double rate_tps,
+                                        const WorkloadLayout& layout, uint64_t seed) {
     LoadHeader* h = shared->header();
     auto fail = [h](const std::string& why) {
       std::snprintf(h->cut_error, sizeof(h->cut_error), "%s", why.c_str());
@@ -281,7 +282,7 @@ class SqliteTarget : public Target {
       }
     });
     {
-      ThreadLoad load(shared, SqliteFactory(so, layout, seed), payload);
+      ThreadLoad load(shared, SqliteFactory(so, layout, seed), payload, rate_tps);
       load.Start();
       load.Join();
     }
