@@ -124,9 +124,9 @@ struct VerifyPlan {
   // request's rate (`expected_peak_recovery_time_s`), far below the bound at moderate rates;
   // --worst-case judges its 0.6-1.0x band on it when the load ran at that rate.
   std::optional<double> expected_peak_recovery_time_s;
-  std::optional<double> required_tps;             // the request's write rate, when known
+  std::optional<double> required_tps;              // the request's write rate, when known
   std::optional<double> predicted_loss_window_ms;  // 0 for strict
-  std::optional<double> recovery_target_s;          // the user's target, when known
+  std::optional<double> recovery_target_s;         // the user's target, when known
   std::string prediction_source;   // e.g. "advise for this run (4 clients, 2 cores, ...)"
   std::vector<std::string> notes;  // e.g. settings scaled down for this machine
   // The transaction shape the prediction was made for (rows, statements, write pattern,

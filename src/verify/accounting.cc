@@ -159,9 +159,10 @@ void JudgeWorstCaseBand(const ClaimInputs& in, std::vector<Verdict>* out) {
     if (in.required_tps && *in.required_tps > 0 &&
         std::fabs(in.measured_tps / *in.required_tps - 1) > kPeakRateTolerance) {
       band.holds = false;
-      band.detail += Fmt("; not judged: the expected peak is for %.0f tps and the load ran at "
-                         "%.0f tps (pace it with --rate)",
-                         *in.required_tps, in.measured_tps);
+      band.detail +=
+          Fmt("; not judged: the expected peak is for %.0f tps and the load ran at "
+              "%.0f tps (pace it with --rate)",
+              *in.required_tps, in.measured_tps);
     }
   }
   out->push_back(band);

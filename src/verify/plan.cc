@@ -378,9 +378,9 @@ Result<VerifyPlan> PlanFromAdviceJson(const nlohmann::json& j, const RunConditio
     WALTUNE_RETURN_IF_ERROR(
         AdviceObject(*estimates, "estimates.data_loss_window_ms", false, &loss_estimate));
     // InnoDB's expected peak and the rate it is for (optional; see VerifyPlan).
-    for (auto [key, out] : {std::pair{"expected_peak_recovery_time_s",
-                                      &plan.expected_peak_recovery_time_s},
-                            std::pair{"required_tps", &plan.required_tps}}) {
+    for (auto [key, out] :
+         {std::pair{"expected_peak_recovery_time_s", &plan.expected_peak_recovery_time_s},
+          std::pair{"required_tps", &plan.required_tps}}) {
       const std::string path = std::string("estimates.") + key;
       const nlohmann::json* estimate = nullptr;
       WALTUNE_RETURN_IF_ERROR(AdviceObject(*estimates, path, false, &estimate));

@@ -178,8 +178,7 @@ Json ReportToJson(const VerifyReport& r) {
                    {"predicted_for", shape}};
   j["predicted"] = {{"tps", OrNull(r.plan.predicted_tps)},
                     {"recovery_time_s", OrNull(r.plan.predicted_recovery_time_s)},
-                    {"expected_peak_recovery_time_s",
-                     OrNull(r.plan.expected_peak_recovery_time_s)},
+                    {"expected_peak_recovery_time_s", OrNull(r.plan.expected_peak_recovery_time_s)},
                     {"required_tps", OrNull(r.plan.required_tps)},
                     {"loss_window_ms", OrNull(r.plan.predicted_loss_window_ms)},
                     {"recovery_target_s", OrNull(r.plan.recovery_target_s)},

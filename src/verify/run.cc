@@ -573,8 +573,7 @@ void RecordMeasurement(const MeasureResult& m, VerifyReport* report) {
 std::optional<double> MeasuredStatementCpuUs(const VerifyOptions& options, const VerifyPlan& plan,
                                              const VerifyReport& report) {
   if (options.flush_latency_us > 0 || options.power_loss || options.rate_tps > 0 ||
-      !plan.predicted_workload ||
-      !report.txn_cpu_us || !report.commits_per_wal_sync) {
+      !plan.predicted_workload || !report.txn_cpu_us || !report.commits_per_wal_sync) {
     return std::nullopt;
   }
   return StatementCpuFromMeasurement(AdvisorFor(options.engine).Cpu(), *plan.predicted_workload,
