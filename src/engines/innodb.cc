@@ -53,6 +53,10 @@ constexpr double kTxnRedoBytes = 100;
 // 1.0 s; MySQL is not runnable here and uses the same figures (lower confidence).
 constexpr double kReplayBytesPerS = 100e6;
 constexpr double kInnodbStartupS = 0.6;
+// MariaDB's async flush point as a share of its sync point, the bound: log_t::set_capacity
+// (log0log.cc, 10.11) sets max_modified_age_async = margin - margin / 8 and
+// max_checkpoint_age = margin.
+constexpr double kMariadbAsyncOfSync = 7.0 / 8.0;
 
 // CPU of the server and the client per transaction and per group flush, *fitted here* on the
 // strict group-commit sweep (docs/sweep-group-commit.md, MariaDB 10.11, 2 cores, native
@@ -84,6 +88,14 @@ struct Flavour {
   }
   bool binlog_default_on() const { return !mariadb && v.major >= 8; }
   bool flush_method_settable() const { return !(mariadb && v.major >= 11); }
+  // MariaDB >= 10.5.9 with innodb_max_dirty_pages_pct_lwm = 0 (its default): the page cleaner
+  // writes no flush-list pages in the background while the dirty share stays under
+  // innodb_max_dirty_pages_pct and the buffer pool has free pages; it sleeps until the
+  // checkpoint age reaches the async flush point (buf_flush_page_cleaner, buf0flu.cc:
+  // "possibly_unemployed" -> set_idle, and the untimed wait; MDEV-24537, 10.5.9; MariaDB 10.5.7
+  // and 10.5.8 flushed in the background). MySQL pre-flushes from 10% dirty
+  // (innodb_max_dirty_pages_pct_lwm = 10 since 8.0, WL#9630).
+  bool cleaner_idle_below_async() const { return mariadb && v >= EngineVersion{10, 5, 9}; }
   const char* name() const { return mariadb ? "MariaDB" : "MySQL"; }
 };
 
@@ -448,6 +460,15 @@ void AddInnodbLogSettings(const Scenario& s, const InnodbAnalysis& x, Advice* a)
   }
 }
 
+// Why the checkpoint age settles where expected_peak_checkpoint_age_bytes says.
+const char* ExpectedPeakReason(const Flavour& f) {
+  return f.cleaner_idle_below_async()
+             ? "the page cleaner writes no pages in the background below the async flush point "
+               "(innodb_max_dirty_pages_pct_lwm = 0), so with the working set in the buffer "
+               "pool the age climbs to that point, 7/8 of the bound, near"
+             : "the page cleaner at innodb_io_capacity holds the age near";
+}
+
 // Page-cleaner pacing (innodb_io_capacity), the expected peak checkpoint age and the recovery
 // rationale.
 void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a) {
@@ -491,11 +512,16 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
         pages_per_s_needed, FormatTps(x->tps_needed), device_write_iops, s.storage.source));
   }
 
-  // Expected peak: the cleaner writes at innodb_io_capacity in the background, so the age
-  // settles where one cycle's distinct pages fit in that rate (CleanerCycleSeconds), far below
-  // the bound at moderate rates. The bound (estimated_recovery_time_s) stays the worst case.
+  // Expected peak. MySQL: the cleaner writes at innodb_io_capacity in the background, so the
+  // age settles where one cycle's distinct pages fit in that rate (CleanerCycleSeconds), far
+  // below the bound at moderate rates. MariaDB: the cleaner is idle until the async flush
+  // point, so with the working set cached the age climbs to it at any rate; log_t::set_capacity
+  // (log0log.cc) puts it at margin - margin / 8 where the bound, the sync point, is the margin.
+  // The bound (estimated_recovery_time_s) stays the worst case.
   const double expected_cycle_s =
-      CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
+      x->f.cleaner_idle_below_async()
+          ? cycle_s * kMariadbAsyncOfSync
+          : CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
   const double expected_age_bytes =
       std::min(x->plan.max_age_bytes, expected_cycle_s * x->redo_rate);
   const RedoRecovery expected_rec = RecoveryForAge(s, expected_age_bytes, x->redo_per_txn,
@@ -508,8 +534,8 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
       "(the bound) {:.0f}% x {} = {} of redo from a cold cache: {:.1f} s start-up + {:.1f} s "
       "reading the redo at {:.0f} MB/s + {:.1f} s applying it at ~{:.0f} MB/s + {:.1f} s reading "
       "back the {:.0f} pages it touches (min(working set, pages changed)) at {:.0f} random "
-      "16 KiB reads/s = {:.1f} s against a target of {:.0f} s. Expected peak at {}: the page "
-      "cleaner at innodb_io_capacity holds the age near {} ({:.1f} s to recover). The redo log "
+      "16 KiB reads/s = {:.1f} s against a target of {:.0f} s. Expected peak at {}: {} {} "
+      "({:.1f} s to recover). The redo log "
       "is the largest that meets the target (capped at about an hour of writes); a larger log "
       "lets the page cleaner write each hot page less often. At {} one redo cycle lasts "
       "~{:.0f} s.",
@@ -519,8 +545,8 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
       x->plan.recovery.terms.apply_s, x->plan.replay_bytes_per_s / 1e6,
       x->plan.recovery.terms.page_read_s, x->plan.recovery.pages_to_read,
       s.storage.random_read_16k_iops, x->plan.recovery_s, s.recovery_target_s,
-      FormatTps(x->tps_needed), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
-      FormatTps(x->tps_needed), cycle_s);
+      FormatTps(x->tps_needed), ExpectedPeakReason(x->f), FormatHumanBytes(expected_age_bytes),
+      expected_rec.total_s, FormatTps(x->tps_needed), cycle_s);
   x->cycle_s = cycle_s;
   x->pages_per_s_needed = pages_per_s_needed;
   x->io_capacity = io_capacity;
@@ -667,10 +693,14 @@ void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
   AddEstimate(a, "estimated_recovery_time_s", x.plan.recovery_s, "s",
               "bound: startup + redo scan + apply + page reads, at the worst-case checkpoint age");
   AddEstimate(a, "expected_peak_checkpoint_age_bytes", x.expected_age_bytes, "bytes",
-              fmt::format("age at which innodb_io_capacity ({:.0f} pages/s) writes one cycle's "
-                          "distinct pages: {:.0f} s of redo at the required rate, at most the "
-                          "bound",
-                          x.io_capacity, x.expected_cycle_s));
+              x.f.cleaner_idle_below_async()
+                  ? "the async flush point, 7/8 of the bound (log_t::set_capacity): MariaDB's "
+                    "page cleaner does not write below it while the working set is cached "
+                    "(innodb_max_dirty_pages_pct_lwm = 0)"
+                  : fmt::format("age at which innodb_io_capacity ({:.0f} pages/s) writes one "
+                                "cycle's distinct pages: {:.0f} s of redo at the required rate, "
+                                "at most the bound",
+                                x.io_capacity, x.expected_cycle_s));
   AddEstimate(a, "expected_peak_recovery_time_s", x.expected_rec.total_s, "s",
               "same cold-start terms at the expected peak checkpoint age");
   AddEstimate(a, "page_flush_rate_needed_per_s", x.pages_per_s_needed, "pages/s",

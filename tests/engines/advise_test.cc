@@ -375,6 +375,41 @@ TEST(HandChecked, MariadbCommitGroupIsOneMeasuredFlush) {
   }
 }
 
+// MariaDB >= 10.5.9's page cleaner does not write below the async flush point
+// (innodb_max_dirty_pages_pct_lwm = 0), so the expected peak checkpoint age is that point: 7/8 of
+// the bound, the sync point (log_t::set_capacity: async = margin - margin / 8, sync = margin),
+// whatever the rate. MariaDB 10.5.8 and MySQL flush in the background: their expected peak comes
+// from innodb_io_capacity and stays below the bound.
+TEST(HandChecked, MariadbExpectedPeakIsTheAsyncFlushPoint) {
+  for (const char* version : {"10.11", "10.6", "11.4"}) {
+    for (const char* rate : {"100 tps", "500 tps", "3000 tps"}) {
+      auto s = ParseRequest(Request({{"db_engine", "mariadb"},
+                                     {"engine_version", version},
+                                     {"write_rate", rate},
+                                     {"recovery_time_target", "30s"}}));
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      Advice a = Solve(*s);
+      const double bound = Estimate(a, "checkpoint_age_limit_bytes");
+      ASSERT_GT(bound, 0);
+      EXPECT_NEAR(Estimate(a, "expected_peak_checkpoint_age_bytes"), bound * 7 / 8, 1)
+          << version << " " << rate;
+      EXPECT_LT(Estimate(a, "expected_peak_recovery_time_s"),
+                Estimate(a, "estimated_recovery_time_s") + 1e-9);
+    }
+  }
+  for (auto [engine, version] : {std::pair{"mariadb", "10.5.8"}, std::pair{"mysql", "8.0.36"}}) {
+    auto s = ParseRequest(Request({{"db_engine", engine},
+                                   {"engine_version", version},
+                                   {"write_rate", "500 tps"},
+                                   {"recovery_time_target", "30s"}}));
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    Advice a = Solve(*s);
+    EXPECT_LT(Estimate(a, "expected_peak_checkpoint_age_bytes"),
+              Estimate(a, "checkpoint_age_limit_bytes") * 7 / 8)
+        << engine << " " << version;
+  }
+}
+
 // The storage's flush-after-idle medians become the simulation's extras over the back-to-back
 // median without the emulated delay. Hand-checked: flush p50 2150 us of which 2000 emulated
 // (back to back 150 us); idle points 200 us -> 190 us, 2000 us -> 540 us, 8000 us -> 100 us
