@@ -202,6 +202,26 @@ TEST_F(VerifyRun, MariadbStrictLosesNothing) {
   ExpectCommitsPerWalSync(*r);
 }
 
+// --rate paces the load on a real engine (the server's client threads and SQLite's forked
+// writer): at most the rate plus one transaction per client over the window, still committing,
+// and the throughput is reported without a verdict on it. An upper bound: a busy machine only
+// lowers the rate.
+TEST_F(VerifyRun, PacedLoadStaysUnderTheRate) {
+  for (Engine engine : {Engine::kSQLite, Engine::kPostgreSQL}) {
+    VerifyPlan plan = PlanFor(engine, "strict", 4, 0);
+    VerifyOptions o = Options(engine);
+    o.crashes = 0;
+    o.rate_tps = 150;
+    auto r = RunVerify(o, plan);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_GT(r->measured_tps, 0);
+    EXPECT_LE(r->measured_tps, 150 * 1.05 + o.clients / o.seconds) << EngineKey(engine);
+    ASSERT_TRUE(r->paced_rate_tps.has_value());
+    EXPECT_EQ(*r->paced_rate_tps, 150);
+    for (const Verdict& v : r->verdicts) EXPECT_NE(v.kind, VerdictKind::kThroughput);
+  }
+}
+
 // synchronous_commit=off may lose acknowledged commits on a kill, but only ones younger than
 // its loss window (3 x wal_writer_delay): the verdict is present and holds.
 TEST_F(VerifyRun, PostgresRelaxedLosesOnlyRecentCommits) {
