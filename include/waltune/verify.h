@@ -120,9 +120,10 @@ struct VerifyPlan {
   SettingList settings;                         // engine settings, in the engine's own names
   std::optional<double> predicted_tps;
   std::optional<double> predicted_recovery_time_s;  // the advice's worst case
-  // InnoDB: the recovery at the checkpoint age the page cleaner is expected to hold at the
-  // request's rate (`expected_peak_recovery_time_s`), far below the bound at moderate rates;
-  // --worst-case judges its 0.6-1.0x band on it when the load ran at that rate.
+  // InnoDB: the recovery at the checkpoint age the page cleaner is expected to let the load
+  // reach (`expected_peak_recovery_time_s`: MySQL's pre-flushing at innodb_io_capacity, MariaDB's
+  // async flush point), below the bound; --worst-case judges its 0.6-1.0x band on it when the
+  // load ran at the rate it was computed for.
   std::optional<double> expected_peak_recovery_time_s;
   std::optional<double> required_tps;              // the request's write rate, when known
   std::optional<double> predicted_loss_window_ms;  // 0 for strict

@@ -124,9 +124,9 @@ void JudgeThroughput(const ClaimInputs& in, const Tolerances& tol, std::vector<V
 // --worst-case: the estimate is a worst case, so a peak crash must not exceed it, and should not
 // fall far below it either (a needlessly pessimistic estimate forces checkpoint I/O). Judged
 // over the crashes that reached the peak; with none, the claim is unproven and does not hold.
-// Where the advice gives an expected peak (InnoDB: the page cleaner holds the checkpoint age far
-// below the bound at moderate rates), the band is on that, at the rate it was computed for; the
-// bound stays the ceiling of the recovery-time verdict.
+// Where the advice gives an expected peak (InnoDB: where the page cleaner lets the checkpoint age
+// reach, below the bound), the band is on that, at the rate it was computed for; the bound stays
+// the ceiling of the recovery-time verdict.
 void JudgeWorstCaseBand(const ClaimInputs& in, std::vector<Verdict>* out) {
   Verdict band = Judged(VerdictKind::kWorstCaseRecoveryBand);
   const bool on_peak = in.expected_peak_recovery_time_s && *in.expected_peak_recovery_time_s > 0;
