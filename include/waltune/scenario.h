@@ -60,6 +60,9 @@ struct Workload {
   uint64_t data_size_bytes = 0;
   uint64_t memory_bytes = 0;
   uint64_t working_set_bytes = 0;
+  // The database's page cache (InnoDB innodb_buffer_pool_size); 0 = not given. MariaDB's crash
+  // recovery parses redo into a third of it per batch. Unit: bytes.
+  uint64_t buffer_pool_bytes = 0;
   // Share of row writes that land on a random page of the working set: 1 for random updates
   // (every first touch after a checkpoint is a full-page image), near 0 for appends that fill
   // the tail of a table and index. Set by constraints.write_pattern. Unit: ratio.

@@ -298,6 +298,7 @@ class RequestParser {
                                                  "data_size",
                                                  "memory",
                                                  "working_set",
+                                                 "buffer_pool",
                                                  "replication",
                                                  "storage_profile",
                                                  "cpu_cores",
@@ -841,6 +842,14 @@ class RequestParser {
       w.memory_bytes = text_.memory_bytes->value;
       Assume(F("memory"), FormatHumanBytes(w.memory_bytes), AssumptionSource::kInferred,
              "the query says " + Quote(text_.memory_bytes->evidence));
+    }
+    if (Has("buffer_pool")) {
+      auto b = Bytes("buffer_pool", kMiB);
+      if (!b.ok()) return b.status();
+      w.buffer_pool_bytes = *b;
+      if (w.memory_bytes && w.buffer_pool_bytes > w.memory_bytes) {
+        return Status::InvalidArgument(F("buffer_pool"), "is larger than constraints.memory");
+      }
     }
     if (Has("data_size")) {
       auto b = Bytes("data_size", 1);

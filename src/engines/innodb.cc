@@ -164,24 +164,89 @@ double PageChangesPerTxn(const Workload& w) {
                                                            (1 - w.random_page_fraction);
 }
 
-// Cold-start recovery of a checkpoint age of `age_bytes`:
+// MariaDB's recovery keeps the parsed redo records in buffer-pool blocks. When they fill a third
+// of the pool it applies what it has parsed (reading every page those records touch), writes
+// the recovered pages back (buf_flush_sync_batch), empties the pool and parses on: a
+// multi-batch recovery (recv_sys_t::add_block, "redo log occupies more than 1/3 of buf_pool",
+// and recv_sys_t::apply, log0recv.cc, 10.6-10.11; MariaDB knowledge base, "InnoDB Redo Log":
+// "roughly, when it would occupy more than a third of the buffer pool"). A record takes at
+// least its own redo bytes in memory, so the first batch holds at most a third of the pool of
+// redo. *Measured here* (MariaDB 10.11.19, the batch LSNs of its error log, docs/verify.md):
+// first batches of 1.09 (tpcb, 128 MiB pool), 1.30 (update, 128 MiB) and 1.33 (update,
+// 256 MiB) thirds of the pool; the later batches held 0.96 (tpcb) and 1.18 (update) pools of
+// redo, a mechanism the source read here does not establish. The model takes a third of the
+// pool for the first batch and 0.95 of the pool for each later one (below every measured
+// batch, so it counts at least as many batches as the engine needs). Unit: ratio.
+constexpr double kFirstBatchShareOfPool = 1.0 / 3.0;
+constexpr double kLaterBatchShareOfPool = 0.95;
+// MariaDB's default innodb_buffer_pool_size (10.5-11.x). Unit: bytes.
+constexpr double kMariadbDefaultBufferPoolBytes = 128.0 * kMiB;
+
+// The buffer pool recovery runs with: the request's, or, not given, the smallest pool the rest
+// of the model assumes (the working set cached, and never below the server's default).
+double RecoveryBufferPoolBytes(const Workload& w) {
+  if (w.buffer_pool_bytes > 0) return static_cast<double>(w.buffer_pool_bytes);
+  return std::max(kMariadbDefaultBufferPoolBytes, static_cast<double>(w.working_set_bytes));
+}
+
+// Redo per recovery batch: the first, and every later one. Zero = one batch (MySQL).
+struct RecoveryBatches {
+  double first_bytes = 0;
+  double later_bytes = 0;
+};
+
+// Cold-start recovery of a checkpoint age of `age_bytes`, in batches (one when the age fits in
+// the first, or for MySQL):
 //   startup + age / seq_read (redo scan) + age / apply rate (CPU, measured warm)
-//   + pages / random_read_16k_iops, pages = min(hot pages, page changes in the age)
-// (log0recv.cc: recv_scan_log / recv_sys.apply read each page the redo touches before
-// applying it; after a power cut none is cached).
+//   + sum over batches of min(hot pages, page changes in the batch's redo) / random 16 KiB reads
+//   + for every batch but the last: the sorted write of its pages, plus their doublewrite copy
+// (log0recv.cc: recv_sys_t::apply reads each page the redo touches before applying it; after a
+// power cut none is cached, and between batches the pool is emptied, so each batch reads its
+// pages again). `batches` counts the last, partial batch by its share of a later batch.
 struct RedoRecovery {
   double age_bytes = 0;
+  double batches = 1;
   double pages_to_read = 0;
+  double pages_written = 0;
+  double page_write_s = 0;
   ColdRecoveryTerms terms;
   double startup_s = 0;
   double total_s = 0;
 };
 RedoRecovery RecoveryForAge(const Scenario& s, double age_bytes, double redo_per_txn,
-                            double apply_bytes_per_s, double startup_s) {
+                            double apply_bytes_per_s, double startup_s,
+                            const RecoveryBatches& batching) {
   RedoRecovery r;
   r.age_bytes = age_bytes;
-  r.pages_to_read = DistinctPagesBound(engines::HotPages(s.workload, kInnodbPageBytes),
-                                       age_bytes / redo_per_txn * PageChangesPerTxn(s.workload));
+  const double hot_pages = engines::HotPages(s.workload, kInnodbPageBytes);
+  const double changes_per_byte = PageChangesPerTxn(s.workload) / redo_per_txn;
+  auto pages_of = [&](double redo_bytes) {
+    return DistinctPagesBound(hot_pages, redo_bytes * changes_per_byte);
+  };
+  auto write_s = [&](double pages) {
+    return SortedPageWriteSeconds(pages, hot_pages, kInnodbPageBytes,
+                                  s.storage.seq_write_bytes_per_s,
+                                  s.storage.random_write_16k_iops) +
+           pages * kInnodbPageBytes / s.storage.seq_write_bytes_per_s;
+  };
+  if (batching.first_bytes > 0 && age_bytes > batching.first_bytes) {
+    // The first batch, `full_later` full later batches, and the rest.
+    const double after_first = age_bytes - batching.first_bytes;
+    double full_later = std::floor(after_first / batching.later_bytes);
+    double rest = after_first - full_later * batching.later_bytes;
+    if (rest <= 0) {  // the age ends exactly on a batch boundary: the last batch is full
+      full_later -= 1;
+      rest = batching.later_bytes;
+    }
+    r.batches = 1 + full_later + rest / batching.later_bytes;
+    const double first_pages = pages_of(batching.first_bytes);
+    const double later_pages = pages_of(batching.later_bytes);
+    r.pages_to_read = first_pages + full_later * later_pages + pages_of(rest);
+    r.pages_written = first_pages + full_later * later_pages;
+    r.page_write_s = write_s(first_pages) + full_later * write_s(later_pages);
+  } else {
+    r.pages_to_read = pages_of(age_bytes);
+  }
   ColdRecoveryInputs in;
   in.log_bytes = age_bytes;
   in.seq_read_bytes_per_s = s.storage.seq_read_bytes_per_s;
@@ -190,7 +255,7 @@ RedoRecovery RecoveryForAge(const Scenario& s, double age_bytes, double redo_per
   in.random_read_iops = s.storage.random_read_16k_iops;
   r.terms = ColdRecovery(in);
   r.startup_s = startup_s;
-  r.total_s = startup_s + r.terms.total_s;
+  r.total_s = startup_s + r.terms.total_s + r.page_write_s;
   return r;
 }
 
@@ -201,6 +266,9 @@ struct RedoPlan {
   RedoRecovery recovery;
   double startup_s = 0;
   double replay_bytes_per_s = 0;
+  // Redo per recovery batch (0: one batch, MySQL) and the buffer pool it derives from.
+  RecoveryBatches batching;
+  double buffer_pool_bytes = 0;
   bool target_met = true;
 };
 
@@ -211,9 +279,14 @@ RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_per_txn,
       s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kInnodbStartupS;
   p.replay_bytes_per_s =
       s.calibration.replay_bytes_per_s ? *s.calibration.replay_bytes_per_s : kReplayBytesPerS;
+  if (f.mariadb) {
+    p.buffer_pool_bytes = RecoveryBufferPoolBytes(s.workload);
+    p.batching.first_bytes = kFirstBatchShareOfPool * p.buffer_pool_bytes;
+    p.batching.later_bytes = kLaterBatchShareOfPool * p.buffer_pool_bytes;
+  }
   auto recovery_for_capacity = [&](double capacity) {
     return RecoveryForAge(s, f.max_age_fraction() * capacity, redo_per_txn, p.replay_bytes_per_s,
-                          p.startup_s);
+                          p.startup_s, p.batching);
   };
   const uint64_t kMin = 8 * kMiB;
   // The cold recovery time only grows with the capacity: bisect for the largest that fits.
@@ -524,8 +597,9 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
           : CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
   const double expected_age_bytes =
       std::min(x->plan.max_age_bytes, expected_cycle_s * x->redo_rate);
-  const RedoRecovery expected_rec = RecoveryForAge(s, expected_age_bytes, x->redo_per_txn,
-                                                   x->plan.replay_bytes_per_s, x->plan.startup_s);
+  const RedoRecovery expected_rec =
+      RecoveryForAge(s, expected_age_bytes, x->redo_per_txn, x->plan.replay_bytes_per_s,
+                     x->plan.startup_s, x->plan.batching);
 
   a->estimated_recovery_time_s = std::round(x->plan.recovery_s * 10) / 10;
   a->checkpoint_rationale = fmt::format(
@@ -533,20 +607,36 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
       "what recovery replays, and {} keeps it below ~{:.0f}% of the redo capacity. Worst case "
       "(the bound) {:.0f}% x {} = {} of redo from a cold cache: {:.1f} s start-up + {:.1f} s "
       "reading the redo at {:.0f} MB/s + {:.1f} s applying it at ~{:.0f} MB/s + {:.1f} s reading "
-      "back the {:.0f} pages it touches (min(working set, pages changed)) at {:.0f} random "
-      "16 KiB reads/s = {:.1f} s against a target of {:.0f} s. Expected peak at {}: {} {} "
-      "({:.1f} s to recover). The redo log "
-      "is the largest that meets the target (capped at about an hour of writes); a larger log "
-      "lets the page cleaner write each hot page less often. At {} one redo cycle lasts "
-      "~{:.0f} s.",
+      "back the {:.0f} pages it touches (min(working set, pages changed), per recovery batch) at "
+      "{:.0f} random 16 KiB reads/s{} = {:.1f} s against a "
+      "target of {:.0f} s. Expected peak at {}: {} {} ({:.1f} s to recover). The redo log is "
+      "the largest that meets the target (capped at about an hour of writes); a larger log lets "
+      "the page cleaner write each hot page less often. At {} one redo cycle lasts ~{:.0f} s.",
       x->f.name(), 100 * x->f.max_age_fraction(), 100 * x->f.max_age_fraction(),
       FormatHumanBytes(x->plan.capacity_bytes), FormatHumanBytes(x->plan.max_age_bytes),
       x->plan.startup_s, x->plan.recovery.terms.scan_s, s.storage.seq_read_bytes_per_s / 1e6,
       x->plan.recovery.terms.apply_s, x->plan.replay_bytes_per_s / 1e6,
       x->plan.recovery.terms.page_read_s, x->plan.recovery.pages_to_read,
-      s.storage.random_read_16k_iops, x->plan.recovery_s, s.recovery_target_s,
-      FormatTps(x->tps_needed), ExpectedPeakReason(x->f), FormatHumanBytes(expected_age_bytes),
-      expected_rec.total_s, FormatTps(x->tps_needed), cycle_s);
+      s.storage.random_read_16k_iops,
+      x->plan.recovery.page_write_s > 0
+          ? fmt::format(" + {:.1f} s writing pages back between recovery batches",
+                        x->plan.recovery.page_write_s)
+          : std::string(),
+      x->plan.recovery_s, s.recovery_target_s, FormatTps(x->tps_needed), ExpectedPeakReason(x->f),
+      FormatHumanBytes(expected_age_bytes), expected_rec.total_s, FormatTps(x->tps_needed),
+      cycle_s);
+  if (x->plan.batching.first_bytes > 0) {
+    a->checkpoint_rationale += fmt::format(
+        " MariaDB recovers in batches: the first parses redo until its records fill a third of "
+        "the {} buffer pool ({} of redo at most), each later one ~{} (measured here); each batch "
+        "reads its pages again, and every batch but the last writes them back: the bound takes "
+        "{:.1f} batches, reading {:.0f} pages in all (counted above) and writing {:.0f} "
+        "({:.1f} s, included).",
+        FormatHumanBytes(x->plan.buffer_pool_bytes), FormatHumanBytes(x->plan.batching.first_bytes),
+        FormatHumanBytes(x->plan.batching.later_bytes), x->plan.recovery.batches,
+        x->plan.recovery.pages_to_read, x->plan.recovery.pages_written,
+        x->plan.recovery.page_write_s);
+  }
   x->cycle_s = cycle_s;
   x->pages_per_s_needed = pages_per_s_needed;
   x->io_capacity = io_capacity;
@@ -636,7 +726,7 @@ void CompareInnodbThroughput(const Scenario& s, const InnodbAnalysis& x, Advice*
   if (conf_t.tps < 0.95 * x.base_t.tps) {
     const RedoRecovery base_rec =
         RecoveryForAge(s, x.f.max_age_fraction() * x.f.default_capacity_bytes(), x.redo_per_txn,
-                       x.plan.replay_bytes_per_s, x.plan.startup_s);
+                       x.plan.replay_bytes_per_s, x.plan.startup_s, x.plan.batching);
     a->warnings.push_back(engines::SlowerThanDefaultsWarning(
         fmt::format("{}'s defaults", x.f.name()), conf_t, x.base_t,
         extra_binlog_flush
@@ -686,12 +776,39 @@ void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
               fmt::format("checkpoint age / sequential read bandwidth ({:.0f} MB/s)",
                           s.storage.seq_read_bytes_per_s / 1e6));
   AddEstimate(a, "recovery_pages_to_read", x.plan.recovery.pages_to_read, "pages",
-              "min(working-set pages, page changes in the checkpoint age)");
+              "min(working-set pages, page changes in the checkpoint age), per recovery batch");
   AddEstimate(a, "recovery_page_read_s", x.plan.recovery.terms.page_read_s, "s",
               fmt::format("pages to read / {:.0f} random 16 KiB reads/s ({})",
                           s.storage.random_read_16k_iops, s.storage.source));
+  if (x.plan.batching.first_bytes > 0) {
+    AddEstimate(a, "recovery_buffer_pool_bytes", x.plan.buffer_pool_bytes, "bytes",
+                s.workload.buffer_pool_bytes > 0
+                    ? "constraints.buffer_pool"
+                    : "not given: the larger of MariaDB's default innodb_buffer_pool_size and the "
+                      "working set");
+    AddEstimate(a, "recovery_first_batch_bytes", x.plan.batching.first_bytes, "bytes",
+                "redo whose parsed records fill a third of the buffer pool (recv_sys_t::add_block, "
+                "log0recv.cc; a record takes at least its redo bytes)");
+    AddEstimate(a, "recovery_later_batch_bytes", x.plan.batching.later_bytes, "bytes",
+                "0.95 x the buffer pool: below the later batches measured here (0.96 and 1.18 "
+                "pools of redo, MariaDB 10.11)");
+    AddEstimate(a, "recovery_batches", x.plan.recovery.batches, "batches",
+                "1 + (worst-case checkpoint age - first batch) / later batch, at least 1");
+    AddEstimate(a, "recovery_pages_written", x.plan.recovery.pages_written, "pages",
+                "pages of every batch but the last, written back before the pool is emptied "
+                "(buf_flush_sync_batch)");
+    AddEstimate(
+        a, "recovery_page_write_s", x.plan.recovery.page_write_s, "s",
+        fmt::format("sorted writes at {:.0f} random 16 KiB writes/s or a sweep at "
+                    "{:.0f} MB/s, plus the doublewrite copy",
+                    s.storage.random_write_16k_iops, s.storage.seq_write_bytes_per_s / 1e6));
+  }
   AddEstimate(a, "estimated_recovery_time_s", x.plan.recovery_s, "s",
-              "bound: startup + redo scan + apply + page reads, at the worst-case checkpoint age");
+              x.plan.batching.first_bytes > 0
+                  ? "bound: startup + redo scan + apply + page reads + page writes between "
+                    "recovery batches, at the worst-case checkpoint age"
+                  : "bound: startup + redo scan + apply + page reads, at the worst-case "
+                    "checkpoint age");
   AddEstimate(a, "expected_peak_checkpoint_age_bytes", x.expected_age_bytes, "bytes",
               x.f.cleaner_idle_below_async()
                   ? "the async flush point, 7/8 of the bound (log_t::set_capacity): MariaDB's "
@@ -729,6 +846,13 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
                                        AssumptionSource::kDefault,
                                        "8.0 without a patch level: assumed a current 8.0 release "
                                        "(innodb_redo_log_capacity exists from 8.0.30)"});
+  }
+  if (mariadb_ && s.workload.buffer_pool_bytes == 0) {
+    a.assumptions.push_back(Assumption{
+        "constraints.buffer_pool", FormatHumanBytes(RecoveryBufferPoolBytes(s.workload)),
+        AssumptionSource::kDefault,
+        "not given; assumed the larger of MariaDB's default innodb_buffer_pool_size (128 MiB) "
+        "and the working set: crash recovery applies the redo in batches of a third of it"});
   }
   const engines::TxnCpu cpu = engines::ResolveTxnCpu(s, Cpu(), &a);
   x.tps_needed = s.workload.write_rate_tps;

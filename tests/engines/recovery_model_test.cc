@@ -185,7 +185,8 @@ TEST(PageWrites, HddPageCleanerBeyondTheDeviceIsWarned) {
 }
 
 // InnoDB cold recovery, HDD vs NVMe, hand-checked. MariaDB 10.11 at 10 tps, 4 rows of 100 bytes
-// (redo 100 + 4 x (100 + 200) = 1300 bytes/txn), working set 160 MiB = 10,240 pages of 16 KiB.
+// (redo 100 + 4 x (100 + 200) = 1300 bytes/txn), working set 160 MiB = 10,240 pages of 16 KiB,
+// buffer pool 1 GiB (one recovery batch: its first holds up to 341 MiB of redo).
 // An hour of redo (46.8 MB) is below the 96 MiB default, so the capacity is 96 MiB on both;
 // the age bound is 0.81 x 96 MiB = 81,537,269.76 bytes = 62,721 txns x 8 page changes,
 // far more than the 10,240 hot pages: all 10,240 are read back.
@@ -201,6 +202,7 @@ TEST(Recovery, InnodbReadsBackTouchedPagesAtTheDevicesRandomReadRate) {
                              {"rows_per_txn", 4},
                              {"row_bytes", 100},
                              {"working_set", "160MiB"},
+                             {"buffer_pool", "1GiB"},
                              {"storage_type", storage},
                              {"recovery_time_target", "10min"}}));
   };
