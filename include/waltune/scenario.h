@@ -76,6 +76,11 @@ struct Workload {
   int hot_rows = 0;
   // The statement (1-based, BEGIN included) that updates that row. Unit: count.
   int hot_row_statement = 0;
+  // Rows each transaction appends (new pages fill with them: a table or index tail), and their
+  // size. -1 / 0 = rows_per_txn x (1 - random_page_fraction) rows of row_bytes. Set by verify's
+  // workloads (their history row); not a request field. Units: count, bytes.
+  int appended_rows_per_txn = -1;
+  uint64_t appended_row_bytes = 0;
 };
 
 // Measured numbers from `waltune verify --calibrate` for one engine on one machine.

@@ -33,6 +33,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "common.h"
 #include "param_table.h"
@@ -187,6 +188,60 @@ constexpr double kMariadbDefaultBufferPoolBytes = 128.0 * kMiB;
 double RecoveryBufferPoolBytes(const Workload& w) {
   if (w.buffer_pool_bytes > 0) return static_cast<double>(w.buffer_pool_bytes);
   return std::max(kMariadbDefaultBufferPoolBytes, static_cast<double>(w.working_set_bytes));
+}
+
+// MariaDB's page cleaner past the free list (buf0flu.cc, 10.11). Idle below the async point, it
+// is woken when the free list falls under innodb_lru_scan_depth / 2 pages
+// (buf_pool_t::need_LRU_eviction; innodb_lru_scan_depth = 1536 by default): an LRU flush, which
+// refills the list to about innodb_lru_scan_depth (measured: 1 525-1 536 after each). Once
+// awake it keeps flushing adaptively while the checkpoint age exceeds
+// innodb_adaptive_flushing_lwm (10) % of the redo capacity (af_needed_for_redo), and goes idle
+// below it. Units: pages, ratio.
+constexpr double kLruScanDepthPages = 1536;
+constexpr double kAdaptiveFlushingLwm = 0.10;
+// New pages fill with appended rows to 15/16 (InnoDB keeps 1/16 of an index page free) less
+// the page's headers; a compact record adds ~20 bytes (5 of header, DB_TRX_ID 6, DB_ROLL_PTR 7,
+// lengths and null flags). Measured here: one new page per 395 `update` and per 315 `tpcb`
+// transactions (their history rows, ~38 and ~48.5 bytes as stored: 15.0-15.3 KB per page);
+// the update undo adds no net pages (purge frees it, cached undo segments reuse it).
+constexpr double kAppendedPageBytes = kInnodbPageBytes * 15 / 16 - 200;
+constexpr double kRecordOverheadBytes = 20;
+
+// Whether MariaDB's page cleaner wakes before the async point: the pages a cycle up to that
+// point allocates exceed the pool's free pages (less the LRU flush threshold). The pool holds
+// the working set, or all the data when it is larger (then it is full: reads fill it).
+struct CleanerWake {
+  double free_pages = 0;           // free pages before the LRU flush threshold
+  double pages_per_redo_byte = 0;  // new pages per byte of redo
+  double wake_age_bytes = 0;       // checkpoint age at which the free list runs short
+  bool before_async = false;
+  double steady_peak_bytes = 0;  // later cycles: the adaptive-flushing mark + one LRU interval
+};
+
+CleanerWake MariadbCleanerWake(const Workload& w, double redo_per_txn, double async_age_bytes) {
+  CleanerWake c;
+  c.wake_age_bytes = std::numeric_limits<double>::infinity();
+  // Only for a pool the request states: an assumed one says nothing about its free pages, and
+  // taking it as full would lower the expected peak on a guess.
+  if (w.buffer_pool_bytes == 0) return c;
+  const double pool_pages = RecoveryBufferPoolBytes(w) / kInnodbPageBytes;
+  const double resident_bytes =
+      std::max(static_cast<double>(w.working_set_bytes), static_cast<double>(w.data_size_bytes));
+  const double resident_pages = resident_bytes / kAppendedPageBytes;
+  c.free_pages = std::max(0.0, pool_pages - resident_pages - kLruScanDepthPages / 2);
+  const double rows = w.appended_rows_per_txn >= 0 ? static_cast<double>(w.appended_rows_per_txn)
+                                                   : w.rows_per_txn * (1 - w.random_page_fraction);
+  const double row_bytes =
+      static_cast<double>(w.appended_row_bytes > 0 ? w.appended_row_bytes : w.row_bytes);
+  const double pages_per_txn = rows * (row_bytes + kRecordOverheadBytes) / kAppendedPageBytes;
+  c.pages_per_redo_byte = pages_per_txn / std::max(redo_per_txn, 1.0);
+  c.wake_age_bytes = c.pages_per_redo_byte > 0 ? c.free_pages / c.pages_per_redo_byte
+                                               : std::numeric_limits<double>::infinity();
+  // Data larger than the pool: reads keep the free list at its threshold (measured: the age
+  // stayed at 10-12 MB with 128 MB of data in a 128 MiB pool).
+  if (resident_bytes >= RecoveryBufferPoolBytes(w)) c.wake_age_bytes = 0;
+  c.before_async = c.wake_age_bytes < async_age_bytes;
+  return c;
 }
 
 // Redo per recovery batch: the first, and every later one. Zero = one batch (MySQL).
@@ -354,6 +409,7 @@ struct InnodbAnalysis {
   double expected_cycle_s = 0;
   double expected_age_bytes = 0;
   RedoRecovery expected_rec;
+  CleanerWake wake;  // MariaDB >= 10.5.9
 };
 
 // Redo capacity from the recovery target, and the rate at which the page cleaner keeps up with
@@ -534,7 +590,14 @@ void AddInnodbLogSettings(const Scenario& s, const InnodbAnalysis& x, Advice* a)
 }
 
 // Why the checkpoint age settles where expected_peak_checkpoint_age_bytes says.
-const char* ExpectedPeakReason(const Flavour& f) {
+const char* ExpectedPeakReason(const Flavour& f, const CleanerWake& wake) {
+  if (f.cleaner_idle_below_async() && wake.before_async) {
+    return "the buffer pool's free list runs short before the async flush point (the pages "
+           "the appended rows fill, against the pool's free pages), which wakes the page "
+           "cleaner; it then flushes while the age exceeds innodb_adaptive_flushing_lwm (10% "
+           "of the redo capacity) and idles below it, so after the first cycle the age climbs "
+           "from about that mark until the next LRU flush,";
+  }
   return f.cleaner_idle_below_async()
              ? "the page cleaner writes no pages in the background below the async flush point "
                "(innodb_max_dirty_pages_pct_lwm = 0), so with the working set in the buffer "
@@ -591,10 +654,30 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
   // point, so with the working set cached the age climbs to it at any rate; log_t::set_capacity
   // (log0log.cc) puts it at margin - margin / 8 where the bound, the sync point, is the margin.
   // The bound (estimated_recovery_time_s) stays the worst case.
-  const double expected_cycle_s =
+  // MariaDB whose free list runs short before the async point (a pool with few pages beyond
+  // the data, or a full one): the cleaner wakes there and from then on flushes while the age
+  // exceeds innodb_adaptive_flushing_lwm of the capacity and idles below it, so each later
+  // cycle climbs from about that mark to the next LRU flush (docs/wal-model.md, docs/verify.md
+  // "The free-list checkpoint"); the first cycle after a start climbs to the wake point.
+  double expected_cycle_s =
       x->f.cleaner_idle_below_async()
           ? cycle_s * kMariadbAsyncOfSync
           : CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
+  if (x->f.cleaner_idle_below_async()) {
+    x->wake = MariadbCleanerWake(s.workload, x->redo_per_txn,
+                                 kMariadbAsyncOfSync * x->plan.max_age_bytes);
+    if (x->wake.before_async) {
+      // Each later cycle starts near the mark (the cleaner idles below it) and climbs until
+      // the pages an LRU flush freed are allocated again: innodb_lru_scan_depth / 2 of them.
+      const double lru_interval_bytes = x->wake.pages_per_redo_byte > 0
+                                            ? kLruScanDepthPages / 2 / x->wake.pages_per_redo_byte
+                                            : 0;
+      x->wake.steady_peak_bytes =
+          kAdaptiveFlushingLwm * x->plan.capacity_bytes + lru_interval_bytes;
+      expected_cycle_s =
+          std::min(expected_cycle_s, x->wake.steady_peak_bytes / std::max(x->redo_rate, 1.0));
+    }
+  }
   const double expected_age_bytes =
       std::min(x->plan.max_age_bytes, expected_cycle_s * x->redo_rate);
   const RedoRecovery expected_rec =
@@ -622,9 +705,9 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
           ? fmt::format(" + {:.1f} s writing pages back between recovery batches",
                         x->plan.recovery.page_write_s)
           : std::string(),
-      x->plan.recovery_s, s.recovery_target_s, FormatTps(x->tps_needed), ExpectedPeakReason(x->f),
-      FormatHumanBytes(expected_age_bytes), expected_rec.total_s, FormatTps(x->tps_needed),
-      cycle_s);
+      x->plan.recovery_s, s.recovery_target_s, FormatTps(x->tps_needed),
+      ExpectedPeakReason(x->f, x->wake), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
+      FormatTps(x->tps_needed), cycle_s);
   if (x->plan.batching.first_bytes > 0) {
     a->checkpoint_rationale += fmt::format(
         " MariaDB recovers in batches: the first parses redo until its records fill a third of "
@@ -809,11 +892,25 @@ void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
                     "recovery batches, at the worst-case checkpoint age"
                   : "bound: startup + redo scan + apply + page reads, at the worst-case "
                     "checkpoint age");
+  if (x.f.cleaner_idle_below_async() && std::isfinite(x.wake.wake_age_bytes)) {
+    AddEstimate(a, "free_list_wake_checkpoint_age_bytes", x.wake.wake_age_bytes, "bytes",
+                fmt::format("age at which the buffer pool's {:.0f} free pages (pool - data - "
+                            "innodb_lru_scan_depth / 2) are allocated, at {:.2f} new pages per "
+                            "MB of redo (appended rows at 15/16 of a page); below the async "
+                            "point it wakes the page cleaner",
+                            x.wake.free_pages, x.wake.pages_per_redo_byte * 1e6));
+  }
   AddEstimate(a, "expected_peak_checkpoint_age_bytes", x.expected_age_bytes, "bytes",
-              x.f.cleaner_idle_below_async()
+              x.f.cleaner_idle_below_async() && x.wake.before_async
+                  ? "innodb_adaptive_flushing_lwm (10%) of the redo capacity plus the redo "
+                    "that allocates innodb_lru_scan_depth / 2 pages: the free list runs short "
+                    "first and wakes the page cleaner, which then flushes above that mark and "
+                    "idles below it until the next LRU flush; the first cycle after a start "
+                    "climbs to free_list_wake_checkpoint_age_bytes"
+              : x.f.cleaner_idle_below_async()
                   ? "the async flush point, 7/8 of the bound (log_t::set_capacity): MariaDB's "
                     "page cleaner does not write below it while the working set is cached "
-                    "(innodb_max_dirty_pages_pct_lwm = 0)"
+                    "and the buffer pool has free pages (innodb_max_dirty_pages_pct_lwm = 0)"
                   : fmt::format("age at which innodb_io_capacity ({:.0f} pages/s) writes one "
                                 "cycle's distinct pages: {:.0f} s of redo at the required rate, "
                                 "at most the bound",

@@ -154,6 +154,8 @@ void AdaptWorkloadShape(const RunConditions& run, Scenario* s) {
   w.random_page_fraction = shape.random_page_fraction;
   w.working_set_bytes = shape.working_set_bytes;
   w.hot_row_statement = shape.hot_row_statement;
+  w.appended_rows_per_txn = shape.appended_rows_per_txn;
+  w.appended_row_bytes = shape.appended_row_bytes;
   w.hot_rows = shape.hot_row_statement > 0
                    ? static_cast<int>(verify::LayoutFor(run.workload, run.working_set_bytes,
                                                         run.payload_bytes, run.clients)
@@ -242,6 +244,13 @@ void AdaptScenarioToRun(const RunConditions& run, Scenario* s) {
   }
   s->cpu_cores = run.cpu_cores;
   note("cpu_cores", std::to_string(run.cpu_cores), "cores of the machine verify runs on");
+  if (s->engine == Engine::kMariaDB && s->workload.buffer_pool_bytes == 0) {
+    // verify's server runs with MariaDB's default innodb_buffer_pool_size (the advice does not
+    // set it).
+    s->workload.buffer_pool_bytes = 128ull << 20;
+    note("constraints.buffer_pool", "128 MiB",
+         "the buffer pool of verify's MariaDB server (its default innodb_buffer_pool_size)");
+  }
   if (run.memory_bytes > 0) {
     s->workload.memory_bytes = run.memory_bytes;
     note("constraints.memory", FormatHumanBytes(static_cast<double>(run.memory_bytes)),

@@ -14,6 +14,7 @@
 #include <thread>
 #include <tuple>
 
+#include "checkpoint_cycles.h"
 #include "flush_sampling.h"
 #include "load.h"
 #include "process.h"
@@ -144,10 +145,11 @@ Status RunFor(const SharedLoad& shared, double seconds, const std::string& phase
   }
 }
 
-// --worst-case: runs the load until at least opt.worst_case_min_cycles checkpoints completed
-// and the distance from the last completed checkpoint's REDO point reached
-// opt.worst_case_fraction of the largest peak of a completed cycle (the distance just before
-// its checkpoint completed), or until opt.worst_case_timeout_s. Sampled every 20 ms, so a
+// --worst-case: runs the load until at least opt.worst_case_min_cycles checkpoint cycles
+// completed (CheckpointCycles: a checkpoint that shortens the replay to at most 3/4 of the
+// cycle's peak) and the distance from the last completed checkpoint's REDO point reached
+// opt.worst_case_fraction of the last completed cycle's peak (the distance just before its
+// checkpoint completed), or until opt.worst_case_timeout_s. Sampled every 20 ms, so a
 // cycle's peak is low by at most 20 ms of WAL.
 Status RunUntilPeak(Target* target, const SharedLoad& shared, const VerifyOptions& opt,
                     const std::string& phase, Progress* progress, AckTimeline* timeline,
@@ -157,8 +159,7 @@ Status RunUntilPeak(Target* target, const SharedLoad& shared, const VerifyOption
   const double t0 = verify::NowSeconds();
   Result<verify::CheckpointDistance> d = target->Distance();
   if (!d.ok()) return d.status();
-  uint64_t id = d->checkpoint_id, cycle_peak = d->distance_bytes, best_peak = 0;
-  int cycles = 0;
+  verify::CheckpointCycles cycles(d->distance_bytes);
   while (true) {
     timeline->Sample(shared);
     if (Interrupted()) return Status::Unavailable("verify", "interrupted");
@@ -166,20 +167,14 @@ Status RunUntilPeak(Target* target, const SharedLoad& shared, const VerifyOption
     SleepS(0.02);
     d = target->Distance();
     if (!d.ok()) return d.status();
-    if (d->checkpoint_id != id) {
-      ++cycles;
-      best_peak = std::max(best_peak, cycle_peak);
-      id = d->checkpoint_id;
-      cycle_peak = d->distance_bytes;
-    } else {
-      cycle_peak = std::max(cycle_peak, d->distance_bytes);
-    }
-    wc->checkpoint_cycles = cycles;
+    cycles.Add(d->distance_bytes);
+    const uint64_t best_peak = cycles.last_peak_bytes();
+    wc->checkpoint_cycles = cycles.completed();
     wc->distance_bytes = d->distance_bytes;
     wc->expected_peak_bytes = best_peak;
     const double elapsed = verify::NowSeconds() - t0;
     *load_s = elapsed;
-    if (cycles >= opt.worst_case_min_cycles && best_peak > 0 &&
+    if (cycles.completed() >= opt.worst_case_min_cycles && best_peak > 0 &&
         static_cast<double>(d->distance_bytes) >=
             opt.worst_case_fraction * static_cast<double>(best_peak)) {
       wc->reached = true;
@@ -187,10 +182,11 @@ Status RunUntilPeak(Target* target, const SharedLoad& shared, const VerifyOption
     }
     if (elapsed >= opt.worst_case_timeout_s) break;
     char what[96];
-    std::snprintf(what, sizeof(what), "%s %d ckpt %.0f MB", phase.c_str(), cycles,
+    std::snprintf(what, sizeof(what), "%s %d ckpt %.0f MB", phase.c_str(), cycles.completed(),
                   static_cast<double>(d->distance_bytes) / 1e6);
     progress->Show(what, elapsed, 0);
   }
+  const uint64_t best_peak = cycles.last_peak_bytes();
   wc->fraction_of_peak =
       best_peak > 0 ? static_cast<double>(wc->distance_bytes) / static_cast<double>(best_peak) : 0;
   return Status::Ok();

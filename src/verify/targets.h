@@ -34,9 +34,6 @@ struct RecoveryInfo {
 // now would replay (--worst-case watches it).
 struct CheckpointDistance {
   uint64_t distance_bytes = 0;
-  // Changes exactly when a checkpoint completes (the REDO LSN, InnoDB's checkpoint LSN, or the
-  // count of SQLite WAL restarts).
-  uint64_t checkpoint_id = 0;
 };
 
 // Client id (1-based) -> sorted sequence numbers present.

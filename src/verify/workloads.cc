@@ -161,6 +161,7 @@ WorkloadShape ShapeOf(VerifyWorkload workload, uint64_t payload_bytes, uint64_t 
       s.txn_write_bytes = payload_bytes;
       s.random_page_fraction = 0;
       s.working_set_bytes = 0;
+      s.appended_row_bytes = payload_bytes;
       break;
     case VerifyWorkload::kUpdate:
       // One row updated on a random page, one history row appended.

@@ -67,6 +67,9 @@ struct WorkloadShape {
   // The statement (1-based) that updates a row of the smallest table (tpcb: branches, one row
   // per client, LayoutFor); 0 when there is none.
   int hot_row_statement = 0;
+  // Rows appended per transaction (the load table's (client_id, seq) row) and their size.
+  int appended_rows_per_txn = 1;
+  uint64_t appended_row_bytes = kHistoryRowBytes;
 };
 WorkloadShape ShapeOf(VerifyWorkload workload, uint64_t payload_bytes, uint64_t working_set_bytes);
 

@@ -470,6 +470,58 @@ TEST(HandChecked, MariadbExpectedPeakIsTheAsyncFlushPoint) {
   }
 }
 
+// MariaDB's free list: with a 64 MB working set in a 100 MiB pool, the pages the appended rows
+// fill use up the free pages before the async point at a 10 s target, which wakes the page
+// cleaner; from then on it flushes above innodb_adaptive_flushing_lwm, 10% of the capacity, and
+// each cycle climbs from there until 768 more pages are allocated (the next LRU flush).
+// Hand-checked: appended rows 2 x (1 - 0.5) = 1 of 40 + 20 bytes per txn, in pages of
+// 16384 x 15/16 - 200 = 15 160 bytes; free pages 6400 - 64 MiB / 15 160 - 1536 / 2 = 1 205.4.
+// At a 5 s target the async point comes first, and with a 1 GiB pool or none stated (the free
+// pages unknown) the expected peak stays there.
+TEST(HandChecked, MariadbFreeListWakesTheCleanerBeforeTheAsyncPoint) {
+  auto advise = [](const char* target, const char* pool) {
+    nlohmann::json c = {{"db_engine", "mariadb"},
+                        {"engine_version", "10.11"},
+                        {"durability_requirement", "strict"},
+                        {"write_rate", "2500 tps"},
+                        {"recovery_time_target", target},
+                        {"working_set", "64MB"},
+                        {"write_pattern", "mixed"},
+                        {"rows_per_txn", 2},
+                        {"row_bytes", 40}};
+    if (pool != nullptr) c["buffer_pool"] = pool;
+    return AdviseOk(Request(c));
+  };
+  const double kFreePages = 6400 - 64.0 * 1024 * 1024 / 15160 - 768;
+  const double kPagesPerTxn = 1 * (40.0 + 20) / 15160;
+  for (const char* target : {"10s", "5s"}) {
+    Advice a = advise(target, "100MiB");
+    const double redo_per_txn = Estimate(a, "wal_bytes_per_txn");
+    const double wake = kFreePages / (kPagesPerTxn / redo_per_txn);
+    EXPECT_NEAR(Estimate(a, "free_list_wake_checkpoint_age_bytes"), wake, 1e-6 * wake);
+    const double async = Estimate(a, "checkpoint_age_limit_bytes") * 7 / 8;
+    if (std::string(target) == "10s") {
+      ASSERT_LT(wake, async);
+      // The mark, 10% of the capacity, plus the redo that allocates 768 pages again.
+      const double steady =
+          0.10 * Estimate(a, "redo_capacity_bytes") + 768 / (kPagesPerTxn / redo_per_txn);
+      ASSERT_LT(steady, async);
+      EXPECT_NEAR(Estimate(a, "expected_peak_checkpoint_age_bytes"), steady, 1e-6 * steady);
+      EXPECT_LT(Estimate(a, "expected_peak_recovery_time_s"),
+                Estimate(a, "estimated_recovery_time_s"));
+      EXPECT_NE(a.checkpoint_rationale.find("innodb_adaptive_flushing_lwm"), std::string::npos);
+    } else {
+      ASSERT_GT(wake, async);
+      EXPECT_NEAR(Estimate(a, "expected_peak_checkpoint_age_bytes"), async, 1);
+    }
+  }
+  for (const char* pool : {"1GiB", static_cast<const char*>(nullptr)}) {
+    Advice a = advise("10s", pool);
+    EXPECT_NEAR(Estimate(a, "expected_peak_checkpoint_age_bytes"),
+                Estimate(a, "checkpoint_age_limit_bytes") * 7 / 8, 1);
+  }
+}
+
 // The storage's flush-after-idle medians become the simulation's extras over the back-to-back
 // median without the emulated delay. Hand-checked: flush p50 2150 us of which 2000 emulated
 // (back to back 150 us); idle points 200 us -> 190 us, 2000 us -> 540 us, 8000 us -> 100 us

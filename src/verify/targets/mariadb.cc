@@ -73,7 +73,7 @@ class MariadbTarget : public ServerTarget {
                              "Innodb_lsn_current / "
                              "Innodb_lsn_last_checkpoint unreadable");
     }
-    return CheckpointDistance{*now >= *ckpt ? *now - *ckpt : 0, *ckpt};
+    return CheckpointDistance{*now >= *ckpt ? *now - *ckpt : 0};
   }
   std::string DistanceSource() const override {
     return "Innodb_lsn_current - Innodb_lsn_last_checkpoint (SHOW GLOBAL STATUS)";

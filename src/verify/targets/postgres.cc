@@ -60,7 +60,7 @@ class PostgresTarget : public ServerTarget {
       now = ParseLsnText(std::string_view(text).substr(space + 1));
     }
     if (!redo || !now) return Status::IOError("PostgreSQL checkpoint distance", "'" + text + "'");
-    return CheckpointDistance{*now >= *redo ? *now - *redo : 0, *redo};
+    return CheckpointDistance{*now >= *redo ? *now - *redo : 0};
   }
   std::string DistanceSource() const override {
     return "pg_current_wal_insert_lsn() - pg_control_checkpoint().redo_lsn";

@@ -162,9 +162,9 @@ class SqliteTarget : public Target {
   Result<CheckpointDistance> Distance() override {
     if (!shared_) return Status::Unavailable("SQLite", "no load running");
     // The WAL hook's view: frames since the WAL last restarted (a recovery reads all of them,
-    // checkpointed or not), and the count of restarts.
+    // checkpointed or not).
     LoadHeader* h = shared_->header();
-    return CheckpointDistance{h->wal_frames_now.load() * (page_size_ + 24), h->checkpoints.load()};
+    return CheckpointDistance{h->wal_frames_now.load() * (page_size_ + 24)};
   }
   std::string DistanceSource() const override {
     return "frames in the WAL since its last restart x (page_size + 24), from the WAL hook; "
