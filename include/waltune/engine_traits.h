@@ -40,6 +40,10 @@ struct EngineTraits {
   // MariaDB)"), and the engine to verify instead, if any.
   std::string no_verify_reason{};
   std::optional<Engine> verify_instead{};
+  // The page cache verify's server runs with when the advice does not set it, stated to the
+  // model as constraints.buffer_pool (MariaDB: innodb_buffer_pool_size, 128 MiB); 0 = none.
+  // Unit: bytes.
+  uint64_t verify_page_cache_bytes = 0;
 };
 
 // Appends `traits` to the table and returns its new Engine value. Call before concurrent use.

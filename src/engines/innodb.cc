@@ -224,7 +224,8 @@ CleanerWake MariadbCleanerWake(const Workload& w, double redo_per_txn, double as
   // Only for a pool the request states: an assumed one says nothing about its free pages, and
   // taking it as full would lower the expected peak on a guess.
   if (w.buffer_pool_bytes == 0) return c;
-  const double pool_pages = RecoveryBufferPoolBytes(w) / kInnodbPageBytes;
+  const double pool_bytes = static_cast<double>(w.buffer_pool_bytes);
+  const double pool_pages = pool_bytes / kInnodbPageBytes;
   const double resident_bytes =
       std::max(static_cast<double>(w.working_set_bytes), static_cast<double>(w.data_size_bytes));
   const double resident_pages = resident_bytes / kAppendedPageBytes;
@@ -239,7 +240,7 @@ CleanerWake MariadbCleanerWake(const Workload& w, double redo_per_txn, double as
                                                : std::numeric_limits<double>::infinity();
   // Data larger than the pool: reads keep the free list at its threshold (measured: the age
   // stayed at 10-12 MB with 128 MB of data in a 128 MiB pool).
-  if (resident_bytes >= RecoveryBufferPoolBytes(w)) c.wake_age_bytes = 0;
+  if (resident_bytes >= pool_bytes) c.wake_age_bytes = 0;
   c.before_async = c.wake_age_bytes < async_age_bytes;
   return c;
 }

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "waltune/engine_traits.h"
 #include "waltune/parse_number.h"
 #include "waltune/units.h"
 #include "waltune/verify.h"
@@ -244,12 +245,11 @@ void AdaptScenarioToRun(const RunConditions& run, Scenario* s) {
   }
   s->cpu_cores = run.cpu_cores;
   note("cpu_cores", std::to_string(run.cpu_cores), "cores of the machine verify runs on");
-  if (s->engine == Engine::kMariaDB && s->workload.buffer_pool_bytes == 0) {
-    // verify's server runs with MariaDB's default innodb_buffer_pool_size (the advice does not
-    // set it).
-    s->workload.buffer_pool_bytes = 128ull << 20;
-    note("constraints.buffer_pool", "128 MiB",
-         "the buffer pool of verify's MariaDB server (its default innodb_buffer_pool_size)");
+  const uint64_t page_cache = TraitsOf(s->engine).verify_page_cache_bytes;
+  if (page_cache > 0 && s->workload.buffer_pool_bytes == 0) {
+    s->workload.buffer_pool_bytes = page_cache;
+    note("constraints.buffer_pool", FormatHumanBytes(static_cast<double>(page_cache)),
+         "the page cache of verify's server (its default; the advice does not set it)");
   }
   if (run.memory_bytes > 0) {
     s->workload.memory_bytes = run.memory_bytes;
