@@ -177,6 +177,10 @@ struct StorageProfile {
   double seq_read_bytes_per_s = 0;
   uint64_t seq_read_bytes = 0;
   std::string seq_read_cache;  // "O_DIRECT" or "fadvise DONTNEED"
+  // The same file read again through the page cache after its pages were dropped (readahead
+  // on): ReadFileColdBuffered. Unit: bytes per second; 0: not measured.
+  double buffered_read_bytes_per_s = 0;
+  uint64_t buffered_read_bytes = 0;
   std::string group_commit_method;
   uint64_t group_commit_record_bytes = 0;
   std::vector<GroupCommitPoint> group_commit_curve;
@@ -258,6 +262,24 @@ struct IdleFlushSamples {
 };
 Result<IdleFlushSamples> MeasureFlushesAfterIdleUs(Env* env, const std::string& dir, int flushes,
                                                    uint64_t gap_us);
+
+// Reads `path` from offset 0 in `block_bytes` read() calls through the page cache, after
+// dropping its cached pages (fdatasync + POSIX_FADV_DONTNEED): a cold sequential read with the
+// kernel's readahead, as an engine that reads its log with read() after a restart does. Stops
+// after `max_bytes` or, once a block was read, at `deadline_ns` (Env clock; 0: none).
+struct ColdReadSample {
+  uint64_t bytes = 0;
+  uint64_t elapsed_ns = 0;
+  double BytesPerS() const;  // 0 when nothing was read
+};
+Result<ColdReadSample> ReadFileColdBuffered(Env* env, const std::string& path, uint64_t max_bytes,
+                                            size_t block_bytes, uint64_t deadline_ns);
+
+// verify's cold buffered read rate (StorageSpec::buffered_read_bytes_per_s) in a scratch file
+// `dir`/read-probe.tmp: `bytes` written and fdatasynced, then `rounds` x ReadFileColdBuffered in
+// 1 MiB reads. Returns the median rate; the file is removed. Unit: bytes per second.
+Result<double> MeasureColdBufferedReadBytesPerS(Env* env, const std::string& dir, uint64_t bytes,
+                                                int rounds);
 
 // How much longer than `sleep_us` each of `samples` sleeps takes (timer slack, the wake-up).
 // Unit: us.

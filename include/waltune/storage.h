@@ -68,6 +68,12 @@ struct StorageSpec {
   // Sequential read bandwidth of uncached data (scanning the WAL / redo after a restart).
   // Unit: bytes per second.
   double seq_read_bytes_per_s = 0;
+  // Sequential read of uncached data through the page cache: read() in order after the file's
+  // pages were dropped (fdatasync + POSIX_FADV_DONTNEED), the kernel's readahead keeping the
+  // device busy ahead of the reader, as SQLite reads its WAL to rebuild the WAL index after a
+  // crash. `waltune probe` and verify measure it; 0 (presets): not measured, seq_read_bytes_per_s
+  // stands in. Unit: bytes per second.
+  double buffered_read_bytes_per_s = 0;
   // Which of the read/write rates above were measured by `waltune probe` (the rest come from
   // the preset of storage_class), e.g. "random_read_iops, seq_read_bytes_per_s". Empty for
   // presets.

@@ -318,6 +318,9 @@ struct RunConditions {
   std::vector<StorageSpec::IdleFlushPoint> native_flush_after_idle;
   uint64_t flush_latency_emulated_us = 0;
   double emulated_delay_overshoot_us = 0;  // measured; 0: not measured or no emulation
+  // Cold sequential read through the page cache on the run's file system
+  // (MeasureColdBufferedReadBytesPerS). Unit: bytes per second; 0: not measured.
+  double buffered_read_bytes_per_s = 0;
 };
 
 // `run` with the measured flush latency (back to back, after idle, the sleep's overshoot).

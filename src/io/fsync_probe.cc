@@ -24,6 +24,7 @@ constexpr double kWeightSeqWrite = 1.5;
 constexpr double kWeightGroupCommit = 0.8;  // per writer count
 constexpr double kWeightRandomIo = 0.4;     // per random write/read phase (6 of them)
 constexpr double kWeightSeqRead = 0.5;
+constexpr double kWeightBufferedRead = 0.5;
 constexpr double kWeightIdleGap = 0.2;  // per idle gap (3 of them)
 constexpr int kIdleGapCount =
     static_cast<int>(sizeof(kFlushIdleGapsUs) / sizeof(kFlushIdleGapsUs[0]));
@@ -111,6 +112,8 @@ class ProbeRun {
   // drop when the file system refuses it); `cache` says which.
   Result<std::unique_ptr<ProbeFile>> OpenForColdRead(std::string* cache);
   Status MeasureSequentialRead(StorageProfile* profile);
+  // The same file again through the page cache, after dropping its pages (readahead on).
+  Status MeasureBufferedRead(StorageProfile* profile);
 
   Env* const env_;
   const ProbeOptions& options_;
@@ -138,7 +141,7 @@ int PhaseCount(const ProbeOptions& o) {
   const int methods = static_cast<int>(SyncMethodNames().size());
   return 1 + 2 * methods + static_cast<int>(WriteSizeMethods().size() * 3) + kIdleGapCount + 1 +
          static_cast<int>(o.group_commit_writers.size()) +
-         static_cast<int>(RandomIoPhases().size()) + 1;
+         static_cast<int>(RandomIoPhases().size()) + 2;
 }
 
 double TotalWeight(const ProbeOptions& o) {
@@ -147,7 +150,8 @@ double TotalWeight(const ProbeOptions& o) {
          static_cast<double>(WriteSizeMethods().size() * 3) * kWeightWriteSize +
          kIdleGapCount * kWeightIdleGap + kWeightSeqWrite +
          static_cast<double>(o.group_commit_writers.size()) * kWeightGroupCommit +
-         static_cast<double>(RandomIoPhases().size()) * kWeightRandomIo + kWeightSeqRead;
+         static_cast<double>(RandomIoPhases().size()) * kWeightRandomIo + kWeightSeqRead +
+         kWeightBufferedRead;
 }
 
 ProbeRun::Phase ProbeRun::BeginPhase(double weight, const std::string& label) {
@@ -411,6 +415,18 @@ Status ProbeRun::MeasureSequentialRead(StorageProfile* profile) {
   return Status::Ok();
 }
 
+Status ProbeRun::MeasureBufferedRead(StorageProfile* profile) {
+  Phase phase =
+      BeginPhase(kWeightBufferedRead, "sequential read through the page cache (uncached)");
+  if (seq_written_ < options_.seq_block_bytes) return Status::Ok();
+  Result<ColdReadSample> r = ReadFileColdBuffered(env_, seq_path_, seq_written_,
+                                                  options_.seq_block_bytes, phase.deadline_ns);
+  if (!r.ok()) return r.status();
+  profile->buffered_read_bytes = r->bytes;
+  profile->buffered_read_bytes_per_s = r->BytesPerS();
+  return Status::Ok();
+}
+
 Status ProbeRun::MeasureGroupCommit(const std::string& method, int writers,
                                     GroupCommitPoint* point) {
   Phase phase = BeginPhase(kWeightGroupCommit, fmt::format("group commit, {} writer{}", writers,
@@ -509,6 +525,7 @@ Status ProbeRun::Run(StorageProfile* profile) {
     profile->random_io.push_back(r);
   }
   WALTUNE_RETURN_IF_ERROR(MeasureSequentialRead(profile));
+  WALTUNE_RETURN_IF_ERROR(MeasureBufferedRead(profile));
   profile->elapsed_s = static_cast<double>(env_->NowNanos() - start_ns_) / kNanosPerSecond;
   return Status::Ok();
 }

@@ -124,6 +124,9 @@ nlohmann::json ProfileToJson(const StorageProfile& p) {
       p.seq_read_bytes > 0 ? nlohmann::json(std::round(p.seq_read_bytes_per_s)) : nullptr;
   j["seq_read_bytes"] = p.seq_read_bytes;
   j["seq_read_cache"] = OptionalString(p.seq_read_cache);
+  j["buffered_read_bytes_per_s"] =
+      p.buffered_read_bytes > 0 ? nlohmann::json(std::round(p.buffered_read_bytes_per_s)) : nullptr;
+  j["buffered_read_bytes"] = p.buffered_read_bytes;
   nlohmann::json curve = nlohmann::json::array();
   for (const GroupCommitPoint& g : p.group_commit_curve) {
     curve.push_back({{"writers", g.writers},
@@ -220,6 +223,12 @@ std::string ProfileToText(const StorageProfile& p) {
     out += fmt::format("Sequential read: {}/s ({} read, {})\n",
                        FormatHumanBytes(p.seq_read_bytes_per_s),
                        FormatHumanBytes(static_cast<double>(p.seq_read_bytes)), p.seq_read_cache);
+  }
+  if (p.buffered_read_bytes > 0) {
+    out +=
+        fmt::format("Sequential read through the page cache: {}/s ({} read, cache dropped first)\n",
+                    FormatHumanBytes(p.buffered_read_bytes_per_s),
+                    FormatHumanBytes(static_cast<double>(p.buffered_read_bytes)));
   }
   out += "\n";
 

@@ -19,7 +19,8 @@ constexpr uint64_t kMiB64 = 64ull * 1024 * 1024;
 //   +2 ns per dirty byte beyond 1 MiB (the sequential phase's final flush);
 //   O_DSYNC write 70 us + 20 us per 8 KiB, O_DIRECT|O_DSYNC write 80 us, +50 us when growing;
 //   buffered writes of 1 MiB 100 us, smaller ones free;
-//   uncached reads: 8 KiB 100 us, 16 KiB 120 us, 1 MiB 500 us; dropping the cache is free.
+//   uncached reads: 8 KiB 100 us, 16 KiB 120 us, 1 MiB 500 us (O_DIRECT) or 250 us through the
+//   page cache (readahead); dropping the cache is free.
 uint64_t SsdCost(const FakeOp& op) {
   const uint64_t grow = op.grew_file ? 50 * kUs : 0;
   switch (op.kind) {
@@ -34,7 +35,8 @@ uint64_t SsdCost(const FakeOp& op) {
       if (op.dsync) return 70 * kUs + op.bytes / 8192 * 20 * kUs + grow;
       return op.bytes >= (1u << 20) ? 100 * kUs : 0;
     case FakeOp::Kind::kRead:
-      return op.bytes >= (1u << 20) ? 500 * kUs : op.bytes >= 16384 ? 120 * kUs : 100 * kUs;
+      if (op.bytes >= (1u << 20)) return op.direct ? 500 * kUs : 250 * kUs;
+      return op.bytes >= 16384 ? 120 * kUs : 100 * kUs;
     case FakeOp::Kind::kDropCache:
     case FakeOp::Kind::kSyncFileSystem:
     case FakeOp::Kind::kSleep:  // no overshoot
@@ -56,11 +58,12 @@ class FsyncProbeTest : public ::testing::Test {
     env_.SetText(sda + "/sda1/partition", "1\n");
     env_.SetText("/sys/block/sda/queue/rotational", "0\n");
     env_.SetText("/sys/block/sda/queue/write_cache", "write back\n");
-    // 0.1 s per budget unit: the weights add up to 14.2 with one group-commit point
+    // 0.1 s per budget unit: the weights add up to 14.7 with one group-commit point
     // (4 x (1 + 0.5) sync methods, 6 x 0.4 write sizes, 3 x 0.2 flushes after idle,
-    // 1.5 sequential, 0.8 group commit, 6 x 0.4 random page writes/reads, 0.5 sequential read).
+    // 1.5 sequential, 0.8 group commit, 6 x 0.4 random page writes/reads, 0.5 sequential read,
+    // 0.5 read through the page cache).
     options_.path = "/data/pg";
-    options_.budget_s = 1.42;
+    options_.budget_s = 1.47;
     options_.max_ops_per_phase = 50;
     options_.seq_max_bytes = kMiB64;
     options_.group_commit_writers = {1};
@@ -150,7 +153,8 @@ TEST_F(FsyncProbeTest, SequentialBandwidthIncludesTheFinalFlush) {
 //     (100 us, under the 1 MiB threshold) -> 50 / 100 us = 500,000 ops/s;
 //   8 KiB writes + fdatasync each: 100 us per op -> 10,000 ops/s (16 KiB the same);
 //   uncached reads (O_DIRECT): 8 KiB 100 us -> 10,000/s, 16 KiB 120 us -> 8,333.3/s;
-//   sequential read: 64 x 1 MiB at 500 us = 32 ms -> 64 MiB / 0.032 s = 2,097,152,000 B/s.
+//   sequential read: 64 x 1 MiB at 500 us = 32 ms -> 64 MiB / 0.032 s = 2,097,152,000 B/s;
+//   through the page cache: 64 x 1 MiB at 250 us = 16 ms -> 4,194,304,000 B/s.
 TEST_F(FsyncProbeTest, RandomPageWritesAndColdReadsAreExact) {
   auto p = RunProbe(&env_, options_);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
@@ -175,6 +179,8 @@ TEST_F(FsyncProbeTest, RandomPageWritesAndColdReadsAreExact) {
   EXPECT_EQ(p->random_io[4].cache, "O_DIRECT");
   EXPECT_EQ(p->seq_read_bytes, kMiB64);
   EXPECT_DOUBLE_EQ(p->seq_read_bytes_per_s, kMiB64 / 0.032);
+  EXPECT_EQ(p->buffered_read_bytes, kMiB64);
+  EXPECT_DOUBLE_EQ(p->buffered_read_bytes_per_s, kMiB64 / 0.016);
   // Every read went to a file opened for reading, at a block-aligned offset inside it, after
   // the cache was dropped.
   int reads = 0, drops = 0;
@@ -185,13 +191,15 @@ TEST_F(FsyncProbeTest, RandomPageWritesAndColdReadsAreExact) {
     EXPECT_EQ(op.offset_bytes % op.bytes, 0u);
     EXPECT_LE(op.offset_bytes + op.bytes, kMiB64);
   }
-  EXPECT_EQ(reads, 50 + 50 + 64);
-  EXPECT_EQ(drops, 3);
+  EXPECT_EQ(reads, 50 + 50 + 64 + 64);
+  EXPECT_EQ(drops, 4);
   nlohmann::json j = ProfileToJson(*p);
   EXPECT_EQ(j["random_write_8k_iops"], 500000.0);
   EXPECT_EQ(j["random_write_8k_fdatasync_iops"], 10000.0);
   EXPECT_EQ(j["random_read_16k_iops"], 8333.3);
   EXPECT_EQ(j["seq_read_bytes_per_s"], 2097152000.0);
+  EXPECT_EQ(j["buffered_read_bytes_per_s"], 4194304000.0);
+  EXPECT_EQ(j["buffered_read_bytes"], kMiB64);
   EXPECT_EQ(j["random_io"].size(), 6u);
 }
 
@@ -280,10 +288,10 @@ TEST_F(FsyncProbeTest, PhasesEndAtTheirShareOfTheBudget) {
   EXPECT_EQ(Method(p->sync_methods, kOpenDatasyncDirect).stats.ops, 1250u);
   EXPECT_EQ(Method(p->append_sync_methods, kFdatasync).stats.ops, 334u);  // 50 ms / 150 us
   EXPECT_DOUBLE_EQ(Method(p->sync_methods, kFdatasync).stats.ops_per_s, 10000);
-  // The whole run: the 1.42 s budget less the unused half of the sequential phase and the
+  // The whole run: the 1.47 s budget less the unused half of the sequential phase and the
   // unused part of the random-I/O and read phases (they stop at one op per block of the
   // 64 MiB file), plus the setup and the last op of each phase.
-  EXPECT_LT(p->elapsed_s, 1.42 + 0.2);
+  EXPECT_LT(p->elapsed_s, 1.47 + 0.2);
   EXPECT_GT(p->elapsed_s, 1.13 - 0.15);
 }
 
@@ -382,11 +390,12 @@ TEST_F(FsyncProbeTest, ProgressReportsEveryPhaseInOrder) {
   auto p = RunProbe(&env_, options_);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   // setup + 4 overwrite + 4 append + 6 write sizes + 3 flushes after idle + 2 group-commit
-  // points + sequential write + 6 random page writes/reads + sequential read
-  ASSERT_EQ(seen.size(), 28u);
+  // points + sequential write + 6 random page writes/reads + sequential read + the read through
+  // the page cache
+  ASSERT_EQ(seen.size(), 29u);
   for (size_t i = 0; i < seen.size(); ++i) {
     EXPECT_EQ(seen[i].phase, static_cast<int>(i) + 1);
-    EXPECT_EQ(seen[i].phase_count, 28);
+    EXPECT_EQ(seen[i].phase_count, 29);
   }
   EXPECT_EQ(seen[1].label, "fdatasync, 8 KiB overwrites");
   EXPECT_EQ(seen[15].label, "open_datasync_direct, 8 KiB overwrite after 200 us idle");
@@ -398,6 +407,7 @@ TEST_F(FsyncProbeTest, ProgressReportsEveryPhaseInOrder) {
   EXPECT_EQ(seen[24].label, "random 16 KiB writes + fdatasync");
   EXPECT_EQ(seen[25].label, "random 8 KiB reads (uncached)");
   EXPECT_EQ(seen[27].label, "sequential read bandwidth (uncached)");
+  EXPECT_EQ(seen[28].label, "sequential read through the page cache (uncached)");
 }
 
 TEST_F(FsyncProbeTest, ClassifiesAndWarnsFromDeviceAndMeasurement) {

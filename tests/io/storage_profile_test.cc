@@ -63,6 +63,7 @@ TEST(StorageProfileTest, MeasuredRatesReplaceThePresetsRates) {
   p["random_read_8k_iops"] = 2600;
   p["random_read_16k_iops"] = 2300;
   p["seq_read_bytes_per_s"] = 900000000;
+  p["buffered_read_bytes_per_s"] = 1500000000;
   auto spec = StorageSpecFromProfile(p, kField);
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->storage_class, StorageClass::kHdd);
@@ -74,6 +75,7 @@ TEST(StorageProfileTest, MeasuredRatesReplaceThePresetsRates) {
   EXPECT_DOUBLE_EQ(spec->random_read_iops, 2600);
   EXPECT_DOUBLE_EQ(spec->random_read_16k_iops, 2300);
   EXPECT_DOUBLE_EQ(spec->seq_read_bytes_per_s, 9e8);
+  EXPECT_DOUBLE_EQ(spec->buffered_read_bytes_per_s, 1.5e9);
   EXPECT_NE(spec->measured_rates.find("random_read_16k_iops"), std::string::npos);
   EXPECT_EQ(spec->measured_rates.find("random_write_16k_fdatasync_iops"), std::string::npos);
 }
