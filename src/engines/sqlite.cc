@@ -43,10 +43,11 @@ constexpr double kFrameHeaderBytes = 24;
 // CPU part of the WAL-index rebuild (checksums, hash inserts): 0.4 s per GB warm, measured here.
 constexpr double kWalIndexCpuBytesPerS = 2.5e9;
 // Opening the database after a crash, besides the WAL scan: the library's open and schema read,
-// 0.4 ms warm (measured here: SQLite 3.40.1, open + SELECT count(*) FROM sqlite_master, median of
-// repeats), plus two uncached page reads (page 1 with the header and schema, the WAL header) at
-// the storage's random read rate: cold it took 0.3-0.6 ms more on this disk (~0.2 ms a read).
-constexpr double kOpenCpuS = 0.0004;
+// 0.3 ms warm, plus two uncached page reads (page 1 with the header and schema, the WAL header)
+// at the storage's random read rate. Measured here (scripts/sqlite_open_cost.py, SQLite 3.40.1,
+// medians of 21): warm 0.28-0.30 ms, cold 0.55-0.57 ms; the model gives 0.3 + 2 / 6730 reads/s
+// (this disk's probe) = 0.60 ms.
+constexpr double kOpenCpuS = 0.0003;
 constexpr double kOpenPageReads = 2;
 constexpr double kRollbackJournalFlushesPerCommit = 3;
 constexpr int kDefaultAutocheckpointPages = 1000;
@@ -424,7 +425,7 @@ void AddSqliteEstimates(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
   AddEstimate(a, "open_time_s", x.open_s, "s",
               s.calibration.restart_overhead_s
                   ? "calibrated restart_overhead_s"
-                  : fmt::format("open and schema read 0.4 ms (measured here) + 2 uncached page "
+                  : fmt::format("open and schema read 0.3 ms (measured here) + 2 uncached page "
                                 "reads at {:.0f} random reads/s",
                                 s.storage.random_read_iops));
   AddEstimate(a, "estimated_recovery_time_s", x.plan.recovery_s, "s", "open + WAL scan");

@@ -241,13 +241,13 @@ TEST(Recovery, SqliteWalScanAtTheStoragesReadBandwidth) {
 }
 
 // With a measured read through the page cache the WAL scan uses it (SQLite reads the WAL with
-// read()), and the open costs 0.4 ms plus two uncached page reads at the measured random read
+// read()), and the open costs 0.3 ms plus two uncached page reads at the measured random read
 // rate. Profile: SSD, fdatasync 200 us, 2 GB/s through the page cache, 5000 random 8 KiB reads/s:
 //   scan  1 / (1 / 2e9 + 1 / 2.5e9)   = 1111.1 MB/s
-//   open  0.0004 + 2 / 5000           = 0.0008 s
+//   open  0.0003 + 2 / 5000           = 0.0007 s
 //   recovery = open + WAL at the checkpoint / scan.
 // Without the buffered rate the SATA preset's 530 MB/s sequential read stands in:
-//   1 / (1 / 530e6 + 1 / 2.5e9) = 437.3 MB/s, open 0.0004 + 2 / 10000 = 0.0006 s.
+//   1 / (1 / 530e6 + 1 / 2.5e9) = 437.3 MB/s, open 0.0003 + 2 / 10000 = 0.0005 s.
 TEST(Recovery, SqliteWalScanReadsThroughThePageCacheWhenMeasured) {
   json profile = {
       {"class", "ssd"},
@@ -265,14 +265,14 @@ TEST(Recovery, SqliteWalScanReadsThroughThePageCacheWhenMeasured) {
   const Advice measured = AdviseOk(Request(constraints));
   EXPECT_NEAR(Estimate(measured, "replay_rate_bytes_per_s"), 1 / (1 / 2e9 + 1 / 2.5e9), 1);
   EXPECT_NEAR(Estimate(measured, "replay_rate_bytes_per_s"), 1111.1e6, 0.1e6);
-  EXPECT_NEAR(Estimate(measured, "open_time_s"), 0.0008, 1e-9);
+  EXPECT_NEAR(Estimate(measured, "open_time_s"), 0.0007, 1e-9);
   EXPECT_NEAR(Estimate(measured, "estimated_recovery_time_s"),
-              0.0008 + Estimate(measured, "wal_to_replay_bytes") * (1 / 2e9 + 1 / 2.5e9), 1e-9);
+              0.0007 + Estimate(measured, "wal_to_replay_bytes") * (1 / 2e9 + 1 / 2.5e9), 1e-9);
   constraints.erase("storage_profile");
   constraints["storage_type"] = "SATA SSD";
   const Advice preset = AdviseOk(Request(constraints));
   EXPECT_NEAR(Estimate(preset, "replay_rate_bytes_per_s"), 437.3e6, 0.1e6);
-  EXPECT_NEAR(Estimate(preset, "open_time_s"), 0.0006, 1e-9);
+  EXPECT_NEAR(Estimate(preset, "open_time_s"), 0.0005, 1e-9);
 }
 
 // Issue 12 item 3: the PostgreSQL estimate is a bound over the image share: it is never below
