@@ -128,6 +128,9 @@ struct VerifyPlan {
   std::optional<double> required_tps;              // the request's write rate, when known
   std::optional<double> predicted_loss_window_ms;  // 0 for strict
   std::optional<double> recovery_target_s;         // the user's target, when known
+  // The run's cold read through the page cache the prediction used (RunConditions), when
+  // measured. Unit: bytes per second.
+  std::optional<double> buffered_read_bytes_per_s;
   std::string prediction_source;   // e.g. "advise for this run (4 clients, 2 cores, ...)"
   std::vector<std::string> notes;  // e.g. settings scaled down for this machine
   // The transaction shape the prediction was made for (rows, statements, write pattern,

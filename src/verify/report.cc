@@ -182,6 +182,7 @@ Json ReportToJson(const VerifyReport& r) {
                     {"required_tps", OrNull(r.plan.required_tps)},
                     {"loss_window_ms", OrNull(r.plan.predicted_loss_window_ms)},
                     {"recovery_target_s", OrNull(r.plan.recovery_target_s)},
+                    {"buffered_read_bytes_per_s", OrNull(r.plan.buffered_read_bytes_per_s)},
                     {"source", r.plan.prediction_source}};
   j["measured"] = MeasuredToJson(r);
   if (r.throughput_through_simulator) {

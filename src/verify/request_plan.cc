@@ -113,6 +113,8 @@ Result<VerifyPlan> PlanFromRequest(const PlanSource& source, RunConditions* run)
   p.recovery_target_s = s.recovery_target_s;
   p.predicted_workload = s.workload;
   p.prediction_source = PredictionSource(source, *run, s);
+  if (run->buffered_read_bytes_per_s > 0)
+    p.buffered_read_bytes_per_s = run->buffered_read_bytes_per_s;
   AddAdviceNotes(advice, &p);
   return p;
 }
