@@ -16,6 +16,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sqlite_open_cost import drop_cache  # noqa: E402
+
 FILL = """
 import os, sqlite3, sys
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
@@ -38,16 +41,6 @@ c.execute('SELECT count(*) FROM sqlite_master').fetchone()
 print(time.perf_counter() - t0, flush=True)
 os._exit(0)
 """
-
-
-def drop_cache(prefix):
-    os.sync()
-    for path in glob.glob(prefix + "*"):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
 
 
 def timed_open(path):
