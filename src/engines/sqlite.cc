@@ -432,9 +432,9 @@ void AddSqliteEstimates(const Scenario& s, const SqliteAnalysis& x, Advice* a) {
   AddEstimate(a, "open_time_s", x.open_s, "s",
               s.calibration.restart_overhead_s
                   ? "calibrated restart_overhead_s"
-                  : fmt::format("open and schema read 0.3 ms (measured here) + 2 uncached page "
-                                "reads at {:.0f} random reads/s",
-                                s.storage.random_read_iops));
+                  : fmt::format("open and schema read {:.1f} ms (measured here) + {:.0f} "
+                                "uncached page reads at {:.0f} random reads/s",
+                                kOpenCpuS * 1e3, kOpenPageReads, s.storage.random_read_iops));
   AddEstimate(a, "estimated_recovery_time_s", x.plan.recovery_s, "s", "open + WAL scan");
   AddEstimate(a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
   AddEstimate(a, "cpu_ceiling_tps", 1e6 / x.cpu_us, "tps", "one writer: 1e6 / txn_cpu_us");
