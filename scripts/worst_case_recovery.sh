@@ -70,4 +70,29 @@ for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
         f(c.get("recovery_time_s"), "%.2f"), f(p["recovery_time_s"]),
         f(w.get("recovery_to_estimate")), f(p.get("expected_peak_recovery_time_s")),
         f(w.get("recovery_to_expected_peak"))))
+# Where the restart's time went (PostgreSQL's log) beside the model's terms of the estimate.
+rows = []
+for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
+    try:
+        j = json.load(open(path))
+    except Exception:
+        continue
+    if "/request-" in path or not j.get("crashes") or "phases" not in j["crashes"][0]:
+        continue
+    c, t = j["crashes"][0], j["predicted"].get("recovery_terms_s") or {}
+    ph = c["phases"]
+    f = lambda v, p="%.2f": "-" if v is None else p % v
+    model_before = (t.get("startup_s") or 0) + (t.get("datadir_sync_s") or 0)
+    model_redo = (t.get("wal_scan_s") or 0) + (t.get("replay_s") or 0)
+    rows.append("| %s | %s | %s | %s | %s | %s (%s) | %s | %s (%s write, %s buffers) | %s |" % (
+        f(j["predicted"]["recovery_target_s"], "%.0f"), j["workload"]["name"],
+        f(c["recovery_time_s"]), f(ph.get("before_redo_s")), f(model_before),
+        f(c.get("redo_s")), f(ph.get("redo_cpu_s")), f(model_redo), f(ph.get("after_redo_s")),
+        f(ph.get("end_checkpoint_write_s")), f(ph.get("end_checkpoint_buffers"), "%.0f"),
+        f(t.get("end_of_recovery_checkpoint_s"))))
+if rows:
+    print()
+    print("| target s | workload | recovery s | before redo s | model: startup + sync s | redo s (CPU s) | model: scan + replay s | after redo s (end checkpoint) | model: end checkpoint s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
 PY

@@ -281,6 +281,14 @@ Result<ColdReadSample> ReadFileColdBuffered(Env* env, const std::string& path, u
 Result<double> MeasureColdBufferedReadBytesPerS(Env* env, const std::string& dir, uint64_t bytes,
                                                 int rounds);
 
+// What fsync() of a file with nothing dirty costs, as PostgreSQL's crash recovery pays it for
+// every file of the data directory before replay (SyncDataDirectory: open, fsync, close). In
+// `dir`: `files` files of 8 KiB written and fsynced, then `rounds` passes that open each file,
+// fsync and close it. Returns the median time per file over the passes; the files are
+// removed. On one virtio disk this cost a device flush (3.1-3.7 ms); on another, 0.3 ms with
+// flushes of 4 ms (docs/wal-model.md). Unit: us.
+Result<double> MeasureCleanFsyncUs(Env* env, const std::string& dir, int files, int rounds);
+
 // How much longer than `sleep_us` each of `samples` sleeps takes (timer slack, the wake-up).
 // Unit: us.
 std::vector<double> MeasureSleepOvershootUs(Env* env, uint64_t sleep_us, int samples);

@@ -131,6 +131,9 @@ struct VerifyPlan {
   // The run's cold read through the page cache the prediction used (RunConditions), when
   // measured. Unit: bytes per second.
   std::optional<double> buffered_read_bytes_per_s;
+  // The worst case's terms as the advice computed them (PostgreSQL: startup_s, datadir_sync_s,
+  // wal_scan_s, replay_s, end_of_recovery_checkpoint_s), beside RecoveryPhases in the report.
+  std::vector<std::pair<std::string, double>> recovery_terms_s;
   std::string prediction_source;   // e.g. "advise for this run (4 clients, 2 cores, ...)"
   std::vector<std::string> notes;  // e.g. settings scaled down for this machine
   // The transaction shape the prediction was made for (rows, statements, write pattern,
@@ -172,6 +175,21 @@ struct WorstCaseCrash {
   std::optional<double> recovery_to_expected_peak;
 };
 
+// Where a restart's time went, read from the engine's log (PostgreSQL: its lines carry
+// timestamps to the millisecond). Each is unset when the log does not tell. Unit: s.
+struct RecoveryPhases {
+  // First line of the restart -> "redo starts": start-up and the fsync of every file of the
+  // data directory (SyncDataDirectory).
+  std::optional<double> before_redo_s;
+  std::optional<double> redo_cpu_s;  // user + system CPU of the redo, as the engine logged it
+  // "redo done" -> "ready to accept connections": the end-of-recovery checkpoint and start-up.
+  std::optional<double> after_redo_s;
+  // The end-of-recovery checkpoint's own total= and write= (its log_checkpoints line).
+  std::optional<double> end_checkpoint_s;
+  std::optional<double> end_checkpoint_write_s;
+  std::optional<uint64_t> end_checkpoint_buffers;  // buffers it wrote
+};
+
 // --worst-case: how many extra crashes RunVerify makes when a crash missed the peak.
 inline constexpr int kMaxMissedPeaks = 3;
 
@@ -186,6 +204,7 @@ struct CrashResult {
   double recovery_time_s = 0;     // restart until the first accepted connection
   std::optional<uint64_t> redo_bytes;  // WAL replayed, from the engine's log / WAL file
   std::optional<double> redo_s;        // replay time the engine logged (PostgreSQL)
+  RecoveryPhases phases;               // where the restart's time went (PostgreSQL)
   // The oldest_lost_age_ms is a lower bound (from the periodic ack samples, not the exact
   // acknowledgement time).
   bool lost_age_is_lower_bound = false;
@@ -324,6 +343,9 @@ struct RunConditions {
   // Cold sequential read through the page cache on the run's file system
   // (MeasureColdBufferedReadBytesPerS). Unit: bytes per second; 0: not measured.
   double buffered_read_bytes_per_s = 0;
+  // fsync() of a clean file on the run's file system (MeasureCleanFsyncUs). Unit: us; 0: not
+  // measured.
+  double clean_fsync_us = 0;
 };
 
 // `run` with the measured flush latency (back to back, after idle, the sleep's overshoot).

@@ -165,13 +165,17 @@ class PgWal {
     return kClusterFiles + std::ceil(wal / kWalSegmentBytes) +
            std::ceil(data / kRelationSegmentBytes);
   }
-  // An fsync of a clean file still costs one device cache flush (ext4 sends one per call):
-  // measured here 3.1-3.7 ms per clean file against 3.96 ms per 8 KiB write + fdatasync, and
-  // 3.6 s before "redo starts" for ~1,020 files at a 4.0 ms flush p50. A calibrated restart
-  // overhead (restart minus redo, measured by verify) already holds it.
+  // An fsync of a clean file can cost one device cache flush: measured on one VM 3.1-3.7 ms per
+  // clean file against 3.96 ms per 8 KiB write + fdatasync, and 3.6 s before "redo starts" for
+  // ~1,020 files at a 4.0 ms flush p50; on another (Linux 6.18) 0.3 s for 996 files at the
+  // same flush p50. Where verify measured it (StorageSpec::clean_fsync_us) that is the cost,
+  // else one flush. A calibrated restart overhead (restart minus redo) already holds it.
+  double CleanFsyncUs() const {
+    return s_->storage.clean_fsync_us > 0 ? s_->storage.clean_fsync_us : s_->storage.flush_p50_us;
+  }
   double DataDirSyncS(double files) const {
     if (s_->calibration.restart_overhead_s) return 0;
-    return files * s_->storage.flush_p50_us / 1e6;
+    return files * CleanFsyncUs() / 1e6;
   }
   // Expected worst case at the *predicted* image share, for checkpoint interval T and
   // completion target c: replay (1+c)*T of WAL, but never more than max_wal_size: a checkpoint
@@ -253,10 +257,12 @@ double RecordReplayMBps(const PgWal& wal) { return wal.RecordReplayRate() / 1e6;
 // of PostgreSQL 14+ (syncfs(2) per file system; Linux reports its write errors from 5.8 on).
 std::string DataDirSyncText(const Scenario& s, const PgWal::Recovery& r) {
   if (s.calibration.restart_overhead_s) return "the data-directory sync inside it";
-  std::string text = fmt::format(
-      "{:.1f} s syncing the data directory first (~{:.0f} files, one device flush "
-      "each)",
-      r.datadir_sync_s, r.datadir_files);
+  std::string text =
+      fmt::format("{:.1f} s syncing the data directory first (~{:.0f} files, {})", r.datadir_sync_s,
+                  r.datadir_files,
+                  s.storage.clean_fsync_us > 0
+                      ? fmt::format("{:.0f} us each as measured", s.storage.clean_fsync_us)
+                      : std::string("one device flush each"));
   if (s.version.major >= 14 && r.datadir_sync_s >= 1.0) {
     text +=
         ", which recovery_init_sync_method=syncfs would make one sync per file system (Linux "
@@ -743,6 +749,9 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
                   ? "records at the calibrated rate, images at 200 MB/s"
                   : "records ~38 MB/s (cold, measured), full-page images ~200 MB/s (measured); "
                     "the bound's mix");
+  AddEstimate(a, "replay_s", x.rec.replay_s, "s",
+              "the bound's replay: wal_to_replay_record_bytes at the record rate + the rest at "
+              "the image rate (wal_to_replay_bytes / replay_rate_bytes_per_s)");
   AddEstimate(a, "wal_scan_s", x.rec.scan_s, "s",
               fmt::format("window / sequential read bandwidth ({:.0f} MB/s, {})",
                           s.storage.seq_read_bytes_per_s / 1e6, s.storage.source));
@@ -753,9 +762,12 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
   AddEstimate(a, "datadir_sync_s", x.rec.datadir_sync_s, "s",
               s.calibration.restart_overhead_s
                   ? "inside the calibrated restart overhead"
-                  : fmt::format("before replay every file of the data directory is fsynced, one "
-                                "device flush each: ~{:.0f} files x {:.0f} us flush p50 ({})",
-                                x.rec.datadir_files, s.storage.flush_p50_us, s.storage.source));
+                  : fmt::format("before replay every file of the data directory is fsynced: "
+                                "~{:.0f} files x {:.0f} us {} ({})",
+                                x.rec.datadir_files, x.wal.CleanFsyncUs(),
+                                s.storage.clean_fsync_us > 0 ? "per fsync of a clean file, measured"
+                                                             : "flush p50 (one device flush each)",
+                                s.storage.source));
   AddEstimate(a, "end_of_recovery_checkpoint_s", x.rec.end_checkpoint_s, "s",
               "pages dirtied by replay (at most the hot set), written sorted: min(pages / "
               "random-write IOPS, hot set / sequential bandwidth), plus two flushes");

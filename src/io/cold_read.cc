@@ -73,4 +73,46 @@ Result<double> MeasureColdBufferedReadBytesPerS(Env* env, const std::string& dir
   return rates[rates.size() / 2];
 }
 
+Result<double> MeasureCleanFsyncUs(Env* env, const std::string& dir, int files, int rounds) {
+  if (files < 1) return Status::InvalidArgument("files", "at least one file is needed");
+  if (rounds < 1) return Status::InvalidArgument("rounds", "at least one round is needed");
+  std::vector<std::string> paths;
+  const std::vector<char> page(8192, 's');
+  Status s;
+  for (int i = 0; i < files && s.ok(); ++i) {
+    paths.push_back(dir + "/clean-fsync-" + std::to_string(i) + ".tmp");
+    FileOptions create;
+    create.create_truncate = true;
+    auto file = env->OpenFile(paths.back(), create);
+    if (!file.ok()) {
+      s = file.status();
+      paths.pop_back();
+      break;
+    }
+    s = (*file)->WriteAt(0, page.data(), page.size());
+    if (s.ok()) s = (*file)->Fsync();
+  }
+  std::vector<double> per_file_us;
+  for (int r = 0; r < rounds && s.ok(); ++r) {
+    const uint64_t begin_ns = env->NowNanos();
+    for (const std::string& path : paths) {
+      FileOptions read;
+      read.read = true;
+      auto file = env->OpenFile(path, read);
+      if (!file.ok()) {
+        s = file.status();
+        break;
+      }
+      s = (*file)->Fsync();
+      if (!s.ok()) break;
+    }
+    per_file_us.push_back(static_cast<double>(env->NowNanos() - begin_ns) / 1e3 /
+                          static_cast<double>(paths.size()));
+  }
+  for (const std::string& path : paths) (void)env->RemoveFile(path);
+  if (!s.ok()) return Status::IOError("clean fsync probe in " + dir, s.message());
+  std::sort(per_file_us.begin(), per_file_us.end());
+  return per_file_us[per_file_us.size() / 2];
+}
+
 }  // namespace waltune

@@ -111,6 +111,15 @@ Json CrashToJson(const CrashResult& c) {
              {"recovery_time_s", Round(c.recovery_time_s, 4)},
              {"redo_bytes", OrNull(c.redo_bytes)},
              {"redo_s", OrNull(c.redo_s)}};
+  const RecoveryPhases& p = c.phases;
+  if (p.before_redo_s || p.redo_cpu_s || p.after_redo_s || p.end_checkpoint_s) {
+    cj["phases"] = {{"before_redo_s", OrNull(p.before_redo_s)},
+                    {"redo_cpu_s", OrNull(p.redo_cpu_s)},
+                    {"after_redo_s", OrNull(p.after_redo_s)},
+                    {"end_checkpoint_s", OrNull(p.end_checkpoint_s)},
+                    {"end_checkpoint_write_s", OrNull(p.end_checkpoint_write_s)},
+                    {"end_checkpoint_buffers", OrNull(p.end_checkpoint_buffers)}};
+  }
   if (c.oldest_lost_age_ms) cj["oldest_lost_age_ms"] = Round(*c.oldest_lost_age_ms, 2);
   if (c.lost_age_is_lower_bound) cj["oldest_lost_age_is_lower_bound"] = true;
   if (c.lost_age_unknown) cj["lost_age_unknown"] = true;
@@ -184,6 +193,11 @@ Json ReportToJson(const VerifyReport& r) {
                     {"recovery_target_s", OrNull(r.plan.recovery_target_s)},
                     {"buffered_read_bytes_per_s", OrNull(r.plan.buffered_read_bytes_per_s)},
                     {"source", r.plan.prediction_source}};
+  if (!r.plan.recovery_terms_s.empty()) {
+    Json terms = Json::object();
+    for (const auto& [name, seconds] : r.plan.recovery_terms_s) terms[name] = seconds;
+    j["predicted"]["recovery_terms_s"] = terms;
+  }
   j["measured"] = MeasuredToJson(r);
   if (r.throughput_through_simulator) {
     j["measured_through_simulator"] = {

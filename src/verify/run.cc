@@ -387,6 +387,7 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
   crash.recovery_time_s = info->recovery_s;
   crash.redo_bytes = info->redo_bytes;
   crash.redo_s = info->redo_s;
+  crash.phases = info->phases;
   if (crash.worst_case && crash.worst_case->reached && crash.redo_bytes &&
       static_cast<double>(*crash.redo_bytes) <
           0.5 * static_cast<double>(crash.worst_case->distance_bytes)) {
@@ -595,6 +596,7 @@ void Repredict(const VerifyOptions& options, const FlushMeasurement& flush, Veri
   report->plan.predicted_tps = again->predicted_tps;
   report->plan.predicted_recovery_time_s = again->predicted_recovery_time_s;
   report->plan.expected_peak_recovery_time_s = again->expected_peak_recovery_time_s;
+  report->plan.recovery_terms_s = again->recovery_terms_s;
   report->plan.predicted_loss_window_ms = again->predicted_loss_window_ms;
   if (!again->prediction_source.empty()) {
     report->plan.prediction_source = again->prediction_source;

@@ -101,21 +101,17 @@ Status PostgresInstance::Initialize() {
 }
 
 std::vector<std::string> PostgresInstance::ServerArgv(const SettingList& settings) const {
-  std::vector<std::string> argv = {BinDir() + "/postgres",
-                                   "-D",
-                                   data_dir_,
-                                   "-c",
-                                   "listen_addresses=",
-                                   "-c",
-                                   "unix_socket_directories=\"" + dir_ + "\"",
-                                   "-c",
-                                   "port=5432",
-                                   "-c",
-                                   "logging_collector=off",
-                                   "-c",
-                                   "log_checkpoints=on",
-                                   "-c",
-                                   "max_connections=200"};
+  // log_line_prefix: timestamps to the ms, from which verify reads where a restart's time went
+  // (ParsePostgresRecoveryPhases).
+  std::vector<std::string> argv = {BinDir() + "/postgres", "-D", data_dir_};
+  for (const std::string& option :
+       {std::string("listen_addresses="), "unix_socket_directories=\"" + dir_ + "\"",
+        std::string("port=5432"), std::string("logging_collector=off"),
+        std::string("log_checkpoints=on"), std::string("log_line_prefix=%m [%p] "),
+        std::string("max_connections=200")}) {
+    argv.push_back("-c");
+    argv.push_back(option);
+  }
   for (const auto& [name, value] : settings) {
     argv.push_back("-c");
     argv.push_back(name + "=" + value);

@@ -28,6 +28,7 @@ struct RecoveryInfo {
   double recovery_s = 0;
   std::optional<uint64_t> redo_bytes;
   std::optional<double> redo_s;
+  RecoveryPhases phases;
 };
 
 // How far the WAL/redo reaches past the last completed checkpoint's REDO point: what a crash
@@ -114,6 +115,10 @@ std::optional<uint64_t> ParseU64Text(std::string_view text);
 // Parsers of engine logs for the redo replayed, exposed for tests.
 // PostgreSQL: "redo starts at 0/1A2B3C8" ... "redo done at 0/1C00000 ... elapsed: 0.03 s".
 void ParsePostgresRedo(const std::string& log, RecoveryInfo* info);
+// PostgreSQL: where the restart's time went, from the timestamps of the log lines (the default
+// log_line_prefix '%m [%p] ' that verify sets), the redo's logged CPU and the end-of-recovery
+// checkpoint's log_checkpoints line. Called by ParsePostgresRedo.
+void ParsePostgresRecoveryPhases(const std::string& log, RecoveryPhases* phases);
 // MariaDB: "Starting crash recovery from checkpoint LSN=N" and the end LSN it reports.
 void ParseMariadbRedo(const std::string& log, RecoveryInfo* info);
 

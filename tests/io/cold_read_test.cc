@@ -2,6 +2,8 @@
 // the page cache) on a FakeEnv with a scripted clock.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "fake_env.h"
 #include "waltune/probe.h"
 
@@ -90,6 +92,40 @@ TEST(ColdReadTest, NoRoundIsBadInput) {
   Result<double> rate = MeasureColdBufferedReadBytesPerS(&env, "/run/sqlite", kMiB, 0);
   ASSERT_FALSE(rate.ok());
   EXPECT_EQ(rate.status().field(), "rounds");
+}
+
+// PostgreSQL's SyncDataDirectory cost per file: files written and fsynced once, then each
+// pass fsyncs every one again with nothing dirty; the median pass's time per file. The fake
+// charges the first fsync of a file 4 ms (it carries the write) and a clean one 300, 900 and
+// 200 us in the three passes: the median is 300 us.
+TEST(CleanFsyncTest, TimesFsyncOfFilesWithNothingDirtyAndTakesTheMedianPass) {
+  FakeEnv env;
+  std::map<std::string, int> fsyncs;
+  env.cost_ns = [&fsyncs](const FakeOp& op) -> uint64_t {
+    if (op.kind != FakeOp::Kind::kFsync) return 0;
+    const int n = fsyncs[op.path]++;
+    const uint64_t per_pass_us[] = {4000, 300, 900, 200};
+    return per_pass_us[n] * 1000;
+  };
+  env.AddDirectory("/pg");
+  Result<double> us = MeasureCleanFsyncUs(&env, "/pg", 10, 3);
+  ASSERT_TRUE(us.ok()) << us.status().ToString();
+  EXPECT_DOUBLE_EQ(*us, 300);
+  EXPECT_EQ(fsyncs.size(), 10u);
+  for (const auto& [path, n] : fsyncs) EXPECT_EQ(n, 4) << path;  // once dirty, three passes
+  EXPECT_TRUE(env.ExistingFiles().empty());
+}
+
+TEST(CleanFsyncTest, ErrorsNameTheDirectoryAndRemoveTheFiles) {
+  FakeEnv env;
+  env.AddDirectory("/pg");
+  env.fail_write_number = 3;
+  Result<double> us = MeasureCleanFsyncUs(&env, "/pg", 10, 3);
+  ASSERT_FALSE(us.ok());
+  EXPECT_EQ(us.status().ToString(), "clean fsync probe in /pg: No space left on device");
+  EXPECT_TRUE(env.ExistingFiles().empty());
+  EXPECT_EQ(MeasureCleanFsyncUs(&env, "/pg", 0, 3).status().field(), "files");
+  EXPECT_EQ(MeasureCleanFsyncUs(&env, "/pg", 10, 0).status().field(), "rounds");
 }
 
 }  // namespace

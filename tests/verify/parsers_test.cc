@@ -27,6 +27,63 @@ TEST(ParsePostgresRedo, ReadsStartAndDoneLsnAndElapsed) {
   EXPECT_EQ(*info.redo_s, 0.25);
 }
 
+// The restart of a worst-case run on PostgreSQL 15 (2026-12-02, 10 s target, `update`), as
+// logged with verify's log_line_prefix '%m [%p] '; the interrupted-at time of the checkpoint
+// line and the lines of other processes are in between.
+TEST(ParsePostgresRecoveryPhases, ReadsWhereTheRestartsTimeWent) {
+  const std::string log =
+      "2026-12-02 15:49:30.170 UTC [7708] LOG:  starting PostgreSQL 15.18 (Debian) on x86_64\n"
+      "2026-12-02 15:49:30.177 UTC [7716] LOG:  database system was interrupted; last known up "
+      "at 2026-12-02 15:48:22 UTC\n"
+      "2026-12-02 15:49:30.477 UTC [7716] LOG:  redo starts at 0/1A0008E0\n"
+      "2026-12-02 15:49:39.556 UTC [7716] LOG:  redo done at 0/24432CE8 system usage: CPU: user: "
+      "2.83 s, system: 2.59 s, elapsed: 9.08 s\n"
+      "2026-12-02 15:49:39.580 UTC [7714] LOG:  checkpoint starting: end-of-recovery immediate "
+      "wait\n"
+      "2026-12-02 15:49:41.760 UTC [7714] LOG:  checkpoint complete: wrote 15550 buffers "
+      "(94.9%); 0 WAL file(s) added, 0 removed, 10 recycled; write=1.883 s, sync=0.218 s, "
+      "total=2.177 s; sync files=13, longest=0.073 s, average=0.017 s; distance=168137 kB, "
+      "estimate=168137 kB\n"
+      "2026-12-02 15:49:41.902 UTC [7708] LOG:  database system is ready to accept connections\n";
+  RecoveryInfo info;
+  ParsePostgresRedo(log, &info);
+  const RecoveryPhases& p = info.phases;
+  ASSERT_TRUE(p.before_redo_s && p.redo_cpu_s && p.after_redo_s && p.end_checkpoint_s);
+  EXPECT_NEAR(*p.before_redo_s, 0.307, 1e-6);  // 30.477 - 30.170
+  EXPECT_NEAR(*p.redo_cpu_s, 5.42, 1e-9);
+  EXPECT_NEAR(*p.after_redo_s, 2.346, 1e-6);  // 41.902 - 39.556
+  EXPECT_EQ(*p.end_checkpoint_s, 2.177);
+  EXPECT_EQ(*p.end_checkpoint_write_s, 1.883);
+  EXPECT_EQ(*p.end_checkpoint_buffers, 15550u);
+  EXPECT_EQ(*info.redo_s, 9.08);
+}
+
+// Across midnight, and lines without a timestamp (another log_line_prefix) are skipped; a log
+// without the lines leaves every phase unknown.
+TEST(ParsePostgresRecoveryPhases, CrossesMidnightAndSkipsWhatItCannotRead) {
+  RecoveryPhases p;
+  ParsePostgresRecoveryPhases(
+      "2026-12-31 23:59:59.900 UTC [1] LOG:  database system was interrupted\n"
+      "LOG:  a line without a timestamp\n"
+      "2027-01-01 00:00:00.400 UTC [1] LOG:  redo starts at 0/10\n",
+      &p);
+  ASSERT_TRUE(p.before_redo_s.has_value());
+  EXPECT_NEAR(*p.before_redo_s, 0.5, 1e-6);
+  EXPECT_FALSE(p.redo_cpu_s.has_value());
+  EXPECT_FALSE(p.after_redo_s.has_value());
+
+  RecoveryPhases none;
+  ParsePostgresRecoveryPhases("LOG:  redo starts at 0/10\nLOG:  redo done at 0/20\n", &none);
+  EXPECT_FALSE(none.before_redo_s || none.redo_cpu_s || none.after_redo_s || none.end_checkpoint_s);
+  // A malformed number leaves that phase unknown, not zero.
+  RecoveryPhases bad;
+  ParsePostgresRecoveryPhases(
+      "2026-12-02 15:49:39.556 UTC [1] LOG:  redo done at 0/20 system usage: CPU: user: "
+      "x s, system: 2.59 s, elapsed: 9.08 s\n",
+      &bad);
+  EXPECT_FALSE(bad.redo_cpu_s.has_value());
+}
+
 TEST(ParsePostgresRedo, NoRedoNeeded) {
   RecoveryInfo info;
   ParsePostgresRedo("LOG:  redo is not required\n", &info);

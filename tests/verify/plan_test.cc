@@ -82,6 +82,20 @@ TEST(RunStorage, CarriesTheFlushAfterIdleAndTheOvershoot) {
   EXPECT_EQ(s.flush_after_idle.size(), 3u);
 }
 
+// fsync of a clean file, measured natively: the emulated delay is added (the preload delays
+// every fsync call); not measured: left 0, so the model takes one flush per file.
+TEST(RunStorage, CarriesTheCleanFsyncWithTheEmulatedDelay) {
+  RunConditions r = Conditions(Engine::kPostgreSQL);
+  EXPECT_EQ(RunStorage(r).clean_fsync_us, 0);
+  r.clean_fsync_us = 300;
+  StorageSpec s = RunStorage(r);
+  EXPECT_EQ(s.clean_fsync_us, 300);
+  EXPECT_NE(s.measured_rates.find("clean_fsync_us"), std::string::npos);
+  EXPECT_NE(s.source.find("fsync of a clean file"), std::string::npos);
+  r.flush_latency_emulated_us = 2000;
+  EXPECT_EQ(RunStorage(r).clean_fsync_us, 2300);
+}
+
 TEST(AdaptScenarioToRun, UsesTheRunsClientsCoresAndStorage) {
   Scenario s;
   s.workload.concurrency = 64;

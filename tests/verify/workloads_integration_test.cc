@@ -176,6 +176,18 @@ class WorkloadRun : public ::testing::Test {
     auto j = ReportToJson(*r);
     EXPECT_TRUE(j["crashes"][last]["worst_case"]["wal_replayed_bytes"].is_number());
     EXPECT_EQ(j["crashes"][last]["worst_case"]["missed_peak"], false);
+    // PostgreSQL: where the restart's time went, from its log, beside the model's terms.
+    if (engine == Engine::kPostgreSQL) {
+      ASSERT_TRUE(c.phases.before_redo_s && c.phases.redo_cpu_s && c.phases.after_redo_s);
+      EXPECT_LE(*c.phases.before_redo_s + *c.redo_s + *c.phases.after_redo_s,
+                c.recovery_time_s + 0.02);
+      EXPECT_TRUE(c.phases.end_checkpoint_s.has_value());
+      EXPECT_TRUE(j["crashes"][last]["phases"]["redo_cpu_s"].is_number());
+      EXPECT_TRUE(j["predicted"]["recovery_terms_s"]["replay_s"].is_number());
+      EXPECT_TRUE(j["predicted"]["recovery_terms_s"]["datadir_sync_s"].is_number());
+    } else {
+      EXPECT_FALSE(j["crashes"][last].contains("phases"));
+    }
   }
 
   static constexpr uint64_t kWorkingSet = 4ull << 20;

@@ -3,6 +3,8 @@
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <chrono>
+#include <optional>
 #include <regex>
 #include <string_view>
 
@@ -245,7 +247,72 @@ std::optional<uint64_t> ParsePostgresLsn(std::string_view text) {
   return (static_cast<uint64_t>(*hi) << 32) | *lo;
 }
 
+namespace {
+
+// "2026-12-02 15:49:30.177 UTC [7716] LOG: ..." -> seconds since the epoch (UTC is the server's
+// default log_timezone in verify's clusters; only differences are used).
+std::optional<double> LineTimestampS(std::string_view line) {
+  static const std::regex kStamp(
+      "^([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})\\.([0-9]{3})");
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_search(line.begin(), line.end(), m, kStamp)) return std::nullopt;
+  auto n = [&m](int i) {
+    return ParseInteger<int>(std::string_view(m[i].first, m[i].length()), 10);
+  };
+  const auto y = n(1), mo = n(2), d = n(3), h = n(4), mi = n(5), s = n(6), ms = n(7);
+  if (!y || !mo || !d || !h || !mi || !s || !ms) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year{*y}, std::chrono::month(*mo),
+                                        std::chrono::day(*d)};
+  if (!ymd.ok()) return std::nullopt;
+  const double days = std::chrono::sys_days(ymd).time_since_epoch().count();
+  return days * 86400.0 + *h * 3600.0 + *mi * 60.0 + *s + *ms / 1000.0;
+}
+
+// The number after `key` in `line` ("write=1.883 s" -> 1.883).
+std::optional<double> NumberAfter(std::string_view line, std::string_view key) {
+  const size_t at = line.find(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = line.substr(at + key.size());
+  const size_t end = rest.find_first_not_of("0123456789.");
+  return ParseFiniteDouble(std::string(rest.substr(0, end)));
+}
+
+}  // namespace
+
+void ParsePostgresRecoveryPhases(const std::string& log, RecoveryPhases* phases) {
+  std::optional<double> first, redo_start, redo_done, ready;
+  std::string_view text(log);
+  while (!text.empty()) {
+    const size_t eol = text.find('\n');
+    const std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    const std::optional<double> t = LineTimestampS(line);
+    if (!t) continue;
+    if (!first) first = t;
+    if (line.find("redo starts at ") != std::string_view::npos) {
+      redo_start = t;
+    } else if (line.find("redo done at ") != std::string_view::npos) {
+      redo_done = t;
+      const std::optional<double> user = NumberAfter(line, "CPU: user: ");
+      const std::optional<double> sys = NumberAfter(line, "system: ");
+      if (user && sys) phases->redo_cpu_s = *user + *sys;
+    } else if (redo_done && !phases->end_checkpoint_s &&
+               line.find("checkpoint complete: ") != std::string_view::npos) {
+      phases->end_checkpoint_s = NumberAfter(line, "total=");
+      phases->end_checkpoint_write_s = NumberAfter(line, "write=");
+      const std::optional<double> buffers = NumberAfter(line, "wrote ");
+      if (buffers && *buffers >= 0)
+        phases->end_checkpoint_buffers = static_cast<uint64_t>(*buffers);
+    } else if (redo_done && line.find("ready to accept connections") != std::string_view::npos) {
+      ready = t;
+    }
+  }
+  if (first && redo_start && *redo_start >= *first) phases->before_redo_s = *redo_start - *first;
+  if (redo_done && ready && *ready >= *redo_done) phases->after_redo_s = *ready - *redo_done;
+}
+
 void ParsePostgresRedo(const std::string& log, RecoveryInfo* info) {
+  ParsePostgresRecoveryPhases(log, &info->phases);
   std::smatch start, done, elapsed;
   // Bounded repetitions: std::regex recurses once per character a repetition consumes, so an
   // unbounded one over a long line of the log could overflow the stack. An LSN half is 32 bits.
