@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <mutex>
 #include <regex>
@@ -119,7 +120,36 @@ std::vector<std::string> PostgresInstance::ServerArgv(const SettingList& setting
   return argv;
 }
 
+namespace {
+
+// The postmaster's status in postmaster.pid: its 8th line, "starting", "ready", "stopping" or
+// "standby" (PostgreSQL >= 10; postmaster.c writes "ready" right after it logs "database system
+// is ready to accept connections", and pg_ctl -w waits for it). Empty when not readable.
+std::string PostmasterStatus(const std::string& data_dir) {
+  FILE* f = fopen((data_dir + "/postmaster.pid").c_str(), "re");
+  if (f == nullptr) return "";
+  char line[256];
+  std::string status;
+  for (int n = 1; n <= 8 && fgets(line, sizeof(line), f) != nullptr; ++n) {
+    if (n == 8) status = line;
+  }
+  fclose(f);
+  status.erase(std::remove_if(status.begin(), status.end(),
+                              [](unsigned char c) { return std::isspace(c) != 0; }),
+               status.end());
+  return status;
+}
+
+}  // namespace
+
+// No connection is tried before postmaster.pid says "ready": during crash recovery the
+// postmaster forks a child for every attempt only to refuse it, and verify's polling every 2 ms
+// (hundreds of forks a second) took CPU from the replay on 2 cores (docs/verify.md, "Where a
+// PostgreSQL restart's time goes").
 Status PostgresInstance::TryConnect() const {
+  if (PostmasterStatus(data_dir_) != "ready") {
+    return Status::Unavailable("PostgreSQL", "postmaster.pid does not say ready");
+  }
   if (PQping(ConnInfo().c_str()) == PQPING_OK) return Status::Ok();
   return Status::Unavailable("PostgreSQL", "not accepting connections");
 }
