@@ -20,8 +20,11 @@ constexpr int kMaxJsonDepth = 64;
 // nesting deeper than kMaxJsonDepth is InvalidArgument(field, ...).
 Result<nlohmann::json> ParseJsonInput(std::string_view text, const std::string& field);
 
-// Reads the file at `path` and parses it as ParseJsonInput does; a file that cannot be read is
-// InvalidArgument(field, "cannot read '<path>'").
+// The whole file at `path`; one that cannot be opened or read (missing, a directory, an I/O
+// error) is InvalidArgument(field, "cannot read '<path>': <reason>"), never an exception.
+Result<std::string> ReadInputFileText(const std::string& path, const std::string& field);
+
+// Reads the file at `path` (ReadInputFileText) and parses it as ParseJsonInput does.
 Result<nlohmann::json> ReadJsonInputFile(const std::string& path, const std::string& field);
 
 }  // namespace waltune

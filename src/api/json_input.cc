@@ -1,9 +1,11 @@
 #include "waltune/json_input.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
-#include <fstream>
-#include <iterator>
+#include <cerrno>
+#include <cstring>
 
 namespace waltune {
 
@@ -30,11 +32,35 @@ Result<nlohmann::json> ParseJsonInput(std::string_view text, const std::string& 
   }
 }
 
+// With open/read: an istreambuf_iterator over an ifstream throws when read() fails (a directory
+// opens, then reads EISDIR), which reached the user as "unexpected exception (a waltune bug)".
+Result<std::string> ReadInputFileText(const std::string& path, const std::string& field) {
+  auto refuse = [&](int err) {
+    return Status::InvalidArgument(field, "cannot read '" + path + "': " + std::strerror(err));
+  };
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return refuse(errno);
+  std::string text;
+  char buf[65536];
+  while (true) {
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      close(fd);
+      return refuse(err);
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return text;
+}
+
 Result<nlohmann::json> ReadJsonInputFile(const std::string& path, const std::string& field) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument(field, "cannot read '" + path + "'");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return ParseJsonInput(text, field);
+  Result<std::string> text = ReadInputFileText(path, field);
+  if (!text.ok()) return text.status();
+  return ParseJsonInput(*text, field);
 }
 
 }  // namespace waltune

@@ -30,9 +30,7 @@ Result<std::string> ReadInput(const std::string& path, const std::string& field)
     ss << std::cin.rdbuf();
     return ss.str();
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument(field, "cannot read '" + path + "'");
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return ReadInputFileText(path, field);
 }
 
 Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& field) {

@@ -1,6 +1,7 @@
 #include "posix/proc.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,9 +24,23 @@ std::string ProcPath(pid_t pid, const char* entry) {
   return "/proc/" + std::to_string(pid) + "/" + entry;
 }
 
+// What read(2) gives until the end or an error. With read() itself: a /proc file of a process
+// that exits between open and read fails with ESRCH, which an istreambuf_iterator over an
+// ifstream turns into an exception (libstdc++'s basic_filebuf::underflow throws); seen as a
+// PowercutFsTest teardown that threw "No such process" while scanning every process's cmdline.
 std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[4096];
+  while (true) {
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return text;
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point t0) {

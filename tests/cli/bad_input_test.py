@@ -320,6 +320,20 @@ def main():
             check("--advice [%s] verify" % family,
                   [BIN, "verify", "--engine", "postgresql", "--workdir", work, "--advice", path],
                   field, workdir=work)
+        # A directory, or a path that does not exist, where a file is wanted: every input.
+        # (A directory opens and then fails to read: it was "unexpected exception (a waltune
+        # bug)", exit 1.)
+        for what, path in (("a directory", work), ("a missing file", os.path.join(tmp, "none"))):
+            check("request is %s" % what, [BIN, "advise", path], "request")
+            check("--storage-profile is %s" % what,
+                  [BIN, "advise", good["request"], "--storage-profile", path], "--storage-profile")
+            check("--calibration is %s" % what,
+                  [BIN, "advise", good["request"], "--calibration", path], "--calibration")
+            check("--request is %s" % what, [BIN, "verify", "--workdir", work, "--request", path],
+                  "--request", workdir=work)
+            check("--advice is %s" % what,
+                  [BIN, "verify", "--engine", "postgresql", "--workdir", work, "--advice", path],
+                  "--advice", workdir=work)
     for f in failures:
         print("FAIL:", f)
     print("bad input: %d passed, %d failed" % (passed, len(failures)))
