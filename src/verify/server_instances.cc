@@ -145,7 +145,8 @@ std::string PostmasterStatus(const std::string& data_dir) {
 // No connection is tried before postmaster.pid says "ready": during crash recovery the
 // postmaster forks a child for every attempt only to refuse it, and verify's polling every 2 ms
 // (hundreds of forks a second) took CPU from the replay on 2 cores (docs/verify.md, "Where a
-// PostgreSQL restart's time goes").
+// PostgreSQL restart's time goes"). A killed server leaves its file saying "ready" until the
+// new postmaster rewrites it: the pings in that moment fail at once (nothing listens), no fork.
 Status PostgresInstance::TryConnect() const {
   if (PostmasterStatus(data_dir_) != "ready") {
     return Status::Unavailable("PostgreSQL", "postmaster.pid does not say ready");
