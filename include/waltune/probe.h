@@ -181,6 +181,10 @@ struct StorageProfile {
   // on): ReadFileColdBuffered. Unit: bytes per second; 0: not measured.
   double buffered_read_bytes_per_s = 0;
   uint64_t buffered_read_bytes = 0;
+  // fsync() of a file with nothing dirty: open, fsync, close of `clean_fsync_files` one-page
+  // files, the median of up to three passes (TimeCleanFsyncPassesUs). Unit: us; 0: not measured.
+  double clean_fsync_us = 0;
+  int clean_fsync_files = 0;
   std::string group_commit_method;
   uint64_t group_commit_record_bytes = 0;
   std::vector<GroupCommitPoint> group_commit_curve;
@@ -229,6 +233,10 @@ struct ProbeOptions {
   // Group commit: record size each writer commits, and the writer counts of the curve.
   uint64_t record_bytes = 512;
   std::vector<int> group_commit_writers = {1, 2, 4, 8, 16};
+  // Clean-fsync phase: how many one-page files it fsyncs per pass (fewer when its share of the
+  // budget runs out while it creates them; at least 8). 8 to 100. Default: 100, as verify
+  // measures (Quick(): 32).
+  int clean_fsync_files = 100;
   // Called at the start of each phase from the calling thread. May be empty.
   std::function<void(const ProbeProgress&)> progress;
 
@@ -288,6 +296,16 @@ Result<double> MeasureColdBufferedReadBytesPerS(Env* env, const std::string& dir
 // removed. On one virtio disk this cost a device flush (3.1-3.7 ms); on another, 0.3 ms with
 // flushes of 4 ms (docs/wal-model.md). Unit: us.
 Result<double> MeasureCleanFsyncUs(Env* env, const std::string& dir, int files, int rounds);
+
+// The size of each file MeasureCleanFsyncUs and probe's clean-fsync phase write (one page).
+inline constexpr size_t kCleanFsyncFileBytes = 8192;
+
+// The timed part of MeasureCleanFsyncUs, on files that exist and have nothing dirty: up to
+// `rounds` passes that open, fsync and close each of `paths`, stopping early (after the first
+// pass) once the Env clock passes `deadline_ns` (0: no deadline). Returns the median pass's
+// time per file. Unit: us.
+Result<double> TimeCleanFsyncPassesUs(Env* env, const std::vector<std::string>& paths, int rounds,
+                                      uint64_t deadline_ns);
 
 // How much longer than `sleep_us` each of `samples` sleeps takes (timer slack, the wake-up).
 // Unit: us.

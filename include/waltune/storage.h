@@ -76,8 +76,8 @@ struct StorageSpec {
   double buffered_read_bytes_per_s = 0;
   // fsync() of a file with nothing dirty (open, fsync, close: MeasureCleanFsyncUs), what
   // PostgreSQL's crash recovery pays per file of the data directory before replay. Measured by
-  // verify; 0 (presets, profiles): not measured, one device flush (flush_p50_us) stands in.
-  // Unit: us.
+  // verify and by `waltune probe` (its profile's clean_fsync_us); 0 (presets, older profiles):
+  // not measured, one device flush (flush_p50_us) stands in. Unit: us.
   double clean_fsync_us = 0;
   // Which of the read/write rates above were measured by `waltune probe` (the rest come from
   // the preset of storage_class), e.g. "random_read_iops, seq_read_bytes_per_s". Empty for

@@ -245,6 +245,7 @@ class ProfileReader {
         {"random_read_16k_iops", &StorageSpec::random_read_16k_iops},
         {"seq_read_bytes_per_s", &StorageSpec::seq_read_bytes_per_s},
         {"buffered_read_bytes_per_s", &StorageSpec::buffered_read_bytes_per_s},
+        {"clean_fsync_us", &StorageSpec::clean_fsync_us},
     };
     std::string measured;
     for (const Rate& r : rates) {

@@ -168,8 +168,9 @@ class PgWal {
   // An fsync of a clean file can cost one device cache flush: measured on one VM 3.1-3.7 ms per
   // clean file against 3.96 ms per 8 KiB write + fdatasync, and 3.6 s before "redo starts" for
   // ~1,020 files at a 4.0 ms flush p50; on another (Linux 6.18) 0.3 s for 996 files at the
-  // same flush p50. Where verify measured it (StorageSpec::clean_fsync_us) that is the cost,
-  // else one flush. A calibrated restart overhead (restart minus redo) already holds it.
+  // same flush p50. Where verify or `waltune probe` measured it (StorageSpec::clean_fsync_us)
+  // that is the cost, else one flush. A calibrated restart overhead (restart minus redo) already
+  // holds it.
   double CleanFsyncUs() const {
     return s_->storage.clean_fsync_us > 0 ? s_->storage.clean_fsync_us : s_->storage.flush_p50_us;
   }

@@ -73,11 +73,33 @@ Result<double> MeasureColdBufferedReadBytesPerS(Env* env, const std::string& dir
   return rates[rates.size() / 2];
 }
 
+Result<double> TimeCleanFsyncPassesUs(Env* env, const std::vector<std::string>& paths, int rounds,
+                                      uint64_t deadline_ns) {
+  if (paths.empty()) return Status::InvalidArgument("files", "at least one file is needed");
+  if (rounds < 1) return Status::InvalidArgument("rounds", "at least one round is needed");
+  std::vector<double> per_file_us;
+  for (int r = 0; r < rounds; ++r) {
+    if (r > 0 && deadline_ns != 0 && env->NowNanos() >= deadline_ns) break;
+    const uint64_t begin_ns = env->NowNanos();
+    for (const std::string& path : paths) {
+      FileOptions read;
+      read.read = true;
+      auto file = env->OpenFile(path, read);
+      if (!file.ok()) return file.status();
+      WALTUNE_RETURN_IF_ERROR((*file)->Fsync());
+    }
+    per_file_us.push_back(static_cast<double>(env->NowNanos() - begin_ns) / 1e3 /
+                          static_cast<double>(paths.size()));
+  }
+  std::sort(per_file_us.begin(), per_file_us.end());
+  return per_file_us[per_file_us.size() / 2];
+}
+
 Result<double> MeasureCleanFsyncUs(Env* env, const std::string& dir, int files, int rounds) {
   if (files < 1) return Status::InvalidArgument("files", "at least one file is needed");
   if (rounds < 1) return Status::InvalidArgument("rounds", "at least one round is needed");
   std::vector<std::string> paths;
-  const std::vector<char> page(8192, 's');
+  const std::vector<char> page(kCleanFsyncFileBytes, 's');
   Status s;
   for (int i = 0; i < files && s.ok(); ++i) {
     paths.push_back(dir + "/clean-fsync-" + std::to_string(i) + ".tmp");
@@ -92,27 +114,10 @@ Result<double> MeasureCleanFsyncUs(Env* env, const std::string& dir, int files, 
     s = (*file)->WriteAt(0, page.data(), page.size());
     if (s.ok()) s = (*file)->Fsync();
   }
-  std::vector<double> per_file_us;
-  for (int r = 0; r < rounds && s.ok(); ++r) {
-    const uint64_t begin_ns = env->NowNanos();
-    for (const std::string& path : paths) {
-      FileOptions read;
-      read.read = true;
-      auto file = env->OpenFile(path, read);
-      if (!file.ok()) {
-        s = file.status();
-        break;
-      }
-      s = (*file)->Fsync();
-      if (!s.ok()) break;
-    }
-    per_file_us.push_back(static_cast<double>(env->NowNanos() - begin_ns) / 1e3 /
-                          static_cast<double>(paths.size()));
-  }
+  Result<double> us = s.ok() ? TimeCleanFsyncPassesUs(env, paths, rounds, 0) : Result<double>(s);
   for (const std::string& path : paths) (void)env->RemoveFile(path);
-  if (!s.ok()) return Status::IOError("clean fsync probe in " + dir, s.message());
-  std::sort(per_file_us.begin(), per_file_us.end());
-  return per_file_us[per_file_us.size() / 2];
+  if (!us.ok()) return Status::IOError("clean fsync probe in " + dir, us.status().message());
+  return us;
 }
 
 }  // namespace waltune

@@ -39,8 +39,9 @@ using posix::PosixError;
 namespace {
 
 // --- Files removed on SIGINT/SIGTERM/SIGHUP -------------------------------------------------
-// A fixed table, because the signal handler may only read plain memory and call unlink().
-constexpr int kMaxTrackedFiles = 32;
+// A fixed table, because the signal handler may only read plain memory and call unlink(). A
+// probe holds at most 106 files at once (its clean-fsync phase's 100 and six others).
+constexpr int kMaxTrackedFiles = 128;
 constexpr size_t kMaxTrackedPathBytes = 4096;
 struct TrackedFile {
   std::atomic<bool> in_use{false};

@@ -25,6 +25,13 @@ constexpr double kWeightGroupCommit = 0.8;  // per writer count
 constexpr double kWeightRandomIo = 0.4;     // per random write/read phase (6 of them)
 constexpr double kWeightSeqRead = 0.5;
 constexpr double kWeightBufferedRead = 0.5;
+constexpr double kWeightCleanFsync = 0.5;
+// The clean-fsync phase creates at least this many files even past its deadline, and at most
+// the larger number (Env::Default() tracks every probe file for its signal handler, in a fixed
+// table).
+constexpr int kMinCleanFsyncFiles = 8;
+constexpr int kMaxCleanFsyncFiles = 100;
+constexpr int kCleanFsyncRounds = 3;
 constexpr double kWeightIdleGap = 0.2;  // per idle gap (3 of them)
 constexpr int kIdleGapCount =
     static_cast<int>(sizeof(kFlushIdleGapsUs) / sizeof(kFlushIdleGapsUs[0]));
@@ -114,6 +121,9 @@ class ProbeRun {
   Status MeasureSequentialRead(StorageProfile* profile);
   // The same file again through the page cache, after dropping its pages (readahead on).
   Status MeasureBufferedRead(StorageProfile* profile);
+  // fsync of files with nothing dirty (what PostgreSQL's crash recovery pays per file of the
+  // data directory): MeasureCleanFsyncUs's passes on files of this run.
+  Status MeasureCleanFsync(StorageProfile* profile);
 
   Env* const env_;
   const ProbeOptions& options_;
@@ -141,7 +151,7 @@ int PhaseCount(const ProbeOptions& o) {
   const int methods = static_cast<int>(SyncMethodNames().size());
   return 1 + 2 * methods + static_cast<int>(WriteSizeMethods().size() * 3) + kIdleGapCount + 1 +
          static_cast<int>(o.group_commit_writers.size()) +
-         static_cast<int>(RandomIoPhases().size()) + 2;
+         static_cast<int>(RandomIoPhases().size()) + 3;
 }
 
 double TotalWeight(const ProbeOptions& o) {
@@ -151,7 +161,7 @@ double TotalWeight(const ProbeOptions& o) {
          kIdleGapCount * kWeightIdleGap + kWeightSeqWrite +
          static_cast<double>(o.group_commit_writers.size()) * kWeightGroupCommit +
          static_cast<double>(RandomIoPhases().size()) * kWeightRandomIo + kWeightSeqRead +
-         kWeightBufferedRead;
+         kWeightBufferedRead + kWeightCleanFsync;
 }
 
 ProbeRun::Phase ProbeRun::BeginPhase(double weight, const std::string& label) {
@@ -427,6 +437,27 @@ Status ProbeRun::MeasureBufferedRead(StorageProfile* profile) {
   return Status::Ok();
 }
 
+Status ProbeRun::MeasureCleanFsync(StorageProfile* profile) {
+  Phase phase = BeginPhase(kWeightCleanFsync, "fsync of files with nothing dirty");
+  std::vector<std::string> paths;
+  const std::vector<char> page(kCleanFsyncFileBytes, 's');
+  while (static_cast<int>(paths.size()) < options_.clean_fsync_files &&
+         (static_cast<int>(paths.size()) < kMinCleanFsyncFiles ||
+          env_->NowNanos() < phase.deadline_ns)) {
+    std::string path;
+    auto file = CreateFile(&path);
+    if (!file.ok()) return file.status();
+    WALTUNE_RETURN_IF_ERROR((*file)->WriteAt(0, page.data(), page.size()));
+    WALTUNE_RETURN_IF_ERROR((*file)->Fsync());
+    paths.push_back(path);
+  }
+  Result<double> us = TimeCleanFsyncPassesUs(env_, paths, kCleanFsyncRounds, phase.deadline_ns);
+  if (!us.ok()) return us.status();
+  profile->clean_fsync_us = *us;
+  profile->clean_fsync_files = static_cast<int>(paths.size());
+  return Status::Ok();
+}
+
 Status ProbeRun::MeasureGroupCommit(const std::string& method, int writers,
                                     GroupCommitPoint* point) {
   Phase phase = BeginPhase(kWeightGroupCommit, fmt::format("group commit, {} writer{}", writers,
@@ -526,6 +557,7 @@ Status ProbeRun::Run(StorageProfile* profile) {
   }
   WALTUNE_RETURN_IF_ERROR(MeasureSequentialRead(profile));
   WALTUNE_RETURN_IF_ERROR(MeasureBufferedRead(profile));
+  WALTUNE_RETURN_IF_ERROR(MeasureCleanFsync(profile));
   profile->elapsed_s = static_cast<double>(env_->NowNanos() - start_ns_) / kNanosPerSecond;
   return Status::Ok();
 }
@@ -544,6 +576,11 @@ Status ValidateOptions(const ProbeOptions& o) {
       o.record_bytes == 0 || o.max_ops_per_phase == 0) {
     return Status::InvalidArgument("options", "sizes and counts must be positive");
   }
+  if (o.clean_fsync_files < kMinCleanFsyncFiles || o.clean_fsync_files > kMaxCleanFsyncFiles) {
+    return Status::InvalidArgument(
+        "clean_fsync_files",
+        fmt::format("must be {} to {}", kMinCleanFsyncFiles, kMaxCleanFsyncFiles));
+  }
   for (int w : o.group_commit_writers) {
     if (w < 1 || w > 256) return Status::InvalidArgument("group_commit_writers", "1 to 256");
   }
@@ -558,6 +595,7 @@ ProbeOptions ProbeOptions::Quick(std::string path) {
   o.quick = true;
   o.budget_s = 7;
   o.seq_max_bytes = 128ull * 1024 * 1024;
+  o.clean_fsync_files = 32;
   return o;
 }
 

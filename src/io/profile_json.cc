@@ -127,6 +127,9 @@ nlohmann::json ProfileToJson(const StorageProfile& p) {
   j["buffered_read_bytes_per_s"] =
       p.buffered_read_bytes > 0 ? nlohmann::json(std::round(p.buffered_read_bytes_per_s)) : nullptr;
   j["buffered_read_bytes"] = p.buffered_read_bytes;
+  j["clean_fsync_us"] =
+      p.clean_fsync_files > 0 ? nlohmann::json(Round1(p.clean_fsync_us)) : nullptr;
+  j["clean_fsync_files"] = p.clean_fsync_files;
   nlohmann::json curve = nlohmann::json::array();
   for (const GroupCommitPoint& g : p.group_commit_curve) {
     curve.push_back({{"writers", g.writers},
@@ -229,6 +232,10 @@ std::string ProfileToText(const StorageProfile& p) {
         fmt::format("Sequential read through the page cache: {}/s ({} read, cache dropped first)\n",
                     FormatHumanBytes(p.buffered_read_bytes_per_s),
                     FormatHumanBytes(static_cast<double>(p.buffered_read_bytes)));
+  }
+  if (p.clean_fsync_files > 0) {
+    out += fmt::format("fsync of a file with nothing dirty: {} (median pass over {} files)\n",
+                       FormatUs(p.clean_fsync_us), p.clean_fsync_files);
   }
   out += "\n";
 

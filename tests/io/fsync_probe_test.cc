@@ -58,12 +58,12 @@ class FsyncProbeTest : public ::testing::Test {
     env_.SetText(sda + "/sda1/partition", "1\n");
     env_.SetText("/sys/block/sda/queue/rotational", "0\n");
     env_.SetText("/sys/block/sda/queue/write_cache", "write back\n");
-    // 0.1 s per budget unit: the weights add up to 14.7 with one group-commit point
+    // 0.1 s per budget unit: the weights add up to 15.2 with one group-commit point
     // (4 x (1 + 0.5) sync methods, 6 x 0.4 write sizes, 3 x 0.2 flushes after idle,
     // 1.5 sequential, 0.8 group commit, 6 x 0.4 random page writes/reads, 0.5 sequential read,
-    // 0.5 read through the page cache).
+    // 0.5 read through the page cache, 0.5 fsync of clean files).
     options_.path = "/data/pg";
-    options_.budget_s = 1.47;
+    options_.budget_s = 1.52;
     options_.max_ops_per_phase = 50;
     options_.seq_max_bytes = kMiB64;
     options_.group_commit_writers = {1};
@@ -109,12 +109,13 @@ TEST_F(FsyncProbeTest, AppendsPayForGrowingTheFile) {
   EXPECT_DOUBLE_EQ(Method(p->append_sync_methods, kFsync).stats.p50_us, 200);
   EXPECT_DOUBLE_EQ(Method(p->append_sync_methods, kOpenDatasync).stats.p50_us, 140);
   EXPECT_DOUBLE_EQ(Method(p->append_sync_methods, kOpenDatasyncDirect).stats.p50_us, 130);
-  // Appends go to fresh files, each growing by 8 KiB per op, never into the segment.
+  // Appends go to fresh files, each growing by 8 KiB per op, never into the segment (the
+  // clean-fsync phase's 100 one-page files grow once each too).
   int appends_growing = 0;
   for (const FakeOp& op : env_.ops()) {
     if (op.kind == FakeOp::Kind::kWrite && op.grew_file && op.bytes == 8192) ++appends_growing;
   }
-  EXPECT_EQ(appends_growing, 4 * 50);
+  EXPECT_EQ(appends_growing, 4 * 50 + 100);
 }
 
 TEST_F(FsyncProbeTest, WriteSizesCompareOneAndTwoBlocksPerFlush) {
@@ -203,6 +204,51 @@ TEST_F(FsyncProbeTest, RandomPageWritesAndColdReadsAreExact) {
   EXPECT_EQ(j["random_io"].size(), 6u);
 }
 
+// The fsyncs of files with nothing dirty in the last phase (after the last read).
+int CleanFsyncsOfTheLastPhase(const std::vector<FakeOp>& ops) {
+  size_t last_read = 0;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].kind == FakeOp::Kind::kRead) last_read = i;
+  }
+  int n = 0;
+  for (size_t i = last_read; i < ops.size(); ++i) {
+    if (ops[i].kind == FakeOp::Kind::kFsync && !ops[i].grew_file) ++n;
+  }
+  return n;
+}
+
+// fsync of files with nothing dirty, on files of the probe's own (0.05 s phase): 100 one-page
+// files written and fsynced (150 us + 50 us as each grew: 20 ms), then passes of 100 x 150 us
+// = 15 ms; the second ends at the 50 ms deadline, so there is no third. Every pass: 150 us a
+// file.
+TEST_F(FsyncProbeTest, CleanFsyncIsTimedOnFilesOfItsOwn) {
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_DOUBLE_EQ(p->clean_fsync_us, 150);
+  EXPECT_EQ(p->clean_fsync_files, 100);
+  EXPECT_EQ(CleanFsyncsOfTheLastPhase(env_.ops()), 2 * 100);
+  EXPECT_TRUE(env_.ExistingFiles().empty());
+  nlohmann::json j = ProfileToJson(*p);
+  EXPECT_EQ(j["clean_fsync_us"], 150.0);
+  EXPECT_EQ(j["clean_fsync_files"], 100);
+  EXPECT_NE(ProfileToText(*p).find("fsync of a file with nothing dirty: 150"), std::string::npos);
+}
+
+// With a fifth of the budget (a 10 ms phase) the phase stops creating files at its deadline
+// (ceil(10 ms / 200 us) = 50 files) and makes a single pass.
+TEST_F(FsyncProbeTest, CleanFsyncStopsCreatingFilesAtItsDeadline) {
+  options_.budget_s = 0.304;
+  auto p = RunProbe(&env_, options_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->clean_fsync_files, 50);
+  EXPECT_DOUBLE_EQ(p->clean_fsync_us, 150);
+  EXPECT_EQ(CleanFsyncsOfTheLastPhase(env_.ops()), 50);
+  for (int bad : {7, 101}) {
+    options_.clean_fsync_files = bad;
+    EXPECT_EQ(RunProbe(&env_, options_).status().field(), "clean_fsync_files") << bad;
+  }
+}
+
 // Without O_DIRECT the reads drop the cache first and say so.
 TEST_F(FsyncProbeTest, ColdReadsFallBackToDroppingTheCache) {
   env_.refuse_direct = true;
@@ -288,11 +334,11 @@ TEST_F(FsyncProbeTest, PhasesEndAtTheirShareOfTheBudget) {
   EXPECT_EQ(Method(p->sync_methods, kOpenDatasyncDirect).stats.ops, 1250u);
   EXPECT_EQ(Method(p->append_sync_methods, kFdatasync).stats.ops, 334u);  // 50 ms / 150 us
   EXPECT_DOUBLE_EQ(Method(p->sync_methods, kFdatasync).stats.ops_per_s, 10000);
-  // The whole run: the 1.47 s budget less the unused half of the sequential phase and the
+  // The whole run: the 1.52 s budget less the unused half of the sequential phase and the
   // unused part of the random-I/O and read phases (they stop at one op per block of the
   // 64 MiB file), plus the setup and the last op of each phase.
-  EXPECT_LT(p->elapsed_s, 1.47 + 0.2);
-  EXPECT_GT(p->elapsed_s, 1.13 - 0.15);
+  EXPECT_LT(p->elapsed_s, 1.52 + 0.2);
+  EXPECT_GT(p->elapsed_s, 1.18 - 0.15);
 }
 
 TEST_F(FsyncProbeTest, ElapsedIsTheVirtualTimeTheRunTook) {
@@ -337,7 +383,8 @@ TEST_F(FsyncProbeTest, WritesOnlyItsOwnFilesInTheDirectoryAndRemovesThem) {
   auto p = RunProbe(&env_, options_);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   std::set<std::string> created = env_.CreatedFiles();
-  EXPECT_EQ(created.size(), 6u);  // the segment, 4 append files, the sequential file
+  // the segment, 4 append files, the sequential file, 100 files of the clean-fsync phase
+  EXPECT_EQ(created.size(), 106u);
   for (const std::string& path : created) {
     EXPECT_EQ(path.rfind("/data/pg/.waltune-probe-4242-", 0), 0u) << path;
   }
@@ -391,12 +438,13 @@ TEST_F(FsyncProbeTest, ProgressReportsEveryPhaseInOrder) {
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   // setup + 4 overwrite + 4 append + 6 write sizes + 3 flushes after idle + 2 group-commit
   // points + sequential write + 6 random page writes/reads + sequential read + the read through
-  // the page cache
-  ASSERT_EQ(seen.size(), 29u);
+  // the page cache + fsync of clean files
+  ASSERT_EQ(seen.size(), 30u);
   for (size_t i = 0; i < seen.size(); ++i) {
     EXPECT_EQ(seen[i].phase, static_cast<int>(i) + 1);
-    EXPECT_EQ(seen[i].phase_count, 29);
+    EXPECT_EQ(seen[i].phase_count, 30);
   }
+  EXPECT_EQ(seen.back().label, "fsync of files with nothing dirty");
   EXPECT_EQ(seen[1].label, "fdatasync, 8 KiB overwrites");
   EXPECT_EQ(seen[15].label, "open_datasync_direct, 8 KiB overwrite after 200 us idle");
   EXPECT_EQ(seen[17].label, "open_datasync_direct, 8 KiB overwrite after 8000 us idle");

@@ -64,6 +64,7 @@ TEST(StorageProfileTest, MeasuredRatesReplaceThePresetsRates) {
   p["random_read_16k_iops"] = 2300;
   p["seq_read_bytes_per_s"] = 900000000;
   p["buffered_read_bytes_per_s"] = 1500000000;
+  p["clean_fsync_us"] = 92.5;
   auto spec = StorageSpecFromProfile(p, kField);
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->storage_class, StorageClass::kHdd);
@@ -76,6 +77,7 @@ TEST(StorageProfileTest, MeasuredRatesReplaceThePresetsRates) {
   EXPECT_DOUBLE_EQ(spec->random_read_16k_iops, 2300);
   EXPECT_DOUBLE_EQ(spec->seq_read_bytes_per_s, 9e8);
   EXPECT_DOUBLE_EQ(spec->buffered_read_bytes_per_s, 1.5e9);
+  EXPECT_DOUBLE_EQ(spec->clean_fsync_us, 92.5);
   EXPECT_NE(spec->measured_rates.find("random_read_16k_iops"), std::string::npos);
   EXPECT_EQ(spec->measured_rates.find("random_write_16k_fdatasync_iops"), std::string::npos);
 }
@@ -133,13 +135,15 @@ TEST(StorageProfileTest, BadFlushAfterIdleNamesTheSubField) {
 }
 
 TEST(StorageProfileTest, BadMeasuredRateNamesTheField) {
-  for (const json& bad : {json("fast"), json(0), json(-3), json(true)}) {
-    json p = ContractProfile();
-    p["random_read_16k_iops"] = bad;
-    auto spec = StorageSpecFromProfile(p, kField);
-    ASSERT_FALSE(spec.ok()) << bad.dump();
-    EXPECT_EQ(spec.status().code(), Status::Code::kInvalidArgument);
-    EXPECT_EQ(spec.status().field(), "constraints.storage_profile.random_read_16k_iops");
+  for (const std::string key : {"random_read_16k_iops", "clean_fsync_us"}) {
+    for (const json& bad : {json("fast"), json(0), json(-3), json(true)}) {
+      json p = ContractProfile();
+      p[key] = bad;
+      auto spec = StorageSpecFromProfile(p, kField);
+      ASSERT_FALSE(spec.ok()) << key << " " << bad.dump();
+      EXPECT_EQ(spec.status().code(), Status::Code::kInvalidArgument);
+      EXPECT_EQ(spec.status().field(), "constraints.storage_profile." + key);
+    }
   }
 }
 
