@@ -195,10 +195,14 @@ double RecoveryBufferPoolBytes(const Workload& w) {
 // (buf_pool_t::need_LRU_eviction; innodb_lru_scan_depth = 1536 by default): an LRU flush, which
 // refills the list to about innodb_lru_scan_depth (measured: 1 525-1 536 after each). Once
 // awake it keeps flushing adaptively while the checkpoint age exceeds
-// innodb_adaptive_flushing_lwm (10) % of the redo capacity (af_needed_for_redo), and goes idle
-// below it. Units: pages, ratio.
+// innodb_adaptive_flushing_lwm (10) % of log_sys.log_capacity (af_needed_for_redo), and goes
+// idle below it. log_capacity is not the file size: log_t::set_capacity (log0log.cc) takes the
+// file less its 12 KiB header, less a tenth ("smallest_capacity -= smallest_capacity / 10"),
+// so the mark is 9% of innodb_log_file_size (54.4 MB of a 576 MiB file, not 60.4). Units:
+// pages, ratios.
 constexpr double kLruScanDepthPages = 1536;
 constexpr double kAdaptiveFlushingLwm = 0.10;
+constexpr double kMariadbLogCapacityOfFile = 0.9;
 // New pages fill with appended rows to 15/16 (InnoDB keeps 1/16 of an index page free) less
 // the page's headers; a compact record adds ~20 bytes (5 of header, DB_TRX_ID 6, DB_ROLL_PTR 7,
 // lengths and null flags). Measured here: one new page per 395 `update` and per 315 `tpcb`
@@ -596,7 +600,8 @@ const char* ExpectedPeakReason(const Flavour& f, const CleanerWake& wake) {
     return "the buffer pool's free list runs short before the async flush point (the pages "
            "the appended rows fill, against the pool's free pages), which wakes the page "
            "cleaner; it then flushes while the age exceeds innodb_adaptive_flushing_lwm (10% "
-           "of the redo capacity) and idles below it, so after the first cycle the age climbs "
+           "of the log capacity, 0.9 x the redo file) and idles below it, so after the first cycle "
+           "the age climbs "
            "from about that mark until the next LRU flush,";
   }
   return f.cleaner_idle_below_async()
@@ -674,7 +679,8 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
                                             ? kLruScanDepthPages / 2 / x->wake.pages_per_redo_byte
                                             : 0;
       x->wake.steady_peak_bytes =
-          kAdaptiveFlushingLwm * x->plan.capacity_bytes + lru_interval_bytes;
+          kAdaptiveFlushingLwm * kMariadbLogCapacityOfFile * x->plan.capacity_bytes +
+          lru_interval_bytes;
       expected_cycle_s =
           std::min(expected_cycle_s, x->wake.steady_peak_bytes / std::max(x->redo_rate, 1.0));
     }
@@ -903,7 +909,8 @@ void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
   }
   AddEstimate(a, "expected_peak_checkpoint_age_bytes", x.expected_age_bytes, "bytes",
               x.f.cleaner_idle_below_async() && x.wake.before_async
-                  ? "innodb_adaptive_flushing_lwm (10%) of the redo capacity plus the redo "
+                  ? "innodb_adaptive_flushing_lwm (10%) of the log capacity (0.9 x the redo "
+                    "file) plus the redo "
                     "that allocates innodb_lru_scan_depth / 2 pages: the free list runs short "
                     "first and wakes the page cleaner, which then flushes above that mark and "
                     "idles below it until the next LRU flush; the first cycle after a start "
