@@ -2,11 +2,13 @@
 # MariaDB's dirty pages against its checkpoint age during a `waltune verify --worst-case` run:
 # polls SHOW GLOBAL STATUS over the run's own socket every POLL_S seconds and prints, per poll,
 # the age (Innodb_lsn_current - Innodb_lsn_last_checkpoint), the dirty, data and free pages,
-# then the least-squares slope of dirty pages per MB of age between AGE_LO_MB and AGE_HI_MB
+# the pages created, read and flushed (all, and by LRU flushes) since the previous poll, then
+# the least-squares slope of dirty pages per MB of age between AGE_LO_MB and AGE_HI_MB
 # (docs/verify.md, "The dirty-page curve").
 #
 # Usage: scripts/mariadb_dirty_poll.sh [BUILD_DIR] [OUT_DIR]
 #   TARGET=10 WORKLOAD=update RATE=2500 WORKING_SET=64MB POLL_S=5 AGE_LO_MB=20 AGE_HI_MB=371
+#   CYCLES=1 (checkpoint cycles verify waits for before its crash) TIMEOUT_S=600
 set -euo pipefail
 build=${1:-build}
 out=${2:-dirty-poll-results}
@@ -21,7 +23,7 @@ printf '{"constraints": {"db_engine": "mariadb", "durability_requirement": "stri
   "$target" "$rate" >"$req"
 "$build/waltune" verify --engine mariadb --request "$req" --workload "$workload" \
   --working-set "${WORKING_SET:-64MB}" --rate "$rate" --seconds 5 --crashes 1 --worst-case \
-  --worst-case-cycles 1 --worst-case-timeout 600 --workdir "$out/run" >"$out/verify.json" &
+  --worst-case-cycles "${CYCLES:-1}" --worst-case-timeout "${TIMEOUT_S:-600}" --workdir "$out/run" >"$out/verify.json" &
 pid=$!
 : >"$out/poll.tsv"
 while kill -0 "$pid" 2>/dev/null; do
@@ -30,7 +32,9 @@ while kill -0 "$pid" 2>/dev/null; do
     mariadb -S "$sock" -u root -N -B -e "SELECT NOW(6), VARIABLE_NAME, VARIABLE_VALUE FROM
       information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('INNODB_BUFFER_POOL_PAGES_DIRTY',
       'INNODB_BUFFER_POOL_PAGES_DATA', 'INNODB_BUFFER_POOL_PAGES_FREE', 'INNODB_LSN_CURRENT',
-      'INNODB_LSN_LAST_CHECKPOINT')" >>"$out/poll.tsv" 2>/dev/null || true
+      'INNODB_LSN_LAST_CHECKPOINT', 'INNODB_PAGES_CREATED', 'INNODB_BUFFER_POOL_READS',
+      'INNODB_BUFFER_POOL_PAGES_FLUSHED', 'INNODB_BUFFER_POOL_PAGES_LRU_FLUSHED')" \
+      >>"$out/poll.tsv" 2>/dev/null || true
   fi
   sleep "$poll_s"
 done
@@ -43,15 +47,21 @@ for line in open(sys.argv[1]):
     polls.setdefault(ts, {})[name] = int(value)
 names = ("INNODB_LSN_CURRENT", "INNODB_LSN_LAST_CHECKPOINT", "INNODB_BUFFER_POOL_PAGES_DIRTY",
          "INNODB_BUFFER_POOL_PAGES_DATA", "INNODB_BUFFER_POOL_PAGES_FREE")
+counters = ("INNODB_PAGES_CREATED", "INNODB_BUFFER_POOL_READS", "INNODB_BUFFER_POOL_PAGES_FLUSHED",
+            "INNODB_BUFFER_POOL_PAGES_LRU_FLUSHED")
 points = []
-print("| time | age MB | dirty pages | data pages | free pages |")
-print("|---|---|---|---|---|")
+print("| time | age MB | dirty pages | data pages | free pages | created | read | flushed | LRU flushed |")
+print("|---|---|---|---|---|---|---|---|---|")
+prev = None
 for ts, p in polls.items():
     if not all(n in p for n in names):
         continue
     age = (p[names[0]] - p[names[1]]) / 1e6
     points.append((age, p[names[2]]))
-    print("| %s | %.1f | %d | %d | %d |" % (ts[11:19], age, p[names[2]], p[names[3]], p[names[4]]))
+    deltas = ["%d" % (p[c] - prev[c]) if prev and c in p and c in prev else "-" for c in counters]
+    prev = p
+    print("| %s | %.1f | %d | %d | %d | %s |" % (ts[11:19], age, p[names[2]], p[names[3]],
+                                                p[names[4]], " | ".join(deltas)))
 lo, hi = float(sys.argv[2]), float(sys.argv[3])
 sel = [(a, d) for a, d in points if lo < a < hi]
 if len(sel) >= 2:

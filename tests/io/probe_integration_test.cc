@@ -144,6 +144,10 @@ TEST(ProbeIntegrationTest, DiskFdatasyncMedianWithinFactorTwoOfPgTestFsync) {
               << pg_after_us << " usecs/op; probe --quick wall " << wall_s << " s, class "
               << profile->classification.storage_class << "\n";
     EXPECT_NE(profile->classification.storage_class, "memory");
+    // The clean-fsync phase ran on real files of its own (at least 8, at most 32 with --quick).
+    EXPECT_GT(profile->clean_fsync_us, 0);
+    EXPECT_GE(profile->clean_fsync_files, 8);
+    EXPECT_LE(profile->clean_fsync_files, 32);
     EXPECT_EQ(CountProbeFiles(dir), 0);
     EXPECT_FALSE(fs::exists(dir + "/pg_test_fsync.tmp"));
     // --quick is budgeted at 7 s of measuring; its wall time is recorded (RecordProperty below),
