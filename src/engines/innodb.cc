@@ -611,6 +611,44 @@ const char* ExpectedPeakReason(const Flavour& f, const CleanerWake& wake) {
              : "the page cleaner at innodb_io_capacity holds the age near";
 }
 
+// How long the checkpoint age is expected to climb before the page cleaner holds it: the
+// expected peak is this many seconds of redo. Sets x->wake for MariaDB.
+double ExpectedCycleSeconds(const Scenario& s, const FpiInputs& dirty, double io_capacity,
+                            double cycle_s, InnodbAnalysis* x) {
+  // Expected peak. MySQL: the cleaner writes at innodb_io_capacity in the background, so the
+  // age settles where one cycle's distinct pages fit in that rate (CleanerCycleSeconds), far
+  // below the bound at moderate rates. MariaDB: the cleaner is idle until the async flush
+  // point, so with the working set cached the age climbs to it at any rate; log_t::set_capacity
+  // (log0log.cc) puts it at margin - margin / 8 where the bound, the sync point, is the margin.
+  // The bound (estimated_recovery_time_s) stays the worst case.
+  // MariaDB whose free list runs short before the async point (a pool with few pages beyond
+  // the data, or a full one): the cleaner wakes there and from then on flushes while the age
+  // exceeds innodb_adaptive_flushing_lwm of the capacity and idles below it, so each later
+  // cycle climbs from about that mark to the next LRU flush (docs/wal-model.md, docs/verify.md
+  // "The free-list checkpoint"); the first cycle after a start climbs to the wake point.
+  double expected_cycle_s =
+      x->f.cleaner_idle_below_async()
+          ? cycle_s * kMariadbAsyncOfSync
+          : CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
+  if (x->f.cleaner_idle_below_async()) {
+    x->wake = MariadbCleanerWake(s.workload, x->redo_per_txn,
+                                 kMariadbAsyncOfSync * x->plan.max_age_bytes);
+    if (x->wake.before_async) {
+      // Each later cycle starts near the mark (the cleaner idles below it) and climbs until
+      // the pages an LRU flush freed are allocated again: innodb_lru_scan_depth / 2 of them.
+      const double lru_interval_bytes = x->wake.pages_per_redo_byte > 0
+                                            ? kLruScanDepthPages / 2 / x->wake.pages_per_redo_byte
+                                            : 0;
+      x->wake.steady_peak_bytes =
+          kAdaptiveFlushingLwm * kMariadbLogCapacityOfFile * x->plan.capacity_bytes +
+          lru_interval_bytes;
+      expected_cycle_s =
+          std::min(expected_cycle_s, x->wake.steady_peak_bytes / std::max(x->redo_rate, 1.0));
+    }
+  }
+  return expected_cycle_s;
+}
+
 // Page-cleaner pacing (innodb_io_capacity), the expected peak checkpoint age and the recovery
 // rationale.
 void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a) {
@@ -654,37 +692,7 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
         pages_per_s_needed, FormatTps(x->tps_needed), device_write_iops, s.storage.source));
   }
 
-  // Expected peak. MySQL: the cleaner writes at innodb_io_capacity in the background, so the
-  // age settles where one cycle's distinct pages fit in that rate (CleanerCycleSeconds), far
-  // below the bound at moderate rates. MariaDB: the cleaner is idle until the async flush
-  // point, so with the working set cached the age climbs to it at any rate; log_t::set_capacity
-  // (log0log.cc) puts it at margin - margin / 8 where the bound, the sync point, is the margin.
-  // The bound (estimated_recovery_time_s) stays the worst case.
-  // MariaDB whose free list runs short before the async point (a pool with few pages beyond
-  // the data, or a full one): the cleaner wakes there and from then on flushes while the age
-  // exceeds innodb_adaptive_flushing_lwm of the capacity and idles below it, so each later
-  // cycle climbs from about that mark to the next LRU flush (docs/wal-model.md, docs/verify.md
-  // "The free-list checkpoint"); the first cycle after a start climbs to the wake point.
-  double expected_cycle_s =
-      x->f.cleaner_idle_below_async()
-          ? cycle_s * kMariadbAsyncOfSync
-          : CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
-  if (x->f.cleaner_idle_below_async()) {
-    x->wake = MariadbCleanerWake(s.workload, x->redo_per_txn,
-                                 kMariadbAsyncOfSync * x->plan.max_age_bytes);
-    if (x->wake.before_async) {
-      // Each later cycle starts near the mark (the cleaner idles below it) and climbs until
-      // the pages an LRU flush freed are allocated again: innodb_lru_scan_depth / 2 of them.
-      const double lru_interval_bytes = x->wake.pages_per_redo_byte > 0
-                                            ? kLruScanDepthPages / 2 / x->wake.pages_per_redo_byte
-                                            : 0;
-      x->wake.steady_peak_bytes =
-          kAdaptiveFlushingLwm * kMariadbLogCapacityOfFile * x->plan.capacity_bytes +
-          lru_interval_bytes;
-      expected_cycle_s =
-          std::min(expected_cycle_s, x->wake.steady_peak_bytes / std::max(x->redo_rate, 1.0));
-    }
-  }
+  const double expected_cycle_s = ExpectedCycleSeconds(s, dirty, io_capacity, cycle_s, x);
   const double expected_age_bytes =
       std::min(x->plan.max_age_bytes, expected_cycle_s * x->redo_rate);
   const RedoRecovery expected_rec =
