@@ -219,7 +219,12 @@ struct CleanerWake {
   double pages_per_redo_byte = 0;  // new pages per byte of redo
   double wake_age_bytes = 0;       // checkpoint age at which the free list runs short
   bool before_async = false;
-  double steady_peak_bytes = 0;  // later cycles: the adaptive-flushing mark + one LRU interval
+  // Once the free list has run short (in the first cycle when before_async, else after
+  // wake_age_bytes of redo since the start, over several async-flush cycles), each cycle climbs
+  // from about the adaptive-flushing mark to the next LRU flush: steady_peak_bytes, when that
+  // is below the async point (steady).
+  bool steady = false;
+  double steady_peak_bytes = 0;
 };
 
 CleanerWake MariadbCleanerWake(const Workload& w, double redo_per_txn, double async_age_bytes) {
@@ -595,14 +600,20 @@ void AddInnodbLogSettings(const Scenario& s, const InnodbAnalysis& x, Advice* a)
 }
 
 // Why the checkpoint age settles where expected_peak_checkpoint_age_bytes says.
-const char* ExpectedPeakReason(const Flavour& f, const CleanerWake& wake) {
-  if (f.cleaner_idle_below_async() && wake.before_async) {
-    return "the buffer pool's free list runs short before the async flush point (the pages "
-           "the appended rows fill, against the pool's free pages), which wakes the page "
-           "cleaner; it then flushes while the age exceeds innodb_adaptive_flushing_lwm (10% "
-           "of the log capacity, 0.9 x the redo file) and idles below it, so after the first cycle "
-           "the age climbs "
-           "from about that mark until the next LRU flush,";
+std::string ExpectedPeakReason(const Flavour& f, const CleanerWake& wake, double redo_rate) {
+  if (f.cleaner_idle_below_async() && wake.steady) {
+    return fmt::format(
+        "the buffer pool's free list runs short (the pages the appended rows fill, against the "
+        "pool's free pages: {}), which wakes the page cleaner; it then flushes while the age "
+        "exceeds innodb_adaptive_flushing_lwm (10% of the log capacity, 0.9 x the redo file) and "
+        "idles below it, so each later cycle climbs from about that mark until the next LRU "
+        "flush,",
+        wake.before_async
+            ? std::string("in the first cycle after a start, which climbs to that wake point")
+            : fmt::format("after ~{} of redo from a start, ~{:.0f} min at this rate; until then "
+                          "each cycle climbs to the async flush point, 7/8 of the bound",
+                          FormatHumanBytes(wake.wake_age_bytes),
+                          wake.wake_age_bytes / std::max(redo_rate, 1.0) / 60));
   }
   return f.cleaner_idle_below_async()
              ? "the page cleaner writes no pages in the background below the async flush point "
@@ -631,19 +642,31 @@ double ExpectedCycleSeconds(const Scenario& s, const FpiInputs& dirty, double io
           ? cycle_s * kMariadbAsyncOfSync
           : CleanerCycleSeconds(dirty.hot_pages, dirty.page_changes_per_s, io_capacity, cycle_s);
   if (x->f.cleaner_idle_below_async()) {
-    x->wake = MariadbCleanerWake(s.workload, x->redo_per_txn,
-                                 kMariadbAsyncOfSync * x->plan.max_age_bytes);
-    if (x->wake.before_async) {
-      // Each later cycle starts near the mark (the cleaner idles below it) and climbs until
-      // the pages an LRU flush freed are allocated again: innodb_lru_scan_depth / 2 of them.
+    const double async_bytes = kMariadbAsyncOfSync * x->plan.max_age_bytes;
+    x->wake = MariadbCleanerWake(s.workload, x->redo_per_txn, async_bytes);
+    // The free list runs short whenever appended rows keep allocating pages: in the first cycle
+    // when the wake comes before the async point, else in a later one (an async flush writes
+    // pages but frees none, so the free pages go on falling). From then on each cycle starts
+    // near the mark (the cleaner idles below it) and climbs until the pages an LRU flush freed
+    // are allocated again: innodb_lru_scan_depth / 2 of them. Measured at the 10 s target: the
+    // first cycle climbed to the wake (409.6 MB) and on to the async point (428.6 MB); the
+    // checkpoint then stepped down to 45.2 MB and the next cycle climbed from there.
+    // A pool smaller than the data is full from the start (wake age 0): reads keep the free list
+    // at the threshold, and the age stays near the mark.
+    const bool full_pool = x->wake.wake_age_bytes == 0;
+    if (std::isfinite(x->wake.wake_age_bytes) && (x->wake.pages_per_redo_byte > 0 || full_pool)) {
       const double lru_interval_bytes = x->wake.pages_per_redo_byte > 0
                                             ? kLruScanDepthPages / 2 / x->wake.pages_per_redo_byte
                                             : 0;
-      x->wake.steady_peak_bytes =
+      const double steady_peak_bytes =
           kAdaptiveFlushingLwm * kMariadbLogCapacityOfFile * x->plan.capacity_bytes +
           lru_interval_bytes;
-      expected_cycle_s =
-          std::min(expected_cycle_s, x->wake.steady_peak_bytes / std::max(x->redo_rate, 1.0));
+      if (steady_peak_bytes < async_bytes) {
+        x->wake.steady = true;
+        x->wake.steady_peak_bytes = steady_peak_bytes;
+        expected_cycle_s =
+            std::min(expected_cycle_s, steady_peak_bytes / std::max(x->redo_rate, 1.0));
+      }
     }
   }
   return expected_cycle_s;
@@ -721,8 +744,8 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
                         x->plan.recovery.page_write_s)
           : std::string(),
       x->plan.recovery_s, s.recovery_target_s, FormatTps(x->tps_needed),
-      ExpectedPeakReason(x->f, x->wake), FormatHumanBytes(expected_age_bytes), expected_rec.total_s,
-      FormatTps(x->tps_needed), cycle_s);
+      ExpectedPeakReason(x->f, x->wake, x->redo_rate), FormatHumanBytes(expected_age_bytes),
+      expected_rec.total_s, FormatTps(x->tps_needed), cycle_s);
   if (x->plan.batching.first_bytes > 0) {
     a->checkpoint_rationale += fmt::format(
         " MariaDB recovers in batches: the first parses redo until its records fill a third of "
@@ -911,18 +934,20 @@ void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
     AddEstimate(a, "free_list_wake_checkpoint_age_bytes", x.wake.wake_age_bytes, "bytes",
                 fmt::format("age at which the buffer pool's {:.0f} free pages (pool - data - "
                             "innodb_lru_scan_depth / 2) are allocated, at {:.2f} new pages per "
-                            "MB of redo (appended rows at 15/16 of a page); below the async "
-                            "point it wakes the page cleaner",
+                            "MB of redo (appended rows at 15/16 of a page), counted from a start; "
+                            "it wakes the page cleaner, in the first cycle when below the async "
+                            "point",
                             x.wake.free_pages, x.wake.pages_per_redo_byte * 1e6));
   }
   AddEstimate(a, "expected_peak_checkpoint_age_bytes", x.expected_age_bytes, "bytes",
-              x.f.cleaner_idle_below_async() && x.wake.before_async
+              x.f.cleaner_idle_below_async() && x.wake.steady
                   ? "innodb_adaptive_flushing_lwm (10%) of the log capacity (0.9 x the redo "
-                    "file) plus the redo "
-                    "that allocates innodb_lru_scan_depth / 2 pages: the free list runs short "
-                    "first and wakes the page cleaner, which then flushes above that mark and "
-                    "idles below it until the next LRU flush; the first cycle after a start "
-                    "climbs to free_list_wake_checkpoint_age_bytes"
+                    "file) plus the redo that allocates innodb_lru_scan_depth / 2 pages: once "
+                    "the free list has run short (after free_list_wake_checkpoint_age_bytes of "
+                    "redo from a start) each LRU flush wakes the page cleaner, which flushes "
+                    "above that mark and idles below it until the next one; the cycles before "
+                    "climb to the wake point or the async flush point (7/8 of the bound), "
+                    "whichever comes first"
               : x.f.cleaner_idle_below_async()
                   ? "the async flush point, 7/8 of the bound (log_t::set_capacity): MariaDB's "
                     "page cleaner does not write below it while the working set is cached "
