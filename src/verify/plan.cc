@@ -140,8 +140,17 @@ Status AdviceNonNegative(const nlohmann::json& obj, const std::string& path, con
 
 // update / tpcb: the shape of verify::ShapeOf, each field listed in `assumptions`.
 void AdaptWorkloadShape(const RunConditions& run, Scenario* s) {
-  const verify::WorkloadShape shape =
+  verify::WorkloadShape shape =
       verify::ShapeOf(run.workload, run.payload_bytes, run.working_set_bytes);
+  if (run.workload != VerifyWorkload::kInsert) {
+    // The history row as these tables hold it: its key and its payload's mean length (MariaDB's
+    // free-list term counts the pages these rows fill; measured ~38 and ~48.5 bytes per row
+    // as stored for update and tpcb, with InnoDB's ~20 bytes of record overhead).
+    shape.appended_row_bytes = static_cast<uint64_t>(
+        std::llround(verify::kHistoryKeyBytes +
+                     verify::MeanHistoryPayloadBytes(verify::LayoutFor(
+                         run.workload, run.working_set_bytes, run.payload_bytes, run.clients))));
+  }
   const std::string name = VerifyWorkloadName(run.workload);
   auto note = [s, &name](const std::string& field, const std::string& value) {
     s->assumptions.push_back(Assumption{field, value, AssumptionSource::kVerify,

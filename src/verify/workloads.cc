@@ -184,6 +184,36 @@ WorkloadShape ShapeOf(VerifyWorkload workload, uint64_t payload_bytes, uint64_t 
   return s;
 }
 
+namespace {
+
+// Mean number of decimal digits of an integer drawn uniformly from [1, n].
+double MeanDigits(uint64_t n) {
+  if (n == 0) return 0;
+  double total = 0;
+  for (uint64_t lo = 1, digits = 1; lo <= n; lo *= 10, ++digits) {
+    const uint64_t hi = std::min(n, lo * 10 - 1);
+    total += static_cast<double>((hi - lo + 1) * digits);
+  }
+  return total / static_cast<double>(n);
+}
+
+}  // namespace
+
+double MeanHistoryPayloadBytes(const WorkloadLayout& l) {
+  switch (l.workload) {
+    case VerifyWorkload::kInsert:
+      return 0;
+    case VerifyWorkload::kUpdate:
+      return MeanDigits(l.rows);
+    case VerifyWorkload::kTpcb: {
+      // delta in [-5000, 5000]: 0 is one character, the 5000 negatives carry a sign.
+      const double delta = (1 + 2 * 5000 * MeanDigits(5000) + 5000) / 10001.0;
+      return MeanDigits(l.rows) + MeanDigits(l.tellers) + MeanDigits(l.branches) + delta + 3;
+    }
+  }
+  return 0;
+}
+
 }  // namespace waltune::verify
 
 namespace waltune {

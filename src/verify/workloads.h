@@ -21,6 +21,8 @@ enum class SqlDialect { kPostgreSQL, kMariaDB, kSQLite };
 constexpr uint64_t kRowOverheadBytes = 48;
 // Bytes of the (client_id, seq, "aid:tid:bid:delta") history row of update and tpcb.
 constexpr uint64_t kHistoryRowBytes = 40;
+// Bytes of the history row's key as stored (client_id int: 4, seq bigint: 8; targets/*.cc).
+constexpr uint64_t kHistoryKeyBytes = 12;
 
 struct WorkloadLayout {
   VerifyWorkload workload = VerifyWorkload::kInsert;
@@ -72,6 +74,11 @@ struct WorkloadShape {
   uint64_t appended_row_bytes = kHistoryRowBytes;
 };
 WorkloadShape ShapeOf(VerifyWorkload workload, uint64_t payload_bytes, uint64_t working_set_bytes);
+
+// Mean length of the history row's payload text (TxnSql): update writes the updated row's id,
+// tpcb "aid:tid:bid:delta", with the ids uniform over the layout's rows, tellers and branches
+// and delta uniform in [-5000, 5000]. 0 for insert (its rows carry the payload).
+double MeanHistoryPayloadBytes(const WorkloadLayout& layout);
 
 }  // namespace waltune::verify
 

@@ -385,5 +385,20 @@ TEST(RunVerify, RejectsBadWorstCaseAndWorkloadOptions) {
   }
 }
 
+// The history row's payload, as TxnSql writes it. Hand-checked for a 64 MiB working set of
+// 100-byte payloads: 67108864 / 148 = 453 438 rows; their ids have (9 x 1 + 90 x 2 + 900 x 3 +
+// 9 000 x 4 + 90 000 x 5 + 353 439 x 6) / 453 438 = 5.7549 digits. tpcb with 4 clients: 4
+// branches (1 digit), 40 tellers ((9 + 31 x 2) / 40 = 1.775), delta in [-5000, 5000]:
+// (1 + 10 000 x 3.7786 + 5 000 signs) / 10 001 = 4.2783 characters (3.7786 = (9 + 180 + 2 700 +
+// 4 001 x 4) / 5 000), and 3 colons: 15.808. With the 12-byte key and InnoDB's ~20 bytes of
+// record overhead: 37.8 and 47.8 bytes a row, where ~38 and ~48.5 were measured as stored.
+TEST(MeanHistoryPayloadBytes, HandChecked) {
+  const uint64_t ws = 64ull * 1024 * 1024;
+  EXPECT_NEAR(MeanHistoryPayloadBytes(LayoutFor(VerifyWorkload::kUpdate, ws, 100, 4)), 5.7549,
+              1e-4);
+  EXPECT_NEAR(MeanHistoryPayloadBytes(LayoutFor(VerifyWorkload::kTpcb, ws, 100, 4)), 15.808, 1e-3);
+  EXPECT_EQ(MeanHistoryPayloadBytes(LayoutFor(VerifyWorkload::kInsert, ws, 100, 4)), 0);
+}
+
 }  // namespace
 }  // namespace waltune::verify
