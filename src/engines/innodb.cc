@@ -631,12 +631,8 @@ double ExpectedCycleSeconds(const Scenario& s, const FpiInputs& dirty, double io
   // below the bound at moderate rates. MariaDB: the cleaner is idle until the async flush
   // point, so with the working set cached the age climbs to it at any rate; log_t::set_capacity
   // (log0log.cc) puts it at margin - margin / 8 where the bound, the sync point, is the margin.
-  // The bound (estimated_recovery_time_s) stays the worst case.
-  // MariaDB whose free list runs short before the async point (a pool with few pages beyond
-  // the data, or a full one): the cleaner wakes there and from then on flushes while the age
-  // exceeds innodb_adaptive_flushing_lwm of the capacity and idles below it, so each later
-  // cycle climbs from about that mark to the next LRU flush (docs/wal-model.md, docs/verify.md
-  // "The free-list checkpoint"); the first cycle after a start climbs to the wake point.
+  // The bound (estimated_recovery_time_s) stays the worst case. MariaDB's free list: below
+  // (docs/wal-model.md, docs/verify.md "The free-list checkpoint").
   double expected_cycle_s =
       x->f.cleaner_idle_below_async()
           ? cycle_s * kMariadbAsyncOfSync

@@ -113,7 +113,7 @@ TxnDraw DrawTxn(const WorkloadLayout& l, std::mt19937_64* rng) {
   if (l.rows > 0) t.row = std::uniform_int_distribution<uint64_t>(1, l.rows)(*rng);
   if (l.tellers > 0) t.teller = std::uniform_int_distribution<uint64_t>(1, l.tellers)(*rng);
   if (l.branches > 0) t.branch = std::uniform_int_distribution<uint64_t>(1, l.branches)(*rng);
-  t.delta = std::uniform_int_distribution<int64_t>(-5000, 5000)(*rng);
+  t.delta = std::uniform_int_distribution<int64_t>(-kTpcbDeltaMax, kTpcbDeltaMax)(*rng);
   return t;
 }
 
@@ -206,8 +206,9 @@ double MeanHistoryPayloadBytes(const WorkloadLayout& l) {
     case VerifyWorkload::kUpdate:
       return MeanDigits(l.rows);
     case VerifyWorkload::kTpcb: {
-      // delta in [-5000, 5000]: 0 is one character, the 5000 negatives carry a sign.
-      const double delta = (1 + 2 * 5000 * MeanDigits(5000) + 5000) / 10001.0;
+      // delta: 0 is one character, the kTpcbDeltaMax negatives carry a sign.
+      const double n = static_cast<double>(kTpcbDeltaMax);
+      const double delta = (1 + 2 * n * MeanDigits(kTpcbDeltaMax) + n) / (2 * n + 1);
       return MeanDigits(l.rows) + MeanDigits(l.tellers) + MeanDigits(l.branches) + delta + 3;
     }
   }

@@ -23,6 +23,8 @@ constexpr uint64_t kRowOverheadBytes = 48;
 constexpr uint64_t kHistoryRowBytes = 40;
 // Bytes of the history row's key as stored (client_id int: 4, seq bigint: 8; targets/*.cc).
 constexpr uint64_t kHistoryKeyBytes = 12;
+// tpcb's balance change per transaction: uniform in [-kTpcbDeltaMax, kTpcbDeltaMax].
+constexpr int64_t kTpcbDeltaMax = 5000;
 
 struct WorkloadLayout {
   VerifyWorkload workload = VerifyWorkload::kInsert;
