@@ -221,6 +221,9 @@ struct CrashResult {
   // Empty when the check passed.
   std::vector<std::string> integrity_problems;
   std::string integrity_check;  // which check ran ("" when none could run)
+  // The end of the server's log of this restart (PostgreSQL, MariaDB): the report shows it
+  // beside integrity problems, so that a damaged database comes with the engine's own account.
+  std::string recovery_log_tail;
   // --worst-case: where the crash happened and how the cold restart went.
   using WorstCase = WorstCaseCrash;
   std::optional<WorstCase> worst_case;

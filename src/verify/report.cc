@@ -156,6 +156,9 @@ Json CrashToJson(const CrashResult& c) {
     cj["integrity"] = {{"check", c.integrity_check},
                        {"ok", c.integrity_problems.empty()},
                        {"problems", c.integrity_problems}};
+    if (!c.integrity_problems.empty() && !c.recovery_log_tail.empty()) {
+      cj["integrity"]["server_log_tail"] = c.recovery_log_tail;
+    }
   } else {
     cj["integrity"] = nullptr;  // nothing to check: the engine did not come up
   }
@@ -257,6 +260,15 @@ std::string CrashTableText(const VerifyReport& r) {
                   static_cast<unsigned long long>(c.unacked_survived), recovery.c_str(),
                   Num(redo, "%.0f").c_str(), Num(discarded, "%.0f").c_str(), integrity.c_str());
     add(line);
+  }
+  i = 0;
+  for (const auto& c : r.crashes) {
+    ++i;
+    if (c.integrity_problems.empty() || c.recovery_log_tail.empty()) continue;
+    add("");
+    add(" crash " + std::to_string(i) + ": the server's log of the restart ends with:");
+    out += c.recovery_log_tail;
+    if (c.recovery_log_tail.back() != '\n') out += "\n";
   }
   bool any_worst = false;
   i = 0;

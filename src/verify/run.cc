@@ -388,6 +388,7 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
   crash.redo_bytes = info->redo_bytes;
   crash.redo_s = info->redo_s;
   crash.phases = info->phases;
+  crash.recovery_log_tail = info->log_tail;
   if (crash.worst_case && crash.worst_case->reached && crash.redo_bytes &&
       static_cast<double>(*crash.redo_bytes) <
           0.5 * static_cast<double>(crash.worst_case->distance_bytes)) {

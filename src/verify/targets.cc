@@ -9,10 +9,40 @@
 #include <charconv>
 #include <filesystem>
 #include <map>
+#include <string_view>
+#include <vector>
 
 #include "targets/server_target.h"
 
 namespace waltune::verify {
+
+std::string RecoveryLogTail(const std::string& before_crash, const std::string& restart,
+                            size_t max_error_lines) {
+  std::vector<std::string_view> errors;
+  std::string_view rest = before_crash;
+  while (!rest.empty()) {
+    const size_t eol = rest.find('\n');
+    const std::string_view line = rest.substr(0, eol);
+    rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
+    if (line.find("[ERROR]") != std::string_view::npos ||
+        line.find("ERROR:") != std::string_view::npos ||
+        line.find("PANIC:") != std::string_view::npos) {
+      errors.push_back(line);
+    }
+  }
+  std::string out;
+  if (!errors.empty()) {
+    out = "errors logged before the crash:\n";
+    const size_t first = errors.size() > max_error_lines ? errors.size() - max_error_lines : 0;
+    for (size_t i = first; i < errors.size(); ++i) {
+      out += std::string(errors[i].substr(0, 500)) + "\n";
+    }
+    out += "the restart:\n";
+  }
+  const size_t room = out.size() < kRecoveryLogTailBytes ? kRecoveryLogTailBytes - out.size() : 0;
+  out += restart.size() > room ? restart.substr(restart.size() - room) : restart;
+  return out;
+}
 
 std::optional<uint64_t> ParseU64Text(std::string_view text) {
   uint64_t v = 0;

@@ -29,7 +29,11 @@ struct RecoveryInfo {
   std::optional<uint64_t> redo_bytes;
   std::optional<double> redo_s;
   RecoveryPhases phases;
+  // The end of what the server logged during this restart (at most kRecoveryLogTailBytes):
+  // evidence to show beside a damaged database or a lost commit. Empty for SQLite.
+  std::string log_tail;
 };
+inline constexpr size_t kRecoveryLogTailBytes = 4000;
 
 // How far the WAL/redo reaches past the last completed checkpoint's REDO point: what a crash
 // now would replay (--worst-case watches it).
@@ -121,6 +125,13 @@ void ParsePostgresRedo(const std::string& log, RecoveryInfo* info);
 void ParsePostgresRecoveryPhases(const std::string& log, RecoveryPhases* phases);
 // MariaDB: "Starting crash recovery from checkpoint LSN=N" and the end LSN it reports.
 void ParseMariadbRedo(const std::string& log, RecoveryInfo* info);
+
+// RecoveryInfo::log_tail from a server log: the last `max_error_lines` error lines logged
+// before the crash (MariaDB "[ERROR]", PostgreSQL "ERROR:" and "PANIC:": e.g. InnoDB's "Crash
+// recovery is broken due to insufficient innodb_log_file_size" is logged during the load),
+// then the end of what the restart logged; at most kRecoveryLogTailBytes in all.
+std::string RecoveryLogTail(const std::string& before_crash, const std::string& restart,
+                            size_t max_error_lines = 10);
 
 }  // namespace waltune::verify
 

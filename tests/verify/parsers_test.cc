@@ -227,5 +227,32 @@ TEST(ParseMariadbRedo, NumbersBeyond64BitsLeaveTheRedoUnknown) {
   EXPECT_FALSE(truncated.redo_bytes.has_value());
 }
 
+// The log beside a damaged database: errors from before the crash, then the restart's end.
+TEST(RecoveryLogTail, ErrorsBeforeTheCrashThenTheRestart) {
+  const std::string before =
+      "2026-12-03  7:56:07 0 [Note] InnoDB: Buffer pool(s) load completed\n"
+      "2026-12-03  7:57:01 0 [ERROR] InnoDB: Crash recovery is broken due to insufficient "
+      "innodb_log_file_size; last checkpoint LSN=1, current LSN=2\n"
+      "2026-12-03  7:57:02 0 [Warning] something else\n";
+  const std::string restart = "InnoDB: Starting crash recovery from checkpoint LSN=1\n";
+  EXPECT_EQ(RecoveryLogTail(before, restart),
+            "errors logged before the crash:\n"
+            "2026-12-03  7:57:01 0 [ERROR] InnoDB: Crash recovery is broken due to insufficient "
+            "innodb_log_file_size; last checkpoint LSN=1, current LSN=2\n"
+            "the restart:\n"
+            "InnoDB: Starting crash recovery from checkpoint LSN=1\n");
+  // No errors: only the restart. PostgreSQL's "PANIC:" and "ERROR:" count; the last lines win.
+  EXPECT_EQ(RecoveryLogTail("LOG:  checkpoint starting\n", restart), restart);
+  const std::string pg = "a ERROR:  one\nb PANIC:  two\nc ERROR:  three\n";
+  EXPECT_EQ(RecoveryLogTail(pg, "r\n", 2),
+            "errors logged before the crash:\nb PANIC:  two\nc ERROR:  three\nthe restart:\nr\n");
+  // A long restart log keeps its end, within kRecoveryLogTailBytes in all.
+  const std::string long_restart = std::string(10000, 'x') + "ready\n";
+  const std::string tail = RecoveryLogTail(before, long_restart);
+  EXPECT_EQ(tail.size(), kRecoveryLogTailBytes);
+  EXPECT_EQ(tail.substr(tail.size() - 6), "ready\n");
+  EXPECT_EQ(tail.rfind("errors logged before the crash:\n", 0), 0u);
+}
+
 }  // namespace
 }  // namespace waltune::verify

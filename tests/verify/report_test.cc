@@ -88,6 +88,28 @@ TEST(ReportToJson, PowerLossKeepsSimulatorThroughputApart) {
   EXPECT_NE(t.find("FAILED"), std::string::npos) << t;
 }
 
+// A damaged database comes with the server's log of its restart; an intact one does not.
+TEST(ReportToJson, IntegrityProblemsCarryTheServerLogOfTheRestart) {
+  VerifyReport r = Sample();
+  r.crashes[0].integrity_check = "CHECK TABLE waltune.waltune_load EXTENDED";
+  r.crashes[0].integrity_problems = {"CHECK TABLE error: Corrupt"};
+  r.crashes[0].recovery_log_tail = "InnoDB: Starting crash recovery from checkpoint LSN=1";
+  r.crashes[1].integrity_check = "CHECK TABLE waltune.waltune_load EXTENDED";
+  r.crashes[1].recovery_log_tail = "InnoDB: 128 pages applied";
+  auto j = ReportToJson(r);
+  EXPECT_EQ(j["crashes"][0]["integrity"]["ok"], false);
+  EXPECT_EQ(j["crashes"][0]["integrity"]["server_log_tail"],
+            "InnoDB: Starting crash recovery from checkpoint LSN=1");
+  EXPECT_EQ(j["crashes"][1]["integrity"]["ok"], true);
+  EXPECT_FALSE(j["crashes"][1]["integrity"].contains("server_log_tail"));
+  std::string t = ReportToText(r);
+  EXPECT_NE(t.find(" crash 1: the server's log of the restart ends with:\n"
+                   "InnoDB: Starting crash recovery from checkpoint LSN=1\n"),
+            std::string::npos)
+      << t;
+  EXPECT_EQ(t.find("128 pages applied"), std::string::npos) << t;
+}
+
 TEST(ReportToText, ShowsPredictedNextToMeasured) {
   std::string t = ReportToText(Sample());
   EXPECT_NE(t.find("throughput (tps)                     2000         2400\n"), std::string::npos)

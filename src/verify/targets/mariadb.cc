@@ -86,6 +86,7 @@ class MariadbTarget : public ServerTarget {
     MYSQL_RES* res = mysql_use_result(admin_);
     if (!res) return Status::IOError("MariaDB", mysql_error(admin_));
     PresentRows rows;
+    uint64_t read = 0;
     while (MYSQL_ROW row = mysql_fetch_row(res)) {
       std::optional<int> client = row[0] ? ParseInteger<int>(row[0]) : std::nullopt;
       std::optional<uint64_t> seq = row[1] ? ParseInteger<uint64_t>(row[1]) : std::nullopt;
@@ -94,8 +95,17 @@ class MariadbTarget : public ServerTarget {
         return Status::IOError("MariaDB read rows", "not a (client_id, seq) row");
       }
       rows[*client].push_back(*seq);
+      ++read;
     }
+    // mysql_fetch_row returns NULL at the end of the rows and on an error alike (e.g. a page
+    // InnoDB finds corrupt part-way through the scan): rows not read are not rows lost.
+    const unsigned int err = mysql_errno(admin_);
+    const std::string message = err != 0 ? mysql_error(admin_) : "";
     mysql_free_result(res);
+    if (err != 0) {
+      return Status::IOError("MariaDB read rows", "the scan stopped after " + std::to_string(read) +
+                                                      " rows: " + message);
+    }
     return rows;
   }
 

@@ -132,7 +132,10 @@ Result<RecoveryInfo> ServerTarget::Restart() {
   WALTUNE_RETURN_IF_ERROR(instance_->Start(settings_));
   RecoveryInfo info;
   info.recovery_s = instance_->last_start_s();
-  ParseRedo(instance_->LogSince(offset), &info);
+  const std::string log = instance_->LogSince(offset);
+  ParseRedo(log, &info);
+  const std::string before = instance_->LogSince(0);
+  info.log_tail = RecoveryLogTail(before.substr(0, offset), log);
   WALTUNE_RETURN_IF_ERROR(ConnectAdmin());
   return info;
 }
