@@ -81,6 +81,11 @@ struct Workload {
   // workloads (their history row); not a request field. Units: count, bytes.
   int appended_rows_per_txn = -1;
   uint64_t appended_row_bytes = 0;
+  // Bytes an UPDATE changes in each row it updates (InnoDB logs the changed columns, not the
+  // row). 0 = row_bytes: the whole row, as far as the model knows. Set by verify's workloads
+  // (update: the payload and an 8-byte counter; tpcb: an 8-byte balance); not a request field.
+  // Unit: bytes.
+  uint64_t updated_bytes_per_row = 0;
 };
 
 // Measured numbers from `waltune verify --calibrate` for one engine on one machine.

@@ -46,10 +46,22 @@ namespace {
 using engines::AddEstimate;
 
 constexpr double kInnodbPageBytes = 16384;
-// Redo per row change (record + undo log redo + page directory), per transaction (mtr/commit).
-// Sysbench write-only measured here: 1.6-1.8 KB per 4-statement transaction.
-constexpr double kRowRedoOverheadBytes = 200;
-constexpr double kTxnRedoBytes = 100;
+// Redo per transaction (RedoBytesPerTxn). *Measured here* (MariaDB 10.11.19, verify's insert,
+// update and tpcb workloads at payloads of 20-1000 bytes, 4 clients, Innodb_lsn_current per
+// commit; docs/wal-model.md "InnoDB redo per transaction"): an appended row costs 1.08 bytes of
+// redo per byte of row (the record, its page directory slot, the page it fills) and an updated
+// row 2.0 bytes per changed byte (the new value in the page, the old one in the undo record):
+// tpcb's redo does not move with the filler it never changes (444-460 bytes at payloads 20-1000).
+// The fixed parts: the commit (undo log header state, the rollback segment's history list:
+// 128), an appended row's record and insert-undo framing (50; a second insert in one
+// transaction added 64-71 bytes with its ~16 data bytes, by hand through the client), an
+// updated row's framing (undo record header, DB_TRX_ID and DB_ROLL_PTR: 70, between the 74-80
+// that update's points give and the 65 of tpcb's). Unit: bytes.
+constexpr double kTxnRedoBytes = 128;
+constexpr double kAppendedRowRedoBytes = 50;
+constexpr double kAppendedRedoPerRowByte = 1.08;
+constexpr double kUpdatedRowRedoBytes = 70;
+constexpr double kUpdatedRedoPerChangedByte = 2;
 // Redo apply speed and start-up. *Measured here*: MariaDB 10.11 restarted with 44 MB of redo in
 // 1.0 s; MySQL is not runnable here and uses the same figures (lower confidence).
 constexpr double kReplayBytesPerS = 100e6;
@@ -152,9 +164,42 @@ class InnodbAdvisor : public EngineAdvisor {
   bool mariadb_;
 };
 
+// Rows a transaction appends (a table or index tail) and their size: the workload's own when
+// verify states them, else the share of rows_per_txn that is not written at random.
+double AppendedRowsPerTxn(const Workload& w) {
+  return w.appended_rows_per_txn >= 0 ? static_cast<double>(w.appended_rows_per_txn)
+                                      : w.rows_per_txn * (1 - w.random_page_fraction);
+}
+double AppendedRowBytes(const Workload& w) {
+  return static_cast<double>(w.appended_row_bytes > 0 ? w.appended_row_bytes : w.row_bytes);
+}
+
+// kTxnRedoBytes + appended x (kAppendedRowRedoBytes + 1.08 x row bytes) + updated x
+// (kUpdatedRowRedoBytes + 2 x changed bytes); updated = the rows that are not appended.
 double RedoBytesPerTxn(const Scenario& s) {
   if (s.calibration.wal_bytes_per_txn) return *s.calibration.wal_bytes_per_txn;
-  return kTxnRedoBytes + s.workload.rows_per_txn * (s.workload.row_bytes + kRowRedoOverheadBytes);
+  const Workload& w = s.workload;
+  const double appended = AppendedRowsPerTxn(w);
+  const double updated = std::max(0.0, w.rows_per_txn - appended);
+  const double changed_bytes =
+      static_cast<double>(w.updated_bytes_per_row > 0 ? w.updated_bytes_per_row : w.row_bytes);
+  return kTxnRedoBytes +
+         appended * (kAppendedRowRedoBytes + kAppendedRedoPerRowByte * AppendedRowBytes(w)) +
+         updated * (kUpdatedRowRedoBytes + kUpdatedRedoPerChangedByte * changed_bytes);
+}
+
+// The formula of RedoBytesPerTxn with this workload's numbers, for the estimate's source.
+std::string RedoPerTxnSource(const Workload& w) {
+  const double appended = AppendedRowsPerTxn(w);
+  const double updated = std::max(0.0, w.rows_per_txn - appended);
+  const uint64_t changed = w.updated_bytes_per_row > 0 ? w.updated_bytes_per_row : w.row_bytes;
+  return fmt::format(
+      "{} (commit) + {:.2g} appended rows x ({} + {} x {:.0f} bytes) + {:.2g} updated rows x ({} "
+      "+ {} x {} changed bytes{}) of redo (the record, its undo record, the page directory; "
+      "constants measured on MariaDB 10.11)",
+      kTxnRedoBytes, appended, kAppendedRowRedoBytes, kAppendedRedoPerRowByte, AppendedRowBytes(w),
+      updated, kUpdatedRowRedoBytes, kUpdatedRedoPerChangedByte, changed,
+      w.updated_bytes_per_row > 0 ? "" : ": the whole row, as the request does not say");
 }
 
 // Page changes per transaction that land on pages recovery must read back: two pages (row and
@@ -239,10 +284,8 @@ CleanerWake MariadbCleanerWake(const Workload& w, double redo_per_txn, double as
       std::max(static_cast<double>(w.working_set_bytes), static_cast<double>(w.data_size_bytes));
   const double resident_pages = resident_bytes / kAppendedPageBytes;
   c.free_pages = std::max(0.0, pool_pages - resident_pages - kLruScanDepthPages / 2);
-  const double rows = w.appended_rows_per_txn >= 0 ? static_cast<double>(w.appended_rows_per_txn)
-                                                   : w.rows_per_txn * (1 - w.random_page_fraction);
-  const double row_bytes =
-      static_cast<double>(w.appended_row_bytes > 0 ? w.appended_row_bytes : w.row_bytes);
+  const double rows = AppendedRowsPerTxn(w);
+  const double row_bytes = AppendedRowBytes(w);
   const double pages_per_txn = rows * (row_bytes + kRecordOverheadBytes) / kAppendedPageBytes;
   c.pages_per_redo_byte = pages_per_txn / std::max(redo_per_txn, 1.0);
   c.wake_age_bytes = c.pages_per_redo_byte > 0 ? c.free_pages / c.pages_per_redo_byte
@@ -865,12 +908,8 @@ void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
   AddEstimate(a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
   AddEstimate(a, "required_tps", x.tps_needed, "tps", "constraints.write_rate");
   AddEstimate(a, "wal_bytes_per_txn", x.redo_per_txn, "bytes",
-              s.calibration.wal_bytes_per_txn
-                  ? "measured by verify --calibrate"
-                  : fmt::format("{} + {} rows x ({} + {}) bytes of redo (record, undo, page "
-                                "directory)",
-                                kTxnRedoBytes, s.workload.rows_per_txn, s.workload.row_bytes,
-                                kRowRedoOverheadBytes));
+              s.calibration.wal_bytes_per_txn ? "measured by verify --calibrate"
+                                              : RedoPerTxnSource(s.workload));
   AddEstimate(a, "fpi_share", 0, "ratio",
               "InnoDB logs no page images in the redo; torn pages are repaired from the "
               "doublewrite buffer, which doubles data-page writes instead");

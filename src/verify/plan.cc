@@ -166,6 +166,7 @@ void AdaptWorkloadShape(const RunConditions& run, Scenario* s) {
   w.hot_row_statement = shape.hot_row_statement;
   w.appended_rows_per_txn = shape.appended_rows_per_txn;
   w.appended_row_bytes = shape.appended_row_bytes;
+  w.updated_bytes_per_row = shape.updated_bytes_per_row;
   w.hot_rows = shape.hot_row_statement > 0
                    ? static_cast<int>(verify::LayoutFor(run.workload, run.working_set_bytes,
                                                         run.payload_bytes, run.clients)
@@ -262,6 +263,9 @@ void AdaptScenarioToRun(const RunConditions& run, Scenario* s) {
     s->workload.row_bytes = run.payload_bytes;
     s->workload.txn_write_bytes = run.payload_bytes;
     s->workload.statements_per_txn = 1;
+    // The appended row as the load table stores it: its (client_id, seq) key and the payload.
+    s->workload.appended_rows_per_txn = 1;
+    s->workload.appended_row_bytes = verify::kHistoryKeyBytes + run.payload_bytes;
     note("constraints.txn_write_bytes", std::to_string(run.payload_bytes),
          "verify commits one (client_id, seq, payload) row per transaction");
     // Keys (client_id, seq) grow per client: every insert lands on a table or index tail page.

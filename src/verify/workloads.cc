@@ -170,6 +170,7 @@ WorkloadShape ShapeOf(VerifyWorkload workload, uint64_t payload_bytes, uint64_t 
       s.txn_write_bytes = payload_bytes + kHistoryRowBytes;
       s.random_page_fraction = 0.5;
       s.working_set_bytes = working_set_bytes;
+      s.updated_bytes_per_row = payload_bytes + kIntegerColumnBytes;  // payload, n = n + 1
       break;
     case VerifyWorkload::kTpcb:
       // Account (random page), teller and branch (a few hot pages), history (append).
@@ -178,7 +179,8 @@ WorkloadShape ShapeOf(VerifyWorkload workload, uint64_t payload_bytes, uint64_t 
       s.txn_write_bytes = 3 * payload_bytes + kHistoryRowBytes;
       s.random_page_fraction = 0.25;
       s.working_set_bytes = working_set_bytes;
-      s.hot_row_statement = 5;  // UPDATE branches (TxnSql)
+      s.hot_row_statement = 5;                        // UPDATE branches (TxnSql)
+      s.updated_bytes_per_row = kIntegerColumnBytes;  // the balance; the filler stays
       break;
   }
   return s;

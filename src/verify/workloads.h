@@ -23,6 +23,8 @@ constexpr uint64_t kRowOverheadBytes = 48;
 constexpr uint64_t kHistoryRowBytes = 40;
 // Bytes of the history row's key as stored (client_id int: 4, seq bigint: 8; targets/*.cc).
 constexpr uint64_t kHistoryKeyBytes = 12;
+// Bytes of a bigint column (IntType): update's counter, tpcb's balances.
+constexpr uint64_t kIntegerColumnBytes = 8;
 // tpcb's balance change per transaction: uniform in [-kTpcbDeltaMax, kTpcbDeltaMax].
 constexpr int64_t kTpcbDeltaMax = 5000;
 
@@ -74,6 +76,8 @@ struct WorkloadShape {
   // Rows appended per transaction (the load table's (client_id, seq) row) and their size.
   int appended_rows_per_txn = 1;
   uint64_t appended_row_bytes = kHistoryRowBytes;
+  // Bytes each UPDATE changes per row (update: the payload and the counter; tpcb: a balance).
+  uint64_t updated_bytes_per_row = 0;
 };
 WorkloadShape ShapeOf(VerifyWorkload workload, uint64_t payload_bytes, uint64_t working_set_bytes);
 

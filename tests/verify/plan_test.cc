@@ -1,8 +1,13 @@
 // From advice to the settings verify applies and the numbers it compares against.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "waltune/engine.h"
+#include "waltune/request.h"
 #include "waltune/units.h"
 #include "waltune/verify.h"
+#include "workloads.h"
 
 namespace waltune {
 namespace {
@@ -124,6 +129,43 @@ TEST(AdaptScenarioToRun, TpcbHasOneHotBranchRowPerClient) {
   Scenario u;
   AdaptScenarioToRun(r, &u);
   EXPECT_EQ(u.workload.hot_rows, 0);
+}
+
+// MariaDB's redo per transaction for verify's three shapes (payload 100, 16 MiB working set),
+// hand-checked: 128 (commit) + appended x (50 + 1.08 x row bytes) + updated x (64 + 2 x changed
+// bytes). insert appends its 12-byte key and the payload: 128 + 50 + 1.08 x 112 = 298.96.
+// update appends a history row of H bytes and changes the payload and the counter: 128 + 50 +
+// 1.08 H + 70 + 2 x 108 = 464 + 1.08 H. tpcb appends its history row and changes three 8-byte
+// balances: 128 + 50 + 1.08 H + 3 x (70 + 16) = 436 + 1.08 H.
+TEST(AdaptScenarioToRun, MariadbRedoPerTxnOfEachWorkload) {
+  auto redo = [](VerifyWorkload workload) {
+    RunConditions r = Conditions(Engine::kMariaDB);
+    r.workload = workload;
+    r.working_set_bytes = 16 * kMiB;
+    auto scenario = ParseRequest(
+        {{"constraints", {{"db_engine", "mariadb"}, {"durability_requirement", "strict"}}}});
+    EXPECT_TRUE(scenario.ok());
+    Scenario s = *scenario;
+    AdaptScenarioToRun(r, &s);
+    const Advice a = Solve(s);
+    for (const Estimate& e : a.estimates) {
+      if (e.name == "wal_bytes_per_txn") return e.value;
+    }
+    ADD_FAILURE() << "no wal_bytes_per_txn";
+    return 0.0;
+  };
+  auto history_bytes = [](VerifyWorkload workload) {
+    return static_cast<double>(std::llround(
+        verify::kHistoryKeyBytes +
+        verify::MeanHistoryPayloadBytes(verify::LayoutFor(workload, 16 * kMiB, 100, 4))));
+  };
+  EXPECT_NEAR(redo(VerifyWorkload::kInsert), 298.96, 1e-9);
+  const double h_update = history_bytes(VerifyWorkload::kUpdate);
+  const double h_tpcb = history_bytes(VerifyWorkload::kTpcb);
+  EXPECT_GT(h_update, verify::kHistoryKeyBytes);
+  EXPECT_GT(h_tpcb, h_update);
+  EXPECT_NEAR(redo(VerifyWorkload::kUpdate), 464 + 1.08 * h_update, 1e-9);
+  EXPECT_NEAR(redo(VerifyWorkload::kTpcb), 436 + 1.08 * h_tpcb, 1e-9);
 }
 
 Advice PgAdvice() {
