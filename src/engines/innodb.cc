@@ -173,32 +173,36 @@ double AppendedRowsPerTxn(const Workload& w) {
 double AppendedRowBytes(const Workload& w) {
   return static_cast<double>(w.appended_row_bytes > 0 ? w.appended_row_bytes : w.row_bytes);
 }
+// The other rows are updated, each changing updated_bytes_per_row (else the whole row).
+double UpdatedRowsPerTxn(const Workload& w) {
+  return std::max(0.0, w.rows_per_txn - AppendedRowsPerTxn(w));
+}
+uint64_t ChangedBytesPerUpdatedRow(const Workload& w) {
+  return w.updated_bytes_per_row > 0 ? w.updated_bytes_per_row : w.row_bytes;
+}
 
 // kTxnRedoBytes + appended x (kAppendedRowRedoBytes + 1.08 x row bytes) + updated x
 // (kUpdatedRowRedoBytes + 2 x changed bytes); updated = the rows that are not appended.
 double RedoBytesPerTxn(const Scenario& s) {
   if (s.calibration.wal_bytes_per_txn) return *s.calibration.wal_bytes_per_txn;
   const Workload& w = s.workload;
-  const double appended = AppendedRowsPerTxn(w);
-  const double updated = std::max(0.0, w.rows_per_txn - appended);
-  const double changed_bytes =
-      static_cast<double>(w.updated_bytes_per_row > 0 ? w.updated_bytes_per_row : w.row_bytes);
   return kTxnRedoBytes +
-         appended * (kAppendedRowRedoBytes + kAppendedRedoPerRowByte * AppendedRowBytes(w)) +
-         updated * (kUpdatedRowRedoBytes + kUpdatedRedoPerChangedByte * changed_bytes);
+         AppendedRowsPerTxn(w) *
+             (kAppendedRowRedoBytes + kAppendedRedoPerRowByte * AppendedRowBytes(w)) +
+         UpdatedRowsPerTxn(w) *
+             (kUpdatedRowRedoBytes +
+              kUpdatedRedoPerChangedByte * static_cast<double>(ChangedBytesPerUpdatedRow(w)));
 }
 
 // The formula of RedoBytesPerTxn with this workload's numbers, for the estimate's source.
 std::string RedoPerTxnSource(const Workload& w) {
-  const double appended = AppendedRowsPerTxn(w);
-  const double updated = std::max(0.0, w.rows_per_txn - appended);
-  const uint64_t changed = w.updated_bytes_per_row > 0 ? w.updated_bytes_per_row : w.row_bytes;
   return fmt::format(
       "{} (commit) + {:.2g} appended rows x ({} + {} x {:.0f} bytes) + {:.2g} updated rows x ({} "
       "+ {} x {} changed bytes{}) of redo (the record, its undo record, the page directory; "
       "constants measured on MariaDB 10.11)",
-      kTxnRedoBytes, appended, kAppendedRowRedoBytes, kAppendedRedoPerRowByte, AppendedRowBytes(w),
-      updated, kUpdatedRowRedoBytes, kUpdatedRedoPerChangedByte, changed,
+      kTxnRedoBytes, AppendedRowsPerTxn(w), kAppendedRowRedoBytes, kAppendedRedoPerRowByte,
+      AppendedRowBytes(w), UpdatedRowsPerTxn(w), kUpdatedRowRedoBytes, kUpdatedRedoPerChangedByte,
+      ChangedBytesPerUpdatedRow(w),
       w.updated_bytes_per_row > 0 ? "" : ": the whole row, as the request does not say");
 }
 
