@@ -198,17 +198,16 @@ struct ReplayBound {
 ReplayBound BoundReplayOverImageShare(double window_bytes, double max_record_bytes,
                                       double record_bytes_per_s, double image_bytes_per_s);
 
-// The device-dependent terms of a cold restart, summed (no overlap assumed, so a bound):
+// The terms of a cold restart, summed (no overlap assumed, so a bound):
 //   scan_s      = log_bytes / seq_read_bytes_per_s   (reading the WAL / redo back)
-//   page_read_s = pages_to_read / random_read_iops   (data pages the records apply to that are
-//                                                     not restored from an image, read at QD1)
-// and apply_s, the CPU time of applying the records, as given.
+// and, as given, apply_s (the CPU time of applying the records) and page_read_s (the time spent
+// reading the data pages the records apply to that are not restored from an image, beyond what
+// overlaps the apply; InnoDB's: pages / random 16 KiB reads per second).
 struct ColdRecoveryInputs {
   double log_bytes = 0;
   double seq_read_bytes_per_s = 0;
   double apply_s = 0;
-  double pages_to_read = 0;
-  double random_read_iops = 0;
+  double page_read_s = 0;
 };
 struct ColdRecoveryTerms {
   double scan_s = 0;

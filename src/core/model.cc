@@ -99,8 +99,7 @@ ColdRecoveryTerms ColdRecovery(const ColdRecoveryInputs& in) {
   t.scan_s =
       in.log_bytes > 0 && in.seq_read_bytes_per_s > 0 ? in.log_bytes / in.seq_read_bytes_per_s : 0;
   t.apply_s = std::max(0.0, in.apply_s);
-  t.page_read_s =
-      in.pages_to_read > 0 && in.random_read_iops > 0 ? in.pages_to_read / in.random_read_iops : 0;
+  t.page_read_s = std::max(0.0, in.page_read_s);
   t.total_s = t.scan_s + t.apply_s + t.page_read_s;
   return t;
 }

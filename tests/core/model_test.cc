@@ -398,14 +398,13 @@ TEST(Recovery, ColdTermsAreScanApplyAndPageReads) {
   in.log_bytes = 276e6;
   in.seq_read_bytes_per_s = 1e9;
   in.apply_s = 2.76;
-  in.pages_to_read = 15000;
-  in.random_read_iops = 3750;
+  in.page_read_s = 15000.0 / 3750;
   ColdRecoveryTerms t = ColdRecovery(in);
   EXPECT_NEAR(t.scan_s, 0.276, 1e-12);
   EXPECT_NEAR(t.page_read_s, 4.0, 1e-12);
   EXPECT_NEAR(t.total_s, 7.036, 1e-12);
   in.seq_read_bytes_per_s = 150e6;
-  in.random_read_iops = 78;
+  in.page_read_s = 15000.0 / 78;
   t = ColdRecovery(in);
   EXPECT_NEAR(t.total_s, 1.84 + 2.76 + 15000.0 / 78, 1e-9);
 }
