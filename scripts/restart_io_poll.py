@@ -88,8 +88,7 @@ def summary(args):
     mine = [r for r in rows if r[1] == pid]
     t0 = mine[0][0]
     mine = [r for r in mine if r[0] - t0 <= args.first_s]
-    print(f"pid {pid}: first sample at its start + <= {args.interval_hint_ms} ms; "
-          f"{len(mine)} samples over the first {args.first_s} s")
+    print(f"pid {pid}: {len(mine)} samples over the first {args.first_s} s from its first sample")
     print("| from s | CPU s | read MB | written MB | syscall read MB |")
     print("|---|---|---|---|---|")
     bin_s = args.bin_ms / 1000
@@ -127,7 +126,6 @@ def main():
     p.add_argument("--summary")
     p.add_argument("--first-s", type=float, default=5.0)
     p.add_argument("--bin-ms", type=float, default=100)
-    p.add_argument("--interval-hint-ms", type=float, default=10)
     args = p.parse_args()
     if args.summary:
         summary(args)

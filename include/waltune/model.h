@@ -198,11 +198,12 @@ struct ReplayBound {
 ReplayBound BoundReplayOverImageShare(double window_bytes, double max_record_bytes,
                                       double record_bytes_per_s, double image_bytes_per_s);
 
-// The terms of a cold restart, summed (no overlap assumed, so a bound):
+// The terms of a cold restart, summed:
 //   scan_s      = log_bytes / seq_read_bytes_per_s   (reading the WAL / redo back)
-// and, as given, apply_s (the CPU time of applying the records) and page_read_s (the time spent
-// reading the data pages the records apply to that are not restored from an image, beyond what
-// overlaps the apply; InnoDB's: pages / random 16 KiB reads per second).
+// and, as given, apply_s (the CPU time of applying the records) and page_read_s (reading the
+// data pages the records apply to that are not restored from an image). The caller decides
+// what page_read_s counts: InnoDB's bound takes every read (pages / random 16 KiB reads per
+// second), its expected peak only what a batch's apply does not overlap.
 struct ColdRecoveryInputs {
   double log_bytes = 0;
   double seq_read_bytes_per_s = 0;
