@@ -301,7 +301,8 @@ void ParsePostgresRecoveryPhases(const std::string& log, RecoveryPhases* phases)
       phases->end_checkpoint_s = NumberAfter(line, "total=");
       phases->end_checkpoint_write_s = NumberAfter(line, "write=");
       const std::optional<double> buffers = NumberAfter(line, "wrote ");
-      if (buffers && *buffers >= 0)
+      // A count a uint64_t holds (the fuzzer fed 3.46e105: converting it is undefined).
+      if (buffers && *buffers >= 0 && *buffers < 1e18)
         phases->end_checkpoint_buffers = static_cast<uint64_t>(*buffers);
     } else if (redo_done && line.find("ready to accept connections") != std::string_view::npos) {
       ready = t;
