@@ -80,11 +80,6 @@ inline constexpr double kFlushCoreStallShare = 0.24;
 // us per follower. Unit: us.
 inline constexpr double kFollowerWakeUs = 6.5;
 
-// CPU a commit spends because it waits for its own flush when nothing shares it (SQLite's one
-// writer). *Measured here* by `waltune verify` (4 clients, one-row inserts): 143-155 us per
-// commit when flushing vs 69-88 us with asynchronous commit. Unit: us.
-inline constexpr double kFlushWaitCpuUs = 70;
-
 void AddEstimate(Advice* a, std::string name, double value, std::string unit, std::string how);
 
 // Confidence in [0.2, 0.95]: drops per defaulted/inferred input, a missed target or an engine
