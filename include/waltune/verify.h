@@ -282,6 +282,15 @@ struct VerifyReport {
   // Commits per WAL/redo sync during the measurement: the group-commit batch the engine
   // achieved (its own sync count, so background syncs lower it a little).
   std::optional<double> commits_per_wal_sync;
+  // SQLite: the load's own WAL syncs during the measurement (each xSync of the WAL file, timed
+  // in the load's VFS; the real sync only, without an emulated delay). Unset for the servers.
+  std::optional<uint64_t> wal_syncs;
+  std::optional<double> wal_sync_p50_us;
+  std::optional<double> wal_sync_p99_us;
+  // The prediction was recomputed from the WAL syncs above rather than from the flushes sampled
+  // around the load: SQLite syncing its WAL at (nearly) every commit, native flushes, not
+  // through the power-cut simulator (docs/verify.md).
+  bool predicted_from_wal_syncs = false;
   // fdatasync of 8 KiB in the instance dir: 50 flushes just before and 50 just after the
   // throughput phase (co-tenant noise around the run, not the engine's own flushes).
   double native_flush_p50_us = 0;

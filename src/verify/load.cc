@@ -38,6 +38,17 @@ double HistogramQuantileUs(const std::vector<uint64_t>& hist, double q) {
   return std::exp2(static_cast<double>(hist.size()) / 8);
 }
 
+std::vector<double> WalSyncSamplesUs(const LoadHeader& h, uint64_t from, uint64_t to) {
+  std::vector<double> us;
+  if (to <= from) return us;
+  if (to - from > kWalSyncRing) from = to - kWalSyncRing;
+  us.reserve(to - from);
+  for (uint64_t i = from; i < to; ++i) {
+    us.push_back(static_cast<double>(h.wal_sync_ns[i % kWalSyncRing].load()) / 1000.0);
+  }
+  return us;
+}
+
 Result<std::unique_ptr<SharedLoad>> SharedLoad::Create(int clients) {
   size_t bytes = sizeof(LoadHeader) + sizeof(ClientSlot) * static_cast<size_t>(clients);
   void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

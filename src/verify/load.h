@@ -22,6 +22,8 @@ namespace waltune::verify {
 constexpr int kLatencyBuckets = 200;
 // Acknowledgement times kept per client (by seq modulo this), for the age of lost commits.
 constexpr uint64_t kAckRing = 16384;
+// WAL sync durations kept (by sync number modulo this): a 10 s run at 6 500 commits/s fits.
+constexpr uint64_t kWalSyncRing = 65536;
 
 struct ClientSlot {
   std::atomic<uint64_t> attempted{0};  // highest seq sent (set before the commit is sent)
@@ -41,6 +43,11 @@ struct LoadHeader {
   std::atomic<uint64_t> wal_frames{0};
   std::atomic<uint64_t> checkpoints{0};
   std::atomic<uint64_t> wal_frames_now{0};
+  // Filled by the SQLite load's VFS (sessions.cc): every xSync of the WAL file, numbered from 0,
+  // with its duration in ns at wal_sync_ns[number % kWalSyncRing] (the real sync only, not an
+  // emulated delay before it).
+  std::atomic<uint64_t> wal_syncs{0};
+  std::atomic<uint32_t> wal_sync_ns[kWalSyncRing];
   std::atomic<int> ready_clients{0};
   // Power cut of the SQLite VFS mechanism, done inside the forked writer: the parent sets
   // cut_request, the writer cuts, fills the cut_* counters, sets cut_done and exits at once.
@@ -52,6 +59,10 @@ struct LoadHeader {
   std::atomic<uint64_t> cut_errors{0};
   char cut_error[256];
 };
+
+// Durations of the WAL syncs numbered [from, to) that the ring still holds (the last
+// kWalSyncRing of them), in us.
+std::vector<double> WalSyncSamplesUs(const LoadHeader& h, uint64_t from, uint64_t to);
 
 // One shared mapping: a header and `clients` slots. Survives fork (MAP_SHARED).
 class SharedLoad {

@@ -88,6 +88,10 @@ Json MeasuredToJson(const VerifyReport& r) {
       {"statement_cpu_us", r.statement_cpu_us ? Json(Round(*r.statement_cpu_us, 1)) : Json()},
       {"commits_per_wal_sync",
        r.commits_per_wal_sync ? Json(Round(*r.commits_per_wal_sync, 2)) : Json()},
+      {"wal_syncs", OrNull(r.wal_syncs)},
+      {"wal_sync_p50_us", r.wal_sync_p50_us ? Json(Round(*r.wal_sync_p50_us, 1)) : Json()},
+      {"wal_sync_p99_us", r.wal_sync_p99_us ? Json(Round(*r.wal_sync_p99_us, 1)) : Json()},
+      {"predicted_from_wal_syncs", r.predicted_from_wal_syncs},
       {"recovery_time_s", rec},
       {"lost_commits",
        std::accumulate(r.crashes.begin(), r.crashes.end(), uint64_t{0},
@@ -314,6 +318,13 @@ std::string ReportToText(const VerifyReport& r) {
           : "native",
       r.native_flush_p50_us, r.native_flush_p99_us);
   add(line);
+  if (r.wal_syncs && r.wal_sync_p50_us && r.wal_sync_p99_us) {
+    std::snprintf(line, sizeof(line), "WAL syncs during the load: %llu, p50 %.0f us, p99 %.0f us%s",
+                  static_cast<unsigned long long>(*r.wal_syncs), *r.wal_sync_p50_us,
+                  *r.wal_sync_p99_us,
+                  r.predicted_from_wal_syncs ? " (the prediction uses these)" : "");
+    add(line);
+  }
   if (!r.plan.prediction_source.empty()) add("predictions: " + r.plan.prediction_source);
   std::string workload = "workload: " + r.workload;
   if (r.working_set_bytes) {

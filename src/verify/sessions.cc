@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 #include <time.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -142,15 +144,24 @@ int WalHook(void* arg, sqlite3* db, const char* name, int frames) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Delaying VFS: a wrapper file whose xSync sleeps, everything else forwarded.
+// The load's VFS: a wrapper file whose xSync sleeps first when a flush latency is emulated, and
+// whose WAL file's xSync is timed into the load header; everything else forwarded.
 
 uint64_t g_vfs_delay_us = 0;
+LoadHeader* g_vfs_sync_log = nullptr;
+
+uint64_t MonotonicNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
 sqlite3_vfs* g_real_vfs = nullptr;
 sqlite3_vfs g_delay_vfs;
 
 struct DelayFile {
   sqlite3_file base;
   sqlite3_file* real;  // allocated right after this struct
+  bool wal;            // opened with SQLITE_OPEN_WAL
 };
 
 #define REAL_FILE(f) (reinterpret_cast<DelayFile*>(f)->real)
@@ -173,9 +184,19 @@ int DSync(sqlite3_file* f, int flags) {
     static_cast<time_t>(g_vfs_delay_us / 1000000),
         static_cast<long>((g_vfs_delay_us % 1000000) * 1000)
   };
-  while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) != 0) {
+  while (g_vfs_delay_us > 0 && clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) != 0) {
   }
-  return REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags);
+  LoadHeader* log = reinterpret_cast<DelayFile*>(f)->wal ? g_vfs_sync_log : nullptr;
+  const uint64_t t0_ns = log ? MonotonicNs() : 0;
+  const int rc = REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags);
+  if (log) {
+    const uint64_t ns = std::min<uint64_t>(MonotonicNs() - t0_ns, UINT32_MAX);
+    // Numbered once done; a reader that counts this sync an instant before the store below
+    // reads the ring's older value for it.
+    const uint64_t n = log->wal_syncs.fetch_add(1);
+    log->wal_sync_ns[n % kWalSyncRing].store(static_cast<uint32_t>(ns));
+  }
+  return rc;
 }
 int DFileSize(sqlite3_file* f, sqlite3_int64* size) {
   return REAL_FILE(f)->pMethods->xFileSize(REAL_FILE(f), size);
@@ -217,6 +238,7 @@ const sqlite3_io_methods kDelayIo = {
 int DOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
   auto* df = reinterpret_cast<DelayFile*>(f);
   df->real = reinterpret_cast<sqlite3_file*>(df + 1);
+  df->wal = (flags & SQLITE_OPEN_WAL) != 0;
   int rc = g_real_vfs->xOpen(g_real_vfs, name, df->real, flags, out_flags);
   df->base.pMethods = (rc == SQLITE_OK && df->real->pMethods) ? &kDelayIo : nullptr;
   return rc;
@@ -254,8 +276,9 @@ Status SqliteError(sqlite3* db, const std::string& what) {
 
 }  // namespace
 
-const char* RegisterDelayVfs(uint64_t delay_us) {
+const char* RegisterLoadVfs(uint64_t delay_us, LoadHeader* sync_log) {
   g_vfs_delay_us = delay_us;
+  g_vfs_sync_log = sync_log;
   if (g_real_vfs == nullptr) {
     g_real_vfs = sqlite3_vfs_find(nullptr);
     std::memset(&g_delay_vfs, 0, sizeof(g_delay_vfs));
@@ -373,9 +396,9 @@ Status CheckPragmasInForce(sqlite3* db, const SettingList& pragmas) {
 // gets the wal_autocheckpoint pragma's value (1000 when not set).
 static Result<sqlite3*> OpenSqliteConnection(const SqliteSessionOptions& options,
                                              int* autocheckpoint_out) {
-  const char* vfs = !options.vfs_name.empty()    ? options.vfs_name.c_str()
-                    : options.flush_delay_us > 0 ? RegisterDelayVfs(options.flush_delay_us)
-                                                 : nullptr;
+  const char* vfs = !options.vfs_name.empty()
+                        ? options.vfs_name.c_str()
+                        : RegisterLoadVfs(options.flush_delay_us, options.header);
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(options.db_path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs);

@@ -58,10 +58,12 @@ Result<std::unique_ptr<Session>> OpenSqliteWorkloadSession(const SqliteSessionOp
                                                            const WorkloadLayout& layout,
                                                            uint64_t seed);
 
-// Registers (once per process) the "waltune-delay" VFS that sleeps `delay_us` before each
-// xSync of the default VFS, then calls it: flush-latency emulation for the forked SQLite writer
-// (a fork without exec cannot use LD_PRELOAD). Returns its name.
-const char* RegisterDelayVfs(uint64_t delay_us);
+// Registers (once per process) the "waltune-delay" VFS over the default one and sets what it
+// does (for every connection opened through it): sleep `delay_us` before each xSync
+// (flush-latency emulation for the forked SQLite writer, which a fork without exec cannot get
+// through LD_PRELOAD), and time each xSync of a WAL file into `sync_log` (when not null:
+// LoadHeader::wal_syncs). Returns its name.
+const char* RegisterLoadVfs(uint64_t delay_us, LoadHeader* sync_log);
 
 // Bytes of WAL frames that a recovery would read: frames after the 32-byte header whose salts
 // match the header's, each page_size + 24 bytes. 0 when there is no WAL.

@@ -331,6 +331,29 @@ TEST(HandChecked, SqliteWalArithmetic) {
   EXPECT_EQ(a.baseline_tps, 19);
 }
 
+// The same writer where the flushes' mean was measured (verify): it waits for each flush in
+// turn, so the mean takes the median's place. Mean 9300 us (the HDD median 8300): 1000 pages
+// 52 + 9300 + 54.93 + 13320.6 + 2 x 9300 / 500 = 22764.7 us (43.9 tps); 2000 pages 52 + 9300 +
+// 54.93 + 13308 + 18.6 = 22733.5 us, not 1% better; 4000 pages 52 + 9300 + 54.93 + 7158.3 +
+// 9.3 = 16574.5 us, 60.3 tps: kept. Flush ceiling 1e6 / 9300 = 107.53 tps.
+TEST(HandChecked, SqliteOneWriterWaitsForTheMeanFlush) {
+  auto parsed = ParseRequest(Request({{"db_engine", "sqlite"},
+                                      {"durability_requirement", "strict"},
+                                      {"storage_type", "HDD"},
+                                      {"write_rate", 50},
+                                      {"recovery_time_target", 10},
+                                      {"concurrency", 1}}));
+  ASSERT_TRUE(parsed.ok());
+  Scenario scenario = *parsed;
+  ASSERT_DOUBLE_EQ(scenario.storage.flush_p50_us, 8300);
+  scenario.storage.flush_mean_us = 9300;
+  Advice a = Solve(scenario);
+  EXPECT_EQ(Value(a, "wal_autocheckpoint"), "4000");
+  EXPECT_NEAR(a.with_config_commit_latency_us, 16574.5, 1);
+  EXPECT_EQ(a.with_config_tps, 60);
+  EXPECT_NEAR(Estimate(a, "flush_ceiling_tps"), 1e6 / 9300, 0.01);
+}
+
 // Hand-checked InnoDB redo sizing, cold start: MariaDB on NVMe with PLP, buffer pool 64 GiB (so
 // recovery is one batch), working set 1 GiB =
 // 65,536 pages of 16 KiB, target 45 s. Redo 128 + 4 updated rows x (70 + 2 x 100) = 1208

@@ -50,6 +50,29 @@ uint64_t HistogramTotal(const SharedLoad& shared) {
   return total;
 }
 
+// The WAL sync ring: syncs [from, to) in us, and only the last kWalSyncRing once it wrapped.
+TEST(WalSyncRing, ReturnsTheWindowAndOnlyWhatTheRingStillHolds) {
+  auto shared = SharedLoad::Create(1);
+  ASSERT_TRUE(shared.ok());
+  LoadHeader* h = (*shared)->header();
+  const uint64_t total = kWalSyncRing + 10;
+  for (uint64_t n = 0; n < total; ++n) {
+    h->wal_sync_ns[n % kWalSyncRing].store(static_cast<uint32_t>(1000 * (n % 1000) + 500));
+  }
+  h->wal_syncs.store(total);
+  EXPECT_TRUE(WalSyncSamplesUs(*h, 5, 5).empty());
+  EXPECT_TRUE(WalSyncSamplesUs(*h, 7, 3).empty());
+  const std::vector<double> window = WalSyncSamplesUs(*h, kWalSyncRing + 2, kWalSyncRing + 5);
+  ASSERT_EQ(window.size(), 3u);
+  // sync 65538 = 65 x 1000 + 538: 538.5 us
+  EXPECT_DOUBLE_EQ(window[0], 538.5);
+  EXPECT_DOUBLE_EQ(window[2], 540.5);
+  const std::vector<double> all = WalSyncSamplesUs(*h, 0, total);
+  ASSERT_EQ(all.size(), kWalSyncRing);  // syncs 0-9 were overwritten by 65536-65545
+  EXPECT_DOUBLE_EQ(all.front(), 10.5);  // sync 10
+  EXPECT_DOUBLE_EQ(all.back(), 545.5);  // sync 65545
+}
+
 TEST(ThreadLoad, EveryAcknowledgedCommitIsCounted) {
   constexpr int kClients = 4;
   auto shared = SharedLoad::Create(kClients);

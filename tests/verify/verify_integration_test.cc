@@ -179,10 +179,31 @@ class VerifyRun : public ::testing::Test {
 
 TEST_F(VerifyRun, SqliteStrictLosesNothing) {
   VerifyPlan plan = PlanFor(Engine::kSQLite, "strict", 4, 0);
-  auto r = RunVerify(Options(Engine::kSQLite), plan);
+  VerifyOptions o = Options(Engine::kSQLite);
+  int repredicted = 0;
+  o.repredict = [&plan, &repredicted](const FlushMeasurement& flush) -> Result<VerifyPlan> {
+    ++repredicted;
+    EXPECT_GT(flush.p50_us, 0);
+    EXPECT_GE(flush.p99_us, flush.p50_us);
+    EXPECT_GE(flush.samples, 20);
+    return plan;
+  };
+  auto r = RunVerify(o, plan);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectStrictReport(*r);
   EXPECT_EQ(r->engine, "sqlite");
+  // synchronous=FULL: the load's VFS timed a WAL sync for every commit (a few more at the
+  // checkpoints), and the prediction was recomputed from them, once.
+  ExpectCommitsPerWalSync(*r);
+  ASSERT_TRUE(r->wal_syncs.has_value());
+  // (a commit syncs before it is counted: the window's first few may have synced before it)
+  EXPECT_GE(*r->wal_syncs + static_cast<uint64_t>(o.clients), r->commits_measured);
+  EXPECT_GT(*r->wal_sync_p50_us, 0);
+  EXPECT_GE(*r->wal_sync_p99_us, *r->wal_sync_p50_us);
+  EXPECT_TRUE(r->predicted_from_wal_syncs);
+  EXPECT_EQ(repredicted, 1);
+  EXPECT_EQ(ReportToJson(*r)["measured"]["wal_syncs"], *r->wal_syncs);
+  EXPECT_NE(ReportToText(*r).find("WAL syncs during the load"), std::string::npos);
 }
 
 TEST_F(VerifyRun, PostgresStrictLosesNothing) {
@@ -276,6 +297,13 @@ TEST_F(VerifyRun, EmulatedFlushLatencyBoundsSingleClientThroughput) {
     EXPECT_LE(r->measured_tps, 50.0) << EngineKey(e);
     EXPECT_GE(r->commit_latency_p50_ms, 20.0 / 1.1);  // bucket middle may sit below 20 ms
     EXPECT_EQ(*r->flush_latency_emulated_us, 20000u);
+    if (e == Engine::kSQLite) {
+      // The load's VFS times the real sync only, after the emulated delay, and an emulated run
+      // keeps predicting from the flushes sampled around the load.
+      ASSERT_TRUE(r->wal_sync_p50_us.has_value());
+      EXPECT_LT(*r->wal_sync_p50_us, 20000.0);
+      EXPECT_FALSE(r->predicted_from_wal_syncs);
+    }
   }
   EXPECT_TRUE(fs::is_empty(spaced)) << "left in " << spaced;
   fs::remove_all(hidden);

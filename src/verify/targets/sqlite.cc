@@ -157,6 +157,7 @@ class SqliteTarget : public Target {
     EngineSample s;
     s.wal_bytes = shared_ ? shared_->header()->wal_frames.load() * (page_size_ + 24) : 0;
     s.checkpoints = shared_ ? shared_->header()->checkpoints.load() : 0;
+    s.wal_syncs = shared_ ? shared_->header()->wal_syncs.load() : 0;  // the load VFS's count
     s.cpu_s = writer_ > 0 ? GroupCpuSeconds(writer_) : 0;
     return s;
   }
@@ -260,7 +261,7 @@ class SqliteTarget : public Target {
     };
     if (so.flush_delay_us > 0) {
       // The power-loss VFS wraps the default VFS: make the delaying one the default first.
-      sqlite3_vfs_register(sqlite3_vfs_find(RegisterDelayVfs(so.flush_delay_us)), 1);
+      sqlite3_vfs_register(sqlite3_vfs_find(RegisterLoadVfs(so.flush_delay_us, nullptr)), 1);
       so.flush_delay_us = 0;
     }
     Result<std::unique_ptr<powercut::SqlitePowercutVfs>> vfs =
