@@ -314,13 +314,17 @@ TEST(Properties, EstimateWithinTargetUnlessWarned) {
 // 0.0256164557 s, + (4000 x 4120 + 8240) bytes read cold and indexed at
 // 1 / (1 / 150e6 + 1 / 1.28e9) = 134.266 MB/s = 0.1228030375 s: 0.1484194932 s.
 // Baseline (rollback journal): 52 + 3 x 8300 + 2 x min(2 / 150 s, sweep) = 51619 us -> 19.4 tps.
+nlohmann::json SqliteOnHddRequest() {
+  return Request({{"db_engine", "sqlite"},
+                  {"durability_requirement", "strict"},
+                  {"storage_type", "HDD"},
+                  {"write_rate", 50},
+                  {"recovery_time_target", 10},
+                  {"concurrency", 1}});
+}
+
 TEST(HandChecked, SqliteWalArithmetic) {
-  Advice a = AdviseOk(Request({{"db_engine", "sqlite"},
-                               {"durability_requirement", "strict"},
-                               {"storage_type", "HDD"},
-                               {"write_rate", 50},
-                               {"recovery_time_target", 10},
-                               {"concurrency", 1}}));
+  Advice a = AdviseOk(SqliteOnHddRequest());
   EXPECT_DOUBLE_EQ(Estimate(a, "wal_frames_per_txn"), 2);
   EXPECT_DOUBLE_EQ(Estimate(a, "wal_bytes_per_txn"), 8240);
   EXPECT_EQ(Value(a, "wal_autocheckpoint"), "4000");
@@ -337,12 +341,7 @@ TEST(HandChecked, SqliteWalArithmetic) {
 // 54.93 + 13308 + 18.6 = 22733.5 us, not 1% better; 4000 pages 52 + 9300 + 54.93 + 7158.3 +
 // 9.3 = 16574.5 us, 60.3 tps: kept. Flush ceiling 1e6 / 9300 = 107.53 tps.
 TEST(HandChecked, SqliteOneWriterWaitsForTheMeanFlush) {
-  auto parsed = ParseRequest(Request({{"db_engine", "sqlite"},
-                                      {"durability_requirement", "strict"},
-                                      {"storage_type", "HDD"},
-                                      {"write_rate", 50},
-                                      {"recovery_time_target", 10},
-                                      {"concurrency", 1}}));
+  auto parsed = ParseRequest(SqliteOnHddRequest());
   ASSERT_TRUE(parsed.ok());
   Scenario scenario = *parsed;
   ASSERT_DOUBLE_EQ(scenario.storage.flush_p50_us, 8300);
