@@ -618,8 +618,8 @@ std::optional<double> MeasuredStatementCpuUs(const VerifyOptions& options, const
                                      *report.txn_cpu_us, *report.commits_per_wal_sync);
 }
 
-// The predictions again for the flush latency measured around the load (options.repredict).
-// `basis` says which flushes `flush` holds, for the note.
+// The predictions again for the flush latency measured (options.repredict): around the load,
+// or SQLite's own WAL syncs during it. `basis` says which, for the note.
 void Repredict(const VerifyOptions& options, const FlushMeasurement& flush,
                const std::string& basis, VerifyReport* report) {
   Result<VerifyPlan> again = options.repredict(flush);
@@ -748,9 +748,13 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   if (options.repredict && own) {
     report.predicted_from_wal_syncs = true;
     Repredict(options, *own,
-              fmt::format("the WAL syncs the writer made during the load (p50 {:.0f} us over {} "
-                          "syncs; the flushes sampled around it: p50 {:.0f} us)",
-                          own->p50_us, own->samples, around.p50_us),
+              fmt::format(
+                  "the WAL syncs the writer made during the load (p50 {:.0f} us over {} "
+                  "syncs; {})",
+                  own->p50_us, own->samples,
+                  flush.empty()
+                      ? std::string("no flushes sampled around it")
+                      : fmt::format("the flushes sampled around it: p50 {:.0f} us", around.p50_us)),
               &report);
   } else if (options.repredict && !flush.empty()) {
     Repredict(options, around,
