@@ -119,6 +119,31 @@ TEST(ReportToText, ShowsPredictedNextToMeasured) {
   EXPECT_NE(t.find("scope: page cache survives"), std::string::npos);
 }
 
+// SQLite's own WAL syncs: null for a server, numbers and a line saying what they were used for
+// otherwise.
+TEST(ReportToText, ShowsTheWalSyncsAndWhetherThePredictionUsedThem) {
+  VerifyReport r = Sample();
+  EXPECT_TRUE(ReportToJson(r)["measured"]["wal_syncs"].is_null());
+  EXPECT_EQ(ReportToText(r).find("WAL syncs"), std::string::npos);
+  r.wal_syncs = 12625;
+  r.wal_sync_p50_us = 260.2;
+  r.wal_sync_p99_us = 1902.0;
+  r.predicted_from_wal_syncs = true;
+  auto j = ReportToJson(r);
+  EXPECT_EQ(j["measured"]["wal_syncs"], 12625u);
+  EXPECT_EQ(j["measured"]["wal_sync_p50_us"], 260.2);
+  EXPECT_EQ(j["measured"]["predicted_from_wal_syncs"], true);
+  EXPECT_NE(ReportToText(r).find("WAL syncs during the load: 12625, p50 260 us, p99 1902 us (the "
+                                 "prediction uses these)\n"),
+            std::string::npos)
+      << ReportToText(r);
+  r.predicted_from_wal_syncs = false;
+  r.flush_latency_emulated_us = 2000;
+  EXPECT_NE(ReportToText(r).find("p99 1902 us (the real syncs, without the emulated delay)\n"),
+            std::string::npos)
+      << ReportToText(r);
+}
+
 TEST(UpdateCalibration, WritesThisEngineAndKeepsOthers) {
   auto existing = nlohmann::json::parse(
       R"({"waltune_calibration": 1, "engines": {"sqlite": {"txn_cpu_us": 30}}})");
