@@ -577,8 +577,9 @@ void RecordMeasurement(const MeasureResult& m, VerifyReport* report) {
 // measurement to predict with when they are the commits' flushes: a sync for at least every
 // other commit (synchronous=FULL; NORMAL syncs only at checkpoints, whole WALs at a time),
 // native flushes (an emulated delay is added outside the timed sync, and the sample measures
-// its overshoot), not through the power-cut simulator, and at least 20 of them. SQLite's
-// writers commit one at a time, so each of these syncs ran alone on the device, as the
+// its overshoot), not through the power-cut simulator, and at least 20 of them. Only SQLite's
+// load times its syncs (the servers' flushes carry groups and queue, which the model predicts):
+// its writers commit one at a time, so each of these syncs ran alone on the device, as the
 // model's flush does; the flushes sampled around the load drift with this disk (docs/verify.md,
 // "SQLite with one writer at fast flushes"). The idle-gap points stay the sample's.
 std::optional<FlushMeasurement> RecordWalSyncs(const VerifyOptions& options, const MeasureResult& m,
@@ -590,8 +591,8 @@ std::optional<FlushMeasurement> RecordWalSyncs(const VerifyOptions& options, con
   report->wal_sync_p50_us = p50;
   report->wal_sync_p99_us = p99;
   const bool per_commit = 2 * m.wal_syncs >= m.commits;
-  if (options.engine != Engine::kSQLite || options.power_loss || options.flush_latency_us > 0 ||
-      m.wal_sync_us.size() < 20 || !per_commit) {
+  if (options.power_loss || options.flush_latency_us > 0 || m.wal_sync_us.size() < 20 ||
+      !per_commit) {
     return std::nullopt;
   }
   FlushMeasurement own = around;

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "settings_check.h"
+#include "waltune/env.h"
 #include "waltune/parse_number.h"
 
 namespace waltune::verify {
@@ -149,12 +150,6 @@ int WalHook(void* arg, sqlite3* db, const char* name, int frames) {
 
 uint64_t g_vfs_delay_us = 0;
 LoadHeader* g_vfs_sync_log = nullptr;
-
-uint64_t MonotonicNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 sqlite3_vfs* g_real_vfs = nullptr;
 sqlite3_vfs g_delay_vfs;
 
@@ -187,10 +182,10 @@ int DSync(sqlite3_file* f, int flags) {
   while (g_vfs_delay_us > 0 && clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) != 0) {
   }
   LoadHeader* log = reinterpret_cast<DelayFile*>(f)->wal ? g_vfs_sync_log : nullptr;
-  const uint64_t t0_ns = log ? MonotonicNs() : 0;
+  const uint64_t t0_ns = log ? Env::Default()->NowNanos() : 0;
   const int rc = REAL_FILE(f)->pMethods->xSync(REAL_FILE(f), flags);
   if (log) {
-    const uint64_t ns = std::min<uint64_t>(MonotonicNs() - t0_ns, UINT32_MAX);
+    const uint64_t ns = std::min<uint64_t>(Env::Default()->NowNanos() - t0_ns, UINT32_MAX);
     // Numbered once done; a reader that counts this sync an instant before the store below
     // reads the ring's older value for it.
     const uint64_t n = log->wal_syncs.fetch_add(1);
