@@ -322,9 +322,10 @@ std::string ReportToText(const VerifyReport& r) {
     std::snprintf(line, sizeof(line), "WAL syncs during the load: %llu, p50 %.0f us, p99 %.0f us%s",
                   static_cast<unsigned long long>(*r.wal_syncs), *r.wal_sync_p50_us,
                   *r.wal_sync_p99_us,
-                  r.predicted_from_wal_syncs    ? " (the prediction uses these)"
-                  : r.flush_latency_emulated_us ? " (the real syncs, without the emulated delay)"
-                                                : "");
+                  r.predicted_from_wal_syncs       ? " (the prediction uses these)"
+                  : r.throughput_through_simulator ? " (through the power-loss simulator)"
+                  : r.flush_latency_emulated_us    ? " (the real syncs, without the emulated delay)"
+                                                   : "");
     add(line);
   }
   if (!r.plan.prediction_source.empty()) add("predictions: " + r.plan.prediction_source);

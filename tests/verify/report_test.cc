@@ -142,6 +142,11 @@ TEST(ReportToText, ShowsTheWalSyncsAndWhetherThePredictionUsedThem) {
   EXPECT_NE(ReportToText(r).find("p99 1902 us (the real syncs, without the emulated delay)\n"),
             std::string::npos)
       << ReportToText(r);
+  r.flush_latency_emulated_us.reset();
+  r.throughput_through_simulator = true;
+  EXPECT_NE(ReportToText(r).find("p99 1902 us (through the power-loss simulator)\n"),
+            std::string::npos)
+      << ReportToText(r);
 }
 
 TEST(UpdateCalibration, WritesThisEngineAndKeepsOthers) {
