@@ -8,6 +8,9 @@
 # Usage: scripts/worst_case_recovery.sh [BUILD_DIR] [OUT_DIR]
 #   ENGINES="postgresql mariadb" TARGETS="10 30" WORKLOADS="tpcb update" RATES="500"
 #   WORKING_SET=128MB MARIADB_WORKING_SET=64MB TIMEOUT_S=420 PACED=1 override the grid.
+#   CALIBRATE=FILE records each run's measurements there (`verify --calibrate`: the cold replay
+#   rate of the worst-case crash among them); CALIBRATION=FILE predicts with one
+#   (`verify --calibration`, as `advise --calibration`).
 # MariaDB runs with the server's default 128 MB buffer pool: its working set is kept below it
 # (64 MB), or LRU eviction writes the dirty pages and holds the checkpoint age far below the
 # page cleaner's (10-12 MB measured with 128 MB, docs/verify.md). PACED=0 runs the load as fast
@@ -33,11 +36,13 @@ for engine in $engines; do
         printf '{"constraints": {"db_engine": "%s", "durability_requirement": "strict", "recovery_time_target": "%ss", "write_rate": "%stps"}}\n' \
           "$engine" "$target" "$rate" >"$req"
         result="$out/$engine-$target-$workload-$rate.json"
-        pace=()
-        [ "${PACED:-1}" = 1 ] && pace=(--rate "$rate")
+        extra=()
+        [ "${PACED:-1}" = 1 ] && extra=(--rate "$rate")
+        [ -n "${CALIBRATE:-}" ] && extra+=(--calibrate "$CALIBRATE")
+        [ -n "${CALIBRATION:-}" ] && extra+=(--calibration "$CALIBRATION")
         echo "== $engine, target $target s, $workload, $rate tps" >&2
         "$build/waltune" verify --request "$req" --workload "$workload" --working-set "$ws" \
-          "${pace[@]}" --seconds 5 --crashes 1 --worst-case --worst-case-timeout "$timeout_s" \
+          "${extra[@]}" --seconds 5 --crashes 1 --worst-case --worst-case-timeout "$timeout_s" \
           >"$result" || echo "   (exit $?: see $result)" >&2
       done
     done
