@@ -8,8 +8,9 @@
 # Usage: scripts/worst_case_recovery.sh [BUILD_DIR] [OUT_DIR]
 #   ENGINES="postgresql mariadb" TARGETS="10 30" WORKLOADS="tpcb update" RATES="500"
 #   WORKING_SET=128MB MARIADB_WORKING_SET=64MB TIMEOUT_S=420 PACED=1 override the grid.
-#   CALIBRATE=FILE records each run's measurements there (`verify --calibrate`: the cold replay
-#   rate of the worst-case crash among them); CALIBRATION=FILE predicts with one
+#   CALIBRATE=FILE records each run's measurements there (`verify --calibrate`, with the cold
+#   replay rate of its worst-case crash; a later run of the same engine replaces the earlier
+#   one's entry, so calibrate one point at a time); CALIBRATION=FILE predicts with one
 #   (`verify --calibration`, as `advise --calibration`).
 # MariaDB runs with the server's default 128 MB buffer pool: its working set is kept below it
 # (64 MB), or LRU eviction writes the dirty pages and holds the checkpoint age far below the
