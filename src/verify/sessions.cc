@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <random>
 
@@ -272,6 +273,11 @@ Status SqliteError(sqlite3* db, const std::string& what) {
 }  // namespace
 
 const char* RegisterLoadVfs(uint64_t delay_us, LoadHeader* sync_log) {
+  // Every client thread opens its connection through here: without the lock a second thread
+  // could see g_real_vfs set and open "waltune-delay" before the first has registered it ("no
+  // such vfs", seen once in a clean-clone CI on a busy machine).
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
   g_vfs_delay_us = delay_us;
   g_vfs_sync_log = sync_log;
   if (g_real_vfs == nullptr) {
