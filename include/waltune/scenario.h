@@ -100,7 +100,10 @@ struct Calibration {
   std::optional<double> statement_cpu_one_client_us;
   std::optional<double> statement_cpu_concurrent_us;
   int statement_cpu_clients = 0;
+  // WAL per transaction as verify measured it (LSN advance / commits, full-page images
+  // included), and of it the records alone (PostgreSQL, whose model adds its own images).
   std::optional<double> wal_bytes_per_txn;
+  std::optional<double> wal_record_bytes_per_txn;
   std::optional<double> replay_bytes_per_s;
   std::optional<double> restart_overhead_s;
   // True when txn_cpu_us was measured with commits waiting for flushes (strict), so it already

@@ -272,7 +272,10 @@ struct VerifyReport {
   double commit_latency_p50_ms = 0;
   double commit_latency_p99_ms = 0;
   uint64_t commits_measured = 0;
-  std::optional<double> wal_bytes_per_txn;
+  std::optional<double> wal_bytes_per_txn;  // LSN advance / commits, images included
+  // Of wal_bytes_per_txn, the plain records: its share of record bytes in the engine's own
+  // count of the range (PostgreSQL pg_walinspect); null for engines without page images.
+  std::optional<double> wal_record_bytes_per_txn;
   std::optional<uint64_t> checkpoints;  // during the measurement
   std::optional<double> txn_cpu_us;     // client + engine CPU per commit
   // CPU per statement (client round trip) the measurement implies, the engine's fixed, row and

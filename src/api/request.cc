@@ -1047,6 +1047,8 @@ class RequestParser {
       c.statement_cpu_clients = static_cast<int>(*clients);
     }
     WALTUNE_RETURN_IF_ERROR(read("wal_bytes_per_txn", 1073741824.0, &c.wal_bytes_per_txn));
+    WALTUNE_RETURN_IF_ERROR(
+        read("wal_record_bytes_per_txn", 1073741824.0, &c.wal_record_bytes_per_txn));
     WALTUNE_RETURN_IF_ERROR(read("replay_bytes_per_s", 1e12, &c.replay_bytes_per_s));
     WALTUNE_RETURN_IF_ERROR(read("restart_overhead_s", 86400, &c.restart_overhead_s));
     c.cpu_includes_flush_wait = e.contains("durability_level") && e["durability_level"] == "strict";
@@ -1060,6 +1062,7 @@ class RequestParser {
           {"statement_cpu_one_client_us", c.statement_cpu_one_client_us},
           {"statement_cpu_concurrent_us", c.statement_cpu_concurrent_us},
           {"wal_bytes_per_txn", c.wal_bytes_per_txn},
+          {"wal_record_bytes_per_txn", c.wal_record_bytes_per_txn},
           {"replay_bytes_per_s", c.replay_bytes_per_s},
           {"restart_overhead_s", c.restart_overhead_s}}) {
       if (value)

@@ -87,8 +87,10 @@ class PgWal {
   // `tps` 0 means the scenario's required write rate.
   PgWal(const Scenario& s, double fpi_ratio, double tps = 0) : s_(&s), fpi_ratio_(fpi_ratio) {
     const Workload& w = s.workload;
-    base_bytes_ = s.calibration.wal_bytes_per_txn
-                      ? *s.calibration.wal_bytes_per_txn
+    // The calibration's records alone: its wal_bytes_per_txn includes the full-page images of
+    // its own run, which this class adds for the scenario's interval.
+    base_bytes_ = s.calibration.wal_record_bytes_per_txn
+                      ? *s.calibration.wal_record_bytes_per_txn
                       : kCommitRecordBytes + w.rows_per_txn * (w.row_bytes + kRowOverheadBytes);
     fpi_.hot_pages = engines::HotPages(w, kPageBytes);
     tps_ = tps > 0 ? tps : w.write_rate_tps;
@@ -719,8 +721,8 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
   AddEstimate(a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
   AddEstimate(a, "required_tps", x.tps_needed, "tps", "constraints.write_rate");
   AddEstimate(a, "wal_base_bytes_per_txn", x.wal.base_bytes_per_txn(), "bytes",
-              s.calibration.wal_bytes_per_txn
-                  ? "measured by verify --calibrate"
+              s.calibration.wal_record_bytes_per_txn
+                  ? "measured by verify --calibrate (records without full-page images)"
                   : fmt::format("{} + {} rows x ({} + {}) bytes (heap + btree records, commit)",
                                 kCommitRecordBytes, s.workload.rows_per_txn, s.workload.row_bytes,
                                 kRowOverheadBytes));
@@ -818,6 +820,14 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   AddPgGroupCommit(s, x, &a);
   ComparePgThroughput(s, x, &a);
   AddPgEstimates(s, x, &a);
+  if (s.calibration.wal_bytes_per_txn && !s.calibration.wal_record_bytes_per_txn) {
+    a.warnings.push_back(fmt::format(
+        "the calibration's wal_bytes_per_txn ({:.0f} bytes) is not used: it includes the "
+        "full-page images of the run that measured it, and the model adds images for this "
+        "checkpoint spacing itself; the records per transaction come from the workload shape. "
+        "Re-run `waltune verify --calibrate` to measure wal_record_bytes_per_txn",
+        *s.calibration.wal_bytes_per_txn));
+  }
   a.confidence = engines::Confidence(s, x.plan.target_met, 0.0);
   // The snippet, after every setting is checked against the parameter table.
   engines::FinalizeSettings(&a, s.version);

@@ -217,6 +217,10 @@ struct MeasureResult {
   uint64_t commits = 0;
   double p50_ms = 0, p99_ms = 0;
   std::optional<double> wal_bytes_per_txn;
+  // Of wal_bytes_per_txn, the records without full-page images (PostgreSQL), and why not when
+  // the engine could not split them.
+  std::optional<double> wal_record_bytes_per_txn;
+  std::string wal_mix_problem;
   std::optional<uint64_t> checkpoints;
   std::optional<double> txn_cpu_us;
   std::optional<double> commits_per_wal_sync;
@@ -225,6 +229,25 @@ struct MeasureResult {
   uint64_t wal_syncs = 0;
   std::vector<double> wal_sync_us;
 };
+
+// The record share of the measured WAL (the engine's own reader's count of records against
+// images) applied to the LSN advance: the WAL per transaction without full-page images. The
+// share, not the reader's byte sum, keeps the WAL's page headers and alignment in proportion.
+void SplitWalPerTxn(Target* target, uint64_t from, uint64_t to, MeasureResult* m) {
+  Result<std::optional<verify::WalMix>> mix = target->MixOfWal(from, to);
+  if (!mix.ok()) {
+    m->wal_mix_problem = mix.status().ToString();
+    return;
+  }
+  if (!mix->has_value()) return;
+  const double all = static_cast<double>((*mix)->record_bytes + (*mix)->image_bytes);
+  if (all <= 0) {
+    m->wal_mix_problem = "the engine's WAL reader found no records in the measured range";
+    return;
+  }
+  m->wal_record_bytes_per_txn =
+      *m->wal_bytes_per_txn * static_cast<double>((*mix)->record_bytes) / all;
+}
 
 Result<MeasureResult> MeasurePhase(Target* target, SharedLoad* shared, const VerifyOptions& opt,
                                    std::vector<ClientLedger>* ledgers, Progress* progress,
@@ -266,6 +289,7 @@ Result<MeasureResult> MeasurePhase(Target* target, SharedLoad* shared, const Ver
     if (a->wal_bytes && b->wal_bytes) {
       m.wal_bytes_per_txn =
           static_cast<double>(*b->wal_bytes - *a->wal_bytes) / static_cast<double>(m.commits);
+      SplitWalPerTxn(target, *a->wal_bytes, *b->wal_bytes, &m);
     }
     if (a->checkpoints && b->checkpoints) m.checkpoints = *b->checkpoints - *a->checkpoints;
     if (b->cpu_s > a->cpu_s) {
@@ -568,6 +592,13 @@ void RecordMeasurement(const MeasureResult& m, VerifyReport* report) {
   report->commit_latency_p50_ms = m.p50_ms;
   report->commit_latency_p99_ms = m.p99_ms;
   report->wal_bytes_per_txn = m.wal_bytes_per_txn;
+  report->wal_record_bytes_per_txn = m.wal_record_bytes_per_txn;
+  if (!m.wal_mix_problem.empty()) {
+    report->plan.notes.push_back(
+        "the WAL per transaction could not be split into records and full-page images, so a "
+        "calibration from this run carries no wal_record_bytes_per_txn: " +
+        m.wal_mix_problem);
+  }
   report->checkpoints = m.checkpoints;
   report->txn_cpu_us = m.txn_cpu_us;
   report->commits_per_wal_sync = m.commits_per_wal_sync;

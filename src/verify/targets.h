@@ -41,6 +41,14 @@ struct CheckpointDistance {
   uint64_t distance_bytes = 0;
 };
 
+// What the WAL between two positions is made of, as the engine's own WAL reader counts it:
+// record bytes (headers and data) and full-page-image bytes. PostgreSQL only: InnoDB's redo and
+// SQLite's WAL frames carry no separate page images.
+struct WalMix {
+  uint64_t record_bytes = 0;
+  uint64_t image_bytes = 0;
+};
+
 // Client id (1-based) -> sorted sequence numbers present.
 using PresentRows = std::map<int, std::vector<uint64_t>>;
 
@@ -66,6 +74,12 @@ class Target {
   // Where Distance() comes from, for the report.
   virtual std::string DistanceSource() const = 0;
   virtual Result<PresentRows> ReadPresent() = 0;
+  // The WAL between two EngineSample::wal_bytes positions, split into records and images;
+  // nullopt for engines whose log has no page images. An error when the engine cannot tell
+  // (e.g. the range was recycled). REQUIRES: engine running.
+  virtual Result<std::optional<WalMix>> MixOfWal(uint64_t /*from*/, uint64_t /*to*/) {
+    return std::optional<WalMix>();
+  }
   // The engine's own consistency check of the load table after a recovery: the problems it
   // reports (empty: passed). *check names the check that ran.
   virtual Result<std::vector<std::string>> CheckIntegrity(std::string* check) = 0;
@@ -113,6 +127,11 @@ Result<uint64_t> EvictFromPageCache(const std::string& dir);
 
 // "X/Y" (PostgreSQL LSN, hex) -> 64-bit position; nullopt when malformed. Checked parsing.
 std::optional<uint64_t> ParseLsnText(std::string_view text);
+// 64-bit position -> "X/Y" (PostgreSQL LSN text, upper-case hex); the inverse of ParseLsnText.
+std::string FormatLsnText(uint64_t position);
+// PostgreSQL pg_walinspect: "record_bytes image_bytes" (two decimal sums) -> WalMix; nullopt
+// when malformed.
+std::optional<WalMix> ParseWalMixText(std::string_view text);
 // Decimal unsigned integer of the whole text; nullopt when malformed or out of range.
 std::optional<uint64_t> ParseU64Text(std::string_view text);
 

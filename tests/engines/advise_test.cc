@@ -776,6 +776,48 @@ TEST(Calibration, MeasuredNumbersReplaceDefaultsAndAreListed) {
   EXPECT_EQ(bad.status().field(), "--calibration.engines.sqlite.txn_cpu_us");
 }
 
+// PostgreSQL's model adds full-page images for the advised spacing, so a calibration's WAL per
+// transaction counts only when its records were measured apart from the images.
+TEST(Calibration, PostgresTakesTheRecordsWithoutImages) {
+  json request = Request({{"db_engine", "postgresql"},
+                          {"durability_requirement", "strict"},
+                          {"write_rate", 1500},
+                          {"rows_per_txn", 4},
+                          {"row_bytes", 100},
+                          {"storage_type", "SSD"}});
+  ParseOptions with;
+  with.calibration = {
+      {"waltune_calibration", 1},
+      {"machine", "test box"},
+      {"engines",
+       {{"postgresql", {{"wal_bytes_per_txn", 2242.0}, {"wal_record_bytes_per_txn", 600.0}}}}}};
+  auto split = ParseRequest(request, with);
+  ASSERT_TRUE(split.ok()) << split.status().ToString();
+  Advice a = Solve(*split);
+  EXPECT_DOUBLE_EQ(Estimate(a, "wal_base_bytes_per_txn"), 600);
+  // wal_bytes_per_txn = the records + this spacing's images.
+  EXPECT_DOUBLE_EQ(Estimate(a, "wal_bytes_per_txn"), 600 + Estimate(a, "fpi_bytes_per_txn"));
+  for (const std::string& w : a.warnings) EXPECT_EQ(w.find("is not used"), std::string::npos);
+
+  // Images included (a file from before the split): the shape's 34 + 4 x (100 + 60) bytes.
+  with.calibration["engines"]["postgresql"].erase("wal_record_bytes_per_txn");
+  auto blended = ParseRequest(request, with);
+  ASSERT_TRUE(blended.ok());
+  Advice b = Solve(*blended);
+  EXPECT_DOUBLE_EQ(Estimate(b, "wal_base_bytes_per_txn"),
+                   Estimate(AdviseOk(request), "wal_base_bytes_per_txn"));
+  bool warned = false;
+  for (const std::string& w : b.warnings) {
+    warned |= w.find("wal_bytes_per_txn (2242 bytes) is not used") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+
+  with.calibration["engines"]["postgresql"]["wal_record_bytes_per_txn"] = 0;
+  auto bad = ParseRequest(request, with);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "--calibration.engines.postgresql.wal_record_bytes_per_txn");
+}
+
 TEST(Calibration, StatementCpuPerRegimeIsReadAndChecked) {
   json request = Request({{"db_engine", "postgresql"},
                           {"durability_requirement", "strict"},

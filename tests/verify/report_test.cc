@@ -20,6 +20,7 @@ VerifyReport Sample() {
   r.commit_latency_p50_ms = 1.5;
   r.commit_latency_p99_ms = 4;
   r.wal_bytes_per_txn = 300;
+  r.wal_record_bytes_per_txn = 120;
   r.txn_cpu_us = 80;
   CrashResult a;
   a.acked_commits = 5000;
@@ -157,6 +158,7 @@ TEST(UpdateCalibration, WritesThisEngineAndKeepsOthers) {
   const auto& pg = j["engines"]["postgresql"];
   EXPECT_EQ(pg["txn_cpu_us"], 80.0);
   EXPECT_EQ(pg["wal_bytes_per_txn"], 300.0);
+  EXPECT_EQ(pg["wal_record_bytes_per_txn"], 120.0);
   // PostgreSQL logs its replay time: 10 MB in 0.4 s.
   EXPECT_EQ(pg["replay_bytes_per_s"], 25000000.0);
   EXPECT_EQ(pg["replay_rate_is_lower_bound"], false);

@@ -124,6 +124,18 @@ class WorkloadRun : public ::testing::Test {
     auto j = ReportToJson(*r);
     EXPECT_EQ(j["workload"]["predicted_for"]["statements_per_txn"],
               workload == VerifyWorkload::kTpcb ? 7 : 4);
+    // PostgreSQL splits its WAL into records and full-page images (pg_walinspect); the others'
+    // logs carry no separate images.
+    ASSERT_TRUE(r->wal_bytes_per_txn.has_value());
+    if (engine == Engine::kPostgreSQL) {
+      ASSERT_TRUE(r->wal_record_bytes_per_txn.has_value())
+          << ::testing::PrintToString(r->plan.notes);
+      EXPECT_GT(*r->wal_record_bytes_per_txn, 34);  // at least a commit record
+      EXPECT_LE(*r->wal_record_bytes_per_txn, *r->wal_bytes_per_txn);
+      EXPECT_TRUE(j["measured"]["wal_record_bytes_per_txn"].is_number());
+    } else {
+      EXPECT_FALSE(r->wal_record_bytes_per_txn.has_value());
+    }
     // The CPU per statement the run implies (native flushes): positive, below the CPU of the
     // whole transaction; SQLite is modelled per row and has none.
     if (engine == Engine::kSQLite) {

@@ -188,6 +188,26 @@ TEST(ParseLsnText, CheckedHexPairs) {
   }
 }
 
+TEST(FormatLsnText, InverseOfParse) {
+  EXPECT_EQ(FormatLsnText(0x1A2B3C8u), "0/1A2B3C8");
+  EXPECT_EQ(FormatLsnText((uint64_t{1} << 32) + 0x10), "1/10");
+  for (uint64_t v : {uint64_t{0}, uint64_t{0xFFFFFFFFu}, UINT64_MAX, uint64_t{0x123456789ABCull}}) {
+    EXPECT_EQ(*ParseLsnText(FormatLsnText(v)), v) << v;
+  }
+}
+
+TEST(ParseWalMixText, TwoDecimalSums) {
+  // pg_get_wal_stats over an UPDATE of 1000 rows just after a checkpoint (PostgreSQL 15).
+  std::optional<WalMix> m = ParseWalMixText("248959 10193396");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->record_bytes, 248959u);
+  EXPECT_EQ(m->image_bytes, 10193396u);
+  EXPECT_EQ(ParseWalMixText("0 0")->record_bytes, 0u);
+  for (const char* bad : {"", "12", "12 ", " 12", "1 2 3", "-1 2", "1.5 2", "1  2"}) {
+    EXPECT_FALSE(ParseWalMixText(bad).has_value()) << bad;
+  }
+}
+
 TEST(ParseU64Text, WholeTextOnly) {
   EXPECT_EQ(*ParseU64Text("18446744073709551615"), UINT64_MAX);
   for (const char* bad : {"", "-1", "12a", " 1", "18446744073709551616"}) {

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <regex>
 #include <string_view>
@@ -66,6 +67,25 @@ class PostgresTarget : public ServerTarget {
   }
   std::string DistanceSource() const override {
     return "pg_current_wal_insert_lsn() - pg_control_checkpoint().redo_lsn";
+  }
+
+  Result<std::optional<WalMix>> MixOfWal(uint64_t from, uint64_t to) override {
+    if (!have_walinspect_) {
+      return Status::IOError("pg_walinspect", "the extension could not be created");
+    }
+    // pg_walinspect reads the WAL back with the server's own reader (as pg_waldump --stats
+    // does): per record, record_size is its total length less its block images, fpi_size the
+    // images. The range ends at the flushed WAL, which PostgreSQL 15 requires.
+    const std::string sql =
+        "SELECT coalesce(sum(record_size), 0)::text || ' ' || coalesce(sum(fpi_size), 0)::text "
+        "FROM pg_get_wal_stats('" +
+        FormatLsnText(from) + "'::pg_lsn, least('" + FormatLsnText(to) +
+        "'::pg_lsn, pg_current_wal_flush_lsn()))";
+    std::string text;
+    WALTUNE_RETURN_IF_ERROR(QueryOne(sql.c_str(), &text));
+    std::optional<WalMix> mix = ParseWalMixText(text);
+    if (!mix) return Status::IOError("pg_get_wal_stats()", "not two byte counts: '" + text + "'");
+    return std::optional<WalMix>(*mix);
   }
 
   Result<PresentRows> ReadPresent() override {
@@ -142,6 +162,8 @@ class PostgresTarget : public ServerTarget {
     std::string ignored;
     // amcheck (contrib, shipped with Debian's server package) checks the index after a crash.
     have_amcheck_ = QueryOne("CREATE EXTENSION IF NOT EXISTS amcheck", &ignored).ok();
+    // pg_walinspect (contrib, PostgreSQL 15+) splits the measured WAL into records and images.
+    have_walinspect_ = QueryOne("CREATE EXTENSION IF NOT EXISTS pg_walinspect", &ignored).ok();
     WALTUNE_RETURN_IF_ERROR(
         QueryOne("CREATE TABLE waltune_load (client_id int NOT NULL, seq bigint NOT NULL, "
                  "payload text, PRIMARY KEY (client_id, seq))",
@@ -226,6 +248,7 @@ class PostgresTarget : public ServerTarget {
   }
   PGconn* admin_ = nullptr;
   bool have_amcheck_ = false;
+  bool have_walinspect_ = false;
 };
 
 std::unique_ptr<Target> MakePostgresTarget(const VerifyOptions& options) {
@@ -334,6 +357,22 @@ void ParsePostgresRedo(const std::string& log, RecoveryInfo* info) {
     info->redo_bytes = 0;
     info->redo_s = 0;
   }
+}
+
+std::string FormatLsnText(uint64_t position) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%X/%X", static_cast<unsigned>(position >> 32),
+                static_cast<unsigned>(position & 0xffffffffu));
+  return text;
+}
+
+std::optional<WalMix> ParseWalMixText(std::string_view text) {
+  const size_t space = text.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  std::optional<uint64_t> records = ParseU64Text(text.substr(0, space));
+  std::optional<uint64_t> images = ParseU64Text(text.substr(space + 1));
+  if (!records || !images) return std::nullopt;
+  return WalMix{*records, *images};
 }
 
 std::optional<uint64_t> ParseLsnText(std::string_view text) {
