@@ -16,7 +16,13 @@ Usage:
   scripts/restart_io_poll.py --out FILE [--name mariadbd] [--interval-ms 10] \
       [--stop-file F] [--timeout-s 3600]
   scripts/restart_io_poll.py --summary FILE --first-s 3.0 [--bin-ms 100]
+  scripts/restart_io_poll.py --summary FILE --split-verify VERIFY_JSON
+The last form prints one markdown row for the restart of a `verify --worst-case` report: its
+redo (bytes, transactions at the report's redo per transaction), the recovery time, the CPU
+used before the redo read starts (the first 5 MB the server reads through syscalls) and after
+it up to the measured recovery time, per KB of redo and per transaction.
 """
+import json
 import argparse
 import os
 import sys
@@ -73,9 +79,10 @@ def poll(args):
             time.sleep(args.interval_ms / 1000)
 
 
-def summary(args):
+def restarted_server(path):
+    """Samples (t, pid, start, cpu, read, written, rchar, wchar) of the last server started."""
     rows = []
-    with open(args.summary) as f:
+    with open(path) as f:
         next(f)
         for line in f:
             t, pid, start, cpu, rb, wb, rc, wc = line.split("\t")
@@ -85,7 +92,28 @@ def summary(args):
         sys.exit("no samples")
     last_start = max(r[2] for r in rows)
     pid = next(r[1] for r in rows if r[2] == last_start)
-    mine = [r for r in rows if r[1] == pid]
+    return pid, [r for r in rows if r[1] == pid]
+
+
+def split_verify(args):
+    pid, mine = restarted_server(args.summary)
+    report = json.load(open(args.split_verify))
+    crash = report["crashes"][0]
+    recovery_s = crash["recovery_time_s"]
+    redo_bytes = crash["redo_bytes"]
+    txns = redo_bytes / report["measured"]["wal_bytes_per_txn"]
+    t0, cpu0, rchar0 = mine[0][0], mine[0][3], mine[0][6]
+    mine = [r for r in mine if r[0] - t0 <= recovery_s]
+    start = next(r for r in mine if r[6] - rchar0 > 5e6)
+    cpu_before = start[3] - cpu0
+    cpu_redo = mine[-1][3] - start[3]
+    print(f"| {report['workload']['name']} | {redo_bytes / 1e6:.1f} | {txns / 1e3:.0f}k | "
+          f"{recovery_s:.2f} | {start[0] - t0:.2f} | {cpu_before:.2f} | {cpu_redo:.2f} | "
+          f"{cpu_redo / redo_bytes * 1e9:.1f} | {cpu_redo / txns * 1e6:.2f} |")
+
+
+def summary(args):
+    pid, mine = restarted_server(args.summary)
     t0 = mine[0][0]
     mine = [r for r in mine if r[0] - t0 <= args.first_s]
     print(f"pid {pid}: {len(mine)} samples over the first {args.first_s} s from its first sample")
@@ -126,8 +154,11 @@ def main():
     p.add_argument("--summary")
     p.add_argument("--first-s", type=float, default=5.0)
     p.add_argument("--bin-ms", type=float, default=100)
+    p.add_argument("--split-verify")
     args = p.parse_args()
-    if args.summary:
+    if args.summary and args.split_verify:
+        split_verify(args)
+    elif args.summary:
         summary(args)
     elif args.out:
         poll(args)

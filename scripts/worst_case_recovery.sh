@@ -51,8 +51,8 @@ for engine in $engines; do
 done
 python3 - "$out" <<'PY'
 import glob, json, sys
-print("| engine | target s | workload | rate tps (paced) | measured tps | ckpt cycles | distance MB (of peak) | WAL replayed MB | replay MB/s | recovery s (cold) | estimate s | measured / estimate | expected peak s | measured / expected peak |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| engine | target s | workload | rate tps (paced) | measured tps | ckpt cycles | distance MB (of peak) | WAL replayed MB | replay MB/s | recovery s (cold) | estimate s | measured / estimate | expected peak s | measured / expected peak | expected at the replayed distance s | measured / it |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
     if "/request-" in path:
         continue
@@ -67,7 +67,7 @@ for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
     mb = lambda v: "-" if v is None else "%.1f" % (v / 1e6)
     f = lambda v, p="%.2f": "-" if v is None else p % v
     p = j["predicted"]
-    print("| %s | %s | %s | %s | %s | %s | %s (%.2f%s) | %s | %s | %s | %s | %s | %s | %s |" % (
+    print("| %s | %s | %s | %s | %s | %s | %s (%.2f%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
         j["engine"], f(p["recovery_target_s"], "%.0f"), j["workload"]["name"],
         f(p.get("required_tps"), "%.0f") + ("" if j.get("paced_rate_tps") else " (not paced)"),
         f(j["measured"]["tps"], "%.0f"), w.get("checkpoint_cycles"), mb(w.get("distance_bytes")),
@@ -75,7 +75,8 @@ for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
         mb(w.get("wal_replayed_bytes")), mb(w.get("replay_bytes_per_s")),
         f(c.get("recovery_time_s"), "%.2f"), f(p["recovery_time_s"]),
         f(w.get("recovery_to_estimate")), f(p.get("expected_peak_recovery_time_s")),
-        f(w.get("recovery_to_expected_peak"))))
+        f(w.get("recovery_to_expected_peak")), f(w.get("expected_at_distance_s")),
+        f(w.get("recovery_to_expected_at_distance"))))
 # Where the restart's time went (PostgreSQL's log) beside the model's terms of the estimate.
 rows = []
 for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):

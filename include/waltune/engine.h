@@ -50,6 +50,14 @@ class EngineAdvisor {
   virtual CpuCosts Cpu() const = 0;
   // Solves the scenario. REQUIRES: scenario normalised by ParseRequest (version checked).
   virtual Advice Advise(const Scenario& scenario) const = 0;
+  // The expected cold recovery (s) from a distance of `distance_bytes` past the last completed
+  // checkpoint, by the same terms as the answer's expected peak, so that verify can put a
+  // crash's recovery beside the model's time for the distance it really had. Unset where the
+  // engine's answer has no expected peak (the default). REQUIRES: as Advise.
+  virtual std::optional<double> ExpectedRecoveryAtAgeS(const Scenario& /*scenario*/,
+                                                       double /*distance_bytes*/) const {
+    return std::nullopt;
+  }
 };
 
 // The advisor for an engine (its row of the engine table); lives for the program's lifetime.

@@ -139,6 +139,10 @@ struct VerifyPlan {
   // The transaction shape the prediction was made for (rows, statements, write pattern,
   // working set), when the plan came from a request (null for --advice).
   std::optional<Workload> predicted_workload;
+  // The model's expected cold recovery (s) from a given distance past the last completed
+  // checkpoint (EngineAdvisor::ExpectedRecoveryAtAgeS), when the plan came from a request and
+  // the engine's answer has an expected peak (InnoDB); null otherwise.
+  std::function<std::optional<double>(double distance_bytes)> expected_recovery_at_distance_s;
 };
 
 // Acceptance bands of the verdicts (docs/verify.md explains the choice).
@@ -173,6 +177,11 @@ struct WorstCaseCrash {
   std::optional<double> recovery_to_estimate;  // recovery_time_s / predicted_recovery_time_s
   // recovery_time_s / the plan's expected_peak_recovery_time_s (InnoDB).
   std::optional<double> recovery_to_expected_peak;
+  // The model's expected recovery for the WAL this crash replayed (the plan's
+  // expected_recovery_at_distance_s) and recovery_time_s over it: the time per distance checked
+  // apart from where the peak settles (InnoDB). Unit: s.
+  std::optional<double> expected_at_distance_s;
+  std::optional<double> recovery_to_expected_at_distance;
 };
 
 // Where a restart's time went, read from the engine's log (PostgreSQL: its lines carry
@@ -402,6 +411,9 @@ Result<Scenario> ScenarioForRun(const PlanSource& source, RunConditions* run);
 // settings, predictions, the user's recovery target, the predicted transaction shape, and the
 // advice's warnings and flush estimates as notes.
 Result<VerifyPlan> PlanFromRequest(const PlanSource& source, RunConditions* run);
+// Sets plan->expected_recovery_at_distance_s from the scenario the plan was solved for, when its
+// engine's answer has an expected peak (PlanFromRequest does).
+void SetExpectedRecoveryAtDistance(const Scenario& scenario, VerifyPlan* plan);
 // Refuses bad input before anything is measured: the --advice file read and checked against
 // `run`, else the request read as ScenarioForRun does (on a copy of `run`).
 Status CheckPlanSource(const PlanSource& source, const RunConditions& run);

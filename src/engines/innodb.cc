@@ -160,6 +160,8 @@ class InnodbAdvisor : public EngineAdvisor {
 
   Advice Advise(const Scenario& s) const override;
 
+  std::optional<double> ExpectedRecoveryAtAgeS(const Scenario& s, double age_bytes) const override;
+
  private:
   bool mariadb_;
 };
@@ -404,18 +406,24 @@ struct RedoPlan {
   bool target_met = true;
 };
 
+// What a recovery of any age costs here: start-up, apply rate (calibrated or the model's) and
+// MariaDB's batches.
+void SetRecoveryInputs(const Scenario& s, const Flavour& f, RedoPlan* p) {
+  p->startup_s =
+      s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kInnodbStartupS;
+  p->replay_bytes_per_s =
+      s.calibration.replay_bytes_per_s ? *s.calibration.replay_bytes_per_s : kReplayBytesPerS;
+  if (f.mariadb) {
+    p->buffer_pool_bytes = RecoveryBufferPoolBytes(s.workload);
+    p->batching.first_bytes = kFirstBatchShareOfPool * p->buffer_pool_bytes;
+    p->batching.later_bytes = kLaterBatchShareOfPool * p->buffer_pool_bytes;
+  }
+}
+
 RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_per_txn,
                   double redo_rate_bytes_per_s, std::vector<std::string>* warnings) {
   RedoPlan p;
-  p.startup_s =
-      s.calibration.restart_overhead_s ? *s.calibration.restart_overhead_s : kInnodbStartupS;
-  p.replay_bytes_per_s =
-      s.calibration.replay_bytes_per_s ? *s.calibration.replay_bytes_per_s : kReplayBytesPerS;
-  if (f.mariadb) {
-    p.buffer_pool_bytes = RecoveryBufferPoolBytes(s.workload);
-    p.batching.first_bytes = kFirstBatchShareOfPool * p.buffer_pool_bytes;
-    p.batching.later_bytes = kLaterBatchShareOfPool * p.buffer_pool_bytes;
-  }
+  SetRecoveryInputs(s, f, &p);
   auto recovery_for_capacity = [&](double capacity) {
     return RecoveryForAge(s, f.max_age_fraction() * capacity, redo_per_txn, p.replay_bytes_per_s,
                           p.startup_s, p.batching, ReadOverlap::kNone);
@@ -1079,6 +1087,17 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
       "#", "[mysqld]\n", {&a.wal_config, &a.checkpoint_settings, &a.group_commit_settings},
       MyCnfLine);
   return a;
+}
+// The expected peak's terms (each batch's page reads under its apply) at any checkpoint age:
+// what the model gives for the age a crash really had.
+std::optional<double> InnodbAdvisor::ExpectedRecoveryAtAgeS(const Scenario& s,
+                                                            double age_bytes) const {
+  if (!(age_bytes > 0)) return std::nullopt;
+  RedoPlan p;
+  SetRecoveryInputs(s, Flavour{mariadb_, s.version}, &p);
+  return RecoveryForAge(s, age_bytes, RedoBytesPerTxn(s), p.replay_bytes_per_s, p.startup_s,
+                        p.batching, ReadOverlap::kUnderApply)
+      .total_s;
 }
 }  // namespace
 

@@ -154,7 +154,12 @@ Json CrashToJson(const CrashResult& c) {
         {"recovery_to_estimate",
          w->recovery_to_estimate ? Json(Round(*w->recovery_to_estimate, 3)) : Json()},
         {"recovery_to_expected_peak",
-         w->recovery_to_expected_peak ? Json(Round(*w->recovery_to_expected_peak, 3)) : Json()}};
+         w->recovery_to_expected_peak ? Json(Round(*w->recovery_to_expected_peak, 3)) : Json()},
+        {"expected_at_distance_s",
+         w->expected_at_distance_s ? Json(Round(*w->expected_at_distance_s, 3)) : Json()},
+        {"recovery_to_expected_at_distance",
+         w->recovery_to_expected_at_distance ? Json(Round(*w->recovery_to_expected_at_distance, 3))
+                                             : Json()}};
   }
   cj["recovered"] = c.recovery_error.empty();
   if (!c.recovery_error.empty()) cj["recovery_error"] = c.recovery_error;
@@ -284,19 +289,20 @@ std::string CrashTableText(const VerifyReport& r) {
     if (!any_worst) {
       add("");
       add(" worst case: crash  ckpt cycles  distance MB  peak MB  of peak  replayed MB  "
-          "replay MB/s  recovery s  / estimate");
+          "replay MB/s  recovery s  / estimate  / expected at distance");
       any_worst = true;
     }
     const CrashResult::WorstCase& w = *c.worst_case;
     std::optional<double> replayed, rate;
     if (c.redo_bytes) replayed = static_cast<double>(*c.redo_bytes) / 1e6;
     if (w.replay_bytes_per_s) rate = *w.replay_bytes_per_s / 1e6;
-    std::snprintf(line, sizeof(line), " %17d %12d %12.1f %8.1f %7.2f%s %12s %12s %11.3f %11s", i,
-                  w.checkpoint_cycles, static_cast<double>(w.distance_bytes) / 1e6,
+    std::snprintf(line, sizeof(line), " %17d %12d %12.1f %8.1f %7.2f%s %12s %12s %11.3f %11s %23s",
+                  i, w.checkpoint_cycles, static_cast<double>(w.distance_bytes) / 1e6,
                   static_cast<double>(w.expected_peak_bytes) / 1e6, w.fraction_of_peak,
                   (w.reached && !w.missed_peak) ? " " : "!", Num(replayed, "%.1f").c_str(),
                   Num(rate, "%.1f").c_str(), c.recovery_time_s,
-                  Num(w.recovery_to_estimate, "%.2f").c_str());
+                  Num(w.recovery_to_estimate, "%.2f").c_str(),
+                  Num(w.recovery_to_expected_at_distance, "%.2f").c_str());
     add(line);
   }
   return out;

@@ -6,6 +6,7 @@
 #include "waltune/engine_traits.h"
 #include "waltune/json_input.h"
 #include "waltune/request.h"
+#include "waltune/units.h"
 #include "waltune/verify.h"
 
 namespace waltune {
@@ -101,6 +102,14 @@ Result<Scenario> ScenarioForRun(const PlanSource& source, RunConditions* run) {
   return scenario;
 }
 
+void SetExpectedRecoveryAtDistance(const Scenario& scenario, VerifyPlan* plan) {
+  const EngineAdvisor& advisor = AdvisorFor(scenario.engine);
+  if (!advisor.ExpectedRecoveryAtAgeS(scenario, 1.0 * kMiB)) return;
+  plan->expected_recovery_at_distance_s = [&advisor, scenario](double distance_bytes) {
+    return advisor.ExpectedRecoveryAtAgeS(scenario, distance_bytes);
+  };
+}
+
 Result<VerifyPlan> PlanFromRequest(const PlanSource& source, RunConditions* run) {
   auto scenario = ScenarioForRun(source, run);
   if (!scenario.ok()) return scenario.status();
@@ -116,6 +125,7 @@ Result<VerifyPlan> PlanFromRequest(const PlanSource& source, RunConditions* run)
   if (run->buffered_read_bytes_per_s > 0)
     p.buffered_read_bytes_per_s = run->buffered_read_bytes_per_s;
   AddAdviceNotes(advice, &p);
+  SetExpectedRecoveryAtDistance(s, &p);
   return p;
 }
 

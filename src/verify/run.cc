@@ -667,6 +667,7 @@ void Repredict(const VerifyOptions& options, const FlushMeasurement& flush,
   report->plan.predicted_tps = again->predicted_tps;
   report->plan.predicted_recovery_time_s = again->predicted_recovery_time_s;
   report->plan.expected_peak_recovery_time_s = again->expected_peak_recovery_time_s;
+  report->plan.expected_recovery_at_distance_s = again->expected_recovery_at_distance_s;
   report->plan.recovery_terms_s = again->recovery_terms_s;
   report->plan.predicted_loss_window_ms = again->predicted_loss_window_ms;
   if (!again->prediction_source.empty()) {
@@ -690,6 +691,12 @@ void RateWorstCaseCrashes(VerifyReport* report) {
     }
     const std::optional<double>& peak = report->plan.expected_peak_recovery_time_s;
     if (peak && *peak > 0) c.worst_case->recovery_to_expected_peak = c.recovery_time_s / *peak;
+    const auto& at_distance = report->plan.expected_recovery_at_distance_s;
+    if (at_distance && c.redo_bytes && *c.redo_bytes > 0) {
+      c.worst_case->expected_at_distance_s = at_distance(static_cast<double>(*c.redo_bytes));
+      const std::optional<double>& e = c.worst_case->expected_at_distance_s;
+      if (e && *e > 0) c.worst_case->recovery_to_expected_at_distance = c.recovery_time_s / *e;
+    }
   }
 }
 

@@ -376,5 +376,42 @@ TEST(Recovery, PostgresSyncsEveryFileOfTheDataDirectoryBeforeReplay) {
   EXPECT_EQ(AdviseOk(request).checkpoint_rationale.find("syncfs"), std::string::npos);
 }
 
+// What verify sets beside a crash: the expected-peak terms at the age the crash had. MariaDB
+// 10.11, one random 100-byte row per transaction, 64 MiB working set (4096 pages of 16 KiB),
+// 384 MiB pool (first batch 128 MiB of redo, later ones 364.8 MiB), SATA SSD preset (530 MB/s
+// read, 8500 random 16 KiB reads/s, 500 MB/s and 26000 16 KiB writes/s). Redo per transaction
+// 128 + 70 + 2 x 100 = 398 B, two page changes each, so every batch touches all 4096 pages.
+//   100 MiB (one batch): 0.6 + 104857600 / 530e6 (0.19784) + 104857600 / 100e6 (1.04858)
+//     + max(0, 4096 / 8500 - 1.04858) (0) = 1.84642 s
+//   200 MiB (the first batch and 72 MiB of a second): 0.6 + 0.39569 + 2.09715 + reads under
+//     both applies (0) + the first batch's write: min(4096 / 26000, 4096 x 16384 / 500e6)
+//     (0.13422) + its doublewrite copy (0.13422) = 3.36128 s
+TEST(Recovery, InnodbExpectedRecoveryAtAnyAgeUsesTheExpectedPeaksTerms) {
+  auto s = ParseRequest(Request({{"db_engine", "MariaDB"},
+                                 {"engine_version", "10.11"},
+                                 {"durability_requirement", "strict"},
+                                 {"write_rate", "1000 tps"},
+                                 {"rows_per_txn", 1},
+                                 {"row_bytes", 100},
+                                 {"write_pattern", "random"},
+                                 {"working_set", "64MiB"},
+                                 {"buffer_pool", "384MiB"},
+                                 {"storage_type", "SATA SSD"},
+                                 {"recovery_time_target", "30s"}}));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const EngineAdvisor& advisor = AdvisorFor(s->engine);
+  const double mib = 1048576.0;
+  const std::optional<double> one = advisor.ExpectedRecoveryAtAgeS(*s, 100 * mib);
+  const std::optional<double> two = advisor.ExpectedRecoveryAtAgeS(*s, 200 * mib);
+  ASSERT_TRUE(one && two);
+  EXPECT_NEAR(*one, 1.84642, 1e-4);
+  EXPECT_NEAR(*two, 3.36128, 1e-4);
+  EXPECT_FALSE(advisor.ExpectedRecoveryAtAgeS(*s, 0));
+  // PostgreSQL's answer has no expected peak: nothing to set beside a crash.
+  auto pg = ParseRequest(Request({{"db_engine", "PostgreSQL"}, {"write_rate", "1000 tps"}}));
+  ASSERT_TRUE(pg.ok());
+  EXPECT_FALSE(AdvisorFor(pg->engine).ExpectedRecoveryAtAgeS(*pg, 100 * mib));
+}
+
 }  // namespace
 }  // namespace waltune

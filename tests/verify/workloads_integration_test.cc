@@ -64,6 +64,7 @@ class WorkloadRun : public ::testing::Test {
     VerifyPlan p = *plan;
     p.recovery_target_s = s.recovery_target_s;
     p.predicted_workload = s.workload;
+    SetExpectedRecoveryAtDistance(s, &p);
     return p;
   }
 
@@ -188,7 +189,20 @@ class WorkloadRun : public ::testing::Test {
     EXPECT_GT(*c.redo_bytes, 0u);
     EXPECT_TRUE(w.replay_bytes_per_s.has_value());
     EXPECT_TRUE(w.recovery_to_estimate.has_value());
+    // InnoDB: the model's expected recovery for the distance this crash replayed, beside it.
     auto j = ReportToJson(*r);
+    const auto& jw = j["crashes"][last]["worst_case"];
+    if (engine == Engine::kMariaDB) {
+      ASSERT_TRUE(w.expected_at_distance_s.has_value());
+      EXPECT_GT(*w.expected_at_distance_s, 0);
+      ASSERT_TRUE(w.recovery_to_expected_at_distance.has_value());
+      EXPECT_DOUBLE_EQ(*w.recovery_to_expected_at_distance,
+                       c.recovery_time_s / *w.expected_at_distance_s);
+      EXPECT_TRUE(jw["expected_at_distance_s"].is_number());
+    } else {
+      EXPECT_FALSE(w.expected_at_distance_s.has_value());
+      EXPECT_TRUE(jw["expected_at_distance_s"].is_null());
+    }
     EXPECT_TRUE(j["crashes"][last]["worst_case"]["wal_replayed_bytes"].is_number());
     EXPECT_EQ(j["crashes"][last]["worst_case"]["missed_peak"], false);
     // PostgreSQL: where the restart's time went, from its log, beside the model's terms.

@@ -280,6 +280,8 @@ TEST(ReportToJson, WorstCaseFieldsPerCrash) {
   wc.cold_cache = true;
   wc.replay_bytes_per_s = 400000000 / 7.5;
   wc.recovery_to_estimate = 0.8;
+  wc.expected_at_distance_s = 10;
+  wc.recovery_to_expected_at_distance = 0.8;
   c.worst_case = wc;
   r.crashes.push_back(c);
   auto j = ReportToJson(r);
@@ -291,6 +293,8 @@ TEST(ReportToJson, WorstCaseFieldsPerCrash) {
   EXPECT_EQ(jw["wal_replayed_bytes"], 400000000u);
   EXPECT_EQ(jw["replay_bytes_per_s"], 53333333.0);
   EXPECT_EQ(jw["recovery_to_estimate"], 0.8);
+  EXPECT_EQ(jw["expected_at_distance_s"], 10.0);
+  EXPECT_EQ(jw["recovery_to_expected_at_distance"], 0.8);
   EXPECT_EQ(jw["cold_cache"], true);
   EXPECT_NE(ReportToText(r).find("worst case"), std::string::npos);
   auto cal = UpdateCalibration(nullptr, r);
