@@ -182,21 +182,28 @@ double DistinctPagesBound(double hot_pages, double page_changes);
 // Crash recovery from a cold cache (after a power cut nothing is cached).
 //
 // A replay window of `window_bytes` holds plain records and page images in unknown shares.
-// Plain records replay at `record_bytes_per_s`, images at `image_bytes_per_s` (faster: an
-// image restores a page without reading it). With at most `max_record_bytes` of plain records
-// (what the workload writes in the longest possible window) the slowest mix is as many records
-// as possible and the rest images:
-//   records = min(window, max_record_bytes), images = window - records,
+// Plain records replay at `record_bytes_per_s`, images at `image_bytes_per_s` per byte of WAL
+// (usually faster: an image restores a page without reading it). With at most
+// `max_record_bytes` of plain records (what the workload writes in the longest possible
+// window) and at most `max_image_bytes` of images, the slowest mix fills the window with the
+// slower kind first and the rest with the other:
+//   records slower: records = min(window, max_record_bytes), images = window - records;
+//   images slower (a calibrated record rate above the image rate, or images that compress
+//   well): images = min(window, max_image_bytes), records = window - images;
 //   seconds = records / record_rate + images / image_rate.
+// REQUIRES: window_bytes <= max_record_bytes + max_image_bytes (the window cannot hold more).
 struct ReplayBound {
   double record_bytes = 0;
   double image_bytes = 0;
   double seconds = 0;
   // True when the whole window was taken as plain records (the slower rate alone).
   bool all_records = false;
+  // True when images were the slower kind and filled the window first.
+  bool images_first = false;
 };
 ReplayBound BoundReplayOverImageShare(double window_bytes, double max_record_bytes,
-                                      double record_bytes_per_s, double image_bytes_per_s);
+                                      double max_image_bytes, double record_bytes_per_s,
+                                      double image_bytes_per_s);
 
 // The terms of a cold restart, summed:
 //   scan_s      = log_bytes / seq_read_bytes_per_s   (reading the WAL / redo back)

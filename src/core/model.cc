@@ -83,11 +83,18 @@ double DistinctPagesBound(double hot_pages, double page_changes) {
 }
 
 ReplayBound BoundReplayOverImageShare(double window_bytes, double max_record_bytes,
-                                      double record_bytes_per_s, double image_bytes_per_s) {
+                                      double max_image_bytes, double record_bytes_per_s,
+                                      double image_bytes_per_s) {
   ReplayBound b;
   const double window = std::max(0.0, window_bytes);
-  b.record_bytes = std::min(window, std::max(0.0, max_record_bytes));
-  b.image_bytes = window - b.record_bytes;
+  b.images_first = image_bytes_per_s < record_bytes_per_s;
+  if (b.images_first) {
+    b.image_bytes = std::min(window, std::max(0.0, max_image_bytes));
+    b.record_bytes = window - b.image_bytes;
+  } else {
+    b.record_bytes = std::min(window, std::max(0.0, max_record_bytes));
+    b.image_bytes = window - b.record_bytes;
+  }
   b.all_records = b.image_bytes <= 0;
   b.seconds = b.record_bytes / record_bytes_per_s +
               (b.image_bytes > 0 ? b.image_bytes / image_bytes_per_s : 0);

@@ -129,8 +129,9 @@ class PgWal {
     // Of wal_bytes: plain records and full-page images (for the bound, the slowest mix).
     double record_bytes = 0;
     double image_bytes = 0;
-    bool all_records = false;  // bound: the whole window taken as plain records
-    double scan_s = 0;         // reading the WAL back from a cold cache
+    bool all_records = false;   // bound: the whole window taken as plain records
+    bool images_first = false;  // bound: images the slower kind per WAL byte, filled first
+    double scan_s = 0;          // reading the WAL back from a cold cache
     double replay_s = 0;
     double end_checkpoint_s = 0;
     double startup_s = 0;
@@ -204,18 +205,21 @@ class PgWal {
   // start after max_wal_size / (1 + c), so the window from the previous REDO point holds at
   // most max_wal_size; of it at most tps x (1+c) x checkpoint_timeout x base bytes are plain
   // records, and images are at most two per hot page (one per cycle the window spans). The
-  // slowest mix (BoundReplayOverImageShare) is as many plain records as possible.
+  // slowest mix (BoundReplayOverImageShare) is as much of the slower kind per WAL byte as
+  // possible: plain records at the model's rates; images where a calibrated (blended) rate is
+  // faster than the image rate.
   Recovery BoundFor(double max_wal_size_bytes, double timeout_s, double target_c) const {
     Recovery r;
     const double max_record_bytes = tps_ * (1 + target_c) * timeout_s * base_bytes_;
     const double max_image_bytes = 2 * fpi_.hot_pages * fpi_.fpi_bytes;
     const double window = std::min(max_wal_size_bytes, max_record_bytes + max_image_bytes);
-    const ReplayBound b =
-        BoundReplayOverImageShare(window, max_record_bytes, RecordReplayRate(), ImageReplayRate());
+    const ReplayBound b = BoundReplayOverImageShare(window, max_record_bytes, max_image_bytes,
+                                                    RecordReplayRate(), ImageReplayRate());
     r.wal_bytes = window;
     r.record_bytes = b.record_bytes;
     r.image_bytes = b.image_bytes;
     r.all_records = b.all_records;
+    r.images_first = b.images_first;
     r.replay_s = b.seconds;
     // Pages the window dirtied: at most the hot set, at most the changes of (1+c) intervals.
     const double interval =
@@ -575,7 +579,14 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
   a->checkpoint_settings.push_back(trigger);
   a->estimated_recovery_time_s = std::round(x.rec.total_s * 10) / 10;
   const std::string bound_how =
-      x.rec.all_records
+      x.rec.images_first
+          ? fmt::format(
+                "bounded over the unknown image share: images replay slower per byte of WAL "
+                "(~{:.0f} MB/s) than the records' ~{:.0f} MB/s, so at most {} of images (two "
+                "per page of the working set) and the remaining {} as plain records",
+                x.wal.ImageReplayRate() / 1e6, RecordReplayMBps(x.wal),
+                FormatHumanBytes(x.rec.image_bytes), FormatHumanBytes(x.rec.record_bytes))
+      : x.rec.all_records
           ? fmt::format(
                 "bounded as if all {} were plain records, replayed at the slower "
                 "~{:.0f} MB/s (cold cache), whatever share turns out to be full-page "

@@ -375,19 +375,38 @@ TEST(Recovery, DistinctPagesBoundedByWorkingSetAndChanges) {
 // records, 300e6 / 38e6 = 7.895 s. Any other mix of a 1000 MB window is faster: all images
 // would be 5 s, the predicted 90% images 100e6/38e6 + 900e6/200e6 = 7.13 s.
 TEST(Recovery, ReplayBoundTakesTheSlowestImageShare) {
-  ReplayBound b = BoundReplayOverImageShare(1000e6, 400e6, 38e6, 200e6);
+  ReplayBound b = BoundReplayOverImageShare(1000e6, 400e6, 1000e6, 38e6, 200e6);
   EXPECT_NEAR(b.record_bytes, 400e6, 1);
   EXPECT_NEAR(b.image_bytes, 600e6, 1);
   EXPECT_NEAR(b.seconds, 400.0 / 38 + 3, 1e-9);
   EXPECT_FALSE(b.all_records);
-  b = BoundReplayOverImageShare(300e6, 400e6, 38e6, 200e6);
+  b = BoundReplayOverImageShare(300e6, 400e6, 1000e6, 38e6, 200e6);
   EXPECT_NEAR(b.seconds, 300.0 / 38, 1e-9);
   EXPECT_TRUE(b.all_records);
   for (double share = 0; share <= 1.0; share += 0.05) {
     const double records = std::min(400e6, (1 - share) * 1000e6);
     const double mix_s = records / 38e6 + (1000e6 - records) / 200e6;
-    EXPECT_LE(mix_s, BoundReplayOverImageShare(1000e6, 400e6, 38e6, 200e6).seconds + 1e-9);
+    EXPECT_LE(mix_s, BoundReplayOverImageShare(1000e6, 400e6, 1000e6, 38e6, 200e6).seconds + 1e-9);
   }
+}
+
+// A calibrated (blended) record rate of 150 MB/s, above the image rate of 100 MB/s per WAL
+// byte (lz4 at 0.5): images are the slower kind. Window 1000 MB, at most 800 MB of records and
+// 300 MB of images: 300e6 / 100e6 = 3 s of images + 700e6 / 150e6 = 4.667 s of records =
+// 7.667 s; records first would give 800e6 / 150e6 + 200e6 / 100e6 = 7.333 s. Any share of
+// images from 20% (the records' limit) to 30% (the images') is at most the bound.
+TEST(Recovery, ReplayBoundFillsTheSlowerKindFirstWhenImagesAreSlower) {
+  const ReplayBound b = BoundReplayOverImageShare(1000e6, 800e6, 300e6, 150e6, 100e6);
+  EXPECT_TRUE(b.images_first);
+  EXPECT_FALSE(b.all_records);
+  EXPECT_NEAR(b.image_bytes, 300e6, 1);
+  EXPECT_NEAR(b.record_bytes, 700e6, 1);
+  EXPECT_NEAR(b.seconds, 3 + 700.0 / 150, 1e-9);
+  for (double share = 0.2; share <= 0.3 + 1e-9; share += 0.01) {
+    const double mix_s = (1 - share) * 1000e6 / 150e6 + share * 1000e6 / 100e6;
+    EXPECT_LE(mix_s, b.seconds + 1e-9) << share;
+  }
+  EXPECT_FALSE(BoundReplayOverImageShare(1000e6, 800e6, 300e6, 38e6, 100e6).images_first);
 }
 
 // The MariaDB point of issue 12: 276 MB of checkpoint age, 15,000 pages read back.

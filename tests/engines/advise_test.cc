@@ -818,6 +818,37 @@ TEST(Calibration, PostgresTakesTheRecordsWithoutImages) {
   EXPECT_EQ(bad.status().field(), "--calibration.engines.postgresql.wal_record_bytes_per_txn");
 }
 
+// A calibrated replay rate (blended: records and images of the calibration's window) of 250
+// MB/s is faster than images replay per WAL byte (200 MB/s of pages: 200 MB/s uncompressed,
+// 100 MB/s with lz4 at 0.5): the bound then fills its window with images first, as many as two
+// per hot page, and replays the rest as records at 250 MB/s, so it is never below the window
+// taken as records alone.
+TEST(Calibration, PostgresBoundTakesImagesFirstWhenTheyAreTheSlowerKind) {
+  json request = Request({{"db_engine", "postgresql"},
+                          {"durability_requirement", "strict"},
+                          {"write_rate", 1500},
+                          {"working_set", "128MB"},
+                          {"storage_type", "SSD"},
+                          {"recovery_time_target", "30s"}});
+  ParseOptions with;
+  with.calibration = {{"waltune_calibration", 1},
+                      {"machine", "test box"},
+                      {"engines", {{"postgresql", {{"replay_bytes_per_s", 250e6}}}}}};
+  auto s = ParseRequest(request, with);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Advice a = Solve(*s);
+  const std::string compression = Value(a, "wal_compression");
+  ASSERT_TRUE(compression == "lz4" || compression == "off") << compression;
+  const double image_rate = compression == "lz4" ? 100e6 : 200e6;
+  const double window = Estimate(a, "wal_to_replay_bytes");
+  const double records = Estimate(a, "wal_to_replay_record_bytes");
+  EXPECT_GT(window - records, 0);
+  EXPECT_NEAR(Estimate(a, "replay_s"), (window - records) / image_rate + records / 250e6, 1e-6);
+  EXPECT_GT(Estimate(a, "replay_s"), window / 250e6);
+  EXPECT_NE(a.checkpoint_rationale.find("images replay slower per byte of WAL"), std::string::npos)
+      << a.checkpoint_rationale;
+}
+
 TEST(Calibration, StatementCpuPerRegimeIsReadAndChecked) {
   json request = Request({{"db_engine", "postgresql"},
                           {"durability_requirement", "strict"},
