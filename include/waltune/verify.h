@@ -177,9 +177,9 @@ struct WorstCaseCrash {
   std::optional<double> recovery_to_estimate;  // recovery_time_s / predicted_recovery_time_s
   // recovery_time_s / the plan's expected_peak_recovery_time_s (InnoDB).
   std::optional<double> recovery_to_expected_peak;
-  // The model's expected recovery for the WAL this crash replayed (the plan's
-  // expected_recovery_at_distance_s) and recovery_time_s over it: the time per distance checked
-  // apart from where the peak settles (InnoDB). Unit: s.
+  // The model's expected recovery (s) for the WAL this crash replayed (the plan's
+  // expected_recovery_at_distance_s), and recovery_time_s over it (a ratio): the time per
+  // distance checked apart from where the peak settles (InnoDB).
   std::optional<double> expected_at_distance_s;
   std::optional<double> recovery_to_expected_at_distance;
 };

@@ -1088,6 +1088,7 @@ Advice InnodbAdvisor::Advise(const Scenario& s) const {
       MyCnfLine);
   return a;
 }
+
 // The expected peak's terms (each batch's page reads under its apply) at any checkpoint age:
 // what the model gives for the age a crash really had.
 std::optional<double> InnodbAdvisor::ExpectedRecoveryAtAgeS(const Scenario& s,
