@@ -241,6 +241,12 @@ double CleanerCycleSeconds(double hot_pages, double page_changes_per_s, double f
 double LargestSatisfying(double lo, double hi, const std::function<bool(double)>& ok,
                          double relative_tolerance = 1e-4);
 
+// Smallest x in [lo, hi] with ok(x), assuming ok is false up to some point and true after it.
+// Returns hi when even hi fails (the caller checks). Always returns a point where ok holds if
+// any does: the search keeps the upper end on the satisfying side.
+double SmallestSatisfying(double lo, double hi, const std::function<bool(double)>& ok,
+                          double relative_tolerance = 1e-4);
+
 // Rounds down to a "nice" configuration value: a multiple of the largest power-of-two multiple
 // of `unit` that is at most bytes/8 (so at most 12.5% is lost), never below `unit`.
 // Monotone: more bytes never give a smaller result.

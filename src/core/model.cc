@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace waltune {
 
@@ -130,21 +131,38 @@ double CleanerCycleSeconds(double hot_pages, double page_changes_per_s, double f
   return hi;
 }
 
-double LargestSatisfying(double lo, double hi, const std::function<bool(double)>& ok,
-                         double relative_tolerance) {
-  if (!ok(lo)) return lo;
-  if (ok(hi)) return hi;
-  // Bisection in log space: the quantities span orders of magnitude.
-  double a = std::log(lo), b = std::log(hi);
+namespace {
+// Bisection in log space (the quantities span orders of magnitude) between a point where
+// `holds` is true and a larger one where it is false: the last such pair.
+std::pair<double, double> BisectLog(double holds_at, double fails_at,
+                                    const std::function<bool(double)>& holds,
+                                    double relative_tolerance) {
+  double a = std::log(holds_at), b = std::log(fails_at);
   while (b - a > relative_tolerance) {
-    double mid = 0.5 * (a + b);
-    if (ok(std::exp(mid))) {
+    const double mid = 0.5 * (a + b);
+    if (holds(std::exp(mid))) {
       a = mid;
     } else {
       b = mid;
     }
   }
-  return std::exp(a);
+  return {std::exp(a), std::exp(b)};
+}
+}  // namespace
+
+double LargestSatisfying(double lo, double hi, const std::function<bool(double)>& ok,
+                         double relative_tolerance) {
+  if (!ok(lo)) return lo;
+  if (ok(hi)) return hi;
+  return BisectLog(lo, hi, ok, relative_tolerance).first;
+}
+
+double SmallestSatisfying(double lo, double hi, const std::function<bool(double)>& ok,
+                          double relative_tolerance) {
+  if (ok(lo)) return lo;
+  if (!ok(hi)) return hi;
+  const auto fails = [&](double x) { return !ok(x); };
+  return BisectLog(lo, hi, fails, relative_tolerance).second;
 }
 
 uint64_t FloorToNiceBytes(double bytes, uint64_t unit) {

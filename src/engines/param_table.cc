@@ -136,6 +136,8 @@ std::vector<ParamSpec> BuildTable() {
        C::kPgSighup, kAny, kPgGuc},
       {pg, "checkpoint_completion_target", kAny, kAny, T::kReal, kNoValues, 0, 1, false, "ratio",
        C::kPgSighup, kAny, kPgGuc},
+      {pg, "checkpoint_warning", kAny, kAny, T::kDuration, kNoValues, 0, 2147483647, false, "s",
+       C::kPgSighup, kAny, kPgGuc},
       {pg, "commit_delay", V(9, 3), kAny, T::kInt, kNoValues, 0, 100000, false, "us",
        C::kPgSuperuser, kAny, kPgGuc},
       {pg, "commit_siblings", kAny, kAny, T::kInt, kNoValues, 0, 1000, false, "count", C::kPgUser,

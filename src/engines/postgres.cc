@@ -23,6 +23,10 @@
 //    the flushing leader sleep, only when at least commit_siblings other transactions are active
 //    (xlog.c XLogFlush); the docs suggest half the single 8 kB flush time as a starting point.
 //  - wal_buffers=-1 picks shared_buffers/32, capped at one 16 MB segment.
+//  - The checkpointer logs "checkpoints are occurring too frequently (N seconds apart)" for a
+//    checkpoint started by WAL volume (CHECKPOINT_CAUSE_XLOG) less than checkpoint_warning
+//    (default 30 s, 0 turns it off, reloadable) after the previous one (checkpointer.c
+//    CheckpointerMain).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -314,6 +318,9 @@ struct PgPlan {
   double timeout_s = 0;
   double interval_s = 0;  // expected checkpoint spacing at the write rate
   bool target_met = true;
+  // Closer than kMinIntervalS: no spacing of 30 s or more met the target, and the
+  // configuration still carries the required rate at this one (PlanCheckpoints).
+  bool closer_than_usual = false;
 };
 
 std::string CompressionFor(const EngineVersion& v) { return v.major >= 15 ? "lz4" : "on"; }
@@ -331,39 +338,10 @@ PgConfig ConfigForSpacing(const PgWal& wal, double t, double target_c) {
   return c;
 }
 
-// Largest checkpoint spacing whose worst-case recovery *bound* (whatever share of the WAL is
-// full-page images, PgWal::BoundFor) stays within the target. The bound only grows with
-// max_wal_size and checkpoint_timeout, which only grow with the spacing, so bisection applies.
-PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
-                       std::vector<std::string>* warnings) {
-  PgPlan plan;
-  plan.compression = compression;
-  PgWal wal(s, CompressionRatio(compression));
-  auto bound_at = [&](double t) {
-    const PgConfig c = ConfigForSpacing(wal, t, plan.target_c);
-    return wal.BoundFor(static_cast<double>(c.max_wal_size_bytes), c.timeout_s, plan.target_c);
-  };
-  auto meets = [&](double t) { return bound_at(t).total_s <= s.recovery_target_s; };
-  double t_max = LargestSatisfying(kMinIntervalS, 7 * 86400.0, meets);
-  if (!meets(t_max)) {
-    plan.target_met = false;
-    const PgWal::Recovery r = bound_at(kMinIntervalS);
-    warnings->push_back(fmt::format(
-        "the recovery target of {:.0f} s cannot be met at {} on this storage: even with "
-        "checkpoints every 30 s (waltune spaces them no closer: PostgreSQL's checkpoint_warning "
-        "threshold, and full-page images explode below it), start-up ({:.1f} s) + syncing the "
-        "data directory ({:.1f} s) + reading the WAL ({:.1f} s) + replay ({:.1f} s) + the "
-        "end-of-recovery checkpoint ({:.1f} s) can take {:.1f} s. Faster storage (random "
-        "writes), a smaller working set, or a longer target is needed",
-        s.recovery_target_s, FormatTps(s.workload.write_rate_tps), r.startup_s, r.datadir_sync_s,
-        r.scan_s, r.replay_s, r.end_checkpoint_s, r.total_s));
-  }
-  const PgConfig c = ConfigForSpacing(wal, t_max, plan.target_c);
-  plan.max_wal_size_bytes = c.max_wal_size_bytes;
-  plan.timeout_s = c.timeout_s;
-  const double trigger_bytes = plan.max_wal_size_bytes / (1 + plan.target_c);
-  plan.interval_s = std::min(plan.timeout_s, wal.IntervalForCycleBytes(trigger_bytes));
-  return plan;
+// Checkpoint spacing at the write rate for a configuration: by time or by WAL volume.
+double IntervalForConfig(const PgWal& wal, const PgConfig& c, double target_c) {
+  return std::min(c.timeout_s, wal.IntervalForCycleBytes(static_cast<double>(c.max_wal_size_bytes) /
+                                                         (1 + target_c)));
 }
 
 // Highest commit rate at which the checkpointer can write each interval's dirty pages within
@@ -383,6 +361,96 @@ double PgPageWriteCeilingTps(const Scenario& s, double fpi_ratio, double max_wal
   return LargestSatisfying(1, 1e7, keeps_up, 1e-3);
 }
 
+// Closest spacing the search below kMinIntervalS goes to. Below a few seconds the fixed work of
+// every checkpoint (flushing the SLRU buffers, fsyncing each file it wrote, the checkpoint
+// record) is not small against the interval, and the model has no term for it.
+constexpr double kClosestIntervalS = 5;
+
+// What the configuration for spacing t is predicted to carry: the commit path at that
+// spacing's WAL per transaction (flushing each commit for strict; without waiting for the
+// flush otherwise, the most a standard answer can choose), capped by the checkpointer's
+// page-write ceiling. Never above what the answer then predicts for the configuration:
+// ChooseCommitMode adds commit_delay only where it gains, and a standard answer flushes each
+// commit only with headroom over the rate.
+double PgTpsAtSpacing(const Scenario& s, const GroupCommitParams& p, const PgWal& wal,
+                      double fpi_ratio, double t, double target_c) {
+  const PgConfig c = ConfigForSpacing(wal, t, target_c);
+  ThroughputEstimate est =
+      engines::CommitThroughput(s, p, s.durability == Durability::kStrict,
+                                wal.BytesPerTxnAt(IntervalForConfig(wal, c, target_c)));
+  engines::ApplyPageWriteCeiling(
+      &est, PgPageWriteCeilingTps(s, fpi_ratio, static_cast<double>(c.max_wal_size_bytes),
+                                  c.timeout_s, target_c));
+  return est.tps;
+}
+
+// Largest checkpoint spacing whose worst-case recovery *bound* (whatever share of the WAL is
+// full-page images, PgWal::BoundFor) stays within the target. The bound only grows with
+// max_wal_size and checkpoint_timeout, which only grow with the spacing, so bisection applies.
+// Spacings of 30 s or more first (checkpoint_warning's default: closer checkpoints multiply
+// the full-page images). When none meets the target, closer ones, down to the closest whose
+// configuration still carries the required rate (PgTpsAtSpacing, which only falls as the
+// spacing closes): the defaults may checkpoint every few seconds at a high rate and meet a
+// target no 30 s spacing can. Both stay monotone: a larger target never gets a closer spacing,
+// and a lower rate can go at least as close as a higher one.
+PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
+                       const GroupCommitParams& p, std::vector<std::string>* warnings) {
+  PgPlan plan;
+  plan.compression = compression;
+  const double fpi_ratio = CompressionRatio(compression);
+  PgWal wal(s, fpi_ratio);
+  auto bound_at = [&](double t) {
+    const PgConfig c = ConfigForSpacing(wal, t, plan.target_c);
+    return wal.BoundFor(static_cast<double>(c.max_wal_size_bytes), c.timeout_s, plan.target_c);
+  };
+  auto meets = [&](double t) { return bound_at(t).total_s <= s.recovery_target_s; };
+  double t_max = LargestSatisfying(kMinIntervalS, 7 * 86400.0, meets);
+  double closest = kMinIntervalS;
+  std::string why_no_closer;
+  if (!meets(t_max)) {
+    auto carries = [&](double t) {
+      return PgTpsAtSpacing(s, p, wal, fpi_ratio, t, plan.target_c) >= s.workload.write_rate_tps;
+    };
+    if (carries(kMinIntervalS)) {
+      closest = SmallestSatisfying(kClosestIntervalS, kMinIntervalS, carries);
+      t_max = meets(closest) ? LargestSatisfying(closest, kMinIntervalS, meets) : closest;
+      plan.closer_than_usual = t_max < kMinIntervalS;
+      why_no_closer =
+          closest > kClosestIntervalS
+              ? fmt::format(
+                    "closer ones would no longer carry {}: more full-page images and "
+                    "checkpoint writes",
+                    FormatTps(s.workload.write_rate_tps))
+              : fmt::format(
+                    "waltune spaces them no closer than {:.0f} s: the fixed work of each "
+                    "checkpoint is not modelled",
+                    kClosestIntervalS);
+    } else {
+      why_no_closer = fmt::format(
+          "waltune spaces them no closer: at 30 s the configuration is already predicted below "
+          "{}, and closer checkpoints add full-page images and checkpoint writes",
+          FormatTps(s.workload.write_rate_tps));
+    }
+  }
+  if (!meets(t_max)) {
+    plan.target_met = false;
+    const PgWal::Recovery r = bound_at(t_max);
+    warnings->push_back(fmt::format(
+        "the recovery target of {:.0f} s cannot be met at {} on this storage: even with "
+        "checkpoints every {:.0f} s ({}), start-up ({:.1f} s) + syncing the data directory "
+        "({:.1f} s) + reading the WAL ({:.1f} s) + replay ({:.1f} s) + the end-of-recovery "
+        "checkpoint ({:.1f} s) can take {:.1f} s. Faster storage (random writes), a smaller "
+        "working set, or a longer target is needed",
+        s.recovery_target_s, FormatTps(s.workload.write_rate_tps), closest, why_no_closer,
+        r.startup_s, r.datadir_sync_s, r.scan_s, r.replay_s, r.end_checkpoint_s, r.total_s));
+  }
+  const PgConfig c = ConfigForSpacing(wal, t_max, plan.target_c);
+  plan.max_wal_size_bytes = c.max_wal_size_bytes;
+  plan.timeout_s = c.timeout_s;
+  plan.interval_s = IntervalForConfig(wal, c, plan.target_c);
+  return plan;
+}
+
 std::string SyncMethodFor(const StorageSpec& st) {
   const std::string& m = st.recommended_sync_method;
   if (m == "open_datasync_direct") return "open_datasync";
@@ -394,6 +462,7 @@ std::string SyncMethodFor(const StorageSpec& st) {
 struct PgAnalysis {
   explicit PgAnalysis(const Scenario& s) : raw_wal(s, 1.0), wal(s, 1.0), base_wal(s, 1.0) {}
   double tps_needed = 0;
+  GroupCommitParams p;  // the commit path, without commit_delay
   // PlanPgCheckpoints: the spacing, and the recovery it allows.
   PgPlan plan;
   PgWal raw_wal;                 // no compression
@@ -406,7 +475,6 @@ struct PgAnalysis {
   double base_interval = 0;
   double base_wal_per_txn = 0;
   PgWal::Recovery base_rec;
-  GroupCommitParams p;
   ThroughputEstimate base_t;
   double page_write_ceiling_tps = 0;  // of the recommended checkpoint settings
   // ChoosePgCommitMode.
@@ -416,12 +484,12 @@ struct PgAnalysis {
 // Checkpoint spacing, first without compression; compress images when they matter.
 void PlanPgCheckpoints(const Scenario& s, PgAnalysis* x, Advice* a) {
   std::vector<std::string> plan_warnings;
-  PgPlan plan = PlanCheckpoints(s, "off", &plan_warnings);
+  PgPlan plan = PlanCheckpoints(s, "off", x->p, &plan_warnings);
   const double raw_fpi_share =
       x->raw_wal.FpiBytesPerTxnAt(plan.interval_s) / x->raw_wal.BytesPerTxnAt(plan.interval_s);
   if (raw_fpi_share > 0.10) {
     plan_warnings.clear();
-    plan = PlanCheckpoints(s, CompressionFor(s.version), &plan_warnings);
+    plan = PlanCheckpoints(s, CompressionFor(s.version), x->p, &plan_warnings);
   }
   a->warnings.insert(a->warnings.end(), plan_warnings.begin(), plan_warnings.end());
   x->plan = plan;
@@ -435,13 +503,11 @@ void PlanPgCheckpoints(const Scenario& s, PgAnalysis* x, Advice* a) {
 
 // PostgreSQL's defaults (checkpoint_timeout 5min, max_wal_size 1GB, no compression) on the same
 // storage and workload, and the page-write ceiling of the recommended checkpoints.
-void PgBaseline(const Scenario& s, const engines::TxnCpu& cpu, PgAnalysis* x) {
+void PgBaseline(const Scenario& s, PgAnalysis* x) {
   const double base_c = s.version.major >= 14 ? 0.9 : 0.5;
   x->base_interval = std::min(300.0, x->base_wal.IntervalForCycleBytes(1.0 * kGiB / (1 + base_c)));
   x->base_wal_per_txn = x->base_wal.BytesPerTxnAt(x->base_interval);
   x->base_rec = x->base_wal.BoundFor(1.0 * kGiB, 300, base_c);
-  x->p = engines::CommitParams(s, cpu);
-  x->p.locks_held_through_flush = true;
   x->base_t = engines::CommitThroughput(s, x->p, true, x->base_wal_per_txn);
   engines::ApplyPageWriteCeiling(&x->base_t,
                                  PgPageWriteCeilingTps(s, 1.0, 1.0 * kGiB, 300, base_c));
@@ -610,18 +676,34 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
       DataDirSyncText(s, x.rec), x.rec.end_checkpoint_s, x.rec.total_s, s.recovery_target_s,
       100 * x.expected_rec.image_bytes / std::max(1.0, x.expected_rec.wal_bytes),
       x.expected_rec.total_s,
-      x.plan.target_met ? "This is the largest spacing that meets the target"
-                        : "The target cannot be met (see warnings); this is the closest spacing "
-                          "waltune recommends",
+      !x.plan.target_met ? "The target cannot be met (see warnings); this is the closest spacing "
+                           "waltune recommends"
+      : x.plan.closer_than_usual
+          ? "This is the largest spacing that meets the target; no spacing of 30 s or more does, "
+            "and at this one the configuration is still predicted to carry the required rate"
+          : "This is the largest spacing that meets the target",
       x.wal_per_txn, x.base_wal_per_txn);
+  std::string closer_note;
+  if (x.plan.interval_s < kMinIntervalS) {
+    // The server logs every checkpoint the WAL volume starts closer than checkpoint_warning
+    // (checkpointer.c); at half the planned spacing it flags only a rate about twice the plan's.
+    const double warn_s = std::max(1.0, std::floor(x.plan.interval_s / 2));
+    a->checkpoint_settings.push_back(Setting::Text(
+        "checkpoint_warning", FormatPgDuration(warn_s),
+        fmt::format("checkpoints are planned about every {:.0f} s, closer than the default 30 s "
+                    "at which the server logs 'checkpoints are occurring too frequently' for "
+                    "each; at half the plan the log flags only a write rate about twice {}",
+                    x.plan.interval_s, FormatTps(x.tps_needed))));
+    closer_note = fmt::format(
+        "; checkpoint_warning is lowered to {:.0f} s so the server log does "
+        "not flag every one",
+        warn_s);
+  }
   if (x.plan.interval_s < 60) {
     a->warnings.push_back(fmt::format(
         "checkpoints about every {:.0f} s: the recovery target is tight for {}; full-page "
         "images inflate the WAL{}",
-        x.plan.interval_s, FormatTps(x.tps_needed),
-        x.plan.interval_s < 30 ? " and PostgreSQL will log 'checkpoints are occurring too "
-                                 "frequently'"
-                               : ""));
+        x.plan.interval_s, FormatTps(x.tps_needed), closer_note));
   }
   // The checkpointer must write the pages dirtied in one interval within c x interval.
   const double ckpt_write_s = SortedPageWriteSeconds(
@@ -823,8 +905,10 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   const engines::TxnCpu cpu = engines::ResolveTxnCpu(s, Cpu(), &a);
   PgAnalysis x(s);
   x.tps_needed = s.workload.write_rate_tps;
+  x.p = engines::CommitParams(s, cpu);
+  x.p.locks_held_through_flush = true;
   PlanPgCheckpoints(s, &x, &a);
-  PgBaseline(s, cpu, &x);
+  PgBaseline(s, &x);
   ChoosePgCommitMode(s, &x);
   AddPgWalSettings(s, x, &a);
   AddPgCheckpointSettings(s, x, &a);

@@ -444,6 +444,15 @@ TEST(Solve, LargestSatisfyingFindsTheBoundary) {
   EXPECT_EQ(LargestSatisfying(10, 100, [](double) { return true; }), 100);
 }
 
+TEST(Solve, SmallestSatisfyingFindsTheBoundaryFromAbove) {
+  const auto at_least_50 = [](double v) { return v * v >= 2500; };
+  const double x = SmallestSatisfying(1, 1e6, at_least_50);
+  EXPECT_NEAR(x, 50, 50 * 1e-3);
+  EXPECT_TRUE(at_least_50(x));  // the answer itself satisfies
+  EXPECT_EQ(SmallestSatisfying(10, 100, [](double) { return true; }), 10);
+  EXPECT_EQ(SmallestSatisfying(10, 100, [](double) { return false; }), 100);
+}
+
 TEST(Solve, NiceRounding) {
   const uint64_t mb64 = 64ull << 20;
   EXPECT_EQ(FloorToNiceBytes(100.0 * (1 << 20), mb64), mb64);          // 100MB -> 64MB
