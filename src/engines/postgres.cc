@@ -361,10 +361,20 @@ double PgPageWriteCeilingTps(const Scenario& s, double fpi_ratio, double max_wal
   return LargestSatisfying(1, 1e7, keeps_up, 1e-3);
 }
 
-// Closest spacing the search below kMinIntervalS goes to. Below a few seconds the fixed work of
+// Closest spacing the search below kMinIntervalS goes to: 5 s, or as close as PostgreSQL's
+// defaults checkpoint at the rate (never below 1 s). Below a few seconds the fixed work of
 // every checkpoint (flushing the SLRU buffers, fsyncing each file it wrote, the checkpoint
-// record) is not small against the interval, and the model has no term for it.
+// record) is not small against the interval, and the model has no term for it; but an answer
+// that stops short of where the defaults already are could miss a target the defaults meet.
 constexpr double kClosestIntervalS = 5;
+constexpr double kClosestEverIntervalS = 1;
+
+// PostgreSQL's defaults: checkpoint_timeout 5min, max_wal_size 1GB, no wal_compression, and
+// checkpoint_completion_target 0.9 from 14 (0.5 before).
+double PgDefaultCompletionTarget(const EngineVersion& v) { return v.major >= 14 ? 0.9 : 0.5; }
+double PgDefaultsIntervalS(const PgWal& uncompressed, double default_c) {
+  return std::min(300.0, uncompressed.IntervalForCycleBytes(1.0 * kGiB / (1 + default_c)));
+}
 
 // What the configuration for spacing t is predicted to carry: the commit path at that
 // spacing's WAL per transaction (flushing each commit for strict; without waiting for the
@@ -412,19 +422,25 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
       return PgTpsAtSpacing(s, p, wal, fpi_ratio, t, plan.target_c) >= s.workload.write_rate_tps;
     };
     if (carries(kMinIntervalS)) {
-      closest = SmallestSatisfying(kClosestIntervalS, kMinIntervalS, carries);
+      const double defaults_s =
+          PgDefaultsIntervalS(PgWal(s, 1.0), PgDefaultCompletionTarget(s.version));
+      const double floor_s = std::clamp(defaults_s, kClosestEverIntervalS, kClosestIntervalS);
+      closest = SmallestSatisfying(floor_s, kMinIntervalS, carries);
       t_max = meets(closest) ? LargestSatisfying(closest, kMinIntervalS, meets) : closest;
       plan.closer_than_usual = t_max < kMinIntervalS;
       why_no_closer =
-          closest > kClosestIntervalS
+          closest > floor_s
               ? fmt::format(
                     "closer ones would no longer carry {}: more full-page images and "
                     "checkpoint writes",
                     FormatTps(s.workload.write_rate_tps))
               : fmt::format(
-                    "waltune spaces them no closer than {:.0f} s: the fixed work of each "
-                    "checkpoint is not modelled",
-                    kClosestIntervalS);
+                    "waltune spaces them no closer than {}: the fixed work of each checkpoint "
+                    "is not modelled",
+                    floor_s < kClosestIntervalS
+                        ? fmt::format("PostgreSQL's defaults already do at this rate ({:.1f} s)",
+                                      floor_s)
+                        : fmt::format("{:.0f} s", floor_s));
     } else {
       why_no_closer = fmt::format(
           "waltune spaces them no closer: at 30 s the configuration is already predicted below "
@@ -504,8 +520,8 @@ void PlanPgCheckpoints(const Scenario& s, PgAnalysis* x, Advice* a) {
 // PostgreSQL's defaults (checkpoint_timeout 5min, max_wal_size 1GB, no compression) on the same
 // storage and workload, and the page-write ceiling of the recommended checkpoints.
 void PgBaseline(const Scenario& s, PgAnalysis* x) {
-  const double base_c = s.version.major >= 14 ? 0.9 : 0.5;
-  x->base_interval = std::min(300.0, x->base_wal.IntervalForCycleBytes(1.0 * kGiB / (1 + base_c)));
+  const double base_c = PgDefaultCompletionTarget(s.version);
+  x->base_interval = PgDefaultsIntervalS(x->base_wal, base_c);
   x->base_wal_per_txn = x->base_wal.BytesPerTxnAt(x->base_interval);
   x->base_rec = x->base_wal.BoundFor(1.0 * kGiB, 300, base_c);
   x->base_t = engines::CommitThroughput(s, x->p, true, x->base_wal_per_txn);
