@@ -277,6 +277,15 @@ void SetNoLossWindow(Advice* a) {
 
 std::string GroupCommitGain(const ThroughputEstimate& conf_t, double single_flush_tps,
                             int clients) {
+  // single_flush_tps is a ceiling (flushes back to back, or the CPU), not a simulation: where
+  // the simulated rate is below it, the flush is not what limits, and a ratio under 1 would
+  // read as grouping making commits slower.
+  if (conf_t.tps < single_flush_tps) {
+    return fmt::format(
+        "no gain to claim: limited by {}, below what back-to-back flushes of one commit each "
+        "would allow ({:.1f} commits share each flush at {} clients)",
+        LimitedBy(conf_t), conf_t.mean_batch, clients);
+  }
   return fmt::format("{} over one flush per commit ({:.1f} commits per flush at {} clients)",
                      Ratio(conf_t.tps / single_flush_tps), conf_t.mean_batch, clients);
 }

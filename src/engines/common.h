@@ -150,7 +150,8 @@ bool RelievesPageWrites(const ThroughputEstimate& base_t, const ThroughputEstima
 // A flushed commit mode: no acknowledged commit is lost.
 void SetNoLossWindow(Advice* a);
 
-// "2.9x over one flush per commit (3.4 commits per flush at 8 clients)".
+// "2.9x over one flush per commit (3.4 commits per flush at 8 clients)"; where the rate is
+// limited below what one flush per commit would allow, says so instead of a ratio under 1.
 std::string GroupCommitGain(const ThroughputEstimate& conf_t, double single_flush_tps, int clients);
 
 // Copies the throughput and commit latency of the defaults and of the configuration.
