@@ -41,7 +41,8 @@ struct EngineTraits {
   std::string no_verify_reason{};
   std::optional<Engine> verify_instead{};
   // The page cache verify's server runs with when the advice does not set it, stated to the
-  // model as constraints.buffer_pool (MariaDB: innodb_buffer_pool_size, 128 MiB); 0 = none.
+  // model as constraints.buffer_pool (MariaDB: innodb_buffer_pool_size, PostgreSQL:
+  // shared_buffers, 128 MiB each); 0 = none.
   // Unit: bytes.
   uint64_t verify_page_cache_bytes = 0;
 };

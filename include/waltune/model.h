@@ -178,6 +178,11 @@ double SortedPageWriteSeconds(double dirty_pages, double hot_pages, double page_
 // min(hot_pages, page_changes). (P (1 - exp(-n/P)) is the expectation for uniform changes.)
 double DistinctPagesBound(double hot_pages, double page_changes);
 
+// Share of the changes to a uniformly accessed working set of `working_set_bytes` whose page is
+// not in a page cache of `cache_bytes` once the cache is full: 1 - cache / working set, and 0
+// when the working set fits (or either size is unknown, 0). In [0, 1).
+double CacheMissFraction(double cache_bytes, double working_set_bytes);
+
 // ---------------------------------------------------------------------------------------------
 // Crash recovery from a cold cache (after a power cut nothing is cached).
 //

@@ -105,6 +105,10 @@ struct Calibration {
   std::optional<double> wal_bytes_per_txn;
   std::optional<double> wal_record_bytes_per_txn;
   std::optional<double> replay_bytes_per_s;
+  // PostgreSQL: the share of random page changes that missed shared_buffers in the replay that
+  // measured replay_bytes_per_s (1 - shared_buffers / working set, 0 when it fit); the model adds
+  // the miss cost only for a larger share. In [0, 1).
+  std::optional<double> replay_buffer_miss_fraction;
   std::optional<double> restart_overhead_s;
   // True when txn_cpu_us was measured with commits waiting for flushes (strict), so it already
   // includes the flush-wait CPU.

@@ -1051,6 +1051,14 @@ class RequestParser {
         read("wal_record_bytes_per_txn", 1073741824.0, &c.wal_record_bytes_per_txn));
     WALTUNE_RETURN_IF_ERROR(read("replay_bytes_per_s", 1e12, &c.replay_bytes_per_s));
     WALTUNE_RETURN_IF_ERROR(read("restart_overhead_s", 86400, &c.restart_overhead_s));
+    if (e.contains("replay_buffer_miss_fraction") && !e["replay_buffer_miss_fraction"].is_null()) {
+      const json& f = e["replay_buffer_miss_fraction"];
+      if (!f.is_number() || !(f.get<double>() >= 0 && f.get<double>() < 1)) {
+        return Status::InvalidArgument(field + ".engines." + key + ".replay_buffer_miss_fraction",
+                                       "must be a number in [0, 1)");
+      }
+      c.replay_buffer_miss_fraction = f.get<double>();
+    }
     c.cpu_includes_flush_wait = e.contains("durability_level") && e["durability_level"] == "strict";
     c.present = true;
     c.source = cal.contains("machine") && cal["machine"].is_string()
@@ -1064,6 +1072,7 @@ class RequestParser {
           {"wal_bytes_per_txn", c.wal_bytes_per_txn},
           {"wal_record_bytes_per_txn", c.wal_record_bytes_per_txn},
           {"replay_bytes_per_s", c.replay_bytes_per_s},
+          {"replay_buffer_miss_fraction", c.replay_buffer_miss_fraction},
           {"restart_overhead_s", c.restart_overhead_s}}) {
       if (value)
         used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);

@@ -83,6 +83,11 @@ double DistinctPagesBound(double hot_pages, double page_changes) {
   return std::max(0.0, std::min(hot_pages, page_changes));
 }
 
+double CacheMissFraction(double cache_bytes, double working_set_bytes) {
+  if (cache_bytes <= 0 || working_set_bytes <= cache_bytes) return 0;
+  return 1.0 - cache_bytes / working_set_bytes;
+}
+
 ReplayBound BoundReplayOverImageShare(double window_bytes, double max_record_bytes,
                                       double max_image_bytes, double record_bytes_per_s,
                                       double image_bytes_per_s) {

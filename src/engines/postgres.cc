@@ -53,7 +53,21 @@ constexpr double kFpiBytes = 0.8 * kPageBytes;
 // MB/s; WAL without images ~38 MB/s with a cold cache (Vondra, pgsql-hackers 2020: 38-45 MB/s on
 // NVMe).
 constexpr double kFpiReplayBytesPerS = 200e6;
+// The plain-record rate is the one *inside* shared_buffers: the slowest window measured on a
+// VM of this kind with the working set inside the buffers replayed its records at ~43 MB/s
+// (docs/verify.md, session 15's 946.8 MB `update` window); others 48-81 MB/s.
 constexpr double kRecordReplayBytesPerS = 38e6;
+// PostgreSQL's default shared_buffers (16384 buffers of 8 kB), what a request without
+// constraints.buffer_pool is taken to run with. Unit: bytes.
+constexpr double kDefaultSharedBuffersBytes = 128.0 * kMiB;
+// Replay cost of a random page change whose page is not in shared_buffers: the buffer it
+// needs evicts a dirty page (a write into the page cache) and the page is read back (a full
+// -page image restores the first change after the REDO point without a read; bufmgr.c
+// BufferAlloc/FlushBuffer, xlogutils.c XLogReadBufferForRedo). *Measured here*, per page
+// change as the model counts them (two per random row: heap and index), from fresh windows of
+// `tpcb` at 2-8x the buffers against the same window inside them: 7.7, 10.4 and 9.9 us on
+// one VM, 6.5 us on another (docs/verify.md, "Replay misses priced"). The largest. Unit: us.
+constexpr double kReplayMissUs = 10.4;
 constexpr double kStartupS = 0.5;
 // Files of a new PostgreSQL 15 cluster, counted here: three databases of 298 catalog files, 61
 // in global/, ~15 more (pg_xact, pg_multixact, ...). Plus the WAL segments and one file per GiB
@@ -144,9 +158,33 @@ class PgWal {
     double total_s = 0;
     double effective_replay_bytes_per_s = 0;
   };
-  double RecordReplayRate() const {
+  // Records replayed with their pages in shared_buffers: the calibrated rate (measured with
+  // the calibration run's own misses, taken off in ReplayMissFraction), else the model's.
+  double InBufferRecordReplayRate() const {
     return s_->calibration.replay_bytes_per_s ? *s_->calibration.replay_bytes_per_s
                                               : kRecordReplayBytesPerS;
+  }
+  double SharedBuffersBytes() const {
+    return s_->workload.buffer_pool_bytes > 0 ? static_cast<double>(s_->workload.buffer_pool_bytes)
+                                              : kDefaultSharedBuffersBytes;
+  }
+  // Share of the random page changes that miss shared_buffers during replay, beyond the share
+  // a calibrated rate already holds.
+  double ReplayMissFraction() const {
+    const double f = CacheMissFraction(SharedBuffersBytes(), WorkingSetBytes());
+    return std::max(0.0, f - s_->calibration.replay_buffer_miss_fraction.value_or(0.0));
+  }
+  // Replay seconds of the misses per byte of plain records: random page changes per
+  // transaction x miss fraction x kReplayMissUs, over the record bytes per transaction.
+  double ReplayMissSecondsPerRecordByte() const {
+    if (base_bytes_ <= 0) return 0;
+    return PageChangesPerTxn() * ReplayMissFraction() * kReplayMissUs / 1e6 / base_bytes_;
+  }
+  double PageChangesPerTxn() const { return tps_ > 0 ? fpi_.page_changes_per_s / tps_ : 0; }
+  double WorkingSetBytes() const { return fpi_.hot_pages * kPageBytes; }
+  // Plain records with their buffer misses: 1 / (1 / in-buffer rate + miss s per byte).
+  double RecordReplayRate() const {
+    return 1.0 / (1.0 / InBufferRecordReplayRate() + ReplayMissSecondsPerRecordByte());
   }
   // Replay rate per WAL byte of images: an image costs what restoring its uncompressed page
   // costs, so compressed images replay at 200 MB/s x ratio per WAL byte.
@@ -699,6 +737,16 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
             "and at this one the configuration is still predicted to carry the required rate"
           : "This is the largest spacing that meets the target",
       x.wal_per_txn, x.base_wal_per_txn);
+  if (x.wal.ReplayMissFraction() > 0) {
+    a->checkpoint_rationale += fmt::format(
+        " Plain records replay at ~{:.0f} MB/s: ~{:.0f} MB/s with their pages in shared_buffers, "
+        "slower because {:.0f}% of the random page changes find their page outside the {} of "
+        "shared_buffers{} ({} working set) and evict a dirty one to read it back.",
+        RecordReplayMBps(x.wal), x.wal.InBufferRecordReplayRate() / 1e6,
+        100 * x.wal.ReplayMissFraction(), FormatHumanBytes(x.wal.SharedBuffersBytes()),
+        s.workload.buffer_pool_bytes > 0 ? "" : " assumed (PostgreSQL's default)",
+        FormatHumanBytes(x.wal.WorkingSetBytes()));
+  }
   std::string closer_note;
   if (x.plan.interval_s < kMinIntervalS) {
     // The server logs every checkpoint the WAL volume starts closer than checkpoint_warning
@@ -861,6 +909,25 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
                   ? "records at the calibrated rate, images at 200 MB/s"
                   : "records ~38 MB/s (cold, measured), full-page images ~200 MB/s (measured); "
                     "the bound's mix");
+  AddEstimate(a, "replay_buffer_miss_fraction", x.wal.ReplayMissFraction(), "fraction",
+              fmt::format("random page changes whose page is not in shared_buffers ({}) during "
+                          "replay: 1 - shared_buffers / working set ({}){}; each costs {:.1f} us "
+                          "(a dirty page evicted and the page read back, measured)",
+                          FormatHumanBytes(x.wal.SharedBuffersBytes()),
+                          FormatHumanBytes(x.wal.WorkingSetBytes()),
+                          s.calibration.replay_buffer_miss_fraction
+                              ? fmt::format(", less the calibration run's own {:.2f}",
+                                            *s.calibration.replay_buffer_miss_fraction)
+                              : "",
+                          kReplayMissUs));
+  AddEstimate(a, "replay_record_rate_bytes_per_s", x.wal.RecordReplayRate(), "bytes/s",
+              fmt::format("plain records with their buffer misses: 1 / (1 / {:.0f} MB/s {} + "
+                          "{:.2f} random page changes per {:.0f} bytes of records x miss "
+                          "fraction x {:.1f} us)",
+                          x.wal.InBufferRecordReplayRate() / 1e6,
+                          s.calibration.replay_bytes_per_s ? "(calibrated)"
+                                                           : "(inside the buffers, measured)",
+                          x.wal.PageChangesPerTxn(), x.wal.base_bytes_per_txn(), kReplayMissUs));
   AddEstimate(a, "replay_s", x.rec.replay_s, "s",
               "the bound's replay: wal_to_replay_record_bytes at the record rate + the rest at "
               "the image rate (wal_to_replay_bytes / replay_rate_bytes_per_s)");
@@ -931,6 +998,15 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   AddPgGroupCommit(s, x, &a);
   ComparePgThroughput(s, x, &a);
   AddPgEstimates(s, x, &a);
+  if (s.workload.buffer_pool_bytes == 0 && x.wal.PageChangesPerTxn() > 0 &&
+      CacheMissFraction(kDefaultSharedBuffersBytes, x.wal.WorkingSetBytes()) > 0) {
+    a.assumptions.push_back(Assumption{
+        "constraints.buffer_pool", FormatHumanBytes(kDefaultSharedBuffersBytes),
+        AssumptionSource::kDefault,
+        "not given; assumed PostgreSQL's default shared_buffers: crash recovery reads back the "
+        "pages of the working set that do not fit in it, which the recovery estimate prices "
+        "(replay_buffer_miss_fraction); give your shared_buffers as constraints.buffer_pool"});
+  }
   if (s.calibration.wal_bytes_per_txn && !s.calibration.wal_record_bytes_per_txn) {
     a.warnings.push_back(fmt::format(
         "the calibration's wal_bytes_per_txn ({:.0f} bytes) is not used: it includes the "

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <thread>
 
+#include "waltune/model.h"
 #include "waltune/verify.h"
 
 namespace waltune {
@@ -480,6 +481,16 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
   double rate_time = logged ? redo_s : restart_s;
   e["replay_bytes_per_s"] =
       (redo_bytes > 0 && rate_time > 0) ? Json(Round(redo_bytes / rate_time, 0)) : Json();
+  // The share of page changes that missed the server's page cache during that replay, so that
+  // a model pricing misses (PostgreSQL) adds only those beyond it.
+  e["replay_buffer_miss_fraction"] = Json();
+  if (r.plan.predicted_workload && !e["replay_bytes_per_s"].is_null()) {
+    const Workload& w = *r.plan.predicted_workload;
+    e["replay_buffer_miss_fraction"] =
+        Round(CacheMissFraction(static_cast<double>(w.buffer_pool_bytes),
+                                static_cast<double>(w.working_set_bytes)),
+              4);
+  }
   e["replay_rate_is_lower_bound"] = !logged;
   e["restart_overhead_s"] =
       overheads.empty() ? Json()

@@ -165,6 +165,23 @@ TEST(UpdateCalibration, WritesThisEngineAndKeepsOthers) {
   // Restart overhead: median of (0.4 - 0.1, 0.8 - 0.3).
   EXPECT_NEAR(pg["restart_overhead_s"].get<double>(), 0.4, 1e-9);
   EXPECT_TRUE(j["machine"].is_string());
+  // No plan's workload: the share of misses in that replay is unknown.
+  EXPECT_TRUE(pg["replay_buffer_miss_fraction"].is_null());
+}
+
+// The calibration records which share of the page changes missed the server's page cache in the
+// replay it timed: 1 - 128 MiB / 512 MiB, and 0 when the working set fits.
+TEST(UpdateCalibration, RecordsTheReplaysBufferMissFraction) {
+  VerifyReport r = Sample();
+  Workload w;
+  w.buffer_pool_bytes = 128ull << 20;
+  w.working_set_bytes = 512ull << 20;
+  r.plan.predicted_workload = w;
+  EXPECT_EQ(UpdateCalibration(nullptr, r)["engines"]["postgresql"]["replay_buffer_miss_fraction"],
+            0.75);
+  r.plan.predicted_workload->working_set_bytes = 64ull << 20;
+  EXPECT_EQ(UpdateCalibration(nullptr, r)["engines"]["postgresql"]["replay_buffer_miss_fraction"],
+            0.0);
 }
 
 TEST(UpdateCalibration, StatementCpuGoesToTheRunsRegimeAndKeepsTheOther) {
