@@ -66,7 +66,7 @@ constexpr double kDefaultSharedBuffersBytes = 128.0 * kMiB;
 // BufferAlloc/FlushBuffer, xlogutils.c XLogReadBufferForRedo). *Measured here*, per page
 // change as the model counts them (two per random row: heap and index), from fresh windows of
 // `tpcb` at 2-8x the buffers against the same window inside them: 7.7, 10.4 and 9.9 us on
-// one VM, 6.5 us on another (docs/verify.md, "Replay misses priced"). The largest. Unit: us.
+// one VM, 6.4 us on another (docs/verify.md, "Replay misses priced"). The largest. Unit: us.
 constexpr double kReplayMissUs = 10.4;
 constexpr double kStartupS = 0.5;
 // Files of a new PostgreSQL 15 cluster, counted here: three databases of 298 catalog files, 61
@@ -149,7 +149,12 @@ class PgWal {
     double image_bytes = 0;
     bool all_records = false;   // bound: the whole window taken as plain records
     bool images_first = false;  // bound: images the slower kind per WAL byte, filled first
-    double scan_s = 0;          // reading the WAL back from a cold cache
+    // Bound: the slowest mix had this share of the stated random page changes (0: the bound
+    // over the image share alone, without misses).
+    double random_changes_share = 0;
+    double misses = 0;  // random page changes read back into shared_buffers
+    double miss_s = 0;  // their replay time, inside replay_s
+    double scan_s = 0;  // reading the WAL back from a cold cache
     double replay_s = 0;
     double end_checkpoint_s = 0;
     double startup_s = 0;
@@ -174,17 +179,22 @@ class PgWal {
     const double f = CacheMissFraction(SharedBuffersBytes(), WorkingSetBytes());
     return std::max(0.0, f - s_->calibration.replay_buffer_miss_fraction.value_or(0.0));
   }
-  // Replay seconds of the misses per byte of plain records: random page changes per
-  // transaction x miss fraction x kReplayMissUs, over the record bytes per transaction.
-  double ReplayMissSecondsPerRecordByte() const {
-    if (base_bytes_ <= 0) return 0;
-    return PageChangesPerTxn() * ReplayMissFraction() * kReplayMissUs / 1e6 / base_bytes_;
-  }
   double PageChangesPerTxn() const { return tps_ > 0 ? fpi_.page_changes_per_s / tps_ : 0; }
   double WorkingSetBytes() const { return fpi_.hot_pages * kPageBytes; }
-  // Plain records with their buffer misses: 1 / (1 / in-buffer rate + miss s per byte).
-  double RecordReplayRate() const {
-    return 1.0 / (1.0 / InBufferRecordReplayRate() + ReplayMissSecondsPerRecordByte());
+  // Plain records replay at the in-buffer rate; the misses are priced apart (ReplayMisses).
+  double RecordReplayRate() const { return InBufferRecordReplayRate(); }
+  // Buffer misses of a replay window of `txns` transactions whose first changes to `images`
+  // pages carry an image: the other random page changes find their page outside
+  // shared_buffers at ReplayMissFraction (an image restores its page without a read).
+  double ReplayMisses(double txns, double images) const {
+    return ReplayMissFraction() * std::max(0.0, txns * PageChangesPerTxn() - images);
+  }
+  // The same workload with `share` of its random page changes (the description's write
+  // pattern is a guess): fewer changes, fewer images, fewer misses.
+  PgWal WithRandomChangesScaled(double share) const {
+    PgWal w = *this;
+    w.fpi_.page_changes_per_s *= share;
+    return w;
   }
   // Replay rate per WAL byte of images: an image costs what restoring its uncompressed page
   // costs, so compressed images replay at 200 MB/s x ratio per WAL byte.
@@ -231,15 +241,14 @@ class PgWal {
     Recovery r;
     const double window_s = (1 + target_c) * interval_s;
     const double images = PagesImaged(interval_s) + PagesImaged(target_c * interval_s);
-    r.record_bytes = tps_ * window_s * base_bytes_;
-    r.image_bytes = images * fpi_.fpi_bytes;
-    const double total = r.record_bytes + r.image_bytes;
-    if (total > max_wal_size_bytes && total > 0) {
-      r.record_bytes *= max_wal_size_bytes / total;
-      r.image_bytes *= max_wal_size_bytes / total;
-    }
+    const double total = tps_ * window_s * base_bytes_ + images * fpi_.fpi_bytes;
+    const double scale = total > max_wal_size_bytes ? max_wal_size_bytes / total : 1;
+    r.record_bytes = tps_ * window_s * base_bytes_ * scale;
+    r.image_bytes = images * fpi_.fpi_bytes * scale;
     r.wal_bytes = r.record_bytes + r.image_bytes;
-    r.replay_s = r.record_bytes / RecordReplayRate() + r.image_bytes / ImageReplayRate();
+    r.misses = ReplayMisses(tps_ * window_s * scale, images * scale);
+    r.miss_s = r.misses * kReplayMissUs / 1e6;
+    r.replay_s = r.record_bytes / RecordReplayRate() + r.image_bytes / ImageReplayRate() + r.miss_s;
     Finish(PagesImaged(window_s), max_wal_size_bytes, &r);
     return r;
   }
@@ -266,12 +275,40 @@ class PgWal {
     // Pages the window dirtied: at most the hot set, at most the changes of (1+c) intervals.
     const double interval =
         std::min(timeout_s, IntervalForCycleBytes(max_wal_size_bytes / (1 + target_c)));
+    if (ReplayMissFraction() > 0) SlowestWithMisses(max_wal_size_bytes, timeout_s, target_c, &r);
     Finish(DistinctPagesBound(fpi_.hot_pages, fpi_.page_changes_per_s * (1 + target_c) * interval),
            max_wal_size_bytes, &r);
     return r;
   }
 
  private:
+  // Misses come with random page changes, and so do images: the window the bound over the image
+  // share fills with plain records has no random changes, hence no misses. A window with them
+  // holds the images their first changes carry, which fill max_wal_size sooner. So the bound
+  // also takes, over shares of the stated random page changes (1, 2^-1/2, ..., 2^-20), the
+  // crash just before a checkpoint completes at the spacing that share gives (max_wal_size or
+  // checkpoint_timeout), with its misses, and keeps the slowest replay.
+  void SlowestWithMisses(double max_wal_size_bytes, double timeout_s, double target_c,
+                         Recovery* r) const {
+    for (int step = 0; step <= 40; ++step) {
+      const double share = std::pow(2.0, -step / 2.0);
+      const PgWal w = WithRandomChangesScaled(share);
+      const double interval =
+          std::min(timeout_s, w.IntervalForCycleBytes(max_wal_size_bytes / (1 + target_c)));
+      const Recovery e = w.ExpectedFor(interval, target_c, max_wal_size_bytes);
+      if (e.replay_s <= r->replay_s) continue;
+      r->wal_bytes = e.wal_bytes;
+      r->record_bytes = e.record_bytes;
+      r->image_bytes = e.image_bytes;
+      r->all_records = false;
+      r->images_first = false;
+      r->random_changes_share = share;
+      r->misses = e.misses;
+      r->miss_s = e.miss_s;
+      r->replay_s = e.replay_s;
+    }
+  }
+
   // Adds the cold WAL scan, the end-of-recovery checkpoint and start-up. Data pages are not
   // read back: with full_page_writes=on (never turned off by waltune) the first record for
   // each page after the REDO point carries its image (xlogrecovery.c / XLogReadBufferForRedo
@@ -699,7 +736,15 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
   a->checkpoint_settings.push_back(trigger);
   a->estimated_recovery_time_s = std::round(x.rec.total_s * 10) / 10;
   const std::string bound_how =
-      x.rec.images_first
+      x.rec.random_changes_share > 0
+          ? fmt::format(
+                "bounded over the unknown share of random page changes, the slowest at {:.0f}% "
+                "of the described ones: {} of plain records at ~{:.0f} MB/s, {} of images at "
+                "~{:.0f} MB/s and the pages read back into shared_buffers (below)",
+                100 * x.rec.random_changes_share, FormatHumanBytes(x.rec.record_bytes),
+                RecordReplayMBps(x.wal), FormatHumanBytes(x.rec.image_bytes),
+                x.wal.ImageReplayRate() / 1e6)
+      : x.rec.images_first
           ? fmt::format(
                 "bounded over the unknown image share: images replay slower per byte of WAL "
                 "(~{:.0f} MB/s) than the records' ~{:.0f} MB/s, so at most {} of images (two "
@@ -739,13 +784,13 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
       x.wal_per_txn, x.base_wal_per_txn);
   if (x.wal.ReplayMissFraction() > 0) {
     a->checkpoint_rationale += fmt::format(
-        " Plain records replay at ~{:.0f} MB/s: ~{:.0f} MB/s with their pages in shared_buffers, "
-        "slower because {:.0f}% of the random page changes find their page outside the {} of "
-        "shared_buffers{} ({} working set) and evict a dirty one to read it back.",
-        RecordReplayMBps(x.wal), x.wal.InBufferRecordReplayRate() / 1e6,
-        100 * x.wal.ReplayMissFraction(), FormatHumanBytes(x.wal.SharedBuffersBytes()),
+        " With the {} working set beyond the {} of shared_buffers{}, {:.0f}% of the random page "
+        "changes whose first change in the window carried no image find their page outside the "
+        "buffers and evict a dirty one to read it back, ~{:.1f} us each: {:.0f} such reads "
+        "({:.1f} s) are in the replay above.",
+        FormatHumanBytes(x.wal.WorkingSetBytes()), FormatHumanBytes(x.wal.SharedBuffersBytes()),
         s.workload.buffer_pool_bytes > 0 ? "" : " assumed (PostgreSQL's default)",
-        FormatHumanBytes(x.wal.WorkingSetBytes()));
+        100 * x.wal.ReplayMissFraction(), kReplayMissUs, x.rec.misses, x.rec.miss_s);
   }
   std::string closer_note;
   if (x.plan.interval_s < kMinIntervalS) {
@@ -906,9 +951,9 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
               "of the window, bytes taken as plain records for the bound (the slowest mix)");
   AddEstimate(a, "replay_rate_bytes_per_s", x.rec.effective_replay_bytes_per_s, "bytes/s",
               s.calibration.replay_bytes_per_s
-                  ? "records at the calibrated rate, images at 200 MB/s"
-                  : "records ~38 MB/s (cold, measured), full-page images ~200 MB/s (measured); "
-                    "the bound's mix");
+                  ? "records at the calibrated rate, images at 200 MB/s, and the pages read back"
+                  : "records ~38 MB/s (inside shared_buffers, cold, measured), full-page images "
+                    "~200 MB/s (measured), and the pages read back; the bound's mix");
   AddEstimate(a, "replay_buffer_miss_fraction", x.wal.ReplayMissFraction(), "fraction",
               fmt::format("random page changes whose page is not in shared_buffers ({}) during "
                           "replay: 1 - shared_buffers / working set ({}){}; each costs {:.1f} us "
@@ -920,17 +965,15 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
                                             *s.calibration.replay_buffer_miss_fraction)
                               : "",
                           kReplayMissUs));
-  AddEstimate(a, "replay_record_rate_bytes_per_s", x.wal.RecordReplayRate(), "bytes/s",
-              fmt::format("plain records with their buffer misses: 1 / (1 / {:.0f} MB/s {} + "
-                          "{:.2f} random page changes per {:.0f} bytes of records x miss "
-                          "fraction x {:.1f} us)",
-                          x.wal.InBufferRecordReplayRate() / 1e6,
-                          s.calibration.replay_bytes_per_s ? "(calibrated)"
-                                                           : "(inside the buffers, measured)",
-                          x.wal.PageChangesPerTxn(), x.wal.base_bytes_per_txn(), kReplayMissUs));
+  AddEstimate(a, "replay_buffer_misses", x.rec.misses, "pages",
+              "in the bound's window: miss fraction x (random page changes - pages imaged)");
+  AddEstimate(a, "expected_replay_buffer_misses", x.expected_rec.misses, "pages",
+              "the same at the predicted spacing and image share (expected_recovery_time_s)");
+  AddEstimate(a, "replay_miss_s", x.rec.miss_s, "s",
+              fmt::format("replay_buffer_misses x {:.1f} us (inside replay_s)", kReplayMissUs));
   AddEstimate(a, "replay_s", x.rec.replay_s, "s",
               "the bound's replay: wal_to_replay_record_bytes at the record rate + the rest at "
-              "the image rate (wal_to_replay_bytes / replay_rate_bytes_per_s)");
+              "the image rate + replay_miss_s (wal_to_replay_bytes / replay_rate_bytes_per_s)");
   AddEstimate(a, "wal_scan_s", x.rec.scan_s, "s",
               fmt::format("window / sequential read bandwidth ({:.0f} MB/s, {})",
                           s.storage.seq_read_bytes_per_s / 1e6, s.storage.source));
@@ -955,7 +998,7 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
                                   "replayed as plain records (slower rate) + end-of-recovery "
                                   "checkpoint"
                                 : "bound: startup + data-directory sync + WAL scan + slowest "
-                                  "record/image mix + end-of-recovery checkpoint");
+                                  "record/image/read-back mix + end-of-recovery checkpoint");
   AddEstimate(
       a, "expected_recovery_time_s", x.expected_rec.total_s, "s",
       fmt::format("same crash at the predicted {:.0f}% full-page-image share of (1 + c) "
