@@ -311,10 +311,10 @@ class PgWal {
   }
 
   // Adds the cold WAL scan, the end-of-recovery checkpoint and start-up. Data pages are not
-  // read back: with full_page_writes=on (never turned off by waltune) the first record for
-  // each page after the REDO point carries its image (xlogrecovery.c / XLogReadBufferForRedo
-  // restores it without reading the page); reads of pages evicted during replay are inside
-  // the cold 38 MB/s record rate.
+  // read from the device: with full_page_writes=on (never turned off by waltune) the first
+  // record for each page after the REDO point carries its image (xlogrecovery.c /
+  // XLogReadBufferForRedo restores it without reading the page); pages evicted during replay
+  // are read back from the page cache, the misses in replay_s.
   void Finish(double pages_dirtied, double max_wal_size_bytes, Recovery* r) const {
     ColdRecoveryInputs in;
     in.log_bytes = r->wal_bytes;
@@ -403,13 +403,17 @@ std::string CompressionFor(const EngineVersion& v) { return v.major >= 15 ? "lz4
 
 // The configuration for a target spacing t: max_wal_size holds (1 + c) cycles of t, and
 // checkpoint_timeout is t rounded down (never below 5 min: below that max_wal_size triggers).
+// Beyond the longest checkpoint_timeout waltune sets (1 h) the checkpoints come by time, so
+// max_wal_size holds the cycles of that: more would only let a burst above the rate write WAL
+// that crash recovery then replays (an answer once said 224GB).
 struct PgConfig {
   uint64_t max_wal_size_bytes = 0;
   double timeout_s = 0;
 };
 PgConfig ConfigForSpacing(const PgWal& wal, double t, double target_c) {
   PgConfig c;
-  c.max_wal_size_bytes = FloorToNiceBytes(wal.CycleBytes(t) * (1 + target_c), kMaxWalSizeUnit);
+  c.max_wal_size_bytes =
+      FloorToNiceBytes(wal.CycleBytes(std::min(t, kTimeoutMaxS)) * (1 + target_c), kMaxWalSizeUnit);
   c.timeout_s = t >= kTimeoutMinS ? std::min(FloorToNiceSeconds(t), kTimeoutMaxS) : kTimeoutMinS;
   return c;
 }

@@ -391,6 +391,23 @@ TEST(Recovery, PostgresBoundTakesTheWindowWithItsReadBacksWhenSlower) {
   EXPECT_LT(MegabytesOf(Value(a, "max_wal_size")), MegabytesOf(Value(fits, "max_wal_size")));
 }
 
+// When the target allows checkpoints an hour or more apart, checkpoint_timeout (1h at most)
+// sets the spacing, and max_wal_size holds (1 + c) cycles of an hour, not of the longer spacing
+// the target would allow (an answer once said 224GB). By hand: 1 200 tps x 3 600 s x 180 bytes
+// (40 + 10 + 130) = 777.6 MB of records, plus every page of the 512 MB working set imaged once
+// (65 536 x 3 276.8 bytes = 214.7 MB): 992.3 MB a cycle, x 1.9 = 1 885 MB, rounded down.
+TEST(Spacing, PostgresMaxWalSizeHoldsNoMoreThanHourLongCycles) {
+  json r = MissRequest("512MB", 1, 10, "300s");
+  r["constraints"]["working_set"] = "512MB";
+  const Advice a = AdviseOk(r);
+  EXPECT_EQ(Value(a, "checkpoint_timeout"), "1h");
+  const double cycle =
+      1200.0 * 3600 * 180 + 65536 * (1 - std::exp(-2400.0 * 3600 / 65536)) * 3276.8;
+  const double max_wal = MegabytesOf(Value(a, "max_wal_size")) * 1024 * 1024;
+  EXPECT_LE(max_wal, 1.9 * cycle);
+  EXPECT_GE(max_wal, 1.9 * cycle * 0.875);  // FloorToNiceBytes loses at most 12.5%
+}
+
 // Without constraints.buffer_pool the model takes PostgreSQL's default 128 MB (the most
 // misses a server with default settings has) and says so; 0.875 of 1 GB is outside it.
 TEST(Recovery, PostgresAssumesDefaultSharedBuffersAndSaysSo) {
