@@ -536,9 +536,13 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
         "checkpoints every {:.0f} s ({}), start-up ({:.1f} s) + syncing the data directory "
         "({:.1f} s) + reading the WAL ({:.1f} s) + replay ({:.1f} s) + the end-of-recovery "
         "checkpoint ({:.1f} s) can take {:.1f} s. Faster storage (random writes), a smaller "
-        "working set, or a longer target is needed",
+        "working set{}, or a longer target is needed",
         s.recovery_target_s, FormatTps(s.workload.write_rate_tps), closest, why_no_closer,
-        r.startup_s, r.datadir_sync_s, r.scan_s, r.replay_s, r.end_checkpoint_s, r.total_s));
+        r.startup_s, r.datadir_sync_s, r.scan_s, r.replay_s, r.end_checkpoint_s, r.total_s,
+        r.miss_s > 0 ? fmt::format(" or shared_buffers closer to it (of the replay, {:.1f} s "
+                                   "reads back pages outside the buffers)",
+                                   r.miss_s)
+                     : ""));
   }
   const PgConfig c = ConfigForSpacing(wal, t_max, plan.target_c);
   plan.max_wal_size_bytes = c.max_wal_size_bytes;

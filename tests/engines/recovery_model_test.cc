@@ -408,6 +408,29 @@ TEST(Spacing, PostgresMaxWalSizeHoldsNoMoreThanHourLongCycles) {
   EXPECT_GE(max_wal, 1.9 * cycle * 0.875);  // FloorToNiceBytes loses at most 12.5%
 }
 
+// When the target cannot be met and the replay reads pages back, the warning names
+// shared_buffers beside the other ways out (examples/upstream-only.json: 20 000 tps, a 2 GB
+// working set against the default 128 MB).
+TEST(Recovery, PostgresUnmetTargetNamesSharedBuffersWhenReadBacksCount) {
+  const Advice a = AdviseOk(Request({{"db_engine", "PostgreSQL"},
+                                     {"engine_version", "16"},
+                                     {"durability_requirement", "strict"},
+                                     {"write_rate", "20000 tps"},
+                                     {"working_set", "2GB"},
+                                     {"recovery_time_target", "30s"}}));
+  ASSERT_GT(Estimate(a, "replay_miss_s"), 0);
+  EXPECT_TRUE(HasWarning(a, "cannot be met"));
+  EXPECT_TRUE(HasWarning(a, "or shared_buffers closer to it"));
+  const Advice fits = AdviseOk(Request({{"db_engine", "PostgreSQL"},
+                                        {"engine_version", "16"},
+                                        {"durability_requirement", "strict"},
+                                        {"write_rate", "20000 tps"},
+                                        {"working_set", "2GB"},
+                                        {"buffer_pool", "2GB"},
+                                        {"recovery_time_target", "30s"}}));
+  EXPECT_FALSE(HasWarning(fits, "shared_buffers closer"));
+}
+
 // Without constraints.buffer_pool the model takes PostgreSQL's default 128 MB (the most
 // misses a server with default settings has) and says so; 0.875 of 1 GB is outside it.
 TEST(Recovery, PostgresAssumesDefaultSharedBuffersAndSaysSo) {
