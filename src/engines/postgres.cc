@@ -164,9 +164,10 @@ class PgWal {
     double total_s = 0;
     double effective_replay_bytes_per_s = 0;
   };
-  // Records replayed with their pages in shared_buffers: the calibrated rate (measured with
-  // the calibration run's own misses, taken off in ReplayMissFraction), else the model's.
-  double InBufferRecordReplayRate() const {
+  // Plain records replayed with their pages in shared_buffers: the calibrated rate (measured
+  // with the calibration run's own misses, taken off in ReplayMissFraction), else the model's.
+  // The misses are priced apart (ReplayMisses).
+  double RecordReplayRate() const {
     return s_->calibration.replay_bytes_per_s ? *s_->calibration.replay_bytes_per_s
                                               : kRecordReplayBytesPerS;
   }
@@ -182,8 +183,6 @@ class PgWal {
   }
   double PageChangesPerTxn() const { return tps_ > 0 ? fpi_.page_changes_per_s / tps_ : 0; }
   double WorkingSetBytes() const { return fpi_.hot_pages * kPageBytes; }
-  // Plain records replay at the in-buffer rate; the misses are priced apart (ReplayMisses).
-  double RecordReplayRate() const { return InBufferRecordReplayRate(); }
   // Buffer misses of a replay window of `txns` transactions whose first changes to `images`
   // pages carry an image: the other random page changes find their page outside
   // shared_buffers at ReplayMissFraction (an image restores its page without a read).
@@ -1051,7 +1050,7 @@ Advice PostgresAdvisor::Advise(const Scenario& s) const {
   ComparePgThroughput(s, x, &a);
   AddPgEstimates(s, x, &a);
   if (s.workload.buffer_pool_bytes == 0 && x.wal.PageChangesPerTxn() > 0 &&
-      CacheMissFraction(kDefaultSharedBuffersBytes, x.wal.WorkingSetBytes()) > 0) {
+      CacheMissFraction(x.wal.SharedBuffersBytes(), x.wal.WorkingSetBytes()) > 0) {
     a.assumptions.push_back(Assumption{
         "constraints.buffer_pool", FormatHumanBytes(kDefaultSharedBuffersBytes),
         AssumptionSource::kDefault,
