@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace waltune {
@@ -182,6 +183,21 @@ double DistinctPagesBound(double hot_pages, double page_changes);
 // not in a page cache of `cache_bytes` once the cache is full: 1 - cache / working set, and 0
 // when the working set fits (or either size is unknown, 0). In [0, 1).
 double CacheMissFraction(double cache_bytes, double working_set_bytes);
+
+// A whole cold restart as a line in the redo it replayed, fitted to restarts measured on one
+// host: seconds = fixed_s + bytes * s_per_byte. Least squares over the (bytes, seconds) pairs,
+// then the fixed part raised to the highest residual, so that no measured restart lies above
+// the line (the estimate it feeds is a worst case). `fitted` needs at least two restarts whose
+// bytes differ by kMinRestartLineSpread or more, and a slope above zero; otherwise the fields
+// stay 0. `fixed_s` is at least 0.
+inline constexpr double kMinRestartLineSpread = 1.5;
+struct RestartLine {
+  bool fitted = false;
+  double fixed_s = 0;                // the line's fixed part, raised to the highest restart
+  double s_per_byte = 0;             // its slope. Unit: s per byte
+  double least_squares_fixed_s = 0;  // before the raise
+};
+RestartLine FitRestartLine(const std::vector<std::pair<double, double>>& bytes_and_seconds);
 
 // ---------------------------------------------------------------------------------------------
 // Crash recovery from a cold cache (after a power cut nothing is cached).

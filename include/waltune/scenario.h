@@ -110,6 +110,11 @@ struct Calibration {
   // the miss cost only for a larger share. In [0, 1).
   std::optional<double> replay_buffer_miss_fraction;
   std::optional<double> restart_overhead_s;
+  // InnoDB: when 2 or more, restart_overhead_s and replay_bytes_per_s are a line fitted over
+  // that many whole cold restarts of this host (FitRestartLine): they already hold the redo
+  // scan, the page reads and the batches' page writes, so the model adds none of its own. 0:
+  // restart_overhead_s is the fastest restart and replay_bytes_per_s a lower bound.
+  int restart_fit_windows = 0;
   // True when txn_cpu_us was measured with commits waiting for flushes (strict), so it already
   // includes the flush-wait CPU.
   bool cpu_includes_flush_wait = false;

@@ -344,6 +344,11 @@ std::string ReportToText(const VerifyReport& report);
 // for the report's engine.
 nlohmann::ordered_json UpdateCalibration(const nlohmann::json& existing,
                                          const VerifyReport& report);
+// What UpdateCalibration carries over from `existing` and reads as numbers: each engine's
+// `recovery_windows` (the cold restarts a MariaDB line is fitted over). InvalidArgument naming
+// the field when an entry is malformed, so that `verify --calibrate` refuses the file before it
+// runs anything.
+Status CheckCalibrationToUpdate(const nlohmann::json& existing, const std::string& field);
 
 // ---------------------------------------------------------------------------------------------
 // From advice to plan (src/verify/plan.cc).

@@ -1059,6 +1059,18 @@ class RequestParser {
       }
       c.replay_buffer_miss_fraction = f.get<double>();
     }
+    std::optional<double> fit_windows;
+    WALTUNE_RETURN_IF_ERROR(read("restart_fit_windows", 1000, &fit_windows));
+    if (fit_windows) {
+      if (*fit_windows != std::floor(*fit_windows) || *fit_windows < 2 || !c.replay_bytes_per_s ||
+          !c.restart_overhead_s) {
+        return Status::InvalidArgument(
+            field + ".engines." + key + ".restart_fit_windows",
+            "must be a whole number of restarts, at least 2, with replay_bytes_per_s and "
+            "restart_overhead_s (the line fitted over them)");
+      }
+      c.restart_fit_windows = static_cast<int>(*fit_windows);
+    }
     c.cpu_includes_flush_wait = e.contains("durability_level") && e["durability_level"] == "strict";
     c.present = true;
     c.source = cal.contains("machine") && cal["machine"].is_string()
@@ -1076,6 +1088,10 @@ class RequestParser {
           {"restart_overhead_s", c.restart_overhead_s}}) {
       if (value)
         used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
+    }
+    if (c.restart_fit_windows >= 2) {
+      used += ", a line over " + std::to_string(c.restart_fit_windows) +
+              " whole cold restarts (restart_overhead_s + redo / replay_bytes_per_s)";
     }
     s_.assumptions.push_back(Assumption{
         "--calibration", used.empty() ? "no usable numbers" : used, AssumptionSource::kCalibration,

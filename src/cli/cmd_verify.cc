@@ -61,6 +61,15 @@ std::string DefaultPreload() {
   return (exe.parent_path() / "libwaltune_flushdelay.so").string();
 }
 
+// The --calibrate file a run will update, checked before the run: what it carries over must
+// read back (a file that does not exist yet is fine).
+Status CheckCalibrationFile(const std::string& path) {
+  if (path.empty() || !std::filesystem::exists(path)) return Status::Ok();
+  auto j = ReadJsonInputFile(path, "--calibrate");
+  if (!j.ok()) return j.status();
+  return CheckCalibrationToUpdate(*j, "--calibrate");
+}
+
 Status WriteCalibration(const std::string& path, const VerifyReport& report) {
   nlohmann::json existing;
   if (std::filesystem::exists(path)) {
@@ -68,6 +77,7 @@ Status WriteCalibration(const std::string& path, const VerifyReport& report) {
     if (!j.ok()) return j.status();
     existing = *j;
   }
+  if (Status s = CheckCalibrationToUpdate(existing, "--calibrate"); !s.ok()) return s;
   std::ofstream out(path, std::ios::trunc);
   if (!out) return Status::IOError("--calibrate", "cannot write '" + path + "'");
   out << UpdateCalibration(existing, report)
@@ -174,6 +184,7 @@ int RunVerifyCommand(const VerifyCliOptions& opt) {
   const PlanSource& source = opt.source;
   // Bad input is refused before anything is measured or started.
   if (Status s = CheckPlanSource(source, run); !s.ok()) return FailVerify(s);
+  if (Status s = CheckCalibrationFile(opt.calibrate_path); !s.ok()) return FailVerify(s);
   if (Status s = MeasureRunFlushLatency(opt.run.parent_dir, &run); !s.ok()) return FailVerify(s);
   Result<VerifyPlan> plan = PlanForRun(source, &run);
   if (!plan.ok()) return FailVerify(plan.status());

@@ -88,6 +88,36 @@ double CacheMissFraction(double cache_bytes, double working_set_bytes) {
   return 1.0 - cache_bytes / working_set_bytes;
 }
 
+RestartLine FitRestartLine(const std::vector<std::pair<double, double>>& bytes_and_seconds) {
+  RestartLine line;
+  const auto& w = bytes_and_seconds;
+  if (w.size() < 2) return line;
+  double sx = 0, sy = 0, lo = w[0].first, hi = w[0].first;
+  for (const auto& [x, y] : w) {
+    sx += x;
+    sy += y;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  if (lo <= 0 || hi < kMinRestartLineSpread * lo) return line;
+  const double n = static_cast<double>(w.size());
+  const double mx = sx / n, my = sy / n;
+  double sxx = 0, sxy = 0;
+  for (const auto& [x, y] : w) {
+    sxx += (x - mx) * (x - mx);
+    sxy += (x - mx) * (y - my);
+  }
+  const double slope = sxy / sxx;
+  if (!(slope > 0)) return line;
+  line.fitted = true;
+  line.s_per_byte = slope;
+  line.least_squares_fixed_s = my - slope * mx;
+  double highest = line.least_squares_fixed_s;
+  for (const auto& [x, y] : w) highest = std::max(highest, y - slope * x);
+  line.fixed_s = std::max(0.0, highest);
+  return line;
+}
+
 ReplayBound BoundReplayOverImageShare(double window_bytes, double max_record_bytes,
                                       double max_image_bytes, double record_bytes_per_s,
                                       double image_bytes_per_s) {

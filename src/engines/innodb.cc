@@ -343,6 +343,16 @@ RedoRecovery RecoveryForAge(const Scenario& s, double age_bytes, double redo_per
                             const RecoveryBatches& batching, ReadOverlap overlap) {
   RedoRecovery r;
   r.age_bytes = age_bytes;
+  r.startup_s = startup_s;
+  if (s.calibration.restart_fit_windows >= 2) {
+    // A line fitted over this host's whole cold restarts (verify --calibrate, FitRestartLine):
+    // its slope holds the scan, the apply and the batches' page reads and writes per byte, its
+    // fixed part the start-up and the first reads, so no term of the model is added to it.
+    r.terms.apply_s = age_bytes / apply_bytes_per_s;
+    r.terms.total_s = r.terms.apply_s;
+    r.total_s = startup_s + r.terms.total_s;
+    return r;
+  }
   const double hot_pages = engines::HotPages(s.workload, kInnodbPageBytes);
   const double changes_per_byte = PageChangesPerTxn(s.workload) / redo_per_txn;
   auto pages_of = [&](double redo_bytes) {
@@ -406,6 +416,31 @@ struct RedoPlan {
   bool target_met = true;
 };
 
+// The worst case's terms, as the rationale states them: the model's, or the line a calibration
+// fitted over this host's whole cold restarts.
+std::string BoundTermsText(const Scenario& s, const RedoPlan& p) {
+  const RedoRecovery& r = p.recovery;
+  if (s.calibration.restart_fit_windows >= 2) {
+    return fmt::format(
+        "{:.1f} s + {:.1f} s at {:.0f} MB/s of redo, the line fitted over {} whole cold restarts "
+        "of this host (verify --calibrate; its slope and fixed part hold the start-up, the redo "
+        "scan, the page reads and the recovery batches' writes, and no measured restart lies "
+        "above it)",
+        p.startup_s, r.terms.apply_s, p.replay_bytes_per_s / 1e6,
+        s.calibration.restart_fit_windows);
+  }
+  return fmt::format(
+      "{:.1f} s start-up + {:.1f} s reading the redo at {:.0f} MB/s + {:.1f} s applying it at "
+      "~{:.0f} MB/s + {:.1f} s reading back the {:.0f} pages it touches (min(working set, pages "
+      "changed), per recovery batch) at {:.0f} random 16 KiB reads/s{}",
+      p.startup_s, r.terms.scan_s, s.storage.seq_read_bytes_per_s / 1e6, r.terms.apply_s,
+      p.replay_bytes_per_s / 1e6, r.terms.page_read_s, r.pages_to_read,
+      s.storage.random_read_16k_iops,
+      r.page_write_s > 0
+          ? fmt::format(" + {:.1f} s writing pages back between recovery batches", r.page_write_s)
+          : std::string());
+}
+
 // What a recovery of any age costs here: start-up, apply rate (calibrated or the model's) and
 // MariaDB's batches.
 void SetRecoveryInputs(const Scenario& s, const Flavour& f, RedoPlan* p) {
@@ -456,11 +491,9 @@ RedoPlan PlanRedo(const Scenario& s, const Flavour& f, double redo_per_txn,
   if (!p.target_met) {
     warnings->push_back(fmt::format(
         "the recovery target of {:.1f} s cannot be met: start-up alone takes ~{:.1f} s and the "
-        "smallest sensible redo log ({}) needs {:.1f} s from a cold cache (scan {:.1f} s, apply "
-        "{:.1f} s, reading {:.0f} pages {:.1f} s)",
+        "smallest sensible redo log ({}) needs {:.1f} s from a cold cache ({})",
         s.recovery_target_s, p.startup_s, FormatHumanBytes(p.capacity_bytes), p.recovery_s,
-        p.recovery.terms.scan_s, p.recovery.terms.apply_s, p.recovery.pages_to_read,
-        p.recovery.terms.page_read_s));
+        BoundTermsText(s, p)));
   }
   return p;
 }
@@ -794,32 +827,24 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
                      x->plan.startup_s, x->plan.batching, ReadOverlap::kUnderApply);
 
   a->estimated_recovery_time_s = std::round(x->plan.recovery_s * 10) / 10;
+  const bool fitted = s.calibration.restart_fit_windows >= 2;
   a->checkpoint_rationale = fmt::format(
       "InnoDB has no timed checkpoints: the checkpoint age (redo since the last checkpoint) is "
       "what recovery replays, and {} keeps it below ~{:.0f}% of the redo capacity. Worst case "
-      "(the bound) {:.0f}% x {} = {} of redo from a cold cache: {:.1f} s start-up + {:.1f} s "
-      "reading the redo at {:.0f} MB/s + {:.1f} s applying it at ~{:.0f} MB/s + {:.1f} s reading "
-      "back the {:.0f} pages it touches (min(working set, pages changed), per recovery batch) at "
-      "{:.0f} random 16 KiB reads/s{} = {:.1f} s against a "
-      "target of {:.0f} s. Expected peak at {}: {} {} ({:.1f} s to recover: the same terms, but "
-      "each batch's page reads run under its apply, as the engine reads them asynchronously; "
-      "the bound adds them). The redo log is "
+      "(the bound) {:.0f}% x {} = {} of redo from a cold cache: {} = {:.1f} s against a "
+      "target of {:.0f} s. Expected peak at {}: {} {} ({:.1f} s to recover: {}). The redo log is "
       "the largest that meets the target (capped at about an hour of writes); a larger log lets "
       "the page cleaner write each hot page less often. At {} one redo cycle lasts ~{:.0f} s.",
       x->f.name(), 100 * x->f.max_age_fraction(), 100 * x->f.max_age_fraction(),
       FormatHumanBytes(x->plan.capacity_bytes), FormatHumanBytes(x->plan.max_age_bytes),
-      x->plan.startup_s, x->plan.recovery.terms.scan_s, s.storage.seq_read_bytes_per_s / 1e6,
-      x->plan.recovery.terms.apply_s, x->plan.replay_bytes_per_s / 1e6,
-      x->plan.recovery.terms.page_read_s, x->plan.recovery.pages_to_read,
-      s.storage.random_read_16k_iops,
-      x->plan.recovery.page_write_s > 0
-          ? fmt::format(" + {:.1f} s writing pages back between recovery batches",
-                        x->plan.recovery.page_write_s)
-          : std::string(),
-      x->plan.recovery_s, s.recovery_target_s, FormatTps(x->tps_needed),
+      BoundTermsText(s, x->plan), x->plan.recovery_s, s.recovery_target_s, FormatTps(x->tps_needed),
       ExpectedPeakReason(x->f, x->wake, x->redo_rate), FormatHumanBytes(expected_age_bytes),
-      expected_rec.total_s, FormatTps(x->tps_needed), cycle_s);
-  if (x->plan.batching.first_bytes > 0) {
+      expected_rec.total_s,
+      fitted ? "the same line"
+             : "the same terms, but each batch's page reads run under its apply, as the engine "
+               "reads them asynchronously; the bound adds them",
+      FormatTps(x->tps_needed), cycle_s);
+  if (x->plan.batching.first_bytes > 0 && !fitted) {
     a->checkpoint_rationale += fmt::format(
         " MariaDB recovers in batches: the first parses redo until its records fill a third of "
         "the {} buffer pool ({} of redo at most), each later one ~{} (measured here); each batch "
@@ -959,9 +984,16 @@ void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
               "time to write the checkpoint-age limit at the required rate");
   AddEstimate(a, "wal_to_replay_bytes", x.plan.max_age_bytes, "bytes", "worst-case checkpoint age");
   AddEstimate(a, "replay_rate_bytes_per_s", x.plan.replay_bytes_per_s, "bytes/s",
-              s.calibration.replay_bytes_per_s ? "calibrated"
-                                               : "redo apply, MariaDB 10.11 measured here (warm)");
-  AddEstimate(a, "startup_s", x.plan.startup_s, "s", "process start before redo apply");
+              s.calibration.restart_fit_windows >= 2
+                  ? "calibrated: the slope of a line over whole cold restarts (scan, apply, page "
+                    "reads and writes together)"
+              : s.calibration.replay_bytes_per_s
+                  ? "calibrated"
+                  : "redo apply, MariaDB 10.11 measured here (warm)");
+  AddEstimate(a, "startup_s", x.plan.startup_s, "s",
+              s.calibration.restart_fit_windows >= 2
+                  ? "calibrated: the fixed part of that line, raised to its highest restart"
+                  : "process start before redo apply");
   AddEstimate(a, "redo_scan_s", x.plan.recovery.terms.scan_s, "s",
               fmt::format("checkpoint age / sequential read bandwidth ({:.0f} MB/s)",
                           s.storage.seq_read_bytes_per_s / 1e6));

@@ -422,6 +422,90 @@ std::string ReportToText(const VerifyReport& r) {
   return out;
 }
 
+namespace {
+
+// A MariaDB restart does not log its replay time, so a calibration keeps the whole cold
+// restarts it measured (`recovery_windows`: redo replayed and restart time of each worst-case
+// crash, this run's after the existing entry's, the last kMaxRecoveryWindows) and, once they
+// span kMinRestartLineSpread in redo, fits a line over them (FitRestartLine): its fixed part
+// becomes restart_overhead_s and its slope replay_bytes_per_s, flagged by restart_fit_windows.
+constexpr size_t kMaxRecoveryWindows = 8;
+
+void AddRestartLine(const nlohmann::json* old_entry, const VerifyReport& r, Json* e) {
+  Json windows = Json::array();
+  if (old_entry != nullptr && old_entry->contains("recovery_windows") &&
+      (*old_entry)["recovery_windows"].is_array()) {
+    for (const auto& w : (*old_entry)["recovery_windows"]) {
+      // CheckCalibrationToUpdate refused a file with a malformed entry; skip one regardless.
+      const bool ok = w.is_object() && w.contains("redo_bytes") && w["redo_bytes"].is_number() &&
+                      w.contains("recovery_s") && w["recovery_s"].is_number() &&
+                      w["redo_bytes"].get<double>() > 0 && w["recovery_s"].get<double>() > 0;
+      if (ok) windows.push_back(Json::parse(w.dump()));
+    }
+  }
+  for (const auto& c : r.crashes) {
+    if (!c.redo_bytes || *c.redo_bytes == 0 || !c.worst_case || !c.worst_case->cold_cache) continue;
+    Json w;
+    w["redo_bytes"] = *c.redo_bytes;
+    w["recovery_s"] = Round(c.recovery_time_s, 3);
+    w["workload"] = r.workload;
+    w["measured_at"] = UtcNow();
+    windows.push_back(w);
+  }
+  if (windows.size() > kMaxRecoveryWindows) {
+    windows.erase(windows.begin(), windows.end() - kMaxRecoveryWindows);
+  }
+  std::vector<std::pair<double, double>> points;
+  for (const auto& w : windows) {
+    points.emplace_back(w["redo_bytes"].get<double>(), w["recovery_s"].get<double>());
+  }
+  (*e)["recovery_windows"] = windows;
+  (*e)["restart_fit_windows"] = nullptr;
+  const RestartLine line = FitRestartLine(points);
+  if (!line.fitted || line.fixed_s <= 0) return;
+  (*e)["replay_bytes_per_s"] = Round(1.0 / line.s_per_byte, 0);
+  (*e)["replay_rate_is_lower_bound"] = false;
+  (*e)["restart_overhead_s"] = Round(line.fixed_s, 4);
+  (*e)["restart_fit_windows"] = points.size();
+  char text[256];
+  std::snprintf(text, sizeof(text),
+                "whole cold restart = %.3f s + redo / %.1f MB/s over %zu restarts (least-squares "
+                "fixed part %.3f s, raised to the highest restart)",
+                line.fixed_s, 1e-6 / line.s_per_byte, points.size(), line.least_squares_fixed_s);
+  (*e)["restart_fit"] = text;
+}
+
+}  // namespace
+
+Status CheckCalibrationToUpdate(const nlohmann::json& existing, const std::string& field) {
+  if (!existing.is_object() || !existing.contains("engines") || !existing["engines"].is_object()) {
+    return Status::Ok();
+  }
+  for (const auto& [engine, entry] : existing["engines"].items()) {
+    if (!entry.is_object() || !entry.contains("recovery_windows")) continue;
+    const std::string name = field + ".engines." + engine + ".recovery_windows";
+    const auto& windows = entry["recovery_windows"];
+    if (!windows.is_array()) return Status::InvalidArgument(name, "must be an array of restarts");
+    for (size_t i = 0; i < windows.size(); ++i) {
+      const auto& w = windows[i];
+      const std::string at = name + "[" + std::to_string(i) + "]";
+      auto positive = [&](const char* key, double max) {
+        return w.is_object() && w.contains(key) && w[key].is_number() && w[key].get<double>() > 0 &&
+               w[key].get<double>() <= max;
+      };
+      if (!positive("redo_bytes", 1e15)) {
+        return Status::InvalidArgument(at + ".redo_bytes",
+                                       "must be a number of bytes in (0, 1e15]");
+      }
+      if (!positive("recovery_s", 86400)) {
+        return Status::InvalidArgument(at + ".recovery_s",
+                                       "must be a number of seconds in (0, 86400]");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
   Json out;
   out["waltune_calibration"] = 1;
@@ -471,7 +555,12 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
     redo_bytes += static_cast<double>(*c.redo_bytes);
     if (c.redo_s) {
       redo_s += *c.redo_s;
-      overheads.push_back(std::max(0.0, c.recovery_time_s - *c.redo_s));
+      // The end-of-recovery checkpoint grows with the pages the replay dirtied, and the model
+      // prices it for the advised window (PostgreSQL): the overhead is what remains.
+      const double end_checkpoint_s =
+          c.phases.end_checkpoint_s.value_or(c.phases.after_redo_s.value_or(0.0));
+      // At least the log timestamps' resolution (1 ms): a calibration's overhead is above 0.
+      overheads.push_back(std::max(0.001, c.recovery_time_s - *c.redo_s - end_checkpoint_s));
     } else {
       logged = false;
       overheads.push_back(c.recovery_time_s);
@@ -497,6 +586,7 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
                         : Json(Round(logged ? Median(overheads)
                                             : *std::min_element(overheads.begin(), overheads.end()),
                                      4));
+  if (r.engine == "mariadb") AddRestartLine(old_entry, r, &e);
   // --worst-case restarts evict the data directory first: the rate is a cold-cache one.
   bool cold = !r.crashes.empty();
   for (const auto& c : r.crashes) cold = cold && c.worst_case && c.worst_case->cold_cache;

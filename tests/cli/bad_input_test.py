@@ -185,12 +185,39 @@ CALIBRATION_CASES = whole_file_cases("--calibration") + [
     ("a negative miss fraction",
      doc_bytes(with_change(CALIBRATION, ["engines", "postgresql", "replay_buffer_miss_fraction"], -0.1)),
      "--calibration.engines.postgresql.replay_buffer_miss_fraction"),
+    ("a line fitted over fewer than two restarts",
+     doc_bytes(with_change(with_change(CALIBRATION, ["engines", "postgresql", "replay_bytes_per_s"],
+                                       5e7), ["engines", "postgresql", "restart_fit_windows"], 1)),
+     "--calibration.engines.postgresql.restart_fit_windows"),
+    ("a fitted line without its rate",
+     doc_bytes(with_change(CALIBRATION, ["engines", "postgresql", "restart_fit_windows"], 3)),
+     "--calibration.engines.postgresql.restart_fit_windows"),
     ("NaN token", text_with_raw(CALIBRATION, ["engines", "postgresql", "txn_cpu_us"], "NaN"),
      "--calibration"),
     ("Infinity token", text_with_raw(CALIBRATION, ["engines", "postgresql", "txn_cpu_us"], "Infinity"),
      "--calibration"),
     ("non-UTF-8 bytes in a string",
      doc_bytes(CALIBRATION).replace(b'"test box"', b'"test \xed\xa0\x80box"'), "--calibration"),
+]
+
+CALIBRATE_FILE = dict(CALIBRATION, engines={"mariadb": {"recovery_windows": [
+    {"redo_bytes": 92900000, "recovery_s": 1.66, "workload": "update"}]}})
+CALIBRATE_CASES = [
+    ("recovery_windows not an array",
+     doc_bytes(with_change(CALIBRATE_FILE, ["engines", "mariadb", "recovery_windows"], {})),
+     "--calibrate.engines.mariadb.recovery_windows"),
+    ("a restart without its redo",
+     doc_bytes(with_change(CALIBRATE_FILE, ["engines", "mariadb", "recovery_windows", 0, "redo_bytes"],
+                           delete=True)),
+     "--calibrate.engines.mariadb.recovery_windows[0].redo_bytes"),
+    ("a restart of negative seconds",
+     doc_bytes(with_change(CALIBRATE_FILE, ["engines", "mariadb", "recovery_windows", 0, "recovery_s"],
+                           -1)),
+     "--calibrate.engines.mariadb.recovery_windows[0].recovery_s"),
+    ("a restart time as a string",
+     doc_bytes(with_change(CALIBRATE_FILE, ["engines", "mariadb", "recovery_windows", 0, "recovery_s"],
+                           "1.66")),
+     "--calibrate.engines.mariadb.recovery_windows[0].recovery_s"),
 ]
 
 ADVICE_CASES = whole_file_cases("--advice") + [
@@ -324,6 +351,13 @@ def main():
             check("--calibration [%s] verify" % family,
                   [BIN, "verify", "--workdir", work, "--request", good["request"],
                    "--calibration", path], field, workdir=work)
+        # The file `verify --calibrate` would update: the restarts it carries over must read
+        # back, and a bad one is refused before anything runs.
+        for family, data, field in CALIBRATE_CASES:
+            path = write(data)
+            check("--calibrate [%s] verify" % family,
+                  [BIN, "verify", "--workdir", work, "--request", good["request"],
+                   "--calibrate", path], field, workdir=work)
         for family, data, field in ADVICE_CASES:
             path = write(data)
             check("--advice [%s] verify" % family,

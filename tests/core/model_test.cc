@@ -473,6 +473,44 @@ TEST(Solve, NiceRounding) {
   EXPECT_EQ(FloorToNiceSeconds(1000), 960);
 }
 
+// Three restarts (100 MB, 1.8 s), (200 MB, 2.6 s), (300 MB, 3.7 s), by hand: means 200 MB and
+// 2.7 s; Sxy = (-100)(-0.9) + 0 + (100)(1.0) = 190 MB s, Sxx = 20000 MB^2, slope 0.0095 s/MB,
+// fixed part 2.7 - 1.9 = 0.8 s; residuals +0.05, -0.1, +0.05, so the raised fixed part is
+// 0.85 s and no restart lies above the line.
+TEST(FitRestartLine, LeastSquaresThenRaisedToTheHighestRestart) {
+  const double mb = 1e6;
+  const RestartLine line = FitRestartLine({{100 * mb, 1.8}, {200 * mb, 2.6}, {300 * mb, 3.7}});
+  ASSERT_TRUE(line.fitted);
+  EXPECT_NEAR(line.s_per_byte * mb, 0.0095, 1e-12);
+  EXPECT_NEAR(line.least_squares_fixed_s, 0.8, 1e-9);
+  EXPECT_NEAR(line.fixed_s, 0.85, 1e-9);
+  for (auto [x, y] : {std::pair{100 * mb, 1.8}, {200 * mb, 2.6}, {300 * mb, 3.7}}) {
+    EXPECT_LE(y, line.fixed_s + line.s_per_byte * x + 1e-12) << x;
+  }
+  // Two restarts: the line through both.
+  const RestartLine two = FitRestartLine({{92.9 * mb, 1.66}, {205.3 * mb, 2.79}});
+  ASSERT_TRUE(two.fitted);
+  EXPECT_NEAR(two.s_per_byte * mb, 1.13 / 112.4, 1e-12);
+  EXPECT_NEAR(two.fixed_s, 1.66 - 92.9 * 1.13 / 112.4, 1e-9);
+}
+
+TEST(FitRestartLine, NeedsTwoRestartsApartAndATimeThatGrows) {
+  const double mb = 1e6;
+  EXPECT_FALSE(FitRestartLine({}).fitted);
+  EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}}).fitted);
+  // Less than 1.5x apart in redo: the slope would be mostly noise.
+  EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}, {149 * mb, 2.3}}).fitted);
+  EXPECT_TRUE(FitRestartLine({{100 * mb, 1.8}, {150 * mb, 2.3}}).fitted);
+  // A larger window that restarted faster: no slope to trust.
+  EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}, {300 * mb, 1.7}}).fitted);
+  EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}, {300 * mb, 1.8}}).fitted);
+  // A steep line through small windows: the fixed part is never below zero.
+  const RestartLine steep = FitRestartLine({{10 * mb, 0.1}, {20 * mb, 0.5}});
+  ASSERT_TRUE(steep.fitted);
+  EXPECT_LT(steep.least_squares_fixed_s, 0);
+  EXPECT_EQ(steep.fixed_s, 0);
+}
+
 TEST(StorageClassText, NameForTheContractWordForMessages) {
   EXPECT_STREQ(StorageClassName(StorageClass::kConsumerNvme), "consumer_nvme");
   EXPECT_STREQ(StorageClassWord(StorageClass::kConsumerNvme), "NVMe");

@@ -380,6 +380,42 @@ TEST(HandChecked, MariadbRedoFromRecoveryTarget) {
               0.6 + 0.81 * 4 * 1073741824.0 * (1 / 3e9 + 1 / 100e6) + 65536 / 9000.0, 1e-6);
 }
 
+// With a calibration whose restart time is a line fitted over this host's cold restarts, the
+// line is the whole recovery: 0.8 s + 0.81 x capacity / 100 MB/s, no page reads or batch
+// writes added. The largest capacity for 45 s: (45 - 0.8) x 100e6 / 0.81 = 5.457e9 bytes,
+// floored to 5G; the bound 0.8 + 0.81 x 5 GiB / 100e6 = 44.288 s.
+TEST(HandChecked, MariadbCalibratedRestartLineIsTheWholeRecovery) {
+  auto parsed = ParseRequest(Request({{"db_engine", "mariadb"},
+                                      {"engine_version", "10.11"},
+                                      {"durability_requirement", "strict"},
+                                      {"write_rate", 1500},
+                                      {"recovery_time_target", 45},
+                                      {"working_set", "1GiB"},
+                                      {"buffer_pool", "64GiB"},
+                                      {"storage_type", "NVMe with power-loss protection"}}));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  Scenario s = *parsed;
+  s.calibration.present = true;
+  s.calibration.restart_overhead_s = 0.8;
+  s.calibration.replay_bytes_per_s = 100e6;
+  s.calibration.restart_fit_windows = 2;
+  const Advice a = Solve(s);
+  EXPECT_EQ(Value(a, "innodb_log_file_size"), "5G");
+  const double bound_s = 0.8 + 0.81 * 5 * 1073741824.0 / 100e6;
+  EXPECT_NEAR(Estimate(a, "estimated_recovery_time_s"), bound_s, 1e-6);
+  EXPECT_EQ(Estimate(a, "recovery_page_read_s"), 0);
+  EXPECT_NEAR(Estimate(a, "expected_peak_recovery_time_s"),
+              0.8 + Estimate(a, "expected_peak_checkpoint_age_bytes") / 100e6, 1e-6);
+  EXPECT_NE(a.checkpoint_rationale.find("the line fitted over 2 whole cold restarts of this host"),
+            std::string::npos)
+      << a.checkpoint_rationale;
+  EXPECT_EQ(a.checkpoint_rationale.find("MariaDB recovers in batches"), std::string::npos);
+  // Without the line, the same numbers are a fastest restart and a lower-bound rate: the model
+  // adds its page reads.
+  s.calibration.restart_fit_windows = 0;
+  EXPECT_GT(Estimate(Solve(s), "recovery_page_read_s"), 0);
+}
+
 // MariaDB recovers in batches: the first holds redo whose records fill a third of the buffer
 // pool, each later one 0.95 of the pool (measured); every batch reads its pages again and every
 // batch but the last writes them back (log0recv.cc). Hand-checked on NVMe with PLP (seq read

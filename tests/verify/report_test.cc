@@ -169,6 +169,27 @@ TEST(UpdateCalibration, WritesThisEngineAndKeepsOthers) {
   EXPECT_TRUE(pg["replay_buffer_miss_fraction"].is_null());
 }
 
+// PostgreSQL's log times the end-of-recovery checkpoint, which grows with the pages the replay
+// dirtied; the model prices it for the advised window, so the calibrated overhead leaves it
+// out. Measured (session 26): 5.93 s restart, 4.65 s redo, 1.06 s end checkpoint -> 0.22 s.
+TEST(UpdateCalibration, PostgresOverheadLeavesOutTheEndOfRecoveryCheckpoint) {
+  VerifyReport r = Sample();
+  CrashResult c = r.crashes[0];
+  c.recovery_time_s = 5.93;
+  c.redo_s = 4.65;
+  c.phases.after_redo_s = 1.10;
+  c.phases.end_checkpoint_s = 1.06;
+  r.crashes = {c};
+  EXPECT_NEAR(
+      UpdateCalibration(nullptr, r)["engines"]["postgresql"]["restart_overhead_s"].get<double>(),
+      0.22, 1e-9);
+  // Without its own log line, the time after "redo done".
+  r.crashes[0].phases.end_checkpoint_s.reset();
+  EXPECT_NEAR(
+      UpdateCalibration(nullptr, r)["engines"]["postgresql"]["restart_overhead_s"].get<double>(),
+      0.18, 1e-9);
+}
+
 // The calibration records which share of the page changes missed the server's page cache in the
 // replay it timed: 1 - 128 MiB / 512 MiB, and 0 when the working set fits.
 TEST(UpdateCalibration, RecordsTheReplaysBufferMissFraction) {
@@ -217,6 +238,65 @@ TEST(UpdateCalibration, WithoutLoggedReplayTheRateIsALowerBound) {
   EXPECT_EQ(m["replay_bytes_per_s"], std::round(10e6 / 1.2));
   EXPECT_EQ(m["replay_rate_is_lower_bound"], true);
   EXPECT_EQ(m["restart_overhead_s"], 0.4);
+}
+
+// MariaDB does not log its replay time: a calibration keeps its cold worst-case restarts and,
+// once two of them are 1.5x apart in redo, fits the line (FitRestartLine) over them. Here the
+// existing file holds (92.9 MB, 1.66 s) and the run restarts once from 205.3 MB in 2.79 s: the
+// slope is 1.13 s / 112.4 MB (99.47 MB/s) and the fixed part 1.66 - 92.9 x 1.13 / 112.4 =
+// 0.72604 s. A warm restart (no --worst-case) is not a window.
+TEST(UpdateCalibration, MariadbFitsALineOverItsColdRestarts) {
+  VerifyReport r = Sample();
+  r.engine = "mariadb";
+  r.workload = "tpcb";
+  CrashResult c;
+  c.recovery_time_s = 2.79;
+  c.redo_bytes = 205300000;
+  c.worst_case.emplace();
+  c.worst_case->cold_cache = true;
+  CrashResult warm = c;
+  warm.worst_case.reset();
+  r.crashes = {c, warm};
+  auto existing = nlohmann::json::parse(R"({"engines": {"mariadb": {"recovery_windows": [
+      {"redo_bytes": 92900000, "recovery_s": 1.66, "workload": "update"}]}}})");
+  ASSERT_TRUE(CheckCalibrationToUpdate(existing, "--calibrate").ok());
+  auto j = UpdateCalibration(existing, r);
+  const auto& m = j["engines"]["mariadb"];
+  ASSERT_EQ(m["recovery_windows"].size(), 2u);
+  EXPECT_EQ(m["recovery_windows"][1]["redo_bytes"], 205300000u);
+  EXPECT_EQ(m["recovery_windows"][1]["workload"], "tpcb");
+  EXPECT_EQ(m["restart_fit_windows"], 2u);
+  EXPECT_EQ(m["replay_rate_is_lower_bound"], false);
+  EXPECT_NEAR(m["replay_bytes_per_s"].get<double>(), 112.4e6 / 1.13, 1);
+  EXPECT_NEAR(m["restart_overhead_s"].get<double>(), 0.726, 1e-9);
+  EXPECT_NE(m["restart_fit"].get<std::string>().find("over 2 restarts"), std::string::npos);
+
+  // One window alone: no line; the whole restart gives a lower-bound rate, as before.
+  auto first = UpdateCalibration(nullptr, r)["engines"]["mariadb"];
+  EXPECT_EQ(first["recovery_windows"].size(), 1u);
+  EXPECT_TRUE(first["restart_fit_windows"].is_null());
+  EXPECT_EQ(first["replay_rate_is_lower_bound"], true);
+
+  // Only the last eight restarts are kept.
+  nlohmann::json many = {
+      {"engines", {{"mariadb", {{"recovery_windows", nlohmann::json::array()}}}}}};
+  for (int i = 1; i <= 9; ++i) {
+    many["engines"]["mariadb"]["recovery_windows"].push_back(
+        {{"redo_bytes", i * 10000000}, {"recovery_s", 0.5 + 0.01 * i}});
+  }
+  auto kept = UpdateCalibration(many, r)["engines"]["mariadb"]["recovery_windows"];
+  ASSERT_EQ(kept.size(), 8u);
+  EXPECT_EQ(kept[0]["redo_bytes"], 30000000);
+  EXPECT_EQ(kept[7]["redo_bytes"], 205300000u);
+}
+
+TEST(CheckCalibrationToUpdate, NamesTheMalformedRestart) {
+  auto bad = nlohmann::json::parse(R"({"engines": {"mariadb": {"recovery_windows": [
+      {"redo_bytes": 92900000, "recovery_s": 1.66}, {"redo_bytes": "92MB", "recovery_s": 1}]}}})");
+  Status s = CheckCalibrationToUpdate(bad, "--calibrate");
+  ASSERT_TRUE(s.IsInvalidArgument());
+  EXPECT_EQ(s.field(), "--calibrate.engines.mariadb.recovery_windows[1].redo_bytes");
+  EXPECT_TRUE(CheckCalibrationToUpdate(nullptr, "--calibrate").ok());
 }
 
 }  // namespace
