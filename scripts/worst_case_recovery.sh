@@ -10,8 +10,9 @@
 #   WORKING_SET=128MB MARIADB_WORKING_SET=64MB TIMEOUT_S=420 PACED=1 override the grid.
 #   CALIBRATE=FILE records each run's measurements there (`verify --calibrate`, with the cold
 #   replay rate of its worst-case crash; a later run of the same engine replaces the earlier
-#   one's entry, so calibrate one point at a time); CALIBRATION=FILE predicts with one
-#   (`verify --calibration`, as `advise --calibration`).
+#   one's entry, so calibrate one point at a time, except MariaDB's cold restarts, which add
+#   up: two targets give the restart line of docs/wal-model.md); CALIBRATION=FILE predicts
+#   with one (`verify --calibration`, as `advise --calibration`).
 # MariaDB runs with the server's default 128 MB buffer pool: its working set is kept below it
 # (64 MB), or LRU eviction writes the dirty pages and holds the checkpoint age far below the
 # page cleaner's (10-12 MB measured with 128 MB, docs/verify.md). PACED=0 runs the load as fast

@@ -69,6 +69,12 @@ constexpr double kDefaultSharedBuffersBytes = 128.0 * kMiB;
 // changes per random row: heap and index) is 8.3, 11.7 and 12.2 us on one VM, 7.5 us on
 // another (docs/verify.md, "Replay misses priced"). The largest. Unit: us.
 constexpr double kReplayMissUs = 12.2;
+// The end-of-recovery checkpoint's write phase per dirty buffer: BufferSync locks each buffer,
+// copies it and write()s it into the page cache before the fsyncs that follow. *Measured here*
+// from its own log line (write=, buffers) after four cold `tpcb` restarts, 128 MB of buffers,
+// 16 094-16 190 buffers each: 0.43-0.46 s, 26.6-28.5 us per buffer (docs/verify.md, "The
+// end-of-recovery checkpoint", session 26). The largest. Unit: us.
+constexpr double kEndCheckpointBufferWriteUs = 28.5;
 constexpr double kStartupS = 0.5;
 // Files of a new PostgreSQL 15 cluster, counted here: three databases of 298 catalog files, 61
 // in global/, ~15 more (pg_xact, pg_multixact, ...). Plus the WAL segments and one file per GiB
@@ -199,15 +205,17 @@ class PgWal {
   // Replay rate per WAL byte of images: an image costs what restoring its uncompressed page
   // costs, so compressed images replay at 200 MB/s x ratio per WAL byte.
   double ImageReplayRate() const { return kFpiReplayBytesPerS * fpi_ratio_; }
-  // The end-of-recovery checkpoint writes the dirty buffers (sorted), then flushes. Those are
-  // the pages the replay dirtied, but at most shared_buffers of them: a dirty page evicted
-  // during replay was written then (its cost is in the replay misses), and the checkpoint
-  // writes only what is still in the buffers (bufmgr.c BufferSync scans the NBuffers
-  // headers). Measured at 128 MB (16 384 buffers) with working sets of 512 MB and 1 GB: 16 169
-  // and 16 190 buffers written (docs/verify.md, session 26).
+  // The end-of-recovery checkpoint writes the dirty buffers: the pages the replay dirtied, but
+  // at most shared_buffers of them, as a dirty page evicted during replay was written then (its
+  // cost is in the replay misses) and the checkpoint writes only what is still in the buffers
+  // (bufmgr.c BufferSync scans the NBuffers headers). Measured at 128 MB (16 384 buffers) with
+  // working sets of 512 MB and 1 GB: 16 094-16 190 buffers written (docs/verify.md, session
+  // 26). Its cost: the write phase (kEndCheckpointBufferWriteUs per buffer), the device writing
+  // the pages out on the fsyncs (sorted), and two flushes.
   double EndCheckpointS(double pages_dirtied) const {
     const double pages = std::min(pages_dirtied, SharedBuffersBytes() / kPageBytes);
-    return SortedPageWriteSeconds(pages, fpi_.hot_pages, kPageBytes,
+    return pages * kEndCheckpointBufferWriteUs / 1e6 +
+           SortedPageWriteSeconds(pages, fpi_.hot_pages, kPageBytes,
                                   s_->storage.seq_write_bytes_per_s,
                                   s_->storage.random_write_iops) +
            2 * s_->storage.flush_p50_us / 1e6;
@@ -1005,9 +1013,9 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
                                                              : "flush p50 (one device flush each)",
                                 s.storage.source));
   AddEstimate(a, "end_of_recovery_checkpoint_s", x.rec.end_checkpoint_s, "s",
-              "pages dirtied by replay (at most the hot set and shared_buffers), written "
-              "sorted: min(pages / random-write IOPS, hot set / sequential bandwidth), plus two "
-              "flushes");
+              "pages dirtied by replay (at most the hot set and shared_buffers): 28.5 us each "
+              "to write into the page cache (measured), then written out sorted: min(pages / "
+              "random-write IOPS, hot set / sequential bandwidth), plus two flushes");
   AddEstimate(a, "estimated_recovery_time_s", x.rec.total_s, "s",
               x.rec.all_records ? "bound: startup + data-directory sync + WAL scan + window "
                                   "replayed as plain records (slower rate) + end-of-recovery "
