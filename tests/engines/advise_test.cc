@@ -1,4 +1,5 @@
 // Advice for every engine: completeness, safety rules, version facts and model properties.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -363,15 +364,19 @@ TEST(HandChecked, SqliteOneWriterWaitsForTheMeanFlush) {
 // bytes; an hour of redo at 1500 tps (1.81 MB/s) is 6.52e9, so the target binds; the nice floor
 // (step 512 MiB) is 8 x 512 MiB = 4 GiB. Estimate 0.6 + 0.81 x 4 GiB x 1.03333e-8 + 7.2818
 // = 43.83 s.
+json MariadbRedoRequest() {
+  return Request({{"db_engine", "mariadb"},
+                  {"engine_version", "10.11"},
+                  {"durability_requirement", "strict"},
+                  {"write_rate", 1500},
+                  {"recovery_time_target", 45},
+                  {"working_set", "1GiB"},
+                  {"buffer_pool", "64GiB"},
+                  {"storage_type", "NVMe with power-loss protection"}});
+}
+
 TEST(HandChecked, MariadbRedoFromRecoveryTarget) {
-  Advice a = AdviseOk(Request({{"db_engine", "mariadb"},
-                               {"engine_version", "10.11"},
-                               {"durability_requirement", "strict"},
-                               {"write_rate", 1500},
-                               {"recovery_time_target", 45},
-                               {"working_set", "1GiB"},
-                               {"buffer_pool", "64GiB"},
-                               {"storage_type", "NVMe with power-loss protection"}}));
+  Advice a = AdviseOk(MariadbRedoRequest());
   EXPECT_EQ(Value(a, "innodb_log_file_size"), "4G");
   EXPECT_DOUBLE_EQ(Estimate(a, "recovery_batches"), 1);  // 3.3 GB of redo < 64 GiB / 3
   EXPECT_DOUBLE_EQ(Estimate(a, "wal_bytes_per_txn"), 1208);
@@ -380,40 +385,46 @@ TEST(HandChecked, MariadbRedoFromRecoveryTarget) {
               0.6 + 0.81 * 4 * 1073741824.0 * (1 / 3e9 + 1 / 100e6) + 65536 / 9000.0, 1e-6);
 }
 
-// With a calibration whose restart time is a line fitted over this host's cold restarts, the
-// line is the whole recovery: 0.8 s + 0.81 x capacity / 100 MB/s, no page reads or batch
-// writes added. The largest capacity for 45 s: (45 - 0.8) x 100e6 / 0.81 = 5.457e9 bytes,
-// floored to 5G; the bound 0.8 + 0.81 x 5 GiB / 100e6 = 44.288 s.
-TEST(HandChecked, MariadbCalibratedRestartLineIsTheWholeRecovery) {
-  auto parsed = ParseRequest(Request({{"db_engine", "mariadb"},
-                                      {"engine_version", "10.11"},
-                                      {"durability_requirement", "strict"},
-                                      {"write_rate", 1500},
-                                      {"recovery_time_target", 45},
-                                      {"working_set", "1GiB"},
-                                      {"buffer_pool", "64GiB"},
-                                      {"storage_type", "NVMe with power-loss protection"}}));
+// A calibration whose restart time is a line fitted over this host's cold restarts: the line is
+// the whole expected recovery (no page reads or batch writes added), and the bound is the larger
+// of the line and the model's own terms. A slow line, 2.0 s + redo / 50 MB/s, binds: the largest
+// capacity for 45 s is (45 - 2.0) x 50e6 / 0.81 = 2.654e9 bytes, floored to a nice 2304M
+// (2.416e9; at that capacity the model's terms give 0.6 + 0.81 x 2.416e9 x 1.0333e-8 + 7.2818 =
+// 28.1 s), and the bound is 2.0 + 0.81 x 2304 MiB / 50e6 = 41.14 s. A fast line, 0.8 s + redo /
+// 100 MB/s, would allow 5G, but the model's terms bind: 4G and 43.83 s as without a
+// calibration (MariadbRedoFromRecoveryTarget), while the expected peak is the line's.
+TEST(HandChecked, MariadbCalibratedRestartLineBoundsNoLessThanTheModel) {
+  auto parsed = ParseRequest(MariadbRedoRequest());
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   Scenario s = *parsed;
   s.calibration.present = true;
+  s.calibration.restart_overhead_s = 2.0;
+  s.calibration.replay_bytes_per_s = 50e6;
+  s.calibration.restart_fit_windows = 2;
+  const Advice slow = Solve(s);
+  EXPECT_EQ(Value(slow, "innodb_log_file_size"), "2304M");
+  EXPECT_NEAR(Estimate(slow, "estimated_recovery_time_s"), 2.0 + 0.81 * 2304 * 1048576.0 / 50e6,
+              1e-6);
+  EXPECT_EQ(Estimate(slow, "recovery_page_read_s"), 0);
+  EXPECT_NE(slow.checkpoint_rationale.find("the line fitted over 2 whole cold restarts of this "
+                                           "host"),
+            std::string::npos)
+      << slow.checkpoint_rationale;
+  EXPECT_EQ(slow.checkpoint_rationale.find("MariaDB recovers in batches"), std::string::npos);
+
   s.calibration.restart_overhead_s = 0.8;
   s.calibration.replay_bytes_per_s = 100e6;
-  s.calibration.restart_fit_windows = 2;
-  const Advice a = Solve(s);
-  EXPECT_EQ(Value(a, "innodb_log_file_size"), "5G");
-  const double bound_s = 0.8 + 0.81 * 5 * 1073741824.0 / 100e6;
-  EXPECT_NEAR(Estimate(a, "estimated_recovery_time_s"), bound_s, 1e-6);
-  EXPECT_EQ(Estimate(a, "recovery_page_read_s"), 0);
-  EXPECT_NEAR(Estimate(a, "expected_peak_recovery_time_s"),
-              0.8 + Estimate(a, "expected_peak_checkpoint_age_bytes") / 100e6, 1e-6);
-  EXPECT_NE(a.checkpoint_rationale.find("the line fitted over 2 whole cold restarts of this host"),
+  const Advice fast = Solve(s);
+  EXPECT_EQ(Value(fast, "innodb_log_file_size"), "4G");
+  const double line_s = 0.8 + 0.81 * 4 * 1073741824.0 / 100e6;
+  EXPECT_NEAR(Estimate(fast, "estimated_recovery_time_s"),
+              0.6 + 0.81 * 4 * 1073741824.0 * (1 / 3e9 + 1 / 100e6) + 65536 / 9000.0, 1e-6);
+  EXPECT_NE(fast.checkpoint_rationale.find(
+                fmt::format("the model's own terms: above the {:.1f} s of the line", line_s)),
             std::string::npos)
-      << a.checkpoint_rationale;
-  EXPECT_EQ(a.checkpoint_rationale.find("MariaDB recovers in batches"), std::string::npos);
-  // Without the line, the same numbers are a fastest restart and a lower-bound rate: the model
-  // adds its page reads.
-  s.calibration.restart_fit_windows = 0;
-  EXPECT_GT(Estimate(Solve(s), "recovery_page_read_s"), 0);
+      << fast.checkpoint_rationale;
+  EXPECT_NEAR(Estimate(fast, "expected_peak_recovery_time_s"),
+              0.8 + Estimate(fast, "expected_peak_checkpoint_age_bytes") / 100e6, 1e-6);
 }
 
 // MariaDB recovers in batches: the first holds redo whose records fill a third of the buffer
