@@ -112,7 +112,8 @@ struct Calibration {
   std::optional<double> restart_overhead_s;
   // InnoDB: when 2 or more, restart_overhead_s and replay_bytes_per_s are a line fitted over
   // that many whole cold restarts of this host (FitRestartLine): they already hold the redo
-  // scan, the page reads and the batches' page writes, so the model adds none of its own. 0:
+  // scan, the page reads and the batches' page writes, so the expected recovery is the line
+  // alone, and the bound the larger of the line and the model's own terms. 0:
   // restart_overhead_s is the fastest restart and replay_bytes_per_s a lower bound.
   int restart_fit_windows = 0;
   // True when txn_cpu_us was measured with commits waiting for flushes (strict), so it already

@@ -863,7 +863,7 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
              : "the same terms, but each batch's page reads run under its apply, as the engine "
                "reads them asynchronously; the bound adds them",
       FormatTps(x->tps_needed), cycle_s);
-  if (x->plan.batching.first_bytes > 0 && !fitted) {
+  if (x->plan.batching.first_bytes > 0 && !x->plan.recovery.from_line) {
     a->checkpoint_rationale += fmt::format(
         " MariaDB recovers in batches: the first parses redo until its records fill a third of "
         "the {} buffer pool ({} of redo at most), each later one ~{} (measured here); each batch "

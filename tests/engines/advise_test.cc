@@ -423,6 +423,8 @@ TEST(HandChecked, MariadbCalibratedRestartLineBoundsNoLessThanTheModel) {
                 fmt::format("the model's own terms: above the {:.1f} s of the line", line_s)),
             std::string::npos)
       << fast.checkpoint_rationale;
+  // The model's terms bound, so their batches are stated with them.
+  EXPECT_NE(fast.checkpoint_rationale.find("MariaDB recovers in batches"), std::string::npos);
   EXPECT_NEAR(Estimate(fast, "expected_peak_recovery_time_s"),
               0.8 + Estimate(fast, "expected_peak_checkpoint_age_bytes") / 100e6, 1e-6);
 }
