@@ -72,8 +72,9 @@ constexpr double kReplayMissUs = 12.2;
 // The end-of-recovery checkpoint's write phase per dirty buffer: BufferSync locks each buffer,
 // copies it and write()s it into the page cache before the fsyncs that follow. *Measured here*
 // from its own log line (write=, buffers) after four cold `tpcb` restarts, 128 MB of buffers,
-// 16 094-16 190 buffers each: 0.43-0.46 s, 26.6-28.5 us per buffer (docs/verify.md, "The
-// end-of-recovery checkpoint", session 26). The largest. Unit: us.
+// 16 094-16 190 buffers each: 0.43-0.46 s, 26.7-28.4 us per buffer, rounded up (a fifth, after:
+// 29.3 us; docs/verify.md, "The calibrated path beyond the buffers, and the end-of-recovery
+// checkpoint", session 26). Unit: us.
 constexpr double kEndCheckpointBufferWriteUs = 28.5;
 constexpr double kStartupS = 0.5;
 // Files of a new PostgreSQL 15 cluster, counted here: three databases of 298 catalog files, 61
@@ -209,7 +210,7 @@ class PgWal {
   // at most shared_buffers of them, as a dirty page evicted during replay was written then (its
   // cost is in the replay misses) and the checkpoint writes only what is still in the buffers
   // (bufmgr.c BufferSync scans the NBuffers headers). Measured at 128 MB (16 384 buffers) with
-  // working sets of 512 MB and 1 GB: 16 094-16 190 buffers written (docs/verify.md, session
+  // working sets of 512 MB and 1 GB: 16 091-16 190 buffers written (docs/verify.md, session
   // 26). Its cost: the write phase (kEndCheckpointBufferWriteUs per buffer), the device writing
   // the pages out on the fsyncs (sorted), and two flushes.
   double EndCheckpointS(double pages_dirtied) const {
