@@ -11,7 +11,7 @@
 #   CALIBRATE=FILE records each run's measurements there (`verify --calibrate`, with the cold
 #   replay rate of its worst-case crash; a later run of the same engine replaces the earlier
 #   one's entry, so calibrate one point at a time, except MariaDB's cold restarts, which add
-#   up: two targets give the restart line of docs/wal-model.md); CALIBRATION=FILE predicts
+#   up: three targets give the restart line of docs/wal-model.md); CALIBRATION=FILE predicts
 #   with one (`verify --calibration`, as `advise --calibration`).
 # MariaDB runs with the server's default 128 MB buffer pool: its working set is kept below it
 # (64 MB), or LRU eviction writes the dirty pages and holds the checkpoint age far below the

@@ -186,16 +186,24 @@ double CacheMissFraction(double cache_bytes, double working_set_bytes);
 
 // A whole cold restart as a line in the redo it replayed, fitted to restarts measured on one
 // host: seconds = fixed_s + bytes * s_per_byte. Least squares over the (bytes, seconds) pairs,
-// then the fixed part raised to the highest residual, so that no measured restart lies above
-// the line (the estimate it feeds is a worst case). `fitted` needs at least two restarts whose
-// bytes differ by kMinRestartLineSpread or more, and a slope above zero; otherwise the fields
-// stay 0. `fixed_s` is at least 0.
+// then the fixed part raised by the restarts' spread about that line: the larger of the highest
+// residual (no measured restart lies above the line) and twice the residuals' standard
+// deviation, sqrt(sum r^2 / (n - 2)) (a further restart of the same host lands below it about
+// 19 times in 20 when the spread is normal). The estimate it feeds is a worst case: a line
+// through only two restarts has no spread to go by, and one was exceeded 1.19x by a third
+// (docs/verify.md, session 26), so `fitted` needs kMinRestartLineWindows restarts whose bytes
+// span kMinRestartLineSpread or more, and a slope above zero; otherwise the fields stay 0.
+// `fixed_s` is at least 0.
+inline constexpr int kMinRestartLineWindows = 3;
 inline constexpr double kMinRestartLineSpread = 1.5;
+inline constexpr double kRestartLineSpreadSigmas = 2;
 struct RestartLine {
   bool fitted = false;
-  double fixed_s = 0;                // the line's fixed part, raised to the highest restart
+  double fixed_s = 0;                // the line's fixed part, raised by the spread
   double s_per_byte = 0;             // its slope. Unit: s per byte
   double least_squares_fixed_s = 0;  // before the raise
+  double highest_residual_s = 0;     // the largest restart minus the least-squares line
+  double residual_sd_s = 0;          // sqrt(sum r^2 / (n - 2))
 };
 RestartLine FitRestartLine(const std::vector<std::pair<double, double>>& bytes_and_seconds);
 

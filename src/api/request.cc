@@ -20,6 +20,7 @@
 
 #include "waltune/engine.h"
 #include "waltune/json_input.h"
+#include "waltune/model.h"
 #include "waltune/query_reader.h"
 #include "waltune/units.h"
 
@@ -1062,12 +1063,15 @@ class RequestParser {
     std::optional<double> fit_windows;
     WALTUNE_RETURN_IF_ERROR(read("restart_fit_windows", 1000, &fit_windows));
     if (fit_windows) {
-      if (*fit_windows != std::floor(*fit_windows) || *fit_windows < 2 || !c.replay_bytes_per_s ||
-          !c.restart_overhead_s) {
+      if (*fit_windows != std::floor(*fit_windows) || *fit_windows < kMinRestartLineWindows ||
+          !c.replay_bytes_per_s || !c.restart_overhead_s) {
         return Status::InvalidArgument(
             field + ".engines." + key + ".restart_fit_windows",
-            "must be a whole number of restarts, at least 2, with replay_bytes_per_s and "
-            "restart_overhead_s (the line fitted over them)");
+            "must be a whole number of restarts, at least " +
+                std::to_string(kMinRestartLineWindows) +
+                " (a line needs their spread about it), with replay_bytes_per_s and "
+                "restart_overhead_s (the line fitted over them); `waltune verify --calibrate` "
+                "with the file refits an older one");
       }
       c.restart_fit_windows = static_cast<int>(*fit_windows);
     }
@@ -1089,7 +1093,7 @@ class RequestParser {
       if (value)
         used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
     }
-    if (c.restart_fit_windows >= 2) {
+    if (c.restart_fit_windows >= kMinRestartLineWindows) {
       used += ", a line over " + std::to_string(c.restart_fit_windows) +
               " whole cold restarts (restart_overhead_s + redo / replay_bytes_per_s)";
     }

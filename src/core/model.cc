@@ -91,7 +91,7 @@ double CacheMissFraction(double cache_bytes, double working_set_bytes) {
 RestartLine FitRestartLine(const std::vector<std::pair<double, double>>& bytes_and_seconds) {
   RestartLine line;
   const auto& w = bytes_and_seconds;
-  if (w.size() < 2) return line;
+  if (w.size() < static_cast<size_t>(kMinRestartLineWindows)) return line;
   double sx = 0, sy = 0, lo = w[0].first, hi = w[0].first;
   for (const auto& [x, y] : w) {
     sx += x;
@@ -112,9 +112,16 @@ RestartLine FitRestartLine(const std::vector<std::pair<double, double>>& bytes_a
   line.fitted = true;
   line.s_per_byte = slope;
   line.least_squares_fixed_s = my - slope * mx;
-  double highest = line.least_squares_fixed_s;
-  for (const auto& [x, y] : w) highest = std::max(highest, y - slope * x);
-  line.fixed_s = std::max(0.0, highest);
+  double highest = -std::numeric_limits<double>::infinity(), squares = 0;
+  for (const auto& [x, y] : w) {
+    const double r = y - (line.least_squares_fixed_s + slope * x);
+    highest = std::max(highest, r);
+    squares += r * r;
+  }
+  line.highest_residual_s = highest;
+  line.residual_sd_s = std::sqrt(squares / (n - 2));
+  const double raise = std::max(highest, kRestartLineSpreadSigmas * line.residual_sd_s);
+  line.fixed_s = std::max(0.0, line.least_squares_fixed_s + raise);
   return line;
 }
 

@@ -348,7 +348,7 @@ RedoRecovery RecoveryForAge(const Scenario& s, double age_bytes, double redo_per
   RedoRecovery r;
   r.age_bytes = age_bytes;
   r.startup_s = startup_s;
-  if (s.calibration.restart_fit_windows >= 2) {
+  if (s.calibration.restart_fit_windows >= kMinRestartLineWindows) {
     // A line fitted over this host's whole cold restarts (verify --calibrate, FitRestartLine):
     // its slope holds the scan, the apply and the batches' page reads and writes per byte, its
     // fixed part the start-up and the first reads, so no term of the model is added to it.
@@ -358,7 +358,8 @@ RedoRecovery RecoveryForAge(const Scenario& s, double age_bytes, double redo_per
     r.total_s = startup_s + r.terms.total_s;
     if (overlap == ReadOverlap::kUnderApply) return r;  // the expected peak: the host's line
     // The bound never falls below the model's own terms: a line through two restarts of one
-    // host was exceeded 1.19x at its age by a third (docs/verify.md, session 26).
+    // host was exceeded 1.19x at its age by a third (docs/verify.md, session 26), and a line
+    // raised by the spread of three or more is still a sample of the host's restarts.
     Scenario model_only = s;
     model_only.calibration.restart_fit_windows = 0;
     RedoRecovery m = RecoveryForAge(model_only, age_bytes, redo_per_txn, kReplayBytesPerS,
@@ -437,8 +438,8 @@ std::string BoundTermsText(const Scenario& s, const RedoPlan& p) {
     return fmt::format(
         "{:.1f} s + {:.1f} s at {:.0f} MB/s of redo, the line fitted over {} whole cold restarts "
         "of this host (verify --calibrate; its slope and fixed part hold the start-up, the redo "
-        "scan, the page reads and the recovery batches' writes, and no measured restart lies "
-        "above it)",
+        "scan, the page reads and the recovery batches' writes; its fixed part is raised by the "
+        "restarts' spread about it, so no measured restart lies above it)",
         p.startup_s, r.terms.apply_s, p.replay_bytes_per_s / 1e6,
         s.calibration.restart_fit_windows);
   }
@@ -846,7 +847,7 @@ void AddInnodbCheckpointSettings(const Scenario& s, InnodbAnalysis* x, Advice* a
                      x->plan.startup_s, x->plan.batching, ReadOverlap::kUnderApply);
 
   a->estimated_recovery_time_s = std::round(x->plan.recovery_s * 10) / 10;
-  const bool fitted = s.calibration.restart_fit_windows >= 2;
+  const bool fitted = s.calibration.restart_fit_windows >= kMinRestartLineWindows;
   a->checkpoint_rationale = fmt::format(
       "InnoDB has no timed checkpoints: the checkpoint age (redo since the last checkpoint) is "
       "what recovery replays, and {} keeps it below ~{:.0f}% of the redo capacity. Worst case "
@@ -1003,15 +1004,15 @@ void AddInnodbEstimates(const Scenario& s, const InnodbAnalysis& x, Advice* a) {
               "time to write the checkpoint-age limit at the required rate");
   AddEstimate(a, "wal_to_replay_bytes", x.plan.max_age_bytes, "bytes", "worst-case checkpoint age");
   AddEstimate(a, "replay_rate_bytes_per_s", x.plan.replay_bytes_per_s, "bytes/s",
-              s.calibration.restart_fit_windows >= 2
+              s.calibration.restart_fit_windows >= kMinRestartLineWindows
                   ? "calibrated: the slope of a line over whole cold restarts (scan, apply, page "
                     "reads and writes together)"
               : s.calibration.replay_bytes_per_s
                   ? "calibrated"
                   : "redo apply, MariaDB 10.11 measured here (warm)");
   AddEstimate(a, "startup_s", x.plan.startup_s, "s",
-              s.calibration.restart_fit_windows >= 2
-                  ? "calibrated: the fixed part of that line, raised to its highest restart"
+              s.calibration.restart_fit_windows >= kMinRestartLineWindows
+                  ? "calibrated: the fixed part of that line, raised by its restarts' spread"
                   : "process start before redo apply");
   AddEstimate(a, "redo_scan_s", x.plan.recovery.terms.scan_s, "s",
               fmt::format("checkpoint age / sequential read bandwidth ({:.0f} MB/s)",

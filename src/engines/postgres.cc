@@ -1014,9 +1014,11 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
                                                              : "flush p50 (one device flush each)",
                                 s.storage.source));
   AddEstimate(a, "end_of_recovery_checkpoint_s", x.rec.end_checkpoint_s, "s",
-              "pages dirtied by replay (at most the hot set and shared_buffers): 28.5 us each "
-              "to write into the page cache (measured), then written out sorted: min(pages / "
-              "random-write IOPS, hot set / sequential bandwidth), plus two flushes");
+              fmt::format("pages dirtied by replay (at most the hot set and shared_buffers): "
+                          "{:g} us each to write into the page cache (measured), then written "
+                          "out sorted: min(pages / random-write IOPS, hot set / sequential "
+                          "bandwidth), plus two flushes",
+                          kEndCheckpointBufferWriteUs));
   AddEstimate(a, "estimated_recovery_time_s", x.rec.total_s, "s",
               x.rec.all_records ? "bound: startup + data-directory sync + WAL scan + window "
                                   "replayed as plain records (slower rate) + end-of-recovery "

@@ -427,8 +427,9 @@ namespace {
 
 // A MariaDB restart does not log its replay time, so a calibration keeps the whole cold
 // restarts it measured (`recovery_windows`: redo replayed and restart time of each worst-case
-// crash, this run's after the existing entry's, the last kMaxRecoveryWindows) and, once two of
-// one workload span kMinRestartLineSpread in redo, fits a line over them (FitRestartLine): the
+// crash, this run's after the existing entry's, the last kMaxRecoveryWindows) and, once
+// kMinRestartLineWindows of one workload span kMinRestartLineSpread in redo, fits a line over
+// them, its fixed part raised by their spread about it (FitRestartLine): the
 // fixed part of the lines' envelope becomes restart_overhead_s and its slope
 // replay_bytes_per_s, flagged by restart_fit_windows.
 constexpr size_t kMaxRecoveryWindows = 8;
@@ -478,10 +479,14 @@ void AddRestartLine(const nlohmann::json* old_entry, const VerifyReport& r, Json
     fixed_s = std::max(fixed_s, line.fixed_s);
     s_per_byte = std::max(s_per_byte, line.s_per_byte);
     fitted_windows += points.size();
-    char text[200];
-    std::snprintf(text, sizeof(text), "%s%s: %.3f s + redo / %.1f MB/s over %zu restarts",
+    char text[240];
+    std::snprintf(text, sizeof(text),
+                  "%s%s: %.3f s + redo / %.1f MB/s over %zu restarts (least squares %.3f s, "
+                  "raised %.3f s: highest residual %.3f s, standard deviation %.3f s)",
                   lines.empty() ? "" : "; ", name.c_str(), line.fixed_s, 1e-6 / line.s_per_byte,
-                  points.size());
+                  points.size(), line.least_squares_fixed_s,
+                  line.fixed_s - line.least_squares_fixed_s, line.highest_residual_s,
+                  line.residual_sd_s);
     lines += text;
   }
   if (fitted_windows == 0 || fixed_s <= 0) return;
@@ -494,8 +499,8 @@ void AddRestartLine(const nlohmann::json* old_entry, const VerifyReport& r, Json
                 "whole cold restart <= %.3f s + redo / %.1f MB/s, the envelope of ", fixed_s,
                 1e-6 / s_per_byte);
   (*e)["restart_fit"] = text + lines +
-                        " (least squares per workload, each fixed part raised to its highest "
-                        "restart)";
+                        " (least squares per workload, each fixed part raised by the larger of "
+                        "its highest residual and twice the residuals' standard deviation)";
 }
 
 }  // namespace

@@ -475,37 +475,61 @@ TEST(Solve, NiceRounding) {
 
 // Three restarts (100 MB, 1.8 s), (200 MB, 2.6 s), (300 MB, 3.7 s), by hand: means 200 MB and
 // 2.7 s; Sxy = (-100)(-0.9) + 0 + (100)(1.0) = 190 MB s, Sxx = 20000 MB^2, slope 0.0095 s/MB,
-// fixed part 2.7 - 1.9 = 0.8 s; residuals +0.05, -0.1, +0.05, so the raised fixed part is
-// 0.85 s and no restart lies above the line.
-TEST(FitRestartLine, LeastSquaresThenRaisedToTheHighestRestart) {
+// fixed part 2.7 - 1.9 = 0.8 s; residuals +0.05, -0.1, +0.05: the highest 0.05 s, the standard
+// deviation sqrt(0.015 / 1) = 0.122474 s, so the fixed part is raised by twice that, to
+// 1.044949 s, and no restart lies above the line.
+TEST(FitRestartLine, LeastSquaresThenRaisedByTheSpread) {
   const double mb = 1e6;
   const RestartLine line = FitRestartLine({{100 * mb, 1.8}, {200 * mb, 2.6}, {300 * mb, 3.7}});
   ASSERT_TRUE(line.fitted);
   EXPECT_NEAR(line.s_per_byte * mb, 0.0095, 1e-12);
   EXPECT_NEAR(line.least_squares_fixed_s, 0.8, 1e-9);
-  EXPECT_NEAR(line.fixed_s, 0.85, 1e-9);
+  EXPECT_NEAR(line.highest_residual_s, 0.05, 1e-9);
+  EXPECT_NEAR(line.residual_sd_s, std::sqrt(0.015), 1e-9);
+  EXPECT_NEAR(line.fixed_s, 1.044949, 1e-6);
   for (auto [x, y] : {std::pair{100 * mb, 1.8}, {200 * mb, 2.6}, {300 * mb, 3.7}}) {
     EXPECT_LE(y, line.fixed_s + line.s_per_byte * x + 1e-12) << x;
   }
-  // Two restarts: the line through both.
-  const RestartLine two = FitRestartLine({{92.9 * mb, 1.66}, {205.3 * mb, 2.79}});
-  ASSERT_TRUE(two.fitted);
-  EXPECT_NEAR(two.s_per_byte * mb, 1.13 / 112.4, 1e-12);
-  EXPECT_NEAR(two.fixed_s, 1.66 - 92.9 * 1.13 / 112.4, 1e-9);
+  // Session 26's `update` restarts (93.4 MB, 1.73 s), (256.8 MB, 3.05 s), (273.1 MB, 3.79 s):
+  // slope 199.3107 / 19752.45 = 0.0100904 s/MB (99.1 MB/s), least squares 0.760212 s,
+  // residuals +0.0273, -0.3014, +0.2741, standard deviation 0.408334 s: fixed part 1.576879 s.
+  const RestartLine update =
+      FitRestartLine({{93.4 * mb, 1.73}, {256.8 * mb, 3.05}, {273.1 * mb, 3.79}});
+  ASSERT_TRUE(update.fitted);
+  EXPECT_NEAR(1 / update.s_per_byte / mb, 99.1038, 1e-4);
+  EXPECT_NEAR(update.least_squares_fixed_s, 0.760212, 1e-6);
+  EXPECT_NEAR(update.residual_sd_s, 0.408334, 1e-6);
+  EXPECT_NEAR(update.fixed_s, 1.576879, 1e-6);
+  // Eight restarts, one of them 1 s above the others' line: its residual (0.869 s) is more than
+  // twice the deviation (0.761 s), and the line is raised by it.
+  const RestartLine outlier = FitRestartLine({{100 * mb, 1.0},
+                                              {150 * mb, 1.5},
+                                              {200 * mb, 2.0},
+                                              {250 * mb, 3.5},
+                                              {300 * mb, 3.0},
+                                              {350 * mb, 3.5},
+                                              {400 * mb, 4.0},
+                                              {450 * mb, 4.5}});
+  ASSERT_TRUE(outlier.fitted);
+  EXPECT_GT(outlier.highest_residual_s, 2 * outlier.residual_sd_s);
+  EXPECT_NEAR(outlier.fixed_s, outlier.least_squares_fixed_s + outlier.highest_residual_s, 1e-9);
 }
 
-TEST(FitRestartLine, NeedsTwoRestartsApartAndATimeThatGrows) {
+TEST(FitRestartLine, NeedsThreeRestartsApartAndATimeThatGrows) {
   const double mb = 1e6;
   EXPECT_FALSE(FitRestartLine({}).fitted);
   EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}}).fitted);
+  // Two restarts give a line but not the spread about it (session 26: a third exceeded such a
+  // line 1.19x).
+  EXPECT_FALSE(FitRestartLine({{92.9 * mb, 1.66}, {205.3 * mb, 2.79}}).fitted);
   // Less than 1.5x apart in redo: the slope would be mostly noise.
-  EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}, {149 * mb, 2.3}}).fitted);
-  EXPECT_TRUE(FitRestartLine({{100 * mb, 1.8}, {150 * mb, 2.3}}).fitted);
+  EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}, {120 * mb, 2.0}, {149 * mb, 2.3}}).fitted);
+  EXPECT_TRUE(FitRestartLine({{100 * mb, 1.8}, {120 * mb, 2.0}, {150 * mb, 2.3}}).fitted);
   // A larger window that restarted faster: no slope to trust.
-  EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}, {300 * mb, 1.7}}).fitted);
-  EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}, {300 * mb, 1.8}}).fitted);
+  EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}, {200 * mb, 1.8}, {300 * mb, 1.7}}).fitted);
+  EXPECT_FALSE(FitRestartLine({{100 * mb, 1.8}, {200 * mb, 1.8}, {300 * mb, 1.8}}).fitted);
   // A steep line through small windows: the fixed part is never below zero.
-  const RestartLine steep = FitRestartLine({{10 * mb, 0.1}, {20 * mb, 0.5}});
+  const RestartLine steep = FitRestartLine({{10 * mb, 0.1}, {15 * mb, 0.3}, {20 * mb, 0.5}});
   ASSERT_TRUE(steep.fitted);
   EXPECT_LT(steep.least_squares_fixed_s, 0);
   EXPECT_EQ(steep.fixed_s, 0);

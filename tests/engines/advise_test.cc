@@ -400,13 +400,13 @@ TEST(HandChecked, MariadbCalibratedRestartLineBoundsNoLessThanTheModel) {
   s.calibration.present = true;
   s.calibration.restart_overhead_s = 2.0;
   s.calibration.replay_bytes_per_s = 50e6;
-  s.calibration.restart_fit_windows = 2;
+  s.calibration.restart_fit_windows = 3;
   const Advice slow = Solve(s);
   EXPECT_EQ(Value(slow, "innodb_log_file_size"), "2304M");
   EXPECT_NEAR(Estimate(slow, "estimated_recovery_time_s"), 2.0 + 0.81 * 2304 * 1048576.0 / 50e6,
               1e-6);
   EXPECT_EQ(Estimate(slow, "recovery_page_read_s"), 0);
-  EXPECT_NE(slow.checkpoint_rationale.find("the line fitted over 2 whole cold restarts of this "
+  EXPECT_NE(slow.checkpoint_rationale.find("the line fitted over 3 whole cold restarts of this "
                                            "host"),
             std::string::npos)
       << slow.checkpoint_rationale;

@@ -241,49 +241,60 @@ TEST(UpdateCalibration, WithoutLoggedReplayTheRateIsALowerBound) {
 }
 
 // MariaDB does not log its replay time: a calibration keeps its cold worst-case restarts and,
-// once two of one workload are 1.5x apart in redo, fits a line (FitRestartLine) over them. The
-// restarts of session 24's VM: `update` (92.9 MB, 1.66 s) in the file and (161.3 MB, 2.09 s)
-// from this run: slope 0.43 s / 68.4 MB, 159.07 MB/s, fixed part 1.66 - 92.9 x 0.43 / 68.4 =
-// 1.07599 s. With `tpcb`'s (82.0 MB, 2.03 s) and (205.3 MB, 2.79 s) beside them (slope 0.76 s /
-// 123.3 MB, fixed part 2.03 - 82.0 x 0.76 / 123.3 = 1.52457 s), the calibration keeps the
-// envelope: the larger fixed part (tpcb's) and the steeper slope (update's).
+// once three of one workload span 1.5x in redo, fits a line (FitRestartLine) over them. Session
+// 26's `update` restarts: (93.4 MB, 1.73 s) and (256.8 MB, 3.05 s) in the file, (273.1 MB,
+// 3.79 s) from this run: Sxx 19752.45 MB^2, Sxy 199.3107 MB s, 99.1038 MB/s; least squares
+// 0.760212 s, raised by twice the residuals' deviation (2 x 0.408334 s) to 1.576879 s. With
+// `tpcb`'s (82.0 MB, 2.03 s), (205.3 MB, 2.79 s), (101.3 MB, 2.48 s), (201.5 MB, 3.27 s) beside
+// them (140.85 MB/s, least squares 1.595097 s + 2 x 0.298185 s = 2.191467 s), the calibration
+// keeps the envelope: the larger fixed part (tpcb's) and the steeper slope (update's).
 TEST(UpdateCalibration, MariadbFitsALinePerWorkloadOverItsColdRestarts) {
   VerifyReport r = Sample();
   r.engine = "mariadb";
   r.workload = "update";
   CrashResult c;
-  c.recovery_time_s = 2.09;
-  c.redo_bytes = 161300000;
+  c.recovery_time_s = 3.79;
+  c.redo_bytes = 273100000;
   c.worst_case.emplace();
   c.worst_case->cold_cache = true;
   CrashResult warm = c;  // a restart without --worst-case's eviction is not a window
   warm.worst_case.reset();
   r.crashes = {c, warm};
   auto existing = nlohmann::json::parse(R"({"engines": {"mariadb": {"recovery_windows": [
-      {"redo_bytes": 92900000, "recovery_s": 1.66, "workload": "update"}]}}})");
+      {"redo_bytes": 93400000, "recovery_s": 1.73, "workload": "update"}]}}})");
+  // Two restarts of a workload: no line yet (no spread to raise it by).
+  auto two = UpdateCalibration(existing, r)["engines"]["mariadb"];
+  EXPECT_EQ(two["recovery_windows"].size(), 2u);
+  EXPECT_TRUE(two["restart_fit_windows"].is_null());
+  EXPECT_EQ(two["replay_rate_is_lower_bound"], true);
+
+  existing["engines"]["mariadb"]["recovery_windows"].push_back(
+      {{"redo_bytes", 256800000}, {"recovery_s", 3.05}, {"workload", "update"}});
   ASSERT_TRUE(CheckCalibrationToUpdate(existing, "--calibrate").ok());
   auto j = UpdateCalibration(existing, r);
   const auto& m = j["engines"]["mariadb"];
-  ASSERT_EQ(m["recovery_windows"].size(), 2u);
-  EXPECT_EQ(m["recovery_windows"][1]["redo_bytes"], 161300000u);
-  EXPECT_EQ(m["recovery_windows"][1]["workload"], "update");
-  EXPECT_EQ(m["restart_fit_windows"], 2u);
+  ASSERT_EQ(m["recovery_windows"].size(), 3u);
+  EXPECT_EQ(m["recovery_windows"][2]["redo_bytes"], 273100000u);
+  EXPECT_EQ(m["recovery_windows"][2]["workload"], "update");
+  EXPECT_EQ(m["restart_fit_windows"], 3u);
   EXPECT_EQ(m["replay_rate_is_lower_bound"], false);
-  EXPECT_NEAR(m["replay_bytes_per_s"].get<double>(), 68.4e6 / 0.43, 1);
-  EXPECT_NEAR(m["restart_overhead_s"].get<double>(), 1.076, 1e-9);
-  EXPECT_NE(m["restart_fit"].get<std::string>().find("update: 1.076 s + redo / 159.1 MB/s over "
-                                                     "2 restarts"),
+  EXPECT_NEAR(m["replay_bytes_per_s"].get<double>(), 99.1038e6, 100);
+  EXPECT_NEAR(m["restart_overhead_s"].get<double>(), 1.5769, 1e-9);
+  EXPECT_NE(m["restart_fit"].get<std::string>().find(
+                "update: 1.577 s + redo / 99.1 MB/s over 3 restarts (least squares 0.760 s, "
+                "raised 0.817 s: highest residual 0.274 s, standard deviation 0.408 s)"),
             std::string::npos)
       << m["restart_fit"];
 
-  existing["engines"]["mariadb"]["recovery_windows"].push_back(
-      {{"redo_bytes", 82000000}, {"recovery_s", 2.03}, {"workload", "tpcb"}});
-  existing["engines"]["mariadb"]["recovery_windows"].push_back(
-      {{"redo_bytes", 205300000}, {"recovery_s", 2.79}, {"workload", "tpcb"}});
+  for (auto [redo, seconds] :
+       {std::pair{82000000, 2.03}, {205300000, 2.79}, {101300000, 2.48}, {201500000, 3.27}}) {
+    existing["engines"]["mariadb"]["recovery_windows"].push_back(
+        {{"redo_bytes", redo}, {"recovery_s", seconds}, {"workload", "tpcb"}});
+  }
   auto both = UpdateCalibration(existing, r)["engines"]["mariadb"];
-  EXPECT_EQ(both["restart_fit_windows"], 4u);
-  EXPECT_NEAR(both["restart_overhead_s"].get<double>(), 1.5246, 1e-9);
-  EXPECT_NEAR(both["replay_bytes_per_s"].get<double>(), 68.4e6 / 0.43, 1);
+  EXPECT_EQ(both["restart_fit_windows"], 7u);
+  EXPECT_NEAR(both["restart_overhead_s"].get<double>(), 2.1915, 1e-9);
+  EXPECT_NEAR(both["replay_bytes_per_s"].get<double>(), 99.1038e6, 100);
 
   // One window per workload: no line (a line through two workloads would tilt); the whole
   // restart gives a lower-bound rate, as before.
@@ -304,7 +315,7 @@ TEST(UpdateCalibration, MariadbFitsALinePerWorkloadOverItsColdRestarts) {
   auto kept = UpdateCalibration(many, r)["engines"]["mariadb"]["recovery_windows"];
   ASSERT_EQ(kept.size(), 8u);
   EXPECT_EQ(kept[0]["redo_bytes"], 30000000);
-  EXPECT_EQ(kept[7]["redo_bytes"], 161300000u);
+  EXPECT_EQ(kept[7]["redo_bytes"], 273100000u);
 }
 
 TEST(CheckCalibrationToUpdate, NamesTheMalformedRestart) {
