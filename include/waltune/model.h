@@ -188,8 +188,10 @@ double CacheMissFraction(double cache_bytes, double working_set_bytes);
 // host: seconds = fixed_s + bytes * s_per_byte. Least squares over the (bytes, seconds) pairs,
 // then the fixed part raised by the restarts' spread about that line: the larger of the highest
 // residual (no measured restart lies above the line) and twice the residuals' standard
-// deviation, sqrt(sum r^2 / (n - 2)) (a further restart of the same host lands below it about
-// 19 times in 20 when the spread is normal). The estimate it feeds is a worst case: a line
+// deviation, sqrt(sum r^2 / (n - 2)) (were the spread normal and that deviation exact, a further
+// restart of the same host would land above the line about once in 44; estimated from a few
+// restarts the deviation can come out low, so the bound keeps the model's own terms beside the
+// line, RecoveryForAge in innodb.cc). The estimate it feeds is a worst case: a line
 // through only two restarts has no spread to go by, and one was exceeded 1.19x by a third
 // (docs/verify.md, session 26), so `fitted` needs kMinRestartLineWindows restarts whose bytes
 // span kMinRestartLineSpread or more, and a slope above zero; otherwise the fields stay 0.
