@@ -500,8 +500,10 @@ TEST(FitRestartLine, LeastSquaresThenRaisedByTheSpread) {
   EXPECT_NEAR(update.least_squares_fixed_s, 0.760212, 1e-6);
   EXPECT_NEAR(update.residual_sd_s, 0.408334, 1e-6);
   EXPECT_NEAR(update.fixed_s, 1.576879, 1e-6);
-  // Eight restarts, one of them 1 s above the others' line: its residual (0.869 s) is more than
-  // twice the deviation (0.761 s), and the line is raised by it.
+  // Eight restarts, 0.01 s/MB from 100 to 450 MB, the one at 250 MB 1 s above: means 275 MB and
+  // 2.875 s, Sxx 105000 MB^2, Sxy 1025 MB s, slope 0.0097619 s/MB, least squares 0.190476 s;
+  // the outlier's residual 3.5 - (0.190476 + 2.440476) = 0.869048 s is more than twice the
+  // deviation (0.380580 s), so the fixed part is raised by it, to 1.059524 s.
   const RestartLine outlier = FitRestartLine({{100 * mb, 1.0},
                                               {150 * mb, 1.5},
                                               {200 * mb, 2.0},
@@ -511,8 +513,11 @@ TEST(FitRestartLine, LeastSquaresThenRaisedByTheSpread) {
                                               {400 * mb, 4.0},
                                               {450 * mb, 4.5}});
   ASSERT_TRUE(outlier.fitted);
-  EXPECT_GT(outlier.highest_residual_s, 2 * outlier.residual_sd_s);
-  EXPECT_NEAR(outlier.fixed_s, outlier.least_squares_fixed_s + outlier.highest_residual_s, 1e-9);
+  EXPECT_NEAR(outlier.s_per_byte * mb, 1025.0 / 105000, 1e-12);
+  EXPECT_NEAR(outlier.least_squares_fixed_s, 0.190476, 1e-6);
+  EXPECT_NEAR(outlier.highest_residual_s, 0.869048, 1e-6);
+  EXPECT_NEAR(outlier.residual_sd_s, 0.380580, 1e-6);
+  EXPECT_NEAR(outlier.fixed_s, 1.059524, 1e-6);
 }
 
 TEST(FitRestartLine, NeedsThreeRestartsApartAndATimeThatGrows) {
