@@ -211,6 +211,10 @@ struct CrashResult {
   std::optional<double> oldest_lost_age_ms;  // ack-to-kill age of the oldest newly lost commit
   bool lost_age_unknown = false;  // a lost commit was older than the acknowledgement-time record
   double recovery_time_s = 0;     // restart until the first accepted connection
+  // Of recovery_time_s, the time the restarting thread was runnable but waiting for a CPU that
+  // other processes held (its schedstat): measured where the restart runs in waltune's own
+  // thread (SQLite), unset elsewhere. Unit: s.
+  std::optional<double> recovery_cpu_wait_s;
   std::optional<uint64_t> redo_bytes;  // WAL replayed, from the engine's log / WAL file
   std::optional<double> redo_s;        // replay time the engine logged (PostgreSQL)
   RecoveryPhases phases;               // where the restart's time went (PostgreSQL)
@@ -463,9 +467,15 @@ struct ClaimInputs {
   std::optional<double> recovery_target_s;
   double measured_tps = 0;
   std::vector<double> recovery_times_s;
+  // Of each of recovery_times_s, the part spent waiting for a CPU held by other processes
+  // (CrashResult::recovery_cpu_wait_s, 0 where unmeasured): empty, or as long as
+  // recovery_times_s. The model predicts the engine's own work, so the recovery-time and band
+  // verdicts judge the time less this wait; the target verdict judges the wall clock.
+  std::vector<double> recovery_cpu_waits_s;
   // --worst-case: the recovery times of the crashes that reached the peak (reached and not
   // missed_peak); the 0.6-1.0x band is judged over these.
   std::vector<double> peak_recovery_times_s;
+  std::vector<double> peak_recovery_cpu_waits_s;  // as recovery_cpu_waits_s, for these
   uint64_t lost_commits = 0;
   // Oldest ack-to-kill age among lost commits; nullopt when none lost or age unknown.
   std::optional<double> oldest_lost_age_ms;

@@ -98,6 +98,20 @@ std::vector<pid_t> AllPids() {
   return pids;
 }
 
+std::optional<SchedStat> ParseSchedStat(std::string_view line) {
+  std::istringstream in{std::string(line)};
+  std::string on_cpu, wait, slices, extra;
+  if (!(in >> on_cpu >> wait >> slices) || (in >> extra)) return std::nullopt;
+  std::optional<uint64_t> on_cpu_ns = ParseInteger<uint64_t>(on_cpu);
+  std::optional<uint64_t> wait_ns = ParseInteger<uint64_t>(wait);
+  if (!on_cpu_ns || !wait_ns || !ParseInteger<uint64_t>(slices)) return std::nullopt;
+  return SchedStat{*on_cpu_ns, *wait_ns};
+}
+
+std::optional<SchedStat> ReadThreadSchedStat() {
+  return ParseSchedStat(ReadWholeFile("/proc/thread-self/schedstat"));
+}
+
 std::vector<pid_t> ProcessTree(pid_t root) {
   std::vector<std::pair<pid_t, pid_t>> parent_of;  // (pid, ppid) of live processes
   for (pid_t pid : AllPids()) {

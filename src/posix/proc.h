@@ -38,6 +38,22 @@ std::optional<ProcStat> ParseProcStat(std::string_view line);
 // /proc/PID/stat of `pid`; nullopt when the process is gone (or /proc is not mounted).
 std::optional<ProcStat> ReadProcStat(pid_t pid);
 
+// One thread's scheduler statistics, /proc/PID/task/TID/schedstat (the kernel's
+// Documentation/scheduler/sched-stats.rst): time on a CPU and time runnable but waiting for one
+// (on a run queue), both since the thread started. Unit: ns.
+struct SchedStat {
+  uint64_t on_cpu_ns = 0;
+  uint64_t run_queue_wait_ns = 0;
+};
+
+// Parses a schedstat line: "on-CPU-ns run-queue-wait-ns timeslices". nullopt when it is not
+// three numbers.
+std::optional<SchedStat> ParseSchedStat(std::string_view line);
+
+// The calling thread's schedstat (/proc/thread-self/schedstat); nullopt where the kernel does
+// not keep it (built without CONFIG_SCHED_INFO) or /proc is not mounted.
+std::optional<SchedStat> ReadThreadSchedStat();
+
 // Every pid listed in /proc (one scan; processes come and go meanwhile).
 std::vector<pid_t> AllPids();
 

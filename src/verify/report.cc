@@ -117,6 +117,8 @@ Json CrashToJson(const CrashResult& c) {
              {"lost_commits", c.lost_commits},
              {"unacked_survived", c.unacked_survived},
              {"recovery_time_s", Round(c.recovery_time_s, 4)},
+             {"recovery_cpu_wait_s",
+              c.recovery_cpu_wait_s ? Json(Round(*c.recovery_cpu_wait_s, 4)) : Json()},
              {"redo_bytes", OrNull(c.redo_bytes)},
              {"redo_s", OrNull(c.redo_s)}};
   const RecoveryPhases& p = c.phases;

@@ -419,6 +419,7 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
     return crash;
   }
   crash.recovery_time_s = info->recovery_s;
+  crash.recovery_cpu_wait_s = info->cpu_wait_s;
   crash.redo_bytes = info->redo_bytes;
   crash.redo_s = info->redo_s;
   crash.phases = info->phases;
@@ -727,8 +728,10 @@ ClaimInputs ClaimInputsOf(const VerifyReport& report, const VerifyOptions& optio
       continue;  // no recovery time, no row count
     }
     in.recovery_times_s.push_back(c.recovery_time_s);
+    in.recovery_cpu_waits_s.push_back(c.recovery_cpu_wait_s.value_or(0));
     if (c.worst_case && c.worst_case->reached && !c.worst_case->missed_peak) {
       in.peak_recovery_times_s.push_back(c.recovery_time_s);
+      in.peak_recovery_cpu_waits_s.push_back(c.recovery_cpu_wait_s.value_or(0));
     }
     in.lost_commits += c.lost_commits;
     in.lost_age_unknown = in.lost_age_unknown || c.lost_age_unknown;

@@ -29,6 +29,10 @@ struct RecoveryInfo {
   std::optional<uint64_t> redo_bytes;
   std::optional<double> redo_s;
   RecoveryPhases phases;
+  // Where the restart runs in this process's thread (SQLite): that thread's time runnable but
+  // waiting for a CPU during the restart, from its schedstat. Unset for servers and where the
+  // kernel keeps no schedstat.
+  std::optional<double> cpu_wait_s;
   // The end of what the server logged during this restart (at most kRecoveryLogTailBytes):
   // evidence to show beside a damaged database or a lost commit. Empty for SQLite.
   std::string log_tail;

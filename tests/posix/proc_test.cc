@@ -1,11 +1,15 @@
 #include "posix/proc.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 namespace waltune::posix {
 namespace {
@@ -49,6 +53,49 @@ TEST(ParseProcStatTest, RejectsMalformedLines) {
   EXPECT_FALSE(ParseProcStat("12 (postgres) S 1 2 3").has_value());  // cut short
   EXPECT_FALSE(ParseProcStat("x (postgres) S 1 2 2 0 -1 0 0 0 0 0 1 2").has_value());
   EXPECT_FALSE(ParseProcStat("12 (postgres) S one 2 2 0 -1 0 0 0 0 0 1 2").has_value());
+}
+
+TEST(ParseSchedStatTest, ReadsOnCpuAndRunQueueWait) {
+  std::optional<SchedStat> st = ParseSchedStat("381488619 499268 34\n");
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->on_cpu_ns, 381488619u);
+  EXPECT_EQ(st->run_queue_wait_ns, 499268u);
+  EXPECT_FALSE(ParseSchedStat("").has_value());
+  EXPECT_FALSE(ParseSchedStat("1 2").has_value());
+  EXPECT_FALSE(ParseSchedStat("1 2 3 4").has_value());
+  EXPECT_FALSE(ParseSchedStat("1 -2 3").has_value());
+  EXPECT_FALSE(ParseSchedStat("1 x 3").has_value());
+}
+
+TEST(ProcTest, ThisThreadsRunQueueWaitGrowsWhenTheCpuIsTaken) {
+  // Where the kernel keeps schedstat: on-CPU time grows with work, and a thread that has to
+  // share a CPU with busy threads waits on the run queue. Pinning both to one CPU makes that
+  // certain on any machine, quiet or not.
+  std::optional<SchedStat> before = ReadThreadSchedStat();
+  if (!before) GTEST_SKIP() << "this kernel keeps no /proc/thread-self/schedstat";
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  cpu_set_t old;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(old), &old), 0);
+  int cpu = 0;
+  while (!CPU_ISSET(cpu, &old)) ++cpu;
+  CPU_SET(cpu, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  std::atomic<bool> stop{false};
+  std::thread hog([&] {  // inherits the one CPU
+    while (!stop.load(std::memory_order_relaxed)) {
+    }
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  volatile uint64_t sink = 0;
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(300)) sink = sink + 1;
+  std::optional<SchedStat> after = ReadThreadSchedStat();
+  stop = true;
+  hog.join();
+  ASSERT_EQ(sched_setaffinity(0, sizeof(old), &old), 0);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_GT(after->on_cpu_ns, before->on_cpu_ns);
+  EXPECT_GT(after->run_queue_wait_ns, before->run_queue_wait_ns);
 }
 
 TEST(ProcTest, ReadsThisProcess) {

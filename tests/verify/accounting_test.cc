@@ -133,6 +133,55 @@ TEST(JudgeClaims, RecoveryIsJudgedByTheWorstRunAgainstTheWorstCase) {
   EXPECT_FALSE(Find(JudgeClaims(in), "recovery time within the predicted worst case")->holds);
 }
 
+TEST(JudgeClaims, RecoveryTimeLeavesOutTheWaitForACpuTheTargetDoesNot) {
+  // Session 27's busy-machine SQLite restarts: 4 ms and 37 ms against a 5 ms worst case. Had the
+  // slower one waited 33 ms on the run queue, the engine's own time was 4 ms.
+  ClaimInputs in;
+  in.predicted_recovery_time_s = 0.005;
+  in.recovery_target_s = 0.030;
+  in.recovery_times_s = {0.004, 0.037};
+  in.recovery_cpu_waits_s = {0, 0.033};
+  auto v = JudgeClaims(in);
+  auto rec = Find(v, "recovery time within the predicted worst case");
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_TRUE(rec->holds);                    // own times 0.004 and 0.004 <= 0.00625
+  EXPECT_NEAR(*rec->measured, 0.004, 1e-12);  // the slowest own time
+  EXPECT_NE(rec->detail.find("max 0.037 s"), std::string::npos) << rec->detail;
+  EXPECT_NE(rec->detail.find("waited up to 0.0330 s for a CPU"), std::string::npos) << rec->detail;
+  auto target = Find(v, "recovery within the target");
+  ASSERT_TRUE(target.has_value());
+  EXPECT_FALSE(target->holds);  // the wall clock: 0.037 > 0.030
+  EXPECT_EQ(*target->measured, 0.037);
+  // A wait that explains only part of it: own time 0.037 - 0.020 = 0.017 > 0.00625.
+  in.recovery_cpu_waits_s = {0, 0.020};
+  rec = Find(JudgeClaims(in), "recovery time within the predicted worst case");
+  EXPECT_FALSE(rec->holds);
+  EXPECT_NEAR(*rec->measured, 0.017, 1e-12);
+  // Without a measured wait the wall clock is judged, as before.
+  in.recovery_cpu_waits_s.clear();
+  rec = Find(JudgeClaims(in), "recovery time within the predicted worst case");
+  EXPECT_FALSE(rec->holds);
+  EXPECT_EQ(*rec->measured, 0.037);
+  EXPECT_EQ(rec->detail.find("for a CPU"), std::string::npos);
+}
+
+TEST(JudgeClaims, WorstCaseBandLeavesOutTheWaitForACpu) {
+  ClaimInputs in;
+  in.worst_case = true;
+  in.predicted_recovery_time_s = 0.010;
+  in.recovery_times_s = in.peak_recovery_times_s = {0.008, 0.015};
+  auto band =
+      Find(JudgeClaims(in),
+           "worst-case recovery within 0.6-1.0x the estimate (the expected peak, if given)");
+  ASSERT_TRUE(band.has_value());
+  EXPECT_FALSE(band->holds);  // 1.5x on the wall clock
+  in.recovery_cpu_waits_s = in.peak_recovery_cpu_waits_s = {0, 0.006};
+  band = Find(JudgeClaims(in),
+              "worst-case recovery within 0.6-1.0x the estimate (the expected peak, if given)");
+  EXPECT_TRUE(band->holds);  // 0.8x and 0.9x of the engine's own time
+  EXPECT_NEAR(*band->measured, 0.009, 1e-12);
+}
+
 TEST(JudgeClaims, StrictFailsOnOneLostCommit) {
   ClaimInputs in;
   in.durability = Durability::kStrict;

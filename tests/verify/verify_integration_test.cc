@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "our_children.h"
+#include "posix/proc.h"
 #include "process.h"
 #include "waltune/engine.h"
 #include "waltune/request.h"
@@ -204,6 +205,16 @@ TEST_F(VerifyRun, SqliteStrictLosesNothing) {
   EXPECT_EQ(repredicted, 1);
   EXPECT_EQ(ReportToJson(*r)["measured"]["wal_syncs"], *r->wal_syncs);
   EXPECT_NE(ReportToText(*r).find("WAL syncs during the load"), std::string::npos);
+  // The restart runs in this thread: where the kernel keeps schedstat, its wait for a CPU is
+  // measured, and is part of the wall-clock recovery time.
+  if (posix::ReadThreadSchedStat()) {
+    for (const CrashResult& c : r->crashes) {
+      ASSERT_TRUE(c.recovery_cpu_wait_s.has_value());
+      EXPECT_GE(*c.recovery_cpu_wait_s, 0);
+      EXPECT_LE(*c.recovery_cpu_wait_s, c.recovery_time_s);
+    }
+    EXPECT_TRUE(ReportToJson(*r)["crashes"][0]["recovery_cpu_wait_s"].is_number());
+  }
 }
 
 TEST_F(VerifyRun, PostgresStrictLosesNothing) {
@@ -211,6 +222,8 @@ TEST_F(VerifyRun, PostgresStrictLosesNothing) {
   auto r = RunVerify(Options(Engine::kPostgreSQL), plan);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ExpectStrictReport(*r);
+  // A server restarts in processes of its own: no wait for a CPU is claimed for them.
+  for (const CrashResult& c : r->crashes) EXPECT_FALSE(c.recovery_cpu_wait_s.has_value());
   ExpectCommitsPerWalSync(*r);
   EXPECT_TRUE(r->checkpoints.has_value());
 }
