@@ -115,7 +115,7 @@ TEST(ReportToText, ShowsPredictedNextToMeasured) {
   std::string t = ReportToText(Sample());
   EXPECT_NE(t.find("throughput (tps)                     2000         2400\n"), std::string::npos)
       << t;
-  EXPECT_NE(t.find("recovery, worst (s)                  5.00        0.800\n"), std::string::npos)
+  EXPECT_NE(t.find("recovery, worst (s)                 5.000        0.800\n"), std::string::npos)
       << t;
   EXPECT_NE(t.find("scope: page cache survives"), std::string::npos);
 }
