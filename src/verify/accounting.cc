@@ -38,10 +38,10 @@ std::string CpuWaitNote(const std::vector<double>& times, const std::vector<doub
   }
   if (total <= 0) return "";
   return Fmt(
-      " The restarts also waited up to %.4f s for a CPU held by other processes (their "
+      " The restarts also waited up to %.3f ms for a CPU held by other processes (their "
       "thread's run-queue time, from its schedstat): judged on the time less that wait, "
       "which is the engine's own.",
-      most);
+      most * 1e3);
 }
 
 bool Contains(const std::vector<uint64_t>& sorted, uint64_t v) {
@@ -217,7 +217,7 @@ void JudgeRecovery(const ClaimInputs& in, const Tolerances& tol, std::vector<Ver
                               : "A short run replays little WAL, so this checks the fixed "
                                 "restart cost more than the worst case.") +
                CpuWaitNote(in.recovery_times_s, in.recovery_cpu_waits_s);
-    if (own_worst != worst) v.detail += Fmt(" Slowest own time: %.4f s.", own_worst);
+    if (own_worst != worst) v.detail += Fmt(" Slowest own time: %.3f ms.", own_worst * 1e3);
     out->push_back(v);
     if (in.worst_case && *in.predicted_recovery_time_s > 0) JudgeWorstCaseBand(in, out);
   }
