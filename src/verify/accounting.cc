@@ -30,13 +30,9 @@ std::vector<double> OwnTimes(const std::vector<double>& times, const std::vector
 }
 
 // The verdict's note on the restarts' waits for a CPU; empty when none was measured.
-std::string CpuWaitNote(const std::vector<double>& times, const std::vector<double>& waits) {
-  double total = 0, most = 0;
-  for (size_t k = 0; k < times.size() && k < waits.size(); ++k) {
-    total += waits[k];
-    most = std::max(most, waits[k]);
-  }
-  if (total <= 0) return "";
+std::string CpuWaitNote(const std::vector<double>& waits) {
+  const double most = waits.empty() ? 0 : *std::max_element(waits.begin(), waits.end());
+  if (most <= 0) return "";
   return Fmt(
       " The restarts also waited up to %.3f ms for a CPU held by other processes (their "
       "thread's run-queue time, from its schedstat): judged on the time less that wait, "
@@ -177,7 +173,7 @@ void JudgeWorstCaseBand(const ClaimInputs& in, std::vector<Verdict>* out) {
   band.holds = lo >= 0.6 && hi <= 1.0;
   band.detail = "measured / " + what + Fmt(" from %.2f to %.2f over ", lo, hi) +
                 std::to_string(peak.size()) + " peak crashes" + not_peak +
-                CpuWaitNote(in.peak_recovery_times_s, in.peak_recovery_cpu_waits_s);
+                CpuWaitNote(in.peak_recovery_cpu_waits_s);
   if (on_peak) {
     band.detail += Fmt(" (expected peak %.2f s; the bound %.2f s is the ceiling)", reference,
                        in.predicted_recovery_time_s.value_or(0));
@@ -216,7 +212,7 @@ void JudgeRecovery(const ClaimInputs& in, const Tolerances& tol, std::vector<Ver
                                 "the case the estimate describes."
                               : "A short run replays little WAL, so this checks the fixed "
                                 "restart cost more than the worst case.") +
-               CpuWaitNote(in.recovery_times_s, in.recovery_cpu_waits_s);
+               CpuWaitNote(in.recovery_cpu_waits_s);
     if (own_worst != worst) v.detail += Fmt(" Slowest own time: %.3f ms.", own_worst * 1e3);
     out->push_back(v);
     if (in.worst_case && *in.predicted_recovery_time_s > 0) JudgeWorstCaseBand(in, out);
