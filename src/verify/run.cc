@@ -442,9 +442,14 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
   if (!present.ok()) {
     crash.integrity_problems.push_back("the load table cannot be read: " +
                                        present.status().ToString());
-    return crash;
+  } else {
+    CountSurvivors(*present, *shared, kill_us, *timeline, ledgers, &crash);
   }
-  CountSurvivors(*present, *shared, kill_us, *timeline, ledgers, &crash);
+  if (!crash.integrity_problems.empty()) {
+    // The server's own account of the check and the read (e.g. InnoDB's reason for "Corrupt").
+    const std::string during = target->LogSinceRestart(verify::kRecoveryLogTailBytes);
+    if (!during.empty()) crash.recovery_log_tail += "\nlogged during the checks:\n" + during;
+  }
   return crash;
 }
 

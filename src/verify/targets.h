@@ -87,6 +87,10 @@ class Target {
   // The engine's own consistency check of the load table after a recovery: the problems it
   // reports (empty: passed). *check names the check that ran.
   virtual Result<std::vector<std::string>> CheckIntegrity(std::string* check) = 0;
+  // What the engine logged since the last Restart() returned (at most `max_bytes`, its end):
+  // the server's own account of an integrity check that failed. Empty for engines without a
+  // log of their own (SQLite).
+  virtual std::string LogSinceRestart(size_t /*max_bytes*/) const { return ""; }
 
   // Power loss (options.power_loss): Crash() also cuts the power after the kill.
   // How crashes happen: "sigkill" or a description of the power-loss mechanism.

@@ -415,7 +415,9 @@ class VerifyPowerLoss : public VerifyRun {
       EXPECT_TRUE(c.discarded_bytes.has_value());
       EXPECT_EQ(c.recovery_error, "") << "the engine did not recover from a cut";
       EXPECT_FALSE(c.integrity_check.empty());
-      EXPECT_TRUE(c.integrity_problems.empty()) << c.integrity_problems.front();
+      EXPECT_TRUE(c.integrity_problems.empty())
+          << ::testing::PrintToString(c.integrity_problems) << "\nserver log:\n"
+          << c.recovery_log_tail;
       EXPECT_FALSE(c.lost_age_unknown);
     }
     // Throughput through the simulator is reported apart and not judged.

@@ -102,7 +102,8 @@ class WorkloadRun : public ::testing::Test {
       // On a failure, the server's own account of the restart comes with it.
       EXPECT_EQ(c.lost_commits, 0u) << "server log of the restart:\n" << c.recovery_log_tail;
       EXPECT_TRUE(c.integrity_problems.empty())
-          << (c.integrity_problems.empty() ? "" : c.integrity_problems.front());
+          << ::testing::PrintToString(c.integrity_problems) << "\nserver log:\n"
+          << c.recovery_log_tail;
     }
     for (const Verdict& v : r.verdicts) {
       if (v.claim == "no acknowledged commit lost" ||

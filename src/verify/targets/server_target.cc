@@ -136,8 +136,17 @@ Result<RecoveryInfo> ServerTarget::Restart() {
   ParseRedo(log, &info);
   const std::string before = instance_->LogSince(0);
   info.log_tail = RecoveryLogTail(before.substr(0, offset), log);
+  log_after_restart_ = instance_->LogSize();
   WALTUNE_RETURN_IF_ERROR(ConnectAdmin());
   return info;
+}
+
+std::string ServerTarget::LogSinceRestart(size_t max_bytes) const {
+  if (!instance_) return "";
+  const uint64_t size = instance_->LogSize();
+  const uint64_t from =
+      size > log_after_restart_ + max_bytes ? size - max_bytes : log_after_restart_;
+  return instance_->LogSince(from);
 }
 
 Status ServerTarget::Shutdown() {

@@ -47,6 +47,7 @@ class ServerTarget : public Target {
   Status StopLoad() override;
   Status Crash() override;
   Result<RecoveryInfo> Restart() override;
+  std::string LogSinceRestart(size_t max_bytes) const override;
   Status Shutdown() override;
 
  protected:
@@ -85,6 +86,8 @@ class ServerTarget : public Target {
   SharedLoad* shared_ = nullptr;
   std::unique_ptr<ThreadLoad> load_;
   WorkloadLayout layout_;
+  // The server log's size when the last Restart() returned (LogSinceRestart).
+  uint64_t log_after_restart_ = 0;
 };
 
 }  // namespace waltune::verify
