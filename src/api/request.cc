@@ -1000,6 +1000,24 @@ class RequestParser {
     return Status::Ok();
   }
 
+  // `replay_workload` (written by `verify --calibrate`): the verify workload the replay rate
+  // was measured on; empty when absent.
+  static Status ReadReplayWorkload(const json& e, const std::string& where, std::string* out) {
+    if (!e.contains("replay_workload") || e["replay_workload"].is_null()) return Status::Ok();
+    const json& w = e["replay_workload"];
+    const bool plain =
+        w.is_string() && !w.get<std::string>().empty() && w.get<std::string>().size() <= 32 &&
+        w.get<std::string>().find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") ==
+            std::string::npos;
+    if (!plain) {
+      return Status::InvalidArgument(where + ".replay_workload",
+                                     "must be the name of a verify workload (insert, update or "
+                                     "tpcb)");
+    }
+    *out = w.get<std::string>();
+    return Status::Ok();
+  }
+
   Status ParseCalibration() {
     const json& cal = options_.calibration;
     if (cal.is_null()) return Status::Ok();
@@ -1096,6 +1114,16 @@ class RequestParser {
     if (c.restart_fit_windows >= kMinRestartLineWindows) {
       used += ", a line over " + std::to_string(c.restart_fit_windows) +
               " whole cold restarts (restart_overhead_s + redo / replay_bytes_per_s)";
+    }
+    std::string replay_workload;
+    WALTUNE_RETURN_IF_ERROR(ReadReplayWorkload(e, field + ".engines." + key, &replay_workload));
+    if (c.replay_bytes_per_s && !replay_workload.empty()) {
+      // A replay rate is that workload's mix of records and full-page images: PostgreSQL's
+      // `update` replayed at 0.84 of a rate calibrated on `tpcb` (docs/verify.md, "The same
+      // calibration on `update`").
+      used += "; the replay rate was measured on verify's '" + replay_workload +
+              "' workload and holds for its mix of records and full-page images (another "
+              "workload's can replay slower: calibrate with the server's own)";
     }
     s_.assumptions.push_back(Assumption{
         "--calibration", used.empty() ? "no usable numbers" : used, AssumptionSource::kCalibration,

@@ -856,6 +856,43 @@ TEST(Calibration, MeasuredNumbersReplaceDefaultsAndAreListed) {
   EXPECT_EQ(bad.status().field(), "--calibration.engines.sqlite.txn_cpu_us");
 }
 
+// A replay rate holds for the workload verify measured it on: the calibration's assumption says
+// which, and a workload name that is not one is refused.
+TEST(Calibration, NamesTheWorkloadItsReplayRateWasMeasuredOn) {
+  nlohmann::json request = {
+      {"constraints", {{"db_engine", "postgresql"}, {"durability_requirement", "strict"}}}};
+  ParseOptions with;
+  with.calibration = {{"machine", "test box"},
+                      {"engines",
+                       {{"postgresql",
+                         {{"replay_bytes_per_s", 45e6},
+                          {"restart_overhead_s", 0.3},
+                          {"replay_workload", "tpcb"}}}}}};
+  auto parsed = ParseRequest(request, with);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  std::string said;
+  for (const auto& as : parsed->assumptions) {
+    if (as.source == AssumptionSource::kCalibration) said = as.value;
+  }
+  EXPECT_NE(said.find("measured on verify's 'tpcb' workload"), std::string::npos) << said;
+  // Without a replay rate, the workload names nothing the advice uses.
+  with.calibration["engines"]["postgresql"].erase("replay_bytes_per_s");
+  parsed = ParseRequest(request, with);
+  ASSERT_TRUE(parsed.ok());
+  for (const auto& as : parsed->assumptions) {
+    if (as.source == AssumptionSource::kCalibration) {
+      EXPECT_EQ(as.value.find("workload"), std::string::npos) << as.value;
+    }
+  }
+  for (const nlohmann::json& wrong : {nlohmann::json(7), nlohmann::json(""),
+                                      nlohmann::json("tpcb; DROP"), nlohmann::json::array()}) {
+    with.calibration["engines"]["postgresql"]["replay_workload"] = wrong;
+    auto bad = ParseRequest(request, with);
+    ASSERT_FALSE(bad.ok()) << wrong.dump();
+    EXPECT_EQ(bad.status().field(), "--calibration.engines.postgresql.replay_workload");
+  }
+}
+
 // PostgreSQL's model adds full-page images for the advised spacing, so a calibration's WAL per
 // transaction counts only when its records were measured apart from the images.
 TEST(Calibration, PostgresTakesTheRecordsWithoutImages) {
