@@ -20,6 +20,7 @@
 #include "waltune/instance.h"
 #include "waltune/scenario.h"
 #include "waltune/status.h"
+#include "waltune/workload.h"
 
 namespace waltune {
 
@@ -30,16 +31,7 @@ Result<Engine> ParseVerifyEngine(const std::string& text);
 
 struct VerifyPlan;
 
-// The write load's transaction shape (docs/verify.md "Workloads").
-//  insert: one autocommit INSERT of (client_id, seq, payload): append-only.
-//  update: BEGIN; UPDATE one random row of a prepared table of --working-set; INSERT the
-//          (client_id, seq) history row; COMMIT.
-//  tpcb:   pgbench-like TPC-B: BEGIN; UPDATE a random account; SELECT its balance; UPDATE a
-//          teller; UPDATE a branch; INSERT the (client_id, seq) history row; COMMIT.
-// Every transaction carries (client_id, seq) in waltune_load, so commit accounting is exact.
-enum class VerifyWorkload { kInsert, kUpdate, kTpcb };
-const char* VerifyWorkloadName(VerifyWorkload workload);  // "insert", "update", "tpcb"
-// InvalidArgument naming --workload otherwise.
+// A workload name as typed (any case; "tpc-b" too): InvalidArgument naming --workload otherwise.
 Result<VerifyWorkload> ParseVerifyWorkload(const std::string& text);
 
 // The flush latency of a run's file system, measured by verify in the instance's dir (before and

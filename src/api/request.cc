@@ -23,6 +23,7 @@
 #include "waltune/model.h"
 #include "waltune/query_reader.h"
 #include "waltune/units.h"
+#include "waltune/workload.h"
 
 namespace waltune {
 namespace {
@@ -1005,13 +1006,13 @@ class RequestParser {
   static Status ReadReplayWorkload(const json& e, const std::string& where, std::string* out) {
     if (!e.contains("replay_workload") || e["replay_workload"].is_null()) return Status::Ok();
     const json& w = e["replay_workload"];
-    const bool known = w.is_string() && (w == "insert" || w == "update" || w == "tpcb");
-    if (!known) {
-      return Status::InvalidArgument(where + ".replay_workload",
-                                     "must be the name of a verify workload (insert, update or "
-                                     "tpcb)");
+    const auto named = w.is_string() ? VerifyWorkloadNamed(w.get<std::string>()) : std::nullopt;
+    if (!named) {
+      return Status::InvalidArgument(
+          where + ".replay_workload",
+          "must be the name of a verify workload (" + VerifyWorkloadNameList() + ")");
     }
-    *out = w.get<std::string>();
+    *out = VerifyWorkloadName(*named);
     return Status::Ok();
   }
 

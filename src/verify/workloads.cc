@@ -221,26 +221,13 @@ double MeanHistoryPayloadBytes(const WorkloadLayout& l) {
 
 namespace waltune {
 
-const char* VerifyWorkloadName(VerifyWorkload workload) {
-  switch (workload) {
-    case VerifyWorkload::kInsert:
-      return "insert";
-    case VerifyWorkload::kUpdate:
-      return "update";
-    case VerifyWorkload::kTpcb:
-      return "tpcb";
-  }
-  return "unknown";
-}
-
 Result<VerifyWorkload> ParseVerifyWorkload(const std::string& text) {
   std::string t;
   for (char c : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (t == "insert") return VerifyWorkload::kInsert;
-  if (t == "update") return VerifyWorkload::kUpdate;
-  if (t == "tpcb" || t == "tpc-b" || t == "tpcb-like") return VerifyWorkload::kTpcb;
-  return Status::InvalidArgument("--workload",
-                                 "unknown workload '" + text + "' (insert, update or tpcb)");
+  if (t == "tpc-b" || t == "tpcb-like") t = "tpcb";
+  if (auto w = VerifyWorkloadNamed(t)) return *w;
+  return Status::InvalidArgument(
+      "--workload", "unknown workload '" + text + "' (" + VerifyWorkloadNameList() + ")");
 }
 
 }  // namespace waltune

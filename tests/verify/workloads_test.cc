@@ -29,6 +29,22 @@ TEST(ParseVerifyWorkload, KnownNamesAndErrorNamesTheField) {
   EXPECT_TRUE(bad.status().IsInvalidArgument());
   EXPECT_EQ(bad.status().field(), "--workload");
   EXPECT_STREQ(VerifyWorkloadName(VerifyWorkload::kTpcb), "tpcb");
+  EXPECT_EQ(*ParseVerifyWorkload("TPC-B"), VerifyWorkload::kTpcb);
+  EXPECT_NE(bad.status().message().find("(insert, update or tpcb)"), std::string::npos)
+      << bad.status().message();
+}
+
+// The exact names a report or calibration file carries: every workload round-trips, and
+// nothing else (other case, aliases, empty) names one.
+TEST(VerifyWorkloadNamed, RoundTripsEveryNameAndOnlyThose) {
+  for (VerifyWorkload w : kVerifyWorkloads) {
+    ASSERT_TRUE(VerifyWorkloadNamed(VerifyWorkloadName(w)).has_value()) << VerifyWorkloadName(w);
+    EXPECT_EQ(*VerifyWorkloadNamed(VerifyWorkloadName(w)), w);
+  }
+  for (const char* wrong : {"", "TPCB", "tpc-b", "Insert", "oltp", "unknown"}) {
+    EXPECT_FALSE(VerifyWorkloadNamed(wrong).has_value()) << wrong;
+  }
+  EXPECT_EQ(VerifyWorkloadNameList(), "insert, update or tpcb");
 }
 
 TEST(LayoutFor, SizesTheTableToTheWorkingSet) {
