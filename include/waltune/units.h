@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "waltune/status.h"
 
@@ -54,6 +55,9 @@ std::string FormatConfigNumber(double v);
 
 // Lower-cases ASCII and trims spaces; used by all alias matching.
 std::string NormalizeText(std::string_view text);
+
+// "a, b or c" (last_joint " or "), "a and b" (" and "), "a": names for messages.
+std::string JoinNames(const std::vector<std::string>& names, const char* last_joint);
 
 }  // namespace waltune
 

@@ -101,6 +101,15 @@ std::string NormalizeText(std::string_view text) {
   return out;
 }
 
+std::string JoinNames(const std::vector<std::string>& names, const char* last_joint) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? last_joint : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
 Result<double> ParseRateTps(std::string_view text, const std::string& field) {
   const char* expected = "a rate such as 5000, \"5000 tps\", \"5k tps\" or \"300 tx/s\"";
   auto split = SplitNumber(text, field, expected);

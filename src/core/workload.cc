@@ -1,5 +1,9 @@
 #include "waltune/workload.h"
 
+#include <vector>
+
+#include "waltune/units.h"
+
 namespace waltune {
 
 const char* VerifyWorkloadName(VerifyWorkload workload) {
@@ -22,12 +26,9 @@ std::optional<VerifyWorkload> VerifyWorkloadNamed(std::string_view name) {
 }
 
 std::string VerifyWorkloadNameList() {
-  std::string list;
-  for (size_t i = 0; i < kVerifyWorkloads.size(); ++i) {
-    if (i > 0) list += i + 1 == kVerifyWorkloads.size() ? " or " : ", ";
-    list += VerifyWorkloadName(kVerifyWorkloads[i]);
-  }
-  return list;
+  std::vector<std::string> names;
+  for (VerifyWorkload w : kVerifyWorkloads) names.emplace_back(VerifyWorkloadName(w));
+  return JoinNames(names, " or ");
 }
 
 }  // namespace waltune

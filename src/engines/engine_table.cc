@@ -6,6 +6,7 @@
 
 #include "waltune/engine.h"
 #include "waltune/engine_traits.h"
+#include "waltune/units.h"
 
 namespace waltune {
 
@@ -74,15 +75,6 @@ std::string NormalizeName(std::string_view raw) {
     if (space && c != '/' && out.back() != '/') out += ' ';
     space = false;
     out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-std::string JoinNames(const std::vector<std::string>& names, const char* last_joint) {
-  std::string out;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out += i + 1 == names.size() ? last_joint : ", ";
-    out += names[i];
   }
   return out;
 }

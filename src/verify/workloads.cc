@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "waltune/units.h"
+
 namespace waltune::verify {
 
 namespace {
@@ -222,8 +224,7 @@ double MeanHistoryPayloadBytes(const WorkloadLayout& l) {
 namespace waltune {
 
 Result<VerifyWorkload> ParseVerifyWorkload(const std::string& text) {
-  std::string t;
-  for (char c : text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string t = NormalizeText(text);
   if (t == "tpc-b" || t == "tpcb-like") t = "tpcb";
   if (auto w = VerifyWorkloadNamed(t)) return *w;
   return Status::InvalidArgument(

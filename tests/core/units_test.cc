@@ -98,5 +98,12 @@ TEST(Format, NumbersOneImplementationPerFormat) {
   EXPECT_EQ(FormatConfigNumber(-0.0), "0");
 }
 
+TEST(JoinNames, CommasThenTheLastJoint) {
+  EXPECT_EQ(JoinNames({}, " or "), "");
+  EXPECT_EQ(JoinNames({"a"}, " or "), "a");
+  EXPECT_EQ(JoinNames({"a", "b"}, " and "), "a and b");
+  EXPECT_EQ(JoinNames({"insert", "update", "tpcb"}, " or "), "insert, update or tpcb");
+}
+
 }  // namespace
 }  // namespace waltune
