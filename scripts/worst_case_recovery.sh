@@ -8,6 +8,8 @@
 # Usage: scripts/worst_case_recovery.sh [BUILD_DIR] [OUT_DIR]
 #   ENGINES="postgresql mariadb" TARGETS="10 30" WORKLOADS="tpcb update" RATES="500"
 #   WORKING_SET=128MB MARIADB_WORKING_SET=64MB TIMEOUT_S=420 PACED=1 override the grid.
+#   TIMEOUT_S must let two checkpoint cycles complete: where PostgreSQL's checkpoints come by
+#   time, the crash comes ~3.7 x checkpoint_timeout into the load (993 s at 5min, 750 tps).
 #   CALIBRATE=FILE records each run's measurements there (`verify --calibrate`, with the cold
 #   replay rate of its worst-case crash; a later run of the same engine replaces the earlier
 #   one's entry, so calibrate one point at a time, except MariaDB's cold restarts, which add

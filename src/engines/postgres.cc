@@ -747,6 +747,46 @@ void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
 }
 
 // checkpoint_timeout and completion target, the recovery bound and its rationale.
+// How the bound took the window's mix of plain records and images (the rationale's words).
+std::string PgBoundHow(const PgAnalysis& x) {
+  return x.rec.random_changes_share > 0
+             ? fmt::format(
+                   "bounded over the unknown share of random page changes, the slowest at {:.0f}% "
+                   "of the described ones: {} of plain records at ~{:.0f} MB/s, {} of images at "
+                   "~{:.0f} MB/s and the pages read back into shared_buffers (below)",
+                   100 * x.rec.random_changes_share, FormatHumanBytes(x.rec.record_bytes),
+                   RecordReplayMBps(x.wal), FormatHumanBytes(x.rec.image_bytes),
+                   x.wal.ImageReplayRate() / 1e6)
+         : x.wal.CalibratedRate() && !x.rec.all_records &&
+                 x.wal.ImageReplayRate() >= x.wal.RecordReplayRate()
+             ? fmt::format(
+                   "bounded at the calibrated ~{:.0f} MB/s for every byte, {} of plain records "
+                   "and {} of images alike: the rate is blended over the calibration run's records "
+                   "and images, so no image share replays faster",
+                   x.wal.ImageReplayRate() / 1e6, FormatHumanBytes(x.rec.record_bytes),
+                   FormatHumanBytes(x.rec.image_bytes))
+         : x.rec.images_first
+             ? fmt::format(
+                   "bounded over the unknown image share: images replay slower per byte of WAL "
+                   "(~{:.0f} MB/s) than the records' ~{:.0f} MB/s, so at most {} of images (two "
+                   "per page of the working set) and the remaining {} as plain records",
+                   x.wal.ImageReplayRate() / 1e6, RecordReplayMBps(x.wal),
+                   FormatHumanBytes(x.rec.image_bytes), FormatHumanBytes(x.rec.record_bytes))
+         : x.rec.all_records
+             ? fmt::format(
+                   "bounded as if all {} were plain records, replayed at the slower "
+                   "~{:.0f} MB/s (cold cache), whatever share turns out to be full-page "
+                   "images",
+                   FormatHumanBytes(x.rec.wal_bytes), RecordReplayMBps(x.wal))
+             : fmt::format(
+                   "bounded over the unknown image share: at most {} of plain records "
+                   "(what {} writes in (1 + {:.1f}) x checkpoint_timeout) at ~{:.0f} MB/s, "
+                   "the remaining {} as images at ~{:.0f} MB/s",
+                   FormatHumanBytes(x.rec.record_bytes), FormatTps(x.tps_needed), x.plan.target_c,
+                   RecordReplayMBps(x.wal), FormatHumanBytes(x.rec.image_bytes),
+                   x.wal.ImageReplayRate() / 1e6);
+}
+
 void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
   a->checkpoint_settings.push_back(Setting::Text(
       "checkpoint_timeout", FormatPgDuration(x.plan.timeout_s),
@@ -768,42 +808,7 @@ void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) 
   trigger.informational = true;
   a->checkpoint_settings.push_back(trigger);
   a->estimated_recovery_time_s = std::round(x.rec.total_s * 10) / 10;
-  const std::string bound_how =
-      x.rec.random_changes_share > 0
-          ? fmt::format(
-                "bounded over the unknown share of random page changes, the slowest at {:.0f}% "
-                "of the described ones: {} of plain records at ~{:.0f} MB/s, {} of images at "
-                "~{:.0f} MB/s and the pages read back into shared_buffers (below)",
-                100 * x.rec.random_changes_share, FormatHumanBytes(x.rec.record_bytes),
-                RecordReplayMBps(x.wal), FormatHumanBytes(x.rec.image_bytes),
-                x.wal.ImageReplayRate() / 1e6)
-      : x.wal.CalibratedRate() && x.wal.ImageReplayRate() >= x.wal.RecordReplayRate()
-          ? fmt::format(
-                "bounded at the calibrated ~{:.0f} MB/s for every byte, {} of plain records "
-                "and {} of images alike: the rate is blended over the calibration run's records "
-                "and images, so no image share replays faster",
-                x.wal.ImageReplayRate() / 1e6, FormatHumanBytes(x.rec.record_bytes),
-                FormatHumanBytes(x.rec.image_bytes))
-      : x.rec.images_first
-          ? fmt::format(
-                "bounded over the unknown image share: images replay slower per byte of WAL "
-                "(~{:.0f} MB/s) than the records' ~{:.0f} MB/s, so at most {} of images (two "
-                "per page of the working set) and the remaining {} as plain records",
-                x.wal.ImageReplayRate() / 1e6, RecordReplayMBps(x.wal),
-                FormatHumanBytes(x.rec.image_bytes), FormatHumanBytes(x.rec.record_bytes))
-      : x.rec.all_records
-          ? fmt::format(
-                "bounded as if all {} were plain records, replayed at the slower "
-                "~{:.0f} MB/s (cold cache), whatever share turns out to be full-page "
-                "images",
-                FormatHumanBytes(x.rec.wal_bytes), RecordReplayMBps(x.wal))
-          : fmt::format(
-                "bounded over the unknown image share: at most {} of plain records "
-                "(what {} writes in (1 + {:.1f}) x checkpoint_timeout) at ~{:.0f} MB/s, "
-                "the remaining {} as images at ~{:.0f} MB/s",
-                FormatHumanBytes(x.rec.record_bytes), FormatTps(x.tps_needed), x.plan.target_c,
-                RecordReplayMBps(x.wal), FormatHumanBytes(x.rec.image_bytes),
-                x.wal.ImageReplayRate() / 1e6);
+  const std::string bound_how = PgBoundHow(x);
   a->checkpoint_rationale = fmt::format(
       "Worst case is a crash just before a checkpoint completes: replay starts at the previous "
       "checkpoint's REDO point, so up to max_wal_size = {} of WAL is replayed, {} ({:.1f} s), "
