@@ -213,9 +213,9 @@ class PgWal {
   // calibrated grid at 512 MB", session 32).
   double ImageReplayRate() const {
     const double model = kFpiReplayBytesPerS * fpi_ratio_;
-    return CalibratedRate() ? std::min(model, *s_->calibration.replay_bytes_per_s) : model;
+    return HasCalibratedRate() ? std::min(model, *s_->calibration.replay_bytes_per_s) : model;
   }
-  bool CalibratedRate() const { return s_->calibration.replay_bytes_per_s.has_value(); }
+  bool HasCalibratedRate() const { return s_->calibration.replay_bytes_per_s.has_value(); }
   // The end-of-recovery checkpoint writes the dirty buffers: the pages the replay dirtied, but
   // at most shared_buffers of them, as a dirty page evicted during replay was written then (its
   // cost is in the replay misses) and the checkpoint writes only what is still in the buffers
@@ -746,7 +746,6 @@ void AddPgWalSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
   }
 }
 
-// checkpoint_timeout and completion target, the recovery bound and its rationale.
 // How the bound took the window's mix of plain records and images (the rationale's words).
 std::string PgBoundHow(const PgAnalysis& x) {
   return x.rec.random_changes_share > 0
@@ -757,7 +756,7 @@ std::string PgBoundHow(const PgAnalysis& x) {
                    100 * x.rec.random_changes_share, FormatHumanBytes(x.rec.record_bytes),
                    RecordReplayMBps(x.wal), FormatHumanBytes(x.rec.image_bytes),
                    x.wal.ImageReplayRate() / 1e6)
-         : x.wal.CalibratedRate() && !x.rec.all_records &&
+         : x.wal.HasCalibratedRate() && !x.rec.all_records &&
                  x.wal.ImageReplayRate() >= x.wal.RecordReplayRate()
              ? fmt::format(
                    "bounded at the calibrated ~{:.0f} MB/s for every byte, {} of plain records "
@@ -787,6 +786,7 @@ std::string PgBoundHow(const PgAnalysis& x) {
                    x.wal.ImageReplayRate() / 1e6);
 }
 
+// checkpoint_timeout and completion target, the recovery bound and its rationale.
 void AddPgCheckpointSettings(const Scenario& s, const PgAnalysis& x, Advice* a) {
   a->checkpoint_settings.push_back(Setting::Text(
       "checkpoint_timeout", FormatPgDuration(x.plan.timeout_s),
