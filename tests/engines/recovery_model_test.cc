@@ -295,21 +295,27 @@ TEST(Recovery, PostgresBoundHoldsWhateverTheImageShare) {
   }
 }
 
+// PostgreSQL 15 strict at 1200 tps, 1 row of 100 bytes, on NVMe with PLP, the working set inside
+// the buffers.
+json OneRowNvmeRequest() {
+  return Request({{"db_engine", "PostgreSQL"},
+                  {"engine_version", "15"},
+                  {"durability_requirement", "strict"},
+                  {"write_rate", "1200 tps"},
+                  {"rows_per_txn", 1},
+                  {"row_bytes", 100},
+                  {"working_set", "1GB"},
+                  {"buffer_pool", "1GB"},  // no replay misses
+                  {"storage_type", "NVMe with power-loss protection"},
+                  {"recovery_time_target", "15s"}});
+}
+
 // Hand-checked bound, all plain records: PostgreSQL 15 strict at 1200 tps, 1 row of 100 bytes
 // (base WAL 40 + 1 x (100 + 130) = 270 bytes/txn) on NVMe with PLP. In (1 + 0.9) x 300 s the
 // workload writes 1200 x 570 x 270 = 184.7 MB of records; the bound replays
 // min(max_wal_size, records + two images per hot page) with records at 38 MB/s.
 TEST(Recovery, PostgresBoundReplaysRecordsAtTheSlowerRate) {
-  const Advice a = AdviseOk(Request({{"db_engine", "PostgreSQL"},
-                                     {"engine_version", "15"},
-                                     {"durability_requirement", "strict"},
-                                     {"write_rate", "1200 tps"},
-                                     {"rows_per_txn", 1},
-                                     {"row_bytes", 100},
-                                     {"working_set", "1GB"},
-                                     {"buffer_pool", "1GB"},  // no replay misses
-                                     {"storage_type", "NVMe with power-loss protection"},
-                                     {"recovery_time_target", "15s"}}));
+  const Advice a = AdviseOk(OneRowNvmeRequest());
   EXPECT_EQ(Estimate(a, "replay_buffer_miss_fraction"), 0);
   const double window = Estimate(a, "wal_to_replay_bytes");
   const double records = Estimate(a, "wal_to_replay_record_bytes");
@@ -480,22 +486,13 @@ TEST(Recovery, PostgresCalibratedRateKeepsItsOwnMisses) {
 // A calibrated replay rate is blended over its run's records and images (PostgreSQL logs one
 // redo time), so the bound prices the images of its window at it too, not at the model's 100
 // MB/s per WAL byte for lz4 images: measured on 512 MB of `tpcb`, lz4 images of ~1 340 bytes
-// replayed at about the records' rate (docs/verify.md, session 32). By hand, the request of
-// PostgresBoundReplaysRecordsAtTheSlowerRate (no misses: the working set fits the buffers) with
-// 100 bytes of records per transaction, so that the window holds images, 47.1 MB/s and a
-// calibrated restart overhead of 0.3 s (which holds the data-directory sync): 0.3 + window /
-// 3e9 (the cold scan) + window / 47.1e6 + the end-of-recovery checkpoint.
+// replayed at about the records' rate (docs/verify.md, session 32). By hand, OneRowNvmeRequest
+// (no misses: the working set fits the buffers) with 100 bytes of records per transaction, so
+// that the window holds images, 47.1 MB/s and a calibrated restart overhead of 0.3 s (which
+// holds the data-directory sync): 0.3 + window / 3e9 (the cold scan) + window / 47.1e6 + the
+// end-of-recovery checkpoint.
 TEST(Recovery, PostgresCalibratedRateReplaysImagesNoFaster) {
-  auto parsed = ParseRequest(Request({{"db_engine", "PostgreSQL"},
-                                      {"engine_version", "15"},
-                                      {"durability_requirement", "strict"},
-                                      {"write_rate", "1200 tps"},
-                                      {"rows_per_txn", 1},
-                                      {"row_bytes", 100},
-                                      {"working_set", "1GB"},
-                                      {"buffer_pool", "1GB"},
-                                      {"storage_type", "NVMe with power-loss protection"},
-                                      {"recovery_time_target", "15s"}}));
+  auto parsed = ParseRequest(OneRowNvmeRequest());
   ASSERT_TRUE(parsed.ok());
   Scenario s = *parsed;
   s.calibration.present = true;
