@@ -48,6 +48,11 @@ class EngineAdvisor {
                               std::vector<std::string>* warnings) const = 0;
   // The model's CPU costs (used unless calibrated).
   virtual CpuCosts Cpu() const = 0;
+  // InvalidArgument naming `where` + ".fpi_compression" when a calibration's full-page-image
+  // size (Calibration::fpi_bytes) was measured with a compression this engine does not have;
+  // by default (engines without page images in their log) any image size is refused.
+  virtual Status CheckImageCalibration(const Calibration& calibration,
+                                       const std::string& where) const;
   // Solves the scenario. REQUIRES: scenario normalised by ParseRequest (version checked).
   virtual Advice Advise(const Scenario& scenario) const = 0;
   // The expected cold recovery (s) from a distance of `distance_bytes` past the last completed

@@ -104,6 +104,12 @@ struct Calibration {
   // included), and of it the records alone (PostgreSQL, whose model adds its own images).
   std::optional<double> wal_bytes_per_txn;
   std::optional<double> wal_record_bytes_per_txn;
+  // PostgreSQL: one full-page image as verify measured it: its mean WAL bytes under
+  // `fpi_compression` (a wal_compression value: off, pglz, lz4, zstd), and the mean bytes of its
+  // page before compression (the block less its hole). Both or neither. Unit: bytes.
+  std::optional<double> fpi_bytes;
+  std::optional<double> fpi_page_bytes;
+  std::string fpi_compression;
   std::optional<double> replay_bytes_per_s;
   // PostgreSQL: the share of random page changes that missed shared_buffers in the replay that
   // measured replay_bytes_per_s (1 - shared_buffers / working set, 0 when it fit); the model adds

@@ -281,6 +281,13 @@ struct VerifyReport {
   // Of wal_bytes_per_txn, the plain records: its share of record bytes in the engine's own
   // count of the range (PostgreSQL pg_walinspect); null for engines without page images.
   std::optional<double> wal_record_bytes_per_txn;
+  // The full-page images in that range (PostgreSQL pg_walinspect): how many, their mean bytes
+  // of WAL and of page before compression (the block less its hole), and the wal_compression
+  // they were written with. The means are null without images (fpi_count 0).
+  uint64_t fpi_count = 0;
+  std::optional<double> fpi_bytes;
+  std::optional<double> fpi_page_bytes;
+  std::string fpi_compression;
   std::optional<uint64_t> checkpoints;  // during the measurement
   std::optional<double> txn_cpu_us;     // client + engine CPU per commit
   // CPU per statement (client round trip) the measurement implies, the engine's fixed, row and

@@ -1016,6 +1016,44 @@ class RequestParser {
     return Status::Ok();
   }
 
+  // One full-page image as verify measured it (PostgreSQL): `fpi_bytes` and `fpi_page_bytes`
+  // both or neither, each at most the largest block (32 kB), the image no larger than its page
+  // (PostgreSQL keeps a page uncompressed when compressing does not shrink it, xloginsert.c
+  // XLogCompressBackupBlock), and `fpi_compression` a method the engine has.
+  static Status ReadImageSize(const json& e, const std::string& where, Engine engine,
+                              Calibration* c) {
+    for (const auto& [name, out] :
+         {std::pair<const char*, std::optional<double>*>{"fpi_bytes", &c->fpi_bytes},
+          {"fpi_page_bytes", &c->fpi_page_bytes}}) {
+      if (!e.contains(name) || e[name].is_null()) continue;
+      const json& v = e[name];
+      if (!v.is_number() || !(v.get<double>() > 0 && v.get<double>() <= 32768)) {
+        return Status::InvalidArgument(where + "." + name,
+                                       "must be a number of bytes in (0, 32768]");
+      }
+      *out = v.get<double>();
+    }
+    if (c->fpi_bytes.has_value() != c->fpi_page_bytes.has_value()) {
+      const char* missing = c->fpi_bytes ? "fpi_page_bytes" : "fpi_bytes";
+      return Status::InvalidArgument(
+          where + "." + missing,
+          "is missing: fpi_bytes and fpi_page_bytes are measured together (one image's WAL "
+          "bytes and its page's bytes before compression)");
+    }
+    if (!c->fpi_bytes) return Status::Ok();
+    if (*c->fpi_bytes > *c->fpi_page_bytes) {
+      return Status::InvalidArgument(where + ".fpi_bytes",
+                                     "must not exceed fpi_page_bytes (an image is never stored "
+                                     "larger than its page)");
+    }
+    if (!e.contains("fpi_compression") || !e["fpi_compression"].is_string()) {
+      return Status::InvalidArgument(where + ".fpi_compression",
+                                     "must name the compression the images were measured with");
+    }
+    c->fpi_compression = e["fpi_compression"].get<std::string>();
+    return AdvisorFor(engine).CheckImageCalibration(*c, where);
+  }
+
   Status ParseCalibration() {
     const json& cal = options_.calibration;
     if (cal.is_null()) return Status::Ok();
@@ -1066,6 +1104,7 @@ class RequestParser {
     WALTUNE_RETURN_IF_ERROR(read("wal_bytes_per_txn", 1073741824.0, &c.wal_bytes_per_txn));
     WALTUNE_RETURN_IF_ERROR(
         read("wal_record_bytes_per_txn", 1073741824.0, &c.wal_record_bytes_per_txn));
+    WALTUNE_RETURN_IF_ERROR(ReadImageSize(e, field + ".engines." + key, s_.engine, &c));
     WALTUNE_RETURN_IF_ERROR(read("replay_bytes_per_s", 1e12, &c.replay_bytes_per_s));
     WALTUNE_RETURN_IF_ERROR(read("restart_overhead_s", 86400, &c.restart_overhead_s));
     if (e.contains("replay_buffer_miss_fraction") && !e["replay_buffer_miss_fraction"].is_null()) {
@@ -1103,11 +1142,14 @@ class RequestParser {
           {"statement_cpu_concurrent_us", c.statement_cpu_concurrent_us},
           {"wal_bytes_per_txn", c.wal_bytes_per_txn},
           {"wal_record_bytes_per_txn", c.wal_record_bytes_per_txn},
+          {"fpi_bytes", c.fpi_bytes},
+          {"fpi_page_bytes", c.fpi_page_bytes},
           {"replay_bytes_per_s", c.replay_bytes_per_s},
           {"replay_buffer_miss_fraction", c.replay_buffer_miss_fraction},
           {"restart_overhead_s", c.restart_overhead_s}}) {
-      if (value)
-        used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
+      if (!value) continue;
+      used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
+      if (&value == &c.fpi_bytes) used += " (" + c.fpi_compression + ")";
     }
     if (c.restart_fit_windows >= kMinRestartLineWindows) {
       used += ", a line over " + std::to_string(c.restart_fit_windows) +

@@ -139,6 +139,14 @@ std::string VerifyEngineKeyList(const char* last_joint) {
   return JoinNames(keys, last_joint);
 }
 
+Status EngineAdvisor::CheckImageCalibration(const Calibration& calibration,
+                                            const std::string& where) const {
+  if (!calibration.fpi_bytes && !calibration.fpi_page_bytes) return Status::Ok();
+  return Status::InvalidArgument(where + ".fpi_bytes",
+                                 "only PostgreSQL's WAL carries full-page images; this engine's "
+                                 "calibration has no image size");
+}
+
 const EngineAdvisor& AdvisorFor(Engine engine) { return TraitsOf(engine).advisor(); }
 
 Advice Solve(const Scenario& scenario) { return AdvisorFor(scenario.engine).Advise(scenario); }

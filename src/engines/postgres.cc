@@ -31,6 +31,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string>
 
 #include "common.h"
 #include "param_table.h"
@@ -107,11 +109,46 @@ double CompressionRatio(const std::string& method) {
   return 1.0;
 }
 
+// A wal_compression value by the name the server reports (PostgreSQL 15 guc_tables.c
+// wal_compression_options: "on" is pglz); nullopt for a name it does not have.
+std::optional<std::string> CompressionMethod(const std::string& value) {
+  if (value == "on" || value == "pglz") return std::string("pglz");
+  if (value == "lz4" || value == "zstd" || value == "off") return value;
+  return std::nullopt;
+}
+
+// WAL bytes of one full-page image under wal_compression `method`. Measured by verify
+// --calibrate (pg_walinspect's image bytes and holes over the measured range): under the
+// method they were measured with, their mean size; under another, their page bytes before
+// compression (the block less its hole) at the model's ratio for that method. Otherwise the
+// model's page ~80% full at that ratio. How well a page compresses is the data's: pgbench's
+// blank-padded rows made lz4 images of ~1 340 bytes where the model takes 3 277
+// (docs/wal-model.md, "Bytes per full-page image").
+struct PgImageSize {
+  double bytes = 0;
+  std::string source;  // where the size came from, for the estimates
+};
+PgImageSize ImageSizeFor(const Calibration& c, const std::string& method) {
+  if (c.fpi_bytes && c.fpi_page_bytes) {
+    if (CompressionMethod(c.fpi_compression) == CompressionMethod(method)) {
+      return {*c.fpi_bytes,
+              "measured by verify --calibrate (mean image, " + c.fpi_compression + ")"};
+    }
+    return {*c.fpi_page_bytes * CompressionRatio(method),
+            fmt::format("measured page {:.0f} bytes without its hole x ratio {} for {}",
+                        *c.fpi_page_bytes, CompressionRatio(method), method)};
+  }
+  return {kFpiBytes * CompressionRatio(method),
+          fmt::format("model: {:.0f}-byte page without its hole x ratio {} for {}", kFpiBytes,
+                      CompressionRatio(method), method)};
+}
+
 // The WAL arithmetic of one PostgreSQL scenario at a given commit rate.
 class PgWal {
  public:
-  // `tps` 0 means the scenario's required write rate.
-  PgWal(const Scenario& s, double fpi_ratio, double tps = 0) : s_(&s), fpi_ratio_(fpi_ratio) {
+  // `tps` 0 means the scenario's required write rate; `compression` a wal_compression value.
+  PgWal(const Scenario& s, const std::string& compression, double tps = 0)
+      : s_(&s), fpi_ratio_(CompressionRatio(compression)) {
     const Workload& w = s.workload;
     // The calibration's records alone: its wal_bytes_per_txn includes the full-page images of
     // its own run, which this class adds for the scenario's interval.
@@ -122,7 +159,7 @@ class PgWal {
     tps_ = tps > 0 ? tps : w.write_rate_tps;
     // A heap page and an index page per row, on random pages for the random share of writes.
     fpi_.page_changes_per_s = tps_ * w.rows_per_txn * 2 * w.random_page_fraction;
-    fpi_.fpi_bytes = kFpiBytes * fpi_ratio;
+    fpi_.fpi_bytes = ImageSizeFor(s.calibration, compression).bytes;
   }
 
   double base_bytes_per_txn() const { return base_bytes_; }
@@ -210,10 +247,12 @@ class PgWal {
   // no image is taken faster than it. Measured: `tpcb` on 512 MB, lz4 images of ~1 340 bytes,
   // replayed 229.7 MB at 47.1 MB/s (the calibration) and a window 40% images at 48.3 MB/s,
   // where the model's 3 277-byte images would replay at 100 MB/s (docs/verify.md, "The
-  // calibrated grid at 512 MB", session 32).
+  // calibrated grid at 512 MB", session 32). Images of a measured size without a measured
+  // rate: none faster per image than the model's page (kFpiBytes at 200 MB/s).
   double ImageReplayRate() const {
     const double model = kFpiReplayBytesPerS * fpi_ratio_;
-    return HasCalibratedRate() ? std::min(model, *s_->calibration.replay_bytes_per_s) : model;
+    if (HasCalibratedRate()) return std::min(model, *s_->calibration.replay_bytes_per_s);
+    return std::min(model, kFpiReplayBytesPerS * fpi_.fpi_bytes / kFpiBytes);
   }
   bool HasCalibratedRate() const { return s_->calibration.replay_bytes_per_s.has_value(); }
   // The end-of-recovery checkpoint writes the dirty buffers: the pages the replay dirtied, but
@@ -408,6 +447,16 @@ class PostgresAdvisor : public EngineAdvisor {
     return c;
   }
 
+  Status CheckImageCalibration(const Calibration& c, const std::string& where) const override {
+    if (!c.fpi_bytes && !c.fpi_page_bytes) return Status::Ok();
+    if (!CompressionMethod(c.fpi_compression)) {
+      return Status::InvalidArgument(where + ".fpi_compression",
+                                     "must be the wal_compression the images were measured with "
+                                     "(pglz, lz4, zstd, on or off)");
+    }
+    return Status::Ok();
+  }
+
   Advice Advise(const Scenario& s) const override;
 };
 
@@ -450,11 +499,11 @@ double IntervalForConfig(const PgWal& wal, const PgConfig& c, double target_c) {
 
 // Highest commit rate at which the checkpointer can write each interval's dirty pages within
 // c x interval, for a given max_wal_size and checkpoint_timeout.
-double PgPageWriteCeilingTps(const Scenario& s, double fpi_ratio, double max_wal_size_bytes,
-                             double timeout_s, double target_c) {
+double PgPageWriteCeilingTps(const Scenario& s, const std::string& compression,
+                             double max_wal_size_bytes, double timeout_s, double target_c) {
   const double hot = engines::HotPages(s.workload, kPageBytes);
   auto keeps_up = [&](double tps) {
-    PgWal w(s, fpi_ratio, tps);
+    PgWal w(s, compression, tps);
     const double interval =
         std::min(timeout_s, w.IntervalForCycleBytes(max_wal_size_bytes / (1 + target_c)));
     const double write_s =
@@ -487,13 +536,13 @@ double PgDefaultsIntervalS(const PgWal& uncompressed, double default_c) {
 // ChooseCommitMode adds commit_delay only where it gains, and a standard answer flushes each
 // commit only with headroom over the rate.
 double PgTpsAtSpacing(const Scenario& s, const GroupCommitParams& p, const PgWal& wal,
-                      double fpi_ratio, double t, double target_c) {
+                      const std::string& compression, double t, double target_c) {
   const PgConfig c = ConfigForSpacing(wal, t, target_c);
   ThroughputEstimate est =
       engines::CommitThroughput(s, p, s.durability == Durability::kStrict,
                                 wal.BytesPerTxnAt(IntervalForConfig(wal, c, target_c)));
   engines::ApplyPageWriteCeiling(
-      &est, PgPageWriteCeilingTps(s, fpi_ratio, static_cast<double>(c.max_wal_size_bytes),
+      &est, PgPageWriteCeilingTps(s, compression, static_cast<double>(c.max_wal_size_bytes),
                                   c.timeout_s, target_c));
   return est.tps;
 }
@@ -511,8 +560,7 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
                        const GroupCommitParams& p, std::vector<std::string>* warnings) {
   PgPlan plan;
   plan.compression = compression;
-  const double fpi_ratio = CompressionRatio(compression);
-  PgWal wal(s, fpi_ratio);
+  PgWal wal(s, compression);
   auto bound_at = [&](double t) {
     const PgConfig c = ConfigForSpacing(wal, t, plan.target_c);
     return wal.BoundFor(static_cast<double>(c.max_wal_size_bytes), c.timeout_s, plan.target_c);
@@ -523,11 +571,11 @@ PgPlan PlanCheckpoints(const Scenario& s, const std::string& compression,
   std::string why_no_closer;
   if (!meets(t_max)) {
     auto carries = [&](double t) {
-      return PgTpsAtSpacing(s, p, wal, fpi_ratio, t, plan.target_c) >= s.workload.write_rate_tps;
+      return PgTpsAtSpacing(s, p, wal, compression, t, plan.target_c) >= s.workload.write_rate_tps;
     };
     if (carries(kMinIntervalS)) {
       const double defaults_s =
-          PgDefaultsIntervalS(PgWal(s, 1.0), PgDefaultCompletionTarget(s.version));
+          PgDefaultsIntervalS(PgWal(s, "off"), PgDefaultCompletionTarget(s.version));
       const double floor_s = std::clamp(defaults_s, kClosestEverIntervalS, kClosestIntervalS);
       closest = SmallestSatisfying(floor_s, kMinIntervalS, carries);
       t_max = meets(closest) ? LargestSatisfying(closest, kMinIntervalS, meets) : closest;
@@ -584,7 +632,7 @@ std::string SyncMethodFor(const StorageSpec& st) {
 
 // The numbers the steps of PostgresAdvisor::Advise share, in the order the steps fill them.
 struct PgAnalysis {
-  explicit PgAnalysis(const Scenario& s) : raw_wal(s, 1.0), wal(s, 1.0), base_wal(s, 1.0) {}
+  explicit PgAnalysis(const Scenario& s) : raw_wal(s, "off"), wal(s, "off"), base_wal(s, "off") {}
   double tps_needed = 0;
   GroupCommitParams p;  // the commit path, without commit_delay
   // PlanPgCheckpoints: the spacing, and the recovery it allows.
@@ -617,7 +665,7 @@ void PlanPgCheckpoints(const Scenario& s, PgAnalysis* x, Advice* a) {
   }
   a->warnings.insert(a->warnings.end(), plan_warnings.begin(), plan_warnings.end());
   x->plan = plan;
-  x->wal = PgWal(s, CompressionRatio(plan.compression));
+  x->wal = PgWal(s, plan.compression);
   x->rec =
       x->wal.BoundFor(static_cast<double>(plan.max_wal_size_bytes), plan.timeout_s, plan.target_c);
   x->expected_rec = x->wal.ExpectedFor(plan.interval_s, plan.target_c,
@@ -634,10 +682,10 @@ void PgBaseline(const Scenario& s, PgAnalysis* x) {
   x->base_rec = x->base_wal.BoundFor(1.0 * kGiB, 300, base_c);
   x->base_t = engines::CommitThroughput(s, x->p, true, x->base_wal_per_txn);
   engines::ApplyPageWriteCeiling(&x->base_t,
-                                 PgPageWriteCeilingTps(s, 1.0, 1.0 * kGiB, 300, base_c));
-  x->page_write_ceiling_tps = PgPageWriteCeilingTps(s, CompressionRatio(x->plan.compression),
-                                                    static_cast<double>(x->plan.max_wal_size_bytes),
-                                                    x->plan.timeout_s, x->plan.target_c);
+                                 PgPageWriteCeilingTps(s, "off", 1.0 * kGiB, 300, base_c));
+  x->page_write_ceiling_tps =
+      PgPageWriteCeilingTps(s, x->plan.compression, static_cast<double>(x->plan.max_wal_size_bytes),
+                            x->plan.timeout_s, x->plan.target_c);
 }
 
 // Where in its CPU phase a transaction gets its transaction id, the point from which
@@ -975,9 +1023,10 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
                                 kRowOverheadBytes));
   AddEstimate(a, "fpi_bytes_per_txn", x.wal.FpiBytesPerTxnAt(x.plan.interval_s), "bytes",
               fmt::format("hot pages {:.0f} x (1 - exp(-r T / P)) images per {:.0f} s interval, "
-                          "{:.0f} bytes each (compression {})",
+                          "{:.0f} bytes each ({})",
                           engines::HotPages(s.workload, kPageBytes), x.plan.interval_s,
-                          kFpiBytes * CompressionRatio(x.plan.compression), x.plan.compression));
+                          ImageSizeFor(s.calibration, x.plan.compression).bytes,
+                          ImageSizeFor(s.calibration, x.plan.compression).source));
   AddEstimate(a, "wal_bytes_per_txn", x.wal_per_txn, "bytes", "base + full-page images");
   AddEstimate(a, "fpi_share", x.wal.FpiBytesPerTxnAt(x.plan.interval_s) / x.wal_per_txn, "ratio",
               "full-page image bytes / all WAL bytes at the recommended spacing");

@@ -87,6 +87,10 @@ Json MeasuredToJson(const VerifyReport& r) {
       {"wal_bytes_per_txn", r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json()},
       {"wal_record_bytes_per_txn",
        r.wal_record_bytes_per_txn ? Json(Round(*r.wal_record_bytes_per_txn, 1)) : Json()},
+      {"fpi_count", r.wal_record_bytes_per_txn ? Json(r.fpi_count) : Json()},
+      {"fpi_bytes", r.fpi_bytes ? Json(Round(*r.fpi_bytes, 1)) : Json()},
+      {"fpi_page_bytes", r.fpi_page_bytes ? Json(Round(*r.fpi_page_bytes, 1)) : Json()},
+      {"fpi_compression", r.fpi_compression.empty() ? Json() : Json(r.fpi_compression)},
       {"checkpoints", OrNull(r.checkpoints)},
       {"txn_cpu_us", r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json()},
       {"statement_cpu_us", r.statement_cpu_us ? Json(Round(*r.statement_cpu_us, 1)) : Json()},
@@ -390,10 +394,17 @@ std::string ReportToText(const VerifyReport& r) {
   row("commit latency p99 (ms)", "", Num(p99_ms, "%.3f"));
   std::optional<double> ckpt;
   if (r.checkpoints) ckpt = static_cast<double>(*r.checkpoints);
-  const std::string records =
-      r.wal_record_bytes_per_txn
-          ? " (records without full-page images " + Num(r.wal_record_bytes_per_txn, "%.0f") + ")"
-          : "";
+  std::string records;
+  if (r.wal_record_bytes_per_txn) {
+    records = " (records without full-page images " + Num(r.wal_record_bytes_per_txn, "%.0f");
+    if (r.fpi_bytes) {
+      records += "; " + std::to_string(r.fpi_count) + " images of " + Num(r.fpi_bytes, "%.0f") +
+                 " bytes, pages of " + Num(r.fpi_page_bytes, "%.0f") +
+                 (r.fpi_compression == "off" ? " (wal_compression off)"
+                                             : " before " + r.fpi_compression + " compression");
+    }
+    records += ")";
+  }
   std::snprintf(line, sizeof(line),
                 "WAL bytes/txn %s%s, checkpoints %s, CPU per txn %s us (per statement %s us), "
                 "commits per WAL sync %s",
@@ -576,6 +587,12 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
   // PostgreSQL's model adds its own full-page images to this, so it takes the records alone.
   e["wal_record_bytes_per_txn"] =
       r.wal_record_bytes_per_txn ? Json(Round(*r.wal_record_bytes_per_txn, 1)) : Json();
+  // The bytes of one full-page image as this run wrote them, and of its page before compression
+  // (PostgreSQL): the model sizes the images of a cycle from them rather than from its guess.
+  const bool images = r.fpi_bytes && r.fpi_page_bytes && !r.fpi_compression.empty();
+  e["fpi_bytes"] = images ? Json(Round(*r.fpi_bytes, 1)) : Json();
+  e["fpi_page_bytes"] = images ? Json(Round(*r.fpi_page_bytes, 1)) : Json();
+  e["fpi_compression"] = images ? Json(r.fpi_compression) : Json();
   // Replay rate: PostgreSQL logs the replay time itself; for the others the whole restart time
   // is used, which makes the rate a lower bound.
   double redo_bytes = 0, redo_s = 0, restart_s = 0;

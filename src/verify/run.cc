@@ -221,6 +221,12 @@ struct MeasureResult {
   // the engine could not split them.
   std::optional<double> wal_record_bytes_per_txn;
   std::string wal_mix_problem;
+  // The full-page images of the measured range (PostgreSQL): how many, their mean WAL bytes
+  // and page bytes before compression, and the wal_compression they were written with.
+  uint64_t fpi_count = 0;
+  std::optional<double> fpi_bytes;
+  std::optional<double> fpi_page_bytes;
+  std::string fpi_compression;
   std::optional<uint64_t> checkpoints;
   std::optional<double> txn_cpu_us;
   std::optional<double> commits_per_wal_sync;
@@ -247,6 +253,13 @@ void SplitWalPerTxn(Target* target, uint64_t from, uint64_t to, MeasureResult* m
   }
   m->wal_record_bytes_per_txn =
       *m->wal_bytes_per_txn * static_cast<double>((*mix)->record_bytes) / all;
+  m->fpi_count = (*mix)->images;
+  m->fpi_compression = (*mix)->compression;
+  if ((*mix)->images > 0) {
+    const double n = static_cast<double>((*mix)->images);
+    m->fpi_bytes = static_cast<double>((*mix)->image_bytes) / n;
+    m->fpi_page_bytes = static_cast<double>((*mix)->image_page_bytes) / n;
+  }
 }
 
 Result<MeasureResult> MeasurePhase(Target* target, SharedLoad* shared, const VerifyOptions& opt,
@@ -599,6 +612,10 @@ void RecordMeasurement(const MeasureResult& m, VerifyReport* report) {
   report->commit_latency_p99_ms = m.p99_ms;
   report->wal_bytes_per_txn = m.wal_bytes_per_txn;
   report->wal_record_bytes_per_txn = m.wal_record_bytes_per_txn;
+  report->fpi_count = m.fpi_count;
+  report->fpi_bytes = m.fpi_bytes;
+  report->fpi_page_bytes = m.fpi_page_bytes;
+  report->fpi_compression = m.fpi_compression;
   if (!m.wal_mix_problem.empty()) {
     report->plan.notes.push_back(
         "the WAL per transaction could not be split into records and full-page images, so a "

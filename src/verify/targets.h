@@ -51,6 +51,12 @@ struct CheckpointDistance {
 struct WalMix {
   uint64_t record_bytes = 0;
   uint64_t image_bytes = 0;
+  // The full-page images replay applies (the block references marked "(FPW)"), and the bytes of
+  // the pages they hold before compression: the block size less each image's hole.
+  uint64_t images = 0;
+  uint64_t image_page_bytes = 0;
+  // wal_compression as the server reports it ("off", "pglz", "lz4", "zstd").
+  std::string compression;
 };
 
 // Client id (1-based) -> sorted sequence numbers present.
@@ -137,8 +143,8 @@ Result<uint64_t> EvictFromPageCache(const std::string& dir);
 std::optional<uint64_t> ParseLsnText(std::string_view text);
 // 64-bit position -> "X/Y" (PostgreSQL LSN text, upper-case hex); the inverse of ParseLsnText.
 std::string FormatLsnText(uint64_t position);
-// PostgreSQL pg_walinspect: "record_bytes image_bytes" (two decimal sums) -> WalMix; nullopt
-// when malformed.
+// PostgreSQL pg_walinspect: "record_bytes image_bytes images image_page_bytes compression" (four
+// decimal sums and the wal_compression setting) -> WalMix; nullopt when malformed.
 std::optional<WalMix> ParseWalMixText(std::string_view text);
 // Decimal unsigned integer of the whole text; nullopt when malformed or out of range.
 std::optional<uint64_t> ParseU64Text(std::string_view text);

@@ -935,6 +935,65 @@ TEST(Calibration, PostgresTakesTheRecordsWithoutImages) {
   EXPECT_EQ(bad.status().field(), "--calibration.engines.postgresql.wal_record_bytes_per_txn");
 }
 
+// The size of one full-page image from verify --calibrate (PostgreSQL): both numbers or
+// neither, no image larger than its page or than the largest block, a compression the engine
+// has; another engine's log has no images to size. Each refusal names its field.
+TEST(Advise, CalibratedImageSizeIsCheckedField) {
+  const json request = Request({{"db_engine", "PostgreSQL"},
+                                {"engine_version", "15"},
+                                {"durability_requirement", "strict"},
+                                {"write_rate", 1500},
+                                {"storage_type", "SSD"}});
+  const json good = {{"fpi_bytes", 1340.0}, {"fpi_page_bytes", 7000.0}, {"fpi_compression", "lz4"}};
+  auto with = [&](const json& entry, const std::string& engine = "postgresql") {
+    ParseOptions o;
+    o.calibration = {
+        {"waltune_calibration", 1}, {"machine", "box"}, {"engines", {{engine, entry}}}};
+    return o;
+  };
+  auto ok = ParseRequest(request, with(good));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->calibration.fpi_bytes, 1340);
+  EXPECT_EQ(ok->calibration.fpi_page_bytes, 7000);
+  EXPECT_EQ(ok->calibration.fpi_compression, "lz4");
+  json on = good;
+  on["fpi_compression"] = "on";  // pglz by its older name
+  EXPECT_TRUE(ParseRequest(request, with(on)).ok());
+
+  const std::string where = "--calibration.engines.postgresql.";
+  struct Bad {
+    const char* key;
+    json value;  // null: removed
+    std::string field;
+  };
+  for (const Bad& b : std::vector<Bad>{{"fpi_bytes", json(), "fpi_bytes"},
+                                       {"fpi_page_bytes", json(), "fpi_page_bytes"},
+                                       {"fpi_bytes", 0, "fpi_bytes"},
+                                       {"fpi_bytes", "1340", "fpi_bytes"},
+                                       {"fpi_page_bytes", 40000, "fpi_page_bytes"},
+                                       {"fpi_bytes", 7001, "fpi_bytes"},
+                                       {"fpi_compression", json(), "fpi_compression"},
+                                       {"fpi_compression", 4, "fpi_compression"},
+                                       {"fpi_compression", "gzip", "fpi_compression"}}) {
+    json entry = good;
+    if (b.value.is_null()) {
+      entry.erase(b.key);
+    } else {
+      entry[b.key] = b.value;
+    }
+    auto r = ParseRequest(request, with(entry));
+    ASSERT_FALSE(r.ok()) << b.key << " " << b.value;
+    EXPECT_EQ(r.status().field(), where + b.field) << b.key << " " << b.value;
+  }
+
+  json maria_request = request;
+  maria_request["constraints"]["db_engine"] = "MariaDB";
+  maria_request["constraints"]["engine_version"] = "10.11";
+  auto maria = ParseRequest(maria_request, with(good, "mariadb"));
+  ASSERT_FALSE(maria.ok());
+  EXPECT_EQ(maria.status().field(), "--calibration.engines.mariadb.fpi_bytes");
+}
+
 // A calibrated replay rate (blended: records and images of the calibration's window) of 250
 // MB/s is faster than images replay per WAL byte (200 MB/s of pages: 200 MB/s uncompressed,
 // 100 MB/s with lz4 at 0.5): the bound then fills its window with images first, as many as two

@@ -21,6 +21,10 @@ VerifyReport Sample() {
   r.commit_latency_p99_ms = 4;
   r.wal_bytes_per_txn = 300;
   r.wal_record_bytes_per_txn = 120;
+  r.fpi_count = 50;
+  r.fpi_bytes = 1340.04;
+  r.fpi_page_bytes = 7000;
+  r.fpi_compression = "lz4";
   r.txn_cpu_us = 80;
   CrashResult a;
   a.acked_commits = 5000;
@@ -50,6 +54,10 @@ TEST(ReportToJson, HasTheContractFields) {
   EXPECT_EQ(j["predicted"]["loss_window_ms"], 0.0);
   EXPECT_EQ(j["measured"]["tps"], 2400.0);
   EXPECT_EQ(j["measured"]["commit_latency_p99_ms"], 4.0);
+  EXPECT_EQ(j["measured"]["fpi_count"], 50u);
+  EXPECT_EQ(j["measured"]["fpi_bytes"], 1340.0);
+  EXPECT_EQ(j["measured"]["fpi_page_bytes"], 7000.0);
+  EXPECT_EQ(j["measured"]["fpi_compression"], "lz4");
   EXPECT_EQ(j["measured"]["recovery_time_s"]["median"], 0.6);
   EXPECT_EQ(j["measured"]["recovery_time_s"]["max"], 0.8);
   EXPECT_EQ(j["crashes"][1]["acked_commits"], 9000u);
@@ -118,6 +126,10 @@ TEST(ReportToText, ShowsPredictedNextToMeasured) {
   EXPECT_NE(t.find("recovery, worst (s)                 5.000        0.800\n"), std::string::npos)
       << t;
   EXPECT_NE(t.find("scope: page cache survives"), std::string::npos);
+  EXPECT_NE(t.find("(records without full-page images 120; 50 images of 1340 bytes, pages of 7000 "
+                   "before lz4 compression)"),
+            std::string::npos)
+      << t;
 }
 
 // SQLite's own WAL syncs: null for a server, numbers and a line saying what they were used for
@@ -159,6 +171,10 @@ TEST(UpdateCalibration, WritesThisEngineAndKeepsOthers) {
   EXPECT_EQ(pg["txn_cpu_us"], 80.0);
   EXPECT_EQ(pg["wal_bytes_per_txn"], 300.0);
   EXPECT_EQ(pg["wal_record_bytes_per_txn"], 120.0);
+  // One full-page image of the run, and the compression it was measured with.
+  EXPECT_EQ(pg["fpi_bytes"], 1340.0);
+  EXPECT_EQ(pg["fpi_page_bytes"], 7000.0);
+  EXPECT_EQ(pg["fpi_compression"], "lz4");
   // PostgreSQL logs its replay time: 10 MB in 0.4 s.
   EXPECT_EQ(pg["replay_bytes_per_s"], 25000000.0);
   EXPECT_EQ(pg["replay_rate_is_lower_bound"], false);

@@ -135,6 +135,19 @@ class WorkloadRun : public ::testing::Test {
       EXPECT_GT(*r->wal_record_bytes_per_txn, 34);  // at least a commit record
       EXPECT_LE(*r->wal_record_bytes_per_txn, *r->wal_bytes_per_txn);
       EXPECT_TRUE(j["measured"]["wal_record_bytes_per_txn"].is_number());
+      // The run's full-page images (after the load's checkpoint every first change writes one):
+      // a mean of at most the page they hold, at most a block; the compression the run applied.
+      ASSERT_TRUE(r->fpi_bytes.has_value()) << r->fpi_count;
+      EXPECT_GT(r->fpi_count, 0u);
+      EXPECT_GT(*r->fpi_bytes, 0);
+      EXPECT_LE(*r->fpi_bytes, *r->fpi_page_bytes);
+      EXPECT_LE(*r->fpi_page_bytes, 8192);
+      EXPECT_FALSE(r->fpi_compression.empty());
+      for (const auto& [name, value] : r->applied_settings) {
+        if (name == "wal_compression") {
+          EXPECT_EQ(r->fpi_compression, value);
+        }
+      }
     } else {
       EXPECT_FALSE(r->wal_record_bytes_per_txn.has_value());
     }

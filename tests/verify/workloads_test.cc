@@ -212,14 +212,20 @@ TEST(FormatLsnText, InverseOfParse) {
   }
 }
 
-TEST(ParseWalMixText, TwoDecimalSums) {
-  // pg_get_wal_stats over an UPDATE of 1000 rows just after a checkpoint (PostgreSQL 15).
-  std::optional<WalMix> m = ParseWalMixText("248959 10193396");
+TEST(ParseWalMixText, SumsImagesAndCompression) {
+  // pg_walinspect over an UPDATE and a CREATE INDEX just after a checkpoint (PostgreSQL 15,
+  // wal_compression lz4): 954 images of 2 576 bytes on average, of pages of 5 610 bytes.
+  std::optional<WalMix> m = ParseWalMixText("6701649 2457529 954 5352016 lz4");
   ASSERT_TRUE(m.has_value());
-  EXPECT_EQ(m->record_bytes, 248959u);
-  EXPECT_EQ(m->image_bytes, 10193396u);
-  EXPECT_EQ(ParseWalMixText("0 0")->record_bytes, 0u);
-  for (const char* bad : {"", "12", "12 ", " 12", "1 2 3", "-1 2", "1.5 2", "1  2"}) {
+  EXPECT_EQ(m->record_bytes, 6701649u);
+  EXPECT_EQ(m->image_bytes, 2457529u);
+  EXPECT_EQ(m->images, 954u);
+  EXPECT_EQ(m->image_page_bytes, 5352016u);
+  EXPECT_EQ(m->compression, "lz4");
+  EXPECT_EQ(ParseWalMixText("0 0 0 0 off")->record_bytes, 0u);
+  for (const char* bad :
+       {"", "12", "12 3", "1 2 3 4", "1 2 3 4 ", " 1 2 3 4 lz4", "1 2 3 4 lz4 x", "-1 2 3 4 lz4",
+        "1.5 2 3 4 lz4", "1  2 3 4 lz4", "1 2 3 4 LZ4", "1 2 3 4 l'z", "1 2 1 32769 lz4"}) {
     EXPECT_FALSE(ParseWalMixText(bad).has_value()) << bad;
   }
 }

@@ -75,16 +75,29 @@ class PostgresTarget : public ServerTarget {
     }
     // pg_walinspect reads the WAL back with the server's own reader (as pg_waldump --stats
     // does): per record, record_size is its total length less its block images, fpi_size the
-    // images. The range ends at the flushed WAL, which PostgreSQL 15 requires.
+    // images. Each image replay applies is a block reference marked "(FPW)" followed by its
+    // hole (xlogdesc.c XLogRecGetBlockRefInfo; "(FPW for WAL verification)" is not applied):
+    // the page bytes it holds are the block size less the hole. The range ends at the flushed
+    // WAL, which PostgreSQL 15 requires.
+    const std::string from_lsn = "'" + FormatLsnText(from) + "'::pg_lsn";
     const std::string sql =
-        "SELECT coalesce(sum(record_size), 0)::text || ' ' || coalesce(sum(fpi_size), 0)::text "
-        "FROM pg_get_wal_stats('" +
-        FormatLsnText(from) + "'::pg_lsn, least('" + FormatLsnText(to) +
-        "'::pg_lsn, pg_current_wal_flush_lsn()))";
+        "WITH e AS (SELECT least('" + FormatLsnText(to) +
+        "'::pg_lsn, pg_current_wal_flush_lsn()) AS lsn) "
+        "SELECT (SELECT coalesce(sum(record_size), 0)::text || ' ' || "
+        "coalesce(sum(fpi_size), 0)::text FROM e, pg_get_wal_stats(" +
+        from_lsn +
+        ", e.lsn)) || ' ' || (SELECT count(*)::text || ' ' || "
+        "coalesce(sum(current_setting('block_size')::int - m[1]::int), 0)::text "
+        "FROM e, pg_get_wal_records_info(" +
+        from_lsn +
+        ", e.lsn) r, regexp_matches(r.block_ref, '\\(FPW\\); hole: offset: \\d+, length: "
+        "(\\d+)', 'g') m WHERE r.fpi_length > 0) || ' ' || current_setting('wal_compression')";
     std::string text;
     WALTUNE_RETURN_IF_ERROR(QueryOne(sql.c_str(), &text));
     std::optional<WalMix> mix = ParseWalMixText(text);
-    if (!mix) return Status::IOError("pg_get_wal_stats()", "not two byte counts: '" + text + "'");
+    if (!mix) {
+      return Status::IOError("pg_walinspect", "not four counts and a compression: '" + text + "'");
+    }
     return std::optional<WalMix>(*mix);
   }
 
@@ -367,12 +380,28 @@ std::string FormatLsnText(uint64_t position) {
 }
 
 std::optional<WalMix> ParseWalMixText(std::string_view text) {
-  const size_t space = text.find(' ');
-  if (space == std::string_view::npos) return std::nullopt;
-  std::optional<uint64_t> records = ParseU64Text(text.substr(0, space));
-  std::optional<uint64_t> images = ParseU64Text(text.substr(space + 1));
-  if (!records || !images) return std::nullopt;
-  return WalMix{*records, *images};
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (size_t space = text.find(' '); space != std::string_view::npos;
+       space = text.find(' ', start)) {
+    parts.push_back(text.substr(start, space - start));
+    start = space + 1;
+  }
+  parts.push_back(text.substr(start));
+  if (parts.size() != 5) return std::nullopt;
+  std::optional<uint64_t> counts[4];
+  for (size_t i = 0; i < 4; ++i) {
+    counts[i] = ParseU64Text(parts[i]);
+    if (!counts[i]) return std::nullopt;
+  }
+  const std::string_view method = parts[4];
+  if (method.empty() ||
+      method.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  // No image holds more page than the largest block (32 kB).
+  if (*counts[3] > *counts[2] * 32768) return std::nullopt;
+  return WalMix{*counts[0], *counts[1], *counts[2], *counts[3], std::string(method)};
 }
 
 std::optional<uint64_t> ParseLsnText(std::string_view text) {
