@@ -514,8 +514,8 @@ TEST(Recovery, PostgresCalibratedRateReplaysImagesNoFaster) {
       << a.checkpoint_rationale;
 }
 
-// Images sized as verify --calibrate measured them: pgbench's blank-padded pages made lz4
-// images of ~1 340 bytes (docs/wal-model.md, "Bytes per full-page image"). By hand,
+// Images sized as verify --calibrate measured them: verify's `tpcb` pages made lz4 images of
+// 1 339-2 296 bytes (docs/wal-model.md, "Bytes per full-page image"). By hand,
 // OneRowNvmeRequest on a 64 MiB working set (8 192 hot pages) with 100 bytes of records per
 // transaction: the bound's window is max_wal_size, or the records of (1 + 0.9) x checkpoint_timeout
 // plus two images per hot page where less: 1200 x 1.9 x T x 100 + 2 x 8 192 x image bytes. Measured

@@ -400,7 +400,9 @@ std::optional<WalMix> ParseWalMixText(std::string_view text) {
     return std::nullopt;
   }
   // No image holds more page than the largest block (32 kB).
-  if (*counts[3] > *counts[2] * 32768) return std::nullopt;
+  if (static_cast<double>(*counts[3]) > static_cast<double>(*counts[2]) * 32768) {
+    return std::nullopt;
+  }
   return WalMix{*counts[0], *counts[1], *counts[2], *counts[3], std::string(method)};
 }
 
