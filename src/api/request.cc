@@ -1020,16 +1020,20 @@ class RequestParser {
   // both or neither, each at most the largest block (32 kB), the image no larger than its page
   // (PostgreSQL keeps a page uncompressed when compressing does not shrink it, xloginsert.c
   // XLogCompressBackupBlock), and `fpi_compression` a method the engine has.
+  // Reads the image sizes a calibration measured. What an image may measure is the engine's
+  // fact (its block size, how it stores an image), so after the shape checks here the engine
+  // checks the values (EngineAdvisor::CheckImageCalibration).
   static Status ReadImageSize(const json& e, const std::string& where, Engine engine,
                               Calibration* c) {
+    // A bound far above any engine's page, so that nothing the model multiplies overflows.
+    constexpr double kMaxImageBytes = 1 << 30;
     for (const auto& [name, out] :
          {std::pair<const char*, std::optional<double>*>{"fpi_bytes", &c->fpi_bytes},
           {"fpi_page_bytes", &c->fpi_page_bytes}}) {
       if (!e.contains(name) || e[name].is_null()) continue;
       const json& v = e[name];
-      if (!v.is_number() || !(v.get<double>() > 0 && v.get<double>() <= 32768)) {
-        return Status::InvalidArgument(where + "." + name,
-                                       "must be a number of bytes in (0, 32768]");
+      if (!v.is_number() || !(v.get<double>() > 0 && v.get<double>() <= kMaxImageBytes)) {
+        return Status::InvalidArgument(where + "." + name, "must be a positive number of bytes");
       }
       *out = v.get<double>();
     }
@@ -1040,17 +1044,13 @@ class RequestParser {
           "is missing: fpi_bytes and fpi_page_bytes are measured together (one image's WAL "
           "bytes and its page's bytes before compression)");
     }
-    if (!c->fpi_bytes) return Status::Ok();
-    if (*c->fpi_bytes > *c->fpi_page_bytes) {
-      return Status::InvalidArgument(where + ".fpi_bytes",
-                                     "must not exceed fpi_page_bytes (an image is never stored "
-                                     "larger than its page)");
+    if (c->fpi_bytes) {
+      if (!e.contains("fpi_compression") || !e["fpi_compression"].is_string()) {
+        return Status::InvalidArgument(where + ".fpi_compression",
+                                       "must name the compression the images were measured with");
+      }
+      c->fpi_compression = e["fpi_compression"].get<std::string>();
     }
-    if (!e.contains("fpi_compression") || !e["fpi_compression"].is_string()) {
-      return Status::InvalidArgument(where + ".fpi_compression",
-                                     "must name the compression the images were measured with");
-    }
-    c->fpi_compression = e["fpi_compression"].get<std::string>();
     return AdvisorFor(engine).CheckImageCalibration(*c, where);
   }
 

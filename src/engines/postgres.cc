@@ -449,6 +449,23 @@ class PostgresAdvisor : public EngineAdvisor {
 
   Status CheckImageCalibration(const Calibration& c, const std::string& where) const override {
     if (!c.fpi_bytes && !c.fpi_page_bytes) return Status::Ok();
+    // The largest block PostgreSQL builds with is 32 kB (configure --with-blocksize; BLCKSZ in
+    // pg_config.h), and an image is never stored larger than its page: XLogCompressBackupBlock
+    // in xloginsert.c keeps the compressed copy only when it is shorter than the page.
+    constexpr double kMaxBlockBytes = 32768;
+    for (const auto& [name, value] :
+         {std::pair<const char*, std::optional<double>>{"fpi_bytes", c.fpi_bytes},
+          {"fpi_page_bytes", c.fpi_page_bytes}}) {
+      if (value && *value > kMaxBlockBytes) {
+        return Status::InvalidArgument(where + "." + name,
+                                       "must be at most 32768 bytes (PostgreSQL's largest block)");
+      }
+    }
+    if (c.fpi_bytes && c.fpi_page_bytes && *c.fpi_bytes > *c.fpi_page_bytes) {
+      return Status::InvalidArgument(where + ".fpi_bytes",
+                                     "must not exceed fpi_page_bytes (an image is never stored "
+                                     "larger than its page)");
+    }
     if (!CompressionMethod(c.fpi_compression)) {
       return Status::InvalidArgument(where + ".fpi_compression",
                                      "must be the wal_compression the images were measured with "

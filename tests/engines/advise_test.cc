@@ -971,6 +971,7 @@ TEST(Advise, CalibratedImageSizeIsCheckedField) {
                                        {"fpi_bytes", 0, "fpi_bytes"},
                                        {"fpi_bytes", "1340", "fpi_bytes"},
                                        {"fpi_page_bytes", 40000, "fpi_page_bytes"},
+                                       {"fpi_bytes", 1e300, "fpi_bytes"},
                                        {"fpi_bytes", 7001, "fpi_bytes"},
                                        {"fpi_compression", json(), "fpi_compression"},
                                        {"fpi_compression", 4, "fpi_compression"},
