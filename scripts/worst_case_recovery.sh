@@ -105,4 +105,26 @@ if rows:
     print("| target s | workload | recovery s | before redo s | model: startup + sync s | redo s (CPU s) | model: scan + replay s | after redo s (end checkpoint) | model: end checkpoint s |")
     print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
+# The window each crash left to replay, read from the stopped server (PostgreSQL: pg_waldump).
+rows = []
+for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
+    try:
+        j = json.load(open(path))
+    except Exception:
+        continue
+    if "/request-" in path or not j.get("crashes"):
+        continue
+    m = (j["crashes"][0].get("worst_case") or {}).get("window")
+    if not m:
+        continue
+    n = m["fpi_count"]
+    rows.append("| %.0f | %s | %.1f | %.1f | %.1f | %d | %d | %s |" % (
+        j["predicted"]["recovery_target_s"], j["workload"]["name"],
+        (m["end_lsn"] - m["start_lsn"]) / 1e6, m["record_bytes"] / 1e6, m["fpi_bytes"] / 1e6,
+        n, m["fpi_pages"], "-" if n == 0 else "%.0f" % (m["fpi_bytes"] / n)))
+if rows:
+    print()
+    print("| target s | workload | window MB | records MB | images MB | images | distinct blocks | bytes per image |")
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
 PY

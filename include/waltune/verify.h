@@ -147,6 +147,20 @@ struct Tolerances {
   double loss_window_relative = 0.25;
 };
 
+// --worst-case: the WAL a crash left for its restart to replay, read from the stopped engine's
+// own files before the restart (PostgreSQL: pg_waldump from pg_control's REDO point to the end
+// of valid WAL). Records and full-page images apart, so a window's image share is measured, not
+// inferred from the load's first seconds.
+struct CrashWindowMix {
+  uint64_t start_lsn = 0;     // the REDO point the replay starts at
+  uint64_t end_lsn = 0;       // the end of valid WAL
+  uint64_t record_bytes = 0;  // every record less its block images
+  uint64_t fpi_bytes = 0;     // the block images, as stored (after wal_compression)
+  uint64_t fpi_count = 0;     // the images replay applies
+  uint64_t fpi_pages = 0;     // the distinct blocks (relation, fork, block) they restore
+  std::string source;         // the commands that read it
+};
+
 // --worst-case: where one crash happened and how the cold restart went (CrashResult::worst_case).
 // At namespace scope: a nested class with default member initializers is not default-
 // constructible inside its enclosing class for clang (std::optional::emplace failed).
@@ -174,6 +188,10 @@ struct WorstCaseCrash {
   // distance checked apart from where the peak settles (InnoDB).
   std::optional<double> expected_at_distance_s;
   std::optional<double> recovery_to_expected_at_distance;
+  // The replayed window's mix (PostgreSQL), or why it could not be read (window_error; both
+  // unset for the engines whose log does not hold images).
+  std::optional<CrashWindowMix> window;
+  std::string window_error;
 };
 
 // Where a restart's time went, read from the engine's log (PostgreSQL: its lines carry

@@ -181,7 +181,7 @@ std::vector<pid_t> ProcessesMentioning(const std::string& path) {
   return posix::ProcessesMentioning(path, posix::Mention::kCommandLineOrCwd);
 }
 
-Status RunAndWait(const SpawnOptions& options, double timeout_s) {
+Result<int> RunForExitCode(const SpawnOptions& options, double timeout_s) {
   Result<pid_t> pid = Spawn(options);
   if (!pid.ok()) return pid.status();
   int st = 0;
@@ -194,8 +194,17 @@ Status RunAndWait(const SpawnOptions& options, double timeout_s) {
   // Helpers such as mariadb-install-db's bootstrap server may leave group members behind.
   if (GroupAlive(*pid)) kill(-*pid, SIGKILL);
   UnregisterGroup(*pid);
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+  if (!WIFEXITED(st)) {
     return Status::IOError(options.argv[0], "failed (" + DescribeWaitStatus(st) + ")");
+  }
+  return WEXITSTATUS(st);
+}
+
+Status RunAndWait(const SpawnOptions& options, double timeout_s) {
+  Result<int> code = RunForExitCode(options, timeout_s);
+  if (!code.ok()) return code.status();
+  if (*code != 0) {
+    return Status::IOError(options.argv[0], "failed (exit " + std::to_string(*code) + ")");
   }
   return Status::Ok();
 }

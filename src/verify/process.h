@@ -41,6 +41,9 @@ Result<pid_t> Spawn(const SpawnOptions& options);
 
 // Runs to completion; non-zero exit status is an error. SIGKILLs the group after timeout_s.
 Status RunAndWait(const SpawnOptions& options, double timeout_s);
+// The same, returning the exit code (a signal or the timeout is an error): for tools whose
+// non-zero exit still comes with the output wanted (pg_waldump at the end of valid WAL).
+Result<int> RunForExitCode(const SpawnOptions& options, double timeout_s);
 
 // Registers / unregisters a process group for InstallCleanupSignalHandlers.
 void RegisterGroup(pid_t pgid);

@@ -168,6 +168,18 @@ Json CrashToJson(const CrashResult& c) {
         {"recovery_to_expected_at_distance",
          w->recovery_to_expected_at_distance ? Json(Round(*w->recovery_to_expected_at_distance, 3))
                                              : Json()}};
+    if (const std::optional<CrashWindowMix>& m = w->window) {
+      cj["worst_case"]["window"] = {{"start_lsn", m->start_lsn},
+                                    {"end_lsn", m->end_lsn},
+                                    {"record_bytes", m->record_bytes},
+                                    {"fpi_bytes", m->fpi_bytes},
+                                    {"fpi_count", m->fpi_count},
+                                    {"fpi_pages", m->fpi_pages},
+                                    {"source", m->source}};
+    } else {
+      cj["worst_case"]["window"] = nullptr;
+    }
+    if (!w->window_error.empty()) cj["worst_case"]["window_error"] = w->window_error;
   }
   cj["recovered"] = c.recovery_error.empty();
   if (!c.recovery_error.empty()) cj["recovery_error"] = c.recovery_error;
@@ -312,6 +324,31 @@ std::string CrashTableText(const VerifyReport& r) {
                   Num(w.recovery_to_estimate, "%.2f").c_str(),
                   Num(w.recovery_to_expected_at_distance, "%.2f").c_str());
     add(line);
+  }
+  i = 0;
+  for (const auto& c : r.crashes) {
+    ++i;
+    if (!c.worst_case) continue;
+    if (const std::optional<CrashWindowMix>& m = c.worst_case->window) {
+      const std::string each =
+          m->fpi_count > 0
+              ? ", " +
+                    Num(static_cast<double>(m->fpi_bytes) / static_cast<double>(m->fpi_count),
+                        "%.0f") +
+                    " bytes each"
+              : "";
+      std::snprintf(line, sizeof(line),
+                    " crash %d: the window left to replay: %.1f MB of records, %.1f MB of %llu "
+                    "images (%llu distinct blocks%s)",
+                    i, static_cast<double>(m->record_bytes) / 1e6,
+                    static_cast<double>(m->fpi_bytes) / 1e6,
+                    static_cast<unsigned long long>(m->fpi_count),
+                    static_cast<unsigned long long>(m->fpi_pages), each.c_str());
+      add(line);
+    } else if (!c.worst_case->window_error.empty()) {
+      add(" crash " + std::to_string(i) +
+          ": the window left to replay was not read: " + c.worst_case->window_error);
+    }
   }
   return out;
 }

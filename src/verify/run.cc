@@ -419,6 +419,15 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
     if (cut->kept_bytes > 0) crash.kept_bytes = cut->kept_bytes;
   }
   if (crash.worst_case) {
+    // What the restart will replay, records and images apart (read before the eviction: the
+    // reads bring the WAL into the page cache). Not reading it is noted, not a run error.
+    progress->Show("crash " + std::to_string(index) + ": reading the WAL to replay", 0, 0);
+    Result<std::optional<CrashWindowMix>> window = target->MixOfCrashWindow();
+    if (window.ok()) {
+      crash.worst_case->window = *window;
+    } else {
+      crash.worst_case->window_error = window.status().ToString();
+    }
     // A cold start, as after a power cut: nothing of the data directory in the page cache.
     Result<uint64_t> evicted = verify::EvictFromPageCache(target->dir());
     if (!evicted.ok()) return evicted.status();

@@ -90,6 +90,11 @@ class Target {
   virtual Result<std::optional<WalMix>> MixOfWal(uint64_t /*from*/, uint64_t /*to*/) {
     return std::optional<WalMix>();
   }
+  // --worst-case, after the kill and before the restart: the WAL the restart will replay, read
+  // from the stopped engine's files (nullopt: this engine's log has no images to tell apart).
+  virtual Result<std::optional<CrashWindowMix>> MixOfCrashWindow() {
+    return std::optional<CrashWindowMix>();
+  }
   // The engine's own consistency check of the load table after a recovery: the problems it
   // reports (empty: passed). *check names the check that ran.
   virtual Result<std::vector<std::string>> CheckIntegrity(std::string* check) = 0;
@@ -146,6 +151,14 @@ std::string FormatLsnText(uint64_t position);
 // PostgreSQL pg_walinspect: "record_bytes image_bytes images image_page_bytes compression" (four
 // decimal sums and the wal_compression setting) -> WalMix; nullopt when malformed.
 std::optional<WalMix> ParseWalMixText(std::string_view text);
+// pg_waldump --stats: the range of its heading ("WAL statistics between A and B:") and the
+// record and image bytes of its "Total" line -> a CrashWindowMix without the image count;
+// nullopt when either is missing or malformed.
+std::optional<CrashWindowMix> ParseWaldumpStats(std::string_view text);
+// pg_waldump --fullpage (the records carrying images): the block references marked " FPW" (an
+// image replay applies; "FPW for WAL verification" is not) and how many distinct blocks they
+// name, into mix->fpi_count and mix->fpi_pages.
+void CountWaldumpImages(std::string_view text, CrashWindowMix* mix);
 // Decimal unsigned integer of the whole text; nullopt when malformed or out of range.
 std::optional<uint64_t> ParseU64Text(std::string_view text);
 

@@ -228,7 +228,25 @@ class WorkloadRun : public ::testing::Test {
       EXPECT_TRUE(j["crashes"][last]["phases"]["redo_cpu_s"].is_number());
       EXPECT_TRUE(j["predicted"]["recovery_terms_s"]["replay_s"].is_number());
       EXPECT_TRUE(j["predicted"]["recovery_terms_s"]["datadir_sync_s"].is_number());
+      // The window read back before the restart: from the REDO point the replay started at to
+      // where the replay ended (the engine's own account), records and images summing to its
+      // length less the page headers and alignment (a few %); a window of an update load
+      // holds images.
+      ASSERT_TRUE(w.window.has_value()) << w.window_error;
+      const CrashWindowMix& m = *w.window;
+      const double length = static_cast<double>(m.end_lsn - m.start_lsn);
+      EXPECT_LE(static_cast<double>(m.record_bytes + m.fpi_bytes), length);
+      EXPECT_GE(static_cast<double>(m.record_bytes + m.fpi_bytes), 0.9 * length);
+      EXPECT_NEAR(length, static_cast<double>(*c.redo_bytes),
+                  0.02 * static_cast<double>(*c.redo_bytes) + 65536);
+      EXPECT_GT(m.fpi_count, 0u);
+      EXPECT_LE(m.fpi_pages, m.fpi_count);
+      EXPECT_GT(m.fpi_pages, 0u);
+      EXPECT_LE(m.fpi_bytes, m.fpi_count * 8192);
+      EXPECT_TRUE(jw["window"]["fpi_count"].is_number());
     } else {
+      EXPECT_FALSE(w.window.has_value());
+      EXPECT_TRUE(w.window_error.empty()) << w.window_error;
       EXPECT_FALSE(j["crashes"][last].contains("phases"));
     }
   }

@@ -232,6 +232,76 @@ TEST(ParseWalMixText, SumsImagesAndCompression) {
   }
 }
 
+// pg_waldump --stats from a checkpoint's REDO point after an immediate stop (PostgreSQL 15.18,
+// lz4): an UPDATE of every 7th row of a 100 000-row table, rows trimmed.
+constexpr const char* kWaldumpStats =
+    "WAL statistics between 0/245CD68 and 0/2906F88:\n"
+    "Type                                           N      (%)          Record size      (%)     "
+    "        FPI size      (%)        Combined size      (%)\n"
+    "----                                           -      ---          -----------      ---     "
+    "        --------      ---        -------------      ---\n"
+    "XLOG                                           1 (  0.00)                  114 (  0.00)     "
+    "               0 (  0.00)                  114 (  0.00)\n"
+    "Heap                                       28570 ( 99.99)              3340369 ( 99.96)     "
+    "         1435373 (100.00)              4775742 ( 99.97)\n"
+    "                                        --------                      --------              "
+    "        --------                      --------\n"
+    "Total                                      28574                       3341696 [69.95%]     "
+    "         1435373 [30.05%]              4777069 [100%]\n"
+    "pg_waldump: error: error in WAL record at 0/2906B40: invalid record length at 0/2906F88: "
+    "wanted 24, got 0\n";
+
+TEST(ParseWaldumpStats, RangeAndTotals) {
+  std::optional<CrashWindowMix> m = ParseWaldumpStats(kWaldumpStats);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->start_lsn, 0x245CD68u);
+  EXPECT_EQ(m->end_lsn, 0x2906F88u);
+  EXPECT_EQ(m->record_bytes, 3341696u);
+  EXPECT_EQ(m->fpi_bytes, 1435373u);
+  EXPECT_EQ(m->fpi_count, 0u);  // counted apart (CountWaldumpImages)
+  const std::string good = kWaldumpStats;
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string t = good;
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  for (const std::string& bad :
+       {std::string(), replaced("WAL statistics between", "WAL between"),
+        replaced("0/2906F88:", "0/2906F88"), replaced("and 0/2906F88", "and 0/1000000"),
+        replaced("\nTotal", "\nTotals"), replaced("4777069 [100%]", "4777070 [100%]"),
+        replaced("1435373 [30.05%]", "x [30.05%]"), replaced(" [100%]", "")}) {
+    EXPECT_FALSE(ParseWaldumpStats(bad).has_value()) << bad;
+  }
+}
+
+TEST(CountWaldumpImages, AppliedImagesAndDistinctBlocks) {
+  // pg_waldump --fullpage lines (PostgreSQL 15.18): the UPDATE's second block has no image, a
+  // block imaged twice counts once among the blocks, an image kept only for
+  // wal_consistency_checking is not applied.
+  const std::string text =
+      "rmgr: Heap        len (rec/tot):     61/   902, tx:        724, lsn: 0/0245CE60, prev "
+      "0/0245CDE8, desc: LOCK off 7: xid 724: flags 0x00 LOCK_ONLY EXCL_LOCK , blkref #0: rel "
+      "1663/5/16384 blk 0 FPW\n"
+      "rmgr: Heap        len (rec/tot):     75/   264, tx:        724, lsn: 0/0245D1E8, prev "
+      "0/0245CE60, desc: UPDATE off 7 xmax 724 flags 0x00 ; new off 9 xmax 0, blkref #0: rel "
+      "1663/5/16384 blk 1724 FPW, blkref #1: rel 1663/5/16384 blk 0\n"
+      "rmgr: Heap2       len (rec/tot):     59/  8247, tx:          0, lsn: 0/0245E000, prev "
+      "0/0245D1E8, desc: VISIBLE cutoff xid 0 flags 0x01, blkref #0: rel 1663/5/16384 fork vm "
+      "blk 0 FPW, blkref #1: rel 1663/5/16384 blk 0 FPW\n"
+      "rmgr: Btree       len (rec/tot):     64/  8256, tx:        725, lsn: 0/02460000, prev "
+      "0/0245E000, desc: INSERT_LEAF off 2, blkref #0: rel 1663/5/16387 blk 1 FPW for WAL "
+      "verification\n"
+      "pg_waldump: error: error in WAL record at 0/2906B40: invalid record length at 0/2906F88: "
+      "wanted 24, got 0\n";
+  CrashWindowMix m;
+  CountWaldumpImages(text, &m);
+  EXPECT_EQ(m.fpi_count, 4u);  // blk 0, blk 1724, vm blk 0, blk 0 again
+  EXPECT_EQ(m.fpi_pages, 3u);
+  CountWaldumpImages("", &m);
+  EXPECT_EQ(m.fpi_count, 0u);
+  EXPECT_EQ(m.fpi_pages, 0u);
+}
+
 TEST(ParseU64Text, WholeTextOnly) {
   EXPECT_EQ(*ParseU64Text("18446744073709551615"), UINT64_MAX);
   for (const char* bad : {"", "-1", "12a", " 1", "18446744073709551616"}) {
@@ -306,9 +376,38 @@ TEST(ReportToJson, WorstCaseFieldsPerCrash) {
   wc.recovery_to_estimate = 0.8;
   wc.expected_at_distance_s = 10;
   wc.recovery_to_expected_at_distance = 0.8;
+  CrashWindowMix mix;
+  mix.start_lsn = 0x1000000;
+  mix.end_lsn = 0x1000000 + 400000000;
+  mix.record_bytes = 300000000;
+  mix.fpi_bytes = 100000000;
+  mix.fpi_count = 40000;
+  mix.fpi_pages = 30000;
+  mix.source = "pg_waldump";
+  wc.window = mix;
   c.worst_case = wc;
   r.crashes.push_back(c);
+  CrashResult unread = c;
+  unread.worst_case->window.reset();
+  unread.worst_case->window_error = "pg_waldump: exit 2";
+  r.crashes.push_back(unread);
   auto j = ReportToJson(r);
+  const auto& window = j["crashes"][0]["worst_case"]["window"];
+  EXPECT_EQ(window["record_bytes"], 300000000u);
+  EXPECT_EQ(window["fpi_bytes"], 100000000u);
+  EXPECT_EQ(window["fpi_count"], 40000u);
+  EXPECT_EQ(window["fpi_pages"], 30000u);
+  EXPECT_EQ(window["end_lsn"].get<uint64_t>() - window["start_lsn"].get<uint64_t>(), 400000000u);
+  EXPECT_TRUE(j["crashes"][1]["worst_case"]["window"].is_null());
+  EXPECT_EQ(j["crashes"][1]["worst_case"]["window_error"], "pg_waldump: exit 2");
+  const std::string text = ReportToText(r);
+  EXPECT_NE(text.find("crash 1: the window left to replay: 300.0 MB of records, 100.0 MB of "
+                      "40000 images (30000 distinct blocks, 2500 bytes each)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("crash 2: the window left to replay was not read: pg_waldump: exit 2"),
+            std::string::npos)
+      << text;
   EXPECT_EQ(j["workload"]["name"], "update");
   EXPECT_EQ(j["workload"]["working_set_bytes"], 64ull << 20);
   EXPECT_EQ(j["workload"]["predicted_for"]["statements_per_txn"], 4);

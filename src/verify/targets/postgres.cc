@@ -5,9 +5,12 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <string_view>
+#include <unordered_set>
 
 #include "process.h"
 #include "sessions.h"
@@ -99,6 +102,63 @@ class PostgresTarget : public ServerTarget {
       return Status::IOError("pg_walinspect", "not four counts and a compression: '" + text + "'");
     }
     return std::optional<WalMix>(*mix);
+  }
+
+  // The window the restart will replay, from the stopped server's own files: pg_controldata's
+  // REDO location (where StartupXLOG begins, the last completed checkpoint's), then pg_waldump
+  // from it to the end of valid WAL, once with --stats (record and image bytes) and once with
+  // --fullpage (the records carrying images, to count them and their blocks). Both end with
+  // exit 1 at the end of the WAL ("invalid record length"), which is where the replay ends too.
+  // The reads pull the WAL into the page cache; the caller evicts it afterwards.
+  Result<std::optional<CrashWindowMix>> MixOfCrashWindow() override {
+    const std::string bin = PostgresInstance::BinDir();
+    const std::string wal_dir = instance_->data_dir() + "/pg_wal";
+    const std::string out = instance_->dir() + "/waltune-waldump.out";
+    auto run = [&](const std::vector<std::string>& argv, int ok_up_to) -> Result<std::string> {
+      std::remove(out.c_str());
+      SpawnOptions spawn;
+      spawn.argv = argv;
+      spawn.log_path = out;
+      Result<int> code = RunForExitCode(spawn, 900);
+      std::ifstream in(out);
+      std::stringstream text;
+      text << in.rdbuf();
+      std::remove(out.c_str());
+      if (!code.ok()) return code.status();
+      if (*code > ok_up_to) {
+        const std::string t = text.str();
+        return Status::IOError(argv[0], "exit " + std::to_string(*code) + ": " +
+                                            t.substr(t.size() > 300 ? t.size() - 300 : 0));
+      }
+      return text.str();
+    };
+    Result<std::string> control = run({bin + "/pg_controldata", "-D", instance_->data_dir()}, 0);
+    if (!control.ok()) return control.status();
+    constexpr std::string_view kRedo = "Latest checkpoint's REDO location:";
+    const size_t at = control->find(kRedo);
+    std::optional<uint64_t> redo;
+    if (at != std::string::npos) {
+      std::string_view value = std::string_view(*control).substr(at + kRedo.size());
+      value = value.substr(0, value.find('\n'));
+      value.remove_prefix(std::min(value.find_first_not_of(' '), value.size()));
+      redo = ParseLsnText(value);
+    }
+    if (!redo) return Status::IOError("pg_controldata", "no REDO location in its output");
+    const std::string start = FormatLsnText(*redo);
+    Result<std::string> stats =
+        run({bin + "/pg_waldump", "--stats", "-p", wal_dir, "-s", start}, 1);
+    if (!stats.ok()) return stats.status();
+    std::optional<CrashWindowMix> mix = ParseWaldumpStats(*stats);
+    if (!mix || mix->start_lsn != *redo) {
+      return Status::IOError("pg_waldump --stats",
+                             "no statistics from " + start + " in: " + stats->substr(0, 300));
+    }
+    Result<std::string> images =
+        run({bin + "/pg_waldump", "--fullpage", "-p", wal_dir, "-s", start}, 1);
+    if (!images.ok()) return images.status();
+    CountWaldumpImages(*images, &*mix);
+    mix->source = "pg_controldata REDO location; pg_waldump --stats and --fullpage -s " + start;
+    return mix;
   }
 
   Result<PresentRows> ReadPresent() override {
@@ -404,6 +464,73 @@ std::optional<WalMix> ParseWalMixText(std::string_view text) {
     return std::nullopt;
   }
   return WalMix{*counts[0], *counts[1], *counts[2], *counts[3], std::string(method)};
+}
+
+std::optional<CrashWindowMix> ParseWaldumpStats(std::string_view text) {
+  // pg_waldump.c XLogDumpDisplayStats: "WAL statistics between A and B:", then a row per
+  // resource manager and "Total N record_bytes [p%] fpi_bytes [p%] combined [100%]".
+  constexpr std::string_view kHeading = "WAL statistics between ";
+  const size_t heading = text.find(kHeading);
+  if (heading == std::string_view::npos) return std::nullopt;
+  std::string_view range = text.substr(heading + kHeading.size());
+  range = range.substr(0, range.find('\n'));
+  const size_t and_at = range.find(" and ");
+  if (and_at == std::string_view::npos || range.empty() || range.back() != ':') {
+    return std::nullopt;
+  }
+  CrashWindowMix mix;
+  std::optional<uint64_t> start = ParseLsnText(range.substr(0, and_at));
+  std::optional<uint64_t> end =
+      ParseLsnText(range.substr(and_at + 5, range.size() - 1 - (and_at + 5)));
+  if (!start || !end || *end < *start) return std::nullopt;
+  mix.start_lsn = *start;
+  mix.end_lsn = *end;
+  const size_t total = text.find("\nTotal ");
+  if (total == std::string_view::npos) return std::nullopt;
+  std::string_view line = text.substr(total + 1);
+  line = line.substr(0, line.find('\n'));
+  std::vector<std::string_view> fields;
+  for (size_t i = 0; i < line.size();) {
+    const size_t end_of = line.find(' ', i);
+    const size_t stop = end_of == std::string_view::npos ? line.size() : end_of;
+    if (stop > i) fields.push_back(line.substr(i, stop - i));
+    i = stop + 1;
+  }
+  // Total, N, records, [p%], images, [p%], combined, [100%]
+  if (fields.size() != 8) return std::nullopt;
+  std::optional<uint64_t> records = ParseU64Text(fields[2]);
+  std::optional<uint64_t> images = ParseU64Text(fields[4]);
+  std::optional<uint64_t> combined = ParseU64Text(fields[6]);
+  if (!records || !images || !combined || *records > *combined || *combined - *records != *images) {
+    return std::nullopt;
+  }
+  mix.record_bytes = *records;
+  mix.fpi_bytes = *images;
+  return mix;
+}
+
+void CountWaldumpImages(std::string_view text, CrashWindowMix* mix) {
+  // xlogdesc.c XLogRecGetBlockRefInfo (short form): ", blkref #N: rel T/D/R[ fork F] blk B"
+  // then " FPW" when the record holds the block's image and replay applies it.
+  constexpr std::string_view kRef = ", blkref #";
+  std::unordered_set<std::string_view> pages;
+  uint64_t images = 0;
+  for (size_t at = text.find(kRef); at != std::string_view::npos;) {
+    const size_t next = text.find(kRef, at + kRef.size());
+    std::string_view ref =
+        text.substr(at, next == std::string_view::npos ? text.size() - at : next - at);
+    ref = ref.substr(0, ref.find('\n'));
+    constexpr std::string_view kFpw = " FPW";
+    const size_t rel = ref.find(": rel ");
+    if (rel != std::string_view::npos && ref.size() >= kFpw.size() &&
+        ref.substr(ref.size() - kFpw.size()) == kFpw) {
+      ++images;
+      pages.insert(ref.substr(rel, ref.size() - kFpw.size() - rel));
+    }
+    at = next;
+  }
+  mix->fpi_count = images;
+  mix->fpi_pages = pages.size();
 }
 
 std::optional<uint64_t> ParseLsnText(std::string_view text) {
