@@ -117,14 +117,15 @@ for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
     m = (j["crashes"][0].get("worst_case") or {}).get("window")
     if not m:
         continue
-    n = m["fpi_count"]
-    rows.append("| %.0f | %s | %.1f | %.1f | %.1f | %d | %d | %s |" % (
+    n, x = m["fpi_count"], m.get("xact_records", 0)
+    rows.append("| %.0f | %s | %.1f | %d | %.1f | %s | %.1f | %d | %d | %s |" % (
         j["predicted"]["recovery_target_s"], j["workload"]["name"],
-        (m["end_lsn"] - m["start_lsn"]) / 1e6, m["record_bytes"] / 1e6, m["fpi_bytes"] / 1e6,
+        (m["end_lsn"] - m["start_lsn"]) / 1e6, x, m["record_bytes"] / 1e6,
+        "-" if x == 0 else "%.0f" % (m["record_bytes"] / x), m["fpi_bytes"] / 1e6,
         n, m["fpi_pages"], "-" if n == 0 else "%.0f" % (m["fpi_bytes"] / n)))
 if rows:
     print()
-    print("| target s | workload | window MB | records MB | images MB | images | distinct blocks | bytes per image |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| target s | workload | window MB | transaction records | records MB | record B per transaction | images MB | images | distinct blocks | bytes per image |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 PY

@@ -158,6 +158,9 @@ struct CrashWindowMix {
   uint64_t fpi_bytes = 0;     // the block images, as stored (after wal_compression)
   uint64_t fpi_count = 0;     // the images replay applies
   uint64_t fpi_pages = 0;     // the distinct blocks (relation, fork, block) they restore
+  // Records of the transaction resource manager (commits, and the rare abort): about one per
+  // write transaction, so record_bytes / xact_records is the records' bytes per transaction.
+  uint64_t xact_records = 0;
   std::string source;         // the commands that read it
 };
 

@@ -175,6 +175,7 @@ Json CrashToJson(const CrashResult& c) {
                                     {"fpi_bytes", m->fpi_bytes},
                                     {"fpi_count", m->fpi_count},
                                     {"fpi_pages", m->fpi_pages},
+                                    {"xact_records", m->xact_records},
                                     {"source", m->source}};
     } else {
       cj["worst_case"]["window"] = nullptr;

@@ -244,6 +244,7 @@ class WorkloadRun : public ::testing::Test {
       EXPECT_GT(m.fpi_pages, 0u);
       EXPECT_LE(m.fpi_bytes, m.fpi_count * 8192);
       EXPECT_TRUE(jw["window"]["fpi_count"].is_number());
+      EXPECT_GT(m.xact_records, 0u);
     } else {
       EXPECT_FALSE(w.window.has_value());
       EXPECT_TRUE(w.window_error.empty()) << w.window_error;

@@ -242,6 +242,8 @@ constexpr const char* kWaldumpStats =
     "        --------      ---        -------------      ---\n"
     "XLOG                                           1 (  0.00)                  114 (  0.00)     "
     "               0 (  0.00)                  114 (  0.00)\n"
+    "Transaction                                    1 (  0.00)                 1093 (  0.03)     "
+    "               0 (  0.00)                 1093 (  0.02)\n"
     "Heap                                       28570 ( 99.99)              3340369 ( 99.96)     "
     "         1435373 (100.00)              4775742 ( 99.97)\n"
     "                                        --------                      --------              "
@@ -259,6 +261,7 @@ TEST(ParseWaldumpStats, RangeAndTotals) {
   EXPECT_EQ(m->record_bytes, 3341696u);
   EXPECT_EQ(m->fpi_bytes, 1435373u);
   EXPECT_EQ(m->fpi_count, 0u);  // counted apart (CountWaldumpImages)
+  EXPECT_EQ(m->xact_records, 1u);
   const std::string good = kWaldumpStats;
   auto replaced = [&](const std::string& from, const std::string& to) {
     std::string t = good;
@@ -269,7 +272,8 @@ TEST(ParseWaldumpStats, RangeAndTotals) {
        {std::string(), replaced("WAL statistics between", "WAL between"),
         replaced("0/2906F88:", "0/2906F88"), replaced("and 0/2906F88", "and 0/1000000"),
         replaced("\nTotal", "\nTotals"), replaced("4777069 [100%]", "4777070 [100%]"),
-        replaced("1435373 [30.05%]", "x [30.05%]"), replaced(" [100%]", "")}) {
+        replaced("1435373 [30.05%]", "x [30.05%]"), replaced(" [100%]", ""),
+        replaced("Transaction                                    1 (", "Transaction x (")}) {
     EXPECT_FALSE(ParseWaldumpStats(bad).has_value()) << bad;
   }
 }
@@ -383,6 +387,7 @@ TEST(ReportToJson, WorstCaseFieldsPerCrash) {
   mix.fpi_bytes = 100000000;
   mix.fpi_count = 40000;
   mix.fpi_pages = 30000;
+  mix.xact_records = 500000;
   mix.source = "pg_waldump";
   wc.window = mix;
   c.worst_case = wc;
@@ -397,6 +402,7 @@ TEST(ReportToJson, WorstCaseFieldsPerCrash) {
   EXPECT_EQ(window["fpi_bytes"], 100000000u);
   EXPECT_EQ(window["fpi_count"], 40000u);
   EXPECT_EQ(window["fpi_pages"], 30000u);
+  EXPECT_EQ(window["xact_records"], 500000u);
   EXPECT_EQ(window["end_lsn"].get<uint64_t>() - window["start_lsn"].get<uint64_t>(), 400000000u);
   EXPECT_TRUE(j["crashes"][1]["worst_case"]["window"].is_null());
   EXPECT_EQ(j["crashes"][1]["worst_case"]["window_error"], "pg_waldump: exit 2");
