@@ -161,7 +161,7 @@ struct CrashWindowMix {
   // Records of the transaction resource manager (commits, and the rare abort): about one per
   // write transaction, so record_bytes / xact_records is the records' bytes per transaction.
   uint64_t xact_records = 0;
-  std::string source;         // the commands that read it
+  std::string source;  // the commands that read it
 };
 
 // --worst-case: where one crash happened and how the cold restart went (CrashResult::worst_case).
