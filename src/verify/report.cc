@@ -169,14 +169,10 @@ Json CrashToJson(const CrashResult& c) {
          w->recovery_to_expected_at_distance ? Json(Round(*w->recovery_to_expected_at_distance, 3))
                                              : Json()}};
     if (const std::optional<CrashWindowMix>& m = w->window) {
-      cj["worst_case"]["window"] = {{"start_lsn", m->start_lsn},
-                                    {"end_lsn", m->end_lsn},
-                                    {"record_bytes", m->record_bytes},
-                                    {"fpi_bytes", m->fpi_bytes},
-                                    {"fpi_count", m->fpi_count},
-                                    {"fpi_pages", m->fpi_pages},
-                                    {"xact_records", m->xact_records},
-                                    {"source", m->source}};
+      cj["worst_case"]["window"] = {{"start_lsn", m->start_lsn},       {"end_lsn", m->end_lsn},
+                                    {"record_bytes", m->record_bytes}, {"fpi_bytes", m->fpi_bytes},
+                                    {"fpi_count", m->fpi_count},       {"fpi_pages", m->fpi_pages},
+                                    {"xact_records", m->xact_records}, {"source", m->source}};
     } else {
       cj["worst_case"]["window"] = nullptr;
     }
