@@ -54,17 +54,24 @@ for engine in $engines; do
 done
 python3 - "$out" <<'PY'
 import glob, json, sys
+
+
+def reports():
+    """The verify reports of the run directory that have a crash, in name order."""
+    for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
+        if "/request-" in path:
+            continue
+        try:
+            j = json.load(open(path))
+        except Exception:
+            continue
+        if j.get("crashes"):
+            yield j
+
+
 print("| engine | target s | workload | rate tps (paced) | measured tps | ckpt cycles | distance MB (of peak) | WAL replayed MB | replay MB/s | recovery s (cold) | estimate s | measured / estimate | expected peak s | measured / expected peak | expected at the replayed distance s | measured / it |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
-    if "/request-" in path:
-        continue
-    try:
-        j = json.load(open(path))
-    except Exception:
-        continue
-    if "crashes" not in j or not j["crashes"]:
-        continue
+for j in reports():
     c = j["crashes"][0]
     w = c.get("worst_case") or {}
     mb = lambda v: "-" if v is None else "%.1f" % (v / 1e6)
@@ -82,12 +89,8 @@ for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
         f(w.get("recovery_to_expected_at_distance"))))
 # Where the restart's time went (PostgreSQL's log) beside the model's terms of the estimate.
 rows = []
-for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
-    try:
-        j = json.load(open(path))
-    except Exception:
-        continue
-    if "/request-" in path or not j.get("crashes") or "phases" not in j["crashes"][0]:
+for j in reports():
+    if "phases" not in j["crashes"][0]:
         continue
     c, t = j["crashes"][0], j["predicted"].get("recovery_terms_s") or {}
     ph = c["phases"]
@@ -107,13 +110,7 @@ if rows:
     print("\n".join(rows))
 # The window each crash left to replay, read from the stopped server (PostgreSQL: pg_waldump).
 rows = []
-for path in sorted(glob.glob(sys.argv[1] + "/*-*-*.json")):
-    try:
-        j = json.load(open(path))
-    except Exception:
-        continue
-    if "/request-" in path or not j.get("crashes"):
-        continue
+for j in reports():
     m = (j["crashes"][0].get("worst_case") or {}).get("window")
     if not m:
         continue
