@@ -508,9 +508,10 @@ std::optional<CrashWindowMix> ParseWaldumpStats(std::string_view text) {
   mix.fpi_bytes = *images;
   // The row "Transaction N (p%) ..." (absent from --stats=record, whose rows are per record
   // type: then 0).
-  const size_t xact = text.find("\nTransaction ");
+  constexpr std::string_view kXact = "\nTransaction ";
+  const size_t xact = text.find(kXact);
   if (xact != std::string_view::npos) {
-    std::string_view row = text.substr(xact + 13);
+    std::string_view row = text.substr(xact + kXact.size());
     row.remove_prefix(std::min(row.find_first_not_of(' '), row.size()));
     std::optional<uint64_t> n = ParseU64Text(row.substr(0, row.find(' ')));
     if (!n) return std::nullopt;
