@@ -204,8 +204,11 @@ class MariadbTarget : public ServerTarget {
     // (log_write_up_to in log0log.cc); the applied value is put back afterwards.
     std::map<std::string, std::string> old;
     WALTUNE_RETURN_IF_ERROR(Query("SELECT 'v', @@GLOBAL.innodb_flush_log_at_trx_commit", &old));
-    std::optional<int> before = old.count("v") ? ParseInteger<int>(old["v"]) : std::nullopt;
-    if (!before || *before < 0 || *before > 3) {
+    // A plain int, not an optional: GCC's -Wmaybe-uninitialized misread the optional's
+    // payload in the TSan build.
+    int before = -1;
+    if (old.count("v")) before = ParseInteger<int>(old["v"]).value_or(-1);
+    if (before < 0 || before > 3) {
       return Status::IOError("@@GLOBAL.innodb_flush_log_at_trx_commit", "not 0..3");
     }
     std::map<std::string, std::string> ignored;
@@ -216,7 +219,7 @@ class MariadbTarget : public ServerTarget {
     Status s = Query("INSERT INTO waltune.waltune_flush_check VALUES (1)", &ignored);
     const double us = (NowSeconds() - t0) * 1e6;
     const std::string restore =
-        "SET GLOBAL innodb_flush_log_at_trx_commit = " + std::to_string(*before);
+        "SET GLOBAL innodb_flush_log_at_trx_commit = " + std::to_string(before);
     WALTUNE_RETURN_IF_ERROR(Query(restore.c_str(), &ignored));
     WALTUNE_RETURN_IF_ERROR(s);
     WALTUNE_RETURN_IF_ERROR(Query("DROP TABLE waltune.waltune_flush_check", &ignored));
