@@ -1016,13 +1016,10 @@ class RequestParser {
     return Status::Ok();
   }
 
-  // One full-page image as verify measured it (PostgreSQL): `fpi_bytes` and `fpi_page_bytes`
-  // both or neither, each at most the largest block (32 kB), the image no larger than its page
-  // (PostgreSQL keeps a page uncompressed when compressing does not shrink it, xloginsert.c
-  // XLogCompressBackupBlock), and `fpi_compression` a method the engine has.
-  // Reads the image sizes a calibration measured. What an image may measure is the engine's
-  // fact (its block size, how it stores an image), so after the shape checks here the engine
-  // checks the values (EngineAdvisor::CheckImageCalibration).
+  // One full-page image as verify measured it: `fpi_bytes` and `fpi_page_bytes` both or
+  // neither, each a positive number, with the `fpi_compression` they were measured with. What
+  // an image may measure is the engine's fact (its block size, how it stores an image, which
+  // compressions it has), so the engine checks the values: EngineAdvisor::CheckImageCalibration.
   static Status ReadImageSize(const json& e, const std::string& where, Engine engine,
                               Calibration* c) {
     // A bound far above any engine's page, so that nothing the model multiplies overflows.
