@@ -48,9 +48,11 @@ class EngineAdvisor {
                               std::vector<std::string>* warnings) const = 0;
   // The model's CPU costs (used unless calibrated).
   virtual CpuCosts Cpu() const = 0;
-  // InvalidArgument naming `where` + ".fpi_compression" when a calibration's full-page-image
-  // size (Calibration::fpi_bytes) was measured with a compression this engine does not have;
-  // by default (engines without page images in their log) any image size is refused.
+  // InvalidArgument naming the field (`where` + ".fpi_bytes", ".fpi_page_bytes" or
+  // ".fpi_compression") when a calibration's full-page-image size cannot be this engine's: an
+  // image or page larger than its largest block, an image larger than its page, a compression
+  // it does not have. By default (engines without page images in their log) any image size is
+  // refused.
   virtual Status CheckImageCalibration(const Calibration& calibration,
                                        const std::string& where) const;
   // Solves the scenario. REQUIRES: scenario normalised by ParseRequest (version checked).
