@@ -151,9 +151,10 @@ std::string FormatLsnText(uint64_t position);
 // PostgreSQL pg_walinspect: "record_bytes image_bytes images image_page_bytes compression" (four
 // decimal sums and the wal_compression setting) -> WalMix; nullopt when malformed.
 std::optional<WalMix> ParseWalMixText(std::string_view text);
-// pg_waldump --stats: the range of its heading ("WAL statistics between A and B:") and the
-// record and image bytes of its "Total" line -> a CrashWindowMix without the image count;
-// nullopt when either is missing or malformed.
+// pg_waldump --stats: the range of its heading ("WAL statistics between A and B:"), the
+// record and image bytes of its "Total" line and the count of its "Transaction" row ->
+// a CrashWindowMix without the image count; nullopt when any is malformed or the heading or
+// the total is missing.
 std::optional<CrashWindowMix> ParseWaldumpStats(std::string_view text);
 // pg_waldump --fullpage (the records carrying images): the block references marked " FPW" (an
 // image replay applies; "FPW for WAL verification" is not) and how many distinct blocks they
