@@ -51,7 +51,8 @@ class EngineAdvisor {
   // InvalidArgument naming the field (`where` + ".fpi_bytes", ".fpi_page_bytes" or
   // ".fpi_compression") when a calibration's full-page-image size cannot be this engine's: an
   // image or page larger than its largest block, an image larger than its page, a compression
-  // it does not have. By default (engines without page images in their log) any image size is
+  // it does not have; or ".replay_window_fpi_bytes" when a replay window's mean image cannot be.
+  // By default (engines without page images in their log) any image size and replay window is
   // refused.
   virtual Status CheckImageCalibration(const Calibration& calibration,
                                        const std::string& where) const;

@@ -10,6 +10,7 @@
 // words it was read from.
 #include "waltune/request.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -1016,12 +1017,55 @@ class RequestParser {
     return Status::Ok();
   }
 
+  // The crash windows a PostgreSQL replay rate was measured on (`verify --worst-case
+  // --calibrate`, read back with pg_waldump): the five `replay_window_*` numbers all or none,
+  // the counts whole, beside the replay_bytes_per_s they explain. The engine checks what an
+  // image may measure (EngineAdvisor::CheckImageCalibration).
+  static Status ReadReplayWindow(const json& e, const std::string& where, Calibration* c) {
+    static constexpr std::array<const char*, 5> kNames = {
+        "replay_window_record_bytes", "replay_window_fpi_bytes", "replay_window_fpi_count",
+        "replay_window_transactions", "replay_window_redo_s"};
+    std::array<std::optional<double>, 5> v;
+    int given = 0;
+    for (size_t i = 0; i < kNames.size(); ++i) {
+      const char* name = kNames[i];
+      if (!e.contains(name) || e[name].is_null()) continue;
+      ++given;
+      // Bytes and counts of a window of at most 2^50 bytes; a replay of at most a day.
+      const double max = i == 4 ? 86400 : std::pow(2.0, 50);
+      const json& x = e[name];
+      if (!x.is_number() || !(x.get<double>() > 0) || x.get<double>() > max) {
+        return Status::InvalidArgument(where + "." + name,
+                                       "must be a number in (0, " + FormatNumber(max) + "]");
+      }
+      if ((i == 2 || i == 3) && x.get<double>() != std::floor(x.get<double>())) {
+        return Status::InvalidArgument(where + "." + name, "must be a whole number");
+      }
+      v[i] = x.get<double>();
+    }
+    if (given == 0) return Status::Ok();
+    for (size_t i = 0; i < kNames.size(); ++i) {
+      if (v[i]) continue;
+      return Status::InvalidArgument(
+          where + "." + kNames[i],
+          "is missing: the replay_window_* numbers describe one set of crash windows together "
+          "(records, images, their count, transactions and the replay time)");
+    }
+    if (!c->replay_bytes_per_s) {
+      return Status::InvalidArgument(where + ".replay_bytes_per_s",
+                                     "is missing: replay_window_* describe the windows it was "
+                                     "measured on");
+    }
+    c->replay_window = Calibration::ReplayWindow{*v[0], *v[1], *v[2], *v[3], *v[4]};
+    return Status::Ok();
+  }
+
   // One full-page image as verify measured it: `fpi_bytes` and `fpi_page_bytes` both or
   // neither, each a positive number, with the `fpi_compression` they were measured with. What
   // an image may measure is the engine's fact (its block size, how it stores an image, which
-  // compressions it has), so the engine checks the values: EngineAdvisor::CheckImageCalibration.
-  static Status ReadImageSize(const json& e, const std::string& where, Engine engine,
-                              Calibration* c) {
+  // compressions it has), so the engine checks the values once the replay window is read too
+  // (EngineAdvisor::CheckImageCalibration, in ParseCalibration).
+  static Status ReadImageSize(const json& e, const std::string& where, Calibration* c) {
     // A bound far above any engine's page, so that nothing the model multiplies overflows.
     constexpr double kMaxImageBytes = 1 << 30;
     for (const auto& [name, out] :
@@ -1048,7 +1092,37 @@ class RequestParser {
       }
       c->fpi_compression = e["fpi_compression"].get<std::string>();
     }
-    return AdvisorFor(engine).CheckImageCalibration(*c, where);
+    return Status::Ok();
+  }
+
+  // The calibration's numbers advise uses, for its `assumptions`.
+  static std::string CalibrationNumbersUsed(const Calibration& c) {
+    std::string used;
+    for (const auto& [name, value] :
+         {std::pair<const char*, const std::optional<double>&>{"txn_cpu_us", c.txn_cpu_us},
+          {"statement_cpu_one_client_us", c.statement_cpu_one_client_us},
+          {"statement_cpu_concurrent_us", c.statement_cpu_concurrent_us},
+          {"wal_bytes_per_txn", c.wal_bytes_per_txn},
+          {"wal_record_bytes_per_txn", c.wal_record_bytes_per_txn},
+          {"fpi_bytes", c.fpi_bytes},
+          {"fpi_page_bytes", c.fpi_page_bytes},
+          {"replay_bytes_per_s", c.replay_bytes_per_s},
+          {"replay_buffer_miss_fraction", c.replay_buffer_miss_fraction},
+          {"restart_overhead_s", c.restart_overhead_s}}) {
+      if (!value) continue;
+      used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
+      if (&value == &c.fpi_bytes) used += " (" + c.fpi_compression + ")";
+    }
+    if (c.replay_window) {
+      used += ", crash windows of " + FormatNumber(c.replay_window->record_bytes) +
+              " bytes of records and " + FormatNumber(c.replay_window->fpi_count) +
+              " images replayed in " + FormatNumber(c.replay_window->redo_s) + " s";
+    }
+    if (c.restart_fit_windows >= kMinRestartLineWindows) {
+      used += ", a line over " + std::to_string(c.restart_fit_windows) +
+              " whole cold restarts (restart_overhead_s + redo / replay_bytes_per_s)";
+    }
+    return used;
   }
 
   Status ParseCalibration() {
@@ -1101,7 +1175,7 @@ class RequestParser {
     WALTUNE_RETURN_IF_ERROR(read("wal_bytes_per_txn", 1073741824.0, &c.wal_bytes_per_txn));
     WALTUNE_RETURN_IF_ERROR(
         read("wal_record_bytes_per_txn", 1073741824.0, &c.wal_record_bytes_per_txn));
-    WALTUNE_RETURN_IF_ERROR(ReadImageSize(e, field + ".engines." + key, s_.engine, &c));
+    WALTUNE_RETURN_IF_ERROR(ReadImageSize(e, field + ".engines." + key, &c));
     WALTUNE_RETURN_IF_ERROR(read("replay_bytes_per_s", 1e12, &c.replay_bytes_per_s));
     WALTUNE_RETURN_IF_ERROR(read("restart_overhead_s", 86400, &c.restart_overhead_s));
     if (e.contains("replay_buffer_miss_fraction") && !e["replay_buffer_miss_fraction"].is_null()) {
@@ -1127,31 +1201,15 @@ class RequestParser {
       }
       c.restart_fit_windows = static_cast<int>(*fit_windows);
     }
+    WALTUNE_RETURN_IF_ERROR(ReadReplayWindow(e, field + ".engines." + key, &c));
+    WALTUNE_RETURN_IF_ERROR(
+        AdvisorFor(s_.engine).CheckImageCalibration(c, field + ".engines." + key));
     c.cpu_includes_flush_wait = e.contains("durability_level") && e["durability_level"] == "strict";
     c.present = true;
     c.source = cal.contains("machine") && cal["machine"].is_string()
                    ? cal["machine"].get<std::string>()
                    : std::string("calibration file");
-    std::string used;
-    for (const auto& [name, value] :
-         {std::pair<const char*, const std::optional<double>&>{"txn_cpu_us", c.txn_cpu_us},
-          {"statement_cpu_one_client_us", c.statement_cpu_one_client_us},
-          {"statement_cpu_concurrent_us", c.statement_cpu_concurrent_us},
-          {"wal_bytes_per_txn", c.wal_bytes_per_txn},
-          {"wal_record_bytes_per_txn", c.wal_record_bytes_per_txn},
-          {"fpi_bytes", c.fpi_bytes},
-          {"fpi_page_bytes", c.fpi_page_bytes},
-          {"replay_bytes_per_s", c.replay_bytes_per_s},
-          {"replay_buffer_miss_fraction", c.replay_buffer_miss_fraction},
-          {"restart_overhead_s", c.restart_overhead_s}}) {
-      if (!value) continue;
-      used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
-      if (&value == &c.fpi_bytes) used += " (" + c.fpi_compression + ")";
-    }
-    if (c.restart_fit_windows >= kMinRestartLineWindows) {
-      used += ", a line over " + std::to_string(c.restart_fit_windows) +
-              " whole cold restarts (restart_overhead_s + redo / replay_bytes_per_s)";
-    }
+    std::string used = CalibrationNumbersUsed(c);
     std::string replay_workload;
     WALTUNE_RETURN_IF_ERROR(ReadReplayWorkload(e, field + ".engines." + key, &replay_workload));
     if (c.replay_bytes_per_s && !replay_workload.empty()) {

@@ -141,6 +141,11 @@ std::string VerifyEngineKeyList(const char* last_joint) {
 
 Status EngineAdvisor::CheckImageCalibration(const Calibration& calibration,
                                             const std::string& where) const {
+  if (calibration.replay_window) {
+    return Status::InvalidArgument(where + ".replay_window_fpi_bytes",
+                                   "only PostgreSQL's crash windows are read back (pg_waldump); "
+                                   "this engine's calibration has no replay window");
+  }
   if (!calibration.fpi_bytes && !calibration.fpi_page_bytes) return Status::Ok();
   return Status::InvalidArgument(where + ".fpi_bytes",
                                  "only PostgreSQL's WAL carries full-page images; this engine's "

@@ -130,7 +130,16 @@ struct PgImageSize {
 };
 PgImageSize ImageSizeFor(const Calibration& c, const std::string& method) {
   if (c.fpi_bytes && c.fpi_page_bytes) {
-    if (CompressionMethod(c.fpi_compression) == CompressionMethod(method)) {
+    const bool same_method = CompressionMethod(c.fpi_compression) == CompressionMethod(method);
+    // The crash windows' own images, written under the same setting as the phase's: a steady
+    // window's pages have free space, a hole the image leaves out (1 142-1 478 bytes against
+    // the phase's 2 182-2 298, lz4; docs/verify.md, session 34).
+    if (same_method && c.replay_window) {
+      return {c.replay_window->fpi_bytes / c.replay_window->fpi_count,
+              "measured by verify --calibrate in its crash windows (mean image, " +
+                  c.fpi_compression + ")"};
+    }
+    if (same_method) {
       return {*c.fpi_bytes,
               "measured by verify --calibrate (mean image, " + c.fpi_compression + ")"};
     }
@@ -151,9 +160,13 @@ class PgWal {
       : s_(&s), fpi_ratio_(CompressionRatio(compression)) {
     const Workload& w = s.workload;
     // The calibration's records alone: its wal_bytes_per_txn includes the full-page images of
-    // its own run, which this class adds for the scenario's interval.
-    base_bytes_ = s.calibration.wal_record_bytes_per_txn
-                      ? *s.calibration.wal_record_bytes_per_txn
+    // its own run, which this class adds for the scenario's interval. Where it read its crash
+    // windows back, their records per transaction: a steady cycle's (371-503 bytes where the
+    // phase after the load's checkpoint measured 1.17-1.37x that; docs/verify.md, session 34).
+    const Calibration& c = s.calibration;
+    base_bytes_ = c.replay_window ? c.replay_window->record_bytes / c.replay_window->transactions
+                  : c.wal_record_bytes_per_txn
+                      ? *c.wal_record_bytes_per_txn
                       : kCommitRecordBytes + w.rows_per_txn * (w.row_bytes + kRowOverheadBytes);
     fpi_.hot_pages = engines::HotPages(w, kPageBytes);
     tps_ = tps > 0 ? tps : w.write_rate_tps;
@@ -163,6 +176,7 @@ class PgWal {
   }
 
   double base_bytes_per_txn() const { return base_bytes_; }
+  double ImageBytes() const { return fpi_.fpi_bytes; }
   double tps() const { return tps_; }
 
   double PagesImaged(double interval_s) const {
@@ -197,6 +211,8 @@ class PgWal {
     // Bound: the slowest mix had this share of the stated random page changes (0: the bound
     // over the image share alone, without misses).
     double random_changes_share = 0;
+    // Expected: the images whose replay is priced (ImagesBeyondCalibration).
+    double priced_images = 0;
     double misses = 0;  // random page changes read back into shared_buffers
     double miss_s = 0;  // their replay time, inside replay_s
     double scan_s = 0;  // reading the WAL back from a cold cache
@@ -210,10 +226,24 @@ class PgWal {
   };
   // Plain records replayed with their pages in shared_buffers: the calibrated rate (measured
   // with the calibration run's own misses, taken off in ReplayMissFraction), else the model's.
-  // The misses are priced apart (ReplayMisses).
+  // The misses are priced apart (ReplayMisses). Where the calibration read its crash windows
+  // back, the whole replay it measured is charged to their records (record bytes / redo
+  // time), a ceiling on a record byte's cost: the blended rate prices records ~1.5x too fast
+  // in a window with fewer images than the calibration's (a 30 s `tpcb` window 28% images
+  // replayed at 0.68 of the rate a 10 s one 57% images measured; docs/verify.md, session 34).
   double RecordReplayRate() const {
-    return s_->calibration.replay_bytes_per_s ? *s_->calibration.replay_bytes_per_s
-                                              : kRecordReplayBytesPerS;
+    const Calibration& c = s_->calibration;
+    if (c.replay_window) return c.replay_window->record_bytes / c.replay_window->redo_s;
+    return c.replay_bytes_per_s ? *c.replay_bytes_per_s : kRecordReplayBytesPerS;
+  }
+  bool HasReplayWindow() const { return s_->calibration.replay_window.has_value(); }
+  // Of `images` in a window of `record_bytes` of records, those the replay pays for beyond
+  // the record rate: with a calibration window, whose replay the record rate already holds
+  // with its images, only the images beyond its count per record byte; else all of them.
+  double ImagesBeyondCalibration(double record_bytes, double images) const {
+    const auto& w = s_->calibration.replay_window;
+    if (!w) return images;
+    return std::max(0.0, images - record_bytes * w->fpi_count / w->record_bytes);
   }
   double SharedBuffersBytes() const {
     return s_->workload.buffer_pool_bytes > 0 ? static_cast<double>(s_->workload.buffer_pool_bytes)
@@ -301,18 +331,24 @@ class PgWal {
   // completion target c: replay (1+c)*T of WAL, but never more than max_wal_size: a checkpoint
   // is paced by WAL as well as time (checkpointer.c IsCheckpointOnSchedule), so it completes
   // by the time c x max_wal_size / (1 + c) more WAL has been written.
-  Recovery ExpectedFor(double interval_s, double target_c, double max_wal_size_bytes) const {
+  // `at_bytes` > 0: the same mix, for a crash that left that much WAL to replay instead.
+  Recovery ExpectedFor(double interval_s, double target_c, double max_wal_size_bytes,
+                       double at_bytes = 0) const {
     Recovery r;
     const double window_s = (1 + target_c) * interval_s;
     const double images = PagesImaged(interval_s) + PagesImaged(target_c * interval_s);
     const double total = tps_ * window_s * base_bytes_ + images * fpi_.fpi_bytes;
-    const double scale = total > max_wal_size_bytes ? max_wal_size_bytes / total : 1;
+    const double scale = at_bytes > 0                 ? at_bytes / total
+                         : total > max_wal_size_bytes ? max_wal_size_bytes / total
+                                                      : 1;
     r.record_bytes = tps_ * window_s * base_bytes_ * scale;
     r.image_bytes = images * fpi_.fpi_bytes * scale;
     r.wal_bytes = r.record_bytes + r.image_bytes;
     r.misses = ReplayMisses(tps_ * window_s * scale, images * scale);
     r.miss_s = r.misses * kReplayMissUs / 1e6;
-    r.replay_s = r.record_bytes / RecordReplayRate() + r.image_bytes / ImageReplayRate() + r.miss_s;
+    r.priced_images = ImagesBeyondCalibration(r.record_bytes, images * scale);
+    r.replay_s = r.record_bytes / RecordReplayRate() +
+                 r.priced_images * fpi_.fpi_bytes / ImageReplayRate() + r.miss_s;
     Finish(PagesImaged(window_s), max_wal_size_bytes, &r);
     return r;
   }
@@ -421,6 +457,8 @@ std::string DataDirSyncText(const Scenario& s, const PgWal::Recovery& r) {
   return text;
 }
 
+struct PgAnalysis;  // the numbers the steps of PostgresAdvisor::Advise share (below)
+
 class PostgresAdvisor : public EngineAdvisor {
  public:
   EngineVersion DefaultVersion() const override { return {17, 0, 0}; }
@@ -448,11 +486,17 @@ class PostgresAdvisor : public EngineAdvisor {
   }
 
   Status CheckImageCalibration(const Calibration& c, const std::string& where) const override {
-    if (!c.fpi_bytes && !c.fpi_page_bytes) return Status::Ok();
     // The largest block PostgreSQL builds with is 32 kB (configure --with-blocksize; BLCKSZ in
     // pg_config.h), and an image is never stored larger than its page: XLogCompressBackupBlock
     // in xloginsert.c keeps the compressed copy only when it is shorter than the page.
     constexpr double kMaxBlockBytes = 32768;
+    if (c.replay_window &&
+        c.replay_window->fpi_bytes > kMaxBlockBytes * c.replay_window->fpi_count) {
+      return Status::InvalidArgument(where + ".replay_window_fpi_bytes",
+                                     "must be at most 32768 bytes per image of "
+                                     "replay_window_fpi_count (PostgreSQL's largest block)");
+    }
+    if (!c.fpi_bytes && !c.fpi_page_bytes) return Status::Ok();
     for (const auto& [name, value] :
          {std::pair<const char*, std::optional<double>>{"fpi_bytes", c.fpi_bytes},
           {"fpi_page_bytes", c.fpi_page_bytes}}) {
@@ -475,6 +519,11 @@ class PostgresAdvisor : public EngineAdvisor {
   }
 
   Advice Advise(const Scenario& s) const override;
+  std::optional<double> ExpectedRecoveryAtAgeS(const Scenario& s,
+                                               double distance_bytes) const override;
+
+ private:
+  void Analyse(const Scenario& s, Advice* a, PgAnalysis* x) const;
 };
 
 struct PgPlan {
@@ -821,6 +870,18 @@ std::string PgBoundHow(const PgAnalysis& x) {
                    100 * x.rec.random_changes_share, FormatHumanBytes(x.rec.record_bytes),
                    RecordReplayMBps(x.wal), FormatHumanBytes(x.rec.image_bytes),
                    x.wal.ImageReplayRate() / 1e6)
+         : x.wal.HasReplayWindow()
+             ? fmt::format(
+                   "bounded over the unknown image share with the calibration's whole replay "
+                   "charged to its records: {} of plain records at ~{:.1f} MB/s (its windows' "
+                   "record bytes / redo time){}",
+                   FormatHumanBytes(x.rec.record_bytes), RecordReplayMBps(x.wal),
+                   x.rec.all_records ? std::string(", the whole window, whatever share "
+                                                   "turns out to be images")
+                                     : fmt::format(", the remaining {} as images at the blended "
+                                                   "~{:.0f} MB/s",
+                                                   FormatHumanBytes(x.rec.image_bytes),
+                                                   x.wal.ImageReplayRate() / 1e6))
          : x.wal.HasCalibratedRate() && !x.rec.all_records &&
                  x.wal.ImageReplayRate() >= x.wal.RecordReplayRate()
              ? fmt::format(
@@ -1027,13 +1088,43 @@ void ComparePgThroughput(const Scenario& s, const PgAnalysis& x, Advice* a) {
   }
 }
 
+// With a calibration that read its crash windows back, the answer's expected peak: the crash
+// just before a checkpoint completes at the predicted spacing and the workload's own mix,
+// records at the windows' charged rate and only the images beyond their count per record
+// byte priced apart. The bound (estimated_recovery_time_s) takes every byte as records where
+// the records of the window could fill it; a workload that always writes images stays below it
+// (the 10 s calibration windows of session 34 were 57-61% images), so verify judges the band on
+// this and the bound stays the ceiling no crash may exceed, as for InnoDB's page cleaner.
+void AddPgExpectedPeak(const PgAnalysis& x, Advice* a) {
+  const PgWal::Recovery& e = x.expected_rec;
+  AddEstimate(a, "expected_wal_to_replay_bytes", e.wal_bytes, "bytes",
+              "(1 + c) x checkpoint_interval_s of WAL at the predicted image share, at most "
+              "max_wal_size");
+  AddEstimate(a, "expected_wal_to_replay_record_bytes", e.record_bytes, "bytes",
+              "of it, plain records: required_tps x window x wal_base_bytes_per_txn");
+  AddEstimate(a, "expected_images_beyond_calibration", e.priced_images, "images",
+              "images of the window less its record bytes x the calibration windows' images per "
+              "record byte (those the record rate already holds), at least 0");
+  AddEstimate(a, "expected_peak_recovery_time_s", e.total_s, "s",
+              fmt::format("expected_recovery_time_s: {} of records at ~{:.1f} MB/s, {:.0f} "
+                          "images of which {:.0f} beyond the calibration windows' count per "
+                          "record byte at ~{:.0f} MB/s, {:.0f} pages read back, plus the same "
+                          "start-up, WAL scan and end-of-recovery checkpoint as the bound",
+                          FormatHumanBytes(e.record_bytes), RecordReplayMBps(x.wal),
+                          e.image_bytes / std::max(1.0, x.wal.ImageBytes()), e.priced_images,
+                          x.wal.ImageReplayRate() / 1e6, e.misses));
+}
+
 // Every number the advice rests on, with its formula and inputs.
 void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
   engines::AddFlushLatencyEstimates(a, s);
   AddEstimate(a, "clients", s.workload.concurrency, "clients", "constraints.concurrency");
   AddEstimate(a, "required_tps", x.tps_needed, "tps", "constraints.write_rate");
   AddEstimate(a, "wal_base_bytes_per_txn", x.wal.base_bytes_per_txn(), "bytes",
-              s.calibration.wal_record_bytes_per_txn
+              s.calibration.replay_window
+                  ? "measured by verify --calibrate in its crash windows (record bytes without "
+                    "full-page images / commit records)"
+              : s.calibration.wal_record_bytes_per_txn
                   ? "measured by verify --calibrate (records without full-page images)"
                   : fmt::format("{} + {} rows x ({} + {}) bytes (heap + btree records, commit)",
                                 kCommitRecordBytes, s.workload.rows_per_txn, s.workload.row_bytes,
@@ -1061,7 +1152,12 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
   AddEstimate(a, "wal_to_replay_record_bytes", x.rec.record_bytes, "bytes",
               "of the window, bytes taken as plain records for the bound (the slowest mix)");
   AddEstimate(a, "replay_rate_bytes_per_s", x.rec.effective_replay_bytes_per_s, "bytes/s",
-              s.calibration.replay_bytes_per_s
+              s.calibration.replay_window
+                  ? "records at the calibration windows' record bytes / redo time (their whole "
+                    "replay charged to the records), images at the blended calibrated rate or "
+                    "200 MB/s x compression where slower, and the pages read back; the bound's "
+                    "mix"
+              : s.calibration.replay_bytes_per_s
                   ? "records at the calibrated rate, images at it too (it is blended: PostgreSQL "
                     "logs one redo time for both) or at 200 MB/s x compression where slower, "
                     "and the pages read back"
@@ -1121,6 +1217,7 @@ void AddPgEstimates(const Scenario& s, const PgAnalysis& x, Advice* a) {
                   "x {:.0f} s of WAL ({})",
                   100 * x.expected_rec.image_bytes / std::max(1.0, x.expected_rec.wal_bytes),
                   x.plan.interval_s, FormatHumanBytes(x.expected_rec.wal_bytes)));
+  if (x.wal.HasReplayWindow()) AddPgExpectedPeak(x, a);
   AddEstimate(a, "baseline_recovery_time_s", x.base_rec.total_s, "s", "with PostgreSQL defaults");
   AddEstimate(a, "recovery_target_s", s.recovery_target_s, "s", "constraints.recovery_time_target");
   engines::AddThroughputEstimates(a, x.mode.conf_t, x.mode.flush_each_commit ? x.mode.sync_p : x.p,
@@ -1139,17 +1236,36 @@ std::string PgConfLine(const Setting& st) {
   return st.name + " = " + (quote ? "'" + value + "'" : value) + "\n";
 }
 
+// The commit path and the checkpoint plan: what the answer and ExpectedRecoveryAtAgeS share.
+void PostgresAdvisor::Analyse(const Scenario& s, Advice* a, PgAnalysis* x) const {
+  const engines::TxnCpu cpu = engines::ResolveTxnCpu(s, Cpu(), a);
+  x->tps_needed = s.workload.write_rate_tps;
+  x->p = engines::CommitParams(s, cpu);
+  x->p.locks_held_through_flush = true;
+  PlanPgCheckpoints(s, x, a);
+}
+
+// With a calibration window (the answer's expected peak): the expected peak's terms, its mix of
+// records and images kept, for the WAL a crash really left.
+std::optional<double> PostgresAdvisor::ExpectedRecoveryAtAgeS(const Scenario& s,
+                                                              double distance_bytes) const {
+  if (!s.calibration.replay_window || !(distance_bytes > 0)) return std::nullopt;
+  Advice scratch = engines::StartAdvice(s);
+  PgAnalysis x(s);
+  Analyse(s, &scratch, &x);
+  return x.wal
+      .ExpectedFor(x.plan.interval_s, x.plan.target_c,
+                   static_cast<double>(x.plan.max_wal_size_bytes), distance_bytes)
+      .total_s;
+}
+
 Advice PostgresAdvisor::Advise(const Scenario& s) const {
   Advice a = engines::StartAdvice(s);
   a.config_target =
       "postgresql.conf (or ALTER SYSTEM SET ...; then SELECT pg_reload_conf(), and restart the "
       "server for the settings `apply` marks restart)";
-  const engines::TxnCpu cpu = engines::ResolveTxnCpu(s, Cpu(), &a);
   PgAnalysis x(s);
-  x.tps_needed = s.workload.write_rate_tps;
-  x.p = engines::CommitParams(s, cpu);
-  x.p.locks_held_through_flush = true;
-  PlanPgCheckpoints(s, &x, &a);
+  Analyse(s, &a, &x);
   PgBaseline(s, &x);
   ChoosePgCommitMode(s, &x);
   AddPgWalSettings(s, x, &a);

@@ -582,6 +582,40 @@ Status CheckCalibrationToUpdate(const nlohmann::json& existing, const std::strin
   return Status::Ok();
 }
 
+namespace {
+
+// PostgreSQL: the crash windows the replay rate was measured on, read back after each kill
+// (WorstCaseCrash::window), summed, so that the model can charge the replay to their records
+// and take a steady window's records per transaction and bytes per image. Null unless every
+// crash with a logged replay had its window read, with images and commit records in it.
+void AddReplayWindow(const VerifyReport& r, Json* e) {
+  double records = 0, images_bytes = 0, images = 0, txns = 0, redo_s = 0;
+  bool all = false;
+  for (const auto& c : r.crashes) {
+    if (!c.redo_bytes || !c.redo_s) continue;
+    if (!c.worst_case || !c.worst_case->window) {
+      all = false;
+      break;
+    }
+    const CrashWindowMix& w = *c.worst_case->window;
+    all = true;
+    records += static_cast<double>(w.record_bytes);
+    images_bytes += static_cast<double>(w.fpi_bytes);
+    images += static_cast<double>(w.fpi_count);
+    txns += static_cast<double>(w.xact_records);
+    redo_s += *c.redo_s;
+  }
+  const bool usable = all && records > 0 && images > 0 && images_bytes > 0 && txns > 0 &&
+                      redo_s > 0 && !(*e)["replay_bytes_per_s"].is_null();
+  (*e)["replay_window_record_bytes"] = usable ? Json(records) : Json();
+  (*e)["replay_window_fpi_bytes"] = usable ? Json(images_bytes) : Json();
+  (*e)["replay_window_fpi_count"] = usable ? Json(images) : Json();
+  (*e)["replay_window_transactions"] = usable ? Json(txns) : Json();
+  (*e)["replay_window_redo_s"] = usable ? Json(Round(redo_s, 4)) : Json();
+}
+
+}  // namespace
+
 Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
   Json out;
   out["waltune_calibration"] = 1;
@@ -652,6 +686,7 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
   double rate_time = logged ? redo_s : restart_s;
   e["replay_bytes_per_s"] =
       (redo_bytes > 0 && rate_time > 0) ? Json(Round(redo_bytes / rate_time, 0)) : Json();
+  AddReplayWindow(r, &e);
   // The share of page changes that missed the server's page cache during that replay, so that
   // a model pricing misses (PostgreSQL) adds only those beyond it.
   e["replay_buffer_miss_fraction"] = Json();

@@ -73,6 +73,17 @@ def text_with_raw(doc, path, raw):
     return json.dumps(with_change(doc, path, marker)).replace('"%s"' % marker, raw).encode()
 
 
+def window_without(doc, missing=None):
+    """doc with a PostgreSQL replay window (a replay rate and its five numbers), less `missing`."""
+    window = {"replay_bytes_per_s": 46.8e6, "replay_window_record_bytes": 97586588,
+              "replay_window_fpi_bytes": 128098443, "replay_window_fpi_count": 112142,
+              "replay_window_transactions": 194067, "replay_window_redo_s": 4.91}
+    for key, value in window.items():
+        if key != missing:
+            doc = with_change(doc, ["engines", "postgresql", key], value)
+    return doc
+
+
 def doc_bytes(doc):
     return json.dumps(doc).encode()
 
@@ -207,6 +218,25 @@ CALIBRATION_CASES = whole_file_cases("--calibration") + [
          ["engines", "postgresql", "fpi_page_bytes"], 7000),
          ["engines", "postgresql", "fpi_compression"], "gzip")),
      "--calibration.engines.postgresql.fpi_compression"),
+    ("a replay window without its replay time",
+     doc_bytes(window_without(CALIBRATION, "replay_window_redo_s")),
+     "--calibration.engines.postgresql.replay_window_redo_s"),
+    ("a replay window with a fraction of an image",
+     doc_bytes(with_change(window_without(CALIBRATION), ["engines", "postgresql",
+                                                         "replay_window_fpi_count"], 1.5)),
+     "--calibration.engines.postgresql.replay_window_fpi_count"),
+    ("a replay window with no commits",
+     doc_bytes(with_change(window_without(CALIBRATION), ["engines", "postgresql",
+                                                         "replay_window_transactions"], 0)),
+     "--calibration.engines.postgresql.replay_window_transactions"),
+    ("a replay window whose images average more than 32 kB",
+     doc_bytes(with_change(window_without(CALIBRATION), ["engines", "postgresql",
+                                                         "replay_window_fpi_bytes"], 4e9)),
+     "--calibration.engines.postgresql.replay_window_fpi_bytes"),
+    ("a replay window without the rate it was measured for",
+     doc_bytes(with_change(window_without(CALIBRATION), ["engines", "postgresql",
+                                                         "replay_bytes_per_s"], None)),
+     "--calibration.engines.postgresql.replay_bytes_per_s"),
     ("a fitted line without its rate",
      doc_bytes(with_change(CALIBRATION, ["engines", "postgresql", "restart_fit_windows"], 3)),
      "--calibration.engines.postgresql.restart_fit_windows"),

@@ -995,6 +995,49 @@ TEST(Advise, CalibratedImageSizeIsCheckedField) {
   EXPECT_EQ(maria.status().field(), "--calibration.engines.mariadb.fpi_bytes");
 }
 
+// The crash windows a PostgreSQL replay rate was measured on (verify --worst-case --calibrate):
+// five numbers together, read into the calibration; another engine's calibration has none.
+TEST(Advise, CalibrationReplayWindowIsReadAndEngineChecked) {
+  const json request = Request({{"db_engine", "PostgreSQL"},
+                                {"engine_version", "15"},
+                                {"durability_requirement", "strict"},
+                                {"write_rate", 1500},
+                                {"storage_type", "SSD"}});
+  const json entry = {
+      {"replay_bytes_per_s", 46.8e6},         {"replay_window_record_bytes", 97586588},
+      {"replay_window_fpi_bytes", 128098443}, {"replay_window_fpi_count", 112142},
+      {"replay_window_transactions", 194067}, {"replay_window_redo_s", 4.91}};
+  auto with = [&](const json& e, const std::string& engine) {
+    ParseOptions o;
+    o.calibration = {{"waltune_calibration", 1}, {"machine", "box"}, {"engines", {{engine, e}}}};
+    return o;
+  };
+  auto ok = ParseRequest(request, with(entry, "postgresql"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  ASSERT_TRUE(ok->calibration.replay_window.has_value());
+  EXPECT_EQ(ok->calibration.replay_window->record_bytes, 97586588);
+  EXPECT_EQ(ok->calibration.replay_window->fpi_bytes, 128098443);
+  EXPECT_EQ(ok->calibration.replay_window->fpi_count, 112142);
+  EXPECT_EQ(ok->calibration.replay_window->transactions, 194067);
+  EXPECT_EQ(ok->calibration.replay_window->redo_s, 4.91);
+  json none = entry;
+  for (const char* k :
+       {"replay_window_record_bytes", "replay_window_fpi_bytes", "replay_window_fpi_count",
+        "replay_window_transactions", "replay_window_redo_s"}) {
+    none.erase(k);
+  }
+  auto without = ParseRequest(request, with(none, "postgresql"));
+  ASSERT_TRUE(without.ok());
+  EXPECT_FALSE(without->calibration.replay_window.has_value());
+
+  json maria_request = request;
+  maria_request["constraints"]["db_engine"] = "MariaDB";
+  maria_request["constraints"]["engine_version"] = "10.11";
+  auto maria = ParseRequest(maria_request, with(entry, "mariadb"));
+  ASSERT_FALSE(maria.ok());
+  EXPECT_EQ(maria.status().field(), "--calibration.engines.mariadb.replay_window_fpi_bytes");
+}
+
 // A calibrated replay rate (blended: records and images of the calibration's window) of 250
 // MB/s is faster than images replay per WAL byte (200 MB/s of pages: 200 MB/s uncompressed,
 // 100 MB/s with lz4 at 0.5): the bound then fills its window with images first, as many as two

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "test_util.h"
+#include "waltune/engine.h"
 #include "waltune/units.h"
 
 namespace waltune {
@@ -512,6 +513,87 @@ TEST(Recovery, PostgresCalibratedRateReplaysImagesNoFaster) {
   EXPECT_NE(a.checkpoint_rationale.find("bounded at the calibrated ~47 MB/s for every byte"),
             std::string::npos)
       << a.checkpoint_rationale;
+}
+
+// A calibration that read its crash windows back (session 34's `tpcb` one: 97 586 588 bytes of
+// records, 112 142 images in 128 098 443 bytes, 194 067 commits, 4.91 s of redo, 46.8 MB/s
+// blended) charges the whole replay to the records: 97 586 588 / 4.91 = 19.875 MB/s. The model
+// takes the window's 502.85 bytes of records per transaction and its 1 142.3-byte lz4 images. By
+// hand, MissRequest with 128 MB of buffers (1 GB working set, miss fraction 0.875, all of it the
+// calibration's own: no misses added; the end-of-recovery checkpoint writes 16 384 buffers,
+// 0.548944 s) and a restart overhead of 0.3 s: the bound is the window as records, 0.3 + W / 3e9
+// + W / 19.875e6 + 0.548944. The expected peak is the same terms at the predicted mix, its
+// records at 19.875 MB/s and only the images beyond 112 142 per 97 586 588 record bytes at the
+// blended 46.8 MB/s; a window of few images (1 000) leaves more of them to price.
+TEST(Recovery, PostgresCalibrationWindowChargesTheReplayToItsRecords) {
+  auto parsed = ParseRequest(MissRequest("128MB"));
+  ASSERT_TRUE(parsed.ok());
+  std::vector<double> priced;  // images beyond the calibration's, per calibration
+  for (const double images : {112142.0, 1000.0}) {
+    Scenario s = *parsed;
+    Calibration& c = s.calibration;
+    c.present = true;
+    c.replay_bytes_per_s = 46.8e6;
+    c.restart_overhead_s = 0.3;
+    c.replay_buffer_miss_fraction = 0.875;
+    c.wal_record_bytes_per_txn = 691;
+    c.fpi_bytes = 2298.4;
+    c.fpi_page_bytes = 7825.6;
+    c.fpi_compression = "lz4";
+    const double image_bytes = 128098443.0 / 112142 * images;
+    c.replay_window = Calibration::ReplayWindow{97586588, image_bytes, images, 194067, 4.91};
+    const Advice a = Solve(s);
+    ASSERT_EQ(Value(a, "wal_compression"), "lz4");
+    const double record_rate = 97586588 / 4.91;
+    const double image = 128098443.0 / 112142;
+    EXPECT_NEAR(Estimate(a, "wal_base_bytes_per_txn"), 97586588.0 / 194067, 1e-9);
+    EXPECT_EQ(Estimate(a, "replay_buffer_misses"), 0);
+    EXPECT_NEAR(Estimate(a, "end_of_recovery_checkpoint_s"), 0.548944, 1e-6);
+    const double w = Estimate(a, "wal_to_replay_bytes");
+    EXPECT_EQ(Estimate(a, "wal_to_replay_record_bytes"), w);
+    EXPECT_NEAR(Estimate(a, "estimated_recovery_time_s"),
+                0.3 + w / 3e9 + w / record_rate + 0.548944, 1e-6);
+    EXPECT_LE(Estimate(a, "estimated_recovery_time_s"), 15 + 1e-9);
+    EXPECT_NE(a.checkpoint_rationale.find("whole replay charged to its records"), std::string::npos)
+        << a.checkpoint_rationale;
+
+    const double e = Estimate(a, "expected_wal_to_replay_bytes");
+    const double records = Estimate(a, "expected_wal_to_replay_record_bytes");
+    const double beyond = std::max(0.0, (e - records) / image - records * images / 97586588);
+    EXPECT_NEAR(Estimate(a, "expected_images_beyond_calibration"), beyond, 1e-6 * beyond + 1e-9);
+    priced.push_back(beyond);
+    EXPECT_NEAR(Estimate(a, "expected_peak_recovery_time_s"),
+                0.3 + e / 3e9 + records / record_rate + beyond * image / 46.8e6 + 0.548944, 1e-6);
+    EXPECT_EQ(Estimate(a, "expected_peak_recovery_time_s"),
+              Estimate(a, "expected_recovery_time_s"));
+    EXPECT_LT(Estimate(a, "expected_peak_recovery_time_s"),
+              Estimate(a, "estimated_recovery_time_s"));
+    // verify puts each crash beside the same terms for the WAL it left: at the expected
+    // window, the expected peak; at half of it, the same mix halved (less the fixed terms).
+    const EngineAdvisor& pg = AdvisorFor(Engine::kPostgreSQL);
+    const auto at_peak = pg.ExpectedRecoveryAtAgeS(s, e);
+    ASSERT_TRUE(at_peak.has_value());
+    EXPECT_NEAR(*at_peak, Estimate(a, "expected_peak_recovery_time_s"), 1e-9);
+    const auto at_half = pg.ExpectedRecoveryAtAgeS(s, e / 2);
+    ASSERT_TRUE(at_half.has_value());
+    EXPECT_NEAR(
+        *at_half,
+        0.3 + e / 2 / 3e9 + records / 2 / record_rate + beyond / 2 * image / 46.8e6 + 0.548944,
+        1e-6);
+  }
+  // A calibration window with fewer images per record byte leaves more of them to price.
+  ASSERT_EQ(priced.size(), 2u);
+  EXPECT_GT(priced[1], priced[0]);
+  // Without a window the answer has no expected peak, and so nothing at a distance.
+  Scenario plain = *parsed;
+  plain.calibration.present = true;
+  plain.calibration.replay_bytes_per_s = 46.8e6;
+  EXPECT_FALSE(AdvisorFor(Engine::kPostgreSQL).ExpectedRecoveryAtAgeS(plain, 1e8).has_value());
+  bool expected_peak = false;
+  for (const auto& est : Solve(plain).estimates) {
+    expected_peak = expected_peak || est.name == "expected_peak_recovery_time_s";
+  }
+  EXPECT_FALSE(expected_peak);
 }
 
 // Images sized as verify --calibrate measured them: verify's `tpcb` pages made lz4 images of

@@ -221,6 +221,37 @@ TEST(UpdateCalibration, RecordsTheReplaysBufferMissFraction) {
             0.0);
 }
 
+// The crash windows read back after each kill (PostgreSQL), summed beside the replay time they
+// took, so that advise can charge the replay to their records; none unless every timed crash
+// had its window read.
+TEST(UpdateCalibration, SumsTheCrashWindowsTheReplayWasTimedOn) {
+  VerifyReport r = Sample();
+  EXPECT_TRUE(
+      UpdateCalibration(nullptr, r)["engines"]["postgresql"]["replay_window_redo_s"].is_null());
+  for (CrashResult& c : r.crashes) {
+    c.worst_case.emplace();
+    CrashWindowMix w;
+    w.record_bytes = 1000000;
+    w.fpi_bytes = 2000000;
+    w.fpi_count = 1500;
+    w.xact_records = 2500;
+    c.worst_case->window = w;
+  }
+  auto j = UpdateCalibration(nullptr, r);
+  const auto& pg = j["engines"]["postgresql"];
+  EXPECT_EQ(pg["replay_window_record_bytes"], 2000000.0);
+  EXPECT_EQ(pg["replay_window_fpi_bytes"], 4000000.0);
+  EXPECT_EQ(pg["replay_window_fpi_count"], 3000.0);
+  EXPECT_EQ(pg["replay_window_transactions"], 5000.0);
+  EXPECT_NEAR(pg["replay_window_redo_s"].get<double>(), 0.4, 1e-9);
+  // Beside the rate they explain.
+  EXPECT_EQ(pg["replay_bytes_per_s"], 25000000.0);
+
+  r.crashes[1].worst_case->window.reset();
+  EXPECT_TRUE(UpdateCalibration(nullptr, r)["engines"]["postgresql"]["replay_window_record_bytes"]
+                  .is_null());
+}
+
 TEST(UpdateCalibration, StatementCpuGoesToTheRunsRegimeAndKeepsTheOther) {
   VerifyReport r = Sample();
   r.statement_cpu_us = 141.26;

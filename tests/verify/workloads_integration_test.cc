@@ -245,6 +245,36 @@ class WorkloadRun : public ::testing::Test {
       EXPECT_LE(m.fpi_bytes, m.fpi_count * 8192);
       EXPECT_TRUE(jw["window"]["fpi_count"].is_number());
       EXPECT_GT(m.xact_records, 0u);
+      // --calibrate keeps the window beside the replay it timed; advise reads it back and gives
+      // the expected peak beside the bound.
+      // (Summed over the crashes, a retried one that missed the peak included.)
+      double records = 0, images = 0, txns = 0, redo_s = 0;
+      for (const CrashResult& each : r->crashes) {
+        ASSERT_TRUE(each.worst_case && each.worst_case->window && each.redo_s);
+        records += static_cast<double>(each.worst_case->window->record_bytes);
+        images += static_cast<double>(each.worst_case->window->fpi_count);
+        txns += static_cast<double>(each.worst_case->window->xact_records);
+        redo_s += *each.redo_s;
+      }
+      const nlohmann::json cal = UpdateCalibration(nullptr, *r);
+      const auto& e = cal["engines"]["postgresql"];
+      EXPECT_EQ(e["replay_window_record_bytes"], records);
+      EXPECT_EQ(e["replay_window_fpi_count"], images);
+      EXPECT_EQ(e["replay_window_transactions"], txns);
+      EXPECT_NEAR(e["replay_window_redo_s"].get<double>(), redo_s, 1e-4);
+      ParseOptions with;
+      with.calibration = cal;
+      auto calibrated = ParseRequest(
+          {{"constraints", {{"db_engine", "postgresql"}, {"durability_requirement", "strict"}}}},
+          with);
+      ASSERT_TRUE(calibrated.ok()) << calibrated.status().ToString();
+      ASSERT_TRUE(calibrated->calibration.replay_window.has_value());
+      const Advice advice = Solve(*calibrated);
+      bool expected_peak = false;
+      for (const auto& est : advice.estimates) {
+        expected_peak = expected_peak || est.name == "expected_peak_recovery_time_s";
+      }
+      EXPECT_TRUE(expected_peak);
     } else {
       EXPECT_FALSE(w.window.has_value());
       EXPECT_TRUE(w.window_error.empty()) << w.window_error;
