@@ -89,6 +89,23 @@ struct Workload {
 };
 
 // Measured numbers from `waltune verify --calibrate` for one engine on one machine.
+// PostgreSQL: the crash windows a calibration's replay_bytes_per_s was measured on, read back
+// with pg_waldump after each kill (verify --worst-case --calibrate; summed over its crashes).
+// With them the model charges the whole measured replay to the records (record_bytes /
+// redo_s, a ceiling on what a byte of records costs at the calibration's buffer misses),
+// takes the records per transaction and the bytes per image a steady window holds, and
+// expects images up to the window's count per record byte to cost nothing more
+// (docs/wal-model.md, "Replay priced on the calibration's own window"). At namespace scope: a
+// nested class with default member initializers is not default-constructible inside its
+// enclosing class for clang (see WorstCaseCrash in verify.h).
+struct CalibrationReplayWindow {
+  double record_bytes = 0;  // records less their block images. Unit: bytes.
+  double fpi_bytes = 0;     // the images, as stored (fpi_compression). Unit: bytes.
+  double fpi_count = 0;     // the images replay applied
+  double transactions = 0;  // commit records
+  double redo_s = 0;        // the replay time the server logged. Unit: s.
+};
+
 struct Calibration {
   bool present = false;
   std::string source;
@@ -116,21 +133,8 @@ struct Calibration {
   // the miss cost only for a larger share. In [0, 1).
   std::optional<double> replay_buffer_miss_fraction;
   std::optional<double> restart_overhead_s;
-  // PostgreSQL: the crash windows replay_bytes_per_s was measured on, read back with
-  // pg_waldump after each kill (verify --worst-case --calibrate; summed over its crashes).
-  // With them the model charges the whole measured replay to the records (record_bytes /
-  // redo_s, a ceiling on what a byte of records costs at the calibration's buffer misses),
-  // takes the records per transaction and the bytes per image a steady window holds, and
-  // expects images up to the window's count per record byte to cost nothing more
-  // (docs/wal-model.md, "Replay priced on the calibration's own window").
-  struct ReplayWindow {
-    double record_bytes = 0;  // records less their block images. Unit: bytes.
-    double fpi_bytes = 0;     // the images, as stored (fpi_compression). Unit: bytes.
-    double fpi_count = 0;     // the images replay applied
-    double transactions = 0;  // commit records
-    double redo_s = 0;        // the replay time the server logged. Unit: s.
-  };
-  std::optional<ReplayWindow> replay_window;
+  // PostgreSQL: the crash windows replay_bytes_per_s was measured on (CalibrationReplayWindow).
+  std::optional<CalibrationReplayWindow> replay_window;
   // InnoDB: when 2 or more, restart_overhead_s and replay_bytes_per_s are a line fitted over
   // that many whole cold restarts of this host (FitRestartLine): they already hold the redo
   // scan, the page reads and the batches' page writes, so the expected recovery is the line

@@ -1056,7 +1056,7 @@ class RequestParser {
                                      "is missing: replay_window_* describe the windows it was "
                                      "measured on");
     }
-    c->replay_window = Calibration::ReplayWindow{*v[0], *v[1], *v[2], *v[3], *v[4]};
+    c->replay_window = CalibrationReplayWindow{*v[0], *v[1], *v[2], *v[3], *v[4]};
     return Status::Ok();
   }
 

@@ -541,7 +541,7 @@ TEST(Recovery, PostgresCalibrationWindowChargesTheReplayToItsRecords) {
     c.fpi_page_bytes = 7825.6;
     c.fpi_compression = "lz4";
     const double image_bytes = 128098443.0 / 112142 * images;
-    c.replay_window = Calibration::ReplayWindow{97586588, image_bytes, images, 194067, 4.91};
+    c.replay_window = CalibrationReplayWindow{97586588, image_bytes, images, 194067, 4.91};
     const Advice a = Solve(s);
     ASSERT_EQ(Value(a, "wal_compression"), "lz4");
     const double record_rate = 97586588 / 4.91;
