@@ -73,6 +73,10 @@ struct VerifyOptions {
   // Longest load of one worst-case crash before it gives up waiting for the peak and crashes
   // anyway (the report then shows the fraction reached). Unit: s.
   double worst_case_timeout_s = 300;
+  // With worst_case: an existing empty directory that receives a copy of the instance's
+  // directory (data and WAL, `cp -a`) after each kill, before the eviction and the restart, as
+  // crashN: the crash's own state, to replay again offline (docs/verify.md). "" = no copy.
+  std::string crash_copy_dir;
   // Pace the load: the clients together start at most this many transactions per second (the
   // throughput is then not judged against the prediction). Unit: tps. 0 = as fast as they can.
   double rate_tps = 0;
@@ -195,6 +199,7 @@ struct WorstCaseCrash {
   // unset for the engines whose log does not hold images).
   std::optional<CrashWindowMix> window;
   std::string window_error;
+  std::string copy_dir;  // where options.crash_copy_dir received this crash ("" = not copied)
 };
 
 // Where a restart's time went, read from the engine's log (PostgreSQL: its lines carry

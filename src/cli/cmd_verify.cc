@@ -245,6 +245,9 @@ void SetupVerify(CLI::App& app, int* exit_code) {
                "checkpoint cycles that must complete before the crash");
   with_default("--worst-case-timeout", opt->run.worst_case_timeout_s,
                "longest load of one worst-case crash (s); then it crashes anyway");
+  sub->add_option("--crash-copy", opt->run.crash_copy_dir,
+                  "with --worst-case: an empty directory that gets a copy of the instance (data "
+                  "and WAL) after each kill, before the restart, as crashN");
   sub->add_option("--calibrate", opt->calibrate_path,
                   "write/update this calibration JSON with the measured numbers");
   sub->add_option("--calibration", opt->source.calibration_path,

@@ -155,6 +155,7 @@ Json CrashToJson(const CrashResult& c) {
         {"distance_source", w->distance_source},
         {"cold_cache", w->cold_cache},
         {"evicted_files", w->evicted_files},
+        {"copy_dir", w->copy_dir.empty() ? Json() : Json(w->copy_dir)},
         {"wal_replayed_bytes", OrNull(c.redo_bytes)},
         {"replay_bytes_per_s",
          w->replay_bytes_per_s ? Json(Round(*w->replay_bytes_per_s, 0)) : Json()},

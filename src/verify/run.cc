@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -374,6 +375,22 @@ void CountSurvivors(const verify::PresentRows& present, const SharedLoad& shared
   }
 }
 
+// Copies the killed instance's directory (`cp -a`: owners and modes kept, so the engine's own
+// user can start it) into crash_copy_dir/crash<index>. The copy is then written out and dropped
+// from the page cache (EvictFromPageCache syncs first), so that its writeback does not run
+// beside the timed restart.
+Result<std::string> CopyCrashedInstance(const std::string& from, const std::string& into,
+                                        int index) {
+  const std::string to = into + "/crash" + std::to_string(index);
+  verify::SpawnOptions cp;
+  cp.argv = {"/bin/cp", "-a", "--", from, to};
+  Status s = verify::RunAndWait(cp, 3600);
+  if (!s.ok()) return Status::IOError("--crash-copy", "copying " + from + ": " + s.ToString());
+  Result<uint64_t> written = verify::EvictFromPageCache(to);
+  if (!written.ok()) return written.status();
+  return to;
+}
+
 // One crash: load for a random time, SIGKILL (and cut the power), restart, check, count what
 // survived. A restart that fails is recorded in the result (recovery_error), not returned as
 // an error: it is a finding of the run.
@@ -427,6 +444,13 @@ Result<CrashResult> CrashOnce(Target* target, SharedLoad* shared, double load_s,
       crash.worst_case->window = *window;
     } else {
       crash.worst_case->window_error = window.status().ToString();
+    }
+    if (worst_case != nullptr && !worst_case->crash_copy_dir.empty()) {
+      progress->Show("crash " + std::to_string(index) + ": copying the instance", 0, 0);
+      Result<std::string> copy =
+          CopyCrashedInstance(target->dir(), worst_case->crash_copy_dir, index);
+      if (!copy.ok()) return copy.status();
+      crash.worst_case->copy_dir = *copy;
     }
     // A cold start, as after a power cut: nothing of the data directory in the page cache.
     Result<uint64_t> evicted = verify::EvictFromPageCache(target->dir());
@@ -529,6 +553,23 @@ Status CheckWorstCaseOptions(const VerifyOptions& options) {
   return Status::Ok();
 }
 
+// --crash-copy: only with --worst-case, into an existing empty directory (nothing overwritten).
+Status CheckCrashCopyDir(const VerifyOptions& options) {
+  if (options.crash_copy_dir.empty()) return Status::Ok();
+  if (!options.worst_case) return Status::InvalidArgument("--crash-copy", "needs --worst-case");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options.crash_copy_dir, ec)) {
+    return Status::InvalidArgument("--crash-copy",
+                                   "'" + options.crash_copy_dir + "' is not a directory");
+  }
+  if (!std::filesystem::is_empty(options.crash_copy_dir, ec) || ec) {
+    return Status::InvalidArgument("--crash-copy", "'" + options.crash_copy_dir +
+                                                       "' is not empty: nothing is "
+                                                       "overwritten");
+  }
+  return Status::Ok();
+}
+
 // Option values RunVerify refuses (InvalidArgument naming the option).
 Status CheckVerifyOptions(const VerifyOptions& options) {
   if (options.clients < 1 || options.clients > 256) {
@@ -555,6 +596,7 @@ Status CheckVerifyOptions(const VerifyOptions& options) {
                                    "sqlite-vfs works for --engine sqlite only");
   }
   if (options.worst_case) WALTUNE_RETURN_IF_ERROR(CheckWorstCaseOptions(options));
+  WALTUNE_RETURN_IF_ERROR(CheckCrashCopyDir(options));
   if (options.workload != VerifyWorkload::kInsert &&
       (options.working_set_bytes < (1u << 20) || options.working_set_bytes > (1ull << 40))) {
     return Status::InvalidArgument("--working-set", "must be between 1MB and 1TB");

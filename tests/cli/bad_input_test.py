@@ -411,6 +411,16 @@ def main():
             check("--advice [%s] verify" % family,
                   [BIN, "verify", "--engine", "postgresql", "--workdir", work, "--advice", path],
                   field, workdir=work)
+        # --crash-copy: with --worst-case only, into an existing empty directory.
+        check("--crash-copy without --worst-case",
+              [BIN, "verify", "--workdir", work, "--request", good["request"],
+               "--crash-copy", tmp], "--crash-copy", workdir=work)
+        check("--crash-copy is a missing directory",
+              [BIN, "verify", "--workdir", work, "--request", good["request"], "--worst-case",
+               "--crash-copy", os.path.join(tmp, "none")], "--crash-copy", workdir=work)
+        check("--crash-copy is not empty",
+              [BIN, "verify", "--workdir", work, "--request", good["request"], "--worst-case",
+               "--crash-copy", tmp], "--crash-copy", workdir=work)
         # A directory, or a path that does not exist, where a file is wanted: every input.
         # (A directory opens and then fails to read: it was "unexpected exception (a waltune
         # bug)", exit 1.)

@@ -166,15 +166,18 @@ class WorkloadRun : public ::testing::Test {
 
   // One worst-case crash: after >= 2 checkpoint cycles, at >= the fraction of the peak, WAL
   // replayed read from the engine, a cold restart, nothing acknowledged lost.
-  void ExpectWorstCase(Engine engine, VerifyWorkload workload, int clients,
-                       const VerifyPlan& plan) {
+  // `copy_dir` non-empty: --crash-copy into it (an empty directory the test made).
+  void ExpectWorstCase(Engine engine, VerifyWorkload workload, int clients, const VerifyPlan& plan,
+                       const std::string& copy_dir = "") {
     VerifyOptions o = Options(engine, workload);
     o.clients = clients;
     o.worst_case = true;
     o.worst_case_fraction = 0.9;
     o.worst_case_timeout_s = 200;
+    o.crash_copy_dir = copy_dir;
     auto r = RunVerify(o, plan);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
+    if (!copy_dir.empty()) ExpectCrashCopies(*r, copy_dir);
     ExpectExactAndIntact(*r);
     // One crash at the peak; a crash that a checkpoint beat to it is kept, marked, and retried.
     ASSERT_GE(r->crashes.size(), 1u);
@@ -282,6 +285,27 @@ class WorkloadRun : public ::testing::Test {
     }
   }
 
+  // Each crash's copy is the killed instance as it was before its restart: the data directory
+  // with its control file, and the server's log without that restart's replay. Removed after.
+  static void ExpectCrashCopies(const VerifyReport& r, const std::string& copy_dir) {
+    const nlohmann::json j = ReportToJson(r);
+    for (size_t k = 0; k < r.crashes.size(); ++k) {
+      const std::string crash = copy_dir + "/crash" + std::to_string(k + 1);
+      ASSERT_TRUE(r.crashes[k].worst_case.has_value());
+      EXPECT_EQ(r.crashes[k].worst_case->copy_dir, crash);
+      EXPECT_EQ(j["crashes"][k]["worst_case"]["copy_dir"], crash);
+      EXPECT_TRUE(fs::exists(crash + "/data/global/pg_control")) << crash;
+    }
+    std::ifstream log(copy_dir + "/crash1/server.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    EXPECT_NE(text.str().find("ready to accept connections"), std::string::npos) << text.str();
+    EXPECT_EQ(text.str().find("redo done"), std::string::npos) << text.str();
+    std::error_code ec;
+    fs::remove_all(copy_dir, ec);
+    EXPECT_FALSE(ec) << ec.message();
+  }
+
   // WALTUNE_TEST_KEEP_DIR=1 keeps the servers' directories (and their logs) for inspection.
   static bool KeepDir() { return getenv("WALTUNE_TEST_KEEP_DIR") != nullptr; }
 
@@ -316,7 +340,10 @@ TEST_F(WorkloadRun, PostgresWorstCase) {
   Set(&plan, "min_wal_size", "32MB");
   Set(&plan, "checkpoint_timeout", "30s");
   Set(&plan, "checkpoint_completion_target", "0.9");
-  ExpectWorstCase(Engine::kPostgreSQL, VerifyWorkload::kUpdate, 4, plan);
+  // With --crash-copy: the killed instance is kept for replays offline.
+  const std::string copy_dir = parent_ + "/copy";
+  ASSERT_TRUE(fs::create_directory(copy_dir));
+  ExpectWorstCase(Engine::kPostgreSQL, VerifyWorkload::kUpdate, 4, plan, copy_dir);
 }
 
 // A small redo log: InnoDB's page cleaner moves the checkpoint as the age approaches it.

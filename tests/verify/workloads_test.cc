@@ -510,6 +510,38 @@ TEST(JudgeClaims, WorstCaseBandUsesTheExpectedPeakAtItsRate) {
   EXPECT_NE(verdict(true)->detail.find("measured / estimate from 0.80"), std::string::npos);
 }
 
+// --crash-copy: with --worst-case only, into an existing empty directory; each refusal names
+// the option, and nothing is written.
+TEST(RunVerify, RejectsACrashCopyDirItCouldNotFillSafely) {
+  char tmpl[] = "/tmp/waltune-copytest-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  VerifyPlan plan;
+  VerifyOptions o;
+  o.crash_copy_dir = dir;
+  auto r = RunVerify(o, plan);  // no --worst-case
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "--crash-copy");
+  EXPECT_NE(r.status().message().find("--worst-case"), std::string::npos);
+  o.worst_case = true;
+  o.crash_copy_dir = dir + "/missing";
+  r = RunVerify(o, plan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "--crash-copy");
+  EXPECT_NE(r.status().message().find("not a directory"), std::string::npos);
+  { std::ofstream(dir + "/crash1") << "kept"; }
+  o.crash_copy_dir = dir;
+  r = RunVerify(o, plan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "--crash-copy");
+  EXPECT_NE(r.status().message().find("not empty"), std::string::npos);
+  std::ifstream kept(dir + "/crash1");
+  std::string text;
+  kept >> text;
+  EXPECT_EQ(text, "kept");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RunVerify, RejectsBadWorstCaseAndWorkloadOptions) {
   VerifyPlan plan;
   VerifyOptions o;
