@@ -14,7 +14,9 @@
 #   replay rate of its worst-case crash; a later run of the same engine replaces the earlier
 #   one's entry, so calibrate one point at a time, except MariaDB's cold restarts, which add
 #   up: three targets give the restart line of docs/wal-model.md); CALIBRATION=FILE predicts
-#   with one (`verify --calibration`, as `advise --calibration`).
+#   with one (`verify --calibration`, as `advise --calibration`). CRASH_COPY=DIR keeps a copy
+#   of each killed instance in DIR/ENGINE-TARGET-WORKLOAD-RATE (`verify --crash-copy`), for
+#   scripts/replay_crash_copy.py.
 # MariaDB runs with the server's default 128 MB buffer pool: its working set is kept below it
 # (64 MB), or LRU eviction writes the dirty pages and holds the checkpoint age far below the
 # page cleaner's (10-12 MB measured with 128 MB, docs/verify.md). PACED=0 runs the load as fast
@@ -44,6 +46,11 @@ for engine in $engines; do
         [ "${PACED:-1}" = 1 ] && extra=(--rate "$rate")
         [ -n "${CALIBRATE:-}" ] && extra+=(--calibrate "$CALIBRATE")
         [ -n "${CALIBRATION:-}" ] && extra+=(--calibration "$CALIBRATION")
+        if [ -n "${CRASH_COPY:-}" ]; then
+          copy="$CRASH_COPY/$engine-$target-$workload-$rate"
+          mkdir -p "$copy"
+          extra+=(--crash-copy "$copy")
+        fi
         echo "== $engine, target $target s, $workload, $rate tps" >&2
         "$build/waltune" verify --request "$req" --workload "$workload" --working-set "$ws" \
           "${extra[@]}" --seconds 5 --crashes 1 --worst-case --worst-case-timeout "$timeout_s" \

@@ -95,7 +95,9 @@ struct Workload {
 // redo_s, a ceiling on what a byte of records costs at the calibration's buffer misses),
 // takes the records per transaction and the bytes per image a steady window holds, and
 // expects images up to the window's count per record byte to cost nothing more
-// (docs/wal-model.md, "Replay priced on the calibration's own window"). At namespace scope: a
+// (docs/wal-model.md, "Replay priced on the calibration's own window"). The expected time (not
+// the bound) takes the recovery prefetcher's part out of the redo time and prices it per image
+// ("The recovery prefetcher priced per image"). At namespace scope: a
 // nested class with default member initializers is not default-constructible inside its
 // enclosing class for clang (see WorstCaseCrash in verify.h).
 struct CalibrationReplayWindow {
@@ -135,6 +137,10 @@ struct Calibration {
   std::optional<double> restart_overhead_s;
   // PostgreSQL: the crash windows replay_bytes_per_s was measured on (CalibrationReplayWindow).
   std::optional<CalibrationReplayWindow> replay_window;
+  // The major version of the server the numbers were measured on (the file's `engine_version`,
+  // "15.18" or "10.11.6-MariaDB..."); 0 when the file does not say. PostgreSQL: whether its
+  // measured replay ran the recovery prefetcher (15 and later).
+  int engine_major = 0;
   // InnoDB: when 2 or more, restart_overhead_s and replay_bytes_per_s are a line fitted over
   // that many whole cold restarts of this host (FitRestartLine): they already hold the redo
   // scan, the page reads and the batches' page writes, so the expected recovery is the line

@@ -1060,6 +1060,27 @@ class RequestParser {
     return Status::Ok();
   }
 
+  // `engine_version` (written by `verify --calibrate`: the server's own version string, such as
+  // "15.18" or "10.11.6-MariaDB-0+deb12u1"): its major version; absent or null when unknown.
+  static Status ReadEngineMajor(const json& e, const std::string& where, Calibration* c) {
+    if (!e.contains("engine_version") || e["engine_version"].is_null()) return Status::Ok();
+    static const std::regex kMajor(R"(^\s*v?(\d{1,4})(?:[.\-+ ].*)?$)");
+    const json& v = e["engine_version"];
+    std::smatch m;
+    const std::string text = v.is_string() ? v.get<std::string>() : std::string();
+    int major = 0;
+    if (std::regex_match(text, m, kMajor)) {
+      const std::string digits = m[1].str();
+      std::from_chars(digits.data(), digits.data() + digits.size(), major);
+    }
+    if (major <= 0) {
+      return Status::InvalidArgument(where + ".engine_version",
+                                     "must be the server's version string, such as \"15.18\"");
+    }
+    c->engine_major = major;
+    return Status::Ok();
+  }
+
   // One full-page image as verify measured it: `fpi_bytes` and `fpi_page_bytes` both or
   // neither, each a positive number, with the `fpi_compression` they were measured with. What
   // an image may measure is the engine's fact (its block size, how it stores an image, which
@@ -1202,6 +1223,7 @@ class RequestParser {
       c.restart_fit_windows = static_cast<int>(*fit_windows);
     }
     WALTUNE_RETURN_IF_ERROR(ReadReplayWindow(e, field + ".engines." + key, &c));
+    WALTUNE_RETURN_IF_ERROR(ReadEngineMajor(e, field + ".engines." + key, &c));
     WALTUNE_RETURN_IF_ERROR(
         AdvisorFor(s_.engine).CheckImageCalibration(c, field + ".engines." + key));
     c.cpu_includes_flush_wait = e.contains("durability_level") && e["durability_level"] == "strict";

@@ -71,6 +71,16 @@ constexpr double kDefaultSharedBuffersBytes = 128.0 * kMiB;
 // changes per random row: heap and index) is 8.3, 11.7 and 12.2 us on one VM, 7.5 us on
 // another (docs/verify.md, "Replay misses priced"). The largest. Unit: us.
 constexpr double kReplayMissUs = 12.2;
+// What the recovery prefetcher adds to a cold replay, per full-page image of the window.
+// PostgreSQL 15 and later run it by default (recovery_prefetch = try; xlogprefetcher.c reads
+// ahead in the WAL and asks the kernel to read each referenced block that is not in
+// shared_buffers). *Measured here*: the crash copies of three `tpcb` windows (512 MB working
+// set, 128 MB of buffers; 115, 230 and 517 MB of WAL) each replayed cold with it on and off,
+// medians of three to six replays: it added 1.04, 2.12 and 3.15 s, 20.6, 18.9 and 20.3 us per
+// image, where per transaction it varied fourfold (23.8, 10.9 and 5.9 us; docs/verify.md,
+// "One 30 s window replayed again and again", session 36). The median, for an expected time.
+// Unit: us.
+constexpr double kReplayPrefetchUsPerImage = 20.3;
 // The end-of-recovery checkpoint's write phase per dirty buffer: BufferSync locks each buffer,
 // copies it and write()s it into the page cache before the fsyncs that follow. *Measured here*
 // from its own log line (write=, buffers) after four cold `tpcb` restarts, 128 MB of buffers,
@@ -213,6 +223,10 @@ class PgWal {
     double random_changes_share = 0;
     // Expected: the images whose replay is priced (ImagesBeyondCalibration).
     double priced_images = 0;
+    // The images whose recovery-prefetcher cost is added (PrefetchedImages) and that cost,
+    // inside replay_s.
+    double prefetched_images = 0;
+    double prefetch_s = 0;
     double misses = 0;  // random page changes read back into shared_buffers
     double miss_s = 0;  // their replay time, inside replay_s
     double scan_s = 0;  // reading the WAL back from a cold cache
@@ -237,6 +251,49 @@ class PgWal {
     return c.replay_bytes_per_s ? *c.replay_bytes_per_s : kRecordReplayBytesPerS;
   }
   bool HasReplayWindow() const { return s_->calibration.replay_window.has_value(); }
+  // Whether the scenario's server runs the recovery prefetcher (PostgreSQL 15+, by default),
+  // and whether the calibration's measured replay did: the server it was measured on, or the
+  // scenario's when the file does not say.
+  bool ScenarioPrefetches() const { return s_->version.major >= 15; }
+  bool CalibrationPrefetched() const {
+    const int major =
+        s_->calibration.engine_major > 0 ? s_->calibration.engine_major : s_->version.major;
+    return major >= 15;
+  }
+  // Of the calibration windows' redo time, the prefetcher's: their images at
+  // kReplayPrefetchUsPerImage, at most half of it (the three windows split by hand: 0.29-0.46).
+  double CalibrationPrefetchS() const {
+    const auto& w = s_->calibration.replay_window;
+    if (!w || !CalibrationPrefetched()) return 0;
+    return std::min(w->fpi_count * kReplayPrefetchUsPerImage / 1e6, w->redo_s / 2);
+  }
+  // The records' rate for the expected time: the calibration windows' record bytes over their
+  // redo time less the prefetcher's part, which the expected time prices per image instead
+  // (PrefetchedImages). The bound keeps the whole redo on the records (RecordReplayRate).
+  double ExpectedRecordReplayRate() const {
+    const auto& w = s_->calibration.replay_window;
+    if (!w) return RecordReplayRate();
+    return w->record_bytes / (w->redo_s - CalibrationPrefetchS());
+  }
+  // Of `images` in a window, those whose prefetcher cost the replay pays for beyond what the
+  // rates already hold (only with a calibration window; the model's own rates were measured
+  // warm, where the prefetcher adds little). With `expected` the records' rate leaves the
+  // prefetcher out, so every image not priced at the blended rate (which holds it) pays;
+  // otherwise the rates hold it, unless the calibration's server had no prefetcher.
+  double PrefetchedImages(double images, double priced_images, bool expected) const {
+    if (!HasReplayWindow() || !ScenarioPrefetches()) return 0;
+    if (!CalibrationPrefetched()) return images;
+    return expected ? std::max(0.0, images - priced_images) : 0;
+  }
+  // What each of those images pays: the part taken out of the calibration's redo per image
+  // (kReplayPrefetchUsPerImage, less where that part was capped at half the redo, so that a
+  // window of the calibration's mix is never priced above its whole redo on the records), or,
+  // where the calibration's server had no prefetcher, kReplayPrefetchUsPerImage. Unit: s.
+  double PrefetchSPerImage() const {
+    const auto& w = s_->calibration.replay_window;
+    if (w && CalibrationPrefetched()) return CalibrationPrefetchS() / w->fpi_count;
+    return kReplayPrefetchUsPerImage / 1e6;
+  }
   // Of `images` in a window of `record_bytes` of records, those the replay pays for beyond
   // the record rate: with a calibration window, whose replay the record rate already holds
   // with its images, only the images beyond its count per record byte; else all of them.
@@ -332,8 +389,11 @@ class PgWal {
   // is paced by WAL as well as time (checkpointer.c IsCheckpointOnSchedule), so it completes
   // by the time c x max_wal_size / (1 + c) more WAL has been written.
   // `at_bytes` > 0: the same mix, for a crash that left that much WAL to replay instead.
+  // `pricing` kExpected: the records at ExpectedRecordReplayRate and the prefetcher per image;
+  // kCeiling (the bound's windows): the records at RecordReplayRate, which holds both.
+  enum class Pricing { kExpected, kCeiling };
   Recovery ExpectedFor(double interval_s, double target_c, double max_wal_size_bytes,
-                       double at_bytes = 0) const {
+                       double at_bytes = 0, Pricing pricing = Pricing::kExpected) const {
     Recovery r;
     const double window_s = (1 + target_c) * interval_s;
     const double images = PagesImaged(interval_s) + PagesImaged(target_c * interval_s);
@@ -347,8 +407,11 @@ class PgWal {
     r.misses = ReplayMisses(tps_ * window_s * scale, images * scale);
     r.miss_s = r.misses * kReplayMissUs / 1e6;
     r.priced_images = ImagesBeyondCalibration(r.record_bytes, images * scale);
-    r.replay_s = r.record_bytes / RecordReplayRate() +
-                 r.priced_images * fpi_.fpi_bytes / ImageReplayRate() + r.miss_s;
+    const bool expected = pricing == Pricing::kExpected;
+    r.prefetched_images = PrefetchedImages(images * scale, r.priced_images, expected);
+    r.prefetch_s = r.prefetched_images * PrefetchSPerImage();
+    r.replay_s = r.record_bytes / (expected ? ExpectedRecordReplayRate() : RecordReplayRate()) +
+                 r.priced_images * fpi_.fpi_bytes / ImageReplayRate() + r.prefetch_s + r.miss_s;
     Finish(PagesImaged(window_s), max_wal_size_bytes, &r);
     return r;
   }
@@ -371,7 +434,9 @@ class PgWal {
     r.image_bytes = b.image_bytes;
     r.all_records = b.all_records;
     r.images_first = b.images_first;
-    r.replay_s = b.seconds;
+    r.prefetched_images = PrefetchedImages(b.image_bytes / fpi_.fpi_bytes, 0, false);
+    r.prefetch_s = r.prefetched_images * PrefetchSPerImage();
+    r.replay_s = b.seconds + r.prefetch_s;
     // Pages the window dirtied: at most the hot set, at most the changes of (1+c) intervals.
     const double interval =
         std::min(timeout_s, IntervalForCycleBytes(max_wal_size_bytes / (1 + target_c)));
@@ -395,7 +460,8 @@ class PgWal {
       const PgWal w = WithRandomChangesScaled(share);
       const double interval =
           std::min(timeout_s, w.IntervalForCycleBytes(max_wal_size_bytes / (1 + target_c)));
-      const Recovery e = w.ExpectedFor(interval, target_c, max_wal_size_bytes);
+      const Recovery e =
+          w.ExpectedFor(interval, target_c, max_wal_size_bytes, 0, Pricing::kCeiling);
       if (e.replay_s <= r->replay_s) continue;
       r->wal_bytes = e.wal_bytes;
       r->record_bytes = e.record_bytes;
@@ -405,6 +471,8 @@ class PgWal {
       r->random_changes_share = share;
       r->misses = e.misses;
       r->miss_s = e.miss_s;
+      r->prefetched_images = e.prefetched_images;
+      r->prefetch_s = e.prefetch_s;
       r->replay_s = e.replay_s;
     }
   }
@@ -1105,14 +1173,29 @@ void AddPgExpectedPeak(const PgAnalysis& x, Advice* a) {
   AddEstimate(a, "expected_images_beyond_calibration", e.priced_images, "images",
               "images of the window less its record bytes x the calibration windows' images per "
               "record byte (those the record rate already holds), at least 0");
+  AddEstimate(a, "expected_record_replay_rate_bytes_per_s", x.wal.ExpectedRecordReplayRate(),
+              "bytes/s",
+              fmt::format("the calibration windows' record bytes / (their redo time - their "
+                          "images x {:g} us of the recovery prefetcher{})",
+                          kReplayPrefetchUsPerImage,
+                          x.wal.CalibrationPrefetched()
+                              ? ", at most half the redo time"
+                              : ": none, their server had no prefetcher (before 15)"));
+  AddEstimate(
+      a, "expected_replay_prefetch_s", e.prefetch_s, "s",
+      fmt::format("{:.0f} images x {:.1f} us (the recovery prefetcher on a cold start, "
+                  "recovery_prefetch = try, PostgreSQL 15's default; measured){}",
+                  e.prefetched_images, 1e6 * x.wal.PrefetchSPerImage(),
+                  x.wal.ScenarioPrefetches() ? "" : ": none, PostgreSQL before 15 has none"));
   AddEstimate(a, "expected_peak_recovery_time_s", e.total_s, "s",
               fmt::format("expected_recovery_time_s: {} of records at ~{:.1f} MB/s, {:.0f} "
                           "images of which {:.0f} beyond the calibration windows' count per "
-                          "record byte at ~{:.0f} MB/s, {:.0f} pages read back, plus the same "
-                          "start-up, WAL scan and end-of-recovery checkpoint as the bound",
-                          FormatHumanBytes(e.record_bytes), RecordReplayMBps(x.wal),
+                          "record byte at ~{:.0f} MB/s, the prefetcher's {:.1f} s for the "
+                          "others, {:.0f} pages read back, plus the same start-up, WAL scan and "
+                          "end-of-recovery checkpoint as the bound",
+                          FormatHumanBytes(e.record_bytes), x.wal.ExpectedRecordReplayRate() / 1e6,
                           e.image_bytes / std::max(1.0, x.wal.ImageBytes()), e.priced_images,
-                          x.wal.ImageReplayRate() / 1e6, e.misses));
+                          x.wal.ImageReplayRate() / 1e6, e.prefetch_s, e.misses));
 }
 
 // Every number the advice rests on, with its formula and inputs.

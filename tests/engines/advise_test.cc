@@ -1029,6 +1029,16 @@ TEST(Advise, CalibrationReplayWindowIsReadAndEngineChecked) {
   auto without = ParseRequest(request, with(none, "postgresql"));
   ASSERT_TRUE(without.ok());
   EXPECT_FALSE(without->calibration.replay_window.has_value());
+  // The server's version as verify writes it: its major version, 0 when the file has none.
+  EXPECT_EQ(ok->calibration.engine_major, 0);
+  for (const auto& [text, major] :
+       {std::pair{"15.18", 15}, std::pair{"14", 14}, std::pair{"10.11.6-MariaDB-0+deb12u1", 10}}) {
+    json versioned = entry;
+    versioned["engine_version"] = text;
+    auto v = ParseRequest(request, with(versioned, "postgresql"));
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_EQ(v->calibration.engine_major, major) << text;
+  }
 
   json maria_request = request;
   maria_request["constraints"]["db_engine"] = "MariaDB";

@@ -525,23 +525,28 @@ TEST(Recovery, PostgresCalibratedRateReplaysImagesNoFaster) {
 // + W / 19.875e6 + 0.548944. The expected peak is the same terms at the predicted mix, its
 // records at 19.875 MB/s and only the images beyond 112 142 per 97 586 588 record bytes at the
 // blended 46.8 MB/s; a window of few images (1 000) leaves more of them to price.
+Calibration Session34Calibration(double images, double redo_s) {
+  Calibration c;
+  c.present = true;
+  c.replay_bytes_per_s = 46.8e6;
+  c.restart_overhead_s = 0.3;
+  c.replay_buffer_miss_fraction = 0.875;
+  c.wal_record_bytes_per_txn = 691;
+  c.fpi_bytes = 2298.4;
+  c.fpi_page_bytes = 7825.6;
+  c.fpi_compression = "lz4";
+  const double image_bytes = 128098443.0 / 112142 * images;
+  c.replay_window = CalibrationReplayWindow{97586588, image_bytes, images, 194067, redo_s};
+  return c;
+}
+
 TEST(Recovery, PostgresCalibrationWindowChargesTheReplayToItsRecords) {
   auto parsed = ParseRequest(MissRequest("128MB"));
   ASSERT_TRUE(parsed.ok());
   std::vector<double> priced;  // images beyond the calibration's, per calibration
   for (const double images : {112142.0, 1000.0}) {
     Scenario s = *parsed;
-    Calibration& c = s.calibration;
-    c.present = true;
-    c.replay_bytes_per_s = 46.8e6;
-    c.restart_overhead_s = 0.3;
-    c.replay_buffer_miss_fraction = 0.875;
-    c.wal_record_bytes_per_txn = 691;
-    c.fpi_bytes = 2298.4;
-    c.fpi_page_bytes = 7825.6;
-    c.fpi_compression = "lz4";
-    const double image_bytes = 128098443.0 / 112142 * images;
-    c.replay_window = CalibrationReplayWindow{97586588, image_bytes, images, 194067, 4.91};
+    s.calibration = Session34Calibration(images, 4.91);
     const Advice a = Solve(s);
     ASSERT_EQ(Value(a, "wal_compression"), "lz4");
     const double record_rate = 97586588 / 4.91;
@@ -594,6 +599,107 @@ TEST(Recovery, PostgresCalibrationWindowChargesTheReplayToItsRecords) {
     expected_peak = expected_peak || est.name == "expected_peak_recovery_time_s";
   }
   EXPECT_FALSE(expected_peak);
+}
+
+// The recovery prefetcher (PostgreSQL 15+, on by default) priced apart from the records in the
+// expected time. Session 36 replayed crash copies cold with it on and off: 20.3 us per image of
+// the window (the median of three). By hand, for the calibration window of the test above
+// (97 586 588 record bytes, 112 142 images, 4.91 s of redo) measured on PostgreSQL 15: its
+// prefetcher took 112 142 x 20.3 us = 2.2764826 s (under half the redo), so its records
+// replayed at 97 586 588 / (4.91 - 2.2764826) = 37.0556 MB/s, against 19.875 MB/s with the whole
+// redo charged to them. The expected time then takes the records at 37.0556 MB/s, 20.3 us for
+// each image up to the calibration's count per record byte (0.00114915 per byte), and the images
+// beyond it at the blended rate, which holds their prefetcher. Where the window has more images
+// per record byte than the calibration's, the prefetcher's share comes back exactly:
+// r / 37.0556e6 + r x 0.00114915 x 20.3 us = r / 19.875e6. A calibration measured on 14 (no
+// prefetcher) charges its whole redo to the records and prices every image's prefetcher; a
+// scenario on 14 has none to price. The bound keeps the whole redo on the records in every case.
+// A calibration of the same window replayed in 3.0 s has its prefetcher capped at half of it:
+// 1.5 s, records at 97 586 588 / 1.5 = 65.0577 MB/s, and each image 1.5 s / 112 142 = 13.376 us,
+// so that no window is priced above its whole redo on the records.
+TEST(Recovery, PostgresExpectedTimePricesTheRecoveryPrefetcherPerImage) {
+  constexpr double kRecords = 97586588, kImages = 112142, kRedo = 4.91;
+  struct Case {
+    int calibration_major;
+    double redo_s, record_rate, prefetch_s_per_image;
+  };
+  const Case cases[] = {{15, kRedo, 37055607.83, 20.3e-6},
+                        {14, kRedo, 19875068.84, 20.3e-6},
+                        {15, 3.0, 65057725.33, 1.5 / kImages}};
+  for (const std::string target : {"15s", "60s"}) {
+    for (const bool scenario_15 : {true, false}) {
+      for (const Case& k : cases) {
+        const int calibration_major = k.calibration_major;
+        SCOPED_TRACE(target + (scenario_15 ? " on 15" : " on 14") + ", calibrated on " +
+                     std::to_string(calibration_major) + " in " + std::to_string(k.redo_s) + " s");
+        json r = MissRequest("128MB", 1, 100, target);
+        if (!scenario_15) r["constraints"]["engine_version"] = "14";
+        auto parsed = ParseRequest(r);
+        ASSERT_TRUE(parsed.ok());
+        Scenario s = *parsed;
+        s.calibration = Session34Calibration(kImages, k.redo_s);
+        s.calibration.engine_major = calibration_major;
+        const Advice a = Solve(s);
+        const bool split = calibration_major >= 15;
+        const double rate = k.record_rate, whole = kRecords / k.redo_s;
+        // 15 compresses with lz4, as the calibration did: its windows' mean image. 14 has pglz:
+        // the calibration's page without its hole x 0.55.
+        const double image = scenario_15 ? 128098443.0 / kImages : 7825.6 * 0.55;
+        EXPECT_NEAR(Estimate(a, "expected_record_replay_rate_bytes_per_s"), rate, 0.01);
+        const double eoc = Estimate(a, "end_of_recovery_checkpoint_s");
+        // The bound keeps the whole redo on the records: the same as with a calibration made
+        // on 15, except that a calibration made on 14 prices the prefetcher of a 15 server's
+        // images on top, so that the advice may space checkpoints closer. At 15 s and 4.91 s,
+        // the whole window as records, by hand.
+        Scenario on_15 = s;
+        on_15.calibration.engine_major = 15;
+        const Advice b = Solve(on_15);
+        if (split || !scenario_15) {
+          EXPECT_EQ(Estimate(a, "estimated_recovery_time_s"),
+                    Estimate(b, "estimated_recovery_time_s"));
+        } else {
+          EXPECT_LE(MegabytesOf(Value(a, "max_wal_size")), MegabytesOf(Value(b, "max_wal_size")));
+        }
+        const double w = Estimate(a, "wal_to_replay_bytes");
+        if (target == "15s" && k.redo_s == kRedo) {
+          EXPECT_EQ(Estimate(a, "wal_to_replay_record_bytes"), w);
+          EXPECT_NEAR(Estimate(a, "estimated_recovery_time_s"), 0.3 + w / 3e9 + w / whole + eoc,
+                      1e-6);
+        }
+        // The expected time.
+        const double e = Estimate(a, "expected_wal_to_replay_bytes");
+        const double records = Estimate(a, "expected_wal_to_replay_record_bytes");
+        const double images = (e - records) / image;
+        const double within = std::min(images, records * kImages / kRecords);
+        const double beyond = images - within;
+        EXPECT_NEAR(Estimate(a, "expected_images_beyond_calibration"), beyond, 1e-6 * images);
+        const double prefetched = !scenario_15 ? 0 : split ? within : images;
+        EXPECT_NEAR(Estimate(a, "expected_replay_prefetch_s"), prefetched * k.prefetch_s_per_image,
+                    1e-9);
+        const double expected = 0.3 + e / 3e9 + records / rate + beyond * image / 46.8e6 +
+                                prefetched * k.prefetch_s_per_image + eoc;
+        EXPECT_NEAR(Estimate(a, "expected_peak_recovery_time_s"), expected, 1e-6);
+        EXPECT_LE(Estimate(a, "expected_peak_recovery_time_s"),
+                  Estimate(a, "estimated_recovery_time_s"));
+        if (scenario_15 && split && beyond > 0) {
+          // More images per record byte than the calibration's: the same as the whole redo
+          // charged to the records.
+          EXPECT_NEAR(expected, 0.3 + e / 3e9 + records / whole + beyond * image / 46.8e6 + eoc,
+                      1e-6);
+        }
+      }
+    }
+  }
+  // Both kinds of window are in the loop: a 15 s target checkpoints often (image-rich), 60 s
+  // seldom (fewer images per record byte than the calibration's).
+  for (const auto& [target, image_rich] : {std::pair{"15s", true}, std::pair{"60s", false}}) {
+    auto parsed = ParseRequest(MissRequest("128MB", 1, 100, target));
+    ASSERT_TRUE(parsed.ok());
+    Scenario s = *parsed;
+    s.calibration = Session34Calibration(kImages, kRedo);
+    const Advice a = Solve(s);
+    EXPECT_EQ(Estimate(a, "expected_images_beyond_calibration") > 0, image_rich) << target;
+  }
 }
 
 // Images sized as verify --calibrate measured them: verify's `tpcb` pages made lz4 images of
