@@ -1061,10 +1061,11 @@ class RequestParser {
   }
 
   // `engine_version` (written by `verify --calibrate`: the server's own version string, such as
-  // "15.18" or "10.11.6-MariaDB-0+deb12u1"): its major version; absent or null when unknown.
+  // "15.18", "16beta2" or "10.11.6-MariaDB-0+deb12u1"): its major version, the leading number;
+  // absent or null when unknown.
   static Status ReadEngineMajor(const json& e, const std::string& where, Calibration* c) {
     if (!e.contains("engine_version") || e["engine_version"].is_null()) return Status::Ok();
-    static const std::regex kMajor(R"(^\s*v?(\d{1,4})(?:[.\-+ ].*)?$)");
+    static const std::regex kMajor(R"(^\s*v?(\d{1,4})(?:\D.*)?$)");
     const json& v = e["engine_version"];
     std::smatch m;
     const std::string text = v.is_string() ? v.get<std::string>() : std::string();

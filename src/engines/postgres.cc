@@ -79,7 +79,8 @@ constexpr double kReplayMissUs = 12.2;
 // medians of three to six replays: it added 1.04, 2.12 and 3.15 s, 20.6, 18.9 and 20.3 us per
 // image, where per transaction it varied fourfold (23.8, 10.9 and 5.9 us; docs/verify.md,
 // "One 30 s window replayed again and again", session 36). The median, for an expected time.
-// Unit: us.
+// One `update` window, replayed the same way, cost 27.2 us per image (session 37, "The
+// prefetcher priced per image"): the figure is the workload's too. Unit: us.
 constexpr double kReplayPrefetchUsPerImage = 20.3;
 // The end-of-recovery checkpoint's write phase per dirty buffer: BufferSync locks each buffer,
 // copies it and write()s it into the page cache before the fsyncs that follow. *Measured here*

@@ -1032,7 +1032,8 @@ TEST(Advise, CalibrationReplayWindowIsReadAndEngineChecked) {
   // The server's version as verify writes it: its major version, 0 when the file has none.
   EXPECT_EQ(ok->calibration.engine_major, 0);
   for (const auto& [text, major] :
-       {std::pair{"15.18", 15}, std::pair{"14", 14}, std::pair{"10.11.6-MariaDB-0+deb12u1", 10}}) {
+       {std::pair{"15.18", 15}, std::pair{"14", 14}, std::pair{"16beta2", 16},
+        std::pair{"10.11.6-MariaDB-0+deb12u1", 10}}) {
     json versioned = entry;
     versioned["engine_version"] = text;
     auto v = ParseRequest(request, with(versioned, "postgresql"));
