@@ -118,8 +118,9 @@ struct VerifyPlan {
   std::optional<double> predicted_recovery_time_s;  // the advice's worst case
   // InnoDB: the recovery at the checkpoint age the page cleaner is expected to let the load
   // reach (`expected_peak_recovery_time_s`: MySQL's pre-flushing at innodb_io_capacity, MariaDB's
-  // async flush point), below the bound; --worst-case judges its 0.6-1.0x band on it when the
-  // load ran at the rate it was computed for.
+  // async flush point), below the bound; PostgreSQL's at the calibration's mix; SQLite's with
+  // the WAL read through the page cache. --worst-case judges its 0.6-1.0x band on it when the
+  // load ran at the rate it was computed for (SQLite's holds at any rate).
   std::optional<double> expected_peak_recovery_time_s;
   std::optional<double> required_tps;              // the request's write rate, when known
   std::optional<double> predicted_loss_window_ms;  // 0 for strict
@@ -487,7 +488,8 @@ struct ClaimInputs {
   std::optional<double> predicted_tps;
   std::optional<double> predicted_recovery_time_s;
   std::optional<double> expected_peak_recovery_time_s;  // see VerifyPlan
-  std::optional<double> required_tps;                   // the rate the expected peak is for
+  // The rate the expected peak is for; unset where the peak does not depend on it (SQLite).
+  std::optional<double> required_tps;
   std::optional<double> predicted_loss_window_ms;
   std::optional<double> recovery_target_s;
   double measured_tps = 0;

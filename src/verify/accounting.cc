@@ -146,8 +146,9 @@ void JudgeThroughput(const ClaimInputs& in, const Tolerances& tol, std::vector<V
 // fall far below it either (a needlessly pessimistic estimate forces checkpoint I/O). Judged
 // over the crashes that reached the peak; with none, the claim is unproven and does not hold.
 // Where the advice gives an expected peak (InnoDB: where the page cleaner lets the checkpoint age
-// reach, below the bound), the band is on that, at the rate it was computed for; the bound stays
-// the ceiling of the recovery-time verdict.
+// reach, below the bound; PostgreSQL: the calibration's mix; SQLite: the WAL read through the
+// page cache), the band is on that, at the rate it was computed for (any rate where
+// required_tps is unset); the bound stays the ceiling of the recovery-time verdict.
 void JudgeWorstCaseBand(const ClaimInputs& in, std::vector<Verdict>* out) {
   Verdict band = Judged(VerdictKind::kWorstCaseRecoveryBand);
   const bool on_peak = in.expected_peak_recovery_time_s && *in.expected_peak_recovery_time_s > 0;

@@ -776,13 +776,15 @@ void RateWorstCaseCrashes(VerifyReport* report) {
 
 // What JudgeClaims needs from the finished report.
 ClaimInputs ClaimInputsOf(const VerifyReport& report, const VerifyOptions& options,
-                          bool through_fuse) {
+                          bool through_fuse, bool peak_follows_rate) {
   ClaimInputs in;
   in.durability = report.plan.durability;
   in.predicted_tps = report.plan.predicted_tps;
   in.predicted_recovery_time_s = report.plan.predicted_recovery_time_s;
   in.expected_peak_recovery_time_s = report.plan.expected_peak_recovery_time_s;
-  in.required_tps = report.plan.required_tps;
+  // A rate for the expected peak only where the peak depends on it
+  // (Target::ExpectedPeakFollowsRate).
+  if (peak_follows_rate) in.required_tps = report.plan.required_tps;
   in.predicted_loss_window_ms = report.plan.predicted_loss_window_ms;
   in.recovery_target_s = report.plan.recovery_target_s;
   in.measured_tps = report.measured_tps;
@@ -833,6 +835,7 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   WALTUNE_RETURN_IF_ERROR(target->Setup(plan.settings));
   DescribeTarget(options, *target, &report);
   const bool through_fuse = target->ThroughFuse();
+  const bool peak_follows_rate = target->ExpectedPeakFollowsRate();
   // Flush latency around the throughput phase (before and after, not during it: during the
   // load the probe would queue behind the engine's own flushes, which the model accounts for).
   // A failed round leaves fewer samples (none: the plan's predictions stand).
@@ -903,7 +906,7 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
   progress.Done();
 
   RateWorstCaseCrashes(&report);
-  report.verdicts = JudgeClaims(ClaimInputsOf(report, options, through_fuse));
+  report.verdicts = JudgeClaims(ClaimInputsOf(report, options, through_fuse, peak_follows_rate));
   return report;
 }
 

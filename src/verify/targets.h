@@ -108,6 +108,10 @@ class Target {
   virtual std::string CrashMechanism() const = 0;
   // The engine's files are on the FUSE simulator (every I/O crosses it, timings included).
   virtual bool ThroughFuse() const = 0;
+  // Whether the advice's expected peak recovery depends on the load's rate (the WAL a
+  // PostgreSQL window holds, where InnoDB's page cleaner holds the checkpoint age), so that only a
+  // load near the required rate tests it. SQLite's peak is its wal_autocheckpoint at any rate.
+  virtual bool ExpectedPeakFollowsRate() const { return true; }
   // Called before each crash's load: makes everything so far durable (as sync(2) would), so a
   // cut loses only what that load left unflushed. No-op without power loss.
   virtual Status BeforeCrashLoad() = 0;

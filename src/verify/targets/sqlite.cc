@@ -68,6 +68,7 @@ class SqliteTarget : public Target {
   }
 
   bool ThroughFuse() const override { return rig_ != nullptr; }
+  bool ExpectedPeakFollowsRate() const override { return false; }
 
   std::string CrashMechanism() const override {
     if (rig_) return rig_->Describe();
