@@ -532,10 +532,12 @@ Advice SqliteAdvisor::Advise(const Scenario& s) const {
                                               : SqliteOpenSeconds(s.storage);
   // Cold rebuild: read the WAL, then index it. A calibration's measured restart rate stands for
   // both.
-  x.scan_rate = s.calibration.replay_bytes_per_s ? *s.calibration.replay_bytes_per_s
-                                                 : SqliteBoundScanBytesPerS(s.storage);
-  x.expected_scan_rate = s.calibration.replay_bytes_per_s ? *s.calibration.replay_bytes_per_s
-                                                          : SqliteExpectedScanBytesPerS(s.storage);
+  x.scan_rate = SqliteBoundScanBytesPerS(s.storage);
+  x.expected_scan_rate = SqliteExpectedScanBytesPerS(s.storage);
+  if (s.calibration.replay_bytes_per_s) {
+    x.scan_rate = *s.calibration.replay_bytes_per_s;
+    x.expected_scan_rate = *s.calibration.replay_bytes_per_s;
+  }
   PlanSqliteCheckpoints(s, &x, &a);
   EstimateSqliteThroughput(s, &x);
   WidenSqliteCheckpoints(s, &x);

@@ -164,9 +164,6 @@ class WorkloadRun : public ::testing::Test {
     }
   }
 
-  // One worst-case crash: after >= 2 checkpoint cycles, at >= the fraction of the peak, WAL
-  // replayed read from the engine, a cold restart, nothing acknowledged lost.
-  // `copy_dir` non-empty: --crash-copy into it (an empty directory the test made).
   // SQLite: the band is judged on the expected peak, and never set aside for the load's rate.
   static void ExpectBandOnTheExpectedPeakAtAnyRate(const VerifyReport& r) {
     int bands = 0;
@@ -179,6 +176,9 @@ class WorkloadRun : public ::testing::Test {
     EXPECT_EQ(bands, 1);
   }
 
+  // One worst-case crash: after >= 2 checkpoint cycles, at >= the fraction of the peak, WAL
+  // replayed read from the engine, a cold restart, nothing acknowledged lost.
+  // `copy_dir` non-empty: --crash-copy into it (an empty directory the test made).
   void ExpectWorstCase(Engine engine, VerifyWorkload workload, int clients, const VerifyPlan& plan,
                        const std::string& copy_dir = "") {
     VerifyOptions o = Options(engine, workload);
