@@ -10,9 +10,9 @@
 #
 # Before the grid, each engine is calibrated on this host (CALIBRATE=1, the default):
 # `verify --calibrate` runs of CALIBRATION_WORKLOAD (default tpcb) at native flushes, with 1
-# client and with CALIBRATION_CLIENTS (default 16), CALIBRATION_REPEATS times each (default 3),
-# record the medians of its CPU per statement for the two regimes; every point is then predicted
-# with `--calibration`. CALIBRATE=0 predicts with
+# client and with each of CALIBRATION_CLIENTS (default "16 64"), CALIBRATION_REPEATS times each
+# (default 3), record the medians of its CPU per statement per client count; every point is then
+# predicted with `--calibration`. CALIBRATE=0 predicts with
 # the model's constants (sweeps 1-4 of docs/sweep-group-commit.md).
 #
 # Prints one markdown table row per point (every point, failed ones included), then per engine
@@ -36,14 +36,19 @@ command -v jq >/dev/null || { echo "sweep: jq is needed (scripts/setup.sh instal
 calibration=()
 if [ "${CALIBRATE:-1}" = "1" ]; then
   # CALIBRATION_REPEATS runs per regime (default 3), each into a fresh file; the calibration is
-  # the last many-client run's file with the medians of the runs' CPU per statement: this host's
-  # CPU cost drifts by 10-30% from minute to minute (docs/sweep-group-commit.md, sweep 8).
+  # the last run's file of the first many-client count with the medians of the runs' CPU per
+  # statement: this host's CPU cost drifts by 10-30% from minute to minute
+  # (docs/sweep-group-commit.md, sweep 8). Each count of CALIBRATION_CLIENTS (default "16 64")
+  # is a regime of its own: a statement costs more as more processes share the cores (sweep 11),
+  # and advise takes the figure of the smallest calibrated count at or above a point's clients.
   cal="$out/calibration.json"
   cal_repeats="${CALIBRATION_REPEATS:-3}"
-  many="${CALIBRATION_CLIENTS:-16}"
+  many_list="${CALIBRATION_CLIENTS:-16 64}"
+  first_many="${many_list%% *}"
+  median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
   echo '{"waltune_calibration": 1, "engines": {}}' >"$cal.merged"
   for engine in $engines; do
-    for c in 1 "$many"; do
+    for c in 1 $many_list; do
       for r in $(seq 1 "$cal_repeats"); do
         run_cal="$out/calibrate-$engine-$c-$r"
         rm -f "$run_cal.cal.json"
@@ -53,12 +58,17 @@ if [ "${CALIBRATE:-1}" = "1" ]; then
           { echo "sweep: calibration run failed ($engine, $c clients): $(head -c 300 "$run_cal.err")" >&2; exit 1; }
       done
     done
-    one=$(for r in $(seq 1 "$cal_repeats"); do jq ".engines.\"$engine\".statement_cpu_one_client_us" "$out/calibrate-$engine-1-$r.cal.json"; done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-    conc=$(for r in $(seq 1 "$cal_repeats"); do jq ".engines.\"$engine\".statement_cpu_concurrent_us" "$out/calibrate-$engine-$many-$r.cal.json"; done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-    jq --arg e "$engine" --argjson one "$one" --argjson conc "$conc" \
-      --slurpfile last "$out/calibrate-$engine-$many-$cal_repeats.cal.json" \
+    one=$(for r in $(seq 1 "$cal_repeats"); do jq ".engines.\"$engine\".statement_cpu_one_client_us" "$out/calibrate-$engine-1-$r.cal.json"; done | median)
+    by='{}'
+    for c in $many_list; do
+      m=$(for r in $(seq 1 "$cal_repeats"); do jq ".engines.\"$engine\".statement_cpu_concurrent_us" "$out/calibrate-$engine-$c-$r.cal.json"; done | median)
+      by=$(jq -c --arg c "$c" --argjson m "$m" '. + {($c): $m}' <<<"$by")
+    done
+    jq --arg e "$engine" --argjson one "$one" --argjson by "$by" --arg first "$first_many" \
+      --slurpfile last "$out/calibrate-$engine-$first_many-$cal_repeats.cal.json" \
       '.machine = $last[0].machine | .engines[$e] = ($last[0].engines[$e]
-        + {statement_cpu_one_client_us: $one, statement_cpu_concurrent_us: $conc})' \
+        + {statement_cpu_one_client_us: $one, statement_cpu_concurrent_us: $by[$first],
+           statement_cpu_clients: ($first | tonumber), statement_cpu_by_clients: $by})' \
       "$cal.merged" >"$cal.tmp" && mv "$cal.tmp" "$cal.merged"
   done
   mv "$cal.merged" "$cal"
@@ -69,10 +79,10 @@ echo "Strict group-commit sweep, $(date -u +%Y-%m-%dT%H:%MZ), ${seconds} s per p
 if [ ${#calibration[@]} -gt 0 ]; then
   echo
   echo "Calibrated on this host (${CALIBRATION_WORKLOAD:-tpcb}, native flushes), CPU per statement in us:"
-  jq -r '.engines | to_entries[] | "- \(.key): one client \(.value.statement_cpu_one_client_us), \(.value.statement_cpu_clients) clients \(.value.statement_cpu_concurrent_us)"' "$cal"
+  jq -r '.engines | to_entries[] | "- \(.key): one client \(.value.statement_cpu_one_client_us), by clients \(.value.statement_cpu_by_clients | to_entries | map("\(.key): \(.value)") | join(", "))"' "$cal"
   echo "  (medians of ${cal_repeats} runs each; the runs:"
   for engine in $engines; do
-    for c in 1 "$many"; do
+    for c in 1 $many_list; do
       key=$([ "$c" = 1 ] && echo statement_cpu_one_client_us || echo statement_cpu_concurrent_us)
       echo "  $engine, $c clients: $(for r in $(seq 1 "$cal_repeats"); do jq -r ".engines.\"$engine\".$key" "$out/calibrate-$engine-$c-$r.cal.json"; done | paste -sd' ')"
     done

@@ -1082,6 +1082,42 @@ class RequestParser {
     return Status::Ok();
   }
 
+  // `statement_cpu_by_clients`: {"16": us, "64": us}, the several-clients CPU per statement at
+  // each client count calibrated; then the file's own pair joins it when it names its count.
+  static Status ReadStatementCpuByClients(const json& e, const std::string& where, Calibration* c) {
+    constexpr double kMaxClients = 100000;
+    constexpr double kMaxStatementUs = 1e7;  // 10 s
+    const std::string field = where + ".statement_cpu_by_clients";
+    if (e.contains("statement_cpu_by_clients") && !e["statement_cpu_by_clients"].is_null()) {
+      const json& m = e["statement_cpu_by_clients"];
+      if (!m.is_object()) {
+        return Status::InvalidArgument(field, "must be an object of client count: us");
+      }
+      for (const auto& [count, us] : m.items()) {
+        const bool digits = !count.empty() && count.size() <= 6 &&
+                            count.find_first_not_of("0123456789") == std::string::npos;
+        long clients = 0;
+        if (digits) std::from_chars(count.data(), count.data() + count.size(), clients);
+        if (clients < 2 || clients > kMaxClients) {
+          return Status::InvalidArgument(
+              field + "." + count,
+              "the key must be a whole number of clients, 2 to " + FormatNumber(kMaxClients));
+        }
+        if (!us.is_number() || !(us.get<double>() > 0 && us.get<double>() <= kMaxStatementUs)) {
+          return Status::InvalidArgument(
+              field + "." + count,
+              "must be a number in (0, " + FormatNumber(kMaxStatementUs) + "]");
+        }
+        c->statement_cpu_by_clients[static_cast<int>(clients)] = us.get<double>();
+      }
+    }
+    if (c->statement_cpu_concurrent_us && c->statement_cpu_clients > 0) {
+      c->statement_cpu_by_clients.emplace(c->statement_cpu_clients,
+                                          *c->statement_cpu_concurrent_us);
+    }
+    return Status::Ok();
+  }
+
   // One full-page image as verify measured it: `fpi_bytes` and `fpi_page_bytes` both or
   // neither, each a positive number, with the `fpi_compression` they were measured with. What
   // an image may measure is the engine's fact (its block size, how it stores an image, which
@@ -1134,6 +1170,12 @@ class RequestParser {
       if (!value) continue;
       used += (used.empty() ? "" : ", ") + std::string(name) + " " + FormatNumber(*value);
       if (&value == &c.fpi_bytes) used += " (" + c.fpi_compression + ")";
+    }
+    if (c.statement_cpu_by_clients.size() > 1) {
+      used += ", statement CPU by clients";
+      for (const auto& [clients, us] : c.statement_cpu_by_clients) {
+        used += " " + std::to_string(clients) + ": " + FormatNumber(us);
+      }
     }
     if (c.replay_window) {
       used += ", crash windows of " + FormatNumber(c.replay_window->record_bytes) +
@@ -1194,6 +1236,7 @@ class RequestParser {
       }
       c.statement_cpu_clients = static_cast<int>(*clients);
     }
+    WALTUNE_RETURN_IF_ERROR(ReadStatementCpuByClients(e, field + ".engines." + key, &c));
     WALTUNE_RETURN_IF_ERROR(read("wal_bytes_per_txn", 1073741824.0, &c.wal_bytes_per_txn));
     WALTUNE_RETURN_IF_ERROR(
         read("wal_record_bytes_per_txn", 1073741824.0, &c.wal_record_bytes_per_txn));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <optional>
 
 #include "param_table.h"
@@ -22,29 +23,70 @@ Advice StartAdvice(const Scenario& s) {
   return a;
 }
 
+// The several-clients CPU per statement for a request with `clients`: the figure of the
+// smallest calibrated count at or above it (a statement costs more as more processes share the
+// cores, so the next larger count's figure does not understate it), else the largest count's,
+// else the file's figure that names no count (clients 0).
+namespace {
+struct ConcurrentStatementCpu {
+  double us = 0;
+  int clients = 0;
+};
+std::optional<ConcurrentStatementCpu> ConcurrentStatementCpuFor(const Calibration& cal,
+                                                                int clients) {
+  const auto& by = cal.statement_cpu_by_clients;
+  if (!by.empty()) {
+    auto at_or_above = by.lower_bound(clients);
+    if (at_or_above == by.end()) at_or_above = std::prev(by.end());
+    return ConcurrentStatementCpu{at_or_above->second, at_or_above->first};
+  }
+  if (cal.statement_cpu_concurrent_us) {
+    return ConcurrentStatementCpu{*cal.statement_cpu_concurrent_us, cal.statement_cpu_clients};
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 TxnCpu ResolveTxnCpu(const Scenario& s, const CpuCosts& costs, Advice* advice) {
   const Calibration& cal = s.calibration;
   const int statements = StatementsPerTxn(s.workload);
-  const bool one_client = s.workload.concurrency <= 1;
-  const std::optional<double>& same =
-      one_client ? cal.statement_cpu_one_client_us : cal.statement_cpu_concurrent_us;
-  const std::optional<double>& other =
-      one_client ? cal.statement_cpu_concurrent_us : cal.statement_cpu_one_client_us;
+  const int clients = s.workload.concurrency;
+  const bool one_client = clients <= 1;
+  const std::optional<ConcurrentStatementCpu> concurrent = ConcurrentStatementCpuFor(cal, clients);
+  // The request's regime: its figure, if calibrated (a plain flag and value: GCC 12 cannot
+  // tell an optional<double> built from a conditional is set before fmt reads it).
+  bool calibrated = false;
+  double same_us = 0;
+  if (one_client && cal.statement_cpu_one_client_us) {
+    calibrated = true;
+    same_us = *cal.statement_cpu_one_client_us;
+  } else if (!one_client && concurrent) {
+    calibrated = true;
+    same_us = concurrent->us;
+  }
+  const bool other =
+      one_client ? concurrent.has_value() : cal.statement_cpu_one_client_us.has_value();
   TxnCpu out;
   out.flush_us = costs.per_flush_us;
-  if (costs.per_statement_us > 0 && same) {
-    out.txn_us = TxnCpuUs(costs, s.workload, *same);
+  if (costs.per_statement_us > 0 && calibrated) {
+    out.txn_us = TxnCpuUs(costs, s.workload, same_us);
     out.includes_idle_wakes = one_client;
-    const std::string regime =
-        one_client ? std::string("one client")
-                   : fmt::format("{} clients", cal.statement_cpu_clients > 0
-                                                   ? std::to_string(cal.statement_cpu_clients)
-                                                   : std::string("several"));
+    std::string regime = "one client";
+    if (!one_client) {
+      const int at = concurrent->clients;
+      regime = at > 0 ? fmt::format("{} clients", at) : std::string("several clients");
+      if (at > 0 && at < clients) {
+        regime += fmt::format(
+            ", fewer than this request's {}: a statement costs more as more processes share the "
+            "cores, so this may understate it (calibrate with `waltune verify --clients {}`)",
+            clients, clients);
+      }
+    }
     AddEstimate(advice, "txn_cpu_us", out.txn_us, "us",
                 fmt::format("{} statement(s) x {:.1f} us per statement measured by `waltune "
                             "verify --calibrate` with {} ({}), plus the model's fixed and row "
                             "CPU",
-                            statements, *same, regime, cal.source));
+                            statements, same_us, regime, cal.source));
     return out;
   }
   if (costs.per_statement_us > 0 && other) {

@@ -1119,6 +1119,49 @@ TEST(Calibration, StatementCpuPerRegimeIsReadAndChecked) {
   }
 }
 
+TEST(Calibration, StatementCpuByClientsIsReadAndChecked) {
+  json request = Request({{"db_engine", "postgresql"},
+                          {"durability_requirement", "strict"},
+                          {"write_rate", 100},
+                          {"concurrency", 64},
+                          {"statements_per_txn", 7},
+                          {"rows_per_txn", 4},
+                          {"storage_type", "SSD"}});
+  ParseOptions with;
+  with.calibration = {{"waltune_calibration", 1},
+                      {"machine", "test box"},
+                      {"engines",
+                       {{"postgresql",
+                         {{"statement_cpu_concurrent_us", 150.0},
+                          {"statement_cpu_clients", 16},
+                          {"statement_cpu_by_clients", {{"64", 200.0}}}}}}}};
+  // The file's pair joins the map: 64 clients take 7 x 200, 8 take 16's 7 x 150.
+  auto at64 = ParseRequest(request, with);
+  ASSERT_TRUE(at64.ok()) << at64.status().ToString();
+  EXPECT_DOUBLE_EQ(Estimate(Solve(*at64), "txn_cpu_us"), 1400);
+  EXPECT_EQ(at64->calibration.statement_cpu_by_clients.size(), 2u);
+  request["constraints"]["concurrency"] = 8;
+  auto at8 = ParseRequest(request, with);
+  ASSERT_TRUE(at8.ok());
+  EXPECT_DOUBLE_EQ(Estimate(Solve(*at8), "txn_cpu_us"), 1050);
+  const std::string where = "--calibration.engines.postgresql.statement_cpu_by_clients";
+  for (const auto& [by, bad_field] : {std::pair<json, std::string>{json::array({200.0}), where},
+                                      {{{"1", 200.0}}, where + ".1"},
+                                      {{{"x", 200.0}}, where + ".x"},
+                                      {{{"2.5", 200.0}}, where + ".2.5"},
+                                      {{{"", 200.0}}, where + "."},
+                                      {{{"99999999999", 200.0}}, where + ".99999999999"},
+                                      {{{"64", -1}}, where + ".64"},
+                                      {{{"64", "fast"}}, where + ".64"},
+                                      {{{"64", 1e30}}, where + ".64"}}) {
+    ParseOptions bad = with;
+    bad.calibration["engines"]["postgresql"]["statement_cpu_by_clients"] = by;
+    auto r = ParseRequest(request, bad);
+    ASSERT_FALSE(r.ok()) << by;
+    EXPECT_EQ(r.status().field(), bad_field) << by;
+  }
+}
+
 TEST(Confidence, DropsWithDefaultsRisesWithDetail) {
   Advice bare = AdviseOk(Request({{"db_engine", "pg"}}));
   Advice full = AdviseOk(Request({{"db_engine", "pg"},

@@ -166,6 +166,41 @@ TEST(CpuCostsTest, CalibratedStatementCpuForTheRequestsRegime) {
   EXPECT_FALSE(model.includes_idle_wakes);
 }
 
+// Several client counts calibrated: a request takes the smallest count at or above its own,
+// the largest count (and says it may understate) above them all.
+TEST(CpuCostsTest, ConcurrentStatementCpuFromTheNextCalibratedCount) {
+  Scenario s;
+  s.workload.rows_per_txn = 4;
+  s.workload.statements_per_txn = 7;
+  s.calibration.present = true;
+  s.calibration.source = "test box";
+  s.calibration.statement_cpu_one_client_us = 100;
+  s.calibration.statement_cpu_by_clients = {{16, 150}, {64, 200}};
+  auto txn_at = [&](int clients, std::string* source) {
+    s.workload.concurrency = clients;
+    Advice a;
+    const double us = ResolveTxnCpu(s, PerStatementCosts(), &a).txn_us;
+    EXPECT_TRUE(a.warnings.empty()) << clients;
+    for (const auto& e : a.estimates) {
+      if (e.name == "txn_cpu_us" && source != nullptr) *source = e.how;
+    }
+    return us;
+  };
+  std::string source;
+  EXPECT_DOUBLE_EQ(txn_at(4, &source), 7 + 7 * 150);  // 1057: 16 is the next count
+  EXPECT_NE(source.find("with 16 clients (test box)"), std::string::npos) << source;
+  EXPECT_DOUBLE_EQ(txn_at(16, nullptr), 1057);
+  EXPECT_DOUBLE_EQ(txn_at(17, &source), 7 + 7 * 200);  // 1407: 64 is the next count
+  EXPECT_NE(source.find("with 64 clients (test box)"), std::string::npos) << source;
+  EXPECT_DOUBLE_EQ(txn_at(64, nullptr), 1407);
+  // Above every count: the largest, and the answer says it may understate.
+  EXPECT_DOUBLE_EQ(txn_at(200, &source), 1407);
+  EXPECT_NE(source.find("64 clients, fewer than this request's 200"), std::string::npos) << source;
+  EXPECT_NE(source.find("--clients 200"), std::string::npos) << source;
+  // One client still takes the one-client figure: 7 + 7 x 100.
+  EXPECT_DOUBLE_EQ(txn_at(1, nullptr), 707);
+}
+
 TEST(CommonSteps, CommitModeFollowsTheDurabilityLevel) {
   Scenario s;
   s.workload.concurrency = 8;

@@ -276,6 +276,39 @@ TEST(UpdateCalibration, StatementCpuGoesToTheRunsRegimeAndKeepsTheOther) {
   EXPECT_EQ(kept["engines"]["postgresql"]["statement_cpu_concurrent_us"], 141.3);
 }
 
+TEST(UpdateCalibration, StatementCpuKeepsEveryClientCount) {
+  VerifyReport r = Sample();
+  r.statement_cpu_us = 141.26;
+  r.clients = 16;
+  auto at16 = UpdateCalibration(nullptr, r);
+  EXPECT_EQ(at16["engines"]["postgresql"]["statement_cpu_by_clients"]["16"], 141.3);
+  // A 64-client run adds its count and keeps 16's; the pair names the latest run.
+  r.clients = 64;
+  r.statement_cpu_us = 190;
+  auto both = UpdateCalibration(nlohmann::json::parse(at16.dump()), r);
+  const auto& pg = both["engines"]["postgresql"];
+  EXPECT_EQ(pg["statement_cpu_by_clients"]["16"], 141.3);
+  EXPECT_EQ(pg["statement_cpu_by_clients"]["64"], 190.0);
+  EXPECT_EQ(pg["statement_cpu_concurrent_us"], 190.0);
+  EXPECT_EQ(pg["statement_cpu_clients"], 64);
+  // A 16-client run again replaces its own count only.
+  r.clients = 16;
+  r.statement_cpu_us = 120;
+  auto again = UpdateCalibration(nlohmann::json::parse(both.dump()), r);
+  EXPECT_EQ(again["engines"]["postgresql"]["statement_cpu_by_clients"]["16"], 120.0);
+  EXPECT_EQ(again["engines"]["postgresql"]["statement_cpu_by_clients"]["64"], 190.0);
+  // A file from before the map: its pair becomes an entry at the count it names.
+  nlohmann::json old = nlohmann::json::parse(at16.dump());
+  old["engines"]["postgresql"].erase("statement_cpu_by_clients");
+  r.clients = 1;
+  r.statement_cpu_us = 99;
+  auto upgraded = UpdateCalibration(old, r);
+  EXPECT_EQ(upgraded["engines"]["postgresql"]["statement_cpu_by_clients"]["16"], 141.3);
+  // Nothing for several clients measured: no map.
+  EXPECT_TRUE(
+      UpdateCalibration(nullptr, r)["engines"]["postgresql"]["statement_cpu_by_clients"].is_null());
+}
+
 TEST(UpdateCalibration, WithoutLoggedReplayTheRateIsALowerBound) {
   VerifyReport r = Sample();
   r.engine = "mariadb";
