@@ -617,6 +617,46 @@ void AddReplayWindow(const VerifyReport& r, Json* e) {
   (*e)["replay_window_redo_s"] = usable ? Json(Round(redo_s, 4)) : Json();
 }
 
+// CPU per statement in two regimes, one client and several: a run records its own and keeps
+// the others from the existing entry `old` (calibrate once with --clients 1, once with more).
+// Every several-clients count calibrated stays in statement_cpu_by_clients, this run's
+// replacing its own: a statement costs more as more processes share the cores, so advise takes
+// the figure measured nearest above a request's clients.
+void SetStatementCpu(const nlohmann::json* old, const VerifyReport& r, Json* e) {
+  for (const char* key :
+       {"statement_cpu_one_client_us", "statement_cpu_concurrent_us", "statement_cpu_clients"}) {
+    (*e)[key] = nullptr;
+    if (old != nullptr && old->contains(key)) (*e)[key] = (*old)[key];
+  }
+  Json by_clients = Json::object();
+  if (old != nullptr) {
+    const nlohmann::json none;
+    const nlohmann::json old_by = old->value("statement_cpu_by_clients", none);
+    if (old_by.is_object()) {
+      for (const auto& [count, us] : old_by.items()) {
+        if (us.is_number()) by_clients[count] = us.get<double>();  // advise checks them
+      }
+    }
+    // A file from before the map: its one several-clients figure, at the count it names.
+    const nlohmann::json count = old->value("statement_cpu_clients", none);
+    const nlohmann::json us = old->value("statement_cpu_concurrent_us", none);
+    if (count.is_number_unsigned() && us.is_number()) {
+      const std::string key = std::to_string(count.get<std::uint64_t>());
+      if (!by_clients.contains(key)) by_clients[key] = us.get<double>();
+    }
+  }
+  if (r.statement_cpu_us) {
+    if (r.clients <= 1) {
+      (*e)["statement_cpu_one_client_us"] = Round(*r.statement_cpu_us, 1);
+    } else {
+      (*e)["statement_cpu_concurrent_us"] = Round(*r.statement_cpu_us, 1);
+      (*e)["statement_cpu_clients"] = r.clients;
+      by_clients[std::to_string(r.clients)] = Round(*r.statement_cpu_us, 1);
+    }
+  }
+  (*e)["statement_cpu_by_clients"] = by_clients.empty() ? Json() : by_clients;
+}
+
 }  // namespace
 
 Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
@@ -634,48 +674,12 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
   }
   Json e;
   e["txn_cpu_us"] = r.txn_cpu_us ? Json(Round(*r.txn_cpu_us, 1)) : Json();
-  // CPU per statement in two regimes, one client and several: a run records its own and keeps
-  // the other's from the existing entry (calibrate once with --clients 1, once with more).
   const nlohmann::json* old_entry = nullptr;
   if (existing.is_object() && existing.contains("engines") && existing["engines"].is_object() &&
       existing["engines"].contains(r.engine) && existing["engines"][r.engine].is_object()) {
     old_entry = &existing["engines"][r.engine];
   }
-  for (const char* key :
-       {"statement_cpu_one_client_us", "statement_cpu_concurrent_us", "statement_cpu_clients"}) {
-    e[key] = nullptr;
-    if (old_entry != nullptr && old_entry->contains(key)) e[key] = (*old_entry)[key];
-  }
-  // Every several-clients count calibrated, this run's replacing its own: a statement costs more
-  // as more processes share the cores, so advise takes the figure measured nearest above a
-  // request's clients.
-  Json by_clients = Json::object();
-  if (old_entry != nullptr) {
-    const nlohmann::json none;
-    const nlohmann::json old_by = old_entry->value("statement_cpu_by_clients", none);
-    if (old_by.is_object()) {
-      for (const auto& [count, us] : old_by.items()) {
-        if (us.is_number()) by_clients[count] = us.get<double>();  // advise checks them
-      }
-    }
-    // A file from before the map: its one several-clients figure, at the count it names.
-    const nlohmann::json count = old_entry->value("statement_cpu_clients", none);
-    const nlohmann::json us = old_entry->value("statement_cpu_concurrent_us", none);
-    if (count.is_number_unsigned() && us.is_number()) {
-      const std::string key = std::to_string(count.get<std::uint64_t>());
-      if (!by_clients.contains(key)) by_clients[key] = us.get<double>();
-    }
-  }
-  if (r.statement_cpu_us) {
-    if (r.clients <= 1) {
-      e["statement_cpu_one_client_us"] = Round(*r.statement_cpu_us, 1);
-    } else {
-      e["statement_cpu_concurrent_us"] = Round(*r.statement_cpu_us, 1);
-      e["statement_cpu_clients"] = r.clients;
-      by_clients[std::to_string(r.clients)] = Round(*r.statement_cpu_us, 1);
-    }
-  }
-  e["statement_cpu_by_clients"] = by_clients.empty() ? Json() : by_clients;
+  SetStatementCpu(old_entry, r, &e);
   e["wal_bytes_per_txn"] = r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json();
   // PostgreSQL's model adds its own full-page images to this, so it takes the records alone.
   e["wal_record_bytes_per_txn"] =
