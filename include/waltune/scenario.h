@@ -121,10 +121,10 @@ struct Calibration {
   std::optional<double> statement_cpu_concurrent_us;
   int statement_cpu_clients = 0;
   // The several-clients figure at every client count calibrated (`statement_cpu_by_clients`,
-  // the file's pair above included when it names its count). A statement costs more as more
-  // processes share the cores: on one host 117 us with 16 clients, and 64 clients spent 1.3x
-  // the CPU per tpcb transaction of 16 (docs/sweep-group-commit.md, sweep 11), so a request
-  // takes the figure of the smallest calibrated count at or above its own. Unit: us.
+  // the file's pair above included when it names its count). A statement can cost more as
+  // more processes share the cores: PostgreSQL spent 1.3-1.8x the CPU per transaction with 64
+  // clients as with 16, MariaDB about the same (docs/sweep-group-commit.md, sweeps 11-14), so a
+  // request takes the figure of the smallest calibrated count at or above its own. Unit: us.
   std::map<int, double> statement_cpu_by_clients;
   // WAL per transaction as verify measured it (LSN advance / commits, full-page images
   // included), and of it the records alone (PostgreSQL, whose model adds its own images).
