@@ -45,7 +45,11 @@ if [ "${CALIBRATE:-1}" = "1" ]; then
   cal_repeats="${CALIBRATION_REPEATS:-3}"
   many_list="${CALIBRATION_CLIENTS:-16 64}"
   first_many="${many_list%% *}"
-  median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+  # The median of the runs that gave a figure: verify gives none from a run whose commits waited
+  # on the flush more than twice as long as they ran on the CPU (a slow spell of the disk; the
+  # run's notes say so), and the sweep stops when no run of a regime gave one.
+  median() { grep -v '^null$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+  need() { [ -n "$1" ] || { echo "sweep: no $2 calibration run of $3 gave a CPU per statement (see the notes in $out/calibrate-$3-*.json)" >&2; exit 1; }; }
   echo '{"waltune_calibration": 1, "engines": {}}' >"$cal.merged"
   for engine in $engines; do
     for c in 1 $many_list; do
@@ -59,9 +63,11 @@ if [ "${CALIBRATE:-1}" = "1" ]; then
       done
     done
     one=$(for r in $(seq 1 "$cal_repeats"); do jq ".engines.\"$engine\".statement_cpu_one_client_us" "$out/calibrate-$engine-1-$r.cal.json"; done | median)
+    need "$one" "one-client" "$engine"
     by='{}'
     for c in $many_list; do
       m=$(for r in $(seq 1 "$cal_repeats"); do jq ".engines.\"$engine\".statement_cpu_concurrent_us" "$out/calibrate-$engine-$c-$r.cal.json"; done | median)
+      need "$m" "$c-client" "$engine"
       by=$(jq -c --arg c "$c" --argjson m "$m" '. + {($c): $m}' <<<"$by")
     done
     jq --arg e "$engine" --argjson one "$one" --argjson by "$by" --arg first "$first_many" \

@@ -37,6 +37,19 @@ double TxnCpuUs(const CpuCosts& costs, const Workload& workload, double statemen
 std::optional<double> StatementCpuFromMeasurement(const CpuCosts& costs, const Workload& workload,
                                                   double txn_cpu_us, double commits_per_flush);
 
+// Whether a measurement's commits waited on the device's flush more than twice as long as they
+// ran on the CPU: flush latency per commit (p50 / commits per flush) > 2 x CPU per commit. Such
+// a run's CPU per commit does not calibrate the CPU per statement. The engine's background work
+// runs by the second, not by the commit: with one client a commit takes cpu + flush, so a
+// background rate B (in cores) adds B x (cpu + flush) to the CPU per commit, a share
+// B x (1 + flush / cpu) of it. *Measured here* (docs/sweep-group-commit.md, session 40),
+// PostgreSQL `tpcb` with one client: B = 0.03 cores, so at twice the CPU the share is below
+// 10% (verify sets aside every run under an emulated delay, where it is 2-3.5x). And on a
+// shared host a slow disk comes with slow CPU (sweep 12): 1 435 us per commit during a spell of
+// 3 996 us fdatasyncs against 440 us at 210 us. False without a flush latency, a batch or a
+// CPU figure. Units: us.
+bool FlushBoundMeasurement(double txn_cpu_us, double flush_p50_us, double commits_per_flush);
+
 class EngineAdvisor {
  public:
   virtual ~EngineAdvisor() = default;

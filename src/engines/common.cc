@@ -146,6 +146,11 @@ std::optional<double> StatementCpuFromMeasurement(const CpuCosts& c, const Workl
   return per_statement;
 }
 
+bool FlushBoundMeasurement(double txn_cpu_us, double flush_p50_us, double commits_per_flush) {
+  if (!(flush_p50_us > 0) || !(commits_per_flush > 0) || !(txn_cpu_us > 0)) return false;
+  return flush_p50_us / commits_per_flush > 2 * txn_cpu_us;
+}
+
 }  // namespace waltune
 
 namespace waltune::engines {

@@ -713,15 +713,31 @@ std::optional<FlushMeasurement> RecordWalSyncs(const VerifyOptions& options, con
 // background work is then spread over far fewer commits: 2-3.5x the CPU per commit in
 // docs/sweep-group-commit.md), nor for a paced load (the same, and idle cores between
 // transactions), nor through the power-cut simulator (FUSE's CPU is counted), nor without the
-// plan's workload shape (an --advice plan).
+// plan's workload shape (an --advice plan), nor when the commits waited on the native flushes
+// sampled around the load more than twice as long as they ran on the CPU
+// (FlushBoundMeasurement; a note says so, as `verify --calibrate` then keeps the file's earlier
+// figure).
 std::optional<double> MeasuredStatementCpuUs(const VerifyOptions& options, const VerifyPlan& plan,
-                                             const VerifyReport& report) {
+                                             VerifyReport* report) {
+  const VerifyReport& r = *report;
   if (options.flush_latency_us > 0 || options.power_loss || options.rate_tps > 0 ||
-      !plan.predicted_workload || !report.txn_cpu_us || !report.commits_per_wal_sync) {
+      !plan.predicted_workload || !r.txn_cpu_us || !r.commits_per_wal_sync) {
+    return std::nullopt;
+  }
+  if (r.native_flush_samples > 0 &&
+      FlushBoundMeasurement(*r.txn_cpu_us, r.native_flush_p50_us, *r.commits_per_wal_sync)) {
+    report->plan.notes.push_back(fmt::format(
+        "no CPU per statement from this run: its commits waited on the flush (p50 {:.0f} us "
+        "around the load over {:.2f} commits per sync = {:.0f} us per commit) more than twice as "
+        "long as they ran on the CPU ({:.0f} us per commit), so the engine's background work and "
+        "whatever slowed the disk weigh in its CPU per commit (calibrate with more clients, or "
+        "when the disk flushes faster)",
+        r.native_flush_p50_us, *r.commits_per_wal_sync,
+        r.native_flush_p50_us / *r.commits_per_wal_sync, *r.txn_cpu_us));
     return std::nullopt;
   }
   return StatementCpuFromMeasurement(AdvisorFor(options.engine).Cpu(), *plan.predicted_workload,
-                                     *report.txn_cpu_us, *report.commits_per_wal_sync);
+                                     *r.txn_cpu_us, *r.commits_per_wal_sync);
 }
 
 // The predictions again for the flush latency measured (options.repredict): around the load,
@@ -848,7 +864,6 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
       MeasurePhase(target.get(), shared->get(), options, &ledgers, &progress, &timeline);
   if (!m.ok()) return m.status();
   RecordMeasurement(*m, &report);
-  report.statement_cpu_us = MeasuredStatementCpuUs(options, plan, report);
   (void)flush.Sample(target->dir(), 50, 10, 0);
   FlushMeasurement around;
   if (!flush.empty()) {
@@ -862,6 +877,7 @@ Result<VerifyReport> RunVerify(const VerifyOptions& options, const VerifyPlan& p
       report.emulated_delay_overshoot_us = around.emulated_delay_overshoot_us;
     }
   }
+  report.statement_cpu_us = MeasuredStatementCpuUs(options, plan, &report);
   const std::optional<FlushMeasurement> own = RecordWalSyncs(options, *m, around, &report);
   if (options.repredict && own) {
     report.predicted_from_wal_syncs = true;

@@ -113,6 +113,26 @@ TEST(CpuCostsTest, StatementCpuFromAMeasurement) {
   EXPECT_FALSE(StatementCpuFromMeasurement(per_row, insert, 149, 1).has_value());
 }
 
+// Sweep 12's PostgreSQL calibration runs (docs/sweep-group-commit.md): CPU per commit, native
+// fdatasync p50 around the load, commits per WAL sync. Set aside above 2 x the CPU per commit.
+TEST(CpuCostsTest, FlushBoundMeasurementsDoNotCalibrate) {
+  // One client during 4 ms flushes: 3996.4 / 1.00 = 3996 us of flush per commit > 2 x 1434.8.
+  EXPECT_TRUE(FlushBoundMeasurement(1434.8, 3996.4, 1.0));
+  // Sixteen clients in the same spell: 3997.2 / 2.59 = 1543 us < 2 x 1169.1 = 2338: kept.
+  EXPECT_FALSE(FlushBoundMeasurement(1169.1, 3997.2, 2.59));
+  // One client a minute before: 210.3 / 0.92 = 228.6 us < 880.2 us, a CPU-bound run.
+  EXPECT_FALSE(FlushBoundMeasurement(440.1, 210.3, 0.92));
+  // A one-row MariaDB insert with one client (session 40): 130.4 us < 2 x 87.4 = 174.8: kept.
+  EXPECT_FALSE(FlushBoundMeasurement(87.4, 130.4, 1));
+  // The limit: 400 / 2 = 200 us = 2 x 100 is not above; 401 / 2 is.
+  EXPECT_FALSE(FlushBoundMeasurement(100, 400, 2));
+  EXPECT_TRUE(FlushBoundMeasurement(100, 401, 2));
+  // Nothing to judge by: no flush latency, no batch, no CPU.
+  EXPECT_FALSE(FlushBoundMeasurement(440, 0, 1));
+  EXPECT_FALSE(FlushBoundMeasurement(440, 4000, 0));
+  EXPECT_FALSE(FlushBoundMeasurement(0, 4000, 1));
+}
+
 double EstimateValue(const Advice& a, const std::string& name) {
   for (const auto& e : a.estimates) {
     if (e.name == name) return e.value;
