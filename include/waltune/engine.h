@@ -39,15 +39,16 @@ std::optional<double> StatementCpuFromMeasurement(const CpuCosts& costs, const W
 
 // Whether a measurement's commits waited on the device's flush more than twice as long as they
 // ran on the CPU: flush latency per commit (p50 / commits per flush) > 2 x CPU per commit. Such
-// a run's CPU per commit does not calibrate the CPU per statement. The engine's background work
-// runs by the second, not by the commit: with one client a commit takes cpu + flush, so a
-// background rate B (in cores) adds B x (cpu + flush) to the CPU per commit, a share
-// B x (1 + flush / cpu) of it. *Measured here* (docs/sweep-group-commit.md, session 40),
-// PostgreSQL `tpcb` with one client: B = 0.03 cores, so at twice the CPU the share is below
-// 10% (verify sets aside every run under an emulated delay, where it is 2-3.5x). And on a
-// shared host a slow disk comes with slow CPU (sweep 12): 1 435 us per commit during a spell of
-// 3 996 us fdatasyncs against 440 us at 210 us. False without a flush latency, a batch or a
-// CPU figure. Units: us.
+// a run's CPU per commit does not calibrate the CPU per statement: the engine's background work
+// runs by the second and the wake-ups after each flush by the commit, so they weigh more the
+// longer a commit waits (verify sets aside every run under an emulated delay for this), and on
+// a shared host a slow disk comes with slow CPU. *Measured here* (docs/sweep-group-commit.md,
+// session 40), PostgreSQL `tpcb` with one client: 805-1 435 us per commit in slow spells of the
+// disk (3 437-3 997 us fdatasyncs, 2.8-4.3x the CPU per commit) against 437-453 us at 140-210
+// us (0.3-0.5x); 963-1 016 us under an emulated 4 000 us flush. One-row inserts with one client
+// sit near the limit on this disk (MariaDB 1.5x, kept; PostgreSQL 2.0x, set aside), so a
+// one-client calibration takes a transaction of several statements (the sweep's `tpcb`). False
+// without a flush latency, a batch or a CPU figure. Units: us.
 bool FlushBoundMeasurement(double txn_cpu_us, double flush_p50_us, double commits_per_flush);
 
 class EngineAdvisor {

@@ -729,9 +729,10 @@ std::optional<double> MeasuredStatementCpuUs(const VerifyOptions& options, const
     report->plan.notes.push_back(fmt::format(
         "no CPU per statement from this run: its commits waited on the flush (p50 {:.0f} us "
         "around the load over {:.2f} commits per sync = {:.0f} us per commit) more than twice as "
-        "long as they ran on the CPU ({:.0f} us per commit), so the engine's background work and "
-        "whatever slowed the disk weigh in its CPU per commit (calibrate with more clients, or "
-        "when the disk flushes faster)",
+        "long as they ran on the CPU ({:.0f} us per commit), so the engine's background work, "
+        "its wake-ups after each flush and any slow spell of the host weigh in its CPU per "
+        "commit (calibrate with more clients, with a transaction of more statements such as "
+        "--workload tpcb, or when the disk flushes faster)",
         r.native_flush_p50_us, *r.commits_per_wal_sync,
         r.native_flush_p50_us / *r.commits_per_wal_sync, *r.txn_cpu_us));
     return std::nullopt;

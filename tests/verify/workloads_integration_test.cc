@@ -161,12 +161,12 @@ class WorkloadRun : public ::testing::Test {
     } else {
       ASSERT_TRUE(r->txn_cpu_us.has_value());
       ASSERT_TRUE(r->commits_per_wal_sync.has_value());
-      ASSERT_GT(r->native_flush_samples, 0);
       const bool noted = std::any_of(r->plan.notes.begin(), r->plan.notes.end(), [](auto& n) {
         return n.find("no CPU per statement from this run") != std::string::npos;
       });
       EXPECT_EQ(noted, !r->statement_cpu_us.has_value());
-      if (FlushBoundMeasurement(*r->txn_cpu_us, r->native_flush_p50_us, *r->commits_per_wal_sync)) {
+      if (r->native_flush_samples > 0 &&
+          FlushBoundMeasurement(*r->txn_cpu_us, r->native_flush_p50_us, *r->commits_per_wal_sync)) {
         EXPECT_TRUE(noted) << ::testing::PrintToString(r->plan.notes);
         return;
       }
