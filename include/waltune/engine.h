@@ -46,9 +46,9 @@ std::optional<double> StatementCpuFromMeasurement(const CpuCosts& costs, const W
 // session 40), PostgreSQL `tpcb` with one client: 805-1 435 us per commit in slow spells of the
 // disk (3 437-3 997 us fdatasyncs, 2.8-4.3x the CPU per commit) against 437-453 us at 140-210
 // us (0.3-0.5x); 963-1 016 us under an emulated 4 000 us flush. One-row inserts with one client
-// sit near the limit on this disk (MariaDB 1.5x, kept; PostgreSQL 2.0x, set aside), so a
-// one-client calibration takes a transaction of several statements (the sweep's `tpcb`). False
-// without a flush latency, a batch or a CPU figure. Units: us.
+// sit at the limit on this disk (1.5-2.0x for both engines: kept or set aside from run to run),
+// so a one-client calibration takes a transaction of several statements (the sweep's `tpcb`).
+// False without a flush latency, a batch or a CPU figure. Units: us.
 bool FlushBoundMeasurement(double txn_cpu_us, double flush_p50_us, double commits_per_flush);
 
 class EngineAdvisor {

@@ -319,7 +319,9 @@ struct VerifyReport {
   std::optional<double> txn_cpu_us;     // client + engine CPU per commit
   // CPU per statement (client round trip) the measurement implies, the engine's fixed, row and
   // flush CPU taken out (StatementCpuFromMeasurement). Only with native flushes, not through the
-  // power-cut simulator, and for a plan made from a request (its workload shape). Unit: us.
+  // power-cut simulator, for a plan made from a request (its workload shape), and not when the
+  // commits waited on the flush more than twice as long as on the CPU (FlushBoundMeasurement;
+  // the plan's notes say so). Unit: us.
   std::optional<double> statement_cpu_us;
   // Commits per WAL/redo sync during the measurement: the group-commit batch the engine
   // achieved (its own sync count, so background syncs lower it a little).
