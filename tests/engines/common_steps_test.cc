@@ -124,7 +124,7 @@ TEST(CpuCostsTest, FlushBoundMeasurementsDoNotCalibrate) {
   EXPECT_FALSE(FlushBoundMeasurement(440.1, 210.3, 0.92));
   // A one-row MariaDB insert with one client (session 40): 130.4 us < 2 x 87.4 = 174.8: kept.
   EXPECT_FALSE(FlushBoundMeasurement(87.4, 130.4, 1));
-  // PostgreSQL's (session 40's sweep 15): 136.7 / 0.96 = 142.4 us > 2 x 70.6 = 141.2: set aside.
+  // PostgreSQL's (session 40's sweep 16): 136.7 / 0.96 = 142.4 us > 2 x 70.6 = 141.2: set aside.
   EXPECT_TRUE(FlushBoundMeasurement(70.6, 136.7, 0.96));
   // The limit: 400 / 2 = 200 us = 2 x 100 is not above; 401 / 2 is.
   EXPECT_FALSE(FlushBoundMeasurement(100, 400, 2));
