@@ -720,9 +720,11 @@ std::optional<FlushMeasurement> RecordWalSyncs(const VerifyOptions& options, con
 std::optional<double> MeasuredStatementCpuUs(const VerifyOptions& options, const VerifyPlan& plan,
                                              VerifyReport* report) {
   const VerifyReport& r = *report;
-  if (options.flush_latency_us > 0 || options.power_loss || options.rate_tps > 0 ||
-      !plan.predicted_workload || !r.txn_cpu_us || !r.commits_per_wal_sync) {
-    return std::nullopt;
+  const CpuCosts costs = AdvisorFor(options.engine).Cpu();
+  if (costs.per_statement_us <= 0 || options.flush_latency_us > 0 || options.power_loss ||
+      options.rate_tps > 0 || !plan.predicted_workload || !r.txn_cpu_us ||
+      !r.commits_per_wal_sync) {
+    return std::nullopt;  // SQLite is modelled per row: it has no statement figure to set aside
   }
   if (r.native_flush_samples > 0 &&
       FlushBoundMeasurement(*r.txn_cpu_us, r.native_flush_p50_us, *r.commits_per_wal_sync)) {
@@ -737,8 +739,8 @@ std::optional<double> MeasuredStatementCpuUs(const VerifyOptions& options, const
         r.native_flush_p50_us / *r.commits_per_wal_sync, *r.txn_cpu_us));
     return std::nullopt;
   }
-  return StatementCpuFromMeasurement(AdvisorFor(options.engine).Cpu(), *plan.predicted_workload,
-                                     *r.txn_cpu_us, *r.commits_per_wal_sync);
+  return StatementCpuFromMeasurement(costs, *plan.predicted_workload, *r.txn_cpu_us,
+                                     *r.commits_per_wal_sync);
 }
 
 // The predictions again for the flush latency measured (options.repredict): around the load,
