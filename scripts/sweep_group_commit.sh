@@ -11,9 +11,12 @@
 # Before the grid, each engine is calibrated on this host (CALIBRATE=1, the default):
 # `verify --calibrate` runs of CALIBRATION_WORKLOAD (default tpcb) at native flushes, with 1
 # client and with each of CALIBRATION_CLIENTS (default "16 64"), CALIBRATION_REPEATS times each
-# (default 3), record the medians of its CPU per statement per client count; every point is then
-# predicted with `--calibration`. CALIBRATE=0 predicts with
-# the model's constants (sweeps 1-4 of docs/sweep-group-commit.md).
+# (default 3), record the medians of its CPU per statement per client count; at each of
+# CALIBRATION_CLIENTS, as many runs of CALIBRATION_SECOND_WORKLOAD (default insert, one
+# statement; empty for none) give a second shape, so that advise fits a CPU per commit beside
+# the CPU per statement (statements_cpu_us_by_clients, the medians per count and shape). Every
+# point is then predicted with `--calibration`. CALIBRATE=0 predicts with the model's constants
+# (sweeps 1-4 of docs/sweep-group-commit.md).
 #
 # Prints one markdown table row per point (every point, failed ones included), then per engine
 # the median and the worst |measured / predicted - 1|. Raw verify JSON goes to $OUT (default
@@ -48,19 +51,37 @@ if [ "${CALIBRATE:-1}" = "1" ]; then
   # The median of the runs that gave a figure: verify gives none from a run whose commits waited
   # on the flush more than twice as long as they ran on the CPU (a slow spell of the disk; the
   # run's notes say so), and the sweep stops when no run of a regime gave one.
-  median() { grep -v '^null$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+  median() { { grep -v '^null$' || true; } | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
   need() { [ -n "$1" ] || { echo "sweep: no $2 calibration run of $3 gave a CPU per statement (see the notes in $out/calibrate-$3-*.json)" >&2; exit 1; }; }
   echo '{"waltune_calibration": 1, "engines": {}}' >"$cal.merged"
+  second="${CALIBRATION_SECOND_WORKLOAD-insert}"
+  calibrate_run() {  # engine clients workload file-stem
+    rm -f "$4.cal.json"
+    "$waltune" verify --engine "$1" --durability strict --clients "$2" --seconds "$seconds" \
+      --crashes 0 --workload "$3" --working-set 32MB --format json \
+      --calibrate "$4.cal.json" >"$4.json" 2>"$4.err" ||
+      { echo "sweep: calibration run failed ($1, $2 clients, $3): $(head -c 300 "$4.err")" >&2; exit 1; }
+  }
   for engine in $engines; do
     for c in 1 $many_list; do
       for r in $(seq 1 "$cal_repeats"); do
-        run_cal="$out/calibrate-$engine-$c-$r"
-        rm -f "$run_cal.cal.json"
-        "$waltune" verify --engine "$engine" --durability strict --clients "$c" --seconds "$seconds" \
-          --crashes 0 --workload "${CALIBRATION_WORKLOAD:-tpcb}" --working-set 32MB --format json \
-          --calibrate "$run_cal.cal.json" >"$run_cal.json" 2>"$run_cal.err" ||
-          { echo "sweep: calibration run failed ($engine, $c clients): $(head -c 300 "$run_cal.err")" >&2; exit 1; }
+        calibrate_run "$engine" "$c" "${CALIBRATION_WORKLOAD:-tpcb}" "$out/calibrate-$engine-$c-$r"
+        if [ -n "$second" ] && [ "$c" != 1 ]; then
+          calibrate_run "$engine" "$c" "$second" "$out/calibrate-$engine-$c-$r-$second"
+        fi
       done
+    done
+    # The CPU of the statements per count and shape: the median of the runs that gave one.
+    shapes='{}'
+    for c in 1 $many_list; do
+      lines=$(for f in "$out/calibrate-$engine-$c-"*.cal.json; do
+        jq -r ".engines.\"$engine\".statements_cpu_us_by_clients.\"$c\" // {} | to_entries[] | \"\(.key) \(.value)\"" "$f"
+      done)
+      while read -r k; do
+        [ -n "$k" ] || continue
+        m=$(awk -v k="$k" '$1 == k { print $2 }' <<<"$lines" | median)
+        shapes=$(jq -c --arg c "$c" --arg k "$k" --argjson m "$m" '.[$c][$k] = $m' <<<"$shapes")
+      done < <(awk '{ print $1 }' <<<"$lines" | sort -un)
     done
     one=$(for r in $(seq 1 "$cal_repeats"); do jq ".engines.\"$engine\".statement_cpu_one_client_us" "$out/calibrate-$engine-1-$r.cal.json"; done | median)
     need "$one" "one-client" "$engine"
@@ -71,10 +92,12 @@ if [ "${CALIBRATE:-1}" = "1" ]; then
       by=$(jq -c --arg c "$c" --argjson m "$m" '. + {($c): $m}' <<<"$by")
     done
     jq --arg e "$engine" --argjson one "$one" --argjson by "$by" --arg first "$first_many" \
+      --argjson shapes "$shapes" \
       --slurpfile last "$out/calibrate-$engine-$first_many-$cal_repeats.cal.json" \
       '.machine = $last[0].machine | .engines[$e] = ($last[0].engines[$e]
         + {statement_cpu_one_client_us: $one, statement_cpu_concurrent_us: $by[$first],
-           statement_cpu_clients: ($first | tonumber), statement_cpu_by_clients: $by})' \
+           statement_cpu_clients: ($first | tonumber), statement_cpu_by_clients: $by,
+           statements_cpu_us_by_clients: $shapes})' \
       "$cal.merged" >"$cal.tmp" && mv "$cal.tmp" "$cal.merged"
   done
   mv "$cal.merged" "$cal"
@@ -94,6 +117,9 @@ if [ ${#calibration[@]} -gt 0 ]; then
     done
   done
   echo "  )"
+  echo "CPU of the statements by clients and statements per transaction (medians; advise fits a"
+  echo "line where a count has two shapes):"
+  jq -r '.engines | to_entries[] | "- \(.key): \(.value.statements_cpu_us_by_clients | tojson)"' "$cal"
 fi
 echo
 echo "| engine | workload | flush latency | clients | predicted tps | measured tps | measured / predicted | commit p50 ms | commits per WAL sync | CPU per txn us | native fdatasync p50 us |"

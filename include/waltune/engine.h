@@ -3,6 +3,7 @@
 #ifndef WALTUNE_ENGINE_H_
 #define WALTUNE_ENGINE_H_
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -36,6 +37,21 @@ double TxnCpuUs(const CpuCosts& costs, const Workload& workload, double statemen
 // positive. Unit: us.
 std::optional<double> StatementCpuFromMeasurement(const CpuCosts& costs, const Workload& workload,
                                                   double txn_cpu_us, double commits_per_flush);
+
+// A line through the CPU of a transaction's statements measured at one client count for two
+// or more statement counts (`cpu_us_by_statements`: statements per transaction -> us, as
+// Calibration::statements_cpu_us_by_clients holds them): least squares of
+//   cpu = statements x per_statement_us + per_commit_us.
+// One workload alone gives only their sum per statement; a one-statement `insert` beside the
+// seven-statement `tpcb` tells them apart. nullopt with fewer than two statement counts, or
+// when the line's CPU per statement is not positive or its CPU per commit is negative (then the
+// measurements say nothing beyond a CPU per statement). Units: us.
+struct StatementCommitCpu {
+  double per_statement_us = 0;
+  double per_commit_us = 0;
+};
+std::optional<StatementCommitCpu> FitStatementCommitCpu(
+    const std::map<int, double>& cpu_us_by_statements);
 
 // Whether a measurement's commits waited on the device's flush more than twice as long as they
 // ran on the CPU: flush latency per commit (p50 / commits per flush) > 2 x CPU per commit. Such

@@ -126,6 +126,14 @@ struct Calibration {
   // clients as with 16, MariaDB about the same (docs/sweep-group-commit.md, sweeps 11-14), so a
   // request takes the figure of the smallest calibrated count at or above its own. Unit: us.
   std::map<int, double> statement_cpu_by_clients;
+  // The CPU of a transaction's statements as verify measured it (CPU per commit less the
+  // model's flush share and its fixed and row terms), by client count (1 for one client) and
+  // then by statements per transaction (`statements_cpu_us_by_clients`). Where a count has two
+  // or more statement counts, advise fits a line through them: CPU per statement and a CPU per
+  // commit beyond its statements, which one workload alone cannot tell apart. PostgreSQL's
+  // one-statement `insert` cost 40-60 us per commit more at 4-64 clients than `tpcb`'s figure
+  // per statement gave it (docs/wal-model.md, "CPU per commit beyond the statements"). Unit: us.
+  std::map<int, std::map<int, double>> statements_cpu_us_by_clients;
   // WAL per transaction as verify measured it (LSN advance / commits, full-page images
   // included), and of it the records alone (PostgreSQL, whose model adds its own images).
   std::optional<double> wal_bytes_per_txn;

@@ -10,6 +10,8 @@
 // words it was read from.
 #include "waltune/request.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -1118,6 +1120,64 @@ class RequestParser {
     return Status::Ok();
   }
 
+  // `statements_cpu_us_by_clients`: {"16": {"1": us, "7": us}, ...}, the CPU of a transaction's
+  // statements measured at each client count (1 for one client), by statements per
+  // transaction.
+  static Status ReadStatementsCpuByClients(const json& e, const std::string& where,
+                                           Calibration* c) {
+    constexpr long kMaxClients = 100000;
+    constexpr long kMaxStatements = 10000;
+    constexpr double kMaxTxnUs = 1e7;  // 10 s
+    const std::string field = where + ".statements_cpu_us_by_clients";
+    if (!e.contains("statements_cpu_us_by_clients") ||
+        e["statements_cpu_us_by_clients"].is_null()) {
+      return Status::Ok();
+    }
+    // A whole number in [1, max] spelled in digits, else 0.
+    auto count_of = [](const std::string& key, long max) {
+      long n = 0;
+      if (key.empty() || key.size() > 6 ||
+          key.find_first_not_of("0123456789") != std::string::npos) {
+        return 0L;
+      }
+      std::from_chars(key.data(), key.data() + key.size(), n);
+      return n >= 1 && n <= max ? n : 0L;
+    };
+    const json& m = e["statements_cpu_us_by_clients"];
+    if (!m.is_object()) {
+      return Status::InvalidArgument(
+          field, "must be an object of client count: {statements per transaction: us}");
+    }
+    for (const auto& [count, by_statements] : m.items()) {
+      const long clients = count_of(count, kMaxClients);
+      if (clients == 0) {
+        return Status::InvalidArgument(
+            field + "." + count,
+            "the key must be a whole number of clients, 1 to " + FormatNumber(kMaxClients));
+      }
+      if (!by_statements.is_object()) {
+        return Status::InvalidArgument(field + "." + count,
+                                       "must be an object of statements per transaction: us");
+      }
+      for (const auto& [k, us] : by_statements.items()) {
+        const long statements = count_of(k, kMaxStatements);
+        if (statements == 0) {
+          return Status::InvalidArgument(
+              field + "." + count + "." + k,
+              "the key must be a whole number of statements, 1 to " + FormatNumber(kMaxStatements));
+        }
+        if (!us.is_number() || !(us.get<double>() > 0 && us.get<double>() <= kMaxTxnUs)) {
+          return Status::InvalidArgument(
+              field + "." + count + "." + k,
+              "must be a number in (0, " + FormatNumber(kMaxTxnUs) + "]");
+        }
+        c->statements_cpu_us_by_clients[static_cast<int>(clients)][static_cast<int>(statements)] =
+            us.get<double>();
+      }
+    }
+    return Status::Ok();
+  }
+
   // One full-page image as verify measured it: `fpi_bytes` and `fpi_page_bytes` both or
   // neither, each a positive number, with the `fpi_compression` they were measured with. What
   // an image may measure is the engine's fact (its block size, how it stores an image, which
@@ -1176,6 +1236,15 @@ class RequestParser {
       for (const auto& [clients, us] : c.statement_cpu_by_clients) {
         used += " " + std::to_string(clients) + ": " + FormatNumber(us);
       }
+    }
+    for (const auto& [clients, by_statements] : c.statements_cpu_us_by_clients) {
+      if (by_statements.size() < 2) continue;
+      std::string shapes;
+      for (const auto& [k, us] : by_statements) {
+        shapes += fmt::format("{}{:.1f} us at {}", shapes.empty() ? "" : " and ", us, k);
+      }
+      used += fmt::format(", the CPU of the statements with {} client(s) ({} statement(s))",
+                          clients, shapes);
     }
     if (c.replay_window) {
       used += ", crash windows of " + FormatNumber(c.replay_window->record_bytes) +
@@ -1237,6 +1306,7 @@ class RequestParser {
       c.statement_cpu_clients = static_cast<int>(*clients);
     }
     WALTUNE_RETURN_IF_ERROR(ReadStatementCpuByClients(e, field + ".engines." + key, &c));
+    WALTUNE_RETURN_IF_ERROR(ReadStatementsCpuByClients(e, field + ".engines." + key, &c));
     WALTUNE_RETURN_IF_ERROR(read("wal_bytes_per_txn", 1073741824.0, &c.wal_bytes_per_txn));
     WALTUNE_RETURN_IF_ERROR(
         read("wal_record_bytes_per_txn", 1073741824.0, &c.wal_record_bytes_per_txn));

@@ -45,6 +45,53 @@ std::optional<ConcurrentStatementCpu> ConcurrentStatementCpuFor(const Calibratio
   }
   return std::nullopt;
 }
+
+// The CPU per transaction from the calibration's figures at client count `at` (1 for one
+// client, 0 for a file's figure that names no count): the line through the CPU of the
+// statements measured for two or more statement counts there, else `statement_us` per
+// statement. Adds the txn_cpu_us estimate with its source.
+double CalibratedTxnCpuUs(const Scenario& s, const CpuCosts& costs, int at, double statement_us,
+                          Advice* advice) {
+  const Calibration& cal = s.calibration;
+  const int statements = StatementsPerTxn(s.workload);
+  const int clients = s.workload.concurrency;
+  std::string regime = "one client";
+  if (clients > 1) {
+    regime = at > 0 ? fmt::format("{} clients", at) : std::string("several clients");
+    if (at > 0 && at < clients) {
+      regime += fmt::format(
+          ", fewer than this request's {}: a statement costs more as more processes share the "
+          "cores, so this may understate it (calibrate with `waltune verify --clients {}`)",
+          clients, clients);
+    }
+  }
+  const auto shapes = cal.statements_cpu_us_by_clients.find(at);
+  const std::optional<StatementCommitCpu> fit = shapes == cal.statements_cpu_us_by_clients.end()
+                                                    ? std::nullopt
+                                                    : FitStatementCommitCpu(shapes->second);
+  if (fit) {
+    std::string measured;
+    for (const auto& [k, us] : shapes->second) {
+      measured +=
+          fmt::format("{}{:.1f} us at {} statement(s)", measured.empty() ? "" : ", ", us, k);
+    }
+    const double txn_us = TxnCpuUs(costs, s.workload, fit->per_statement_us) + fit->per_commit_us;
+    AddEstimate(advice, "txn_cpu_us", txn_us, "us",
+                fmt::format("{} statement(s) x {:.1f} us per statement + {:.1f} us per commit: "
+                            "the line through the CPU of the statements measured by `waltune "
+                            "verify --calibrate` with {} ({}; {}), plus the model's fixed and "
+                            "row CPU",
+                            statements, fit->per_statement_us, fit->per_commit_us, regime, measured,
+                            cal.source));
+    return txn_us;
+  }
+  const double txn_us = TxnCpuUs(costs, s.workload, statement_us);
+  AddEstimate(advice, "txn_cpu_us", txn_us, "us",
+              fmt::format("{} statement(s) x {:.1f} us per statement measured by `waltune verify "
+                          "--calibrate` with {} ({}), plus the model's fixed and row CPU",
+                          statements, statement_us, regime, cal.source));
+  return txn_us;
+}
 }  // namespace
 
 TxnCpu ResolveTxnCpu(const Scenario& s, const CpuCosts& costs, Advice* advice) {
@@ -69,24 +116,9 @@ TxnCpu ResolveTxnCpu(const Scenario& s, const CpuCosts& costs, Advice* advice) {
   TxnCpu out;
   out.flush_us = costs.per_flush_us;
   if (costs.per_statement_us > 0 && calibrated) {
-    out.txn_us = TxnCpuUs(costs, s.workload, same_us);
+    out.txn_us =
+        CalibratedTxnCpuUs(s, costs, one_client ? 1 : concurrent->clients, same_us, advice);
     out.includes_idle_wakes = one_client;
-    std::string regime = "one client";
-    if (!one_client) {
-      const int at = concurrent->clients;
-      regime = at > 0 ? fmt::format("{} clients", at) : std::string("several clients");
-      if (at > 0 && at < clients) {
-        regime += fmt::format(
-            ", fewer than this request's {}: a statement costs more as more processes share the "
-            "cores, so this may understate it (calibrate with `waltune verify --clients {}`)",
-            clients, clients);
-      }
-    }
-    AddEstimate(advice, "txn_cpu_us", out.txn_us, "us",
-                fmt::format("{} statement(s) x {:.1f} us per statement measured by `waltune "
-                            "verify --calibrate` with {} ({}), plus the model's fixed and row "
-                            "CPU",
-                            statements, same_us, regime, cal.source));
     return out;
   }
   if (costs.per_statement_us > 0 && other) {
@@ -144,6 +176,31 @@ std::optional<double> StatementCpuFromMeasurement(const CpuCosts& c, const Workl
   const double per_statement = (txn_cpu_us - rest) / engines::StatementsPerTxn(w);
   if (!(per_statement > 0) || !std::isfinite(per_statement)) return std::nullopt;
   return per_statement;
+}
+
+std::optional<StatementCommitCpu> FitStatementCommitCpu(
+    const std::map<int, double>& cpu_us_by_statements) {
+  if (cpu_us_by_statements.size() < 2) return std::nullopt;
+  const double n = static_cast<double>(cpu_us_by_statements.size());
+  double mean_k = 0, mean_us = 0;
+  for (const auto& [k, us] : cpu_us_by_statements) {
+    mean_k += k / n;
+    mean_us += us / n;
+  }
+  double cov = 0, var = 0;
+  for (const auto& [k, us] : cpu_us_by_statements) {
+    cov += (k - mean_k) * (us - mean_us);
+    var += (k - mean_k) * (k - mean_k);
+  }
+  if (!(var > 0)) return std::nullopt;
+  StatementCommitCpu fit;
+  fit.per_statement_us = cov / var;
+  fit.per_commit_us = mean_us - fit.per_statement_us * mean_k;
+  if (!(fit.per_statement_us > 0) || !(fit.per_commit_us >= 0) ||
+      !std::isfinite(fit.per_statement_us) || !std::isfinite(fit.per_commit_us)) {
+    return std::nullopt;
+  }
+  return fit;
 }
 
 bool FlushBoundMeasurement(double txn_cpu_us, double flush_p50_us, double commits_per_flush) {

@@ -657,6 +657,33 @@ void SetStatementCpu(const nlohmann::json* old, const VerifyReport& r, Json* e) 
   (*e)["statement_cpu_by_clients"] = by_clients.empty() ? Json() : by_clients;
 }
 
+// The CPU of a transaction's statements, by client count and statements per transaction: the
+// existing entry's figures, and this run's (its statement figure times its statements)
+// replacing the one of its own count and shape. Two shapes at one count let advise tell the
+// CPU per statement from a CPU per commit (FitStatementCommitCpu): calibrate with `tpcb` and
+// with `insert` at the same --clients.
+void SetStatementsCpu(const nlohmann::json* old, const VerifyReport& r, Json* e) {
+  Json by_clients = Json::object();
+  if (old != nullptr) {
+    const nlohmann::json none;
+    const nlohmann::json old_by = old->value("statements_cpu_us_by_clients", none);
+    if (old_by.is_object()) {
+      for (const auto& [count, shapes] : old_by.items()) {
+        if (!shapes.is_object()) continue;
+        for (const auto& [k, us] : shapes.items()) {
+          if (us.is_number()) by_clients[count][k] = us.get<double>();  // advise checks them
+        }
+      }
+    }
+  }
+  const Workload* w = r.plan.predicted_workload ? &*r.plan.predicted_workload : nullptr;
+  if (r.statement_cpu_us && w != nullptr && w->statements_per_txn > 0 && r.clients >= 1) {
+    by_clients[std::to_string(r.clients)][std::to_string(w->statements_per_txn)] =
+        Round(*r.statement_cpu_us * w->statements_per_txn, 1);
+  }
+  (*e)["statements_cpu_us_by_clients"] = by_clients.empty() ? Json() : by_clients;
+}
+
 }  // namespace
 
 Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
@@ -680,6 +707,7 @@ Json UpdateCalibration(const nlohmann::json& existing, const VerifyReport& r) {
     old_entry = &existing["engines"][r.engine];
   }
   SetStatementCpu(old_entry, r, &e);
+  SetStatementsCpu(old_entry, r, &e);
   e["wal_bytes_per_txn"] = r.wal_bytes_per_txn ? Json(Round(*r.wal_bytes_per_txn, 1)) : Json();
   // PostgreSQL's model adds its own full-page images to this, so it takes the records alone.
   e["wal_record_bytes_per_txn"] =

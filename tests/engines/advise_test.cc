@@ -1162,6 +1162,54 @@ TEST(Calibration, StatementCpuByClientsIsReadAndChecked) {
   }
 }
 
+TEST(Calibration, StatementsCpuByClientsIsReadAndChecked) {
+  json request = Request({{"db_engine", "postgresql"},
+                          {"durability_requirement", "strict"},
+                          {"write_rate", 100},
+                          {"concurrency", 16},
+                          {"statements_per_txn", 1},
+                          {"rows_per_txn", 1},
+                          {"storage_type", "SSD"}});
+  ParseOptions with;
+  with.calibration = {
+      {"waltune_calibration", 1},
+      {"machine", "test box"},
+      {"engines",
+       {{"postgresql",
+         {{"statement_cpu_concurrent_us", 150.0},
+          {"statement_cpu_clients", 16},
+          {"statements_cpu_us_by_clients", {{"16", {{"1", 180.0}, {"7", 1050.0}}}}}}}}}};
+  // The line through 180 at 1 statement and 1 050 at 7: 145 per statement, 35 per commit; a
+  // one-statement transaction costs 180 (150 from the per-statement figure alone), `tpcb`'s
+  // seven 7 x 145 + 35 = 1 050 as measured.
+  auto insert = ParseRequest(request, with);
+  ASSERT_TRUE(insert.ok()) << insert.status().ToString();
+  EXPECT_DOUBLE_EQ(Estimate(Solve(*insert), "txn_cpu_us"), 180);
+  request["constraints"]["statements_per_txn"] = 7;
+  request["constraints"]["rows_per_txn"] = 4;
+  auto tpcb = ParseRequest(request, with);
+  ASSERT_TRUE(tpcb.ok());
+  EXPECT_DOUBLE_EQ(Estimate(Solve(*tpcb), "txn_cpu_us"), 1050);
+  const std::string where = "--calibration.engines.postgresql.statements_cpu_us_by_clients";
+  for (const auto& [by, bad_field] : {std::pair<json, std::string>{json::array({200.0}), where},
+                                      {{{"16", 200.0}}, where + ".16"},
+                                      {{{"0", {{"1", 200.0}}}}, where + ".0"},
+                                      {{{"x", {{"1", 200.0}}}}, where + ".x"},
+                                      {{{"99999999999", {{"1", 200.0}}}}, where + ".99999999999"},
+                                      {{{"16", {{"0", 200.0}}}}, where + ".16.0"},
+                                      {{{"16", {{"1.5", 200.0}}}}, where + ".16.1.5"},
+                                      {{{"16", {{"20000", 200.0}}}}, where + ".16.20000"},
+                                      {{{"16", {{"1", -1}}}}, where + ".16.1"},
+                                      {{{"16", {{"1", "fast"}}}}, where + ".16.1"},
+                                      {{{"16", {{"1", 1e30}}}}, where + ".16.1"}}) {
+    ParseOptions bad = with;
+    bad.calibration["engines"]["postgresql"]["statements_cpu_us_by_clients"] = by;
+    auto r = ParseRequest(request, bad);
+    ASSERT_FALSE(r.ok()) << by;
+    EXPECT_EQ(r.status().field(), bad_field) << by;
+  }
+}
+
 TEST(Confidence, DropsWithDefaultsRisesWithDetail) {
   Advice bare = AdviseOk(Request({{"db_engine", "pg"}}));
   Advice full = AdviseOk(Request({{"db_engine", "pg"},

@@ -223,6 +223,78 @@ TEST(CpuCostsTest, ConcurrentStatementCpuFromTheNextCalibratedCount) {
   EXPECT_DOUBLE_EQ(txn_at(1, nullptr), 707);
 }
 
+// The line through the CPU of the statements at two or more statement counts, by hand:
+// {1: 150, 7: 840}: per statement (840 - 150) / 6 = 115, per commit 150 - 115 = 35.
+TEST(CpuCostsTest, FitStatementCommitCpuIsTheLineThroughTheShapes) {
+  std::optional<StatementCommitCpu> fit = FitStatementCommitCpu({{1, 150}, {7, 840}});
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_DOUBLE_EQ(fit->per_statement_us, 115);
+  EXPECT_DOUBLE_EQ(fit->per_commit_us, 35);
+  // Three shapes on a line: 50 per statement, 50 per commit (100, 250, 400).
+  fit = FitStatementCommitCpu({{1, 100}, {4, 250}, {7, 400}});
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_DOUBLE_EQ(fit->per_statement_us, 50);
+  EXPECT_DOUBLE_EQ(fit->per_commit_us, 50);
+  // Off the line, least squares: k 1, 4, 7 (mean 4), us 100, 280, 400 (mean 260):
+  // slope (-3 x -160 + 0 + 3 x 140) / 18 = 900 / 18 = 50, intercept 260 - 200 = 60.
+  fit = FitStatementCommitCpu({{1, 100}, {4, 280}, {7, 400}});
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_DOUBLE_EQ(fit->per_statement_us, 50);
+  EXPECT_DOUBLE_EQ(fit->per_commit_us, 60);
+  // A commit at exactly no CPU is a line too: {1: 100, 7: 700}.
+  fit = FitStatementCommitCpu({{1, 100}, {7, 700}});
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_DOUBLE_EQ(fit->per_commit_us, 0);
+  // Nothing beyond a CPU per statement: one shape, a negative commit (1: 50, 7: 700 gives
+  // 108.3 per statement and -58.3 per commit), a CPU per statement that falls with statements.
+  EXPECT_FALSE(FitStatementCommitCpu({}).has_value());
+  EXPECT_FALSE(FitStatementCommitCpu({{7, 840}}).has_value());
+  EXPECT_FALSE(FitStatementCommitCpu({{1, 50}, {7, 700}}).has_value());
+  EXPECT_FALSE(FitStatementCommitCpu({{1, 200}, {7, 100}}).has_value());
+  EXPECT_FALSE(FitStatementCommitCpu({{1, 200}, {7, 200}}).has_value());
+}
+
+// Two shapes at the request's calibrated count: the line prices a one-statement transaction
+// with its commit's CPU, which the per-statement figure of `tpcb` alone spread over seven.
+TEST(CpuCostsTest, TwoShapesAtACountGiveTheCommitItsOwnCpu) {
+  Scenario s;
+  s.workload.rows_per_txn = 1;
+  s.workload.statements_per_txn = 1;
+  s.workload.concurrency = 4;
+  s.calibration.present = true;
+  s.calibration.source = "test box";
+  s.calibration.statement_cpu_one_client_us = 60;
+  s.calibration.statement_cpu_by_clients = {{16, 120}, {64, 160}};
+  s.calibration.statements_cpu_us_by_clients = {{16, {{1, 150}, {7, 840}}}, {64, {{7, 1120}}}};
+  auto txn = [&](int clients, int statements, int rows, std::string* how) {
+    s.workload.concurrency = clients;
+    s.workload.statements_per_txn = statements;
+    s.workload.rows_per_txn = rows;
+    Advice a;
+    const double us = ResolveTxnCpu(s, PerStatementCosts(), &a).txn_us;
+    for (const auto& e : a.estimates) {
+      if (e.name == "txn_cpu_us" && how != nullptr) *how = e.how;
+    }
+    return us;
+  };
+  std::string how;
+  // 4 clients take 16's line: 7 fixed + 1 x 115 + 35 per commit = 157 (127 from 120 alone).
+  EXPECT_DOUBLE_EQ(txn(4, 1, 1, &how), 157);
+  EXPECT_NE(how.find("115.0 us per statement + 35.0 us per commit"), std::string::npos) << how;
+  EXPECT_NE(how.find("150.0 us at 1 statement(s), 840.0 us at 7 statement(s)"), std::string::npos)
+      << how;
+  // The shape the figure was measured on keeps its CPU: 7 + 7 x 115 + 35 = 847 = 7 + 7 x 120.
+  EXPECT_DOUBLE_EQ(txn(16, 7, 4, nullptr), 847);
+  // 64 has one shape: its figure per statement, 7 + 160.
+  EXPECT_DOUBLE_EQ(txn(64, 1, 1, &how), 167);
+  EXPECT_EQ(how.find("per commit"), std::string::npos) << how;
+  // One client has no shapes: the one-client figure, 7 + 60.
+  EXPECT_DOUBLE_EQ(txn(1, 1, 1, nullptr), 67);
+  // A line with a negative commit says nothing more: 16's figure per statement, 7 + 120.
+  s.calibration.statements_cpu_us_by_clients[16] = {{1, 100}, {7, 840}};
+  EXPECT_DOUBLE_EQ(txn(4, 1, 1, nullptr), 127);
+}
+
 TEST(CommonSteps, CommitModeFollowsTheDurabilityLevel) {
   Scenario s;
   s.workload.concurrency = 8;

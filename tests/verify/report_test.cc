@@ -309,6 +309,37 @@ TEST(UpdateCalibration, StatementCpuKeepsEveryClientCount) {
       UpdateCalibration(nullptr, r)["engines"]["postgresql"]["statement_cpu_by_clients"].is_null());
 }
 
+// The CPU of the statements goes in by client count and shape: a one-statement `insert` run
+// beside a seven-statement `tpcb` run at the same count gives advise a line through both.
+TEST(UpdateCalibration, StatementsCpuKeepsEveryCountAndShape) {
+  VerifyReport r = Sample();
+  r.plan.predicted_workload = Workload{};
+  r.plan.predicted_workload->statements_per_txn = 7;
+  r.statement_cpu_us = 120.04;
+  r.clients = 16;
+  auto tpcb = UpdateCalibration(nullptr, r);
+  EXPECT_EQ(tpcb["engines"]["postgresql"]["statements_cpu_us_by_clients"]["16"]["7"], 840.3);
+  // An insert run at 16 adds its shape; one at 64 its count.
+  r.plan.predicted_workload->statements_per_txn = 1;
+  r.statement_cpu_us = 150;
+  auto both = UpdateCalibration(nlohmann::json::parse(tpcb.dump()), r);
+  r.clients = 64;
+  r.statement_cpu_us = 230;
+  auto three = UpdateCalibration(nlohmann::json::parse(both.dump()), r);
+  const auto& by = three["engines"]["postgresql"]["statements_cpu_us_by_clients"];
+  EXPECT_EQ(by["16"]["7"], 840.3);
+  EXPECT_EQ(by["16"]["1"], 150.0);
+  EXPECT_EQ(by["64"]["1"], 230.0);
+  EXPECT_EQ(by.size(), 2u);
+  // A run without a statement figure (flush-bound, or emulated flushes) keeps them all.
+  r.statement_cpu_us.reset();
+  auto kept = UpdateCalibration(nlohmann::json::parse(three.dump()), r);
+  EXPECT_EQ(kept["engines"]["postgresql"]["statements_cpu_us_by_clients"], by);
+  // Nothing measured: no map.
+  EXPECT_TRUE(UpdateCalibration(nullptr, r)["engines"]["postgresql"]["statements_cpu_us_by_clients"]
+                  .is_null());
+}
+
 TEST(UpdateCalibration, WithoutLoggedReplayTheRateIsALowerBound) {
   VerifyReport r = Sample();
   r.engine = "mariadb";

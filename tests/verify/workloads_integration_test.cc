@@ -175,6 +175,13 @@ class WorkloadRun : public ::testing::Test {
       EXPECT_GT(*r->statement_cpu_us, 0);
       EXPECT_LT(*r->statement_cpu_us, *r->txn_cpu_us);
       EXPECT_TRUE(j["measured"]["statement_cpu_us"].is_number());
+      // --calibrate files the CPU of the run's statements by its clients and its shape.
+      const auto cal = UpdateCalibration(nullptr, *r)["engines"][r->engine];
+      const int k = workload == VerifyWorkload::kTpcb ? 7 : 4;
+      const auto& shape =
+          cal["statements_cpu_us_by_clients"][std::to_string(r->clients)][std::to_string(k)];
+      ASSERT_TRUE(shape.is_number()) << cal.dump();
+      EXPECT_NEAR(shape.get<double>(), *r->statement_cpu_us * k, 0.05 * k);
     }
   }
 
