@@ -65,23 +65,30 @@ double CalibratedTxnCpuUs(const Scenario& s, const CpuCosts& costs, int at, doub
           clients, clients);
     }
   }
+  // A plain flag and value, not an optional built from a conditional (GCC 12's
+  // -Wmaybe-uninitialized, as in ResolveTxnCpu).
   const auto shapes = cal.statements_cpu_us_by_clients.find(at);
-  const std::optional<StatementCommitCpu> fit = shapes == cal.statements_cpu_us_by_clients.end()
-                                                    ? std::nullopt
-                                                    : FitStatementCommitCpu(shapes->second);
-  if (fit) {
+  StatementCommitCpu line;
+  bool fitted = false;
+  if (shapes != cal.statements_cpu_us_by_clients.end()) {
+    if (const std::optional<StatementCommitCpu> fit = FitStatementCommitCpu(shapes->second)) {
+      line = *fit;
+      fitted = true;
+    }
+  }
+  if (fitted) {
     std::string measured;
     for (const auto& [k, us] : shapes->second) {
       measured +=
           fmt::format("{}{:.1f} us at {} statement(s)", measured.empty() ? "" : ", ", us, k);
     }
-    const double txn_us = TxnCpuUs(costs, s.workload, fit->per_statement_us) + fit->per_commit_us;
+    const double txn_us = TxnCpuUs(costs, s.workload, line.per_statement_us) + line.per_commit_us;
     AddEstimate(advice, "txn_cpu_us", txn_us, "us",
                 fmt::format("{} statement(s) x {:.1f} us per statement + {:.1f} us per commit: "
                             "the line through the CPU of the statements measured by `waltune "
                             "verify --calibrate` with {} ({}; {}), plus the model's fixed and "
                             "row CPU",
-                            statements, fit->per_statement_us, fit->per_commit_us, regime, measured,
+                            statements, line.per_statement_us, line.per_commit_us, regime, measured,
                             cal.source));
     return txn_us;
   }
