@@ -1084,6 +1084,16 @@ class RequestParser {
     return Status::Ok();
   }
 
+  // A calibration map's key: a whole number in [min, max] spelled in at most six digits, else 0.
+  static long WholeCountKey(const std::string& key, long min, long max) {
+    if (key.empty() || key.size() > 6 || key.find_first_not_of("0123456789") != std::string::npos) {
+      return 0;
+    }
+    long n = 0;
+    std::from_chars(key.data(), key.data() + key.size(), n);
+    return n >= min && n <= max ? n : 0;
+  }
+
   // `statement_cpu_by_clients`: {"16": us, "64": us}, the several-clients CPU per statement at
   // each client count calibrated; then the file's own pair joins it when it names its count.
   static Status ReadStatementCpuByClients(const json& e, const std::string& where, Calibration* c) {
@@ -1096,11 +1106,8 @@ class RequestParser {
         return Status::InvalidArgument(field, "must be an object of client count: us");
       }
       for (const auto& [count, us] : m.items()) {
-        const bool digits = !count.empty() && count.size() <= 6 &&
-                            count.find_first_not_of("0123456789") == std::string::npos;
-        long clients = 0;
-        if (digits) std::from_chars(count.data(), count.data() + count.size(), clients);
-        if (clients < 2 || clients > kMaxClients) {
+        const long clients = WholeCountKey(count, 2, static_cast<long>(kMaxClients));
+        if (clients == 0) {
           return Status::InvalidArgument(
               field + "." + count,
               "the key must be a whole number of clients, 2 to " + FormatNumber(kMaxClients));
@@ -1133,23 +1140,13 @@ class RequestParser {
         e["statements_cpu_us_by_clients"].is_null()) {
       return Status::Ok();
     }
-    // A whole number in [1, max] spelled in digits, else 0.
-    auto count_of = [](const std::string& key, long max) {
-      long n = 0;
-      if (key.empty() || key.size() > 6 ||
-          key.find_first_not_of("0123456789") != std::string::npos) {
-        return 0L;
-      }
-      std::from_chars(key.data(), key.data() + key.size(), n);
-      return n >= 1 && n <= max ? n : 0L;
-    };
     const json& m = e["statements_cpu_us_by_clients"];
     if (!m.is_object()) {
       return Status::InvalidArgument(
           field, "must be an object of client count: {statements per transaction: us}");
     }
     for (const auto& [count, by_statements] : m.items()) {
-      const long clients = count_of(count, kMaxClients);
+      const long clients = WholeCountKey(count, 1, kMaxClients);
       if (clients == 0) {
         return Status::InvalidArgument(
             field + "." + count,
@@ -1160,7 +1157,7 @@ class RequestParser {
                                        "must be an object of statements per transaction: us");
       }
       for (const auto& [k, us] : by_statements.items()) {
-        const long statements = count_of(k, kMaxStatements);
+        const long statements = WholeCountKey(k, 1, kMaxStatements);
         if (statements == 0) {
           return Status::InvalidArgument(
               field + "." + count + "." + k,
