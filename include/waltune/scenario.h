@@ -131,7 +131,7 @@ struct Calibration {
   // then by statements per transaction (`statements_cpu_us_by_clients`). Where a count has two
   // or more statement counts, advise fits a line through them: CPU per statement and a CPU per
   // commit beyond its statements, which one workload alone cannot tell apart. PostgreSQL's
-  // one-statement `insert` cost 40-60 us per commit more at 4-64 clients than `tpcb`'s figure
+  // one-statement `insert` cost 32-66 us per commit more at 4-64 clients than `tpcb`'s figure
   // per statement gave it (docs/wal-model.md, "CPU per commit beyond the statements"). Unit: us.
   std::map<int, std::map<int, double>> statements_cpu_us_by_clients;
   // WAL per transaction as verify measured it (LSN advance / commits, full-page images
